@@ -1,0 +1,299 @@
+//! Wire types of the WatchTower API (`/api/v1/...`).
+//!
+//! Shared by `wt` and `wtd` so that a renamed field is a compile error on both sides.
+//! Requests reject unknown fields (`deny_unknown_fields`): a typo in a script is an error,
+//! not a silently ignored setting. Timestamps travel as RFC 3339 strings in UTC.
+//! JSON field names here are a stable, documented API: extend, don't rename.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Prefix of every API route.
+pub const API_PREFIX: &str = "/api/v1";
+
+/// Name of the console session cookie. The `__Host-` prefix makes browsers insist on
+/// `Secure`, `Path=/` and no `Domain`.
+pub const SESSION_COOKIE: &str = "__Host-wt_session";
+
+/// Roles inside an org, highest first. What each may do is decided by the permission
+/// matrix in `wt-core`, never by comparing these strings in handlers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Admin,
+    RiskLead,
+    Analyst,
+    Viewer,
+}
+
+impl Role {
+    /// Every role, highest first.
+    pub const ALL: [Role; 5] = [
+        Role::Owner,
+        Role::Admin,
+        Role::RiskLead,
+        Role::Analyst,
+        Role::Viewer,
+    ];
+
+    /// The stable wire name (`risk_lead`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::RiskLead => "risk_lead",
+            Role::Analyst => "analyst",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// Parses the wire name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Which kind of client a session belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClientKind {
+    /// `wt` and scripts: a bearer token in the response body.
+    Cli,
+    /// The web console: an HttpOnly cookie, never a token in the body.
+    Console,
+}
+
+impl ClientKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ClientKind::Cli => "cli",
+            ClientKind::Console => "console",
+        }
+    }
+}
+
+/// `POST /api/v1/setup`: claim the owner account printed by `wtd init`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SetupRequest {
+    pub token: String,
+    pub name: String,
+    pub password: String,
+}
+
+impl fmt::Debug for SetupRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SetupRequest")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Answer to a successful setup.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetupResponse {
+    pub user: User,
+    pub org: Org,
+    pub role: Role,
+}
+
+/// A person. The same person may be a member of several orgs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+}
+
+/// An organization (tenant).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Org {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+}
+
+/// `POST /api/v1/auth/login`.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+    pub client: ClientKind,
+    /// Org slug; may be omitted when the user belongs to exactly one org.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+}
+
+impl fmt::Debug for LoginRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginRequest")
+            .field("email", &self.email)
+            .field("client", &self.client)
+            .field("org", &self.org)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Answer to a login: either a session (with a bearer token for `cli` clients), or an MFA
+/// challenge to complete at `/api/v1/auth/mfa/verify`.
+#[derive(Clone, Default, Serialize, Deserialize)]
+pub struct LoginResponse {
+    /// Bearer token, only for `client: "cli"`; shown once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub session: Option<SessionInfo>,
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mfa_required: bool,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub challenge: Option<String>,
+}
+
+impl fmt::Debug for LoginResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoginResponse")
+            .field("token", &self.token.as_ref().map(|_| "***"))
+            .field("session", &self.session)
+            .field("mfa_required", &self.mfa_required)
+            .finish_non_exhaustive()
+    }
+}
+
+/// One session as its owner sees it. Never carries the token.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: String,
+    pub client: ClientKind,
+    pub created_at: String,
+    pub last_seen_at: String,
+    /// When the session ends regardless of activity (absolute lifetime).
+    pub expires_at: String,
+    /// When the session ends if unused until then (idle timeout).
+    pub idle_expires_at: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// True for the session that made this request.
+    pub current: bool,
+}
+
+/// `GET /api/v1/auth/session`: who the caller is.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct WhoAmI {
+    pub user: User,
+    pub org: Org,
+    pub role: Role,
+    pub mfa_enabled: bool,
+    pub session_id: String,
+    pub expires_at: String,
+}
+
+/// A page of items with an opaque cursor for the next page (`None` at the end).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next_cursor: Option<String>,
+}
+
+/// `/healthz` and `/readyz` bodies.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Health {
+    pub status: String,
+    pub version: String,
+}
+
+/// An RFC 9457 problem document (`application/problem+json`). `code` is the stable,
+/// machine-readable part; `detail` is for people and may change.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// Seconds to wait, mirrored from the `Retry-After` header on 429s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+/// Media type of error bodies.
+pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// Stable error codes (`Problem::code`). Scripts may match on these.
+pub mod codes {
+    /// The body is not valid JSON, has wrong types, unknown fields or invalid UTF-8.
+    pub const MALFORMED_REQUEST: &str = "malformed_request";
+    /// A field is well-formed JSON but its value is not acceptable.
+    pub const VALIDATION_FAILED: &str = "validation_failed";
+    /// The request body is not `application/json`.
+    pub const UNSUPPORTED_MEDIA_TYPE: &str = "unsupported_media_type";
+    /// The request body is larger than the configured limit.
+    pub const PAYLOAD_TOO_LARGE: &str = "payload_too_large";
+    /// No valid credential: missing, expired, revoked or unknown.
+    pub const UNAUTHENTICATED: &str = "unauthenticated";
+    /// Login failed. Deliberately the same for unknown user, wrong password, disabled account.
+    pub const INVALID_CREDENTIALS: &str = "invalid_credentials";
+    /// Authenticated, but the role does not allow this.
+    pub const FORBIDDEN: &str = "forbidden";
+    /// A cookie-authenticated request failed the cross-site checks.
+    pub const CSRF_REJECTED: &str = "csrf_rejected";
+    pub const NOT_FOUND: &str = "not_found";
+    pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
+    pub const CONFLICT: &str = "conflict";
+    /// Too many attempts; see `Retry-After`.
+    pub const RATE_LIMITED: &str = "rate_limited";
+    /// The setup token is unknown, used or expired (one answer for all three).
+    pub const SETUP_TOKEN_INVALID: &str = "setup_token_invalid";
+    /// The password was refused by the policy; `detail` says why.
+    pub const PASSWORD_POLICY: &str = "password_policy";
+    /// The user belongs to several orgs: say which one.
+    pub const ORG_REQUIRED: &str = "org_required";
+    pub const TIMEOUT: &str = "timeout";
+    pub const INTERNAL: &str = "internal";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn role_wire_names_round_trip() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+            let json = serde_json::to_string(&r).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", r.as_str()));
+        }
+        assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn login_request_rejects_unknown_fields() {
+        let bad = r#"{"email":"a@b.c","password":"x","client":"cli","admin":true}"#;
+        assert!(serde_json::from_str::<LoginRequest>(bad).is_err());
+    }
+
+    #[test]
+    fn debug_output_never_shows_secrets() {
+        let req = LoginRequest {
+            email: "a@b.c".into(),
+            password: "hunter2hunter2".into(),
+            client: ClientKind::Cli,
+            org: None,
+        };
+        assert!(!format!("{req:?}").contains("hunter2"));
+        let resp = LoginResponse {
+            token: Some("wts_secret".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{resp:?}").contains("wts_secret"));
+    }
+}

@@ -1,0 +1,358 @@
+//! Audit entries and the per-org hash chain (SECURITY.md I.56-57).
+//!
+//! Each entry's `hash` is SHA-256 over the previous entry's hash and a canonical encoding
+//! of the entry's own fields (fixed field order, `details` as the exact JSON text that is
+//! stored). Editing, inserting or deleting any entry breaks every later link, which
+//! [`verify_chain`] reports as the first bad sequence number. The store appends entries in
+//! the same transaction as the change they record; this module only computes.
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// `prev_hash` of the first entry of an org.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Stable, dotted action names. Scripts filter on these.
+pub mod actions {
+    pub const ORG_CREATED: &str = "org.created";
+    pub const SETUP_COMPLETED: &str = "setup.completed";
+    pub const LOGIN_SUCCEEDED: &str = "auth.login.succeeded";
+    pub const LOGIN_FAILED: &str = "auth.login.failed";
+    pub const LOGIN_THROTTLED: &str = "auth.login.throttled";
+    pub const LOGOUT: &str = "auth.logout";
+    pub const SESSION_REVOKED: &str = "auth.session.revoked";
+}
+
+/// Who did it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    /// `user`, `operator` (on the daemon host), `anonymous` (before authentication),
+    /// later `api_key` and `token`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Option<String>,
+    pub email: Option<String>,
+}
+
+impl Actor {
+    pub fn user(id: &str, email: &str) -> Self {
+        Self {
+            kind: "user".into(),
+            id: Some(id.into()),
+            email: Some(email.into()),
+        }
+    }
+    pub fn operator() -> Self {
+        Self {
+            kind: "operator".into(),
+            id: None,
+            email: None,
+        }
+    }
+}
+
+/// What it was done to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Target {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+}
+
+impl Target {
+    pub fn new(kind: &str, id: &str) -> Self {
+        Self {
+            kind: kind.into(),
+            id: id.into(),
+        }
+    }
+}
+
+/// An event to record, before the store gives it a sequence number and hash.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuditEvent {
+    pub actor: Actor,
+    pub action: &'static str,
+    pub target: Option<Target>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// `success`, `failure` or `denied`.
+    pub outcome: &'static str,
+    /// Extra facts; never a password, code, secret or raw token.
+    pub details: serde_json::Value,
+}
+
+/// Where a request came from, copied into every event it causes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RequestMeta {
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl AuditEvent {
+    /// A successful action by `actor` from the request described by `meta`.
+    pub fn new(actor: Actor, action: &'static str, meta: &RequestMeta) -> Self {
+        Self {
+            actor,
+            action,
+            target: None,
+            ip: meta.ip.clone(),
+            user_agent: meta.user_agent.clone(),
+            outcome: "success",
+            details: serde_json::Value::Object(Default::default()),
+        }
+    }
+
+    pub fn target(mut self, kind: &str, id: &str) -> Self {
+        self.target = Some(Target::new(kind, id));
+        self
+    }
+
+    pub fn outcome(mut self, outcome: &'static str) -> Self {
+        self.outcome = outcome;
+        self
+    }
+
+    pub fn details(mut self, details: serde_json::Value) -> Self {
+        self.details = details;
+        self
+    }
+}
+
+/// A stored entry, as the API returns it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditRecord {
+    pub seq: i64,
+    pub occurred_at: String,
+    pub actor: Actor,
+    pub action: String,
+    pub target: Option<Target>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub outcome: String,
+    /// The stored JSON text of the details, parsed.
+    pub details: serde_json::Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The fields that are hashed, in a fixed order.
+#[derive(Serialize)]
+struct HashInput<'a> {
+    org_id: &'a str,
+    seq: i64,
+    occurred_at: &'a str,
+    actor: &'a Actor,
+    action: &'a str,
+    target: &'a Option<Target>,
+    ip: &'a Option<String>,
+    user_agent: &'a Option<String>,
+    outcome: &'a str,
+    details: &'a str,
+}
+
+/// Fields of an entry as stored, borrowed, for hashing.
+#[derive(Debug, Clone, Copy)]
+pub struct EntryFields<'a> {
+    pub org_id: &'a str,
+    pub seq: i64,
+    pub occurred_at: &'a str,
+    pub actor: &'a Actor,
+    pub action: &'a str,
+    pub target: &'a Option<Target>,
+    pub ip: &'a Option<String>,
+    pub user_agent: &'a Option<String>,
+    pub outcome: &'a str,
+    /// The exact JSON text stored.
+    pub details_json: &'a str,
+}
+
+/// The chain hash of an entry given its predecessor's hash.
+pub fn entry_hash(prev_hash: &str, e: &EntryFields<'_>) -> String {
+    let input = HashInput {
+        org_id: e.org_id,
+        seq: e.seq,
+        occurred_at: e.occurred_at,
+        actor: e.actor,
+        action: e.action,
+        target: e.target,
+        ip: e.ip,
+        user_agent: e.user_agent,
+        outcome: e.outcome,
+        details: e.details_json,
+    };
+    let mut h = Sha256::new();
+    h.update(prev_hash.as_bytes());
+    h.update(b"\n");
+    h.update(serde_json::to_vec(&input).unwrap_or_default());
+    hex::encode(h.finalize())
+}
+
+/// Result of verifying one org's chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChainReport {
+    pub ok: bool,
+    pub entries: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_bad_seq: Option<i64>,
+}
+
+/// One stored entry as the verifier sees it: fields, stored prev_hash and hash.
+#[derive(Debug, Clone, Copy)]
+pub struct StoredEntry<'a> {
+    pub fields: EntryFields<'a>,
+    pub prev_hash: &'a str,
+    pub hash: &'a str,
+}
+
+/// Incremental chain verifier: feed entries in `seq` order.
+#[derive(Debug)]
+pub struct ChainVerifier {
+    expected_prev: String,
+    expected_seq: i64,
+    entries: u64,
+    first_bad: Option<i64>,
+}
+
+impl Default for ChainVerifier {
+    fn default() -> Self {
+        Self {
+            expected_prev: GENESIS_HASH.to_string(),
+            expected_seq: 1,
+            entries: 0,
+            first_bad: None,
+        }
+    }
+}
+
+impl ChainVerifier {
+    /// Checks the next entry: sequence continuity (deletions), link to the previous hash
+    /// (reordering), and its own hash (edits).
+    pub fn push(&mut self, e: &StoredEntry<'_>) {
+        self.entries += 1;
+        if self.first_bad.is_some() {
+            return;
+        }
+        let good = e.fields.seq == self.expected_seq
+            && e.prev_hash == self.expected_prev
+            && entry_hash(e.prev_hash, &e.fields) == e.hash;
+        if !good {
+            self.first_bad = Some(e.fields.seq.min(self.expected_seq));
+        }
+        self.expected_prev = e.hash.to_string();
+        self.expected_seq = e.fields.seq + 1;
+    }
+
+    pub fn finish(self) -> ChainReport {
+        ChainReport {
+            ok: self.first_bad.is_none(),
+            entries: self.entries,
+            first_bad_seq: self.first_bad,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    struct Row {
+        seq: i64,
+        action: String,
+        details: String,
+        prev: String,
+        hash: String,
+    }
+
+    fn chain(n: i64) -> Vec<Row> {
+        let actor = Actor::operator();
+        let mut prev = GENESIS_HASH.to_string();
+        (1..=n)
+            .map(|seq| {
+                let action = format!("test.{seq}");
+                let details = "{}".to_string();
+                let hash = entry_hash(&prev, &fields(seq, &action, &details, &actor));
+                let row = Row {
+                    seq,
+                    action,
+                    details,
+                    prev: prev.clone(),
+                    hash: hash.clone(),
+                };
+                prev = hash;
+                row
+            })
+            .collect()
+    }
+
+    const NONE: Option<String> = None;
+    const NO_TARGET: Option<Target> = None;
+
+    fn fields<'a>(
+        seq: i64,
+        action: &'a str,
+        details: &'a str,
+        actor: &'a Actor,
+    ) -> EntryFields<'a> {
+        EntryFields {
+            org_id: "org_1",
+            seq,
+            occurred_at: "2026-11-29T00:00:00Z",
+            actor,
+            action,
+            target: &NO_TARGET,
+            ip: &NONE,
+            user_agent: &NONE,
+            outcome: "success",
+            details_json: details,
+        }
+    }
+
+    fn verify(rows: &[Row]) -> ChainReport {
+        let actor = Actor::operator();
+        let mut v = ChainVerifier::default();
+        for r in rows {
+            v.push(&StoredEntry {
+                fields: fields(r.seq, &r.action, &r.details, &actor),
+                prev_hash: &r.prev,
+                hash: &r.hash,
+            });
+        }
+        v.finish()
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        let r = verify(&chain(5));
+        assert_eq!(
+            r,
+            ChainReport {
+                ok: true,
+                entries: 5,
+                first_bad_seq: None
+            }
+        );
+    }
+
+    #[test]
+    fn an_edited_entry_is_found() {
+        let mut rows = chain(5);
+        rows[2].details = r#"{"x":1}"#.into();
+        assert_eq!(verify(&rows).first_bad_seq, Some(3));
+    }
+
+    #[test]
+    fn a_deleted_entry_is_found() {
+        let mut rows = chain(5);
+        rows.remove(3);
+        assert_eq!(verify(&rows).first_bad_seq, Some(4));
+    }
+
+    #[test]
+    fn a_deleted_first_entry_is_found() {
+        // Removing the first entry shifts everything: detected at seq 1.
+        let mut rows = chain(3);
+        rows.remove(0);
+        assert_eq!(verify(&rows).first_bad_seq, Some(1));
+    }
+}

@@ -1,0 +1,27 @@
+//! The rules of the WatchTower control plane, with no I/O.
+//!
+//! Map of the modules:
+//! - [`clock`]: time as an injected dependency (system clock, settable test clock).
+//! - [`permissions`]: the one role -> permission matrix every route consults.
+//! - [`password`]: password policy and argon2id hashing.
+//! - [`token`]: opaque secret tokens (sessions, setup), their hashes and comparison.
+//! - [`secret`]: a zeroizing string newtype whose `Debug` prints `***`.
+//! - [`crypto`]: the master key and AEAD encryption of secrets at rest.
+//! - [`throttle`]: time-based login backoff (never a permanent lock).
+//! - [`audit`]: audit entries and the per-org hash chain.
+//! - [`ids`]: public identifiers and input validation helpers.
+//!
+//! Everything here is deterministic given its inputs (time and randomness come in from
+//! outside or through [`token::random_bytes`]), so it is unit-tested without a database.
+
+pub mod audit;
+pub mod clock;
+pub mod crypto;
+pub mod ids;
+pub mod password;
+pub mod permissions;
+pub mod secret;
+pub mod throttle;
+pub mod token;
+
+pub use clock::{Clock, ManualClock, SystemClock};

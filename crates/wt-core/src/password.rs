@@ -1,0 +1,159 @@
+//! Password policy and hashing (SECURITY.md A.1-A.3).
+//!
+//! Policy: length only (8, or 15 where MFA is not enforced for the role), counted in
+//! Unicode scalar values; no composition rules; nothing truncated; over 128 characters is
+//! refused before any hashing so a huge password cannot burn CPU. Hashes are argon2id PHC
+//! strings with the OWASP parameters (m=19456 KiB, t=2, p=1) and a fresh salt each time.
+
+use argon2::{Argon2, PasswordHasher, PasswordVerifier};
+use std::sync::OnceLock;
+
+/// Shortest password when the role has MFA enforced.
+pub const MIN_LEN_WITH_MFA: usize = 8;
+/// Shortest password when the role has no MFA enforced.
+pub const MIN_LEN_WITHOUT_MFA: usize = 15;
+/// Longest password accepted; longer is refused before hashing.
+pub const MAX_LEN: usize = 128;
+
+/// Why a password was refused. The message is shown to the user.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PolicyError {
+    #[error(
+        "password is too short: use at least {min} characters (a passphrase of a few words works well)"
+    )]
+    TooShort { min: usize },
+    #[error("password is too long: use at most {MAX_LEN} characters")]
+    TooLong,
+    #[error("password must not contain {0}")]
+    ContextWord(String),
+}
+
+/// Checks a new password against the length policy and context words (product name, org
+/// name, the email's local part). `mfa_enforced` says whether the user's role must use MFA.
+pub fn check_policy(
+    password: &str,
+    mfa_enforced: bool,
+    context: &[&str],
+) -> Result<(), PolicyError> {
+    let len = password.chars().count();
+    if len > MAX_LEN {
+        return Err(PolicyError::TooLong);
+    }
+    let min = if mfa_enforced {
+        MIN_LEN_WITH_MFA
+    } else {
+        MIN_LEN_WITHOUT_MFA
+    };
+    if len < min {
+        return Err(PolicyError::TooShort { min });
+    }
+    let lower = password.to_lowercase();
+    for word in std::iter::once("watchtower").chain(context.iter().copied()) {
+        let w = word.trim().to_lowercase();
+        // Short words (e.g. a two-letter org) would refuse too much; they add no guessing cost anyway.
+        if w.chars().count() >= 4 && lower.contains(&w) {
+            return Err(PolicyError::ContextWord(format!(
+                "\"{w}\" (the product, org or account name): attackers try those first"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Hashing failed; only possible if the OS random source fails.
+#[derive(Debug, thiserror::Error)]
+#[error("password hashing failed")]
+pub struct HashError;
+
+/// The argon2id PHC string of `password` with a fresh random salt.
+pub fn hash(password: &str) -> Result<String, HashError> {
+    Argon2::default()
+        .hash_password(password.as_bytes())
+        .map(|h| h.to_string())
+        .map_err(|_| HashError)
+}
+
+/// True when `password` matches the PHC string `phc`. A malformed `phc` is a mismatch.
+pub fn verify(password: &str, phc: &str) -> bool {
+    Argon2::default()
+        .verify_password(password.as_bytes(), phc)
+        .is_ok()
+}
+
+/// Verifies against a fixed dummy hash, so an unknown user costs the same time as a wrong
+/// password (SECURITY.md A.5). Always false.
+pub fn verify_dummy(password: &str) -> bool {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    let phc = DUMMY.get_or_init(|| hash("dummy password for timing").unwrap_or_default());
+    // Whatever the result, an unknown account never logs in.
+    let _ = verify(password, phc);
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_are_argon2id_with_owasp_parameters_and_unique_salts() {
+        let a = hash("correct horse battery staple").unwrap_or_default();
+        let b = hash("correct horse battery staple").unwrap_or_default();
+        assert!(a.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{a}");
+        assert_ne!(a, b, "each hash gets its own salt");
+        assert!(verify("correct horse battery staple", &a));
+        assert!(!verify("correct horse battery stapl", &a));
+    }
+
+    #[test]
+    fn malformed_hash_is_a_mismatch_not_a_panic() {
+        assert!(!verify("x", "not a phc string"));
+        assert!(!verify_dummy("anything"));
+    }
+
+    #[test]
+    fn length_rules_depend_on_mfa() {
+        assert_eq!(
+            check_policy("sevench", true, &[]),
+            Err(PolicyError::TooShort { min: 8 })
+        );
+        assert!(check_policy("eightchr", true, &[]).is_ok());
+        assert_eq!(
+            check_policy("fourteen chars", false, &[]),
+            Err(PolicyError::TooShort { min: 15 })
+        );
+        assert!(check_policy("fifteen chars!!", false, &[]).is_ok());
+    }
+
+    #[test]
+    fn sixty_four_accepted_over_128_refused() {
+        assert!(check_policy(&"a".repeat(64), true, &[]).is_ok());
+        assert!(check_policy(&"a".repeat(128), true, &[]).is_ok());
+        assert_eq!(
+            check_policy(&"a".repeat(129), true, &[]),
+            Err(PolicyError::TooLong)
+        );
+    }
+
+    #[test]
+    fn unicode_counts_characters_and_is_not_truncated() {
+        // 8 characters, 24 bytes.
+        let pw = "日本語のパスワ";
+        assert_eq!(pw.chars().count(), 7);
+        assert!(check_policy(pw, true, &[]).is_err());
+        let pw8 = "日本語のパスワー";
+        assert!(check_policy(pw8, true, &[]).is_ok());
+        let h = hash(&format!("{pw8}A")).unwrap_or_default();
+        assert!(
+            !verify(pw8, &h),
+            "a prefix must not match: nothing is truncated"
+        );
+    }
+
+    #[test]
+    fn context_words_are_refused_with_a_reason() {
+        let err = check_policy("my acme password 1", true, &["Acme", "ann"]);
+        assert!(matches!(err, Err(PolicyError::ContextWord(ref w)) if w.contains("acme")));
+        assert!(check_policy("WatchTower rocks!", true, &[]).is_err());
+        assert!(check_policy("unrelated passphrase", true, &["Acme"]).is_ok());
+    }
+}

@@ -1,0 +1,207 @@
+//! The one permission matrix: which role may do what.
+//!
+//! Every route names the [`Permission`] it needs and calls [`allows`]; no handler compares
+//! role strings. New resources add a permission here and a row in the table test below.
+
+use wt_api::Role;
+
+/// Something a member may be allowed to do inside their org.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// See who they are, their own sessions; every member has it.
+    SelfRead,
+    /// Manage their own sessions, password and MFA; every member has it.
+    SelfManage,
+    /// Read the member list and pending invites.
+    MembersRead,
+    /// Invite, change roles, remove members, revoke their sessions.
+    MembersManage,
+    /// Read org settings.
+    OrgRead,
+    /// Change org settings (MFA-required roles, review intervals).
+    OrgManage,
+    /// Read ingestion keys (never their secrets).
+    KeysRead,
+    /// Create, rotate and revoke ingestion keys.
+    KeysManage,
+    /// Read the allowed-IP list.
+    AllowedIpsRead,
+    /// Edit the allowed-IP list.
+    AllowedIpsManage,
+    /// Read and verify the audit log.
+    AuditRead,
+    /// Record reviews of the audit log.
+    AuditReview,
+    /// Read the production readiness checklist.
+    ReadinessRead,
+    /// Create and revoke automation tokens.
+    TokensManage,
+    /// Manage detection rules and controls.
+    RulesManage,
+}
+
+impl Permission {
+    /// Every permission, for exhaustive tests.
+    pub const ALL: [Permission; 15] = [
+        Permission::SelfRead,
+        Permission::SelfManage,
+        Permission::MembersRead,
+        Permission::MembersManage,
+        Permission::OrgRead,
+        Permission::OrgManage,
+        Permission::KeysRead,
+        Permission::KeysManage,
+        Permission::AllowedIpsRead,
+        Permission::AllowedIpsManage,
+        Permission::AuditRead,
+        Permission::AuditReview,
+        Permission::ReadinessRead,
+        Permission::TokensManage,
+        Permission::RulesManage,
+    ];
+}
+
+/// Rank of a role: higher outranks lower. Used for "nobody grants above their own role".
+pub fn rank(role: Role) -> u8 {
+    match role {
+        Role::Owner => 5,
+        Role::Admin => 4,
+        Role::RiskLead => 3,
+        Role::Analyst => 2,
+        Role::Viewer => 1,
+    }
+}
+
+/// The matrix. Owners and admins manage team access, keys, allowed IPs and settings; risk
+/// leads manage rules and read and review the audit log; analysts and viewers read.
+pub fn allows(role: Role, perm: Permission) -> bool {
+    use Permission::*;
+    match role {
+        Role::Owner | Role::Admin => true,
+        Role::RiskLead => matches!(
+            perm,
+            SelfRead
+                | SelfManage
+                | MembersRead
+                | OrgRead
+                | KeysRead
+                | AllowedIpsRead
+                | AuditRead
+                | AuditReview
+                | ReadinessRead
+                | RulesManage
+        ),
+        Role::Analyst => matches!(
+            perm,
+            SelfRead | SelfManage | MembersRead | OrgRead | KeysRead | ReadinessRead
+        ),
+        Role::Viewer => matches!(perm, SelfRead | SelfManage | OrgRead | ReadinessRead),
+    }
+}
+
+/// Why a role change was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RoleChangeError {
+    #[error("you cannot change your own role")]
+    SelfChange,
+    #[error("you cannot grant a role above your own")]
+    AboveOwn,
+    #[error("only an owner can change or remove an owner")]
+    OwnerProtected,
+    #[error("you are not allowed to manage members")]
+    NotAllowed,
+}
+
+/// Guard rails for granting `new_role` to `target` (currently `target_role`, `None` for an
+/// invite). The last-owner rule needs the count of owners and is checked by the store
+/// inside the transaction.
+pub fn check_role_grant(
+    actor_role: Role,
+    actor_is_target: bool,
+    target_role: Option<Role>,
+    new_role: Role,
+) -> Result<(), RoleChangeError> {
+    if !allows(actor_role, Permission::MembersManage) {
+        return Err(RoleChangeError::NotAllowed);
+    }
+    if actor_is_target {
+        return Err(RoleChangeError::SelfChange);
+    }
+    if rank(new_role) > rank(actor_role) {
+        return Err(RoleChangeError::AboveOwn);
+    }
+    if target_role == Some(Role::Owner) && actor_role != Role::Owner {
+        return Err(RoleChangeError::OwnerProtected);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matrix_rows_match_the_spec() {
+        use Permission::*;
+        // (permission, owner, admin, risk_lead, analyst, viewer)
+        let table: [(Permission, [bool; 5]); 15] = [
+            (SelfRead, [true, true, true, true, true]),
+            (SelfManage, [true, true, true, true, true]),
+            (MembersRead, [true, true, true, true, false]),
+            (MembersManage, [true, true, false, false, false]),
+            (OrgRead, [true, true, true, true, true]),
+            (OrgManage, [true, true, false, false, false]),
+            (KeysRead, [true, true, true, true, false]),
+            (KeysManage, [true, true, false, false, false]),
+            (AllowedIpsRead, [true, true, true, false, false]),
+            (AllowedIpsManage, [true, true, false, false, false]),
+            (AuditRead, [true, true, true, false, false]),
+            (AuditReview, [true, true, true, false, false]),
+            (ReadinessRead, [true, true, true, true, true]),
+            (TokensManage, [true, true, false, false, false]),
+            (RulesManage, [true, true, true, false, false]),
+        ];
+        assert_eq!(table.len(), Permission::ALL.len());
+        for (perm, row) in table {
+            for (role, want) in Role::ALL.into_iter().zip(row) {
+                assert_eq!(allows(role, perm), want, "{role} / {perm:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn nobody_grants_above_their_own_role() {
+        assert_eq!(
+            check_role_grant(Role::Admin, false, Some(Role::Viewer), Role::Owner),
+            Err(RoleChangeError::AboveOwn)
+        );
+        assert!(check_role_grant(Role::Admin, false, Some(Role::Viewer), Role::Admin).is_ok());
+    }
+
+    #[test]
+    fn own_role_change_is_refused() {
+        assert_eq!(
+            check_role_grant(Role::Owner, true, Some(Role::Owner), Role::Admin),
+            Err(RoleChangeError::SelfChange)
+        );
+    }
+
+    #[test]
+    fn admins_cannot_touch_owners() {
+        assert_eq!(
+            check_role_grant(Role::Admin, false, Some(Role::Owner), Role::Viewer),
+            Err(RoleChangeError::OwnerProtected)
+        );
+        assert!(check_role_grant(Role::Owner, false, Some(Role::Owner), Role::Admin).is_ok());
+    }
+
+    #[test]
+    fn readers_cannot_manage_members() {
+        for r in [Role::RiskLead, Role::Analyst, Role::Viewer] {
+            assert_eq!(
+                check_role_grant(r, false, None, Role::Viewer),
+                Err(RoleChangeError::NotAllowed)
+            );
+        }
+    }
+}

@@ -1,0 +1,137 @@
+//! Persistence of the WatchTower control plane behind one narrow trait, [`Store`].
+//!
+//! Handlers and services only see `Arc<dyn Store>`; the SQLite implementation
+//! ([`sqlite::SqliteStore`]) is the embedded default, and a PostgreSQL implementation can
+//! be added beside it without touching them. Every method that changes security state
+//! takes the [`AuditEvent`] that records it and writes both in one transaction: no change
+//! without its entry, no entry without its change.
+//!
+//! Row types ([`model`]) are separate from wire types; the daemon maps between them.
+
+pub mod conformance;
+pub mod model;
+pub mod sqlite;
+
+use async_trait::async_trait;
+use wt_core::audit::{AuditEvent, ChainReport};
+use wt_core::clock::UnixTime;
+use wt_core::throttle;
+
+pub use model::*;
+
+/// Errors of the store. Messages never include SQL or paths (SECURITY.md I.58): the
+/// daemon logs the source and answers a generic 500.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row does not exist (or belongs to another org: same answer).
+    #[error("not found")]
+    NotFound,
+    /// A uniqueness or state precondition failed; the message is safe to show.
+    #[error("{0}")]
+    Conflict(String),
+    /// The setup token is unknown, used or expired.
+    #[error("setup token invalid")]
+    SetupTokenInvalid,
+    /// The database failed; details are for the log only.
+    #[error("storage failure: {0}")]
+    Internal(String),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// Everything the daemon persists. Implementations must be safe to share across tasks and
+/// must never block the async executor.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// Cheap liveness check of the database (for `/readyz`).
+    async fn ping(&self) -> Result<()>;
+
+    /// Creates an org, optionally with a one-time setup token for its first owner.
+    async fn create_org(
+        &self,
+        org: NewOrg,
+        setup: Option<NewSetupToken>,
+        audit: AuditEvent,
+        now: UnixTime,
+    ) -> Result<OrgRecord>;
+
+    /// All orgs, oldest first.
+    async fn list_orgs(&self) -> Result<Vec<OrgRecord>>;
+
+    /// Claims the owner account with a setup token: creates the user and the owner
+    /// membership and burns the token, atomically. Unknown, used and expired tokens all
+    /// answer [`StoreError::SetupTokenInvalid`].
+    async fn claim_setup(
+        &self,
+        claim: SetupClaim,
+        audit: AuditEvent,
+    ) -> Result<(UserRecord, OrgRecord)>;
+
+    /// Looks up the email of a setup token that is still claimable (for policy context).
+    async fn setup_token_email(
+        &self,
+        token_hash: &str,
+        now: UnixTime,
+    ) -> Result<(String, OrgRecord)>;
+
+    /// A user by normalised email, with their password hash and memberships.
+    async fn user_for_login(&self, email: &str) -> Result<Option<LoginCandidate>>;
+
+    /// Current throttle state of a key (default when none).
+    async fn throttle_get(&self, key: &str) -> Result<throttle::State>;
+
+    /// Records a failure atomically and returns the new state.
+    async fn throttle_fail(
+        &self,
+        key: &str,
+        policy: throttle::Policy,
+        now: UnixTime,
+    ) -> Result<throttle::State>;
+
+    /// Forgets the failures of a key (after a successful login).
+    async fn throttle_clear(&self, key: &str) -> Result<()>;
+
+    /// Stores a new session together with its audit entry.
+    async fn create_session(&self, session: NewSession, audit: AuditEvent) -> Result<()>;
+
+    /// The live (unrevoked) session with this token hash, with its user, org and role.
+    /// Expiry is the caller's rule to apply.
+    async fn session_by_token_hash(&self, token_hash: &str) -> Result<Option<SessionAuth>>;
+
+    /// Moves a session's `last_seen_at` forward (idle timeout bookkeeping).
+    async fn touch_session(&self, session_id: &str, now: UnixTime) -> Result<()>;
+
+    /// Revokes one of the user's sessions in the org; `NotFound` when it is not theirs or
+    /// already revoked.
+    async fn revoke_session(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        session_id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// The user's sessions in the org that are neither revoked nor past `now`'s expiry.
+    async fn list_sessions(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        now: UnixTime,
+    ) -> Result<Vec<SessionRecord>>;
+
+    /// Appends an entry that records something with no other state change (a failed
+    /// login, a throttled attempt).
+    async fn append_audit(&self, org_id: &str, audit: AuditEvent, now: UnixTime) -> Result<()>;
+
+    /// Verifies an org's audit hash chain from the first entry to the last.
+    async fn verify_audit(&self, org_id: &str) -> Result<ChainReport>;
+
+    /// An org's audit entries with `seq` greater than `after`, oldest first.
+    async fn audit_entries(
+        &self,
+        org_id: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<wt_core::audit::AuditRecord>>;
+}

@@ -1,0 +1,110 @@
+//! Row types the store reads and writes. Times are Unix seconds (UTC).
+
+use wt_api::{ClientKind, Role};
+
+/// An org as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OrgRecord {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+    /// Roles whose members must use MFA.
+    pub mfa_required_roles: Vec<Role>,
+    pub created_at: i64,
+}
+
+/// A user as stored, without the password hash.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRecord {
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub mfa_enabled: bool,
+    pub disabled: bool,
+}
+
+/// Input of [`crate::Store::create_org`].
+#[derive(Debug, Clone)]
+pub struct NewOrg {
+    pub id: String,
+    pub slug: String,
+    pub name: String,
+}
+
+/// The hashed one-time setup token created with an org.
+#[derive(Debug, Clone)]
+pub struct NewSetupToken {
+    pub token_hash: String,
+    pub owner_email: String,
+    pub expires_at: i64,
+}
+
+/// Input of [`crate::Store::claim_setup`]. The password is already hashed.
+#[derive(Debug, Clone)]
+pub struct SetupClaim {
+    pub token_hash: String,
+    pub user_id: String,
+    pub name: String,
+    pub password_hash: String,
+    pub now: i64,
+}
+
+/// What login needs to know about a user.
+#[derive(Debug, Clone)]
+pub struct LoginCandidate {
+    pub user: UserRecord,
+    pub password_hash: String,
+    /// The orgs the user belongs to, with their role in each.
+    pub memberships: Vec<(OrgRecord, Role)>,
+}
+
+/// Input of [`crate::Store::create_session`].
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub id: String,
+    pub token_hash: String,
+    pub org_id: String,
+    pub user_id: String,
+    pub client: ClientKind,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub idle_timeout: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+/// A session as stored (never its token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub id: String,
+    pub org_id: String,
+    pub user_id: String,
+    pub client: ClientKind,
+    pub created_at: i64,
+    pub last_seen_at: i64,
+    pub expires_at: i64,
+    pub idle_timeout: i64,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+}
+
+impl SessionRecord {
+    /// When the session ends if unused.
+    pub fn idle_expires_at(&self) -> i64 {
+        (self.last_seen_at + self.idle_timeout).min(self.expires_at)
+    }
+
+    /// True when neither the absolute nor the idle limit has passed at `now`.
+    pub fn is_live(&self, now: i64) -> bool {
+        now < self.expires_at && now < self.last_seen_at + self.idle_timeout
+    }
+}
+
+/// A live session joined with who it belongs to.
+#[derive(Debug, Clone)]
+pub struct SessionAuth {
+    pub session: SessionRecord,
+    pub user: UserRecord,
+    pub org: OrgRecord,
+    pub role: Role,
+}

@@ -1,0 +1,586 @@
+//! The SQL of [`SqliteStore`]: one method per [`Store`] operation, and the one audit
+//! helper, [`append_audit_tx`], that every state change calls inside its transaction.
+
+use super::{SqliteStore, internal};
+use crate::model::*;
+use crate::{Result, Store, StoreError};
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use wt_api::{ClientKind, Role};
+use wt_core::audit::{
+    self, Actor, AuditEvent, AuditRecord, ChainReport, ChainVerifier, EntryFields, StoredEntry,
+    Target,
+};
+use wt_core::clock::{UnixTime, rfc3339};
+use wt_core::throttle;
+
+/// Appends `event` to the org's hash chain inside the caller's transaction. This is the
+/// only place audit rows are written.
+pub(super) fn append_audit_tx(
+    tx: &Transaction<'_>,
+    org_id: &str,
+    event: &AuditEvent,
+    now: UnixTime,
+) -> Result<i64> {
+    let last: Option<(i64, String)> = tx
+        .query_row(
+            "SELECT seq, hash FROM audit_log WHERE org_id = ?1 ORDER BY seq DESC LIMIT 1",
+            [org_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    let (seq, prev_hash) = match last {
+        Some((s, h)) => (s + 1, h),
+        None => (1, audit::GENESIS_HASH.to_string()),
+    };
+    let occurred_at = rfc3339(now);
+    let details_json = serde_json::to_string(&event.details).map_err(internal)?;
+    let hash = audit::entry_hash(
+        &prev_hash,
+        &EntryFields {
+            org_id,
+            seq,
+            occurred_at: &occurred_at,
+            actor: &event.actor,
+            action: event.action,
+            target: &event.target,
+            ip: &event.ip,
+            user_agent: &event.user_agent,
+            outcome: event.outcome,
+            details_json: &details_json,
+        },
+    );
+    tx.execute(
+        "INSERT INTO audit_log (org_id, seq, occurred_at, actor_type, actor_id, actor_email, action,
+            target_type, target_id, ip, user_agent, outcome, details, prev_hash, hash)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+        params![
+            org_id,
+            seq,
+            occurred_at,
+            event.actor.kind,
+            event.actor.id,
+            event.actor.email,
+            event.action,
+            event.target.as_ref().map(|t| &t.kind),
+            event.target.as_ref().map(|t| &t.id),
+            event.ip,
+            event.user_agent,
+            event.outcome,
+            details_json,
+            prev_hash,
+            hash,
+        ],
+    )?;
+    Ok(seq)
+}
+
+fn parse_roles(s: &str) -> Vec<Role> {
+    s.split(',').filter_map(|r| Role::parse(r.trim())).collect()
+}
+
+fn parse_role(s: &str) -> rusqlite::Result<Role> {
+    Role::parse(s).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            0,
+            rusqlite::types::Type::Text,
+            format!("unknown role {s:?}").into(),
+        )
+    })
+}
+
+fn parse_client(s: &str) -> ClientKind {
+    if s == "console" {
+        ClientKind::Console
+    } else {
+        ClientKind::Cli
+    }
+}
+
+const ORG_COLS: &str = "o.id, o.slug, o.name, o.mfa_required_roles, o.created_at";
+
+fn org_from(r: &Row<'_>, at: usize) -> rusqlite::Result<OrgRecord> {
+    Ok(OrgRecord {
+        id: r.get(at)?,
+        slug: r.get(at + 1)?,
+        name: r.get(at + 2)?,
+        mfa_required_roles: parse_roles(&r.get::<_, String>(at + 3)?),
+        created_at: r.get(at + 4)?,
+    })
+}
+
+const USER_COLS: &str = "u.id, u.email, u.name, u.mfa_enabled, u.disabled_at";
+
+fn user_from(r: &Row<'_>, at: usize) -> rusqlite::Result<UserRecord> {
+    Ok(UserRecord {
+        id: r.get(at)?,
+        email: r.get(at + 1)?,
+        name: r.get(at + 2)?,
+        mfa_enabled: r.get::<_, i64>(at + 3)? != 0,
+        disabled: r.get::<_, Option<i64>>(at + 4)?.is_some(),
+    })
+}
+
+const SESSION_COLS: &str = "s.id, s.org_id, s.user_id, s.client, s.created_at, s.last_seen_at,
+    s.expires_at, s.idle_timeout, s.ip, s.user_agent";
+
+fn session_from(r: &Row<'_>, at: usize) -> rusqlite::Result<SessionRecord> {
+    Ok(SessionRecord {
+        id: r.get(at)?,
+        org_id: r.get(at + 1)?,
+        user_id: r.get(at + 2)?,
+        client: parse_client(&r.get::<_, String>(at + 3)?),
+        created_at: r.get(at + 4)?,
+        last_seen_at: r.get(at + 5)?,
+        expires_at: r.get(at + 6)?,
+        idle_timeout: r.get(at + 7)?,
+        ip: r.get(at + 8)?,
+        user_agent: r.get(at + 9)?,
+    })
+}
+
+fn org_by_id(conn: &Connection, id: &str) -> Result<OrgRecord> {
+    Ok(conn.query_row(
+        &format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = ?1"),
+        [id],
+        |r| org_from(r, 0),
+    )?)
+}
+
+fn audit_from(r: &Row<'_>) -> rusqlite::Result<(String, AuditRecord)> {
+    let details_json: String = r.get(12)?;
+    let target_type: Option<String> = r.get(7)?;
+    let target_id: Option<String> = r.get(8)?;
+    Ok((
+        details_json.clone(),
+        AuditRecord {
+            seq: r.get(1)?,
+            occurred_at: r.get(2)?,
+            actor: Actor {
+                kind: r.get(3)?,
+                id: r.get(4)?,
+                email: r.get(5)?,
+            },
+            action: r.get(6)?,
+            target: match (target_type, target_id) {
+                (Some(kind), Some(id)) => Some(Target { kind, id }),
+                _ => None,
+            },
+            ip: r.get(9)?,
+            user_agent: r.get(10)?,
+            outcome: r.get(11)?,
+            details: serde_json::from_str(&details_json).unwrap_or(serde_json::Value::Null),
+            prev_hash: r.get(13)?,
+            hash: r.get(14)?,
+        },
+    ))
+}
+
+const AUDIT_COLS: &str = "org_id, seq, occurred_at, actor_type, actor_id, actor_email, action,
+    target_type, target_id, ip, user_agent, outcome, details, prev_hash, hash";
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<()> {
+        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
+            .await
+            .map(|_| ())
+    }
+
+    async fn create_org(
+        &self,
+        org: NewOrg,
+        setup: Option<NewSetupToken>,
+        audit: AuditEvent,
+        now: UnixTime,
+    ) -> Result<OrgRecord> {
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let taken: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM orgs WHERE slug = ?1)",
+                [&org.slug],
+                |r| r.get(0),
+            )?;
+            if taken {
+                return Err(StoreError::Conflict(format!(
+                    "an org with the slug {:?} already exists",
+                    org.slug
+                )));
+            }
+            tx.execute(
+                "INSERT INTO orgs (id, slug, name, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![org.id, org.slug, org.name, now],
+            )?;
+            if let Some(s) = &setup {
+                tx.execute(
+                    "INSERT INTO setup_tokens (token_hash, org_id, owner_email, created_at, expires_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                    params![s.token_hash, org.id, s.owner_email, now, s.expires_at],
+                )?;
+            }
+            append_audit_tx(&tx, &org.id, &audit, now)?;
+            let rec = org_by_id(&tx, &org.id)?;
+            tx.commit()?;
+            Ok(rec)
+        })
+        .await
+    }
+
+    async fn list_orgs(&self) -> Result<Vec<OrgRecord>> {
+        self.read(|c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {ORG_COLS} FROM orgs o ORDER BY o.created_at, o.id"
+            ))?;
+            let rows = st.query_map([], |r| org_from(r, 0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn claim_setup(
+        &self,
+        claim: SetupClaim,
+        audit: AuditEvent,
+    ) -> Result<(UserRecord, OrgRecord)> {
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            // Burn the token first: of two parallel claims only one changes a row.
+            let row: Option<(String, String)> = tx
+                .query_row(
+                    "UPDATE setup_tokens SET used_at = ?2
+                     WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2
+                     RETURNING org_id, owner_email",
+                    params![claim.token_hash, claim.now],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let Some((org_id, email)) = row else {
+                return Err(StoreError::SetupTokenInvalid);
+            };
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?1)",
+                [&email],
+                |r| r.get(0),
+            )?;
+            if exists {
+                return Err(StoreError::Conflict(
+                    "an account with this email already exists".into(),
+                ));
+            }
+            tx.execute(
+                "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![claim.user_id, email, claim.name, claim.password_hash, claim.now],
+            )?;
+            tx.execute(
+                "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, 'owner', ?3)",
+                params![org_id, claim.user_id, claim.now],
+            )?;
+            append_audit_tx(&tx, &org_id, &audit, claim.now)?;
+            let org = org_by_id(&tx, &org_id)?;
+            tx.commit()?;
+            Ok((
+                UserRecord {
+                    id: claim.user_id,
+                    email,
+                    name: claim.name,
+                    mfa_enabled: false,
+                    disabled: false,
+                },
+                org,
+            ))
+        })
+        .await
+    }
+
+    async fn setup_token_email(
+        &self,
+        token_hash: &str,
+        now: UnixTime,
+    ) -> Result<(String, OrgRecord)> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| {
+            let row: Option<(String, String)> = c
+                .query_row(
+                    "SELECT owner_email, org_id FROM setup_tokens
+                     WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2",
+                    params![token_hash, now],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (email, org_id) = row.ok_or(StoreError::SetupTokenInvalid)?;
+            Ok((email, org_by_id(c, &org_id)?))
+        })
+        .await
+    }
+
+    async fn user_for_login(&self, email: &str) -> Result<Option<LoginCandidate>> {
+        let email = email.to_string();
+        self.read(move |c| {
+            let found = c
+                .query_row(
+                    &format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.email = ?1"),
+                    [&email],
+                    |r| Ok((user_from(r, 0)?, r.get::<_, String>(5)?)),
+                )
+                .optional()?;
+            let Some((user, password_hash)) = found else {
+                return Ok(None);
+            };
+            let mut st = c.prepare(&format!(
+                "SELECT {ORG_COLS}, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
+                 WHERE m.user_id = ?1 ORDER BY o.created_at, o.id"
+            ))?;
+            let memberships = st
+                .query_map([&user.id], |r| {
+                    Ok((org_from(r, 0)?, parse_role(&r.get::<_, String>(5)?)?))
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(Some(LoginCandidate {
+                user,
+                password_hash,
+                memberships,
+            }))
+        })
+        .await
+    }
+
+    async fn throttle_get(&self, key: &str) -> Result<throttle::State> {
+        let key = key.to_string();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT failures, last_failure, locked_until FROM throttles WHERE key = ?1",
+                [&key],
+                |r| {
+                    Ok(throttle::State {
+                        failures: r.get(0)?,
+                        last_failure: r.get(1)?,
+                        locked_until: r.get(2)?,
+                    })
+                },
+            )
+            .optional()?
+            .unwrap_or_default())
+        })
+        .await
+    }
+
+    async fn throttle_fail(
+        &self,
+        key: &str,
+        policy: throttle::Policy,
+        now: UnixTime,
+    ) -> Result<throttle::State> {
+        let key = key.to_string();
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let old = tx
+                .query_row(
+                    "SELECT failures, last_failure, locked_until FROM throttles WHERE key = ?1",
+                    [&key],
+                    |r| {
+                        Ok(throttle::State {
+                            failures: r.get(0)?,
+                            last_failure: r.get(1)?,
+                            locked_until: r.get(2)?,
+                        })
+                    },
+                )
+                .optional()?
+                .unwrap_or_default();
+            let new = throttle::record_failure(&old, &policy, now);
+            tx.execute(
+                "INSERT INTO throttles (key, failures, last_failure, locked_until) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT (key) DO UPDATE SET failures = ?2, last_failure = ?3, locked_until = ?4",
+                params![key, new.failures, new.last_failure, new.locked_until],
+            )?;
+            tx.commit()?;
+            Ok(new)
+        })
+        .await
+    }
+
+    async fn throttle_clear(&self, key: &str) -> Result<()> {
+        let key = key.to_string();
+        self.write(move |c| {
+            c.execute("DELETE FROM throttles WHERE key = ?1", [&key])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn create_session(&self, s: NewSession, audit: AuditEvent) -> Result<()> {
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "INSERT INTO sessions (id, token_hash, org_id, user_id, client, created_at, last_seen_at,
+                    expires_at, idle_timeout, ip, user_agent)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    s.id,
+                    s.token_hash,
+                    s.org_id,
+                    s.user_id,
+                    s.client.as_str(),
+                    s.created_at,
+                    s.expires_at,
+                    s.idle_timeout,
+                    s.ip,
+                    s.user_agent
+                ],
+            )?;
+            append_audit_tx(&tx, &s.org_id, &audit, s.created_at)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn session_by_token_hash(&self, token_hash: &str) -> Result<Option<SessionAuth>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| {
+            Ok(c.query_row(
+                &format!(
+                    "SELECT {SESSION_COLS}, {USER_COLS}, {ORG_COLS}, m.role
+                     FROM sessions s
+                     JOIN users u ON u.id = s.user_id
+                     JOIN orgs o ON o.id = s.org_id
+                     JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id
+                     WHERE s.token_hash = ?1 AND s.revoked_at IS NULL"
+                ),
+                [&token_hash],
+                |r| {
+                    Ok(SessionAuth {
+                        session: session_from(r, 0)?,
+                        user: user_from(r, 10)?,
+                        org: org_from(r, 15)?,
+                        role: parse_role(&r.get::<_, String>(20)?)?,
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn touch_session(&self, session_id: &str, now: UnixTime) -> Result<()> {
+        let id = session_id.to_string();
+        self.write(move |c| {
+            c.execute(
+                "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2",
+                params![id, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn revoke_session(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        session_id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()> {
+        let (org_id, user_id, id) = (
+            org_id.to_string(),
+            user_id.to_string(),
+            session_id.to_string(),
+        );
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE sessions SET revoked_at = ?4
+                 WHERE id = ?1 AND org_id = ?2 AND user_id = ?3 AND revoked_at IS NULL",
+                params![id, org_id, user_id, now],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            append_audit_tx(&tx, &org_id, &audit, now)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_sessions(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        now: UnixTime,
+    ) -> Result<Vec<SessionRecord>> {
+        let (org_id, user_id) = (org_id.to_string(), user_id.to_string());
+        self.read(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {SESSION_COLS} FROM sessions s
+                 WHERE s.org_id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL
+                   AND s.expires_at > ?3 AND s.last_seen_at + s.idle_timeout > ?3
+                 ORDER BY s.created_at DESC, s.id"
+            ))?;
+            let rows = st.query_map(params![org_id, user_id, now], |r| session_from(r, 0))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn append_audit(&self, org_id: &str, audit: AuditEvent, now: UnixTime) -> Result<()> {
+        let org_id = org_id.to_string();
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            append_audit_tx(&tx, &org_id, &audit, now)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn verify_audit(&self, org_id: &str) -> Result<ChainReport> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ?1 ORDER BY seq"
+            ))?;
+            let mut rows = st.query([&org_id])?;
+            let mut v = ChainVerifier::default();
+            while let Some(r) = rows.next()? {
+                let (details_json, rec) = audit_from(r)?;
+                v.push(&StoredEntry {
+                    fields: EntryFields {
+                        org_id: &org_id,
+                        seq: rec.seq,
+                        occurred_at: &rec.occurred_at,
+                        actor: &rec.actor,
+                        action: &rec.action,
+                        target: &rec.target,
+                        ip: &rec.ip,
+                        user_agent: &rec.user_agent,
+                        outcome: &rec.outcome,
+                        details_json: &details_json,
+                    },
+                    prev_hash: &rec.prev_hash,
+                    hash: &rec.hash,
+                });
+            }
+            Ok(v.finish())
+        })
+        .await
+    }
+
+    async fn audit_entries(
+        &self,
+        org_id: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditRecord>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
+            ))?;
+            let rows = st.query_map(params![org_id, after, limit], |r| audit_from(r).map(|(_, a)| a))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+}
