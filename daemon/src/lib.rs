@@ -1,1 +1,28 @@
-//! placeholder
+//! `wtd`, the WatchTower control plane daemon, as a library (the binary only parses
+//! arguments and calls in here, so tests can run the same code in process).
+//!
+//! Map of the modules:
+//! - [`cli`]: the clap definition of `wtd` (also used to generate its man page).
+//! - [`config`]: where settings come from: flags, `WT_*` environment, a TOML file, defaults.
+//! - [`init`]: `wtd init` / `wtd org create`: the database, master key and setup token.
+//! - [`server`]: binding, TLS, graceful shutdown; [`app`] builds the router and layers.
+//! - [`state`]: what every handler shares (store, clock, settings, metrics).
+//! - [`error`]: the one `ApiError`, mapped once to RFC 9457 problem+json.
+//! - [`extract`]: request extractors: strict JSON bodies, client address, authentication.
+//! - [`middleware`]: CSRF checks for cookie requests, metrics, timeouts, security headers.
+//! - [`routes`]: thin handlers, one module per resource.
+//! - [`service`]: the work behind the handlers (rules from `wt-core`, queries from `wt-store`).
+//! - [`metrics`]: Prometheus counters and histograms.
+
+pub mod app;
+pub mod cli;
+pub mod config;
+pub mod error;
+pub mod extract;
+pub mod init;
+pub mod metrics;
+pub mod middleware;
+pub mod routes;
+pub mod server;
+pub mod service;
+pub mod state;

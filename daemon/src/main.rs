@@ -1,1 +1,67 @@
-fn main() {}
+//! `wtd`: parse arguments, set up logging, dispatch. All logic lives in the library.
+
+use clap::Parser;
+use std::process::ExitCode;
+use wtd::cli::{AuditCommand, Cli, Command, LogFormat, OrgCommand};
+
+fn init_tracing(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("WT_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let data_dir = wtd::config::data_dir(cli.data_dir)?;
+    match cli.command {
+        Command::Init(a) => wtd::init::create_org(&data_dir, &a.org, &a.owner_email, true).await?,
+        Command::Org(OrgCommand::Create(a)) => {
+            wtd::init::create_org(&data_dir, &a.org, &a.owner_email, false).await?
+        }
+        Command::Serve(args) => {
+            let cfg = match wtd::config::ServeConfig::resolve(data_dir, &args) {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("wtd: error: {e:#}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            wtd::server::serve(cfg, wtd::server::shutdown_signal()).await?
+        }
+        Command::Migrate => {
+            let db = data_dir.join(wt_store::sqlite::DB_FILE);
+            wt_store::sqlite::SqliteStore::open(&db)?;
+            eprintln!("migrations applied to {}", db.display());
+        }
+        Command::Audit(AuditCommand::Verify) => return wtd::init::verify_audit(&data_dir).await,
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("wtd: error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("wtd: error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

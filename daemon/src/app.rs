@@ -1,0 +1,67 @@
+//! The router and its layers, built from an [`AppState`] (tests call this directly).
+
+use crate::error::ApiError;
+use crate::middleware::{self, RequestTimeout};
+use crate::routes::{auth, health, setup};
+use crate::state::AppState;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, post};
+use std::time::Duration;
+
+/// Limits of one request.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest body read; larger gets 413 (`DefaultBodyLimit` stops reading there).
+    pub body_limit: usize,
+    /// Longest a request may run; slower gets 408 and its future is dropped.
+    pub request_timeout: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            body_limit: crate::config::DEFAULT_BODY_LIMIT,
+            request_timeout: Duration::from_secs(crate::config::DEFAULT_REQUEST_TIMEOUT),
+        }
+    }
+}
+
+/// Answers a panic with a generic 500 problem (no message, no backtrace).
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response::Response {
+    ApiError::Internal("a handler panicked".into()).into_response()
+}
+
+pub fn router(state: AppState, limits: Limits) -> Router {
+    let api = Router::new()
+        .route("/setup", post(setup::setup))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/auth/session", get(auth::whoami))
+        .route("/auth/sessions", get(auth::list_sessions))
+        .route("/auth/sessions/{id}", delete(auth::revoke_session))
+        .route("/openapi.json", get(health::openapi));
+
+    Router::new()
+        .nest(wt_api::API_PREFIX, api)
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics))
+        .fallback(|| async { ApiError::NotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::csrf,
+        ))
+        .layer(DefaultBodyLimit::max(limits.body_limit))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::observe,
+        ))
+        .layer(axum::Extension(RequestTimeout(limits.request_timeout)))
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            panic_response,
+        ))
+        .with_state(state)
+}

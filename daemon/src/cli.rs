@@ -1,0 +1,158 @@
+//! The command line of `wtd`. Every flag of `serve` also reads a `WT_*` environment
+//! variable and a key of the optional TOML config file (flags win, then environment, then
+//! the file, then the defaults).
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// WatchTower control plane daemon.
+#[derive(Debug, Parser)]
+#[command(
+    name = "wtd",
+    version,
+    about = "WatchTower control plane daemon",
+    long_about = "wtd serves the WatchTower control plane API (team access, MFA, passwords, \
+ingestion keys, allowed IPs, audit log) over an embedded SQLite database.\n\n\
+First run:\n  wtd init --org \"Acme\" --owner-email you@acme.example\n  wtd serve\n  \
+wt setup --token-stdin     # paste the token wtd init printed",
+    after_help = "Exit status: 0 success, 1 failure, 2 usage or refused configuration."
+)]
+pub struct Cli {
+    /// Data directory (database, master key, outbox, logs).
+    /// Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower.
+    #[arg(long, global = true, env = "WT_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+
+    /// Log format on stderr.
+    #[arg(long, global = true, env = "WT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line, for log shippers.
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create the database, the master key and the first org; print a one-time setup token.
+    #[command(
+        long_about = "Creates the data directory, the database, a 0600 master key file \
+(used to encrypt secrets at rest) and the first org. Prints a one-time setup token on stdout: \
+claim the owner account with `wt setup --token-stdin` within 24 hours. The token is stored \
+only as a hash and dies after use.\n\nExample:\n  wtd init --org Acme --owner-email ops@acme.example"
+    )]
+    Init(InitArgs),
+    /// Serve the API.
+    #[command(
+        long_about = "Serves the WatchTower API. Listens on 127.0.0.1:8470 by default. \
+A non-loopback address needs TLS (--tls-cert and --tls-key) unless you pass --insecure-http \
+(for a TLS-terminating proxy in front). Stops gracefully on SIGTERM or SIGINT.\n\n\
+Example:\n  wtd serve --listen 0.0.0.0:8470 --tls-cert cert.pem --tls-key key.pem"
+    )]
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Operator actions on orgs.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Operator actions on the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Display name of the first org.
+    #[arg(long, value_name = "NAME")]
+    pub org: String,
+    /// Email of the owner who will claim the account with the setup token.
+    #[arg(long, value_name = "EMAIL")]
+    pub owner_email: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Add another org with its own one-time owner setup token.
+    Create(InitArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Verify the hash chain of every org's audit log (exit 1 if any is broken).
+    Verify,
+}
+
+#[derive(Debug, Args, Default)]
+pub struct ServeArgs {
+    /// Address to listen on. Port 0 picks a free port (the address is printed on stdout).
+    #[arg(long, env = "WT_LISTEN", value_name = "ADDR")]
+    pub listen: Option<SocketAddr>,
+    /// PEM certificate chain for TLS.
+    #[arg(long, env = "WT_TLS_CERT", value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for TLS.
+    #[arg(long, env = "WT_TLS_KEY", value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Allow plain HTTP on a non-loopback address (only behind a TLS-terminating proxy).
+    #[arg(long, env = "WT_INSECURE_HTTP")]
+    pub insecure_http: bool,
+    /// TOML config file. Default: <data-dir>/wtd.toml when it exists.
+    #[arg(long, env = "WT_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Public base URL of this server, used for links in mail and the console's origin check.
+    #[arg(long, env = "WT_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Largest request body accepted, in bytes [default: 1048576].
+    #[arg(long, env = "WT_BODY_LIMIT", value_name = "BYTES")]
+    pub body_limit: Option<usize>,
+    /// Longest a request may take, in seconds [default: 30].
+    #[arg(long, env = "WT_REQUEST_TIMEOUT", value_name = "SECS")]
+    pub request_timeout: Option<u64>,
+    /// Idle timeout of console sessions, in seconds [default: 1800].
+    #[arg(long, env = "WT_CONSOLE_IDLE_TIMEOUT", value_name = "SECS")]
+    pub console_idle_timeout: Option<i64>,
+    /// Idle timeout of CLI sessions, in seconds [default: 43200].
+    #[arg(long, env = "WT_CLI_IDLE_TIMEOUT", value_name = "SECS")]
+    pub cli_idle_timeout: Option<i64>,
+    /// Absolute lifetime of every session, in seconds [default: 43200].
+    #[arg(long, env = "WT_SESSION_LIFETIME", value_name = "SECS")]
+    pub session_lifetime: Option<i64>,
+}
+
+/// The clap command, for man pages and completions.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[test]
+    fn command_definition_is_consistent() {
+        command().debug_assert();
+    }
+
+    #[test]
+    fn tls_cert_without_key_is_a_usage_error() {
+        let r = Cli::try_parse_from(["wtd", "serve", "--tls-cert", "c.pem"]);
+        assert!(r.is_err());
+    }
+
+    #[test]
+    fn init_requires_org_and_owner() {
+        assert!(Cli::try_parse_from(["wtd", "init", "--org", "Acme"]).is_err());
+        let ok = Cli::try_parse_from(["wtd", "init", "--org", "Acme", "--owner-email", "a@b.c"]);
+        assert!(ok.is_ok());
+    }
+}

@@ -1,0 +1,232 @@
+//! Settings of `wtd serve`, resolved once at start-up: flags and `WT_*` environment
+//! variables (clap reads both), then the TOML config file, then the defaults below.
+
+use crate::cli::ServeArgs;
+use anyhow::{Context, bail};
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// Default listen address: loopback only.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8470";
+/// Default largest request body: 1 MiB. Larger bodies get 413 before they are read.
+pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
+/// Default longest request, in seconds. A slower request gets 408 and its work is dropped.
+pub const DEFAULT_REQUEST_TIMEOUT: u64 = 30;
+/// Default console idle timeout (SECURITY.md B.13): 30 minutes.
+pub const DEFAULT_CONSOLE_IDLE: i64 = 30 * 60;
+/// Default CLI idle timeout: 12 hours (a CLI session is used in bursts, from a keyring).
+pub const DEFAULT_CLI_IDLE: i64 = 12 * 60 * 60;
+/// Default absolute session lifetime (SECURITY.md B.13): 12 hours.
+pub const DEFAULT_SESSION_LIFETIME: i64 = 12 * 60 * 60;
+
+/// The config file's keys: the long flag names with `_` for `-`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    insecure_http: Option<bool>,
+    public_url: Option<String>,
+    body_limit: Option<usize>,
+    request_timeout: Option<u64>,
+    console_idle_timeout: Option<i64>,
+    cli_idle_timeout: Option<i64>,
+    session_lifetime: Option<i64>,
+}
+
+/// TLS certificate and key files.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// Everything `serve` needs, resolved and validated.
+#[derive(Debug, Clone)]
+pub struct ServeConfig {
+    pub data_dir: PathBuf,
+    pub listen: SocketAddr,
+    pub tls: Option<TlsFiles>,
+    pub insecure_http: bool,
+    pub public_url: Option<String>,
+    pub body_limit: usize,
+    pub request_timeout: u64,
+    pub console_idle_timeout: i64,
+    pub cli_idle_timeout: i64,
+    pub session_lifetime: i64,
+}
+
+/// The data directory: `--data-dir` / `WT_DATA_DIR`, else `$XDG_DATA_HOME/watchtower`,
+/// else `~/.local/share/watchtower`.
+pub fn data_dir(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(d) = flag {
+        return Ok(d);
+    }
+    if let Some(x) = std::env::var_os("XDG_DATA_HOME").filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(x).join("watchtower"));
+    }
+    let home = std::env::var_os("HOME")
+        .filter(|v| !v.is_empty())
+        .context("cannot find a data directory: set --data-dir or WT_DATA_DIR")?;
+    Ok(PathBuf::from(home).join(".local/share/watchtower"))
+}
+
+fn read_file_config(path: &Path, explicit: bool) -> anyhow::Result<FileConfig> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => {
+            toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
+            Ok(FileConfig::default())
+        }
+        Err(e) => Err(e).with_context(|| format!("cannot read config file {}", path.display())),
+    }
+}
+
+impl ServeConfig {
+    /// Resolves flags, environment, config file and defaults, and refuses unsafe choices.
+    pub fn resolve(data_dir: PathBuf, args: &ServeArgs) -> anyhow::Result<Self> {
+        let file = match &args.config {
+            Some(p) => read_file_config(p, true)?,
+            None => read_file_config(&data_dir.join("wtd.toml"), false)?,
+        };
+        let listen = match args.listen.or(file.listen) {
+            Some(l) => l,
+            None => DEFAULT_LISTEN.parse()?,
+        };
+        let tls = match (
+            args.tls_cert.clone().or(file.tls_cert),
+            args.tls_key.clone().or(file.tls_key),
+        ) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            _ => bail!("TLS needs both a certificate and a key: set --tls-cert and --tls-key"),
+        };
+        let insecure_http = args.insecure_http || file.insecure_http.unwrap_or(false);
+        if tls.is_none() && !listen.ip().is_loopback() && !insecure_http {
+            bail!(
+                "refusing to serve plain HTTP on the non-loopback address {listen}: \
+                 pass --tls-cert FILE --tls-key FILE to serve HTTPS, or --insecure-http \
+                 if a TLS-terminating proxy sits in front of wtd"
+            );
+        }
+        let public_url = args.public_url.clone().or(file.public_url);
+        if let Some(u) = &public_url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) {
+                bail!("--public-url must start with https:// (or http:// for loopback)");
+            }
+        }
+        let positive = |name: &str, v: i64| -> anyhow::Result<i64> {
+            if v <= 0 {
+                bail!("{name} must be a positive number of seconds");
+            }
+            Ok(v)
+        };
+        Ok(Self {
+            data_dir,
+            listen,
+            tls,
+            insecure_http,
+            public_url: public_url.map(|u| u.trim_end_matches('/').to_string()),
+            body_limit: args
+                .body_limit
+                .or(file.body_limit)
+                .unwrap_or(DEFAULT_BODY_LIMIT),
+            request_timeout: args
+                .request_timeout
+                .or(file.request_timeout)
+                .unwrap_or(DEFAULT_REQUEST_TIMEOUT)
+                .max(1),
+            console_idle_timeout: positive(
+                "--console-idle-timeout",
+                args.console_idle_timeout
+                    .or(file.console_idle_timeout)
+                    .unwrap_or(DEFAULT_CONSOLE_IDLE),
+            )?,
+            cli_idle_timeout: positive(
+                "--cli-idle-timeout",
+                args.cli_idle_timeout
+                    .or(file.cli_idle_timeout)
+                    .unwrap_or(DEFAULT_CLI_IDLE),
+            )?,
+            session_lifetime: positive(
+                "--session-lifetime",
+                args.session_lifetime
+                    .or(file.session_lifetime)
+                    .unwrap_or(DEFAULT_SESSION_LIFETIME),
+            )?,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(listen: &str) -> ServeArgs {
+        ServeArgs {
+            listen: listen.parse().ok(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn plain_http_on_a_public_address_is_refused_with_a_remedy() {
+        let dir = std::env::temp_dir();
+        let err = ServeConfig::resolve(dir, &args("0.0.0.0:8470"))
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("--tls-cert") && err.contains("--insecure-http"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn insecure_http_is_an_explicit_opt_in() {
+        let mut a = args("0.0.0.0:8470");
+        a.insecure_http = true;
+        assert!(ServeConfig::resolve(std::env::temp_dir(), &a).is_ok());
+    }
+
+    #[test]
+    fn loopback_defaults_are_fine() {
+        let c = ServeConfig::resolve(
+            std::env::temp_dir().join("nonexistent-wt"),
+            &ServeArgs::default(),
+        );
+        let c = c.unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.listen.to_string(), DEFAULT_LISTEN);
+        assert_eq!(c.body_limit, DEFAULT_BODY_LIMIT);
+        assert_eq!(c.console_idle_timeout, 1800);
+        assert_eq!(c.session_lifetime, 43200);
+    }
+
+    #[test]
+    fn config_file_is_read_and_flags_win() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            dir.path().join("wtd.toml"),
+            "listen = \"127.0.0.1:9999\"\nconsole_idle_timeout = 60\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let c = ServeConfig::resolve(dir.path().into(), &ServeArgs::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.listen.port(), 9999);
+        assert_eq!(c.console_idle_timeout, 60);
+        let c = ServeConfig::resolve(dir.path().into(), &args("127.0.0.1:7777"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.listen.port(), 7777);
+    }
+
+    #[test]
+    fn unknown_config_keys_are_errors() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(dir.path().join("wtd.toml"), "lsten = \"x\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(ServeConfig::resolve(dir.path().into(), &ServeArgs::default()).is_err());
+    }
+}

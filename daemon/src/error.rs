@@ -1,0 +1,219 @@
+//! The one error type of the daemon, mapped once to RFC 9457 problem+json.
+//!
+//! Handlers return `Result<_, ApiError>` and use `?`. Internal errors are logged with
+//! their cause and answered with a generic body: no stack traces, SQL or paths reach a
+//! client (SECURITY.md I.58).
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use wt_api::{PROBLEM_CONTENT_TYPE, Problem, codes};
+use wt_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    Malformed(String),
+    #[error("{0}")]
+    Validation(String),
+    #[error("the request body must be JSON (Content-Type: application/json)")]
+    UnsupportedMediaType,
+    #[error("the request body is larger than the server's limit (wtd --body-limit)")]
+    PayloadTooLarge,
+    #[error("authentication required: log in again (wt login)")]
+    Unauthenticated,
+    #[error("invalid email or password")]
+    InvalidCredentials,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    Csrf(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many attempts: try again in {retry_after} seconds")]
+    RateLimited { retry_after: u64 },
+    #[error(
+        "the setup token is invalid, used or expired: run `wtd org create` on the daemon host for a new one"
+    )]
+    SetupTokenInvalid,
+    #[error("{0}")]
+    PasswordPolicy(String),
+    #[error("you belong to several orgs: choose one with --org ({0})")]
+    OrgRequired(String),
+    #[error("the request took too long")]
+    Timeout,
+    #[error("{0}")]
+    Unavailable(&'static str),
+    /// The cause is logged, never sent.
+    #[error("internal error")]
+    Internal(String),
+}
+
+impl ApiError {
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        use ApiError::*;
+        match self {
+            Malformed(_) => (
+                StatusCode::BAD_REQUEST,
+                codes::MALFORMED_REQUEST,
+                "Malformed request",
+            ),
+            Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                codes::VALIDATION_FAILED,
+                "Validation failed",
+            ),
+            UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                codes::UNSUPPORTED_MEDIA_TYPE,
+                "Unsupported media type",
+            ),
+            PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                codes::PAYLOAD_TOO_LARGE,
+                "Payload too large",
+            ),
+            Unauthenticated => (
+                StatusCode::UNAUTHORIZED,
+                codes::UNAUTHENTICATED,
+                "Unauthenticated",
+            ),
+            InvalidCredentials => (
+                StatusCode::UNAUTHORIZED,
+                codes::INVALID_CREDENTIALS,
+                "Invalid credentials",
+            ),
+            Forbidden(_) => (StatusCode::FORBIDDEN, codes::FORBIDDEN, "Forbidden"),
+            Csrf(_) => (
+                StatusCode::FORBIDDEN,
+                codes::CSRF_REJECTED,
+                "Cross-site request rejected",
+            ),
+            NotFound => (StatusCode::NOT_FOUND, codes::NOT_FOUND, "Not found"),
+            MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                codes::METHOD_NOT_ALLOWED,
+                "Method not allowed",
+            ),
+            Conflict(_) => (StatusCode::CONFLICT, codes::CONFLICT, "Conflict"),
+            RateLimited { .. } => (
+                StatusCode::TOO_MANY_REQUESTS,
+                codes::RATE_LIMITED,
+                "Too many requests",
+            ),
+            SetupTokenInvalid => (
+                StatusCode::UNAUTHORIZED,
+                codes::SETUP_TOKEN_INVALID,
+                "Setup token invalid",
+            ),
+            PasswordPolicy(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                codes::PASSWORD_POLICY,
+                "Password refused",
+            ),
+            OrgRequired(_) => (StatusCode::BAD_REQUEST, codes::ORG_REQUIRED, "Org required"),
+            Timeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                codes::TIMEOUT,
+                "Request timeout",
+            ),
+            Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                codes::INTERNAL,
+                "Service unavailable",
+            ),
+            Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                codes::INTERNAL,
+                "Internal error",
+            ),
+        }
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => ApiError::NotFound,
+            StoreError::Conflict(m) => ApiError::Conflict(m),
+            StoreError::SetupTokenInvalid => ApiError::SetupTokenInvalid,
+            StoreError::Internal(m) => ApiError::Internal(m),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, code, title) = self.parts();
+        if let ApiError::Internal(cause) = &self {
+            tracing::error!(%cause, "internal error");
+        }
+        let retry_after = match &self {
+            ApiError::RateLimited { retry_after } => Some((*retry_after).max(1)),
+            _ => None,
+        };
+        let problem = Problem {
+            type_uri: format!("https://watchtower.dev/problems/{code}"),
+            title: title.to_string(),
+            status: status.as_u16(),
+            code: code.to_string(),
+            detail: Some(self.to_string()),
+            retry_after,
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut resp = (status, body).into_response();
+        let h = resp.headers_mut();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static(PROBLEM_CONTENT_TYPE),
+        );
+        if let Some(secs) = retry_after {
+            if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+                h.insert(header::RETRY_AFTER, v);
+            }
+        }
+        resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn internal_errors_hide_their_cause() {
+        let resp =
+            ApiError::Internal("SELECT * FROM secret_table at /var/lib/x".into()).into_response();
+        assert_eq!(resp.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap_or_default();
+        let text = String::from_utf8_lossy(&body);
+        assert!(
+            !text.contains("SELECT") && !text.contains("/var/lib"),
+            "{text}"
+        );
+        assert!(text.contains("\"code\":\"internal\""));
+    }
+
+    #[tokio::test]
+    async fn rate_limited_sets_retry_after() {
+        let resp = ApiError::RateLimited { retry_after: 30 }.into_response();
+        assert_eq!(resp.status(), StatusCode::TOO_MANY_REQUESTS);
+        assert_eq!(
+            resp.headers()
+                .get(header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()),
+            Some("30")
+        );
+        assert_eq!(
+            resp.headers()
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok()),
+            Some(PROBLEM_CONTENT_TYPE)
+        );
+    }
+}

@@ -1,0 +1,281 @@
+//! Request extractors: strict JSON bodies, the client's address, and authentication.
+//!
+//! Every failure becomes an [`ApiError`], so bad input always gets problem+json.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use axum::body::Bytes;
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
+use axum::http::{HeaderMap, header, request::Parts};
+use serde::de::DeserializeOwned;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use wt_api::{ClientKind, Role, SESSION_COOKIE};
+use wt_core::audit::{Actor, RequestMeta};
+use wt_core::permissions::{self, Permission};
+use wt_core::token;
+use wt_store::{OrgRecord, SessionRecord, UserRecord};
+
+/// Longest user agent kept (in audit entries and session lists).
+const MAX_USER_AGENT: usize = 256;
+/// A session's `last_seen_at` is written at most this often (one write per minute, not
+/// one per request); idle timeouts are therefore precise to a minute.
+const TOUCH_INTERVAL: i64 = 60;
+
+/// A JSON body: `Content-Type: application/json` required (415 otherwise), size bounded
+/// by the body limit (413), unknown fields and wrong types refused (400).
+#[derive(Debug)]
+pub struct Json<T>(pub T);
+
+pub fn is_json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| {
+            let m = m.trim();
+            m.eq_ignore_ascii_case("application/json")
+                || (m.len() > 5 && m[m.len() - 5..].eq_ignore_ascii_case("+json"))
+        })
+}
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        if !is_json_content_type(req.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::Malformed("the request body could not be read".into())
+            }
+        })?;
+        serde_json::from_slice(&bytes)
+            .map(Json)
+            .map_err(|e| ApiError::Malformed(describe_json_error(&e)))
+    }
+}
+
+/// A message about a JSON error that helps the caller without echoing their input.
+fn describe_json_error(e: &serde_json::Error) -> String {
+    use serde_json::error::Category;
+    let what = match e.classify() {
+        Category::Syntax | Category::Io => "the body is not valid JSON",
+        Category::Eof => "the body ends before the JSON is complete",
+        Category::Data => "the JSON does not match the expected fields and types",
+    };
+    // serde's message names the field or type ("unknown field `x`, expected one of ..."),
+    // never the submitted value.
+    let mut msg = e.to_string();
+    if let Some(i) = msg.find(" at line ") {
+        msg.truncate(i);
+    }
+    format!("{what}: {msg} (line {}, column {})", e.line(), e.column())
+}
+
+/// Where the request came from. The socket peer address; trusted-proxy handling of
+/// `X-Forwarded-For` arrives with the allowed-IPs issue.
+#[derive(Debug, Clone)]
+pub struct ClientMeta {
+    pub ip: IpAddr,
+    pub user_agent: Option<String>,
+}
+
+impl ClientMeta {
+    /// The audit-entry view of this request.
+    pub fn audit(&self) -> RequestMeta {
+        RequestMeta {
+            ip: Some(self.ip.to_string()),
+            user_agent: self.user_agent.clone(),
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let ip = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|ci| ci.0.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let ip = match ip {
+            IpAddr::V6(v6) => v6
+                .to_ipv4_mapped()
+                .map(IpAddr::V4)
+                .unwrap_or(IpAddr::V6(v6)),
+            v4 => v4,
+        };
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(MAX_USER_AGENT).collect());
+        Ok(Self { ip, user_agent })
+    }
+}
+
+/// How the credential was presented.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Bearer,
+    Cookie,
+}
+
+/// The session token from `Authorization: Bearer` or, failing that, the console cookie.
+/// Query strings are never consulted (SECURITY.md B.12).
+pub fn presented_token(headers: &HeaderMap) -> Option<(String, Via)> {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        let (scheme, rest) = v.split_once(' ')?;
+        return scheme
+            .eq_ignore_ascii_case("bearer")
+            .then(|| (rest.trim().to_string(), Via::Bearer));
+    }
+    session_cookie(headers).map(|t| (t, Via::Cookie))
+}
+
+/// The value of the `__Host-wt_session` cookie, if sent.
+pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == SESSION_COOKIE)
+        .map(|(_, v)| v.to_string())
+}
+
+/// An authenticated member: a live session, its user, org and role.
+#[derive(Debug, Clone)]
+pub struct Auth {
+    pub session: SessionRecord,
+    pub user: UserRecord,
+    pub org: OrgRecord,
+    pub role: Role,
+    pub via: Via,
+}
+
+impl Auth {
+    /// Refuses with 403 unless the permission matrix allows this member's role.
+    pub fn require(&self, perm: Permission) -> Result<(), ApiError> {
+        if permissions::allows(self.role, perm) {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden(format!(
+                "your role ({}) does not allow this",
+                self.role
+            )))
+        }
+    }
+
+    /// The audit actor for this member.
+    pub fn actor(&self) -> Actor {
+        Actor::user(&self.user.id, &self.user.email)
+    }
+
+    pub fn client(&self) -> ClientKind {
+        self.session.client
+    }
+}
+
+impl FromRequestParts<AppState> for Auth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let (tok, via) = presented_token(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        if !token::has_shape(&tok, token::SESSION_PREFIX) {
+            return Err(ApiError::Unauthenticated);
+        }
+        let found = state
+            .store
+            .session_by_token_hash(&token::hash(&tok))
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        let now = state.now();
+        if !found.session.is_live(now) || found.user.disabled {
+            return Err(ApiError::Unauthenticated);
+        }
+        if now - found.session.last_seen_at >= TOUCH_INTERVAL {
+            state.store.touch_session(&found.session.id, now).await?;
+        }
+        Ok(Auth {
+            session: found.session,
+            user: found.user,
+            org: found.org,
+            role: found.role,
+            via,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn bearer_wins_over_cookie_and_query_is_ignored() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=b; __Host-wt_session=wts_cookie"),
+        );
+        assert_eq!(
+            presented_token(&h),
+            Some(("wts_cookie".into(), Via::Cookie))
+        );
+        h.insert(
+            header::AUTHORIZATION,
+            HeaderValue::from_static("Bearer wts_bearer"),
+        );
+        assert_eq!(
+            presented_token(&h),
+            Some(("wts_bearer".into(), Via::Bearer))
+        );
+        h.insert(header::AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert_eq!(
+            presented_token(&h),
+            None,
+            "a non-bearer Authorization is not a session"
+        );
+    }
+
+    #[test]
+    fn json_content_types() {
+        let mut h = HeaderMap::new();
+        assert!(!is_json_content_type(&h));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json; charset=utf-8"),
+        );
+        assert!(is_json_content_type(&h));
+        h.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        assert!(!is_json_content_type(&h));
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/x-www-form-urlencoded"),
+        );
+        assert!(!is_json_content_type(&h));
+    }
+
+    #[test]
+    fn json_errors_do_not_echo_input() {
+        let e =
+            serde_json::from_str::<wt_api::LoginRequest>(r#"{"email": 5, "password": "sekrit"}"#)
+                .err()
+                .map(|e| describe_json_error(&e))
+                .unwrap_or_default();
+        assert!(!e.contains("sekrit"), "{e}");
+        assert!(e.contains("expected"), "{e}");
+    }
+}

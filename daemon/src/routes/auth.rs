@@ -1,0 +1,136 @@
+//! `/api/v1/auth/...`: login, logout, who am I, and the caller's own sessions.
+
+use crate::error::ApiError;
+use crate::extract::{Auth, ClientMeta, Json, Via};
+use crate::middleware::check_same_origin;
+use crate::routes::{org_json, session_json, user_json};
+use crate::service;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use wt_api::{ClientKind, LoginRequest, LoginResponse, Page, SESSION_COOKIE, SessionInfo, WhoAmI};
+use wt_core::audit::{AuditEvent, actions};
+use wt_core::clock::rfc3339;
+use wt_core::permissions::Permission;
+
+/// The console cookie (SECURITY.md B.10): `__Host-` prefix, Secure, HttpOnly,
+/// SameSite=Strict, Path=/, no Domain.
+fn session_cookie(value: &str, max_age: i64) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; Secure; HttpOnly; SameSite=Strict"
+    ))
+    .ok()
+}
+
+pub async fn login(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    headers: HeaderMap,
+    Json(req): Json<LoginRequest>,
+) -> Result<Response, ApiError> {
+    let client = req.client;
+    if client == ClientKind::Console {
+        check_same_origin(&state, &headers)?;
+        if !state.settings.cookies_allowed {
+            return Err(ApiError::Validation(
+                "console sessions need HTTPS: serve with --tls-cert/--tls-key or on loopback"
+                    .into(),
+            ));
+        }
+    }
+    let issued = service::auth::login(&state, req, &meta).await?;
+    let session = Some(session_json(&issued.session, &issued.session.id));
+    match client {
+        ClientKind::Cli => Ok(axum::Json(LoginResponse {
+            token: Some(issued.token.expose().to_string()),
+            session,
+            ..Default::default()
+        })
+        .into_response()),
+        ClientKind::Console => {
+            let max_age = issued.session.expires_at - issued.session.created_at;
+            let cookie = session_cookie(issued.token.expose(), max_age)
+                .ok_or_else(|| ApiError::Internal("cookie encoding".into()))?;
+            let mut resp = axum::Json(LoginResponse {
+                session,
+                ..Default::default()
+            })
+            .into_response();
+            resp.headers_mut().insert(header::SET_COOKIE, cookie);
+            Ok(resp)
+        }
+    }
+}
+
+pub async fn logout(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    auth: Auth,
+) -> Result<Response, ApiError> {
+    let ev = AuditEvent::new(auth.actor(), actions::LOGOUT, &meta.audit())
+        .target("session", &auth.session.id);
+    state
+        .store
+        .revoke_session(
+            &auth.org.id,
+            &auth.user.id,
+            &auth.session.id,
+            state.now(),
+            ev,
+        )
+        .await?;
+    let mut resp = StatusCode::NO_CONTENT.into_response();
+    if auth.via == Via::Cookie {
+        if let Some(c) = session_cookie("", 0) {
+            resp.headers_mut().insert(header::SET_COOKIE, c);
+        }
+    }
+    Ok(resp)
+}
+
+pub async fn whoami(auth: Auth) -> Result<axum::Json<WhoAmI>, ApiError> {
+    auth.require(Permission::SelfRead)?;
+    Ok(axum::Json(WhoAmI {
+        user: user_json(&auth.user),
+        org: org_json(&auth.org),
+        role: auth.role,
+        mfa_enabled: auth.user.mfa_enabled,
+        session_id: auth.session.id.clone(),
+        expires_at: rfc3339(auth.session.expires_at),
+    }))
+}
+
+pub async fn list_sessions(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<axum::Json<Page<SessionInfo>>, ApiError> {
+    auth.require(Permission::SelfRead)?;
+    let sessions = state
+        .store
+        .list_sessions(&auth.org.id, &auth.user.id, state.now())
+        .await?;
+    Ok(axum::Json(Page {
+        items: sessions
+            .iter()
+            .map(|s| session_json(s, &auth.session.id))
+            .collect(),
+        next_cursor: None,
+    }))
+}
+
+pub async fn revoke_session(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    auth.require(Permission::SelfManage)?;
+    let ev = AuditEvent::new(auth.actor(), actions::SESSION_REVOKED, &meta.audit())
+        .target("session", &id);
+    state
+        .store
+        .revoke_session(&auth.org.id, &auth.user.id, &id, state.now(), ev)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

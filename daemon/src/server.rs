@@ -1,0 +1,123 @@
+//! Serving: bind, optional TLS (rustls), graceful shutdown.
+
+use crate::app::{Limits, router};
+use crate::config::ServeConfig;
+use crate::state::{AppState, Settings};
+use anyhow::Context;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use wt_core::SystemClock;
+use wt_store::sqlite::{DB_FILE, SqliteStore};
+
+/// How long in-flight requests may take to finish after a shutdown signal.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// Name of the master key file in the data directory.
+pub const MASTER_KEY_FILE: &str = "master.key";
+
+/// Reads the master key, refusing a file others can read.
+pub fn load_master_key(data_dir: &std::path::Path) -> anyhow::Result<wt_core::crypto::MasterKey> {
+    use std::os::unix::fs::PermissionsExt;
+    let path = data_dir.join(MASTER_KEY_FILE);
+    let meta = std::fs::metadata(&path).with_context(|| {
+        format!(
+            "no master key at {}: run `wtd init --org NAME --owner-email EMAIL` first",
+            path.display()
+        )
+    })?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        anyhow::bail!(
+            "{} is readable by other users: run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        );
+    }
+    let text = std::fs::read_to_string(&path)?;
+    Ok(wt_core::crypto::MasterKey::from_file_contents(&text)?)
+}
+
+/// Resolves when SIGTERM or SIGINT arrives.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+}
+
+/// Runs `wtd serve` until `shutdown` resolves.
+pub async fn serve(
+    cfg: ServeConfig,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let db = cfg.data_dir.join(DB_FILE);
+    if !db.exists() {
+        anyhow::bail!(
+            "no database at {}: run `wtd init --org NAME --owner-email EMAIL` first",
+            db.display()
+        );
+    }
+    let master_key = load_master_key(&cfg.data_dir)?;
+    let store = SqliteStore::open(&db).context("cannot open the database")?;
+    let settings = Settings {
+        console_idle_timeout: cfg.console_idle_timeout,
+        cli_idle_timeout: cfg.cli_idle_timeout,
+        session_lifetime: cfg.session_lifetime,
+        cookies_allowed: cfg.tls.is_some() || cfg.listen.ip().is_loopback(),
+        public_url: cfg.public_url.clone(),
+        tls: cfg.tls.is_some(),
+    };
+    let state = AppState::new(Arc::new(store), Arc::new(SystemClock), settings, master_key);
+    let app = router(
+        state,
+        Limits {
+            body_limit: cfg.body_limit,
+            request_timeout: Duration::from_secs(cfg.request_timeout),
+        },
+    )
+    .into_make_service_with_connect_info::<SocketAddr>();
+
+    let listener = std::net::TcpListener::bind(cfg.listen)
+        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    listener.set_nonblocking(true)?;
+    let local = listener.local_addr()?;
+    let scheme = if cfg.tls.is_some() { "https" } else { "http" };
+    // On stdout, so scripts and tests that pass port 0 learn the real port.
+    println!("wtd listening on {scheme}://{local}");
+    tracing::info!(%local, scheme, "listening");
+
+    let handle = axum_server::Handle::new();
+    let h = handle.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        h.graceful_shutdown(Some(SHUTDOWN_GRACE));
+    });
+    match &cfg.tls {
+        Some(tls) => {
+            let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
+                .await
+                .context("cannot load the TLS certificate or key")?;
+            axum_server::from_tcp_rustls(listener, rustls)?
+                .handle(handle)
+                .serve(app)
+                .await?
+        }
+        None => {
+            axum_server::from_tcp(listener)?
+                .handle(handle)
+                .serve(app)
+                .await?
+        }
+    }
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,227 @@
+//! Setup, login and sessions (SECURITY.md A and B).
+
+use crate::error::ApiError;
+use crate::extract::ClientMeta;
+use crate::service::passwords;
+use crate::state::AppState;
+use wt_api::{ClientKind, LoginRequest, Role, SetupRequest};
+use wt_core::audit::{Actor, AuditEvent, actions};
+use wt_core::password::{self as policy, MAX_LEN};
+use wt_core::{ids, throttle, token};
+use wt_store::{NewSession, OrgRecord, SessionRecord, SetupClaim, UserRecord};
+
+/// A session just created; the token is shown once, to whoever logged in.
+#[derive(Debug)]
+pub struct IssuedSession {
+    pub token: wt_core::secret::SecretString,
+    pub session: SessionRecord,
+}
+
+/// Refuses a password over the maximum before any hashing (SECURITY.md A.2).
+fn check_max_len(password: &str) -> Result<(), ApiError> {
+    if password.chars().count() > MAX_LEN {
+        return Err(ApiError::Validation(format!(
+            "password is too long: use at most {MAX_LEN} characters"
+        )));
+    }
+    Ok(())
+}
+
+/// Claims the owner account with the one-time token printed by `wtd init`.
+pub async fn setup(
+    state: &AppState,
+    req: SetupRequest,
+    meta: &ClientMeta,
+) -> Result<(UserRecord, OrgRecord), ApiError> {
+    let name = ids::validate_name(&req.name).map_err(|m| ApiError::Validation(m.into()))?;
+    check_max_len(&req.password)?;
+    if !token::has_shape(&req.token, token::SETUP_PREFIX) {
+        return Err(ApiError::SetupTokenInvalid);
+    }
+    let token_hash = token::hash(&req.token);
+    let now = state.now();
+    let (email, org) = state.store.setup_token_email(&token_hash, now).await?;
+    let local = email.split('@').next().unwrap_or_default();
+    let mfa_enforced = org.mfa_required_roles.contains(&Role::Owner);
+    policy::check_policy(&req.password, mfa_enforced, &[&org.name, &org.slug, local])
+        .map_err(|e| ApiError::PasswordPolicy(e.to_string()))?;
+    let password_hash = passwords::hash(state, req.password).await?;
+    let user_id = ids::new_id("usr");
+    let event = AuditEvent::new(
+        Actor::user(&user_id, &email),
+        actions::SETUP_COMPLETED,
+        &meta.audit(),
+    )
+    .target("user", &user_id)
+    .details(serde_json::json!({ "role": "owner" }));
+    let claim = SetupClaim {
+        token_hash,
+        user_id,
+        name,
+        password_hash,
+        now: state.now(),
+    };
+    Ok(state.store.claim_setup(claim, event).await?)
+}
+
+fn account_key(email: &str) -> String {
+    format!("acct:{email}")
+}
+
+fn ip_key(meta: &ClientMeta) -> String {
+    format!("ip:{}", meta.ip)
+}
+
+/// Email + password login. Every failure before the org choice answers the same
+/// ([`ApiError::InvalidCredentials`]) after the same argon2 work.
+pub async fn login(
+    state: &AppState,
+    req: LoginRequest,
+    meta: &ClientMeta,
+) -> Result<IssuedSession, ApiError> {
+    check_max_len(&req.password)?;
+    let email = ids::normalize_email(&req.email).unwrap_or_else(|| req.email.trim().to_lowercase());
+    let acct_key = account_key(&email);
+    let ip_key = ip_key(meta);
+    let now = state.now();
+
+    let candidate = state.store.user_for_login(&email).await?;
+    // The org an event about this account is recorded in: the requested one if the user
+    // belongs to it, else their first.
+    let audit_org = candidate.as_ref().and_then(|c| {
+        c.memberships
+            .iter()
+            .find(|(o, _)| Some(&o.slug) == req.org.as_ref())
+            .or(c.memberships.first())
+            .map(|(o, _)| o.id.clone())
+    });
+    let actor = candidate
+        .as_ref()
+        .map(|c| Actor::user(&c.user.id, &c.user.email))
+        .unwrap_or(Actor {
+            kind: "anonymous".into(),
+            id: None,
+            email: None,
+        });
+
+    // Throttles first: a locked account or address is not even checked.
+    let waits = [
+        throttle::check(&state.store.throttle_get(&acct_key).await?, now).err(),
+        throttle::check(&state.store.throttle_get(&ip_key).await?, now).err(),
+    ];
+    if let Some(retry_after) = waits.into_iter().flatten().max() {
+        state.metrics.login("throttled");
+        if let Some(org_id) = &audit_org {
+            let ev = AuditEvent::new(actor, actions::LOGIN_THROTTLED, &meta.audit())
+                .outcome("denied")
+                .details(serde_json::json!({ "retry_after": retry_after }));
+            state.store.append_audit(org_id, ev, now).await?;
+        }
+        return Err(ApiError::RateLimited { retry_after });
+    }
+
+    let usable = candidate
+        .as_ref()
+        .filter(|c| !c.user.disabled && !c.memberships.is_empty());
+    let phc = usable.map(|c| c.password_hash.clone());
+    let ok = passwords::verify(state, req.password, phc).await?;
+    let Some(cand) = usable.filter(|_| ok) else {
+        state.metrics.login("failed");
+        state
+            .store
+            .throttle_fail(&acct_key, throttle::Policy::ACCOUNT, now)
+            .await?;
+        state
+            .store
+            .throttle_fail(&ip_key, throttle::Policy::IP, now)
+            .await?;
+        if let Some(org_id) = &audit_org {
+            let ev =
+                AuditEvent::new(actor, actions::LOGIN_FAILED, &meta.audit()).outcome("failure");
+            state.store.append_audit(org_id, ev, now).await?;
+        }
+        return Err(ApiError::InvalidCredentials);
+    };
+    state.store.throttle_clear(&acct_key).await?;
+
+    // The password is right: now it is safe to say which orgs there are.
+    let (org, _role) = match &req.org {
+        Some(slug) => cand
+            .memberships
+            .iter()
+            .find(|(o, _)| &o.slug == slug)
+            .ok_or_else(|| {
+                ApiError::Forbidden(format!("you are not a member of the org {slug:?}"))
+            })?,
+        None if cand.memberships.len() == 1 => &cand.memberships[0],
+        None => {
+            let slugs: Vec<_> = cand
+                .memberships
+                .iter()
+                .map(|(o, _)| o.slug.as_str())
+                .collect();
+            return Err(ApiError::OrgRequired(slugs.join(", ")));
+        }
+    };
+    if cand.user.mfa_enabled {
+        // SECURITY.md A.8: once MFA is on, the password alone never yields a session.
+        // The TOTP step arrives with the MFA issue; until then such accounts cannot log in.
+        state.metrics.login("mfa_required");
+        return Err(ApiError::Forbidden(
+            "this account has MFA enabled; this server version cannot verify codes yet".into(),
+        ));
+    }
+
+    let issued = new_session(state, &cand.user, org, req.client, meta).await?;
+    state.metrics.login("succeeded");
+    Ok(issued)
+}
+
+async fn new_session(
+    state: &AppState,
+    user: &UserRecord,
+    org: &OrgRecord,
+    client: ClientKind,
+    meta: &ClientMeta,
+) -> Result<IssuedSession, ApiError> {
+    let now = state.now();
+    let s = &state.settings;
+    let token = token::generate(token::SESSION_PREFIX);
+    let idle_timeout = match client {
+        ClientKind::Console => s.console_idle_timeout,
+        ClientKind::Cli => s.cli_idle_timeout,
+    };
+    let new = NewSession {
+        id: ids::new_id("ses"),
+        token_hash: token::hash(token.expose()),
+        org_id: org.id.clone(),
+        user_id: user.id.clone(),
+        client,
+        created_at: now,
+        expires_at: now + s.session_lifetime,
+        idle_timeout,
+        ip: Some(meta.ip.to_string()),
+        user_agent: meta.user_agent.clone(),
+    };
+    let event = AuditEvent::new(
+        Actor::user(&user.id, &user.email),
+        actions::LOGIN_SUCCEEDED,
+        &meta.audit(),
+    )
+    .target("session", &new.id)
+    .details(serde_json::json!({ "client": client.as_str() }));
+    let session = SessionRecord {
+        id: new.id.clone(),
+        org_id: new.org_id.clone(),
+        user_id: new.user_id.clone(),
+        client,
+        created_at: now,
+        last_seen_at: now,
+        expires_at: new.expires_at,
+        idle_timeout,
+        ip: new.ip.clone(),
+        user_agent: new.user_agent.clone(),
+    };
+    state.store.create_session(new, event).await?;
+    Ok(IssuedSession { token, session })
+}

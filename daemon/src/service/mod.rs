@@ -1,0 +1,5 @@
+//! The work behind the handlers: rules from `wt-core`, state through `wt-store`.
+//! Handlers parse and authorize; services decide and persist.
+
+pub mod auth;
+pub mod passwords;

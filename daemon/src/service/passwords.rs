@@ -1,0 +1,39 @@
+//! Password hashing and verification off the async executor, bounded in concurrency.
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+/// Hashes on the blocking pool, at most `HASH_CONCURRENCY` at once.
+pub async fn hash(state: &AppState, password: String) -> Result<String, ApiError> {
+    let _permit = state
+        .hash_permits
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Unavailable("shutting down"))?;
+    let pw = wt_core::secret::SecretString::new(password);
+    tokio::task::spawn_blocking(move || wt_core::password::hash(pw.expose()))
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?
+        .map_err(|e| ApiError::Internal(e.to_string()))
+}
+
+/// Verifies on the blocking pool. `phc = None` verifies against the dummy hash, so an
+/// unknown account costs the same as a wrong password. Always false for `None`.
+pub async fn verify(
+    state: &AppState,
+    password: String,
+    phc: Option<String>,
+) -> Result<bool, ApiError> {
+    let _permit = state
+        .hash_permits
+        .acquire()
+        .await
+        .map_err(|_| ApiError::Unavailable("shutting down"))?;
+    let pw = wt_core::secret::SecretString::new(password);
+    tokio::task::spawn_blocking(move || match phc {
+        Some(phc) => wt_core::password::verify(pw.expose(), &phc),
+        None => wt_core::password::verify_dummy(pw.expose()),
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.to_string()))
+}
