@@ -113,10 +113,10 @@ impl ServeConfig {
             );
         }
         let public_url = args.public_url.clone().or(file.public_url);
-        if let Some(u) = &public_url {
-            if !(u.starts_with("https://") || u.starts_with("http://")) {
-                bail!("--public-url must start with https:// (or http:// for loopback)");
-            }
+        if let Some(u) = &public_url
+            && !(u.starts_with("https://") || u.starts_with("http://"))
+        {
+            bail!("--public-url must start with https:// (or http:// for loopback)");
         }
         let positive = |name: &str, v: i64| -> anyhow::Result<i64> {
             if v <= 0 {

@@ -26,3 +26,6 @@ pub mod routes;
 pub mod server;
 pub mod service;
 pub mod state;
+
+#[cfg(test)]
+mod tests;

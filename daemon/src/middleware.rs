@@ -30,10 +30,10 @@ fn expected_origin(state: &AppState, headers: &HeaderMap) -> Option<String> {
 /// B.18): `Sec-Fetch-Site` other than `same-origin`/`none`, or an `Origin` that is not
 /// ours. Used for every cookie-authenticated request and for console login.
 pub fn check_same_origin(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return Err(ApiError::Csrf("cross-site requests are not accepted"));
-        }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && !matches!(site, "same-origin" | "none")
+    {
+        return Err(ApiError::Csrf("cross-site requests are not accepted"));
     }
     if let Some(origin) = headers.get(header::ORIGIN) {
         let ok = origin

@@ -81,10 +81,10 @@ pub async fn logout(
         )
         .await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
-    if auth.via == Via::Cookie {
-        if let Some(c) = session_cookie("", 0) {
-            resp.headers_mut().insert(header::SET_COOKIE, c);
-        }
+    if auth.via == Via::Cookie
+        && let Some(c) = session_cookie("", 0)
+    {
+        resp.headers_mut().insert(header::SET_COOKIE, c);
     }
     Ok(resp)
 }

@@ -1,0 +1,780 @@
+//! In-process tests of the whole router with a settable clock: the rules that depend on
+//! time (throttling, idle and absolute session limits, token expiry) are proven here by
+//! moving the clock, never by sleeping. The end-to-end suite in `tests/` covers the real
+//! binaries over real sockets.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use crate::app::{Limits, router};
+use crate::state::{AppState, Settings};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{Request, StatusCode, header};
+use serde_json::{Value, json};
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower::ServiceExt;
+use wt_core::ManualClock;
+use wt_core::audit::{Actor, AuditEvent, RequestMeta, actions};
+use wt_core::crypto::MasterKey;
+use wt_store::sqlite::{DB_FILE, SqliteStore};
+use wt_store::{NewOrg, NewSetupToken, Store};
+
+const T0: i64 = 1_800_000_000;
+const SETUP_TOKEN: &str = "wtsetup_0123456789abcdefghijABCDEFGHIJ0123456789abc";
+const PASSWORD: &str = "correct horse battery staple 42";
+const EMAIL: &str = "owner@acme.test";
+
+struct Fx {
+    app: Router,
+    clock: Arc<ManualClock>,
+    store: Arc<SqliteStore>,
+    dir: tempfile::TempDir,
+}
+
+struct Resp {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Value,
+    raw: Vec<u8>,
+}
+
+async fn fixture_with(settings: Settings) -> Fx {
+    assert_eq!(SETUP_TOKEN.len(), "wtsetup_".len() + 43);
+    let dir = tempfile::tempdir().unwrap();
+    let store = Arc::new(SqliteStore::open(&dir.path().join(DB_FILE)).unwrap());
+    store
+        .create_org(
+            NewOrg {
+                id: "org_acme".into(),
+                slug: "acme".into(),
+                name: "Acme".into(),
+            },
+            Some(NewSetupToken {
+                token_hash: wt_core::token::hash(SETUP_TOKEN),
+                owner_email: EMAIL.into(),
+                expires_at: T0 + 24 * 3600,
+            }),
+            AuditEvent::new(
+                Actor::operator(),
+                actions::ORG_CREATED,
+                &RequestMeta::default(),
+            ),
+            T0,
+        )
+        .await
+        .unwrap();
+    let clock = Arc::new(ManualClock::new(T0));
+    let state = AppState::new(
+        store.clone(),
+        clock.clone(),
+        settings,
+        MasterKey::generate(),
+    );
+    let app = router(state, Limits::default())
+        .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+    Fx {
+        app,
+        clock,
+        store,
+        dir,
+    }
+}
+
+async fn fixture() -> Fx {
+    fixture_with(Settings::default()).await
+}
+
+impl Fx {
+    async fn send(&self, req: Request<Body>) -> Resp {
+        let resp = self.app.clone().oneshot(req).await.unwrap();
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let raw = axum::body::to_bytes(resp.into_body(), 1 << 22)
+            .await
+            .unwrap()
+            .to_vec();
+        let body = serde_json::from_slice(&raw).unwrap_or(Value::Null);
+        Resp {
+            status,
+            headers,
+            body,
+            raw,
+        }
+    }
+
+    async fn post(&self, path: &str, body: Value, token: Option<&str>) -> Resp {
+        let mut b = Request::post(path).header(header::CONTENT_TYPE, "application/json");
+        if let Some(t) = token {
+            b = b.header(header::AUTHORIZATION, format!("Bearer {t}"));
+        }
+        self.send(b.body(Body::from(body.to_string())).unwrap())
+            .await
+    }
+
+    async fn get(&self, path: &str, token: &str) -> Resp {
+        let req = Request::get(path)
+            .header(header::AUTHORIZATION, format!("Bearer {token}"))
+            .body(Body::empty())
+            .unwrap();
+        self.send(req).await
+    }
+
+    async fn setup(&self) -> Resp {
+        self.post(
+            "/api/v1/setup",
+            json!({"token": SETUP_TOKEN, "name": "Owner", "password": PASSWORD}),
+            None,
+        )
+        .await
+    }
+
+    async fn login(&self, email: &str, password: &str) -> Resp {
+        self.post(
+            "/api/v1/auth/login",
+            json!({"email": email, "password": password, "client": "cli"}),
+            None,
+        )
+        .await
+    }
+
+    async fn token(&self) -> String {
+        let r = self.login(EMAIL, PASSWORD).await;
+        assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+        r.body["token"].as_str().unwrap().to_string()
+    }
+
+    async fn actions(&self) -> Vec<String> {
+        self.store
+            .audit_entries("org_acme", 0, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.action)
+            .collect()
+    }
+}
+
+fn is_problem(r: &Resp) -> bool {
+    r.headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        == Some(wt_api::PROBLEM_CONTENT_TYPE)
+        && r.body["code"].is_string()
+}
+
+#[tokio::test]
+async fn setup_token_claims_the_owner_once() {
+    let fx = fixture().await;
+    let r = fx.setup().await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["user"]["email"], EMAIL);
+    assert_eq!(r.body["role"], "owner");
+    let again = fx.setup().await;
+    assert_eq!(again.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(again.body["code"], "setup_token_invalid");
+}
+
+#[tokio::test]
+async fn setup_token_dies_after_24_hours() {
+    let fx = fixture().await;
+    fx.clock.advance(24 * 3600);
+    let r = fx.setup().await;
+    assert_eq!(r.body["code"], "setup_token_invalid");
+    // Unknown tokens answer exactly the same.
+    let unknown = fx
+        .post(
+            "/api/v1/setup",
+            json!({"token": format!("wtsetup_{}", "x".repeat(43)), "name": "O", "password": PASSWORD}),
+            None,
+        )
+        .await;
+    assert_eq!((unknown.status, unknown.body.clone()), (r.status, r.body));
+}
+
+#[tokio::test]
+async fn password_policy_refuses_short_and_overlong_passwords_with_reasons() {
+    let fx = fixture().await;
+    let short = fx
+        .post(
+            "/api/v1/setup",
+            json!({"token": SETUP_TOKEN, "name": "O", "password": "seven77"}),
+            None,
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        short.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("at least 8")
+    );
+    let long = fx
+        .post(
+            "/api/v1/setup",
+            json!({"token": SETUP_TOKEN, "name": "O", "password": "x".repeat(129)}),
+            None,
+        )
+        .await;
+    assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(long.body["detail"].as_str().unwrap().contains("128"));
+    let context = fx
+        .post(
+            "/api/v1/setup",
+            json!({"token": SETUP_TOKEN, "name": "O", "password": "acme acme acme 1"}),
+            None,
+        )
+        .await;
+    assert_eq!(context.body["code"], "password_policy");
+    // None of the refusals burnt the token.
+    assert_eq!(fx.setup().await.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn stored_password_is_argon2id_and_tokens_are_stored_hashed() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let tok = fx.token().await;
+    let conn = rusqlite_open(&fx);
+    let phc: String = conn
+        .query_row("SELECT password_hash FROM users", [], |r| r.get(0))
+        .unwrap();
+    assert!(phc.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{phc}");
+    let hashes: Vec<String> = conn
+        .prepare("SELECT token_hash FROM sessions")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(hashes, vec![wt_core::token::hash(&tok)]);
+    let db = std::fs::read(fx.dir.path().join(DB_FILE)).unwrap();
+    let wal = std::fs::read(fx.dir.path().join(format!("{DB_FILE}-wal"))).unwrap_or_default();
+    for bytes in [db, wal] {
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(&tok),
+            "raw token on disk"
+        );
+        assert!(
+            !String::from_utf8_lossy(&bytes).contains(SETUP_TOKEN),
+            "raw setup token on disk"
+        );
+    }
+}
+
+fn rusqlite_open(fx: &Fx) -> rusqlite::Connection {
+    rusqlite::Connection::open(fx.dir.path().join(DB_FILE)).unwrap()
+}
+
+#[tokio::test]
+async fn six_wrong_passwords_get_429_and_the_right_one_works_only_after_the_wait() {
+    let fx = fixture().await;
+    fx.setup().await;
+    for _ in 0..5 {
+        assert_eq!(
+            fx.login(EMAIL, "wrong password 123").await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let sixth = fx.login(EMAIL, "wrong password 123").await;
+    assert_eq!(sixth.status, StatusCode::TOO_MANY_REQUESTS);
+    let retry: i64 = sixth.headers[header::RETRY_AFTER]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry > 0);
+    // The right password does not get through during the wait...
+    assert_eq!(
+        fx.login(EMAIL, PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    fx.clock.advance(retry - 1);
+    assert_eq!(
+        fx.login(EMAIL, PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // ...and does after it.
+    fx.clock.advance(1);
+    assert_eq!(fx.login(EMAIL, PASSWORD).await.status, StatusCode::OK);
+    let acts = fx.actions().await;
+    assert_eq!(
+        acts.iter().filter(|a| *a == actions::LOGIN_FAILED).count(),
+        5
+    );
+    assert_eq!(
+        acts.iter()
+            .filter(|a| *a == actions::LOGIN_THROTTLED)
+            .count(),
+        3
+    );
+    assert_eq!(
+        acts.last().map(String::as_str),
+        Some(actions::LOGIN_SUCCEEDED)
+    );
+}
+
+#[tokio::test]
+async fn one_address_guessing_many_accounts_is_throttled() {
+    let fx = fixture().await;
+    for i in 0..20 {
+        let r = fx
+            .login(&format!("user{i}@acme.test"), "wrong password 123")
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "attempt {i}");
+    }
+    let r = fx
+        .login("someone-else@acme.test", "wrong password 123")
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert!(r.headers.contains_key(header::RETRY_AFTER));
+}
+
+#[tokio::test]
+async fn unknown_user_and_wrong_password_answer_identically() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let wrong = fx.login(EMAIL, "wrong password 123").await;
+    let unknown = fx.login("nobody@acme.test", "wrong password 123").await;
+    assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.status, unknown.status);
+    assert_eq!(wrong.raw, unknown.raw);
+    let names = |r: &Resp| {
+        let mut v: Vec<_> = r.headers.keys().map(|k| k.as_str().to_string()).collect();
+        v.sort();
+        v
+    };
+    assert_eq!(names(&wrong), names(&unknown));
+}
+
+#[tokio::test]
+async fn logout_kills_the_token() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let tok = fx.token().await;
+    assert_eq!(
+        fx.get("/api/v1/auth/session", &tok).await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        fx.post("/api/v1/auth/logout", json!({}), Some(&tok))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    let after = fx.get("/api/v1/auth/session", &tok).await;
+    assert_eq!(after.status, StatusCode::UNAUTHORIZED);
+    assert!(is_problem(&after));
+    assert!(fx.actions().await.contains(&actions::LOGOUT.to_string()));
+}
+
+#[tokio::test]
+async fn console_sessions_idle_out_after_30_minutes() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let r = fx
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": EMAIL, "password": PASSWORD, "client": "console"}),
+            None,
+        )
+        .await;
+    let cookie = r.headers[header::SET_COOKIE].to_str().unwrap().to_string();
+    let pair = cookie.split(';').next().unwrap().to_string();
+    let get = |pair: String| {
+        Request::get("/api/v1/auth/session")
+            .header(header::COOKIE, pair)
+            .body(Body::empty())
+            .unwrap()
+    };
+    fx.clock.advance(29 * 60);
+    assert_eq!(
+        fx.send(get(pair.clone())).await.status,
+        StatusCode::OK,
+        "used within the idle window"
+    );
+    fx.clock.advance(29 * 60);
+    assert_eq!(
+        fx.send(get(pair.clone())).await.status,
+        StatusCode::OK,
+        "activity extends it"
+    );
+    fx.clock.advance(31 * 60);
+    assert_eq!(
+        fx.send(get(pair)).await.status,
+        StatusCode::UNAUTHORIZED,
+        "idle for 31 minutes"
+    );
+}
+
+#[tokio::test]
+async fn sessions_end_after_the_absolute_lifetime_even_when_busy() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let tok = fx.token().await;
+    for _ in 0..(12 * 6 - 1) {
+        fx.clock.advance(600);
+        assert_eq!(
+            fx.get("/api/v1/auth/session", &tok).await.status,
+            StatusCode::OK
+        );
+    }
+    fx.clock.advance(600);
+    assert_eq!(
+        fx.get("/api/v1/auth/session", &tok).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test]
+async fn console_cookie_has_the_required_attributes_and_no_token_in_the_body() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let r = fx
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": EMAIL, "password": PASSWORD, "client": "console"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let cookie = r.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(cookie.starts_with("__Host-wt_session=wts_"), "{cookie}");
+    let attrs: Vec<&str> = cookie.split(';').map(str::trim).collect();
+    for want in ["Secure", "HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(attrs.contains(&want), "{want} missing in {cookie}");
+    }
+    assert!(!cookie.to_ascii_lowercase().contains("domain"), "{cookie}");
+    assert!(
+        r.body.get("token").is_none(),
+        "console login must not return the token"
+    );
+    assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
+}
+
+#[tokio::test]
+async fn console_login_is_refused_where_cookies_cannot_be_secure() {
+    let fx = fixture_with(Settings {
+        cookies_allowed: false,
+        ..Settings::default()
+    })
+    .await;
+    fx.setup().await;
+    let r = fx
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": EMAIL, "password": PASSWORD, "client": "console"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(!r.headers.contains_key(header::SET_COOKIE));
+}
+
+async fn console_cookie(fx: &Fx) -> String {
+    let r = fx
+        .post(
+            "/api/v1/auth/login",
+            json!({"email": EMAIL, "password": PASSWORD, "client": "console"}),
+            None,
+        )
+        .await;
+    r.headers[header::SET_COOKIE]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn cookie_requests_from_other_sites_are_refused() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let cookie = console_cookie(&fx).await;
+    let logout = |extra: (&'static str, &'static str)| {
+        Request::post("/api/v1/auth/logout")
+            .header(header::HOST, "127.0.0.1:8470")
+            .header(header::COOKIE, cookie.clone())
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(extra.0, extra.1)
+            .body(Body::from("{}"))
+            .unwrap()
+    };
+    let foreign = fx.send(logout(("origin", "https://evil.example"))).await;
+    assert_eq!(foreign.status, StatusCode::FORBIDDEN);
+    assert_eq!(foreign.body["code"], "csrf_rejected");
+    let cross = fx.send(logout(("sec-fetch-site", "cross-site"))).await;
+    assert_eq!(cross.status, StatusCode::FORBIDDEN);
+    let form = Request::post("/api/v1/auth/logout")
+        .header(header::COOKIE, cookie.clone())
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("a=b"))
+        .unwrap();
+    assert_eq!(
+        fx.send(form).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    // The session survived all three; a same-origin request works.
+    let same = fx.send(logout(("origin", "http://127.0.0.1:8470"))).await;
+    assert_eq!(same.status, StatusCode::NO_CONTENT);
+}
+
+#[tokio::test]
+async fn console_login_from_a_foreign_origin_is_refused() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let req = Request::post("/api/v1/auth/login")
+        .header(header::HOST, "127.0.0.1:8470")
+        .header(header::ORIGIN, "https://evil.example")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"email": EMAIL, "password": PASSWORD, "client": "console"}).to_string(),
+        ))
+        .unwrap();
+    let r = fx.send(req).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    assert!(!r.headers.contains_key(header::SET_COOKIE));
+}
+
+#[tokio::test]
+async fn tokens_in_query_strings_are_ignored() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let tok = fx.token().await;
+    let req = Request::get(format!(
+        "/api/v1/auth/session?access_token={tok}&token={tok}"
+    ))
+    .body(Body::empty())
+    .unwrap();
+    assert_eq!(fx.send(req).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn users_list_and_revoke_their_own_sessions() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let a = fx.token().await;
+    let b = fx.token().await;
+    let list = fx.get("/api/v1/auth/sessions", &a).await;
+    let items = list.body["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2);
+    assert_eq!(items.iter().filter(|s| s["current"] == true).count(), 1);
+    assert!(
+        !list.raw.windows(4).any(|w| w == b"wts_"),
+        "no token in listings"
+    );
+    let other = items.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let del = Request::delete(format!("/api/v1/auth/sessions/{other}"))
+        .header(header::AUTHORIZATION, format!("Bearer {a}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(fx.send(del).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        fx.get("/api/v1/auth/session", &b).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        fx.get("/api/v1/auth/session", &a).await.status,
+        StatusCode::OK
+    );
+    let missing = Request::delete("/api/v1/auth/sessions/ses_nope")
+        .header(header::AUTHORIZATION, format!("Bearer {a}"))
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(fx.send(missing).await.status, StatusCode::NOT_FOUND);
+    assert!(
+        fx.actions()
+            .await
+            .contains(&actions::SESSION_REVOKED.to_string())
+    );
+}
+
+#[tokio::test]
+async fn bad_input_gets_a_4xx_problem_never_a_500() {
+    let fx = fixture().await;
+    let cases: Vec<(&str, Vec<u8>, u16)> = vec![
+        ("application/json", b"{not json".to_vec(), 400),
+        (
+            "application/json",
+            br#"{"email": 1, "password": [], "client": "cli"}"#.to_vec(),
+            400,
+        ),
+        (
+            "application/json",
+            br#"{"email":"a@b.c","password":"x","client":"cli","is_admin":true}"#.to_vec(),
+            400,
+        ),
+        (
+            "application/json",
+            br#"{"email":"a@b.c","password":"x","client":"root"}"#.to_vec(),
+            400,
+        ),
+        (
+            "application/json",
+            b"{\"email\":\"\xff\xfe\",\"password\":\"x\",\"client\":\"cli\"}".to_vec(),
+            400,
+        ),
+        ("application/json", b"".to_vec(), 400),
+        (
+            "text/plain",
+            br#"{"email":"a@b.c","password":"x","client":"cli"}"#.to_vec(),
+            415,
+        ),
+        ("application/json", vec![b' '; 2 * 1024 * 1024], 413),
+    ];
+    for (ct, body, want) in cases {
+        let req = Request::post("/api/v1/auth/login")
+            .header(header::CONTENT_TYPE, ct)
+            .body(Body::from(body.clone()))
+            .unwrap();
+        let r = fx.send(req).await;
+        assert_eq!(
+            r.status.as_u16(),
+            want,
+            "{ct} {:?}",
+            String::from_utf8_lossy(&body[..body.len().min(60)])
+        );
+        assert!(is_problem(&r), "problem+json expected: {:?}", r.body);
+    }
+    let missing_ct = Request::post("/api/v1/setup")
+        .body(Body::from("{}"))
+        .unwrap();
+    assert_eq!(
+        fx.send(missing_ct).await.status,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    let nowhere = fx
+        .send(Request::get("/api/v1/nope").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+    assert!(is_problem(&nowhere));
+    let wrong_method = fx
+        .send(
+            Request::get("/api/v1/auth/login")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(wrong_method.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert!(is_problem(&wrong_method));
+    let long_pw = fx.login(EMAIL, &"x".repeat(10_000)).await;
+    assert_eq!(
+        long_pw.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "overlong password refused before hashing"
+    );
+}
+
+#[tokio::test]
+async fn every_auth_event_is_audited_and_the_chain_verifies() {
+    let fx = fixture().await;
+    fx.setup().await;
+    fx.login(EMAIL, "wrong password 123").await;
+    let tok = fx.token().await;
+    fx.post("/api/v1/auth/logout", json!({}), Some(&tok)).await;
+    let acts = fx.actions().await;
+    assert_eq!(
+        acts,
+        [
+            actions::ORG_CREATED,
+            actions::SETUP_COMPLETED,
+            actions::LOGIN_FAILED,
+            actions::LOGIN_SUCCEEDED,
+            actions::LOGOUT
+        ]
+    );
+    let entries = fx.store.audit_entries("org_acme", 0, 100).await.unwrap();
+    let text = serde_json::to_string(
+        &entries
+            .iter()
+            .map(|e| e.details.clone())
+            .collect::<Vec<_>>(),
+    )
+    .unwrap();
+    assert!(!text.contains(PASSWORD) && !text.contains("wrong password") && !text.contains(&tok));
+    assert_eq!(entries[3].ip.as_deref(), Some("127.0.0.1"));
+    assert!(fx.store.verify_audit("org_acme").await.unwrap().ok);
+}
+
+#[tokio::test]
+async fn health_ready_metrics_and_openapi_answer() {
+    let fx = fixture().await;
+    fx.setup().await;
+    fx.login(EMAIL, "wrong password 123").await;
+    for (path, want) in [("/healthz", "ok"), ("/readyz", "ready")] {
+        let r = fx
+            .send(Request::get(path).body(Body::empty()).unwrap())
+            .await;
+        assert_eq!(r.body["status"], want);
+    }
+    let m = fx
+        .send(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await;
+    let text = String::from_utf8_lossy(&m.raw);
+    assert!(
+        text.contains(r#"wt_logins_total{outcome="failed"} 1"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"route="/api/v1/setup",status="201""#),
+        "{text}"
+    );
+    assert!(text.contains("wt_http_request_duration_seconds_bucket"));
+    let o = fx
+        .send(
+            Request::get("/api/v1/openapi.json")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert!(o.body["openapi"].as_str().unwrap().starts_with("3.1"));
+}
+
+#[test]
+fn openapi_lists_exactly_the_routes_served() {
+    let doc: Value = serde_json::from_str(crate::routes::health::OPENAPI).unwrap();
+    let mut documented: Vec<String> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(p, ops)| {
+            ops.as_object()
+                .unwrap()
+                .keys()
+                .map(move |m| format!("{} {p}", m.to_uppercase()))
+        })
+        .collect();
+    documented.sort();
+    let app_src = include_str!("app.rs");
+    let mut served = vec![];
+    for line in app_src
+        .lines()
+        .map(str::trim)
+        .filter(|l| l.starts_with(".route(\""))
+    {
+        let path = line.split('"').nth(1).unwrap();
+        let full = if path.starts_with('/') && !["/healthz", "/readyz", "/metrics"].contains(&path)
+        {
+            format!("/api/v1{path}")
+        } else {
+            path.to_string()
+        };
+        let method = line
+            .split(", ")
+            .nth(1)
+            .unwrap()
+            .split('(')
+            .next()
+            .unwrap()
+            .to_uppercase();
+        served.push(format!("{method} {full}"));
+    }
+    served.sort();
+    assert_eq!(documented, served);
+}
