@@ -1,0 +1,240 @@
+//! The HTTP client for the WatchTower API.
+//!
+//! One reqwest client per process with bounded timeouts ([`CONNECT_TIMEOUT`],
+//! [`REQUEST_TIMEOUT`]) and `User-Agent: wt/<version>`. Transport failures and error
+//! answers (RFC 9457 `application/problem+json`) become [`CliError`]s here, so commands
+//! only see typed results. The bearer token is passed per call by the command that needs
+//! it; the client itself never reads the keyring.
+
+use crate::error::{ApiError, CliError};
+use crate::secret::Secret;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+use wt_api::{API_PREFIX, Problem};
+
+/// How long to wait for a TCP (and TLS) connection before calling the daemon unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Upper bound for one whole request/response.
+pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Sent on every request.
+pub const USER_AGENT: &str = concat!("wt/", env!("CARGO_PKG_VERSION"));
+
+/// Default daemon address (`--server`).
+pub const DEFAULT_SERVER: &str = "http://127.0.0.1:8470";
+
+/// Normalises a server URL: trims whitespace and trailing slashes, requires http(s).
+/// The result is also the keyring user of the credential for this server.
+pub fn normalize_server(raw: &str) -> Result<String, CliError> {
+    let s = raw.trim().trim_end_matches('/');
+    let lower = s.to_ascii_lowercase();
+    let ok = (lower.starts_with("http://") && s.len() > 7)
+        || (lower.starts_with("https://") && s.len() > 8);
+    if !ok {
+        return Err(CliError::Usage(format!(
+            "--server must be an http:// or https:// URL, got `{raw}`"
+        )));
+    }
+    reqwest::Url::parse(s)
+        .map_err(|e| CliError::Usage(format!("--server `{raw}` is not a valid URL: {e}")))?;
+    Ok(s.to_string())
+}
+
+/// A client bound to one server.
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: String,
+}
+
+impl ApiClient {
+    /// Builds a client for `base` (already normalised).
+    pub fn new(base: &str) -> Result<Self, CliError> {
+        Self::with_timeouts(base, CONNECT_TIMEOUT, REQUEST_TIMEOUT)
+    }
+
+    /// Builds a client with explicit timeouts (health polling uses short ones).
+    pub fn with_timeouts(base: &str, connect: Duration, total: Duration) -> Result<Self, CliError> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(connect)
+            .timeout(total)
+            .user_agent(USER_AGENT)
+            .build()
+            .map_err(|e| CliError::Other(format!("cannot build the HTTP client: {e}")))?;
+        Ok(ApiClient {
+            http,
+            base: base.to_string(),
+        })
+    }
+
+    /// The server URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{API_PREFIX}{path}", self.base)
+    }
+
+    /// `GET /api/v1{path}` and decode JSON.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        bearer: Option<&Secret>,
+    ) -> Result<T, CliError> {
+        let req = self.http.get(self.url(path));
+        let resp = self.send(req, bearer).await?;
+        self.decode(resp).await
+    }
+
+    /// `POST /api/v1{path}` with a JSON body and decode the JSON answer.
+    pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        bearer: Option<&Secret>,
+    ) -> Result<T, CliError> {
+        let req = self.http.post(self.url(path)).json(body);
+        let resp = self.send(req, bearer).await?;
+        self.decode(resp).await
+    }
+
+    /// `POST /api/v1{path}` without a body, expecting no content back.
+    pub async fn post_empty(&self, path: &str, bearer: Option<&Secret>) -> Result<(), CliError> {
+        let req = self.http.post(self.url(path));
+        self.send(req, bearer).await.map(drop)
+    }
+
+    /// `GET {base}/healthz`: `Ok(true)` on 200.
+    pub async fn healthz(&self) -> Result<bool, CliError> {
+        let req = self.http.get(format!("{}/healthz", self.base));
+        match req.send().await {
+            Ok(resp) => Ok(resp.status() == reqwest::StatusCode::OK),
+            Err(e) => Err(self.transport_error(&e)),
+        }
+    }
+
+    async fn send(
+        &self,
+        mut req: reqwest::RequestBuilder,
+        bearer: Option<&Secret>,
+    ) -> Result<reqwest::Response, CliError> {
+        if let Some(token) = bearer {
+            // reqwest marks this header sensitive (kept out of Debug output).
+            req = req.bearer_auth(token.expose());
+        }
+        let resp = req.send().await.map_err(|e| self.transport_error(&e))?;
+        if resp.status().is_success() {
+            return Ok(resp);
+        }
+        Err(self.api_error(resp).await)
+    }
+
+    async fn decode<T: DeserializeOwned>(&self, resp: reqwest::Response) -> Result<T, CliError> {
+        let bytes = resp.bytes().await.map_err(|e| self.transport_error(&e))?;
+        serde_json::from_slice(&bytes).map_err(|e| CliError::Transport {
+            server: self.base.clone(),
+            reason: format!("unexpected response body: {e}"),
+        })
+    }
+
+    async fn api_error(&self, resp: reqwest::Response) -> CliError {
+        let status = resp.status().as_u16();
+        let header_retry = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        let problem = match resp.bytes().await {
+            Ok(b) => serde_json::from_slice::<Problem>(&b).ok(),
+            Err(_) => None,
+        };
+        let retry_after = header_retry.or(problem.as_ref().and_then(|p| p.retry_after));
+        CliError::Api(Box::new(ApiError {
+            server: self.base.clone(),
+            status,
+            problem,
+            retry_after,
+        }))
+    }
+
+    fn transport_error(&self, e: &reqwest::Error) -> CliError {
+        let reason = root_cause(e);
+        if e.is_connect() {
+            CliError::Unreachable {
+                server: self.base.clone(),
+                reason,
+            }
+        } else if e.is_timeout() {
+            CliError::Transport {
+                server: self.base.clone(),
+                reason: format!("no answer within {} s", REQUEST_TIMEOUT.as_secs()),
+            }
+        } else {
+            CliError::Transport {
+                server: self.base.clone(),
+                reason,
+            }
+        }
+    }
+}
+
+/// The innermost cause ("Connection refused (os error 111)") is what people need.
+fn root_cause(e: &reqwest::Error) -> String {
+    let mut cause: &dyn std::error::Error = e;
+    while let Some(next) = cause.source() {
+        cause = next;
+    }
+    cause.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn server_url_is_normalised_without_trailing_slash() {
+        assert_eq!(
+            normalize_server(" http://127.0.0.1:8470/ ").ok().as_deref(),
+            Some("http://127.0.0.1:8470")
+        );
+        assert_eq!(
+            normalize_server("https://wt.example.com//").ok().as_deref(),
+            Some("https://wt.example.com")
+        );
+    }
+
+    #[test]
+    fn server_url_without_scheme_is_a_usage_error() {
+        for bad in ["127.0.0.1:8470", "ftp://x", "http://", ""] {
+            match normalize_server(bad) {
+                Err(e) => assert_eq!(e.exit_code(), 2, "{bad}"),
+                Ok(s) => panic!("accepted {bad} as {s}"),
+            }
+        }
+    }
+
+    #[tokio::test]
+    async fn connection_refused_is_daemon_unreachable_exit_6() {
+        // Bind then drop a listener: the port is (almost certainly) closed afterwards.
+        let port = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0");
+            match l.and_then(|l| l.local_addr()) {
+                Ok(a) => a.port(),
+                Err(e) => panic!("bind: {e}"),
+            }
+        };
+        let base = format!("http://127.0.0.1:{port}");
+        let client = ApiClient::new(&base).map_err(|e| e.to_string()).unwrap();
+        let err = client
+            .get::<wt_api::WhoAmI>("/auth/session", None)
+            .await
+            .err();
+        let err = err.map(|e| (e.exit_code(), e.to_string()));
+        let (code, msg) = err.unwrap_or_default();
+        assert_eq!(code, 6, "{msg}");
+        assert!(
+            msg.contains(&base) && msg.contains("wt daemon start"),
+            "{msg}"
+        );
+    }
+}

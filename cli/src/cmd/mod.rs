@@ -1,0 +1,46 @@
+//! The `wt` command tree: one module per noun, one file per subcommand.
+//!
+//! This module only declares the tree and dispatches; each subcommand's `Args` and
+//! `run(args, &Ctx)` live in its own file.
+
+pub mod auth;
+pub mod completion;
+pub mod daemon;
+pub mod login;
+pub mod logout;
+pub mod setup;
+pub mod whoami;
+
+use crate::{CliError, Ctx};
+
+/// Top-level subcommands.
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    #[command(about = setup::ABOUT, long_about = setup::LONG_ABOUT)]
+    Setup(setup::SetupArgs),
+    #[command(about = login::ABOUT, long_about = login::LONG_ABOUT)]
+    Login(login::LoginArgs),
+    #[command(about = logout::ABOUT, long_about = logout::LONG_ABOUT)]
+    Logout(logout::LogoutArgs),
+    #[command(about = whoami::ABOUT, long_about = whoami::LONG_ABOUT)]
+    Whoami(whoami::WhoamiArgs),
+    #[command(subcommand, about = auth::ABOUT, long_about = auth::LONG_ABOUT)]
+    Auth(auth::AuthCommand),
+    #[command(subcommand, about = daemon::ABOUT, long_about = daemon::LONG_ABOUT)]
+    Daemon(daemon::DaemonCommand),
+    #[command(about = completion::ABOUT, long_about = completion::LONG_ABOUT)]
+    Completion(completion::CompletionArgs),
+}
+
+/// Runs one subcommand.
+pub async fn run(command: Command, ctx: &Ctx) -> Result<(), CliError> {
+    match command {
+        Command::Setup(args) => setup::run(args, ctx).await,
+        Command::Login(args) => login::run(args, ctx).await,
+        Command::Logout(args) => logout::run(args, ctx).await,
+        Command::Whoami(args) => whoami::run(args, ctx).await,
+        Command::Auth(sub) => auth::run(sub, ctx).await,
+        Command::Daemon(sub) => daemon::run(sub, ctx).await,
+        Command::Completion(args) => completion::run(args, ctx).await,
+    }
+}

@@ -1,0 +1,92 @@
+//! Generated documentation: shell completions and man pages from the clap definitions.
+//!
+//! `cargo xtask gen` calls [`generate_wt`] on the repository root; a staleness test can
+//! call it on a temporary directory and byte-compare with the committed files. Output is
+//! deterministic (no dates, no environment values: env-backed flags hide their values).
+
+use clap_complete::Shell;
+use std::io;
+use std::path::Path;
+
+/// Shells whose completions are committed under `completions/` (`wt.bash`, `_wt`, `wt.fish`).
+pub const COMPLETION_SHELLS: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
+
+/// Writes `out_root/completions/` and `out_root/man/` for `wt`.
+pub fn generate_wt(out_root: &Path) -> io::Result<()> {
+    generate_for(crate::command(), "wt", out_root)
+}
+
+/// Writes completions (bash, zsh, fish) into `out_root/completions/` and man pages (the
+/// top page plus one per visible subcommand, e.g. `wt-auth-status.1`) into `out_root/man/`
+/// for any clap command. Used for `wt` and for `wtd`.
+pub fn generate_for(cmd: clap::Command, bin_name: &str, out_root: &Path) -> io::Result<()> {
+    let completions = out_root.join("completions");
+    let man = out_root.join("man");
+    std::fs::create_dir_all(&completions)?;
+    std::fs::create_dir_all(&man)?;
+    let cmd = cmd.bin_name(bin_name.to_string());
+    // Man pages from an unbuilt copy: clap_mangen disables the `help` subcommand before
+    // building; a command already built by clap_complete would keep `wtd-help-*.1` pages.
+    clap_mangen::generate_to(cmd.clone(), &man)?;
+    let mut cmd = cmd;
+    for shell in COMPLETION_SHELLS {
+        clap_complete::generate_to(shell, &mut cmd, bin_name, &completions)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generates_completions_and_one_man_page_per_subcommand() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        generate_wt(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+        for f in [
+            "completions/wt.bash",
+            "completions/_wt",
+            "completions/wt.fish",
+        ] {
+            assert!(tmp.path().join(f).is_file(), "{f}");
+        }
+        for page in [
+            "wt.1",
+            "wt-setup.1",
+            "wt-login.1",
+            "wt-logout.1",
+            "wt-whoami.1",
+            "wt-auth.1",
+            "wt-auth-status.1",
+            "wt-daemon-start.1",
+            "wt-daemon-stop.1",
+            "wt-daemon-status.1",
+            "wt-completion.1",
+        ] {
+            assert!(tmp.path().join("man").join(page).is_file(), "{page}");
+        }
+        let top = std::fs::read_to_string(tmp.path().join("man/wt.1")).unwrap_or_default();
+        assert!(top.contains("daemon unreachable"), "exit codes in wt(1)");
+        assert!(top.contains("WT_SERVER"), "env vars in wt(1)");
+    }
+
+    #[test]
+    fn generation_is_deterministic() {
+        let a = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let b = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        generate_wt(a.path()).unwrap_or_else(|e| panic!("{e}"));
+        generate_wt(b.path()).unwrap_or_else(|e| panic!("{e}"));
+        for f in ["man/wt.1", "man/wt-login.1", "completions/_wt"] {
+            assert_eq!(
+                std::fs::read(a.path().join(f)).ok(),
+                std::fs::read(b.path().join(f)).ok(),
+                "{f}"
+            );
+        }
+    }
+
+    #[test]
+    fn clap_definition_is_consistent() {
+        crate::command().debug_assert();
+    }
+}

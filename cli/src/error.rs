@@ -1,0 +1,355 @@
+//! The CLI's one error type and its mapping to exit codes.
+//!
+//! Every command returns `Result<_, CliError>`. [`CliError::exit_code`] is the ONLY place
+//! that decides the process exit status, and the `Display` impl is the one message printed
+//! (once, as `wt: error: ...`, by `lib.rs`). The exit codes are a documented contract
+//! (see [`EXIT_CODES_HELP`], shown in `wt --help` and `wt(1)`).
+
+use std::fmt;
+use wt_api::{Problem, codes};
+
+/// Process exit codes. Scripts depend on these; never renumber.
+pub mod exit {
+    /// Success.
+    pub const OK: u8 = 0;
+    /// Any other failure.
+    pub const FAILURE: u8 = 1;
+    /// Usage error: bad flags or arguments, or input needed but prompting is impossible.
+    pub const USAGE: u8 = 2;
+    /// Not logged in: no credential stored, or the server rejected it (401).
+    pub const NOT_LOGGED_IN: u8 = 3;
+    /// Permission denied (403).
+    pub const PERMISSION_DENIED: u8 = 4;
+    /// Not found (404).
+    pub const NOT_FOUND: u8 = 5;
+    /// The daemon could not be reached (connection refused, DNS, connect timeout), or
+    /// `wt daemon status` found it not running.
+    pub const UNREACHABLE: u8 = 6;
+    /// Rate limited (429); the message says when to retry.
+    pub const RATE_LIMITED: u8 = 7;
+}
+
+/// The exit-code table shown at the end of `wt --help` and in the `EXIT STATUS` of `wt(1)`.
+pub const EXIT_CODES_HELP: &str = "\
+Exit status:
+  0  success
+  1  failure (including invalid email or password)
+  2  usage error (bad flags, or a secret/value is needed but --no-input is set or
+     there is no terminal to prompt on)
+  3  not logged in (no stored credential, or the server answered 401 unauthenticated)
+  4  permission denied (403)
+  5  not found (404)
+  6  daemon unreachable (connection refused, DNS failure, connect timeout), or
+     `wt daemon status` found no healthy daemon
+  7  rate limited (429); the message says how many seconds to wait
+
+Environment:
+  WT_SERVER    server URL (same as --server)
+  WT_OUTPUT    output format (same as --output)
+  WT_TOKEN     bearer token; overrides the keyring (CI, containers)
+  WT_KEYRING   force the keyring backend: secret-service | keyutils
+  WT_DATA_DIR  data directory of a local daemon (`wt daemon`)
+  WT_WTD_BIN   path of the wtd binary used by `wt daemon start`
+  NO_COLOR     disable colour and table decorations";
+
+/// An error answer from the API: the HTTP status plus the problem document when the
+/// server sent one.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    /// The server URL, so messages can name it.
+    pub server: String,
+    pub status: u16,
+    /// The parsed `application/problem+json` body, if any.
+    pub problem: Option<Problem>,
+    /// Seconds from the `Retry-After` header (or the problem's `retry_after`).
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    /// The stable problem code, if the server sent one.
+    pub fn code(&self) -> Option<&str> {
+        self.problem.as_ref().map(|p| p.code.as_str())
+    }
+
+    fn detail(&self) -> Option<&str> {
+        self.problem.as_ref().and_then(|p| p.detail.as_deref())
+    }
+
+    fn title_or_status(&self) -> String {
+        match &self.problem {
+            Some(p) if !p.title.is_empty() => p.title.clone(),
+            _ => format!("HTTP {}", self.status),
+        }
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let code = self.code();
+        if code == Some(codes::INVALID_CREDENTIALS) {
+            return f.write_str("invalid email or password");
+        }
+        if self.status == 429 || code == Some(codes::RATE_LIMITED) {
+            f.write_str("rate limited by the server")?;
+            if let Some(secs) = self.retry_after {
+                write!(f, "; retry in {secs} s")?;
+            }
+            if let Some(d) = self.detail() {
+                write!(f, " ({d})")?;
+            }
+            return Ok(());
+        }
+        if self.status == 401 {
+            write!(
+                f,
+                "not logged in to {}: the credential is missing, expired or revoked; run `wt login`",
+                self.server
+            )?;
+            if let Some(d) = self.detail() {
+                write!(f, " ({d})")?;
+            }
+            return Ok(());
+        }
+        let prefix = match self.status {
+            403 => "permission denied: ",
+            404 => "not found: ",
+            _ => "",
+        };
+        match self.detail() {
+            Some(d) => write!(f, "{prefix}{d}"),
+            None => write!(f, "{prefix}{}", self.title_or_status()),
+        }
+    }
+}
+
+/// Everything that can go wrong in `wt`.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    /// Bad combination of flags or values (clap catches most before we run).
+    #[error("{0}")]
+    Usage(String),
+    /// A value or secret is needed, but we may not (or cannot) prompt for it.
+    #[error(
+        "{what} is required: pass {flag} (prompting is disabled by --no-input or impossible without a terminal)"
+    )]
+    InputRequired {
+        what: &'static str,
+        flag: &'static str,
+    },
+    /// No credential for this server (neither WT_TOKEN nor a keyring entry).
+    #[error("not logged in to {server}: run `wt login` (or set WT_TOKEN)")]
+    NotLoggedIn { server: String },
+    /// Could not connect to the daemon at all.
+    #[error(
+        "cannot reach the WatchTower daemon at {server} ({reason}); start a local one with `wt daemon start`, or point at another with --server / WT_SERVER"
+    )]
+    Unreachable { server: String, reason: String },
+    /// Connected, but the request failed or timed out, or the answer was not understood.
+    #[error("request to {server} failed: {reason}")]
+    Transport { server: String, reason: String },
+    /// The server answered with an error status.
+    #[error("{0}")]
+    Api(Box<ApiError>),
+    /// The account needs a second factor, which this version cannot do yet.
+    #[error(
+        "this account has MFA enabled and MFA login is not supported by this version of wt yet"
+    )]
+    MfaUnsupported,
+    /// The OS keyring failed, timed out, or none is available.
+    #[error("{0}")]
+    Keyring(String),
+    /// `wt daemon` could not start, stop or inspect the local daemon.
+    #[error("{0}")]
+    Daemon(String),
+    /// `wt daemon status`: no healthy daemon (exit 6, after the report was printed).
+    #[error("{0}")]
+    DaemonNotRunning(String),
+    /// Local I/O failed (stdin, stdout, files).
+    #[error("{context}: {source}")]
+    Io {
+        context: String,
+        #[source]
+        source: std::io::Error,
+    },
+    /// Anything else.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl CliError {
+    /// Wraps an I/O error with what we were doing.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        CliError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+
+    /// True when stdout was closed under us (`wt ... | head`): exit quietly.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
+    }
+
+    /// The process exit code for this error. The one place that decides it.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) | CliError::InputRequired { .. } => exit::USAGE,
+            CliError::NotLoggedIn { .. } => exit::NOT_LOGGED_IN,
+            CliError::Unreachable { .. } | CliError::DaemonNotRunning(_) => exit::UNREACHABLE,
+            CliError::Api(api) => api_exit_code(api),
+            CliError::Io { .. } if self.is_broken_pipe() => exit::OK,
+            CliError::Transport { .. }
+            | CliError::MfaUnsupported
+            | CliError::Keyring(_)
+            | CliError::Daemon(_)
+            | CliError::Io { .. }
+            | CliError::Other(_) => exit::FAILURE,
+        }
+    }
+}
+
+fn api_exit_code(api: &ApiError) -> u8 {
+    match (api.status, api.code()) {
+        (_, Some(codes::INVALID_CREDENTIALS)) => exit::FAILURE,
+        (401, _) | (_, Some(codes::UNAUTHENTICATED)) => exit::NOT_LOGGED_IN,
+        (403, _) | (_, Some(codes::FORBIDDEN)) => exit::PERMISSION_DENIED,
+        (404, _) | (_, Some(codes::NOT_FOUND)) => exit::NOT_FOUND,
+        (429, _) | (_, Some(codes::RATE_LIMITED)) => exit::RATE_LIMITED,
+        _ => exit::FAILURE,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn api(status: u16, code: &str, detail: Option<&str>) -> CliError {
+        CliError::Api(Box::new(ApiError {
+            server: "http://127.0.0.1:8470".into(),
+            status,
+            problem: Some(Problem {
+                type_uri: "about:blank".into(),
+                title: "t".into(),
+                status,
+                code: code.into(),
+                detail: detail.map(str::to_string),
+                retry_after: None,
+            }),
+            retry_after: None,
+        }))
+    }
+
+    #[test]
+    fn unauthenticated_401_exits_3() {
+        assert_eq!(api(401, codes::UNAUTHENTICATED, None).exit_code(), 3);
+    }
+
+    #[test]
+    fn invalid_credentials_exits_1_with_generic_message() {
+        let e = api(401, codes::INVALID_CREDENTIALS, Some("nope"));
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(e.to_string(), "invalid email or password");
+    }
+
+    #[test]
+    fn forbidden_403_exits_4_and_shows_detail() {
+        let e = api(403, codes::FORBIDDEN, Some("viewers cannot do that"));
+        assert_eq!(e.exit_code(), 4);
+        assert!(e.to_string().contains("viewers cannot do that"));
+    }
+
+    #[test]
+    fn csrf_rejected_403_exits_4() {
+        assert_eq!(api(403, codes::CSRF_REJECTED, None).exit_code(), 4);
+    }
+
+    #[test]
+    fn not_found_404_exits_5() {
+        assert_eq!(api(404, codes::NOT_FOUND, None).exit_code(), 5);
+    }
+
+    #[test]
+    fn rate_limited_429_exits_7_and_names_retry_after() {
+        let e = CliError::Api(Box::new(ApiError {
+            server: "http://x".into(),
+            status: 429,
+            problem: None,
+            retry_after: Some(42),
+        }));
+        assert_eq!(e.exit_code(), 7);
+        assert!(e.to_string().contains("retry in 42 s"), "{e}");
+    }
+
+    #[test]
+    fn other_problem_codes_exit_1() {
+        for (status, code) in [
+            (400, codes::MALFORMED_REQUEST),
+            (422, codes::VALIDATION_FAILED),
+            (422, codes::PASSWORD_POLICY),
+            (400, codes::SETUP_TOKEN_INVALID),
+            (400, codes::ORG_REQUIRED),
+            (409, codes::CONFLICT),
+            (413, codes::PAYLOAD_TOO_LARGE),
+            (415, codes::UNSUPPORTED_MEDIA_TYPE),
+            (500, codes::INTERNAL),
+            (503, codes::TIMEOUT),
+        ] {
+            assert_eq!(api(status, code, None).exit_code(), 1, "{status} {code}");
+        }
+    }
+
+    #[test]
+    fn problem_detail_is_the_message() {
+        let e = api(422, codes::PASSWORD_POLICY, Some("password is too common"));
+        assert_eq!(e.to_string(), "password is too common");
+    }
+
+    #[test]
+    fn error_without_problem_body_names_the_status() {
+        let e = CliError::Api(Box::new(ApiError {
+            server: "http://x".into(),
+            status: 502,
+            problem: None,
+            retry_after: None,
+        }));
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(e.to_string(), "HTTP 502");
+    }
+
+    #[test]
+    fn local_errors_map_to_their_codes() {
+        let server = "http://127.0.0.1:8470".to_string();
+        assert_eq!(
+            CliError::NotLoggedIn {
+                server: server.clone()
+            }
+            .exit_code(),
+            3
+        );
+        let unreachable = CliError::Unreachable {
+            server,
+            reason: "connection refused".into(),
+        };
+        assert_eq!(unreachable.exit_code(), 6);
+        assert!(unreachable.to_string().contains("wt daemon start"));
+        assert!(unreachable.to_string().contains("127.0.0.1:8470"));
+        let input = CliError::InputRequired {
+            what: "a password",
+            flag: "--password-stdin",
+        };
+        assert_eq!(input.exit_code(), 2);
+        assert!(input.to_string().contains("--password-stdin"));
+        assert_eq!(CliError::MfaUnsupported.exit_code(), 1);
+        assert_eq!(CliError::Keyring("x".into()).exit_code(), 1);
+    }
+
+    #[test]
+    fn broken_pipe_exits_quietly_with_success() {
+        let e = CliError::io(
+            "writing output",
+            std::io::Error::from(std::io::ErrorKind::BrokenPipe),
+        );
+        assert!(e.is_broken_pipe());
+        assert_eq!(e.exit_code(), 0);
+    }
+}

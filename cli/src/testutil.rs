@@ -1,0 +1,153 @@
+//! Test-only HTTP stub: a tiny HTTP/1.1 server on 127.0.0.1:0 with canned answers.
+//!
+//! Each expected route is `(method, path, reply)`; anything else answers 599 so a test
+//! sees the unexpected call. Every request is recorded (method, path, Authorization,
+//! body) so tests can assert what was sent.
+
+use std::sync::{Arc, Mutex};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// A canned answer.
+#[derive(Clone)]
+pub struct Reply {
+    pub status: u16,
+    pub content_type: &'static str,
+    pub body: String,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Reply {
+    pub fn empty(status: u16) -> Reply {
+        Reply {
+            status,
+            content_type: "text/plain",
+            body: String::new(),
+            headers: vec![],
+        }
+    }
+    pub fn json(status: u16, body: serde_json::Value) -> Reply {
+        Reply {
+            status,
+            content_type: "application/json",
+            body: body.to_string(),
+            headers: vec![],
+        }
+    }
+    pub fn problem(status: u16, code: &str) -> Reply {
+        let body = serde_json::json!({
+            "type": "about:blank", "title": "error", "status": status, "code": code,
+            "detail": format!("detail for {code}"),
+        });
+        Reply {
+            status,
+            content_type: wt_api::PROBLEM_CONTENT_TYPE,
+            body: body.to_string(),
+            headers: vec![],
+        }
+    }
+}
+
+/// One request the stub received.
+#[derive(Debug, Clone)]
+pub struct Seen {
+    pub method: String,
+    pub path: String,
+    pub authorization: Option<String>,
+    pub body: String,
+}
+
+/// A running stub.
+pub struct Stub {
+    pub url: String,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Stub {
+    pub async fn start(routes: Vec<(&'static str, &'static str, Reply)>) -> Stub {
+        let listener = match TcpListener::bind("127.0.0.1:0").await {
+            Ok(l) => l,
+            Err(e) => panic!("bind: {e}"),
+        };
+        let url = match listener.local_addr() {
+            Ok(a) => format!("http://{a}"),
+            Err(e) => panic!("local_addr: {e}"),
+        };
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let seen2 = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                let (head, body_start) = loop {
+                    let Ok(n) = sock.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    if let Some(i) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break (String::from_utf8_lossy(&buf[..i]).into_owned(), i + 4);
+                    }
+                };
+                let mut lines = head.lines();
+                let mut first = lines.next().unwrap_or("").split_whitespace();
+                let method = first.next().unwrap_or("").to_string();
+                let path = first.next().unwrap_or("").to_string();
+                let mut authorization = None;
+                let mut len = 0usize;
+                for l in lines {
+                    if let Some((k, v)) = l.split_once(':') {
+                        let k = k.trim().to_ascii_lowercase();
+                        if k == "authorization" {
+                            authorization = Some(v.trim().to_string());
+                        } else if k == "content-length" {
+                            len = v.trim().parse().unwrap_or(0);
+                        }
+                    }
+                }
+                while buf.len() < body_start + len {
+                    let Ok(n) = sock.read(&mut chunk).await else {
+                        return;
+                    };
+                    if n == 0 {
+                        break;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                }
+                let body = String::from_utf8_lossy(&buf[body_start..]).into_owned();
+                seen2.lock().unwrap_or_else(|p| p.into_inner()).push(Seen {
+                    method: method.clone(),
+                    path: path.clone(),
+                    authorization,
+                    body,
+                });
+                let reply = routes
+                    .iter()
+                    .find(|(m, p, _)| *m == method && *p == path)
+                    .map(|(_, _, r)| r.clone())
+                    .unwrap_or_else(|| Reply::problem(599, "unexpected_call"));
+                let mut resp = format!(
+                    "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
+                    reply.status,
+                    reply.content_type,
+                    reply.body.len()
+                );
+                for (k, v) in &reply.headers {
+                    resp.push_str(&format!("{k}: {v}\r\n"));
+                }
+                resp.push_str("\r\n");
+                resp.push_str(&reply.body);
+                let _ = sock.write_all(resp.as_bytes()).await;
+                let _ = sock.shutdown().await;
+            }
+        });
+        Stub { url, seen }
+    }
+
+    /// Requests received so far, in order.
+    pub fn requests(&self) -> Vec<Seen> {
+        self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}

@@ -1,0 +1,96 @@
+# Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
+function __fish_wtd_global_optspecs
+    string join \n data-dir= log-format= h/help V/version
+end
+
+function __fish_wtd_needs_command
+    # Figure out if the current invocation already has a command.
+    set -l cmd (commandline -opc)
+    set -e cmd[1]
+    argparse -s (__fish_wtd_global_optspecs) -- $cmd 2>/dev/null
+    or return
+    if set -q argv[1]
+        # Also print the command, so this can be used to figure out what it is.
+        echo $argv[1]
+        return 1
+    end
+    return 0
+end
+
+function __fish_wtd_using_subcommand
+    set -l cmd (__fish_wtd_needs_command)
+    test -z "$cmd"
+    and return 1
+    contains -- $cmd[1] $argv
+end
+
+complete -c wtd -n "__fish_wtd_needs_command" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_needs_command" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log shippers'"
+complete -c wtd -n "__fish_wtd_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wtd -n "__fish_wtd_needs_command" -s V -l version -d 'Print version'
+complete -c wtd -n "__fish_wtd_needs_command" -f -a "init" -d 'Create the database, the master key and the first org; print a one-time setup token'
+complete -c wtd -n "__fish_wtd_needs_command" -f -a "serve" -d 'Serve the API'
+complete -c wtd -n "__fish_wtd_needs_command" -f -a "migrate" -d 'Apply pending database migrations and exit'
+complete -c wtd -n "__fish_wtd_needs_command" -f -a "org" -d 'Operator actions on orgs'
+complete -c wtd -n "__fish_wtd_needs_command" -f -a "audit" -d 'Operator actions on the audit log'
+complete -c wtd -n "__fish_wtd_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wtd -n "__fish_wtd_using_subcommand init" -l org -d 'Display name of the first org' -r
+complete -c wtd -n "__fish_wtd_using_subcommand init" -l owner-email -d 'Email of the owner who will claim the account with the setup token' -r
+complete -c wtd -n "__fish_wtd_using_subcommand init" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand init" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log shippers'"
+complete -c wtd -n "__fish_wtd_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l listen -d 'Address to listen on. Port 0 picks a free port (the address is printed on stdout)' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l tls-cert -d 'PEM certificate chain for TLS' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l tls-key -d 'PEM private key for TLS' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l config -d 'TOML config file. Default: <data-dir>/wtd.toml when it exists' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l public-url -d 'Public base URL of this server, used for links in mail and the console\'s origin check' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l body-limit -d 'Largest request body accepted, in bytes [default: 1048576]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l request-timeout -d 'Longest a request may take, in seconds [default: 30]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l console-idle-timeout -d 'Idle timeout of console sessions, in seconds [default: 1800]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l cli-idle-timeout -d 'Idle timeout of CLI sessions, in seconds [default: 43200]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l session-lifetime -d 'Absolute lifetime of every session, in seconds [default: 43200]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log shippers'"
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l insecure-http -d 'Allow plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)'
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wtd -n "__fish_wtd_using_subcommand migrate" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand migrate" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log shippers'"
+complete -c wtd -n "__fish_wtd_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wtd -n "__fish_wtd_using_subcommand org; and not __fish_seen_subcommand_from create help" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand org; and not __fish_seen_subcommand_from create help" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log shippers'"
+complete -c wtd -n "__fish_wtd_using_subcommand org; and not __fish_seen_subcommand_from create help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wtd -n "__fish_wtd_using_subcommand org; and not __fish_seen_subcommand_from create help" -f -a "create" -d 'Add another org with its own one-time owner setup token'
+complete -c wtd -n "__fish_wtd_using_subcommand org; and not __fish_seen_subcommand_from create help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from create" -l org -d 'Display name of the first org' -r
+complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from create" -l owner-email -d 'Email of the owner who will claim the account with the setup token' -r
+complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from create" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from create" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log shippers'"
+complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "create" -d 'Add another org with its own one-time owner setup token'
+complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wtd -n "__fish_wtd_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log shippers'"
+complete -c wtd -n "__fish_wtd_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wtd -n "__fish_wtd_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Verify the hash chain of every org\'s audit log (exit 1 if any is broken)'
+complete -c wtd -n "__fish_wtd_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wtd -n "__fish_wtd_using_subcommand audit; and __fish_seen_subcommand_from verify" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand audit; and __fish_seen_subcommand_from verify" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log shippers'"
+complete -c wtd -n "__fish_wtd_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wtd -n "__fish_wtd_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "verify" -d 'Verify the hash chain of every org\'s audit log (exit 1 if any is broken)'
+complete -c wtd -n "__fish_wtd_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit help" -f -a "init" -d 'Create the database, the master key and the first org; print a one-time setup token'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit help" -f -a "serve" -d 'Serve the API'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit help" -f -a "migrate" -d 'Apply pending database migrations and exit'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit help" -f -a "org" -d 'Operator actions on orgs'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit help" -f -a "audit" -d 'Operator actions on the audit log'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "create" -d 'Add another org with its own one-time owner setup token'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Verify the hash chain of every org\'s audit log (exit 1 if any is broken)'
