@@ -22,7 +22,11 @@ pub fn bin(name: &str) -> PathBuf {
     // target/debug/deps/e2e-<hash> -> target/debug
     let dir = exe.parent().and_then(Path::parent).expect("target dir");
     let p = dir.join(name);
-    assert!(p.exists(), "{} is missing: run `cargo build --workspace --bins` first (scripts/test.sh does)", p.display());
+    assert!(
+        p.exists(),
+        "{} is missing: run `cargo build --workspace --bins` first (scripts/test.sh does)",
+        p.display()
+    );
     p
 }
 
@@ -49,13 +53,27 @@ impl Daemon {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
         let out = Command::new(bin("wtd"))
-            .args(["init", "--org", "Acme", "--owner-email", OWNER, "--data-dir"])
+            .args([
+                "init",
+                "--org",
+                "Acme",
+                "--owner-email",
+                OWNER,
+                "--data-dir",
+            ])
             .arg(&data)
             .output()
             .expect("run wtd init");
-        assert!(out.status.success(), "wtd init failed: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "wtd init failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let setup_token = String::from_utf8_lossy(&out.stdout).trim().to_string();
-        assert!(setup_token.starts_with("wtsetup_"), "stdout is the token alone: {setup_token:?}");
+        assert!(
+            setup_token.starts_with("wtsetup_"),
+            "stdout is the token alone: {setup_token:?}"
+        );
         let mut d = Daemon {
             dir,
             base: String::new(),
@@ -86,7 +104,9 @@ impl Daemon {
             .expect("spawn wtd serve");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read listening line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read listening line");
         let url = line
             .trim()
             .strip_prefix("wtd listening on ")
@@ -110,7 +130,9 @@ impl Daemon {
     /// SIGTERM and wait for a clean exit; returns the exit status.
     pub fn terminate(&mut self) -> Option<std::process::ExitStatus> {
         let mut c = self.child.take()?;
-        let _ = Command::new("kill").args(["-TERM", &c.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &c.id().to_string()])
+            .status();
         c.wait().ok()
     }
 
@@ -146,7 +168,10 @@ impl Daemon {
             .send()
             .expect("login");
         assert_eq!(r.status().as_u16(), 200);
-        r.json::<Value>().expect("json")["token"].as_str().expect("token").to_string()
+        r.json::<Value>().expect("json")["token"]
+            .as_str()
+            .expect("token")
+            .to_string()
     }
 }
 

@@ -1,1 +1,8 @@
-fn main() {}
+//! End-to-end: real `wtd` processes on free ports, the real `wt` binary, raw HTTP.
+//! One test binary for the whole suite (link once, run in parallel).
+
+mod cli;
+mod daemon;
+mod docs;
+mod harness;
+mod skeleton;
