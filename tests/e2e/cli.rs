@@ -75,3 +75,40 @@ fn usage_errors_exit_2() {
         "a password flag does not exist: secrets never go in argv"
     );
 }
+
+#[test]
+fn kernel_keyutils_keyring_holds_the_credential_without_a_secret_service() {
+    let probe = std::process::Command::new("keyctl")
+        .args(["session", "-", "true"])
+        .output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        eprintln!("SKIPPED: `keyctl session -` is not available (Debian package keyutils)");
+        return;
+    }
+    let d = Daemon::start();
+    d.setup();
+    let wt = bin("wt");
+    let wt = wt.to_str().expect("utf8 path");
+    // One session keyring for the three commands, as in a login shell.
+    let script = format!(
+        "printf '%s\\n' '{pw}' | {wt} login --email {email} --password-stdin --no-input >/dev/null \
+         && {wt} auth status --output json && {wt} logout >/dev/null && ! {wt} whoami 2>/dev/null",
+        pw = crate::harness::PASSWORD,
+        email = crate::harness::OWNER,
+    );
+    let out = std::process::Command::new("keyctl")
+        .args(["session", "-", "bash", "-c", &script])
+        .env("WT_SERVER", &d.base)
+        .env("WT_KEYRING", "keyutils")
+        .env_remove("WT_TOKEN")
+        .env_remove("DBUS_SESSION_BUS_ADDRESS")
+        .output()
+        .expect("keyctl");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("kernel keyutils keyring"), "{stdout}");
+}

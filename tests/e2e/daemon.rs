@@ -222,3 +222,96 @@ fn tls_listener_serves_https_on_a_public_address() {
     assert_eq!(r.status().as_u16(), 200);
     tls.kill_hard();
 }
+
+#[test]
+fn init_refuses_to_run_twice_on_the_same_data_dir() {
+    let d = Daemon::start();
+    let out = Command::new(bin("wtd"))
+        .args([
+            "init",
+            "--org",
+            "Other",
+            "--owner-email",
+            "x@y.z",
+            "--data-dir",
+        ])
+        .arg(d.data_dir())
+        .output()
+        .expect("wtd init");
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty(), "no second token");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("wtd org create"));
+    // The master key is private to its owner.
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(d.data_dir().join("master.key"))
+        .expect("key")
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+}
+
+#[test]
+fn wt_daemon_start_status_stop_runs_a_local_wtd() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let init = Command::new(bin("wtd"))
+        .args([
+            "init",
+            "--org",
+            "Solo",
+            "--owner-email",
+            "me@solo.test",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .output()
+        .expect("init");
+    assert!(init.status.success());
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let wt = |args: &[&str]| {
+        Command::new(bin("wt"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .env("WT_WTD_BIN", bin("wtd"))
+            .env("WT_SERVER", format!("http://{listen}"))
+            .output()
+            .expect("wt")
+    };
+    let start = wt(&["daemon", "start", "--listen", &listen]);
+    assert!(
+        start.status.success(),
+        "{}",
+        String::from_utf8_lossy(&start.stderr)
+    );
+    assert!(data.join("wtd.pid").exists());
+    let health = http()
+        .get(format!("http://{listen}/healthz"))
+        .send()
+        .expect("health");
+    assert_eq!(health.status().as_u16(), 200);
+    let status = wt(&["daemon", "status", "--listen", &listen, "--output", "json"]);
+    assert!(status.status.success());
+    assert!(String::from_utf8_lossy(&status.stdout).contains("running"));
+    let stop = wt(&["daemon", "stop"]);
+    assert!(
+        stop.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stop.stderr)
+    );
+    assert!(!data.join("wtd.pid").exists());
+    assert!(
+        http()
+            .get(format!("http://{listen}/healthz"))
+            .send()
+            .is_err(),
+        "stopped"
+    );
+    let status = wt(&["daemon", "status", "--listen", &listen]);
+    assert_eq!(status.status.code(), Some(6));
+}
