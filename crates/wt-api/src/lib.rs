@@ -155,6 +155,10 @@ pub struct LoginResponse {
     pub mfa_required: bool,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub challenge: Option<String>,
+    /// The member's role requires MFA and none is enrolled: this session can only enroll
+    /// (`wt mfa enroll`) until that is done.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub mfa_enrollment_required: bool,
 }
 
 impl fmt::Debug for LoginResponse {
@@ -163,7 +167,9 @@ impl fmt::Debug for LoginResponse {
             .field("token", &self.token.as_ref().map(|_| "***"))
             .field("session", &self.session)
             .field("mfa_required", &self.mfa_required)
-            .finish_non_exhaustive()
+            .field("challenge", &self.challenge.as_ref().map(|_| "***"))
+            .field("mfa_enrollment_required", &self.mfa_enrollment_required)
+            .finish()
     }
 }
 
@@ -191,8 +197,116 @@ pub struct WhoAmI {
     pub org: Org,
     pub role: Role,
     pub mfa_enabled: bool,
+    /// True when the role requires MFA and none is enrolled: only enrollment is allowed.
+    #[serde(default)]
+    pub mfa_enrollment_required: bool,
     pub session_id: String,
     pub expires_at: String,
+}
+
+/// `POST /api/v1/auth/mfa/verify`: the second login step. Exactly one of `code` (a
+/// current TOTP code) and `recovery_code` (a one-time recovery code).
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaVerifyRequest {
+    pub challenge: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+}
+
+impl fmt::Debug for MfaVerifyRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MfaVerifyRequest { *** }")
+    }
+}
+
+/// `POST /api/v1/auth/mfa/totp/enroll` answer: the pending secret (unpadded base32) and
+/// its `otpauth://` URI. Nothing is active until confirmed; the pending secret expires.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct TotpEnrollResponse {
+    pub secret: String,
+    pub otpauth_uri: String,
+    pub expires_at: String,
+}
+
+impl fmt::Debug for TotpEnrollResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TotpEnrollResponse")
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `POST /api/v1/auth/mfa/totp/confirm`: a current code from the authenticator app.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TotpConfirmRequest {
+    pub code: String,
+}
+
+impl fmt::Debug for TotpConfirmRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TotpConfirmRequest { *** }")
+    }
+}
+
+/// Step-up for `POST /api/v1/auth/mfa/totp/disable` and `/auth/mfa/recovery-codes`:
+/// the password and a current TOTP code.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MfaStepUpRequest {
+    pub password: String,
+    pub code: String,
+}
+
+impl fmt::Debug for MfaStepUpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("MfaStepUpRequest { *** }")
+    }
+}
+
+/// One-time recovery codes, shown once (confirm and regenerate).
+#[derive(Clone, Serialize, Deserialize)]
+pub struct RecoveryCodesResponse {
+    pub recovery_codes: Vec<String>,
+}
+
+impl fmt::Debug for RecoveryCodesResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "RecoveryCodesResponse {{ {} codes }}", self.recovery_codes.len())
+    }
+}
+
+/// `GET /api/v1/auth/mfa`: the caller's MFA state. Never carries the secret.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MfaStatus {
+    pub enabled: bool,
+    /// When MFA was confirmed.
+    pub enrolled_at: Option<String>,
+    /// Unused recovery codes left.
+    pub recovery_codes_remaining: u32,
+    /// The member's role in this org requires MFA.
+    pub required: bool,
+    /// An unconfirmed enrollment and when it lapses.
+    pub pending_expires_at: Option<String>,
+}
+
+/// `GET|PATCH /api/v1/orgs/settings`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OrgSettings {
+    pub org: Org,
+    /// Roles whose members must use MFA.
+    pub mfa_required_roles: Vec<Role>,
+}
+
+/// `PATCH /api/v1/orgs/settings`: fields to change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OrgSettingsPatch {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_required_roles: Option<Vec<Role>>,
 }
 
 /// A page of items with an opaque cursor for the next page (`None` at the end).
@@ -257,6 +371,12 @@ pub mod codes {
     pub const PASSWORD_POLICY: &str = "password_policy";
     /// The user belongs to several orgs: say which one.
     pub const ORG_REQUIRED: &str = "org_required";
+    /// The role requires MFA and the session can only enroll until it is on (403).
+    pub const MFA_ENROLLMENT_REQUIRED: &str = "mfa_enrollment_required";
+    /// The TOTP or recovery code is wrong, reused or expired (401).
+    pub const INVALID_CODE: &str = "invalid_code";
+    /// The login challenge is unknown, used, expired or had too many wrong codes (401).
+    pub const CHALLENGE_INVALID: &str = "challenge_invalid";
     pub const TIMEOUT: &str = "timeout";
     pub const INTERNAL: &str = "internal";
 }
