@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::middleware::{self, RequestTimeout};
-use crate::routes::{auth, health, setup};
+use crate::routes::{auth, health, mfa, orgs, setup};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -41,6 +41,17 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/auth/session", get(auth::whoami))
         .route("/auth/sessions", get(auth::list_sessions))
         .route("/auth/sessions/{id}", delete(auth::revoke_session))
+        .route("/auth/mfa", get(mfa::status))
+        .route("/auth/mfa/verify", post(mfa::verify))
+        .route("/auth/mfa/totp/enroll", post(mfa::enroll))
+        .route("/auth/mfa/totp/confirm", post(mfa::confirm))
+        .route("/auth/mfa/totp/disable", post(mfa::disable))
+        .route("/auth/mfa/recovery-codes", post(mfa::recovery_codes))
+        .route(
+            "/orgs/settings",
+            get(orgs::settings).patch(orgs::update_settings),
+        )
+        .route("/orgs/members/{id}/mfa/reset", post(mfa::reset_member))
         .route("/openapi.json", get(health::openapi));
 
     Router::new()

@@ -123,6 +123,9 @@ pub struct ServeArgs {
     /// Idle timeout of CLI sessions, in seconds [default: 43200].
     #[arg(long, env = "WT_CLI_IDLE_TIMEOUT", value_name = "SECS")]
     pub cli_idle_timeout: Option<i64>,
+    /// Issuer name shown in authenticator apps [default: WatchTower].
+    #[arg(long, env = "WT_TOTP_ISSUER", value_name = "NAME")]
+    pub totp_issuer: Option<String>,
     /// Absolute lifetime of every session, in seconds [default: 43200].
     #[arg(long, env = "WT_SESSION_LIFETIME", value_name = "SECS")]
     pub session_lifetime: Option<i64>,

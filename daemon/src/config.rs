@@ -34,6 +34,7 @@ struct FileConfig {
     console_idle_timeout: Option<i64>,
     cli_idle_timeout: Option<i64>,
     session_lifetime: Option<i64>,
+    totp_issuer: Option<String>,
 }
 
 /// TLS certificate and key files.
@@ -56,6 +57,7 @@ pub struct ServeConfig {
     pub console_idle_timeout: i64,
     pub cli_idle_timeout: i64,
     pub session_lifetime: i64,
+    pub totp_issuer: String,
 }
 
 /// The data directory: `--data-dir` / `WT_DATA_DIR`, else `$XDG_DATA_HOME/watchtower`,
@@ -118,6 +120,14 @@ impl ServeConfig {
         {
             bail!("--public-url must start with https:// (or http:// for loopback)");
         }
+        let totp_issuer = args
+            .totp_issuer
+            .clone()
+            .or(file.totp_issuer)
+            .unwrap_or_else(|| wt_core::mfa::DEFAULT_ISSUER.to_string());
+        if totp_issuer.trim().is_empty() || totp_issuer.contains(':') || totp_issuer.len() > 64 {
+            bail!("--totp-issuer must be 1-64 characters without ':'");
+        }
         let positive = |name: &str, v: i64| -> anyhow::Result<i64> {
             if v <= 0 {
                 bail!("{name} must be a positive number of seconds");
@@ -157,6 +167,7 @@ impl ServeConfig {
                     .or(file.session_lifetime)
                     .unwrap_or(DEFAULT_SESSION_LIFETIME),
             )?,
+            totp_issuer,
         })
     }
 }

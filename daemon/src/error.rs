@@ -43,6 +43,12 @@ pub enum ApiError {
     PasswordPolicy(String),
     #[error("you belong to several orgs: choose one with --org ({0})")]
     OrgRequired(String),
+    #[error("your role requires MFA: run `wt mfa enroll` (until then only enrollment is allowed)")]
+    MfaEnrollmentRequired,
+    #[error("the code is wrong, expired or already used")]
+    InvalidCode,
+    #[error("the login attempt expired or had too many wrong codes: log in again")]
+    ChallengeInvalid,
     #[error("the request took too long")]
     Timeout,
     #[error("{0}")]
@@ -115,6 +121,21 @@ impl ApiError {
                 "Password refused",
             ),
             OrgRequired(_) => (StatusCode::BAD_REQUEST, codes::ORG_REQUIRED, "Org required"),
+            MfaEnrollmentRequired => (
+                StatusCode::FORBIDDEN,
+                codes::MFA_ENROLLMENT_REQUIRED,
+                "MFA enrollment required",
+            ),
+            InvalidCode => (
+                StatusCode::UNAUTHORIZED,
+                codes::INVALID_CODE,
+                "Invalid code",
+            ),
+            ChallengeInvalid => (
+                StatusCode::UNAUTHORIZED,
+                codes::CHALLENGE_INVALID,
+                "Challenge invalid",
+            ),
             Timeout => (
                 StatusCode::REQUEST_TIMEOUT,
                 codes::TIMEOUT,

@@ -159,11 +159,17 @@ pub struct Auth {
     pub org: OrgRecord,
     pub role: Role,
     pub via: Via,
+    /// The role requires MFA and none is enrolled: only enrollment is allowed (E.46).
+    pub mfa_enrollment_required: bool,
 }
 
 impl Auth {
-    /// Refuses with 403 unless the permission matrix allows this member's role.
+    /// Refuses with 403 unless the permission matrix allows this member's role, and,
+    /// while required MFA is not enrolled, unless the permission is one allowed before it.
     pub fn require(&self, perm: Permission) -> Result<(), ApiError> {
+        if self.mfa_enrollment_required && !permissions::allowed_before_mfa(perm) {
+            return Err(ApiError::MfaEnrollmentRequired);
+        }
         if permissions::allows(self.role, perm) {
             Ok(())
         } else {
@@ -207,12 +213,18 @@ impl FromRequestParts<AppState> for Auth {
         if now - found.session.last_seen_at >= TOUCH_INTERVAL {
             state.store.touch_session(&found.session.id, now).await?;
         }
+        let mfa_enrollment_required = permissions::mfa_enrollment_required(
+            found.role,
+            &found.org.mfa_required_roles,
+            found.user.mfa_enabled,
+        );
         Ok(Auth {
             session: found.session,
             user: found.user,
             org: found.org,
             role: found.role,
             via,
+            mfa_enrollment_required,
         })
     }
 }

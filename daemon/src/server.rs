@@ -74,6 +74,7 @@ pub async fn serve(
         cookies_allowed: cfg.tls.is_some() || cfg.listen.ip().is_loopback(),
         public_url: cfg.public_url.clone(),
         tls: cfg.tls.is_some(),
+        totp_issuer: cfg.totp_issuer.clone(),
     };
     let state = AppState::new(Arc::new(store), Arc::new(SystemClock), settings, master_key);
     let app = router(

@@ -24,6 +24,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Whether the listener speaks TLS (for the expected Origin when no public URL is set).
     pub tls: bool,
+    /// Issuer shown in authenticator apps (`otpauth://totp/{issuer}:{email}`).
+    pub totp_issuer: String,
 }
 
 impl Default for Settings {
@@ -35,6 +37,7 @@ impl Default for Settings {
             cookies_allowed: true,
             public_url: None,
             tls: false,
+            totp_issuer: wt_core::mfa::DEFAULT_ISSUER.to_string(),
         }
     }
 }

@@ -40,7 +40,13 @@ struct Resp {
     raw: Vec<u8>,
 }
 
+/// An org whose roles do not require MFA (most tests are about other things).
 async fn fixture_with(settings: Settings) -> Fx {
+    fixture_mfa(settings, vec![]).await
+}
+
+/// An org with the given MFA-required roles (the product default is owner, admin, risk_lead).
+async fn fixture_mfa(settings: Settings, mfa_roles: Vec<wt_api::Role>) -> Fx {
     assert_eq!(SETUP_TOKEN.len(), "wtsetup_".len() + 43);
     let dir = tempfile::tempdir().unwrap();
     let store = Arc::new(SqliteStore::open(&dir.path().join(DB_FILE)).unwrap());
@@ -62,6 +68,19 @@ async fn fixture_with(settings: Settings) -> Fx {
                 &RequestMeta::default(),
             ),
             T0,
+        )
+        .await
+        .unwrap();
+    store
+        .set_mfa_required_roles(
+            "org_acme",
+            mfa_roles,
+            T0,
+            AuditEvent::new(
+                Actor::operator(),
+                actions::ORG_SETTINGS_UPDATED,
+                &RequestMeta::default(),
+            ),
         )
         .await
         .unwrap();
@@ -195,7 +214,8 @@ async fn setup_token_dies_after_24_hours() {
 
 #[tokio::test]
 async fn password_policy_refuses_short_and_overlong_passwords_with_reasons() {
-    let fx = fixture().await;
+    // The owner role has MFA enforced here: 8 characters is the minimum.
+    let fx = fixture_mfa(Settings::default(), vec![wt_api::Role::Owner]).await;
     let short = fx
         .post(
             "/api/v1/setup",
@@ -229,6 +249,32 @@ async fn password_policy_refuses_short_and_overlong_passwords_with_reasons() {
     assert_eq!(context.body["code"], "password_policy");
     // None of the refusals burnt the token.
     assert_eq!(fx.setup().await.status, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn without_enforced_mfa_passwords_need_15_characters() {
+    let fx = fixture().await;
+    let r = fx
+        .post(
+            "/api/v1/setup",
+            json!({"token": SETUP_TOKEN, "name": "O", "password": "fourteen chars"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        r.body["detail"].as_str().unwrap().contains("at least 15"),
+        "{:?}",
+        r.body
+    );
+    let ok = fx
+        .post(
+            "/api/v1/setup",
+            json!({"token": SETUP_TOKEN, "name": "O", "password": "fifteen chars!!"}),
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -683,6 +729,7 @@ async fn every_auth_event_is_audited_and_the_chain_verifies() {
         acts,
         [
             actions::ORG_CREATED,
+            actions::ORG_SETTINGS_UPDATED,
             actions::SETUP_COMPLETED,
             actions::LOGIN_FAILED,
             actions::LOGIN_SUCCEEDED,
@@ -698,7 +745,7 @@ async fn every_auth_event_is_audited_and_the_chain_verifies() {
     )
     .unwrap();
     assert!(!text.contains(PASSWORD) && !text.contains("wrong password") && !text.contains(&tok));
-    assert_eq!(entries[3].ip.as_deref(), Some("127.0.0.1"));
+    assert_eq!(entries[4].ip.as_deref(), Some("127.0.0.1"));
     assert!(fx.store.verify_audit("org_acme").await.unwrap().ok);
 }
 
@@ -765,16 +812,15 @@ fn openapi_lists_exactly_the_routes_served() {
         } else {
             path.to_string()
         };
-        let method = line
-            .split(", ")
-            .nth(1)
-            .unwrap()
-            .split('(')
-            .next()
-            .unwrap()
-            .to_uppercase();
-        served.push(format!("{method} {full}"));
+        for method in ["get", "post", "patch", "put", "delete"] {
+            if line.contains(&format!(" {method}(")) || line.contains(&format!(".{method}(")) {
+                served.push(format!("{} {full}", method.to_uppercase()));
+            }
+        }
     }
     served.sort();
     assert_eq!(documented, served);
 }
+
+#[path = "tests_mfa.rs"]
+mod mfa;

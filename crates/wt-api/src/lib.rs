@@ -275,7 +275,11 @@ pub struct RecoveryCodesResponse {
 
 impl fmt::Debug for RecoveryCodesResponse {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "RecoveryCodesResponse {{ {} codes }}", self.recovery_codes.len())
+        write!(
+            f,
+            "RecoveryCodesResponse {{ {} codes }}",
+            self.recovery_codes.len()
+        )
     }
 }
 

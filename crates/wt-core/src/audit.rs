@@ -21,6 +21,16 @@ pub mod actions {
     pub const LOGIN_THROTTLED: &str = "auth.login.throttled";
     pub const LOGOUT: &str = "auth.logout";
     pub const SESSION_REVOKED: &str = "auth.session.revoked";
+    pub const MFA_ENROLLED: &str = "mfa.enrolled";
+    pub const MFA_DISABLED: &str = "mfa.disabled";
+    pub const MFA_RESET: &str = "mfa.reset";
+    pub const MFA_RECOVERY_CODES_REGENERATED: &str = "mfa.recovery_codes.regenerated";
+    pub const MFA_RECOVERY_CODE_USED: &str = "mfa.recovery_code.used";
+    /// A wrong TOTP or recovery code (login, confirm or step-up).
+    pub const MFA_FAILED: &str = "mfa.verification.failed";
+    /// A correct code of a step already used.
+    pub const MFA_REPLAYED: &str = "mfa.code.replayed";
+    pub const ORG_SETTINGS_UPDATED: &str = "org.settings.updated";
 }
 
 /// Who did it.

@@ -10,6 +10,7 @@
 //! - [`throttle`]: time-based login backoff (never a permanent lock).
 //! - [`audit`]: audit entries and the per-org hash chain.
 //! - [`ids`]: public identifiers and input validation helpers.
+//! - [`mfa`]: TOTP verification with replay protection, otpauth URIs, recovery codes.
 //!
 //! Everything here is deterministic given its inputs (time and randomness come in from
 //! outside or through [`token::random_bytes`]), so it is unit-tested without a database.
@@ -18,6 +19,7 @@ pub mod audit;
 pub mod clock;
 pub mod crypto;
 pub mod ids;
+pub mod mfa;
 pub mod password;
 pub mod permissions;
 pub mod secret;

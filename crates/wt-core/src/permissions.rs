@@ -38,11 +38,14 @@ pub enum Permission {
     TokensManage,
     /// Manage detection rules and controls.
     RulesManage,
+    /// Start and confirm their own MFA enrollment; every member has it, and it is the one
+    /// thing (with [`Permission::SelfRead`]) a session may do before required MFA is on.
+    MfaEnroll,
 }
 
 impl Permission {
     /// Every permission, for exhaustive tests.
-    pub const ALL: [Permission; 15] = [
+    pub const ALL: [Permission; 16] = [
         Permission::SelfRead,
         Permission::SelfManage,
         Permission::MembersRead,
@@ -58,6 +61,7 @@ impl Permission {
         Permission::ReadinessRead,
         Permission::TokensManage,
         Permission::RulesManage,
+        Permission::MfaEnroll,
     ];
 }
 
@@ -82,6 +86,7 @@ pub fn allows(role: Role, perm: Permission) -> bool {
             perm,
             SelfRead
                 | SelfManage
+                | MfaEnroll
                 | MembersRead
                 | OrgRead
                 | KeysRead
@@ -93,10 +98,25 @@ pub fn allows(role: Role, perm: Permission) -> bool {
         ),
         Role::Analyst => matches!(
             perm,
-            SelfRead | SelfManage | MembersRead | OrgRead | KeysRead | ReadinessRead
+            SelfRead | SelfManage | MfaEnroll | MembersRead | OrgRead | KeysRead | ReadinessRead
         ),
-        Role::Viewer => matches!(perm, SelfRead | SelfManage | OrgRead | ReadinessRead),
+        Role::Viewer => matches!(
+            perm,
+            SelfRead | SelfManage | MfaEnroll | OrgRead | ReadinessRead
+        ),
     }
+}
+
+/// What a session may do while its role requires MFA and none is enrolled (SECURITY.md
+/// E.46): see who it is and enroll. Everything else answers `mfa_enrollment_required`.
+pub fn allowed_before_mfa(perm: Permission) -> bool {
+    matches!(perm, Permission::SelfRead | Permission::MfaEnroll)
+}
+
+/// Whether a member with `role` in an org that requires MFA for `required_roles` must
+/// enroll before doing anything else.
+pub fn mfa_enrollment_required(role: Role, required_roles: &[Role], mfa_enabled: bool) -> bool {
+    !mfa_enabled && required_roles.contains(&role)
 }
 
 /// Why a role change was refused.
@@ -144,7 +164,7 @@ mod tests {
     fn matrix_rows_match_the_spec() {
         use Permission::*;
         // (permission, owner, admin, risk_lead, analyst, viewer)
-        let table: [(Permission, [bool; 5]); 15] = [
+        let table: [(Permission, [bool; 5]); 16] = [
             (SelfRead, [true, true, true, true, true]),
             (SelfManage, [true, true, true, true, true]),
             (MembersRead, [true, true, true, true, false]),
@@ -160,6 +180,7 @@ mod tests {
             (ReadinessRead, [true, true, true, true, true]),
             (TokensManage, [true, true, false, false, false]),
             (RulesManage, [true, true, true, false, false]),
+            (MfaEnroll, [true, true, true, true, true]),
         ];
         assert_eq!(table.len(), Permission::ALL.len());
         for (perm, row) in table {
@@ -167,6 +188,19 @@ mod tests {
                 assert_eq!(allows(role, perm), want, "{role} / {perm:?}");
             }
         }
+    }
+
+    #[test]
+    fn before_required_mfa_only_enrollment_and_self_read_are_allowed() {
+        let allowed: Vec<_> = Permission::ALL
+            .into_iter()
+            .filter(|p| allowed_before_mfa(*p))
+            .collect();
+        assert_eq!(allowed, vec![Permission::SelfRead, Permission::MfaEnroll]);
+        let req = [Role::Owner, Role::Admin, Role::RiskLead];
+        assert!(mfa_enrollment_required(Role::Admin, &req, false));
+        assert!(!mfa_enrollment_required(Role::Admin, &req, true));
+        assert!(!mfa_enrollment_required(Role::Viewer, &req, false));
     }
 
     #[test]

@@ -30,6 +30,8 @@ impl Policy {
         max_delay: 15 * 60,
         window: 60 * 60,
     };
+    /// Wrong MFA codes per account, across sessions and IPs (SECURITY.md E.42).
+    pub const MFA: Policy = Policy::ACCOUNT;
     /// Per client IP, across accounts: 20 free failures, then 10 s doubling to 15 min.
     pub const IP: Policy = Policy {
         free_failures: 20,

@@ -13,6 +13,7 @@ pub mod model;
 pub mod sqlite;
 
 use async_trait::async_trait;
+use wt_api::Role;
 use wt_core::audit::{AuditEvent, ChainReport};
 use wt_core::clock::UnixTime;
 use wt_core::throttle;
@@ -126,6 +127,90 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Verifies an org's audit hash chain from the first entry to the last.
     async fn verify_audit(&self, org_id: &str) -> Result<ChainReport>;
+
+    // ---- MFA (SECURITY.md E) ----
+
+    /// The user's TOTP credential, pending or confirmed.
+    async fn totp_get(&self, user_id: &str) -> Result<Option<TotpRecord>>;
+
+    /// Starts (or restarts) a pending enrollment. `Conflict` when MFA is already on.
+    async fn totp_begin(
+        &self,
+        user_id: &str,
+        secret_sealed: &str,
+        pending_expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<()>;
+
+    /// Confirms a pending enrollment: records the step, stores the recovery codes, turns MFA
+    /// on and revokes the user's other sessions, with its audit entry. `Ok(false)` when the
+    /// enrollment is no longer pending (expired, or confirmed by a parallel request).
+    async fn totp_confirm(&self, confirm: TotpConfirm, audit: AuditEvent) -> Result<bool>;
+
+    /// Records `step` as accepted if it is later than the last one (compare-and-set).
+    /// `Ok(false)` means the step was already used: a replay.
+    async fn totp_accept_step(&self, user_id: &str, step: u64) -> Result<bool>;
+
+    /// Burns an unused recovery code. `Ok(false)` when unknown or already used.
+    async fn recovery_code_use(
+        &self,
+        user_id: &str,
+        code_hash: &str,
+        now: UnixTime,
+    ) -> Result<bool>;
+
+    /// Unused recovery codes left.
+    async fn recovery_codes_remaining(&self, user_id: &str) -> Result<u32>;
+
+    /// Replaces the user's recovery codes (the old set dies) and revokes their other
+    /// sessions, with its audit entry.
+    async fn recovery_codes_replace(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        hashes: Vec<String>,
+        keep_session: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// Turns MFA off (credential and recovery codes deleted) and revokes the user's
+    /// sessions except `keep_session`, with its audit entry. Used by the user (keeping
+    /// their session) and by an admin's reset (keeping none).
+    async fn mfa_disable(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        keep_session: Option<&str>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// Stores a pre-MFA login challenge.
+    async fn challenge_create(&self, challenge: NewChallenge) -> Result<()>;
+
+    /// A challenge by token hash (any state; the caller applies the rules).
+    async fn challenge_get(&self, token_hash: &str) -> Result<Option<ChallengeRecord>>;
+
+    /// Counts a wrong code against a challenge; returns the new count.
+    async fn challenge_fail(&self, id: &str) -> Result<i64>;
+
+    /// Marks a challenge used, atomically. `Ok(false)` when it already was.
+    async fn challenge_consume(&self, id: &str, now: UnixTime) -> Result<bool>;
+
+    // ---- Orgs and members ----
+
+    /// Sets the roles that must use MFA, with its audit entry.
+    async fn set_mfa_required_roles(
+        &self,
+        org_id: &str,
+        roles: Vec<Role>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord>;
+
+    /// A member of the org and their role; `None` for non-members (and other orgs' users).
+    async fn member(&self, org_id: &str, user_id: &str) -> Result<Option<(UserRecord, Role)>>;
 
     /// An org's audit entries with `seq` greater than `after`, oldest first.
     async fn audit_entries(

@@ -108,3 +108,54 @@ pub struct SessionAuth {
     pub org: OrgRecord,
     pub role: Role,
 }
+
+/// A user's TOTP credential, pending or confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TotpRecord {
+    /// The secret sealed with the master key (`wt_core::crypto`).
+    pub secret_sealed: String,
+    /// Last accepted time step (replay protection).
+    pub last_step: Option<u64>,
+    /// When an unconfirmed enrollment lapses.
+    pub pending_expires_at: Option<i64>,
+    /// When MFA was confirmed; `None` while pending.
+    pub confirmed_at: Option<i64>,
+}
+
+/// Input of [`crate::Store::totp_confirm`].
+#[derive(Debug, Clone)]
+pub struct TotpConfirm {
+    pub org_id: String,
+    pub user_id: String,
+    /// The step of the code that confirmed it (becomes `last_step`).
+    pub step: u64,
+    /// SHA-256 hashes of the new recovery codes.
+    pub recovery_hashes: Vec<String>,
+    /// The session that confirmed: kept; every other session of the user is revoked.
+    pub keep_session: String,
+    pub now: i64,
+}
+
+/// Input of [`crate::Store::challenge_create`].
+#[derive(Debug, Clone)]
+pub struct NewChallenge {
+    pub id: String,
+    pub token_hash: String,
+    pub user_id: String,
+    pub org_id: String,
+    pub client: ClientKind,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// A pre-MFA login challenge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChallengeRecord {
+    pub id: String,
+    pub user_id: String,
+    pub org_id: String,
+    pub client: ClientKind,
+    pub failures: i64,
+    pub expires_at: i64,
+    pub used: bool,
+}

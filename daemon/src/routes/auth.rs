@@ -5,6 +5,7 @@ use crate::extract::{Auth, ClientMeta, Json, Via};
 use crate::middleware::check_same_origin;
 use crate::routes::{org_json, session_json, user_json};
 use crate::service;
+use crate::service::auth::{IssuedSession, LoginOutcome};
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -39,21 +40,47 @@ pub async fn login(
             ));
         }
     }
-    let issued = service::auth::login(&state, req, &meta).await?;
+    match service::auth::login(&state, req, &meta).await? {
+        LoginOutcome::Session(issued) => session_response(&state, client, issued),
+        LoginOutcome::Challenge(challenge) => Ok(axum::Json(LoginResponse {
+            mfa_required: true,
+            challenge: Some(challenge.expose().to_string()),
+            ..Default::default()
+        })
+        .into_response()),
+    }
+}
+
+/// The answer to a completed login: the bearer token in the body for CLI clients, the
+/// HttpOnly cookie (and no token in the body) for the console.
+pub fn session_response(
+    state: &AppState,
+    client: ClientKind,
+    issued: IssuedSession,
+) -> Result<Response, ApiError> {
     let session = Some(session_json(&issued.session, &issued.session.id));
+    let mfa_enrollment_required = issued.mfa_enrollment_required;
     match client {
         ClientKind::Cli => Ok(axum::Json(LoginResponse {
             token: Some(issued.token.expose().to_string()),
             session,
+            mfa_enrollment_required,
             ..Default::default()
         })
         .into_response()),
         ClientKind::Console => {
+            if !state.settings.cookies_allowed {
+                return Err(ApiError::Validation(
+                    "console sessions need HTTPS: serve with --tls-cert/--tls-key or on loopback"
+                        .into(),
+                ));
+            }
             let max_age = issued.session.expires_at - issued.session.created_at;
             let cookie = session_cookie(issued.token.expose(), max_age)
                 .ok_or_else(|| ApiError::Internal("cookie encoding".into()))?;
             let mut resp = axum::Json(LoginResponse {
                 session,
+                mfa_enrollment_required,
                 ..Default::default()
             })
             .into_response();
@@ -96,6 +123,7 @@ pub async fn whoami(auth: Auth) -> Result<axum::Json<WhoAmI>, ApiError> {
         org: org_json(&auth.org),
         role: auth.role,
         mfa_enabled: auth.user.mfa_enabled,
+        mfa_enrollment_required: auth.mfa_enrollment_required,
         session_id: auth.session.id.clone(),
         expires_at: rfc3339(auth.session.expires_at),
     }))

@@ -2,6 +2,8 @@
 
 pub mod auth;
 pub mod health;
+pub mod mfa;
+pub mod orgs;
 pub mod setup;
 
 use wt_core::clock::rfc3339;

@@ -15,6 +15,17 @@ use wt_store::{NewSession, OrgRecord, SessionRecord, SetupClaim, UserRecord};
 pub struct IssuedSession {
     pub token: wt_core::secret::SecretString,
     pub session: SessionRecord,
+    /// The role requires MFA and none is enrolled: the session can only enroll.
+    pub mfa_enrollment_required: bool,
+}
+
+/// What a correct password leads to.
+#[derive(Debug)]
+pub enum LoginOutcome {
+    /// No MFA on the account: a session.
+    Session(IssuedSession),
+    /// MFA is on: a challenge token for `/auth/mfa/verify`, and no session yet (A.8, B.11).
+    Challenge(wt_core::secret::SecretString),
 }
 
 /// Refuses a password over the maximum before any hashing (SECURITY.md A.2).
@@ -78,7 +89,7 @@ pub async fn login(
     state: &AppState,
     req: LoginRequest,
     meta: &ClientMeta,
-) -> Result<IssuedSession, ApiError> {
+) -> Result<LoginOutcome, ApiError> {
     check_max_len(&req.password)?;
     let email = ids::normalize_email(&req.email).unwrap_or_else(|| req.email.trim().to_lowercase());
     let acct_key = account_key(&email);
@@ -145,7 +156,7 @@ pub async fn login(
     state.store.throttle_clear(&acct_key).await?;
 
     // The password is right: now it is safe to say which orgs there are.
-    let (org, _role) = match &req.org {
+    let (org, role) = match &req.org {
         Some(slug) => cand
             .memberships
             .iter()
@@ -165,24 +176,26 @@ pub async fn login(
     };
     if cand.user.mfa_enabled {
         // SECURITY.md A.8: once MFA is on, the password alone never yields a session.
-        // The TOTP step arrives with the MFA issue; until then such accounts cannot log in.
         state.metrics.login("mfa_required");
-        return Err(ApiError::Forbidden(
-            "this account has MFA enabled; this server version cannot verify codes yet".into(),
-        ));
+        let challenge =
+            crate::service::mfa::challenge(state, &cand.user.id, &org.id, req.client).await?;
+        return Ok(LoginOutcome::Challenge(challenge));
     }
 
-    let issued = new_session(state, &cand.user, org, req.client, meta).await?;
-    state.metrics.login("succeeded");
-    Ok(issued)
+    let issued = new_session(state, &cand.user, org, *role, req.client, meta, "password").await?;
+    Ok(LoginOutcome::Session(issued))
 }
 
-async fn new_session(
+/// Creates a session after every factor succeeded; `method` is recorded in the audit
+/// entry (`password`, `totp`, `recovery_code`).
+pub(crate) async fn new_session(
     state: &AppState,
     user: &UserRecord,
     org: &OrgRecord,
+    role: Role,
     client: ClientKind,
     meta: &ClientMeta,
+    method: &'static str,
 ) -> Result<IssuedSession, ApiError> {
     let now = state.now();
     let s = &state.settings;
@@ -209,7 +222,7 @@ async fn new_session(
         &meta.audit(),
     )
     .target("session", &new.id)
-    .details(serde_json::json!({ "client": client.as_str() }));
+    .details(serde_json::json!({ "client": client.as_str(), "method": method }));
     let session = SessionRecord {
         id: new.id.clone(),
         org_id: new.org_id.clone(),
@@ -223,5 +236,14 @@ async fn new_session(
         user_agent: new.user_agent.clone(),
     };
     state.store.create_session(new, event).await?;
-    Ok(IssuedSession { token, session })
+    state.metrics.login("succeeded");
+    Ok(IssuedSession {
+        token,
+        session,
+        mfa_enrollment_required: wt_core::permissions::mfa_enrollment_required(
+            role,
+            &org.mfa_required_roles,
+            user.mfa_enabled,
+        ),
+    })
 }

@@ -2,4 +2,5 @@
 //! Handlers parse and authorize; services decide and persist.
 
 pub mod auth;
+pub mod mfa;
 pub mod passwords;

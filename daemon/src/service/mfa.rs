@@ -1,0 +1,443 @@
+//! TOTP MFA: enrollment, the second login step, step-up for changes, admin reset
+//! (SECURITY.md E). Rules come from `wt_core::mfa`; replay protection is the store's
+//! compare-and-set on the last accepted step.
+
+use crate::error::ApiError;
+use crate::extract::{Auth, ClientMeta};
+use crate::service::auth::{IssuedSession, new_session};
+use crate::service::passwords;
+use crate::state::AppState;
+use wt_api::{MfaStatus, MfaStepUpRequest, MfaVerifyRequest, Role, TotpEnrollResponse};
+use wt_core::audit::{Actor, AuditEvent, actions};
+use wt_core::clock::rfc3339;
+use wt_core::mfa::{self, CodeError};
+use wt_core::permissions::Permission;
+use wt_core::{ids, throttle, token};
+use wt_store::{ChallengeRecord, NewChallenge, TotpConfirm};
+use zeroize::Zeroizing;
+
+/// Associated data binding a sealed TOTP secret to its user.
+fn aad(user_id: &str) -> Vec<u8> {
+    format!("totp:{user_id}").into_bytes()
+}
+
+fn mfa_key(user_id: &str) -> String {
+    format!("mfa:{user_id}")
+}
+
+/// Refuses while the account's MFA throttle is locked.
+async fn check_throttle(state: &AppState, user_id: &str) -> Result<(), ApiError> {
+    let st = state.store.throttle_get(&mfa_key(user_id)).await?;
+    throttle::check(&st, state.now()).map_err(|retry_after| ApiError::RateLimited { retry_after })
+}
+
+/// Records a wrong (or replayed) code: throttle, audit, and the challenge's count.
+async fn record_failure(
+    state: &AppState,
+    org_id: &str,
+    actor: Actor,
+    meta: &ClientMeta,
+    action: &'static str,
+    challenge: Option<&str>,
+) -> Result<ApiError, ApiError> {
+    let now = state.now();
+    state
+        .store
+        .throttle_fail(
+            &mfa_key(actor.id.as_deref().unwrap_or_default()),
+            throttle::Policy::MFA,
+            now,
+        )
+        .await?;
+    if let Some(id) = challenge {
+        state.store.challenge_fail(id).await?;
+    }
+    let ev = AuditEvent::new(actor, action, &meta.audit()).outcome("failure");
+    state.store.append_audit(org_id, ev, now).await?;
+    Ok(ApiError::InvalidCode)
+}
+
+/// Verifies a TOTP code of a confirmed credential and records its step (compare-and-set).
+async fn check_totp(
+    state: &AppState,
+    org_id: &str,
+    actor: Actor,
+    meta: &ClientMeta,
+    code: &str,
+    challenge: Option<&str>,
+) -> Result<(), ApiError> {
+    let user_id = actor.id.clone().unwrap_or_default();
+    check_throttle(state, &user_id).await?;
+    let rec = state
+        .store
+        .totp_get(&user_id)
+        .await?
+        .filter(|r| r.confirmed_at.is_some())
+        .ok_or(ApiError::InvalidCode)?;
+    let secret = open_secret(state, &user_id, &rec.secret_sealed)?;
+    let outcome = match mfa::verify_totp(&secret, code, state.now(), rec.last_step) {
+        Ok(step) if state.store.totp_accept_step(&user_id, step).await? => Ok(()),
+        // A parallel request used the same step first: a replay all the same.
+        Ok(_) | Err(CodeError::Replayed) => Err(actions::MFA_REPLAYED),
+        Err(CodeError::Invalid) => Err(actions::MFA_FAILED),
+    };
+    match outcome {
+        Ok(()) => {
+            state.store.throttle_clear(&mfa_key(&user_id)).await?;
+            Ok(())
+        }
+        Err(action) => Err(record_failure(state, org_id, actor, meta, action, challenge).await?),
+    }
+}
+
+fn open_secret(
+    state: &AppState,
+    user_id: &str,
+    sealed: &str,
+) -> Result<Zeroizing<Vec<u8>>, ApiError> {
+    state
+        .master_key
+        .decrypt(sealed, &aad(user_id))
+        .map(Zeroizing::new)
+        .map_err(|_| {
+            ApiError::Internal("a TOTP secret does not decrypt with the master key".into())
+        })
+}
+
+/// `POST /auth/mfa/totp/enroll`: a fresh pending secret.
+pub async fn enroll(state: &AppState, auth: &Auth) -> Result<TotpEnrollResponse, ApiError> {
+    auth.require(Permission::MfaEnroll)?;
+    if auth.user.mfa_enabled {
+        return Err(ApiError::Conflict(
+            "MFA is already on: disable it first (`wt mfa disable`, needs your password and a code)".into(),
+        ));
+    }
+    let now = state.now();
+    let secret = Zeroizing::new(mfa::generate_secret());
+    let sealed = state
+        .master_key
+        .encrypt(secret.as_slice(), &aad(&auth.user.id));
+    let expires_at = now + mfa::PENDING_TTL;
+    state
+        .store
+        .totp_begin(&auth.user.id, &sealed, expires_at, now)
+        .await?;
+    Ok(TotpEnrollResponse {
+        secret: mfa::secret_base32(secret.as_slice()),
+        otpauth_uri: mfa::otpauth_uri(
+            &state.settings.totp_issuer,
+            &auth.user.email,
+            secret.as_slice(),
+        ),
+        expires_at: rfc3339(expires_at),
+    })
+}
+
+/// `POST /auth/mfa/totp/confirm`: turns MFA on with a current code; returns the recovery
+/// codes (shown once). Other sessions of the user are revoked.
+pub async fn confirm(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    code: &str,
+) -> Result<Vec<String>, ApiError> {
+    auth.require(Permission::MfaEnroll)?;
+    check_throttle(state, &auth.user.id).await?;
+    let now = state.now();
+    let no_pending = || {
+        ApiError::Conflict(
+            "no pending enrollment (it lapses after 10 minutes): run `wt mfa enroll`".into(),
+        )
+    };
+    let rec = state
+        .store
+        .totp_get(&auth.user.id)
+        .await?
+        .filter(|r| r.confirmed_at.is_none() && r.pending_expires_at.is_some_and(|t| t > now))
+        .ok_or_else(no_pending)?;
+    let secret = open_secret(state, &auth.user.id, &rec.secret_sealed)?;
+    let step = match mfa::verify_totp(&secret, code, now, rec.last_step) {
+        Ok(step) => step,
+        Err(_) => {
+            return Err(record_failure(
+                state,
+                &auth.org.id,
+                auth.actor(),
+                meta,
+                actions::MFA_FAILED,
+                None,
+            )
+            .await?);
+        }
+    };
+    let codes = mfa::generate_recovery_codes();
+    let confirm = TotpConfirm {
+        org_id: auth.org.id.clone(),
+        user_id: auth.user.id.clone(),
+        step,
+        recovery_hashes: codes.iter().map(|c| mfa::hash_recovery_code(c)).collect(),
+        keep_session: auth.session.id.clone(),
+        now,
+    };
+    let ev = AuditEvent::new(auth.actor(), actions::MFA_ENROLLED, &meta.audit())
+        .target("user", &auth.user.id)
+        .details(serde_json::json!({ "method": "totp", "recovery_codes": codes.len() }));
+    if !state.store.totp_confirm(confirm, ev).await? {
+        return Err(no_pending());
+    }
+    state.store.throttle_clear(&mfa_key(&auth.user.id)).await?;
+    Ok(codes)
+}
+
+/// `GET /auth/mfa`.
+pub async fn status(state: &AppState, auth: &Auth) -> Result<MfaStatus, ApiError> {
+    auth.require(Permission::SelfRead)?;
+    let now = state.now();
+    let rec = state.store.totp_get(&auth.user.id).await?;
+    Ok(MfaStatus {
+        enabled: auth.user.mfa_enabled,
+        enrolled_at: rec.as_ref().and_then(|r| r.confirmed_at).map(rfc3339),
+        recovery_codes_remaining: state.store.recovery_codes_remaining(&auth.user.id).await?,
+        required: auth.org.mfa_required_roles.contains(&auth.role),
+        pending_expires_at: rec
+            .and_then(|r| r.pending_expires_at)
+            .filter(|t| *t > now)
+            .map(rfc3339),
+    })
+}
+
+/// Password plus a current code, for changes to MFA itself (E.45). Password failures count
+/// toward the login throttle.
+async fn step_up(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    req: MfaStepUpRequest,
+) -> Result<(), ApiError> {
+    auth.require(Permission::SelfManage)?;
+    if !auth.user.mfa_enabled {
+        return Err(ApiError::Conflict(
+            "MFA is not on: enroll with `wt mfa enroll`".into(),
+        ));
+    }
+    let acct_key = format!("acct:{}", auth.user.email);
+    let now = state.now();
+    if let Err(retry_after) = throttle::check(&state.store.throttle_get(&acct_key).await?, now) {
+        return Err(ApiError::RateLimited { retry_after });
+    }
+    let phc = state
+        .store
+        .user_for_login(&auth.user.email)
+        .await?
+        .map(|c| c.password_hash);
+    if !passwords::verify(state, req.password, phc).await? {
+        state
+            .store
+            .throttle_fail(&acct_key, throttle::Policy::ACCOUNT, now)
+            .await?;
+        let ev = AuditEvent::new(auth.actor(), actions::MFA_FAILED, &meta.audit())
+            .outcome("failure")
+            .details(serde_json::json!({ "factor": "password" }));
+        state.store.append_audit(&auth.org.id, ev, now).await?;
+        return Err(ApiError::InvalidCredentials);
+    }
+    check_totp(state, &auth.org.id, auth.actor(), meta, &req.code, None).await
+}
+
+/// `POST /auth/mfa/totp/disable`.
+pub async fn disable(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    req: MfaStepUpRequest,
+) -> Result<(), ApiError> {
+    step_up(state, auth, meta, req).await?;
+    let ev = AuditEvent::new(auth.actor(), actions::MFA_DISABLED, &meta.audit())
+        .target("user", &auth.user.id);
+    state
+        .store
+        .mfa_disable(
+            &auth.org.id,
+            &auth.user.id,
+            Some(&auth.session.id),
+            state.now(),
+            ev,
+        )
+        .await?;
+    Ok(())
+}
+
+/// `POST /auth/mfa/recovery-codes`: a new set; the old one dies.
+pub async fn regenerate_recovery_codes(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    req: MfaStepUpRequest,
+) -> Result<Vec<String>, ApiError> {
+    step_up(state, auth, meta, req).await?;
+    let codes = mfa::generate_recovery_codes();
+    let hashes = codes.iter().map(|c| mfa::hash_recovery_code(c)).collect();
+    let ev = AuditEvent::new(
+        auth.actor(),
+        actions::MFA_RECOVERY_CODES_REGENERATED,
+        &meta.audit(),
+    )
+    .target("user", &auth.user.id);
+    state
+        .store
+        .recovery_codes_replace(
+            &auth.org.id,
+            &auth.user.id,
+            hashes,
+            &auth.session.id,
+            state.now(),
+            ev,
+        )
+        .await?;
+    Ok(codes)
+}
+
+/// Creates the challenge the second login step answers (the password was right).
+pub async fn challenge(
+    state: &AppState,
+    user_id: &str,
+    org_id: &str,
+    client: wt_api::ClientKind,
+) -> Result<wt_core::secret::SecretString, ApiError> {
+    let now = state.now();
+    let tok = token::generate(mfa::CHALLENGE_PREFIX);
+    state
+        .store
+        .challenge_create(NewChallenge {
+            id: ids::new_id("chl"),
+            token_hash: token::hash(tok.expose()),
+            user_id: user_id.to_string(),
+            org_id: org_id.to_string(),
+            client,
+            created_at: now,
+            expires_at: now + mfa::CHALLENGE_TTL,
+        })
+        .await?;
+    Ok(tok)
+}
+
+/// A live challenge, or the one generic refusal for unknown, used, expired and exhausted.
+async fn live_challenge(state: &AppState, raw: &str) -> Result<ChallengeRecord, ApiError> {
+    if !token::has_shape(raw, mfa::CHALLENGE_PREFIX) {
+        return Err(ApiError::ChallengeInvalid);
+    }
+    state
+        .store
+        .challenge_get(&token::hash(raw))
+        .await?
+        .filter(|c| {
+            !c.used && c.expires_at > state.now() && c.failures < mfa::CHALLENGE_MAX_FAILURES
+        })
+        .ok_or(ApiError::ChallengeInvalid)
+}
+
+/// `POST /auth/mfa/verify`: the second login step; a full session only now (B.11).
+pub async fn verify_login(
+    state: &AppState,
+    meta: &ClientMeta,
+    req: MfaVerifyRequest,
+) -> Result<(IssuedSession, wt_api::ClientKind), ApiError> {
+    let ch = live_challenge(state, &req.challenge).await?;
+    let (user, role) = state
+        .store
+        .member(&ch.org_id, &ch.user_id)
+        .await?
+        .filter(|(u, _)| !u.disabled && u.mfa_enabled)
+        .ok_or(ApiError::ChallengeInvalid)?;
+    let actor = Actor::user(&user.id, &user.email);
+    let method = match (req.code.as_deref(), req.recovery_code.as_deref()) {
+        (Some(code), None) => {
+            check_totp(state, &ch.org_id, actor.clone(), meta, code, Some(&ch.id)).await?;
+            "totp"
+        }
+        (None, Some(rc)) => {
+            check_throttle(state, &user.id).await?;
+            if !state
+                .store
+                .recovery_code_use(&user.id, &mfa::hash_recovery_code(rc), state.now())
+                .await?
+            {
+                return Err(record_failure(
+                    state,
+                    &ch.org_id,
+                    actor,
+                    meta,
+                    actions::MFA_FAILED,
+                    Some(&ch.id),
+                )
+                .await?);
+            }
+            let ev = AuditEvent::new(
+                actor.clone(),
+                actions::MFA_RECOVERY_CODE_USED,
+                &meta.audit(),
+            )
+            .target("user", &user.id);
+            state
+                .store
+                .append_audit(&ch.org_id, ev, state.now())
+                .await?;
+            "recovery_code"
+        }
+        _ => {
+            return Err(ApiError::Validation(
+                "send exactly one of `code` and `recovery_code`".into(),
+            ));
+        }
+    };
+    if !state.store.challenge_consume(&ch.id, state.now()).await? {
+        return Err(ApiError::ChallengeInvalid);
+    }
+    let org = state
+        .store
+        .user_for_login(&user.email)
+        .await?
+        .and_then(|c| {
+            c.memberships
+                .into_iter()
+                .find(|(o, r)| o.id == ch.org_id && *r == role)
+        })
+        .map(|(o, _)| o)
+        .ok_or(ApiError::ChallengeInvalid)?;
+    let issued = new_session(state, &user, &org, role, ch.client, meta, method).await?;
+    Ok((issued, ch.client))
+}
+
+/// `POST /orgs/members/{id}/mfa/reset`: an owner or admin forces re-enrollment (E.46).
+pub async fn reset_member(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    user_id: &str,
+) -> Result<(), ApiError> {
+    auth.require(Permission::MembersManage)?;
+    let (target, target_role) = state
+        .store
+        .member(&auth.org.id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if target.id == auth.user.id {
+        return Err(ApiError::Validation(
+            "to change your own MFA use `wt mfa disable` (it needs your password and a code)"
+                .into(),
+        ));
+    }
+    if target_role == Role::Owner && auth.role != Role::Owner {
+        return Err(ApiError::Forbidden(
+            "only an owner can reset an owner's MFA".into(),
+        ));
+    }
+    let ev = AuditEvent::new(auth.actor(), actions::MFA_RESET, &meta.audit())
+        .target("user", &target.id)
+        .details(serde_json::json!({ "email": target.email }));
+    state
+        .store
+        .mfa_disable(&auth.org.id, &target.id, None, state.now(), ev)
+        .await?;
+    Ok(())
+}
