@@ -5,4 +5,5 @@ mod cli;
 mod daemon;
 mod docs;
 mod harness;
+mod mfa;
 mod skeleton;
