@@ -488,3 +488,139 @@ async fn org_settings_change_the_required_roles_and_are_audited() {
         "unknown role names are refused"
     );
 }
+
+const ADMIN: &str = "admin@acme.test";
+
+/// Adds an admin straight through the store (invites come with their own issue).
+async fn add_admin(fx: &Fx) -> String {
+    let hash = wt_core::password::hash(PASSWORD).unwrap();
+    let u = fx
+        .store
+        .create_member(
+            wt_store::NewMember {
+                user_id: "usr_admin".into(),
+                email: ADMIN.into(),
+                name: "Admin".into(),
+                password_hash: hash,
+                org_id: "org_acme".into(),
+                role: Role::Admin,
+                now: T0,
+            },
+            AuditEvent::new(
+                Actor::operator(),
+                actions::MEMBER_ADDED,
+                &RequestMeta::default(),
+            ),
+        )
+        .await
+        .unwrap();
+    u.id
+}
+
+#[tokio::test]
+async fn an_admin_without_mfa_can_only_enroll_until_they_do() {
+    let fx = fixture_mfa(
+        Settings::default(),
+        vec![Role::Owner, Role::Admin, Role::RiskLead],
+    )
+    .await;
+    add_admin(&fx).await;
+    let login = fx.login(ADMIN, PASSWORD).await;
+    assert_eq!(login.body["mfa_enrollment_required"], true);
+    let tok = login.body["token"].as_str().unwrap().to_string();
+    for (method, path) in [
+        ("GET", "/api/v1/orgs/settings"),
+        ("GET", "/api/v1/auth/sessions"),
+    ] {
+        let r = fx
+            .send(
+                Request::builder()
+                    .method(method)
+                    .uri(path)
+                    .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+            .await;
+        if path.ends_with("settings") {
+            assert_eq!(r.body["code"], "mfa_enrollment_required", "{path}");
+        } else {
+            assert_eq!(
+                r.status,
+                StatusCode::OK,
+                "own sessions are readable: {path}"
+            );
+        }
+    }
+    let e = fx
+        .post("/api/v1/auth/mfa/totp/enroll", json!({}), Some(&tok))
+        .await;
+    let secret = secret_bytes(e.body["secret"].as_str().unwrap());
+    let c = fx
+        .post(
+            "/api/v1/auth/mfa/totp/confirm",
+            json!({"code": code_at_step(&secret, step_now(&fx))}),
+            Some(&tok),
+        )
+        .await;
+    assert_eq!(c.status, StatusCode::OK);
+    assert_eq!(
+        fx.get("/api/v1/orgs/settings", &tok).await.status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn an_owner_resets_an_admins_mfa_and_an_admin_cannot_reset_an_owners() {
+    let fx = fixture().await;
+    let (owner_tok, _, _) = enrolled(&fx).await;
+    let admin_id = add_admin(&fx).await;
+    let admin_tok = {
+        let r = fx.login(ADMIN, PASSWORD).await;
+        r.body["token"].as_str().unwrap().to_string()
+    };
+    let e = fx
+        .post("/api/v1/auth/mfa/totp/enroll", json!({}), Some(&admin_tok))
+        .await;
+    let secret = secret_bytes(e.body["secret"].as_str().unwrap());
+    fx.clock.advance(STEP as i64);
+    let c = fx
+        .post(
+            "/api/v1/auth/mfa/totp/confirm",
+            json!({"code": code_at_step(&secret, step_now(&fx))}),
+            Some(&admin_tok),
+        )
+        .await;
+    assert_eq!(c.status, StatusCode::OK);
+
+    let owner_id = fx.get("/api/v1/auth/session", &owner_tok).await.body["user"]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let refused = fx
+        .post(
+            &format!("/api/v1/orgs/members/{owner_id}/mfa/reset"),
+            json!({}),
+            Some(&admin_tok),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+
+    let ok = fx
+        .post(
+            &format!("/api/v1/orgs/members/{admin_id}/mfa/reset"),
+            json!({}),
+            Some(&owner_tok),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT, "{:?}", ok.body);
+    // The admin's sessions ended; their next login has no MFA and must re-enroll.
+    assert_eq!(
+        fx.get("/api/v1/auth/session", &admin_tok).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let again = fx.login(ADMIN, PASSWORD).await;
+    assert!(again.body["token"].is_string(), "{:?}", again.body);
+    let acts = fx.actions().await;
+    assert!(acts.contains(&actions::MFA_RESET.to_string()));
+}

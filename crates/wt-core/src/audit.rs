@@ -31,6 +31,7 @@ pub mod actions {
     /// A correct code of a step already used.
     pub const MFA_REPLAYED: &str = "mfa.code.replayed";
     pub const ORG_SETTINGS_UPDATED: &str = "org.settings.updated";
+    pub const MEMBER_ADDED: &str = "member.added";
 }
 
 /// Who did it.

@@ -209,6 +209,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         audit: AuditEvent,
     ) -> Result<OrgRecord>;
 
+    /// Creates an account with a membership, with its audit entry. `Conflict` when the
+    /// email already has an account (an invite never overwrites a password).
+    async fn create_member(&self, member: NewMember, audit: AuditEvent) -> Result<UserRecord>;
+
     /// A member of the org and their role; `None` for non-members (and other orgs' users).
     async fn member(&self, org_id: &str, user_id: &str) -> Result<Option<(UserRecord, Role)>>;
 

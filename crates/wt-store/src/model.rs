@@ -159,3 +159,16 @@ pub struct ChallengeRecord {
     pub expires_at: i64,
     pub used: bool,
 }
+
+/// Input of [`crate::Store::create_member`]: a new account and its first membership.
+#[derive(Debug, Clone)]
+pub struct NewMember {
+    pub user_id: String,
+    pub email: String,
+    pub name: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    pub org_id: String,
+    pub role: Role,
+    pub now: i64,
+}

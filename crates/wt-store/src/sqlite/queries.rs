@@ -853,6 +853,38 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn create_member(&self, m: NewMember, audit: AuditEvent) -> Result<UserRecord> {
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let exists: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?1)",
+                [&m.email],
+                |r| r.get(0),
+            )?;
+            if exists {
+                return Err(StoreError::Conflict("an account with this email already exists".into()));
+            }
+            tx.execute(
+                "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![m.user_id, m.email, m.name, m.password_hash, m.now],
+            )?;
+            tx.execute(
+                "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![m.org_id, m.user_id, m.role.as_str(), m.now],
+            )?;
+            append_audit_tx(&tx, &m.org_id, &audit, m.now)?;
+            tx.commit()?;
+            Ok(UserRecord {
+                id: m.user_id,
+                email: m.email,
+                name: m.name,
+                mfa_enabled: false,
+                disabled: false,
+            })
+        })
+        .await
+    }
+
     async fn member(&self, org_id: &str, user_id: &str) -> Result<Option<(UserRecord, Role)>> {
         let (org_id, user_id) = (org_id.to_string(), user_id.to_string());
         self.read(move |c| {
