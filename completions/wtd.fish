@@ -50,6 +50,9 @@ complete -c wtd -n "__fish_wtd_using_subcommand serve" -l body-limit -d 'Largest
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l request-timeout -d 'Longest a request may take, in seconds [default: 30]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l console-idle-timeout -d 'Idle timeout of console sessions, in seconds [default: 1800]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l cli-idle-timeout -d 'Idle timeout of CLI sessions, in seconds [default: 43200]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l smtp-url -d 'SMTP relay for outgoing mail (`smtp://host:port`, `smtp://host?tls=required`, `smtps://user:pass@host`). Without it, mail is written as .eml files to <data-dir>/outbox/' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l mail-from -d 'From address of outgoing mail [default: WatchTower <noreply@localhost>]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l totp-issuer -d 'Issuer name shown in authenticator apps [default: WatchTower]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l session-lifetime -d 'Absolute lifetime of every session, in seconds [default: 43200]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'

@@ -40,6 +40,28 @@ pub fn normalize_server(raw: &str) -> Result<String, CliError> {
     Ok(s.to_string())
 }
 
+/// Longest id accepted as a path segment (ids are short, e.g. `usr_` + 16 characters).
+const MAX_ID_LEN: usize = 128;
+
+/// Checks an id given on the command line before it goes into a URL path: ASCII letters,
+/// digits, `_` and `-` only, so it can never change the route (`/`, `..`, `?`, `#`).
+/// `what` names the argument in the usage error.
+pub fn id_segment<'a>(raw: &'a str, what: &str) -> Result<&'a str, CliError> {
+    let id = raw.trim();
+    let ok = !id.is_empty()
+        && id.len() <= MAX_ID_LEN
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    if ok {
+        Ok(id)
+    } else {
+        Err(CliError::Usage(format!(
+            "{what} `{raw}` is not a valid id (letters, digits, `_` and `-`, e.g. usr_3kT9...)"
+        )))
+    }
+}
+
 /// A client bound to one server.
 pub struct ApiClient {
     http: reqwest::Client,
@@ -94,6 +116,29 @@ impl ApiClient {
         bearer: Option<&Secret>,
     ) -> Result<T, CliError> {
         let req = self.http.post(self.url(path)).json(body);
+        let resp = self.send(req, bearer).await?;
+        self.decode(resp).await
+    }
+
+    /// `POST /api/v1{path}` with a JSON body, expecting no content back (204).
+    pub async fn post_no_content<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+        bearer: Option<&Secret>,
+    ) -> Result<(), CliError> {
+        let req = self.http.post(self.url(path)).json(body);
+        self.send(req, bearer).await.map(drop)
+    }
+
+    /// `PATCH /api/v1{path}` with a JSON body and decode the JSON answer.
+    pub async fn patch<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+        bearer: Option<&Secret>,
+    ) -> Result<T, CliError> {
+        let req = self.http.patch(self.url(path)).json(body);
         let resp = self.send(req, bearer).await?;
         self.decode(resp).await
     }
@@ -201,6 +246,21 @@ mod tests {
             normalize_server("https://wt.example.com//").ok().as_deref(),
             Some("https://wt.example.com")
         );
+    }
+
+    #[test]
+    fn ids_that_could_change_the_route_are_usage_errors() {
+        assert_eq!(
+            id_segment(" usr_3kT9-x ", "USER_ID").ok(),
+            Some("usr_3kT9-x")
+        );
+        for bad in ["", "..", "a/b", "a?b", "a#b", "a b", "é"] {
+            assert_eq!(
+                id_segment(bad, "USER_ID").err().map(|e| e.exit_code()),
+                Some(2),
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -61,6 +61,15 @@ mod tests {
             "wt-daemon-start.1",
             "wt-daemon-stop.1",
             "wt-daemon-status.1",
+            "wt-mfa.1",
+            "wt-mfa-enroll.1",
+            "wt-mfa-confirm.1",
+            "wt-mfa-status.1",
+            "wt-mfa-disable.1",
+            "wt-mfa-recovery-codes.1",
+            "wt-org-show.1",
+            "wt-org-set.1",
+            "wt-members-reset-mfa.1",
             "wt-completion.1",
         ] {
             assert!(tmp.path().join("man").join(page).is_file(), "{page}");

@@ -33,11 +33,13 @@ pub mod exit {
 pub const EXIT_CODES_HELP: &str = "\
 Exit status:
   0  success
-  1  failure (including invalid email or password)
+  1  failure (including invalid email or password, a wrong/expired/used MFA code,
+     an expired login attempt, or a declined confirmation)
   2  usage error (bad flags, or a secret/value is needed but --no-input is set or
      there is no terminal to prompt on)
   3  not logged in (no stored credential, or the server answered 401 unauthenticated)
-  4  permission denied (403)
+  4  permission denied (403), including a session that must enroll MFA first
+     (`wt mfa enroll`)
   5  not found (404)
   6  daemon unreachable (connection refused, DNS failure, connect timeout), or
      `wt daemon status` found no healthy daemon
@@ -83,11 +85,28 @@ impl ApiError {
     }
 }
 
+/// Message for 403 `mfa_enrollment_required` (scripts and e2e tests may match on it).
+pub const MFA_ENROLLMENT_REQUIRED_MESSAGE: &str =
+    "your role requires MFA: run `wt mfa enroll` (until then only enrollment is allowed)";
+/// Message for 401 `invalid_code`.
+pub const INVALID_CODE_MESSAGE: &str = "the code is wrong, expired or already used";
+/// Message for 401 `challenge_invalid`.
+pub const CHALLENGE_INVALID_MESSAGE: &str =
+    "the login attempt expired or had too many wrong codes: run `wt login` again";
+
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let code = self.code();
-        if code == Some(codes::INVALID_CREDENTIALS) {
-            return f.write_str("invalid email or password");
+        // Codes with a fixed message come first: several of them travel as 401/403 but do
+        // not mean "not logged in" / a role problem.
+        match code {
+            Some(codes::INVALID_CREDENTIALS) => return f.write_str("invalid email or password"),
+            Some(codes::INVALID_CODE) => return f.write_str(INVALID_CODE_MESSAGE),
+            Some(codes::CHALLENGE_INVALID) => return f.write_str(CHALLENGE_INVALID_MESSAGE),
+            Some(codes::MFA_ENROLLMENT_REQUIRED) => {
+                return f.write_str(MFA_ENROLLMENT_REQUIRED_MESSAGE);
+            }
+            _ => {}
         }
         if self.status == 429 || code == Some(codes::RATE_LIMITED) {
             f.write_str("rate limited by the server")?;
@@ -150,11 +169,9 @@ pub enum CliError {
     /// The server answered with an error status.
     #[error("{0}")]
     Api(Box<ApiError>),
-    /// The account needs a second factor, which this version cannot do yet.
-    #[error(
-        "this account has MFA enabled and MFA login is not supported by this version of wt yet"
-    )]
-    MfaUnsupported,
+    /// The user answered "no" to a confirmation prompt; nothing was changed.
+    #[error("{0}")]
+    Aborted(String),
     /// The OS keyring failed, timed out, or none is available.
     #[error("{0}")]
     Keyring(String),
@@ -185,6 +202,11 @@ impl CliError {
         }
     }
 
+    /// True for an API error answer carrying the problem `code`.
+    pub fn is_api_code(&self, code: &str) -> bool {
+        matches!(self, CliError::Api(api) if api.code() == Some(code))
+    }
+
     /// True when stdout was closed under us (`wt ... | head`): exit quietly.
     pub fn is_broken_pipe(&self) -> bool {
         matches!(self, CliError::Io { source, .. } if source.kind() == std::io::ErrorKind::BrokenPipe)
@@ -199,7 +221,7 @@ impl CliError {
             CliError::Api(api) => api_exit_code(api),
             CliError::Io { .. } if self.is_broken_pipe() => exit::OK,
             CliError::Transport { .. }
-            | CliError::MfaUnsupported
+            | CliError::Aborted(_)
             | CliError::Keyring(_)
             | CliError::Daemon(_)
             | CliError::Io { .. }
@@ -210,7 +232,12 @@ impl CliError {
 
 fn api_exit_code(api: &ApiError) -> u8 {
     match (api.status, api.code()) {
-        (_, Some(codes::INVALID_CREDENTIALS)) => exit::FAILURE,
+        // Wrong password or code, or a dead login challenge: the credential (if any) is
+        // fine, so these are failures, not "not logged in".
+        (_, Some(codes::INVALID_CREDENTIALS | codes::INVALID_CODE | codes::CHALLENGE_INVALID)) => {
+            exit::FAILURE
+        }
+        (_, Some(codes::MFA_ENROLLMENT_REQUIRED)) => exit::PERMISSION_DENIED,
         (401, _) | (_, Some(codes::UNAUTHENTICATED)) => exit::NOT_LOGGED_IN,
         (403, _) | (_, Some(codes::FORBIDDEN)) => exit::PERMISSION_DENIED,
         (404, _) | (_, Some(codes::NOT_FOUND)) => exit::NOT_FOUND,
@@ -249,6 +276,34 @@ mod tests {
         let e = api(401, codes::INVALID_CREDENTIALS, Some("nope"));
         assert_eq!(e.exit_code(), 1);
         assert_eq!(e.to_string(), "invalid email or password");
+    }
+
+    #[test]
+    fn mfa_enrollment_required_exits_4_and_says_run_wt_mfa_enroll() {
+        let e = api(403, codes::MFA_ENROLLMENT_REQUIRED, Some("server words"));
+        assert_eq!(e.exit_code(), 4);
+        assert_eq!(
+            e.to_string(),
+            "your role requires MFA: run `wt mfa enroll` (until then only enrollment is allowed)"
+        );
+    }
+
+    #[test]
+    fn invalid_code_401_exits_1_not_3() {
+        let e = api(401, codes::INVALID_CODE, None);
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(e.to_string(), "the code is wrong, expired or already used");
+        assert!(e.is_api_code(codes::INVALID_CODE));
+    }
+
+    #[test]
+    fn challenge_invalid_401_exits_1_and_says_log_in_again() {
+        let e = api(401, codes::CHALLENGE_INVALID, None);
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(
+            e.to_string(),
+            "the login attempt expired or had too many wrong codes: run `wt login` again"
+        );
     }
 
     #[test]
@@ -339,7 +394,7 @@ mod tests {
         };
         assert_eq!(input.exit_code(), 2);
         assert!(input.to_string().contains("--password-stdin"));
-        assert_eq!(CliError::MfaUnsupported.exit_code(), 1);
+        assert_eq!(CliError::Aborted("aborted".into()).exit_code(), 1);
         assert_eq!(CliError::Keyring("x".into()).exit_code(), 1);
     }
 

@@ -43,8 +43,8 @@ WatchTower control plane admin CLI.
 
 `wt` talks to a WatchTower daemon (`wtd`) over its HTTP API. The session credential is kept
 in the OS keyring (Secret Service or kernel keyutils), never in a file; WT_TOKEN overrides it.
-Secrets are read from stdin (--password-stdin, --token-stdin) or prompted on a terminal,
-never taken as plain flags.
+Secrets are read from stdin (--password-stdin, --token-stdin, --code-stdin) or prompted on a
+terminal, never taken as plain flags.
 
 Output: a table when stdout is a terminal, JSON otherwise; --output forces one. JSON field
 names are a stable API.
@@ -53,6 +53,7 @@ Examples:
   wt daemon start
   wt setup --token-stdin < token.txt
   wt login --email owner@example.com
+  wt mfa enroll
   wt whoami --output json";
 
 const AFTER_HELP: &str = "Exit codes: 0 ok, 1 failure, 2 usage, 3 not logged in, 4 permission denied, \

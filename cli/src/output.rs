@@ -11,6 +11,7 @@ use crate::error::CliError;
 use crate::secret::Secret;
 use comfy_table::{ContentArrangement, Table, presets};
 use serde::Serialize;
+use std::collections::VecDeque;
 use std::io::{BufRead, IsTerminal, Write};
 use std::sync::{Arc, Mutex};
 
@@ -44,6 +45,9 @@ pub struct Io {
     pub no_color: bool,
     /// `--no-input`: never prompt.
     pub no_input: bool,
+    /// Tests only: answers given to prompts instead of dialoguer, in order (a prompter
+    /// fake, so prompt paths are testable without a terminal).
+    scripted: Option<Mutex<VecDeque<String>>>,
 }
 
 /// A byte buffer shared between a test and an [`Io`] built by [`Io::buffered`].
@@ -81,6 +85,7 @@ impl Io {
             stderr_tty: std::io::stderr().is_terminal(),
             no_color: std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()),
             no_input,
+            scripted: None,
         }
     }
 
@@ -97,8 +102,31 @@ impl Io {
             stderr_tty: false,
             no_color: true,
             no_input,
+            scripted: None,
         };
         (io, out, err)
+    }
+
+    /// Like [`Io::buffered`], but stdin and stderr count as terminals and every prompt
+    /// takes the next of `answers` (`"y"`/`"n"` for yes/no questions). Tests only.
+    #[cfg(test)]
+    pub fn scripted(answers: &[&str], stdin: &str) -> (Io, SharedBuf, SharedBuf) {
+        let (mut io, out, err) = Io::buffered(stdin, false);
+        io.stdin_tty = true;
+        io.stderr_tty = true;
+        io.scripted = Some(Mutex::new(answers.iter().map(|a| a.to_string()).collect()));
+        (io, out, err)
+    }
+
+    /// The next scripted answer, when this io is scripted (tests).
+    fn next_scripted(&self) -> Option<Result<String, CliError>> {
+        let queue = self.scripted.as_ref()?;
+        let mut queue = queue.lock().unwrap_or_else(|p| p.into_inner());
+        Some(
+            queue
+                .pop_front()
+                .ok_or_else(|| CliError::Other("prompt failed: no scripted answer left".into())),
+        )
     }
 
     /// The format when `--output` was not given: table on a terminal, JSON otherwise.
@@ -230,6 +258,9 @@ impl Io {
         if !self.can_prompt() {
             return Err(CliError::InputRequired { what, flag });
         }
+        if let Some(answer) = self.next_scripted() {
+            return answer.map(Secret::new);
+        }
         let mut p = dialoguer::Password::new().with_prompt(prompt);
         if confirm {
             p = p.with_confirmation("Repeat to confirm", "the two entries do not match");
@@ -249,11 +280,48 @@ impl Io {
         if !self.can_prompt() {
             return Err(CliError::InputRequired { what, flag });
         }
+        if let Some(answer) = self.next_scripted() {
+            return answer.map(|s| s.trim().to_string());
+        }
         dialoguer::Input::<String>::new()
             .with_prompt(prompt)
             .interact_text()
             .map(|s| s.trim().to_string())
             .map_err(|e| CliError::Other(format!("prompt failed: {e}")))
+    }
+
+    /// Asks a yes/no question (default: no), or fails naming `flag`.
+    pub fn prompt_confirm(
+        &self,
+        prompt: &str,
+        what: &'static str,
+        flag: &'static str,
+    ) -> Result<bool, CliError> {
+        if !self.can_prompt() {
+            return Err(CliError::InputRequired { what, flag });
+        }
+        if let Some(answer) = self.next_scripted() {
+            return answer.map(|a| a.trim().eq_ignore_ascii_case("y"));
+        }
+        dialoguer::Confirm::new()
+            .with_prompt(prompt)
+            .default(false)
+            .interact()
+            .map_err(|e| CliError::Other(format!("prompt failed: {e}")))
+    }
+
+    /// The gate in front of a destructive action: passes with `--yes` (`yes`); otherwise
+    /// asks `prompt` (default: no). Under `--no-input` or without a terminal it fails with
+    /// exit 2 naming `--yes`, before anything was sent; "no" is [`CliError::Aborted`].
+    pub fn confirm_destructive(&self, prompt: &str, yes: bool) -> Result<(), CliError> {
+        if yes {
+            return Ok(());
+        }
+        if self.prompt_confirm(prompt, "a confirmation", "--yes")? {
+            Ok(())
+        } else {
+            Err(CliError::Aborted("aborted: nothing was changed".into()))
+        }
     }
 }
 
@@ -312,6 +380,26 @@ mod tests {
             }
             other => panic!("unexpected {other:?}"),
         }
+    }
+
+    #[test]
+    fn destructive_action_under_no_input_needs_yes_exit_2() {
+        let (io, _, _) = Io::buffered("", true);
+        let e = io.confirm_destructive("Really?", false).err();
+        let e = e
+            .map(|e| (e.exit_code(), e.to_string()))
+            .unwrap_or_default();
+        assert_eq!(e.0, 2);
+        assert!(e.1.contains("--yes"), "{}", e.1);
+        assert!(io.confirm_destructive("Really?", true).is_ok());
+    }
+
+    #[test]
+    fn declined_confirmation_aborts_with_exit_1() {
+        let (io, _, _) = Io::scripted(&["n", "y"], "");
+        let e = io.confirm_destructive("Really?", false).err();
+        assert_eq!(e.map(|e| e.exit_code()), Some(1));
+        assert!(io.confirm_destructive("Really?", false).is_ok());
     }
 
     #[test]

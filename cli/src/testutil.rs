@@ -2,7 +2,13 @@
 //!
 //! Each expected route is `(method, path, reply)`; anything else answers 599 so a test
 //! sees the unexpected call. Every request is recorded (method, path, Authorization,
-//! body) so tests can assert what was sent.
+//! body) so tests can assert what was sent. [`run_wt`] and friends run a whole `wt`
+//! command line against a stub, logged in (mock keyring) with `credentials::tests::sample()`.
+
+use crate::credentials::Credentials;
+use crate::credentials::tests::{mock_store, sample};
+use crate::output::{Io, SharedBuf};
+use crate::{CliError, Ctx};
 
 use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -149,5 +155,80 @@ impl Stub {
     /// Requests received so far, in order.
     pub fn requests(&self) -> Vec<Seen> {
         self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+}
+
+/// What one test run of `wt` produced.
+pub struct Ran {
+    pub stub: Stub,
+    pub ctx: Ctx,
+    pub result: Result<(), CliError>,
+    pub out: String,
+    pub err: String,
+}
+
+impl Ran {
+    /// The exit code and message of the error (panics when the run succeeded).
+    pub fn failure(&self) -> (u8, String) {
+        match &self.result {
+            Err(e) => (e.exit_code(), e.to_string()),
+            Ok(()) => panic!("expected a failure; stdout: {}", self.out),
+        }
+    }
+
+    /// The JSON body of the `i`-th request the stub saw.
+    pub fn body(&self, i: usize) -> serde_json::Value {
+        let seen = self.stub.requests();
+        serde_json::from_str(&seen[i].body).unwrap_or_default()
+    }
+}
+
+/// Runs `argv` with `stdin` piped in (no terminal; `--no-input` as in argv).
+pub async fn run_wt(
+    argv: &[&str],
+    stdin: &str,
+    routes: Vec<(&'static str, &'static str, Reply)>,
+) -> Ran {
+    run_wt_with(argv, routes, |no_input| Io::buffered(stdin, no_input)).await
+}
+
+/// Runs `argv` on a pretend terminal whose prompts get `answers` in order.
+pub async fn run_wt_scripted(
+    argv: &[&str],
+    answers: &[&str],
+    routes: Vec<(&'static str, &'static str, Reply)>,
+) -> Ran {
+    run_wt_with(argv, routes, |no_input| {
+        let (mut io, out, err) = Io::scripted(answers, "");
+        io.no_input = no_input;
+        (io, out, err)
+    })
+    .await
+}
+
+/// Runs `argv` with the io built by `make_io(no_input)`.
+pub async fn run_wt_with(
+    argv: &[&str],
+    routes: Vec<(&'static str, &'static str, Reply)>,
+    make_io: impl FnOnce(bool) -> (Io, SharedBuf, SharedBuf),
+) -> Ran {
+    let stub = Stub::start(routes).await;
+    let cli = match crate::parse_from(argv) {
+        Ok(cli) => cli,
+        Err(e) => panic!("{argv:?} does not parse: {e}"),
+    };
+    let (io, out, err) = make_io(cli.global.no_input);
+    let creds = Credentials::with_store(&stub.url, None, mock_store());
+    if let Err(e) = creds.save(&sample()).await {
+        panic!("mock keyring: {e}");
+    }
+    let ctx = Ctx::new(io, stub.url.clone(), cli.global.output, creds);
+    let result = crate::run(cli, &ctx).await;
+    Ran {
+        stub,
+        ctx,
+        result,
+        out: out.contents(),
+        err: err.contents(),
     }
 }

@@ -58,7 +58,7 @@ A non-loopback address needs TLS (--tls-cert and --tls-key) unless you pass --in
 (for a TLS-terminating proxy in front). Stops gracefully on SIGTERM or SIGINT.\n\n\
 Example:\n  wtd serve --listen 0.0.0.0:8470 --tls-cert cert.pem --tls-key key.pem"
     )]
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate,
     /// Operator actions on orgs.
@@ -123,6 +123,14 @@ pub struct ServeArgs {
     /// Idle timeout of CLI sessions, in seconds [default: 43200].
     #[arg(long, env = "WT_CLI_IDLE_TIMEOUT", value_name = "SECS")]
     pub cli_idle_timeout: Option<i64>,
+    /// SMTP relay for outgoing mail (`smtp://host:port`, `smtp://host?tls=required`,
+    /// `smtps://user:pass@host`). Without it, mail is written as .eml files to
+    /// <data-dir>/outbox/.
+    #[arg(long, env = "WT_SMTP_URL", value_name = "URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// From address of outgoing mail [default: WatchTower <noreply@localhost>].
+    #[arg(long, env = "WT_MAIL_FROM", value_name = "ADDRESS")]
+    pub mail_from: Option<String>,
     /// Issuer name shown in authenticator apps [default: WatchTower].
     #[arg(long, env = "WT_TOTP_ISSUER", value_name = "NAME")]
     pub totp_issuer: Option<String>,

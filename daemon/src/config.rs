@@ -13,6 +13,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8470";
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// Default longest request, in seconds. A slower request gets 408 and its work is dropped.
 pub const DEFAULT_REQUEST_TIMEOUT: u64 = 30;
+/// Default From address of outgoing mail.
+pub const DEFAULT_MAIL_FROM: &str = "WatchTower <noreply@localhost>";
 /// Default console idle timeout (SECURITY.md B.13): 30 minutes.
 pub const DEFAULT_CONSOLE_IDLE: i64 = 30 * 60;
 /// Default CLI idle timeout: 12 hours (a CLI session is used in bursts, from a keyring).
@@ -35,6 +37,8 @@ struct FileConfig {
     cli_idle_timeout: Option<i64>,
     session_lifetime: Option<i64>,
     totp_issuer: Option<String>,
+    smtp_url: Option<String>,
+    mail_from: Option<String>,
 }
 
 /// TLS certificate and key files.
@@ -58,6 +62,9 @@ pub struct ServeConfig {
     pub cli_idle_timeout: i64,
     pub session_lifetime: i64,
     pub totp_issuer: String,
+    /// SMTP relay URL; `None` writes .eml files to `<data-dir>/outbox/`.
+    pub smtp_url: Option<String>,
+    pub mail_from: lettre::message::Mailbox,
 }
 
 /// The data directory: `--data-dir` / `WT_DATA_DIR`, else `$XDG_DATA_HOME/watchtower`,
@@ -128,6 +135,14 @@ impl ServeConfig {
         if totp_issuer.trim().is_empty() || totp_issuer.contains(':') || totp_issuer.len() > 64 {
             bail!("--totp-issuer must be 1-64 characters without ':'");
         }
+        let mail_from = args
+            .mail_from
+            .clone()
+            .or(file.mail_from)
+            .unwrap_or_else(|| DEFAULT_MAIL_FROM.to_string());
+        let mail_from = mail_from
+            .parse()
+            .with_context(|| format!("--mail-from: {mail_from:?} is not a mail address"))?;
         let positive = |name: &str, v: i64| -> anyhow::Result<i64> {
             if v <= 0 {
                 bail!("{name} must be a positive number of seconds");
@@ -168,6 +183,8 @@ impl ServeConfig {
                     .unwrap_or(DEFAULT_SESSION_LIFETIME),
             )?,
             totp_issuer,
+            smtp_url: args.smtp_url.clone().or(file.smtp_url),
+            mail_from,
         })
     }
 }

@@ -12,6 +12,7 @@
 //! - [`middleware`]: CSRF checks for cookie requests, metrics, timeouts, security headers.
 //! - [`routes`]: thin handlers, one module per resource.
 //! - [`service`]: the work behind the handlers (rules from `wt-core`, queries from `wt-store`).
+//! - [`mailer`]: the mail outbox and the task that delivers it (files or SMTP).
 //! - [`metrics`]: Prometheus counters and histograms.
 
 pub mod app;
@@ -20,6 +21,7 @@ pub mod config;
 pub mod error;
 pub mod extract;
 pub mod init;
+pub mod mailer;
 pub mod metrics;
 pub mod middleware;
 pub mod routes;

@@ -77,6 +77,15 @@ pub async fn serve(
         totp_issuer: cfg.totp_issuer.clone(),
     };
     let state = AppState::new(Arc::new(store), Arc::new(SystemClock), settings, master_key);
+    let mail = crate::mailer::MailConfig {
+        transport: crate::mailer::Transport::from_config(
+            cfg.smtp_url.as_deref(),
+            cfg.data_dir.join("outbox"),
+        )?,
+        from: cfg.mail_from.clone(),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mailer = tokio::spawn(crate::mailer::run(state.clone(), mail, stop_rx));
     let app = router(
         state,
         Limits {
@@ -101,6 +110,7 @@ pub async fn serve(
         shutdown.await;
         tracing::info!("shutting down");
         h.graceful_shutdown(Some(SHUTDOWN_GRACE));
+        let _ = stop_tx.send(true);
     });
     match &cfg.tls {
         Some(tls) => {
@@ -119,6 +129,7 @@ pub async fn serve(
                 .await?
         }
     }
+    let _ = mailer.await;
     tracing::info!("stopped");
     Ok(())
 }

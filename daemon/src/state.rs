@@ -58,6 +58,8 @@ pub struct Inner {
     pub master_key: MasterKey,
     /// Bounds concurrent argon2 work; see [`HASH_CONCURRENCY`].
     pub hash_permits: Semaphore,
+    /// Wakes the mailer when mail is queued.
+    pub mail_wakeup: tokio::sync::Notify,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ impl AppState {
             metrics: Metrics::default(),
             master_key,
             hash_permits: Semaphore::new(HASH_CONCURRENCY),
+            mail_wakeup: tokio::sync::Notify::new(),
         }))
     }
 

@@ -28,6 +28,7 @@ const EMAIL: &str = "owner@acme.test";
 
 struct Fx {
     app: Router,
+    state: AppState,
     clock: Arc<ManualClock>,
     store: Arc<SqliteStore>,
     dir: tempfile::TempDir,
@@ -91,10 +92,11 @@ async fn fixture_mfa(settings: Settings, mfa_roles: Vec<wt_api::Role>) -> Fx {
         settings,
         MasterKey::generate(),
     );
-    let app = router(state, Limits::default())
+    let app = router(state.clone(), Limits::default())
         .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
     Fx {
         app,
+        state,
         clock,
         store,
         dir,

@@ -624,3 +624,87 @@ async fn an_owner_resets_an_admins_mfa_and_an_admin_cannot_reset_an_owners() {
     let acts = fx.actions().await;
     assert!(acts.contains(&actions::MFA_RESET.to_string()));
 }
+
+#[tokio::test]
+async fn mfa_changes_send_a_notice_mail_without_secrets() {
+    let fx = fixture().await;
+    let (tok, secret, codes) = enrolled(&fx).await;
+    fx.clock.advance(STEP as i64);
+    let r = fx
+        .post(
+            "/api/v1/auth/mfa/totp/disable",
+            json!({"password": PASSWORD, "code": code_at_step(&secret, step_now(&fx))}),
+            Some(&tok),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT);
+    let outbox = fx.dir.path().join("outbox");
+    let cfg = crate::mailer::MailConfig {
+        transport: crate::mailer::Transport::Outbox(outbox.clone()),
+        from: "WatchTower <noreply@localhost>".parse().unwrap(),
+    };
+    let n = crate::mailer::deliver_due(&fx.state, &cfg).await;
+    let conn = super::rusqlite_open(&fx);
+    let rows: Vec<(String, Option<i64>, Option<String>)> = conn
+        .prepare("SELECT subject, sent_at, last_error FROM mail_outbox")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(n, 2, "{rows:?}");
+    assert_eq!(
+        crate::mailer::deliver_due(&fx.state, &cfg).await,
+        0,
+        "sent once"
+    );
+    let mut bodies: Vec<String> = std::fs::read_dir(&outbox)
+        .unwrap()
+        .map(|e| std::fs::read_to_string(e.unwrap().path()).unwrap())
+        .collect();
+    bodies.sort();
+    let all = bodies.join("\n");
+    assert!(
+        all.contains("turned on") && all.contains("turned off"),
+        "{all}"
+    );
+    assert!(all.contains("To: owner@acme.test"));
+    let b32 = wt_core::mfa::secret_base32(&secret);
+    assert!(!all.contains(&b32) && !all.contains(codes[0].as_str()));
+}
+
+#[tokio::test]
+async fn undeliverable_mail_is_kept_and_retried_later() {
+    let fx = fixture().await;
+    enrolled(&fx).await;
+    // An SMTP relay nobody listens on.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let bad = crate::mailer::MailConfig {
+        transport: crate::mailer::Transport::from_config(
+            Some(&format!("smtp://127.0.0.1:{port}")),
+            fx.dir.path().into(),
+        )
+        .unwrap(),
+        from: "WatchTower <noreply@localhost>".parse().unwrap(),
+    };
+    assert_eq!(crate::mailer::deliver_due(&fx.state, &bad).await, 0);
+    let good = crate::mailer::MailConfig {
+        transport: crate::mailer::Transport::Outbox(fx.dir.path().join("outbox")),
+        from: "WatchTower <noreply@localhost>".parse().unwrap(),
+    };
+    assert_eq!(
+        crate::mailer::deliver_due(&fx.state, &good).await,
+        0,
+        "not due before the backoff"
+    );
+    fx.clock.advance(30);
+    assert_eq!(
+        crate::mailer::deliver_due(&fx.state, &good).await,
+        1,
+        "retried after the backoff"
+    );
+}

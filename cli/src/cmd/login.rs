@@ -1,12 +1,18 @@
-//! `wt login`: password login; stores the session token in the OS keyring.
+//! `wt login`: password login, then a TOTP or recovery code when the account has MFA;
+//! stores the session token in the OS keyring.
 
+use crate::cmd::mfa::common::{CodeInput, clean_totp, looks_like_totp, with_code};
 use crate::credentials::StoredCredential;
 use crate::secret::Secret;
 use crate::{CliError, Ctx};
 use clap::Args;
 use serde::Serialize;
-use wt_api::{ClientKind, LoginRequest, LoginResponse, WhoAmI};
+use wt_api::{ClientKind, LoginRequest, LoginResponse, MfaVerifyRequest, WhoAmI};
 use zeroize::Zeroize;
+
+/// Printed (stderr) when the session may only enroll MFA.
+pub const ENROLLMENT_NOTE: &str =
+    "note: your role requires MFA: run `wt mfa enroll` now; until then only enrollment is allowed";
 
 pub const ABOUT: &str = "Log in and keep the session in the OS keyring";
 pub const LONG_ABOUT: &str = "\
@@ -15,11 +21,25 @@ server). The password is prompted on a terminal, or read from stdin with --passw
 With several orgs, choose one with --org. If WT_TOKEN is set it keeps taking precedence over
 the stored credential (a warning says so).
 
-MFA: accounts with MFA enabled cannot log in with this version of wt yet.
+MFA: when the account has MFA on, wt then asks for a code from the authenticator app
+(\"Authentication code (or a recovery code)\": 6 digits are a TOTP code, anything else is
+taken as a one-time recovery code; up to 3 tries). Without a terminal, pass --code-stdin
+(a TOTP code) or --recovery-code-stdin (a recovery code) instead: one try.
+
+Stdin lines, in this order: the password (with --password-stdin), then the code (with
+--code-stdin or --recovery-code-stdin). With both, line 1 is the password and line 2 the
+code; with only a code flag, the code is line 1.
+
+If your role requires MFA and you have none yet, the session can only enroll: run
+`wt mfa enroll` next.
+
+JSON fields (stable): server, user, org, role, expires_at, credential_source,
+mfa_enrollment_required.
 
 Examples:
   wt login --email owner@example.com
-  wt login --email ci@example.com --org acme --password-stdin < password.txt";
+  wt login --email ci@example.com --org acme --password-stdin < password.txt
+  printf '%s\\n%s\\n' \"$PW\" \"$CODE\" | wt login --email a@x.io --password-stdin --code-stdin";
 
 /// `wt login` options.
 #[derive(Debug, Args)]
@@ -35,6 +55,15 @@ pub struct LoginArgs {
     /// Read the password from the first line of stdin
     #[arg(long)]
     pub password_stdin: bool,
+
+    /// If MFA is on, read a TOTP code from stdin (line 2 with --password-stdin, else line 1)
+    #[arg(long, conflicts_with = "recovery_code_stdin")]
+    pub code_stdin: bool,
+
+    /// If MFA is on, read a one-time recovery code from stdin (line 2 with --password-stdin,
+    /// else line 1)
+    #[arg(long)]
+    pub recovery_code_stdin: bool,
 }
 
 /// What `wt login --output json` prints.
@@ -46,12 +75,14 @@ struct LoginOutput<'a> {
     role: Option<String>,
     expires_at: Option<&'a str>,
     credential_source: &'a str,
+    /// The session can only enroll MFA until `wt mfa enroll` is done.
+    mfa_enrollment_required: bool,
 }
 
 /// Logs in and stores the credential.
 pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<(), CliError> {
     let io = &ctx.io;
-    let email = match args.email {
+    let email = match &args.email {
         Some(e) if !e.trim().is_empty() => e.trim().to_string(),
         Some(_) => return Err(CliError::Usage("--email must not be empty".into())),
         None => io.prompt_text("Email", "an email", "--email")?,
@@ -81,7 +112,15 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<(), CliError> {
     req.password.zeroize();
     let mut resp = result?;
     if resp.mfa_required {
-        return Err(CliError::MfaUnsupported);
+        let challenge =
+            resp.challenge
+                .take()
+                .map(Secret::new)
+                .ok_or_else(|| CliError::Transport {
+                    server: ctx.server.clone(),
+                    reason: "the login answer asked for MFA but carried no challenge".into(),
+                })?;
+        resp = second_factor(ctx, &args, &challenge).await?;
     }
     let token = resp
         .token
@@ -112,6 +151,11 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<(), CliError> {
         }
     };
 
+    let enrollment_required =
+        resp.mfa_enrollment_required || who.as_ref().is_some_and(|w| w.mfa_enrollment_required);
+    if enrollment_required {
+        io.eprintln(ENROLLMENT_NOTE);
+    }
     let out = LoginOutput {
         server: &ctx.server,
         user: &cred.email,
@@ -119,6 +163,7 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<(), CliError> {
         role: who.as_ref().map(|w| w.role.to_string()),
         expires_at: cred.expires_at.as_deref(),
         credential_source: source.describe(),
+        mfa_enrollment_required: enrollment_required,
     };
     io.emit(ctx.output, &out, |io| {
         let mut rows = vec![
@@ -134,6 +179,45 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<(), CliError> {
         rows.push(("Credential", source.describe().to_string()));
         io.key_value_table(&rows)
     })
+}
+
+/// The second login step: a TOTP or recovery code for `challenge` at `/auth/mfa/verify`.
+/// From stdin (one try), or prompted (retried on a wrong code).
+async fn second_factor(
+    ctx: &Ctx,
+    args: &LoginArgs,
+    challenge: &Secret,
+) -> Result<LoginResponse, CliError> {
+    let input = CodeInput {
+        from_stdin: args.code_stdin || args.recovery_code_stdin,
+        prompt: "Authentication code (or a recovery code)",
+        what: if args.recovery_code_stdin {
+            "a recovery code"
+        } else {
+            "an authentication code"
+        },
+        flag: "--code-stdin (or --recovery-code-stdin)",
+    };
+    let client = ctx.client()?;
+    with_code(&ctx.io, &input, async |code: Secret| {
+        // At the prompt either kind is accepted: 6 digits are TOTP, anything else recovery.
+        let recovery = args.recovery_code_stdin || (!args.code_stdin && !looks_like_totp(&code));
+        let mut req = MfaVerifyRequest {
+            challenge: challenge.expose().to_string(),
+            ..Default::default()
+        };
+        if recovery {
+            req.recovery_code = Some(code.expose().trim().to_string());
+        } else {
+            req.code = Some(clean_totp(&code).expose().to_string());
+        }
+        let r = client.post("/auth/mfa/verify", &req, None).await;
+        req.challenge.zeroize();
+        req.code.zeroize();
+        req.recovery_code.zeroize();
+        r
+    })
+    .await
 }
 
 #[cfg(test)]
@@ -248,26 +332,6 @@ mod run_tests {
     }
 
     #[tokio::test]
-    async fn login_with_mfa_required_fails_clearly_and_stores_nothing() {
-        let (_, ctx, r, _) = run_login(vec![(
-            "POST",
-            "/api/v1/auth/login",
-            Reply::json(
-                200,
-                serde_json::json!({"mfa_required": true, "challenge": "c"}),
-            ),
-        )])
-        .await;
-        let e = r
-            .err()
-            .map(|e| (e.exit_code(), e.to_string()))
-            .unwrap_or_default();
-        assert_eq!(e.0, 1);
-        assert!(e.1.contains("MFA"), "{}", e.1);
-        assert_eq!(ctx.credentials.load().await.ok().flatten(), None);
-    }
-
-    #[tokio::test]
     async fn login_with_wrong_password_says_invalid_email_or_password_exit_1() {
         let (_, _, r, _) = run_login(vec![(
             "POST",
@@ -293,5 +357,252 @@ mod run_tests {
             .unwrap_or_default();
         assert_eq!(e.0, 7);
         assert!(e.1.contains("retry in 30 s"), "{}", e.1);
+    }
+}
+
+#[cfg(test)]
+mod mfa_tests {
+    use crate::cmd::Command;
+    use crate::cmd::whoami::tests::whoami_json;
+    use crate::output::Io;
+    use crate::parse_from;
+    use crate::testutil::{Ran, Reply, run_wt, run_wt_scripted, run_wt_with};
+
+    fn session_reply(token: &str, enrollment_required: bool) -> Reply {
+        Reply::json(
+            200,
+            serde_json::json!({"token": token, "session": {
+                "id": "s1", "client": "cli", "created_at": "2026-01-01T00:00:00Z",
+                "last_seen_at": "2026-01-01T00:00:00Z", "expires_at": "2030-01-01T00:00:00Z",
+                "idle_expires_at": "2030-01-01T00:00:00Z", "ip": null, "user_agent": null,
+                "current": true}, "mfa_enrollment_required": enrollment_required}),
+        )
+    }
+
+    fn mfa_routes(verify: Reply) -> Vec<(&'static str, &'static str, Reply)> {
+        vec![
+            (
+                "POST",
+                "/api/v1/auth/login",
+                Reply::json(
+                    200,
+                    serde_json::json!({"mfa_required": true, "challenge": "chl_1"}),
+                ),
+            ),
+            ("POST", "/api/v1/auth/mfa/verify", verify),
+            (
+                "GET",
+                "/api/v1/auth/session",
+                Reply::json(200, whoami_json()),
+            ),
+        ]
+    }
+
+    const LOGIN: [&str; 4] = ["wt", "login", "--email", "owner@example.com"];
+
+    fn argv(extra: &[&'static str]) -> Vec<&'static str> {
+        LOGIN.iter().copied().chain(extra.iter().copied()).collect()
+    }
+
+    async fn stored_token(r: &Ran) -> Option<String> {
+        let stored = r.ctx.credentials.load().await.ok().flatten();
+        stored.map(|c| c.token.expose().to_string())
+    }
+
+    fn verify_calls(r: &Ran) -> usize {
+        r.stub
+            .requests()
+            .iter()
+            .filter(|s| s.path == "/api/v1/auth/mfa/verify")
+            .count()
+    }
+
+    #[test]
+    fn login_parses_code_stdin_and_recovery_code_stdin_but_not_both() {
+        let cli = parse_from(argv(&["--password-stdin", "--code-stdin"]))
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Login(a) if a.password_stdin && a.code_stdin && !a.recovery_code_stdin
+        ));
+        let cli = parse_from(argv(&["--recovery-code-stdin"]))
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert!(matches!(cli.command, Command::Login(a) if a.recovery_code_stdin));
+        let both = parse_from(argv(&["--code-stdin", "--recovery-code-stdin"]));
+        assert_eq!(both.err().map(|e| e.exit_code()), Some(2));
+        assert!(parse_from(argv(&["--code", "123456"])).is_err());
+    }
+
+    #[tokio::test]
+    async fn login_with_mfa_reads_password_then_code_from_stdin_and_stores_the_verified_token() {
+        let r = run_wt(
+            &argv(&["--password-stdin", "--code-stdin", "--no-input"]),
+            "hunter2 hunter2\n 123 456\n",
+            mfa_routes(session_reply("wts_mfa", false)),
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert_eq!(r.body(0)["password"], "hunter2 hunter2");
+        assert_eq!(
+            r.body(1),
+            serde_json::json!({"challenge": "chl_1", "code": "123456"})
+        );
+        assert_eq!(r.stub.requests()[1].authorization, None);
+        assert_eq!(stored_token(&r).await.as_deref(), Some("wts_mfa"));
+        assert!(!r.out.contains("wts_mfa") && !r.out.contains("chl_1"));
+        let printed: serde_json::Value = serde_json::from_str(&r.out).unwrap_or_default();
+        assert_eq!(printed["mfa_enrollment_required"], false);
+    }
+
+    #[tokio::test]
+    async fn login_with_code_stdin_does_not_retry_a_wrong_code() {
+        let r = run_wt(
+            &argv(&["--password-stdin", "--code-stdin"]),
+            "pw\n111111\n222222\n",
+            mfa_routes(Reply::problem(401, "invalid_code")),
+        )
+        .await;
+        assert_eq!(
+            r.failure(),
+            (1, "the code is wrong, expired or already used".to_string())
+        );
+        assert_eq!(verify_calls(&r), 1);
+        assert_eq!(
+            stored_token(&r).await.as_deref(),
+            Some("wts_abc123"),
+            "unchanged"
+        );
+    }
+
+    #[tokio::test]
+    async fn login_with_recovery_code_stdin_sends_a_recovery_code() {
+        let r = run_wt(
+            &argv(&["--password-stdin", "--recovery-code-stdin"]),
+            "pw\n abcd-efgh-2345 \n",
+            mfa_routes(session_reply("wts_rec", false)),
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert_eq!(
+            r.body(1),
+            serde_json::json!({"challenge": "chl_1", "recovery_code": "abcd-efgh-2345"})
+        );
+        assert_eq!(stored_token(&r).await.as_deref(), Some("wts_rec"));
+    }
+
+    #[tokio::test]
+    async fn login_with_only_code_stdin_prompts_the_password_and_reads_the_code_from_line_1() {
+        let r = run_wt_with(
+            &argv(&["--code-stdin"]),
+            mfa_routes(session_reply("wts_p", false)),
+            |_| Io::scripted(&["pw"], "654321\n"),
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert_eq!(r.body(0)["password"], "pw");
+        assert_eq!(
+            r.body(1),
+            serde_json::json!({"challenge": "chl_1", "code": "654321"})
+        );
+    }
+
+    #[tokio::test]
+    async fn login_prompt_sends_six_digits_as_a_totp_code() {
+        let r = run_wt_scripted(
+            &argv(&[]),
+            &["pw", "654 321"],
+            mfa_routes(session_reply("wts_p", false)),
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert_eq!(
+            r.body(1),
+            serde_json::json!({"challenge": "chl_1", "code": "654321"})
+        );
+    }
+
+    #[tokio::test]
+    async fn login_prompt_takes_anything_but_six_digits_as_a_recovery_code() {
+        let r = run_wt_scripted(
+            &argv(&[]),
+            &["pw", "abcd-efgh-2345"],
+            mfa_routes(session_reply("wts_p", false)),
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert_eq!(
+            r.body(1),
+            serde_json::json!({"challenge": "chl_1", "recovery_code": "abcd-efgh-2345"})
+        );
+    }
+
+    #[tokio::test]
+    async fn login_prompt_retries_a_wrong_code_up_to_three_times() {
+        let r = run_wt_scripted(
+            &argv(&[]),
+            &["pw", "111111", "222222", "333333", "444444"],
+            mfa_routes(Reply::problem(401, "invalid_code")),
+        )
+        .await;
+        assert_eq!(r.failure().0, 1);
+        assert_eq!(verify_calls(&r), 3);
+        assert!(r.err.contains("1 left"), "{}", r.err);
+    }
+
+    #[tokio::test]
+    async fn login_with_dead_challenge_says_log_in_again_without_retrying() {
+        let r = run_wt_scripted(
+            &argv(&[]),
+            &["pw", "111111", "222222"],
+            mfa_routes(Reply::problem(401, "challenge_invalid")),
+        )
+        .await;
+        let (code, msg) = r.failure();
+        assert_eq!(code, 1);
+        assert!(msg.contains("run `wt login` again"), "{msg}");
+        assert_eq!(verify_calls(&r), 1);
+    }
+
+    #[tokio::test]
+    async fn login_with_mfa_under_no_input_without_code_flag_names_code_stdin() {
+        let r = run_wt(
+            &argv(&["--password-stdin", "--no-input"]),
+            "pw\n",
+            mfa_routes(session_reply("wts_x", false)),
+        )
+        .await;
+        let (code, msg) = r.failure();
+        assert_eq!(code, 2);
+        assert!(msg.contains("--code-stdin"), "{msg}");
+        assert_eq!(verify_calls(&r), 0);
+        assert_eq!(stored_token(&r).await.as_deref(), Some("wts_abc123"));
+    }
+
+    #[tokio::test]
+    async fn login_whose_role_requires_mfa_enrollment_says_run_wt_mfa_enroll() {
+        let r = run_wt(
+            &argv(&["--password-stdin"]),
+            "pw\n",
+            vec![
+                ("POST", "/api/v1/auth/login", session_reply("wts_e", true)),
+                (
+                    "GET",
+                    "/api/v1/auth/session",
+                    Reply::json(200, whoami_json()),
+                ),
+            ],
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert!(
+            r.err.contains("your role requires MFA: run `wt mfa enroll` now; until then only enrollment is allowed"),
+            "{}",
+            r.err
+        );
+        let printed: serde_json::Value = serde_json::from_str(&r.out).unwrap_or_default();
+        assert_eq!(printed["mfa_enrollment_required"], true);
+        assert_eq!(stored_token(&r).await.as_deref(), Some("wts_e"));
     }
 }

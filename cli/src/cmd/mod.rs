@@ -8,6 +8,9 @@ pub mod completion;
 pub mod daemon;
 pub mod login;
 pub mod logout;
+pub mod members;
+pub mod mfa;
+pub mod org;
 pub mod setup;
 pub mod whoami;
 
@@ -26,6 +29,12 @@ pub enum Command {
     Whoami(whoami::WhoamiArgs),
     #[command(subcommand, about = auth::ABOUT, long_about = auth::LONG_ABOUT)]
     Auth(auth::AuthCommand),
+    #[command(subcommand, about = mfa::ABOUT, long_about = mfa::LONG_ABOUT)]
+    Mfa(mfa::MfaCommand),
+    #[command(subcommand, about = org::ABOUT, long_about = org::LONG_ABOUT)]
+    Org(org::OrgCommand),
+    #[command(subcommand, about = members::ABOUT, long_about = members::LONG_ABOUT)]
+    Members(members::MembersCommand),
     #[command(subcommand, about = daemon::ABOUT, long_about = daemon::LONG_ABOUT)]
     Daemon(daemon::DaemonCommand),
     #[command(about = completion::ABOUT, long_about = completion::LONG_ABOUT)]
@@ -40,6 +49,9 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<(), CliError> {
         Command::Logout(args) => logout::run(args, ctx).await,
         Command::Whoami(args) => whoami::run(args, ctx).await,
         Command::Auth(sub) => auth::run(sub, ctx).await,
+        Command::Mfa(sub) => mfa::run(sub, ctx).await,
+        Command::Org(sub) => org::run(sub, ctx).await,
+        Command::Members(sub) => members::run(sub, ctx).await,
         Command::Daemon(sub) => daemon::run(sub, ctx).await,
         Command::Completion(args) => completion::run(args, ctx).await,
     }

@@ -216,6 +216,20 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// A member of the org and their role; `None` for non-members (and other orgs' users).
     async fn member(&self, org_id: &str, user_id: &str) -> Result<Option<(UserRecord, Role)>>;
 
+    // ---- Mail outbox ----
+
+    /// Queues a mail for the mailer.
+    async fn enqueue_mail(&self, mail: NewMail) -> Result<()>;
+
+    /// Unsent mail whose next attempt is due at `now`, oldest first.
+    async fn due_mail(&self, now: UnixTime, limit: u32) -> Result<Vec<MailRecord>>;
+
+    /// Marks a mail delivered.
+    async fn mail_sent(&self, id: &str, now: UnixTime) -> Result<()>;
+
+    /// Records a failed attempt and when to try again.
+    async fn mail_failed(&self, id: &str, error: &str, next_attempt_at: UnixTime) -> Result<()>;
+
     /// An org's audit entries with `seq` greater than `after`, oldest first.
     async fn audit_entries(
         &self,

@@ -172,3 +172,24 @@ pub struct NewMember {
     pub role: Role,
     pub now: i64,
 }
+
+/// A mail to queue. Never carries a secret other than a link token meant for the recipient.
+#[derive(Debug, Clone)]
+pub struct NewMail {
+    pub id: String,
+    pub org_id: Option<String>,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub now: i64,
+}
+
+/// A queued mail due for delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MailRecord {
+    pub id: String,
+    pub to: String,
+    pub subject: String,
+    pub body: String,
+    pub attempts: i64,
+}

@@ -5,7 +5,7 @@
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
 use crate::service::auth::{IssuedSession, new_session};
-use crate::service::passwords;
+use crate::service::{notices, passwords};
 use crate::state::AppState;
 use wt_api::{MfaStatus, MfaStepUpRequest, MfaVerifyRequest, Role, TotpEnrollResponse};
 use wt_core::audit::{Actor, AuditEvent, actions};
@@ -186,6 +186,14 @@ pub async fn confirm(
         return Err(no_pending());
     }
     state.store.throttle_clear(&mfa_key(&auth.user.id)).await?;
+    notices::security_notice(
+        state,
+        &auth.org,
+        &auth.user.email,
+        "Two-factor authentication was turned on",
+        Some(meta),
+    )
+    .await?;
     Ok(codes)
 }
 
@@ -264,6 +272,14 @@ pub async fn disable(
             ev,
         )
         .await?;
+    notices::security_notice(
+        state,
+        &auth.org,
+        &auth.user.email,
+        "Two-factor authentication was turned off",
+        Some(meta),
+    )
+    .await?;
     Ok(())
 }
 
@@ -294,6 +310,14 @@ pub async fn regenerate_recovery_codes(
             ev,
         )
         .await?;
+    notices::security_notice(
+        state,
+        &auth.org,
+        &auth.user.email,
+        "New MFA recovery codes were generated (the old ones no longer work)",
+        Some(meta),
+    )
+    .await?;
     Ok(codes)
 }
 
@@ -439,5 +463,10 @@ pub async fn reset_member(
         .store
         .mfa_disable(&auth.org.id, &target.id, None, state.now(), ev)
         .await?;
+    let what = format!(
+        "Your two-factor authentication was reset by {}; set it up again at your next login",
+        auth.user.email
+    );
+    notices::security_notice(state, &auth.org, &target.email, &what, Some(meta)).await?;
     Ok(())
 }

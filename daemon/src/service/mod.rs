@@ -3,4 +3,5 @@
 
 pub mod auth;
 pub mod mfa;
+pub mod notices;
 pub mod passwords;

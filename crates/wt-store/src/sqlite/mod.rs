@@ -21,6 +21,7 @@ use tokio::sync::{mpsc, oneshot};
 const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_init.sql")),
     M::up(include_str!("migrations/0002_mfa.sql")),
+    M::up(include_str!("migrations/0003_mail.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -901,6 +901,62 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn enqueue_mail(&self, m: NewMail) -> Result<()> {
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO mail_outbox (id, org_id, to_addr, subject, body, created_at, next_attempt_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+                params![m.id, m.org_id, m.to, m.subject, m.body, m.now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn due_mail(&self, now: UnixTime, limit: u32) -> Result<Vec<MailRecord>> {
+        self.read(move |c| {
+            let mut st = c.prepare(
+                "SELECT id, to_addr, subject, body, attempts FROM mail_outbox
+                 WHERE sent_at IS NULL AND next_attempt_at <= ?1 ORDER BY created_at, id LIMIT ?2",
+            )?;
+            let rows = st.query_map(params![now, limit], |r| {
+                Ok(MailRecord {
+                    id: r.get(0)?,
+                    to: r.get(1)?,
+                    subject: r.get(2)?,
+                    body: r.get(3)?,
+                    attempts: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn mail_sent(&self, id: &str, now: UnixTime) -> Result<()> {
+        let id = id.to_string();
+        self.write(move |c| {
+            c.execute(
+                "UPDATE mail_outbox SET sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+                params![id, now],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn mail_failed(&self, id: &str, error: &str, next_attempt_at: UnixTime) -> Result<()> {
+        let (id, error) = (id.to_string(), error.chars().take(500).collect::<String>());
+        self.write(move |c| {
+            c.execute(
+                "UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
+                params![id, error, next_attempt_at],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+
     async fn audit_entries(
         &self,
         org_id: &str,

@@ -1,0 +1,180 @@
+//! `wt org set KEY VALUE`: change one org setting (`PATCH /api/v1/orgs/settings`).
+
+use super::show::print_settings;
+use crate::{CliError, Ctx};
+use clap::Args;
+use wt_api::{OrgSettings, OrgSettingsPatch, Role};
+
+pub const ABOUT: &str = "Change a setting of your org";
+pub const LONG_ABOUT: &str = "\
+Change one setting of the org your session is bound to (owners and admins), then print
+the settings as `wt org show` does.
+
+Keys:
+  mfa-required-roles  comma-separated roles whose members must use MFA (owner, admin,
+                      risk_lead, analyst, viewer); an empty string means none. Members of
+                      these roles without MFA can only enroll until they have done so.
+
+Examples:
+  wt org set mfa-required-roles owner,admin,risk_lead
+  wt org set mfa-required-roles ''";
+
+/// The settings `wt org set` can change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OrgKey {
+    /// Comma-separated roles whose members must use MFA ('' for none)
+    MfaRequiredRoles,
+}
+
+/// `wt org set` options.
+#[derive(Debug, Args)]
+pub struct SetArgs {
+    /// The setting to change
+    #[arg(value_enum)]
+    pub key: OrgKey,
+
+    /// The new value (for mfa-required-roles: e.g. owner,admin,risk_lead; '' for none)
+    #[arg(value_name = "VALUE", allow_hyphen_values = true)]
+    pub value: String,
+}
+
+/// Changes a setting.
+pub async fn run(args: SetArgs, ctx: &Ctx) -> Result<(), CliError> {
+    let patch = match args.key {
+        OrgKey::MfaRequiredRoles => OrgSettingsPatch {
+            mfa_required_roles: Some(parse_roles(&args.value)?),
+        },
+    };
+    let (token, _) = ctx.bearer().await?;
+    let settings: OrgSettings = ctx
+        .client()?
+        .patch("/orgs/settings", &patch, Some(&token))
+        .await?;
+    print_settings(ctx, &settings)
+}
+
+/// Parses `owner, admin,risk_lead` into roles: items trimmed, empty items skipped,
+/// duplicates dropped (first kept); an empty value is the empty list. An unknown role is
+/// a usage error naming the valid ones.
+pub fn parse_roles(value: &str) -> Result<Vec<Role>, CliError> {
+    let mut roles = Vec::new();
+    for item in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        let role = Role::parse(item).ok_or_else(|| {
+            let valid: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+            CliError::Usage(format!(
+                "unknown role `{item}`: valid roles are {} (comma-separated; '' for none)",
+                valid.join(", ")
+            ))
+        })?;
+        if !roles.contains(&role) {
+            roles.push(role);
+        }
+    }
+    Ok(roles)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::Command;
+    use crate::cmd::org::OrgCommand;
+    use crate::cmd::org::show::tests::settings_json;
+    use crate::parse_from;
+    use crate::testutil::{Reply, run_wt};
+
+    #[test]
+    fn org_set_parses_key_and_value_including_empty() {
+        let cli = parse_from(["wt", "org", "set", "mfa-required-roles", "owner,admin"])
+            .map_err(|e| e.to_string())
+            .unwrap();
+        match cli.command {
+            Command::Org(OrgCommand::Set(a)) => {
+                assert_eq!(a.key, OrgKey::MfaRequiredRoles);
+                assert_eq!(a.value, "owner,admin");
+            }
+            other => panic!("parsed as {other:?}"),
+        }
+        let cli = parse_from(["wt", "org", "set", "mfa-required-roles", ""])
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert!(matches!(cli.command, Command::Org(OrgCommand::Set(a)) if a.value.is_empty()));
+    }
+
+    #[test]
+    fn org_set_unknown_key_or_missing_value_is_usage_exit_2() {
+        for argv in [
+            &["wt", "org", "set", "colour", "blue"][..],
+            &["wt", "org", "set", "mfa-required-roles"][..],
+        ] {
+            let e = parse_from(argv).err().map(|e| e.exit_code());
+            assert_eq!(e, Some(2), "{argv:?}");
+        }
+    }
+
+    #[test]
+    fn roles_are_trimmed_deduplicated_and_empty_means_none() {
+        let roles = parse_roles(" owner, admin,,risk_lead,owner ").ok();
+        assert_eq!(roles, Some(vec![Role::Owner, Role::Admin, Role::RiskLead]));
+        assert_eq!(parse_roles("").ok(), Some(vec![]));
+    }
+
+    #[tokio::test]
+    async fn org_set_with_unknown_role_exits_2_naming_valid_roles_before_any_request() {
+        let r = run_wt(
+            &["wt", "org", "set", "mfa-required-roles", "owner,root"],
+            "",
+            vec![],
+        )
+        .await;
+        let (code, msg) = r.failure();
+        assert_eq!(code, 2);
+        assert!(msg.contains("`root`") && msg.contains("risk_lead"), "{msg}");
+        assert!(r.stub.requests().is_empty());
+    }
+
+    #[tokio::test]
+    async fn org_set_patches_roles_and_prints_the_new_settings() {
+        let after = settings_json(&["owner", "admin"]);
+        let r = run_wt(
+            &[
+                "wt",
+                "org",
+                "set",
+                "mfa-required-roles",
+                "owner,admin",
+                "--output",
+                "json",
+            ],
+            "",
+            vec![(
+                "PATCH",
+                "/api/v1/orgs/settings",
+                Reply::json(200, after.clone()),
+            )],
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert_eq!(
+            r.body(0),
+            serde_json::json!({"mfa_required_roles": ["owner", "admin"]})
+        );
+        let printed: serde_json::Value = serde_json::from_str(&r.out).unwrap_or_default();
+        assert_eq!(printed, after);
+    }
+
+    #[tokio::test]
+    async fn org_set_empty_value_sends_an_empty_list() {
+        let r = run_wt(
+            &["wt", "org", "set", "mfa-required-roles", ""],
+            "",
+            vec![(
+                "PATCH",
+                "/api/v1/orgs/settings",
+                Reply::json(200, settings_json(&[])),
+            )],
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert_eq!(r.body(0), serde_json::json!({"mfa_required_roles": []}));
+    }
+}

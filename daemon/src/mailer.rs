@@ -1,0 +1,161 @@
+//! Outgoing mail: queued in the store's outbox, delivered by one background task.
+//!
+//! Handlers never wait for mail (forgot-password answers the same whether or not a mail
+//! is sent, SECURITY.md D.27): they queue it and wake the task. The task delivers due mail
+//! through the configured transport — `.eml` files in `<data-dir>/outbox/` by default, or
+//! SMTP with `--smtp-url` — and on failure retries with exponential backoff (30 s doubling
+//! to 1 h), forever: queued mail survives restarts and is never dropped.
+
+use crate::state::AppState;
+use lettre::message::Mailbox;
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::path::PathBuf;
+use std::time::Duration;
+use tokio::sync::watch;
+use wt_store::{MailRecord, NewMail};
+
+/// Mail handled per wake-up; the rest waits for the next round (no unbounded work).
+const BATCH: u32 = 50;
+/// How often the task looks for due retries when nobody wakes it.
+const POLL: Duration = Duration::from_secs(5);
+/// Longest wait between attempts.
+const MAX_BACKOFF: i64 = 3600;
+
+/// Where mail goes.
+#[derive(Clone)]
+pub enum Transport {
+    /// `.eml` files in a folder (the embedded default).
+    Outbox(PathBuf),
+    /// An SMTP relay.
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+}
+
+impl std::fmt::Debug for Transport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Transport::Outbox(p) => write!(f, "Outbox({})", p.display()),
+            Transport::Smtp(_) => f.write_str("Smtp"),
+        }
+    }
+}
+
+impl Transport {
+    /// SMTP from a URL (`smtp://host:port`, `smtp://host?tls=required`, `smtps://host`),
+    /// else the outbox folder.
+    pub fn from_config(smtp_url: Option<&str>, outbox: PathBuf) -> anyhow::Result<Self> {
+        match smtp_url {
+            Some(url) => Ok(Transport::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("invalid --smtp-url: {e}"))?
+                    .timeout(Some(Duration::from_secs(20)))
+                    .build(),
+            )),
+            None => Ok(Transport::Outbox(outbox)),
+        }
+    }
+}
+
+/// Mail settings.
+#[derive(Debug, Clone)]
+pub struct MailConfig {
+    pub transport: Transport,
+    /// The From header, e.g. `WatchTower <noreply@example.com>`.
+    pub from: Mailbox,
+}
+
+/// Queues a mail and wakes the mailer. Failures to queue are the caller's error: a
+/// security notice that cannot be recorded is not silently dropped.
+pub async fn enqueue(
+    state: &AppState,
+    org_id: Option<&str>,
+    to: &str,
+    subject: &str,
+    body: String,
+) -> Result<(), crate::error::ApiError> {
+    state
+        .store
+        .enqueue_mail(NewMail {
+            id: wt_core::ids::new_id("mail"),
+            org_id: org_id.map(str::to_string),
+            to: to.to_string(),
+            subject: subject.to_string(),
+            body,
+            now: state.now(),
+        })
+        .await?;
+    state.mail_wakeup.notify_one();
+    Ok(())
+}
+
+fn build(from: &Mailbox, m: &MailRecord) -> anyhow::Result<Message> {
+    Ok(Message::builder()
+        .from(from.clone())
+        .to(m.to.parse()?)
+        .subject(m.subject.clone())
+        .header(lettre::message::header::ContentType::TEXT_PLAIN)
+        .body(m.body.clone())?)
+}
+
+async fn deliver(cfg: &MailConfig, m: &MailRecord) -> anyhow::Result<()> {
+    let msg = build(&cfg.from, m)?;
+    match &cfg.transport {
+        Transport::Outbox(dir) => {
+            tokio::fs::create_dir_all(dir).await?;
+            AsyncFileTransport::<Tokio1Executor>::new(dir)
+                .send(msg)
+                .await?;
+        }
+        Transport::Smtp(t) => {
+            t.send(msg).await?;
+        }
+    }
+    Ok(())
+}
+
+/// Delivers what is due now; returns how many were sent.
+pub async fn deliver_due(state: &AppState, cfg: &MailConfig) -> usize {
+    let now = state.now();
+    let due = match state.store.due_mail(now, BATCH).await {
+        Ok(d) => d,
+        Err(e) => {
+            tracing::error!(error = %e, "cannot read the mail outbox");
+            return 0;
+        }
+    };
+    let mut sent = 0;
+    for m in due {
+        match deliver(cfg, &m).await {
+            Ok(()) => {
+                sent += 1;
+                if let Err(e) = state.store.mail_sent(&m.id, state.now()).await {
+                    tracing::error!(error = %e, mail = %m.id, "cannot mark mail sent");
+                }
+            }
+            Err(e) => {
+                let backoff = (30i64 << m.attempts.clamp(0, 10)).min(MAX_BACKOFF);
+                tracing::warn!(error = %e, mail = %m.id, attempt = m.attempts + 1, retry_in_s = backoff, "mail delivery failed");
+                if let Err(e) = state
+                    .store
+                    .mail_failed(&m.id, &e.to_string(), state.now() + backoff)
+                    .await
+                {
+                    tracing::error!(error = %e, mail = %m.id, "cannot record a mail failure");
+                }
+            }
+        }
+    }
+    sent
+}
+
+/// The mailer task: delivers on wake-up and every [`POLL`], until `shutdown` flips.
+pub async fn run(state: AppState, cfg: MailConfig, mut shutdown: watch::Receiver<bool>) {
+    loop {
+        deliver_due(&state, &cfg).await;
+        tokio::select! {
+            _ = state.mail_wakeup.notified() => {}
+            _ = tokio::time::sleep(POLL) => {}
+            _ = shutdown.changed() => break,
+        }
+    }
+    tracing::info!("mailer stopped");
+}
