@@ -168,3 +168,224 @@ fn audit_actions(d: &Daemon) -> Vec<String> {
         .map(|r| r.expect("row"))
         .collect()
 }
+
+/// `wt` with stdin, returning (exit code, stdout, stderr).
+fn wt(d: &Daemon, args: &[&str], stdin: &str) -> (i32, String, String) {
+    let mut c = d.wt();
+    c.args(args);
+    crate::harness::run(c, stdin)
+}
+
+#[test]
+fn the_cli_enrolls_and_logs_in_with_a_code_then_with_a_recovery_code_once() {
+    if !have_oathtool() {
+        eprintln!("SKIPPED: oathtool not installed (Debian package oathtool)");
+        return;
+    }
+    let d = Daemon::start();
+    d.setup();
+    // The owner role requires MFA by default: login works but says to enroll.
+    let (code, _, err) = wt(
+        &d,
+        &["login", "--email", OWNER, "--password-stdin", "--no-input"],
+        &format!("{PASSWORD}\n"),
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("wt mfa enroll"), "{err}");
+    let (code, _, err) = wt(&d, &["org", "show"], "");
+    assert_eq!(code, 4, "only enrollment is allowed: {err}");
+
+    let (code, out, err) = wt(
+        &d,
+        &["mfa", "enroll", "--no-confirm", "--output", "json"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    let e: Value = serde_json::from_str(&out).expect("json");
+    let secret = e["secret"].as_str().expect("secret").replace(' ', "");
+    let step = at_current_step(|t| {
+        let (code, out, err) = wt(
+            &d,
+            &["mfa", "confirm", "--code-stdin", "--output", "json"],
+            &format!("{}\n", oathtool(&secret, t - 1)),
+        );
+        if code == 0 {
+            Ok((t, out))
+        } else {
+            Err(format!("confirm exit {code}: {err}"))
+        }
+    });
+    let codes: Value = serde_json::from_str(&step.1).expect("json");
+    let recovery: Vec<String> =
+        serde_json::from_value(codes["recovery_codes"].clone()).expect("codes");
+    assert!(recovery.len() >= 10);
+    let (code, _, _) = wt(&d, &["org", "show"], "");
+    assert_eq!(code, 0, "after enrolling everything works");
+    let (code, out, _) = wt(&d, &["mfa", "status", "--output", "json"], "");
+    assert_eq!(code, 0);
+    assert!(!out.contains(&secret), "the secret is never shown again");
+
+    // Log in again: password then a code, both on stdin.
+    assert_eq!(wt(&d, &["logout"], "").0, 0);
+    at_current_step(|t| {
+        let input = format!("{PASSWORD}\n{}\n", oathtool(&secret, t.max(step.0)));
+        let (code, _, err) = wt(
+            &d,
+            &[
+                "login",
+                "--email",
+                OWNER,
+                "--password-stdin",
+                "--code-stdin",
+                "--no-input",
+            ],
+            &input,
+        );
+        if code == 0 {
+            Ok(())
+        } else {
+            Err(format!("login exit {code}: {err}"))
+        }
+    });
+    assert_eq!(wt(&d, &["whoami"], "").0, 0);
+
+    // A recovery code works once.
+    assert_eq!(wt(&d, &["logout"], "").0, 0);
+    let input = format!("{PASSWORD}\n{}\n", recovery[0]);
+    let args = [
+        "login",
+        "--email",
+        OWNER,
+        "--password-stdin",
+        "--recovery-code-stdin",
+        "--no-input",
+    ];
+    let (code, _, err) = wt(&d, &args, &input);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(wt(&d, &["logout"], "").0, 0);
+    let (code, _, err) = wt(&d, &args, &input);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("wrong, expired or already used"), "{err}");
+}
+
+/// A real SMTP server (Python's aiosmtpd) writing to a Maildir; killed on drop.
+struct SmtpSink {
+    child: std::process::Child,
+    maildir: tempfile::TempDir,
+    port: u16,
+}
+
+impl SmtpSink {
+    fn start() -> Option<SmtpSink> {
+        let ok = Command::new("python3")
+            .args(["-c", "import aiosmtpd"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+        if !ok {
+            return None;
+        }
+        let maildir = tempfile::tempdir().expect("maildir");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .expect("bind")
+            .local_addr()
+            .expect("addr")
+            .port();
+        let child = Command::new("python3")
+            .args([
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                &format!("127.0.0.1:{port}"),
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+            ])
+            .arg(maildir.path().join("mail"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("start aiosmtpd");
+        // Ready when it accepts connections.
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return Some(SmtpSink {
+                    child,
+                    maildir,
+                    port,
+                });
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("aiosmtpd did not start");
+    }
+
+    /// Messages delivered so far.
+    fn messages(&self) -> Vec<String> {
+        let new = self.maildir.path().join("mail").join("new");
+        std::fs::read_dir(new)
+            .map(|it| {
+                it.flatten()
+                    .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+impl Drop for SmtpSink {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn mfa_notice_is_delivered_to_a_real_smtp_server() {
+    let Some(smtp) = SmtpSink::start() else {
+        eprintln!("SKIPPED: python3 -m aiosmtpd is not installed (pip install aiosmtpd)");
+        return;
+    };
+    if !have_oathtool() {
+        eprintln!("SKIPPED: oathtool not installed");
+        return;
+    }
+    let url = format!("smtp://127.0.0.1:{}", smtp.port);
+    let d = Daemon::start_with(&[
+        "--smtp-url",
+        &url,
+        "--mail-from",
+        "WatchTower <security@acme.test>",
+    ]);
+    d.setup();
+    let tok = d.login_token();
+    let (_, e) = post(&d, "/api/v1/auth/mfa/totp/enroll", json!({}), Some(&tok));
+    let secret = e["secret"].as_str().expect("secret").to_string();
+    at_current_step(|t| {
+        let (s, b) = post(
+            &d,
+            "/api/v1/auth/mfa/totp/confirm",
+            json!({"code": oathtool(&secret, t - 1)}),
+            Some(&tok),
+        );
+        if s == 200 {
+            Ok(())
+        } else {
+            Err(format!("confirm {s} {b}"))
+        }
+    });
+    // Delivery is asynchronous: poll the Maildir, bounded.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let mut msgs = smtp.messages();
+    while msgs.is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        msgs = smtp.messages();
+    }
+    assert_eq!(msgs.len(), 1, "log: {}", d.log());
+    let m = &msgs[0];
+    assert!(m.contains("To: owner@acme.test"), "{m}");
+    assert!(m.contains("security@acme.test"), "{m}");
+    assert!(m.contains("Two-factor authentication was turned on"), "{m}");
+    assert!(!m.contains(&secret), "no secret in mail");
+    // Nothing went to the file outbox.
+    assert!(!d.data_dir().join("outbox").exists());
+}
