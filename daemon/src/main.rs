@@ -32,7 +32,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
-            wtd::server::serve(cfg, wtd::server::shutdown_signal()).await?
+            wtd::server::serve(cfg, wtd::server::shutdown_signal()?).await?
         }
         Command::Migrate => {
             let db = data_dir.join(wt_store::sqlite::DB_FILE);

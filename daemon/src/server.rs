@@ -37,20 +37,20 @@ pub fn load_master_key(data_dir: &std::path::Path) -> anyhow::Result<wt_core::cr
     Ok(wt_core::crypto::MasterKey::from_file_contents(&text)?)
 }
 
-/// Resolves when SIGTERM or SIGINT arrives.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
+/// A future that resolves when SIGTERM or SIGINT arrives. The handlers are installed
+/// now, before the caller announces it is listening, so a signal sent right after start-up
+/// still shuts down gracefully instead of killing the process.
+pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static>
+{
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    let mut int = signal(SignalKind::interrupt())?;
+    Ok(async move {
+        tokio::select! {
+            _ = term.recv() => {},
+            _ = int.recv() => {},
         }
-    };
-    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    })
 }
 
 /// Runs `wtd serve` until `shutdown` resolves.

@@ -6,4 +6,5 @@ mod daemon;
 mod docs;
 mod harness;
 mod mfa;
+mod qr;
 mod skeleton;

@@ -305,14 +305,16 @@ impl SmtpSink {
             .stderr(std::process::Stdio::null())
             .spawn()
             .expect("start aiosmtpd");
+        // Owned by the guard from here on: killed and reaped on every path.
+        let sink = SmtpSink {
+            child,
+            maildir,
+            port,
+        };
         // Ready when it accepts connections.
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(SmtpSink {
-                    child,
-                    maildir,
-                    port,
-                });
+                return Some(sink);
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
