@@ -313,6 +313,179 @@ pub struct OrgSettingsPatch {
     pub mfa_required_roles: Option<Vec<Role>>,
 }
 
+/// `POST /api/v1/orgs/invites`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InviteCreateRequest {
+    pub email: String,
+    pub role: Role,
+}
+
+/// The state of an invite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum InviteStatus {
+    Pending,
+    Accepted,
+    Expired,
+    Revoked,
+}
+
+/// An invite as admins see it. Never carries the token (it only travels by mail).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Invite {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+    pub status: InviteStatus,
+    pub invited_by: Option<String>,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+/// `POST /api/v1/invites/verify` and `/api/v1/auth/password/reset/verify`: a token from a
+/// mail, in the body (never in a URL).
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenRequest {
+    pub token: String,
+}
+
+impl fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("TokenRequest { *** }")
+    }
+}
+
+/// Answer to invite verification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InviteVerifyResponse {
+    pub org: Org,
+    pub email: String,
+    pub role: Role,
+    pub expires_at: String,
+    /// The email already has an account: accepting needs a session of that account
+    /// (`wt login` first), and no name or password.
+    pub account_exists: bool,
+}
+
+/// `POST /api/v1/invites/accept`. `name` and `password` create the account; for an email
+/// that already has one, omit them and send the request with that account's session.
+/// Any email, role or org in the request is ignored: they come from the invite.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InviteAcceptRequest {
+    pub token: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+}
+
+impl fmt::Debug for InviteAcceptRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("InviteAcceptRequest")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Answer to invite acceptance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct InviteAcceptResponse {
+    pub user: User,
+    pub org: Org,
+    pub role: Role,
+}
+
+/// A member of the org.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Member {
+    /// The user id (`usr_...`), used by `members set-role|remove|reset-mfa`.
+    pub id: String,
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    pub mfa_enabled: bool,
+    pub joined_at: String,
+}
+
+/// `PATCH /api/v1/orgs/members/{id}`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberUpdateRequest {
+    pub role: Role,
+}
+
+/// A recorded review of members' roles for least privilege.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberReview {
+    pub id: String,
+    pub reviewed_by: String,
+    pub reviewed_at: String,
+    /// The members and roles as they were when reviewed.
+    pub members: Vec<ReviewedMember>,
+}
+
+/// One member as recorded in a review.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewedMember {
+    pub id: String,
+    pub email: String,
+    pub role: Role,
+}
+
+/// `POST /api/v1/auth/password/forgot`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ForgotPasswordRequest {
+    pub email: String,
+}
+
+/// Answer to reset-token verification.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ResetVerifyResponse {
+    /// The account's email, masked (`a***@example.com`).
+    pub email_hint: String,
+    pub expires_at: String,
+    /// A TOTP code (or recovery code) will be needed to complete the reset.
+    pub mfa_required: bool,
+}
+
+/// `POST /api/v1/auth/password/reset`. With MFA on, `code` or `recovery_code` is required.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ResetPasswordRequest {
+    pub token: String,
+    pub new_password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recovery_code: Option<String>,
+}
+
+impl fmt::Debug for ResetPasswordRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ResetPasswordRequest { *** }")
+    }
+}
+
+/// `POST /api/v1/auth/password/change`. With MFA on, `code` is required.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChangePasswordRequest {
+    pub current_password: String,
+    pub new_password: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<String>,
+}
+
+impl fmt::Debug for ChangePasswordRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ChangePasswordRequest { *** }")
+    }
+}
+
 /// A page of items with an opaque cursor for the next page (`None` at the end).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Page<T> {
@@ -381,6 +554,16 @@ pub mod codes {
     pub const INVALID_CODE: &str = "invalid_code";
     /// The login challenge is unknown, used, expired or had too many wrong codes (401).
     pub const CHALLENGE_INVALID: &str = "challenge_invalid";
+    /// The invite token is unknown, used, revoked or expired (one answer for all).
+    pub const INVITE_INVALID: &str = "invite_invalid";
+    /// The reset token is unknown, used or expired (one answer for all).
+    pub const RESET_TOKEN_INVALID: &str = "reset_token_invalid";
+    /// The change would leave the org without an owner.
+    pub const LAST_OWNER: &str = "last_owner";
+    /// The email already has an account: log in to it and accept again.
+    pub const ACCOUNT_EXISTS: &str = "account_exists";
+    /// A TOTP code (or recovery code) is needed for this action.
+    pub const MFA_CODE_REQUIRED: &str = "mfa_code_required";
     pub const TIMEOUT: &str = "timeout";
     pub const INTERNAL: &str = "internal";
 }
