@@ -2,12 +2,12 @@
 
 use crate::error::ApiError;
 use crate::middleware::{self, RequestTimeout};
-use crate::routes::{auth, health, mfa, orgs, setup};
+use crate::routes::{auth, health, mfa, orgs, passwords, setup, team};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::response::IntoResponse;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, patch, post};
 use std::time::Duration;
 
 /// Limits of one request.
@@ -52,6 +52,27 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             get(orgs::settings).patch(orgs::update_settings),
         )
         .route("/orgs/members/{id}/mfa/reset", post(mfa::reset_member))
+        .route(
+            "/orgs/invites",
+            get(team::list_invites).post(team::create_invite),
+        )
+        .route("/orgs/invites/{id}", delete(team::revoke_invite))
+        .route("/orgs/invites/{id}/resend", post(team::resend_invite))
+        .route("/invites/verify", post(team::verify_invite))
+        .route("/invites/accept", post(team::accept_invite))
+        .route("/orgs/members", get(team::list_members))
+        .route(
+            "/orgs/members/{id}",
+            patch(team::update_member).delete(team::remove_member),
+        )
+        .route(
+            "/orgs/members/reviews",
+            get(team::list_reviews).post(team::create_review),
+        )
+        .route("/auth/password/forgot", post(passwords::forgot))
+        .route("/auth/password/reset/verify", post(passwords::reset_verify))
+        .route("/auth/password/reset", post(passwords::reset))
+        .route("/auth/password/change", post(passwords::change))
         .route("/openapi.json", get(health::openapi));
 
     Router::new()

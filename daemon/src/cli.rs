@@ -131,6 +131,9 @@ pub struct ServeArgs {
     /// From address of outgoing mail [default: WatchTower <noreply@localhost>].
     #[arg(long, env = "WT_MAIL_FROM", value_name = "ADDRESS")]
     pub mail_from: Option<String>,
+    /// How long an invite stays valid, in seconds [default: 259200 (72 h)].
+    #[arg(long, env = "WT_INVITE_TTL", value_name = "SECS")]
+    pub invite_ttl: Option<i64>,
     /// Issuer name shown in authenticator apps [default: WatchTower].
     #[arg(long, env = "WT_TOTP_ISSUER", value_name = "NAME")]
     pub totp_issuer: Option<String>,

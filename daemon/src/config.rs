@@ -13,6 +13,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8470";
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// Default longest request, in seconds. A slower request gets 408 and its work is dropped.
 pub const DEFAULT_REQUEST_TIMEOUT: u64 = 30;
+/// Default invite lifetime (SECURITY.md C.20): 72 hours.
+pub const DEFAULT_INVITE_TTL: i64 = 72 * 60 * 60;
 /// Default From address of outgoing mail.
 pub const DEFAULT_MAIL_FROM: &str = "WatchTower <noreply@localhost>";
 /// Default console idle timeout (SECURITY.md B.13): 30 minutes.
@@ -39,6 +41,7 @@ struct FileConfig {
     totp_issuer: Option<String>,
     smtp_url: Option<String>,
     mail_from: Option<String>,
+    invite_ttl: Option<i64>,
 }
 
 /// TLS certificate and key files.
@@ -65,6 +68,8 @@ pub struct ServeConfig {
     /// SMTP relay URL; `None` writes .eml files to `<data-dir>/outbox/`.
     pub smtp_url: Option<String>,
     pub mail_from: lettre::message::Mailbox,
+    /// Invite lifetime in seconds.
+    pub invite_ttl: i64,
 }
 
 /// The data directory: `--data-dir` / `WT_DATA_DIR`, else `$XDG_DATA_HOME/watchtower`,
@@ -185,6 +190,12 @@ impl ServeConfig {
             totp_issuer,
             smtp_url: args.smtp_url.clone().or(file.smtp_url),
             mail_from,
+            invite_ttl: positive(
+                "--invite-ttl",
+                args.invite_ttl
+                    .or(file.invite_ttl)
+                    .unwrap_or(DEFAULT_INVITE_TTL),
+            )?,
         })
     }
 }

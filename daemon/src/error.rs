@@ -49,6 +49,20 @@ pub enum ApiError {
     InvalidCode,
     #[error("the login attempt expired or had too many wrong codes: log in again")]
     ChallengeInvalid,
+    #[error("the invite link is invalid or has expired: ask for a new invite")]
+    InviteInvalid,
+    #[error("the reset link is invalid or has expired: request a new one (wt password forgot)")]
+    ResetTokenInvalid,
+    #[error("the org must keep at least one owner")]
+    LastOwner,
+    #[error(
+        "this email already has an account: log in to it (wt login), then accept the invite again"
+    )]
+    AccountExists,
+    #[error(
+        "two-factor authentication is on for this account: send a current code (or a recovery code)"
+    )]
+    MfaCodeRequired,
     #[error("the request took too long")]
     Timeout,
     #[error("{0}")]
@@ -136,6 +150,27 @@ impl ApiError {
                 codes::CHALLENGE_INVALID,
                 "Challenge invalid",
             ),
+            InviteInvalid => (
+                StatusCode::UNAUTHORIZED,
+                codes::INVITE_INVALID,
+                "Invite invalid",
+            ),
+            ResetTokenInvalid => (
+                StatusCode::UNAUTHORIZED,
+                codes::RESET_TOKEN_INVALID,
+                "Reset token invalid",
+            ),
+            LastOwner => (StatusCode::CONFLICT, codes::LAST_OWNER, "Last owner"),
+            AccountExists => (
+                StatusCode::UNAUTHORIZED,
+                codes::ACCOUNT_EXISTS,
+                "Account exists",
+            ),
+            MfaCodeRequired => (
+                StatusCode::UNAUTHORIZED,
+                codes::MFA_CODE_REQUIRED,
+                "MFA code required",
+            ),
             Timeout => (
                 StatusCode::REQUEST_TIMEOUT,
                 codes::TIMEOUT,
@@ -161,6 +196,8 @@ impl From<StoreError> for ApiError {
             StoreError::NotFound => ApiError::NotFound,
             StoreError::Conflict(m) => ApiError::Conflict(m),
             StoreError::SetupTokenInvalid => ApiError::SetupTokenInvalid,
+            StoreError::InviteInvalid => ApiError::InviteInvalid,
+            StoreError::LastOwner => ApiError::LastOwner,
             StoreError::Internal(m) => ApiError::Internal(m),
         }
     }

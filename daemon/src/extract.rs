@@ -197,36 +197,42 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let (tok, via) = presented_token(&parts.headers).ok_or(ApiError::Unauthenticated)?;
-        if !token::has_shape(&tok, token::SESSION_PREFIX) {
-            return Err(ApiError::Unauthenticated);
-        }
-        let found = state
-            .store
-            .session_by_token_hash(&token::hash(&tok))
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
-        let now = state.now();
-        if !found.session.is_live(now) || found.user.disabled {
-            return Err(ApiError::Unauthenticated);
-        }
-        if now - found.session.last_seen_at >= TOUCH_INTERVAL {
-            state.store.touch_session(&found.session.id, now).await?;
-        }
-        let mfa_enrollment_required = permissions::mfa_enrollment_required(
-            found.role,
-            &found.org.mfa_required_roles,
-            found.user.mfa_enabled,
-        );
-        Ok(Auth {
-            session: found.session,
-            user: found.user,
-            org: found.org,
-            role: found.role,
-            via,
-            mfa_enrollment_required,
-        })
+        authenticate(state, &parts.headers).await
     }
+}
+
+/// Authenticates a request from its headers: a live session, its user, org and role.
+/// Every failure is the same [`ApiError::Unauthenticated`].
+pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Auth, ApiError> {
+    let (tok, via) = presented_token(headers).ok_or(ApiError::Unauthenticated)?;
+    if !token::has_shape(&tok, token::SESSION_PREFIX) {
+        return Err(ApiError::Unauthenticated);
+    }
+    let found = state
+        .store
+        .session_by_token_hash(&token::hash(&tok))
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let now = state.now();
+    if !found.session.is_live(now) || found.user.disabled {
+        return Err(ApiError::Unauthenticated);
+    }
+    if now - found.session.last_seen_at >= TOUCH_INTERVAL {
+        state.store.touch_session(&found.session.id, now).await?;
+    }
+    let mfa_enrollment_required = permissions::mfa_enrollment_required(
+        found.role,
+        &found.org.mfa_required_roles,
+        found.user.mfa_enabled,
+    );
+    Ok(Auth {
+        session: found.session,
+        user: found.user,
+        org: found.org,
+        role: found.role,
+        via,
+        mfa_enrollment_required,
+    })
 }
 
 #[cfg(test)]

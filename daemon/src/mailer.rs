@@ -88,6 +88,8 @@ pub async fn enqueue(
 }
 
 fn build(from: &Mailbox, m: &MailRecord) -> anyhow::Result<Message> {
+    // Lines over 78 characters (links) make lettre choose quoted-printable; mail readers
+    // decode it.
     Ok(Message::builder()
         .from(from.clone())
         .to(m.to.parse()?)

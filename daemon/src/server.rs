@@ -75,6 +75,7 @@ pub async fn serve(
         public_url: cfg.public_url.clone(),
         tls: cfg.tls.is_some(),
         totp_issuer: cfg.totp_issuer.clone(),
+        invite_ttl: cfg.invite_ttl,
     };
     let state = AppState::new(Arc::new(store), Arc::new(SystemClock), settings, master_key);
     let mail = crate::mailer::MailConfig {

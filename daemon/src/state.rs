@@ -26,6 +26,8 @@ pub struct Settings {
     pub tls: bool,
     /// Issuer shown in authenticator apps (`otpauth://totp/{issuer}:{email}`).
     pub totp_issuer: String,
+    /// How long an invite stays valid, in seconds.
+    pub invite_ttl: i64,
 }
 
 impl Default for Settings {
@@ -38,6 +40,7 @@ impl Default for Settings {
             public_url: None,
             tls: false,
             totp_issuer: wt_core::mfa::DEFAULT_ISSUER.to_string(),
+            invite_ttl: crate::config::DEFAULT_INVITE_TTL,
         }
     }
 }

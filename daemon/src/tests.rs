@@ -825,3 +825,6 @@ fn openapi_lists_exactly_the_routes_served() {
 
 #[path = "tests_mfa.rs"]
 mod mfa;
+
+#[path = "tests_team.rs"]
+mod team;

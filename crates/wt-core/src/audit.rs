@@ -32,6 +32,20 @@ pub mod actions {
     pub const MFA_REPLAYED: &str = "mfa.code.replayed";
     pub const ORG_SETTINGS_UPDATED: &str = "org.settings.updated";
     pub const MEMBER_ADDED: &str = "member.added";
+    pub const MEMBER_ROLE_CHANGED: &str = "member.role_changed";
+    pub const MEMBER_REMOVED: &str = "member.removed";
+    pub const MEMBERS_REVIEWED: &str = "members.reviewed";
+    pub const INVITE_CREATED: &str = "invite.created";
+    /// An invite refused by the permission rules (inviting above one's role).
+    pub const INVITE_DENIED: &str = "invite.denied";
+    pub const INVITE_RESENT: &str = "invite.resent";
+    pub const INVITE_REVOKED: &str = "invite.revoked";
+    pub const INVITE_ACCEPTED: &str = "invite.accepted";
+    pub const PASSWORD_RESET_REQUESTED: &str = "password.reset_requested";
+    pub const PASSWORD_RESET: &str = "password.reset";
+    pub const PASSWORD_CHANGED: &str = "password.changed";
+    /// A wrong current password at change (counts toward the login throttle).
+    pub const PASSWORD_CHANGE_FAILED: &str = "password.change_failed";
 }
 
 /// Who did it.

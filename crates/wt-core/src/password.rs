@@ -26,6 +26,25 @@ pub enum PolicyError {
     TooLong,
     #[error("password must not contain {0}")]
     ContextWord(String),
+    #[error(
+        "this password is one of the most common passwords, which attackers try first: choose another (a passphrase of a few unrelated words works well)"
+    )]
+    Common,
+}
+
+/// The shipped list of common passwords (8 characters or more; shorter ones fail the
+/// length rule anyway), lower-cased.
+static COMMON: &str = include_str!("../data/common-passwords.txt");
+
+fn is_common(password: &str) -> bool {
+    static SET: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    let set = SET.get_or_init(|| {
+        COMMON
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+            .collect()
+    });
+    set.contains(password.to_lowercase().as_str())
 }
 
 /// Checks a new password against the length policy and context words (product name, org
@@ -38,6 +57,10 @@ pub fn check_policy(
     let len = password.chars().count();
     if len > MAX_LEN {
         return Err(PolicyError::TooLong);
+    }
+    // Common first: "too short" would invite the user to pad a known password.
+    if is_common(password) {
+        return Err(PolicyError::Common);
     }
     let min = if mfa_enforced {
         MIN_LEN_WITH_MFA
@@ -147,6 +170,17 @@ mod tests {
             !verify(pw8, &h),
             "a prefix must not match: nothing is truncated"
         );
+    }
+
+    #[test]
+    fn common_passwords_are_refused_with_a_reason() {
+        for pw in ["password", "PASSWORD", "12345678", "baseball", "iloveyou"] {
+            let err = check_policy(pw, true, &[]);
+            assert_eq!(err, Err(PolicyError::Common), "{pw}");
+        }
+        assert!(PolicyError::Common.to_string().contains("most common"));
+        assert!(check_policy("violet staple orbit", true, &[]).is_ok());
+        assert!(COMMON.lines().filter(|l| !l.starts_with('#')).count() > 3000);
     }
 
     #[test]

@@ -33,6 +33,12 @@ pub enum StoreError {
     /// The setup token is unknown, used or expired.
     #[error("setup token invalid")]
     SetupTokenInvalid,
+    /// The invite is unknown, used, revoked or expired.
+    #[error("invite invalid")]
+    InviteInvalid,
+    /// The change would leave the org without an owner.
+    #[error("the org must keep at least one owner")]
+    LastOwner,
     /// The database failed; details are for the log only.
     #[error("storage failure: {0}")]
     Internal(String),
@@ -77,6 +83,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// A user by normalised email, with their password hash and memberships.
     async fn user_for_login(&self, email: &str) -> Result<Option<LoginCandidate>>;
+
+    /// The same by user id.
+    async fn user_by_id(&self, user_id: &str) -> Result<Option<LoginCandidate>>;
 
     /// Current throttle state of a key (default when none).
     async fn throttle_get(&self, key: &str) -> Result<throttle::State>;
@@ -229,6 +238,128 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     /// Records a failed attempt and when to try again.
     async fn mail_failed(&self, id: &str, error: &str, next_attempt_at: UnixTime) -> Result<()>;
+
+    // ---- Invites ----
+
+    /// Creates an invite. `Conflict` when the email already has a pending invite or is
+    /// already a member of the org.
+    async fn invite_create(&self, invite: NewInvite, audit: AuditEvent) -> Result<InviteRecord>;
+
+    /// The org's invites, newest first.
+    async fn invites_list(&self, org_id: &str) -> Result<Vec<InviteRecord>>;
+
+    /// Gives a pending invite a new token and expiry (the old token dies). `NotFound` for
+    /// other orgs' ids; `Conflict` when it is no longer pending.
+    async fn invite_resend(
+        &self,
+        org_id: &str,
+        id: &str,
+        token_hash: &str,
+        expires_at: UnixTime,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<InviteRecord>;
+
+    /// Revokes a pending invite.
+    async fn invite_revoke(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// The invite with this token hash and its org (any state; the caller applies rules).
+    async fn invite_by_token(&self, token_hash: &str) -> Result<Option<(InviteRecord, OrgRecord)>>;
+
+    /// Accepts a pending invite, atomically: burns it and creates the account and the
+    /// membership (`existing_user_id = None`, the password already hashed in `member`), or
+    /// adds the membership to the existing account whose email the invite names.
+    /// `InviteInvalid` when it is no longer pending (of two parallel accepts one wins);
+    /// `Conflict` when a new account's email already exists.
+    async fn invite_accept(
+        &self,
+        token_hash: &str,
+        new_account: Option<NewMember>,
+        existing_user_id: Option<&str>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<(UserRecord, OrgRecord, Role)>;
+
+    // ---- Members ----
+
+    /// The org's members, oldest first.
+    async fn members_list(&self, org_id: &str) -> Result<Vec<MemberRecord>>;
+
+    /// Changes a member's role. `LastOwner` when it would leave no owner (checked in the
+    /// transaction, so parallel demotions cannot race past it).
+    async fn member_set_role(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        role: Role,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// Removes a member: their sessions in the org end (cascade) and pending invites for
+    /// their email die. `LastOwner` when they are the last owner.
+    async fn member_remove(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// Records a review of the member list.
+    async fn member_review_create(
+        &self,
+        org_id: &str,
+        review: ReviewRecord,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// The org's member reviews, newest first.
+    async fn member_reviews(&self, org_id: &str) -> Result<Vec<ReviewRecord>>;
+
+    // ---- Passwords ----
+
+    /// Stores a reset token for a user; their older unused tokens die.
+    async fn reset_create(
+        &self,
+        id: &str,
+        token_hash: &str,
+        user_id: &str,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<()>;
+
+    /// A reset token by hash (any state).
+    async fn reset_get(&self, token_hash: &str) -> Result<Option<ResetRecord>>;
+
+    /// Completes a reset atomically: burns the token (of two parallel completions one
+    /// wins), sets the password, revokes every session and every other reset token.
+    /// `Ok(false)` when the token is no longer usable.
+    async fn reset_complete(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: UnixTime,
+        audit_org: Option<&str>,
+        audit: AuditEvent,
+    ) -> Result<bool>;
+
+    /// Sets a new password and revokes the user's sessions except `keep_session`.
+    async fn password_set(
+        &self,
+        user_id: &str,
+        password_hash: &str,
+        keep_session: Option<&str>,
+        now: UnixTime,
+        audit_org: &str,
+        audit: AuditEvent,
+    ) -> Result<()>;
 
     /// An org's audit entries with `seq` greater than `after`, oldest first.
     async fn audit_entries(

@@ -193,3 +193,64 @@ pub struct MailRecord {
     pub body: String,
     pub attempts: i64,
 }
+
+/// Input of [`crate::Store::invite_create`].
+#[derive(Debug, Clone)]
+pub struct NewInvite {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    pub role: Role,
+    pub token_hash: String,
+    pub invited_by: Option<String>,
+    pub now: i64,
+    pub expires_at: i64,
+}
+
+/// An invite as stored (never its token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InviteRecord {
+    pub id: String,
+    pub org_id: String,
+    pub email: String,
+    pub role: Role,
+    pub invited_by: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub accepted_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+}
+
+impl InviteRecord {
+    /// Not accepted, not revoked, not expired at `now`.
+    pub fn is_pending(&self, now: i64) -> bool {
+        self.accepted_at.is_none() && self.revoked_at.is_none() && now < self.expires_at
+    }
+}
+
+/// A member with their role in one org.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MemberRecord {
+    pub user: UserRecord,
+    pub role: Role,
+    pub joined_at: i64,
+}
+
+/// A recorded review of the member list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewRecord {
+    pub id: String,
+    pub reviewed_by: String,
+    pub reviewed_at: i64,
+    /// JSON array of `{id, email, role}`.
+    pub members_json: String,
+}
+
+/// A password reset token as stored (never the token).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetRecord {
+    pub id: String,
+    pub user_id: String,
+    pub expires_at: i64,
+    pub used: bool,
+}

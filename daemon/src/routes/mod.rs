@@ -4,7 +4,9 @@ pub mod auth;
 pub mod health;
 pub mod mfa;
 pub mod orgs;
+pub mod passwords;
 pub mod setup;
+pub mod team;
 
 use wt_core::clock::rfc3339;
 use wt_store::{OrgRecord, SessionRecord, UserRecord};

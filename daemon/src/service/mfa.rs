@@ -58,7 +58,7 @@ async fn record_failure(
 }
 
 /// Verifies a TOTP code of a confirmed credential and records its step (compare-and-set).
-async fn check_totp(
+pub(crate) async fn check_totp(
     state: &AppState,
     org_id: &str,
     actor: Actor,
@@ -88,6 +88,33 @@ async fn check_totp(
         }
         Err(action) => Err(record_failure(state, org_id, actor, meta, action, challenge).await?),
     }
+}
+
+/// Burns a recovery code of the actor's (single use, E.44); a wrong one counts like a
+/// wrong TOTP code.
+pub(crate) async fn use_recovery_code(
+    state: &AppState,
+    org_id: &str,
+    actor: Actor,
+    meta: &ClientMeta,
+    code: &str,
+    challenge: Option<&str>,
+) -> Result<(), ApiError> {
+    let user_id = actor.id.clone().unwrap_or_default();
+    check_throttle(state, &user_id).await?;
+    if !state
+        .store
+        .recovery_code_use(&user_id, &mfa::hash_recovery_code(code), state.now())
+        .await?
+    {
+        return Err(
+            record_failure(state, org_id, actor, meta, actions::MFA_FAILED, challenge).await?,
+        );
+    }
+    let ev = AuditEvent::new(actor, actions::MFA_RECOVERY_CODE_USED, &meta.audit())
+        .target("user", &user_id);
+    state.store.append_audit(org_id, ev, state.now()).await?;
+    Ok(())
 }
 
 fn open_secret(
@@ -380,32 +407,7 @@ pub async fn verify_login(
             "totp"
         }
         (None, Some(rc)) => {
-            check_throttle(state, &user.id).await?;
-            if !state
-                .store
-                .recovery_code_use(&user.id, &mfa::hash_recovery_code(rc), state.now())
-                .await?
-            {
-                return Err(record_failure(
-                    state,
-                    &ch.org_id,
-                    actor,
-                    meta,
-                    actions::MFA_FAILED,
-                    Some(&ch.id),
-                )
-                .await?);
-            }
-            let ev = AuditEvent::new(
-                actor.clone(),
-                actions::MFA_RECOVERY_CODE_USED,
-                &meta.audit(),
-            )
-            .target("user", &user.id);
-            state
-                .store
-                .append_audit(&ch.org_id, ev, state.now())
-                .await?;
+            use_recovery_code(state, &ch.org_id, actor.clone(), meta, rc, Some(&ch.id)).await?;
             "recovery_code"
         }
         _ => {

@@ -4,4 +4,6 @@
 pub mod auth;
 pub mod mfa;
 pub mod notices;
+pub mod password_flows;
 pub mod passwords;
+pub mod team;

@@ -37,3 +37,17 @@ pub async fn verify(
     .await
     .map_err(|e| ApiError::Internal(e.to_string()))
 }
+
+/// The policy for a new password of a member with `role` in `org` (SECURITY.md A.2-A.4):
+/// 8 characters where the role must use MFA, else 15; not common; no context words.
+pub fn check_new_password(
+    password: &str,
+    role: wt_api::Role,
+    org: &wt_store::OrgRecord,
+    email: &str,
+) -> Result<(), ApiError> {
+    let local = email.split('@').next().unwrap_or_default();
+    let mfa_enforced = org.mfa_required_roles.contains(&role);
+    wt_core::password::check_policy(password, mfa_enforced, &[&org.name, &org.slug, local])
+        .map_err(|e| ApiError::PasswordPolicy(e.to_string()))
+}

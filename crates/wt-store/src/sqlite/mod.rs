@@ -22,6 +22,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_init.sql")),
     M::up(include_str!("migrations/0002_mfa.sql")),
     M::up(include_str!("migrations/0003_mail.sql")),
+    M::up(include_str!("migrations/0004_team.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -101,6 +101,40 @@ fn challenge_from(r: &Row<'_>) -> rusqlite::Result<ChallengeRecord> {
     })
 }
 
+const INVITE_COLS: &str =
+    "id, org_id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at";
+
+fn invite_from(r: &Row<'_>) -> rusqlite::Result<InviteRecord> {
+    Ok(InviteRecord {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        email: r.get(2)?,
+        role: parse_role(&r.get::<_, String>(3)?)?,
+        invited_by: r.get(4)?,
+        created_at: r.get(5)?,
+        expires_at: r.get(6)?,
+        accepted_at: r.get(7)?,
+        revoked_at: r.get(8)?,
+    })
+}
+
+fn invite_by_id(conn: &Connection, org_id: &str, id: &str) -> Result<InviteRecord> {
+    Ok(conn.query_row(
+        &format!("SELECT {INVITE_COLS} FROM invites WHERE org_id = ?1 AND id = ?2"),
+        params![org_id, id],
+        invite_from,
+    )?)
+}
+
+/// Owners of an org, counted inside the caller's transaction.
+fn owners(tx: &Transaction<'_>, org_id: &str) -> Result<i64> {
+    Ok(tx.query_row(
+        "SELECT COUNT(*) FROM memberships WHERE org_id = ?1 AND role = 'owner'",
+        [org_id],
+        |r| r.get(0),
+    )?)
+}
+
 fn parse_roles(s: &str) -> Vec<Role> {
     s.split(',').filter_map(|r| Role::parse(r.trim())).collect()
 }
@@ -204,6 +238,34 @@ fn audit_from(r: &Row<'_>) -> rusqlite::Result<(String, AuditRecord)> {
 
 const AUDIT_COLS: &str = "org_id, seq, occurred_at, actor_type, actor_id, actor_email, action,
     target_type, target_id, ip, user_agent, outcome, details, prev_hash, hash";
+
+/// A user matching `cond` (one `?1` parameter) with password hash and memberships.
+fn candidate(c: &Connection, cond: &str, arg: &str) -> Result<Option<LoginCandidate>> {
+    let found = c
+        .query_row(
+            &format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE {cond}"),
+            [arg],
+            |r| Ok((user_from(r, 0)?, r.get::<_, String>(5)?)),
+        )
+        .optional()?;
+    let Some((user, password_hash)) = found else {
+        return Ok(None);
+    };
+    let mut st = c.prepare(&format!(
+        "SELECT {ORG_COLS}, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
+         WHERE m.user_id = ?1 ORDER BY o.created_at, o.id"
+    ))?;
+    let memberships = st
+        .query_map([&user.id], |r| {
+            Ok((org_from(r, 0)?, parse_role(&r.get::<_, String>(5)?)?))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(Some(LoginCandidate {
+        user,
+        password_hash,
+        memberships,
+    }))
+}
 
 #[async_trait]
 impl Store for SqliteStore {
@@ -341,33 +403,14 @@ impl Store for SqliteStore {
 
     async fn user_for_login(&self, email: &str) -> Result<Option<LoginCandidate>> {
         let email = email.to_string();
-        self.read(move |c| {
-            let found = c
-                .query_row(
-                    &format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.email = ?1"),
-                    [&email],
-                    |r| Ok((user_from(r, 0)?, r.get::<_, String>(5)?)),
-                )
-                .optional()?;
-            let Some((user, password_hash)) = found else {
-                return Ok(None);
-            };
-            let mut st = c.prepare(&format!(
-                "SELECT {ORG_COLS}, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
-                 WHERE m.user_id = ?1 ORDER BY o.created_at, o.id"
-            ))?;
-            let memberships = st
-                .query_map([&user.id], |r| {
-                    Ok((org_from(r, 0)?, parse_role(&r.get::<_, String>(5)?)?))
-                })?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(Some(LoginCandidate {
-                user,
-                password_hash,
-                memberships,
-            }))
-        })
-        .await
+        self.read(move |c| candidate(c, "u.email = ?1", &email))
+            .await
+    }
+
+    async fn user_by_id(&self, user_id: &str) -> Result<Option<LoginCandidate>> {
+        let user_id = user_id.to_string();
+        self.read(move |c| candidate(c, "u.id = ?1", &user_id))
+            .await
     }
 
     async fn throttle_get(&self, key: &str) -> Result<throttle::State> {
@@ -952,6 +995,458 @@ impl Store for SqliteStore {
                 "UPDATE mail_outbox SET attempts = attempts + 1, last_error = ?2, next_attempt_at = ?3 WHERE id = ?1",
                 params![id, error, next_attempt_at],
             )?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn invite_create(&self, inv: NewInvite, audit: AuditEvent) -> Result<InviteRecord> {
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let member: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
+                 WHERE m.org_id = ?1 AND u.email = ?2)",
+                params![inv.org_id, inv.email],
+                |r| r.get(0),
+            )?;
+            if member {
+                return Err(StoreError::Conflict(format!("{} is already a member of this org", inv.email)));
+            }
+            let pending: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM invites WHERE org_id = ?1 AND email = ?2
+                 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?3)",
+                params![inv.org_id, inv.email, inv.now],
+                |r| r.get(0),
+            )?;
+            if pending {
+                return Err(StoreError::Conflict(format!(
+                    "{} already has a pending invite: resend it (`wt invite resend ID`) or revoke it",
+                    inv.email
+                )));
+            }
+            tx.execute(
+                "INSERT INTO invites (id, org_id, email, role, token_hash, invited_by, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![inv.id, inv.org_id, inv.email, inv.role.as_str(), inv.token_hash, inv.invited_by, inv.now, inv.expires_at],
+            )?;
+            append_audit_tx(&tx, &inv.org_id, &audit, inv.now)?;
+            let rec = invite_by_id(&tx, &inv.org_id, &inv.id)?;
+            tx.commit()?;
+            Ok(rec)
+        })
+        .await
+    }
+
+    async fn invites_list(&self, org_id: &str) -> Result<Vec<InviteRecord>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {INVITE_COLS} FROM invites WHERE org_id = ?1 ORDER BY created_at DESC, id"
+            ))?;
+            let rows = st.query_map([&org_id], invite_from)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn invite_resend(
+        &self,
+        org_id: &str,
+        id: &str,
+        token_hash: &str,
+        expires_at: UnixTime,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<InviteRecord> {
+        let (org_id, id, token_hash) = (org_id.to_string(), id.to_string(), token_hash.to_string());
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let current = invite_by_id(&tx, &org_id, &id)?;
+            if current.accepted_at.is_some() || current.revoked_at.is_some() {
+                return Err(StoreError::Conflict(
+                    "the invite was already accepted or revoked".into(),
+                ));
+            }
+            tx.execute(
+                "UPDATE invites SET token_hash = ?3, expires_at = ?4 WHERE org_id = ?1 AND id = ?2",
+                params![org_id, id, token_hash, expires_at],
+            )?;
+            append_audit_tx(&tx, &org_id, &audit, now)?;
+            let rec = invite_by_id(&tx, &org_id, &id)?;
+            tx.commit()?;
+            Ok(rec)
+        })
+        .await
+    }
+
+    async fn invite_revoke(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()> {
+        let (org_id, id) = (org_id.to_string(), id.to_string());
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let current = invite_by_id(&tx, &org_id, &id)?;
+            if current.accepted_at.is_some() || current.revoked_at.is_some() {
+                return Err(StoreError::Conflict(
+                    "the invite was already accepted or revoked".into(),
+                ));
+            }
+            tx.execute(
+                "UPDATE invites SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2",
+                params![org_id, id, now],
+            )?;
+            append_audit_tx(&tx, &org_id, &audit, now)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn invite_by_token(&self, token_hash: &str) -> Result<Option<(InviteRecord, OrgRecord)>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| {
+            let inv = c
+                .query_row(
+                    &format!("SELECT {INVITE_COLS} FROM invites WHERE token_hash = ?1"),
+                    [&token_hash],
+                    invite_from,
+                )
+                .optional()?;
+            match inv {
+                Some(inv) => {
+                    let org = org_by_id(c, &inv.org_id)?;
+                    Ok(Some((inv, org)))
+                }
+                None => Ok(None),
+            }
+        })
+        .await
+    }
+
+    async fn invite_accept(
+        &self,
+        token_hash: &str,
+        new_account: Option<NewMember>,
+        existing_user_id: Option<&str>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<(UserRecord, OrgRecord, Role)> {
+        let token_hash = token_hash.to_string();
+        let existing = existing_user_id.map(str::to_string);
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let row: Option<(String, String, String, String)> = tx
+                .query_row(
+                    "UPDATE invites SET accepted_at = ?2
+                     WHERE token_hash = ?1 AND accepted_at IS NULL AND revoked_at IS NULL AND expires_at > ?2
+                     RETURNING id, org_id, email, role",
+                    params![token_hash, now],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+                )
+                .optional()?;
+            let Some((invite_id, org_id, email, role)) = row else {
+                return Err(StoreError::InviteInvalid);
+            };
+            let role = Role::parse(&role).ok_or_else(|| internal("bad role in invites"))?;
+            let user = match (new_account, existing) {
+                (Some(m), None) => {
+                    let taken: bool = tx.query_row(
+                        "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?1)",
+                        [&email],
+                        |r| r.get(0),
+                    )?;
+                    if taken {
+                        return Err(StoreError::Conflict("an account with this email already exists".into()));
+                    }
+                    // Email, org and role come from the invite, never from the request.
+                    tx.execute(
+                        "INSERT INTO users (id, email, name, password_hash, created_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                        params![m.user_id, email, m.name, m.password_hash, now],
+                    )?;
+                    UserRecord { id: m.user_id, email: email.clone(), name: m.name, mfa_enabled: false, disabled: false }
+                }
+                (None, Some(user_id)) => {
+                    let user = tx.query_row(
+                        &format!("SELECT {USER_COLS} FROM users u WHERE u.id = ?1"),
+                        [&user_id],
+                        |r| user_from(r, 0),
+                    )?;
+                    if user.email != email {
+                        return Err(StoreError::InviteInvalid);
+                    }
+                    user
+                }
+                _ => return Err(internal("invite_accept needs exactly one of a new account or a user")),
+            };
+            let already: bool = tx.query_row(
+                "SELECT EXISTS(SELECT 1 FROM memberships WHERE org_id = ?1 AND user_id = ?2)",
+                params![org_id, user.id],
+                |r| r.get(0),
+            )?;
+            if already {
+                return Err(StoreError::Conflict("you are already a member of this org".into()));
+            }
+            tx.execute(
+                "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)",
+                params![org_id, user.id, role.as_str(), now],
+            )?;
+            tx.execute(
+                "UPDATE invites SET accepted_user_id = ?2 WHERE id = ?1",
+                params![invite_id, user.id],
+            )?;
+            append_audit_tx(&tx, &org_id, &audit, now)?;
+            let org = org_by_id(&tx, &org_id)?;
+            tx.commit()?;
+            Ok((user, org, role))
+        })
+        .await
+    }
+
+    async fn members_list(&self, org_id: &str) -> Result<Vec<MemberRecord>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {USER_COLS}, m.role, m.created_at FROM memberships m JOIN users u ON u.id = m.user_id
+                 WHERE m.org_id = ?1 ORDER BY m.created_at, u.email"
+            ))?;
+            let rows = st.query_map([&org_id], |r| {
+                Ok(MemberRecord {
+                    user: user_from(r, 0)?,
+                    role: parse_role(&r.get::<_, String>(5)?)?,
+                    joined_at: r.get(6)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn member_set_role(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        role: Role,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()> {
+        let (org_id, user_id) = (org_id.to_string(), user_id.to_string());
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let current: Option<String> = tx
+                .query_row(
+                    "SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2",
+                    params![org_id, user_id],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let current = current.ok_or(StoreError::NotFound)?;
+            if current == "owner" && role != Role::Owner && owners(&tx, &org_id)? <= 1 {
+                return Err(StoreError::LastOwner);
+            }
+            tx.execute(
+                "UPDATE memberships SET role = ?3 WHERE org_id = ?1 AND user_id = ?2",
+                params![org_id, user_id, role.as_str()],
+            )?;
+            append_audit_tx(&tx, &org_id, &audit, now)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn member_remove(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()> {
+        let (org_id, user_id) = (org_id.to_string(), user_id.to_string());
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let current: Option<(String, String)> = tx
+                .query_row(
+                    "SELECT m.role, u.email FROM memberships m JOIN users u ON u.id = m.user_id
+                     WHERE m.org_id = ?1 AND m.user_id = ?2",
+                    params![org_id, user_id],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .optional()?;
+            let (role, email) = current.ok_or(StoreError::NotFound)?;
+            if role == "owner" && owners(&tx, &org_id)? <= 1 {
+                return Err(StoreError::LastOwner);
+            }
+            // Sessions in this org go with the membership (ON DELETE CASCADE).
+            tx.execute(
+                "DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2",
+                params![org_id, user_id],
+            )?;
+            tx.execute(
+                "UPDATE invites SET revoked_at = ?3 WHERE org_id = ?1 AND email = ?2
+                 AND accepted_at IS NULL AND revoked_at IS NULL",
+                params![org_id, email, now],
+            )?;
+            append_audit_tx(&tx, &org_id, &audit, now)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn member_review_create(
+        &self,
+        org_id: &str,
+        review: ReviewRecord,
+        audit: AuditEvent,
+    ) -> Result<()> {
+        let org_id = org_id.to_string();
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "INSERT INTO member_reviews (id, org_id, reviewed_by, reviewed_at, members) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![review.id, org_id, review.reviewed_by, review.reviewed_at, review.members_json],
+            )?;
+            append_audit_tx(&tx, &org_id, &audit, review.reviewed_at)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn member_reviews(&self, org_id: &str) -> Result<Vec<ReviewRecord>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut st = c.prepare(
+                "SELECT id, reviewed_by, reviewed_at, members FROM member_reviews
+                 WHERE org_id = ?1 ORDER BY reviewed_at DESC, id",
+            )?;
+            let rows = st.query_map([&org_id], |r| {
+                Ok(ReviewRecord {
+                    id: r.get(0)?,
+                    reviewed_by: r.get(1)?,
+                    reviewed_at: r.get(2)?,
+                    members_json: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn reset_create(
+        &self,
+        id: &str,
+        token_hash: &str,
+        user_id: &str,
+        now: UnixTime,
+        expires_at: UnixTime,
+    ) -> Result<()> {
+        let (id, token_hash, user_id) =
+            (id.to_string(), token_hash.to_string(), user_id.to_string());
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE password_resets SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
+                params![user_id, now],
+            )?;
+            tx.execute(
+                "INSERT INTO password_resets (id, token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, token_hash, user_id, now, expires_at],
+            )?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn reset_get(&self, token_hash: &str) -> Result<Option<ResetRecord>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT id, user_id, expires_at, used_at FROM password_resets WHERE token_hash = ?1",
+                [&token_hash],
+                |r| {
+                    Ok(ResetRecord {
+                        id: r.get(0)?,
+                        user_id: r.get(1)?,
+                        expires_at: r.get(2)?,
+                        used: r.get::<_, Option<i64>>(3)?.is_some(),
+                    })
+                },
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    async fn reset_complete(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: UnixTime,
+        audit_org: Option<&str>,
+        audit: AuditEvent,
+    ) -> Result<bool> {
+        let (token_hash, password_hash) = (token_hash.to_string(), password_hash.to_string());
+        let audit_org = audit_org.map(str::to_string);
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let user_id: Option<String> = tx
+                .query_row(
+                    "UPDATE password_resets SET used_at = ?2
+                     WHERE token_hash = ?1 AND used_at IS NULL AND expires_at > ?2 RETURNING user_id",
+                    params![token_hash, now],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            let Some(user_id) = user_id else { return Ok(false) };
+            tx.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![user_id, password_hash])?;
+            tx.execute(
+                "UPDATE password_resets SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
+                params![user_id, now],
+            )?;
+            revoke_user_sessions_tx(&tx, &user_id, None, now)?;
+            if let Some(org_id) = &audit_org {
+                append_audit_tx(&tx, org_id, &audit, now)?;
+            }
+            tx.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn password_set(
+        &self,
+        user_id: &str,
+        password_hash: &str,
+        keep_session: Option<&str>,
+        now: UnixTime,
+        audit_org: &str,
+        audit: AuditEvent,
+    ) -> Result<()> {
+        let (user_id, password_hash, audit_org) = (
+            user_id.to_string(),
+            password_hash.to_string(),
+            audit_org.to_string(),
+        );
+        let keep = keep_session.map(str::to_string);
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "UPDATE users SET password_hash = ?2 WHERE id = ?1",
+                params![user_id, password_hash],
+            )?;
+            tx.execute(
+                "UPDATE password_resets SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
+                params![user_id, now],
+            )?;
+            revoke_user_sessions_tx(&tx, &user_id, keep.as_deref(), now)?;
+            append_audit_tx(&tx, &audit_org, &audit, now)?;
+            tx.commit()?;
             Ok(())
         })
         .await

@@ -1,0 +1,307 @@
+//! Forgot, reset and change password (SPEC flows 3-6, SECURITY.md D).
+
+use crate::error::ApiError;
+use crate::extract::{Auth, ClientMeta};
+use crate::service::team::{check_token_throttle, token_failure};
+use crate::service::{mfa, notices, passwords};
+use crate::state::AppState;
+use wt_api::{ChangePasswordRequest, ResetPasswordRequest, ResetVerifyResponse};
+use wt_core::audit::{Actor, AuditEvent, actions};
+use wt_core::clock::rfc3339;
+use wt_core::permissions::Permission;
+use wt_core::{ids, throttle, token};
+use wt_store::{LoginCandidate, ResetRecord};
+
+/// Prefix of password reset tokens.
+pub const RESET_PREFIX: &str = "wtr_";
+/// How long a reset token lives (SECURITY.md D.29: within 30 minutes).
+pub const RESET_TTL: i64 = 30 * 60;
+
+/// Forgot-password requests per email before waiting (3, then 60 s doubling).
+const FORGOT_EMAIL: throttle::Policy = throttle::Policy {
+    free_failures: 3,
+    base_delay: 60,
+    max_delay: 3600,
+    window: 3600,
+};
+/// Forgot-password requests per address.
+const FORGOT_IP: throttle::Policy = throttle::Policy {
+    free_failures: 20,
+    base_delay: 60,
+    max_delay: 3600,
+    window: 3600,
+};
+
+/// `a***@example.com`.
+fn email_hint(email: &str) -> String {
+    match email.split_once('@') {
+        Some((local, domain)) => {
+            let first: String = local.chars().take(1).collect();
+            format!("{first}***@{domain}")
+        }
+        None => "***".into(),
+    }
+}
+
+/// `POST /auth/password/forgot`: always 202, the same way and in the same time for known,
+/// unknown and disabled emails (D.27). The lookup and the mail happen after the answer.
+pub async fn forgot(state: &AppState, meta: &ClientMeta, email: &str) -> Result<(), ApiError> {
+    let email = ids::normalize_email(email).unwrap_or_else(|| email.trim().to_lowercase());
+    let now = state.now();
+    let (ekey, ikey) = (format!("forgot:{email}"), format!("forgot-ip:{}", meta.ip));
+    for key in [&ekey, &ikey] {
+        if let Err(retry_after) = throttle::check(&state.store.throttle_get(key).await?, now) {
+            return Err(ApiError::RateLimited { retry_after });
+        }
+    }
+    state.store.throttle_fail(&ekey, FORGOT_EMAIL, now).await?;
+    state.store.throttle_fail(&ikey, FORGOT_IP, now).await?;
+    let (state, meta) = (state.clone(), meta.clone());
+    tokio::spawn(async move {
+        if let Err(e) = send_reset(&state, &meta, &email).await {
+            tracing::error!(error = %e, "password reset mail failed to queue");
+        }
+    });
+    Ok(())
+}
+
+async fn send_reset(state: &AppState, meta: &ClientMeta, email: &str) -> Result<(), ApiError> {
+    let Some(cand) = state.store.user_for_login(email).await? else {
+        return Ok(());
+    };
+    if cand.user.disabled {
+        return Ok(());
+    }
+    let now = state.now();
+    let tok = token::generate(RESET_PREFIX);
+    state
+        .store
+        .reset_create(
+            &ids::new_id("rst"),
+            &token::hash(tok.expose()),
+            &cand.user.id,
+            now,
+            now + RESET_TTL,
+        )
+        .await?;
+    if let Some((org, _)) = cand.memberships.first() {
+        let ev = AuditEvent::new(
+            Actor::user(&cand.user.id, &cand.user.email),
+            actions::PASSWORD_RESET_REQUESTED,
+            &meta.audit(),
+        )
+        .target("user", &cand.user.id);
+        state.store.append_audit(&org.id, ev, now).await?;
+    }
+    let link = match &state.settings.public_url {
+        Some(base) => format!(
+            "Open this link to choose a new password:\n\n  {base}/reset#token={}\n\nor use",
+            tok.expose()
+        ),
+        None => "Choose a new password with".to_string(),
+    };
+    let body = format!(
+        "Hello,\n\nsomeone asked to reset the password of your WatchTower account {email}.\n\n\
+         {link} the WatchTower CLI:\n\n  wt password reset --token-stdin\n\nand paste this reset token:\n\n  {tok}\n\n\
+         It works once and expires at {exp} (UTC). If you did not ask for this, ignore this mail: \
+         your password stays as it is.\n\n-- WatchTower\n",
+        tok = tok.expose(),
+        exp = rfc3339(now + RESET_TTL),
+    );
+    let org_id = cand.memberships.first().map(|(o, _)| o.id.clone());
+    crate::mailer::enqueue(
+        state,
+        org_id.as_deref(),
+        email,
+        "Reset your WatchTower password",
+        body,
+    )
+    .await
+}
+
+/// A live reset token and its user, or the one generic refusal.
+async fn live_reset(
+    state: &AppState,
+    meta: &ClientMeta,
+    raw: &str,
+) -> Result<(ResetRecord, LoginCandidate), ApiError> {
+    check_token_throttle(state, meta).await?;
+    let rec = if token::has_shape(raw, RESET_PREFIX) {
+        state.store.reset_get(&token::hash(raw)).await?
+    } else {
+        None
+    };
+    let now = state.now();
+    let Some(rec) = rec.filter(|r| !r.used && r.expires_at > now) else {
+        token_failure(state, meta).await?;
+        return Err(ApiError::ResetTokenInvalid);
+    };
+    let cand = state
+        .store
+        .user_by_id(&rec.user_id)
+        .await?
+        .ok_or(ApiError::ResetTokenInvalid)?;
+    Ok((rec, cand))
+}
+
+/// `POST /auth/password/reset/verify`: says whether the token works; does not consume it.
+pub async fn reset_verify(
+    state: &AppState,
+    meta: &ClientMeta,
+    raw: &str,
+) -> Result<ResetVerifyResponse, ApiError> {
+    let (rec, cand) = live_reset(state, meta, raw).await?;
+    Ok(ResetVerifyResponse {
+        email_hint: email_hint(&cand.user.email),
+        expires_at: rfc3339(rec.expires_at),
+        mfa_required: cand.user.mfa_enabled,
+    })
+}
+
+/// The strictest policy over the user's memberships (a role with MFA enforced allows 8
+/// characters; any role without it needs 15).
+fn check_policy_for(cand: &LoginCandidate, password: &str) -> Result<(), ApiError> {
+    match cand
+        .memberships
+        .iter()
+        .find(|(o, r)| !o.mfa_required_roles.contains(r))
+        .or(cand.memberships.first())
+    {
+        Some((org, role)) => passwords::check_new_password(password, *role, org, &cand.user.email),
+        None => wt_core::password::check_policy(password, false, &[])
+            .map_err(|e| ApiError::PasswordPolicy(e.to_string())),
+    }
+}
+
+/// `POST /auth/password/reset`: sets the password, burns the token atomically, ends every
+/// session (D.30, D.32-33). With MFA on, a code or recovery code is required too.
+pub async fn reset(
+    state: &AppState,
+    meta: &ClientMeta,
+    req: ResetPasswordRequest,
+) -> Result<(), ApiError> {
+    let (_, cand) = live_reset(state, meta, &req.token).await?;
+    check_policy_for(&cand, &req.new_password)?;
+    let org = cand.memberships.first().map(|(o, _)| o.clone());
+    let audit_org = org.as_ref().map(|o| o.id.clone()).unwrap_or_default();
+    let actor = Actor::user(&cand.user.id, &cand.user.email);
+    if cand.user.mfa_enabled {
+        match (req.code.as_deref(), req.recovery_code.as_deref()) {
+            (Some(code), None) => {
+                mfa::check_totp(state, &audit_org, actor.clone(), meta, code, None).await?
+            }
+            (None, Some(rc)) => {
+                mfa::use_recovery_code(state, &audit_org, actor.clone(), meta, rc, None).await?
+            }
+            (None, None) => return Err(ApiError::MfaCodeRequired),
+            _ => {
+                return Err(ApiError::Validation(
+                    "send one of `code` and `recovery_code`".into(),
+                ));
+            }
+        }
+    }
+    let hash = passwords::hash(state, req.new_password).await?;
+    let ev = AuditEvent::new(actor, actions::PASSWORD_RESET, &meta.audit())
+        .target("user", &cand.user.id);
+    let audit_org_opt = org.as_ref().map(|o| o.id.as_str());
+    if !state
+        .store
+        .reset_complete(
+            &token::hash(&req.token),
+            &hash,
+            state.now(),
+            audit_org_opt,
+            ev,
+        )
+        .await?
+    {
+        return Err(ApiError::ResetTokenInvalid);
+    }
+    if let Some(org) = &org {
+        notices::security_notice(
+            state,
+            org,
+            &cand.user.email,
+            "Your password was reset",
+            Some(meta),
+        )
+        .await?;
+    }
+    Ok(())
+}
+
+/// `POST /auth/password/change`: needs the current password (failures count toward the
+/// login throttle) and, with MFA on, a code; ends the user's other sessions (D.35).
+pub async fn change(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    req: ChangePasswordRequest,
+) -> Result<(), ApiError> {
+    auth.require(Permission::SelfManage)?;
+    let acct_key = format!("acct:{}", auth.user.email);
+    let now = state.now();
+    if let Err(retry_after) = throttle::check(&state.store.throttle_get(&acct_key).await?, now) {
+        return Err(ApiError::RateLimited { retry_after });
+    }
+    let cand = state
+        .store
+        .user_for_login(&auth.user.email)
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    if !passwords::verify(
+        state,
+        req.current_password,
+        Some(cand.password_hash.clone()),
+    )
+    .await?
+    {
+        state
+            .store
+            .throttle_fail(&acct_key, throttle::Policy::ACCOUNT, now)
+            .await?;
+        let ev = AuditEvent::new(auth.actor(), actions::PASSWORD_CHANGE_FAILED, &meta.audit())
+            .outcome("failure");
+        state.store.append_audit(&auth.org.id, ev, now).await?;
+        return Err(ApiError::InvalidCredentials);
+    }
+    if auth.user.mfa_enabled {
+        let code = req.code.as_deref().ok_or(ApiError::MfaCodeRequired)?;
+        mfa::check_totp(state, &auth.org.id, auth.actor(), meta, code, None).await?;
+    }
+    check_policy_for(&cand, &req.new_password)?;
+    let hash = passwords::hash(state, req.new_password).await?;
+    let ev = AuditEvent::new(auth.actor(), actions::PASSWORD_CHANGED, &meta.audit())
+        .target("user", &auth.user.id);
+    state
+        .store
+        .password_set(
+            &auth.user.id,
+            &hash,
+            Some(&auth.session.id),
+            state.now(),
+            &auth.org.id,
+            ev,
+        )
+        .await?;
+    state.store.throttle_clear(&acct_key).await?;
+    notices::security_notice(
+        state,
+        &auth.org,
+        &auth.user.email,
+        "Your password was changed",
+        Some(meta),
+    )
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn email_hints_hide_the_local_part() {
+        assert_eq!(super::email_hint("ann@acme.test"), "a***@acme.test");
+        assert_eq!(super::email_hint("x"), "***");
+    }
+}

@@ -1,0 +1,379 @@
+//! Invites and members (SPEC flows 1-2, SECURITY.md C and F).
+//!
+//! Invite tokens (`wti_` + 256 bits) travel only by mail and are stored as SHA-256; an
+//! invite is bound to its org, email and role, and acceptance takes all three from the
+//! invite, never from the request. Role guard rails come from `wt_core::permissions`; the
+//! last-owner rule is the store's, inside the transaction.
+
+use crate::error::ApiError;
+use crate::extract::{Auth, ClientMeta};
+use crate::service::{notices, passwords};
+use crate::state::AppState;
+use wt_api::{InviteAcceptRequest, InviteCreateRequest, Role};
+use wt_core::audit::{Actor, AuditEvent, actions};
+use wt_core::clock::rfc3339;
+use wt_core::permissions::{self, Permission, check_role_grant};
+use wt_core::{ids, throttle, token};
+use wt_store::{InviteRecord, MemberRecord, NewInvite, NewMember, OrgRecord, ReviewRecord};
+
+/// Prefix of invite tokens.
+pub const INVITE_PREFIX: &str = "wti_";
+
+/// Refuses while this address has made too many wrong token attempts (SECURITY.md D.31).
+pub async fn check_token_throttle(state: &AppState, meta: &ClientMeta) -> Result<(), ApiError> {
+    let st = state
+        .store
+        .throttle_get(&format!("tok:{}", meta.ip))
+        .await?;
+    throttle::check(&st, state.now()).map_err(|retry_after| ApiError::RateLimited { retry_after })
+}
+
+/// Counts a wrong token from this address.
+pub async fn token_failure(state: &AppState, meta: &ClientMeta) -> Result<(), ApiError> {
+    state
+        .store
+        .throttle_fail(
+            &format!("tok:{}", meta.ip),
+            throttle::Policy::IP,
+            state.now(),
+        )
+        .await?;
+    Ok(())
+}
+
+fn invite_mail(
+    state: &AppState,
+    org: &OrgRecord,
+    inviter: &str,
+    role: Role,
+    token: &str,
+    expires_at: i64,
+) -> String {
+    let link = match &state.settings.public_url {
+        Some(base) => {
+            format!("Open this link to accept:\n\n  {base}/invite#token={token}\n\nor use")
+        }
+        None => "Accept with".to_string(),
+    };
+    format!(
+        "Hello,\n\n{inviter} invited you to join the org {org} on WatchTower as {role}.\n\n\
+         {link} the WatchTower CLI:\n\n  wt invite accept --token-stdin\n\nand paste this invite token:\n\n  {token}\n\n\
+         The invite is valid until {exp} (UTC) and works once. If you did not expect it, ignore this mail.\n\n-- WatchTower\n",
+        org = org.name,
+        exp = rfc3339(expires_at),
+    )
+}
+
+/// `POST /orgs/invites`. Inviting above one's own role is refused and audited (C.24).
+pub async fn invite_create(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    req: InviteCreateRequest,
+) -> Result<InviteRecord, ApiError> {
+    if auth.mfa_enrollment_required {
+        return Err(ApiError::MfaEnrollmentRequired);
+    }
+    let email = ids::normalize_email(&req.email)
+        .ok_or_else(|| ApiError::Validation(format!("{:?} is not an email address", req.email)))?;
+    if let Err(why) = check_role_grant(auth.role, false, None, req.role) {
+        let ev = AuditEvent::new(auth.actor(), actions::INVITE_DENIED, &meta.audit())
+            .outcome("denied")
+            .details(
+                serde_json::json!({ "email": email, "role": req.role, "reason": why.to_string() }),
+            );
+        state
+            .store
+            .append_audit(&auth.org.id, ev, state.now())
+            .await?;
+        return Err(ApiError::Forbidden(why.to_string()));
+    }
+    let now = state.now();
+    let tok = token::generate(INVITE_PREFIX);
+    let invite = NewInvite {
+        id: ids::new_id("inv"),
+        org_id: auth.org.id.clone(),
+        email: email.clone(),
+        role: req.role,
+        token_hash: token::hash(tok.expose()),
+        invited_by: Some(auth.user.email.clone()),
+        now,
+        expires_at: now + state.settings.invite_ttl,
+    };
+    let ev = AuditEvent::new(auth.actor(), actions::INVITE_CREATED, &meta.audit())
+        .target("invite", &invite.id)
+        .details(serde_json::json!({ "email": email, "role": req.role }));
+    let rec = state.store.invite_create(invite, ev).await?;
+    let body = invite_mail(
+        state,
+        &auth.org,
+        &auth.user.email,
+        rec.role,
+        tok.expose(),
+        rec.expires_at,
+    );
+    crate::mailer::enqueue(
+        state,
+        Some(&auth.org.id),
+        &rec.email,
+        &format!("You are invited to {} on WatchTower", auth.org.name),
+        body,
+    )
+    .await?;
+    Ok(rec)
+}
+
+/// `POST /orgs/invites/{id}/resend`: a new token (the old one dies) and a new mail.
+pub async fn invite_resend(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    id: &str,
+) -> Result<InviteRecord, ApiError> {
+    auth.require(Permission::MembersManage)?;
+    let now = state.now();
+    let tok = token::generate(INVITE_PREFIX);
+    let ev =
+        AuditEvent::new(auth.actor(), actions::INVITE_RESENT, &meta.audit()).target("invite", id);
+    let rec = state
+        .store
+        .invite_resend(
+            &auth.org.id,
+            id,
+            &token::hash(tok.expose()),
+            now + state.settings.invite_ttl,
+            now,
+            ev,
+        )
+        .await?;
+    let body = invite_mail(
+        state,
+        &auth.org,
+        &auth.user.email,
+        rec.role,
+        tok.expose(),
+        rec.expires_at,
+    );
+    crate::mailer::enqueue(
+        state,
+        Some(&auth.org.id),
+        &rec.email,
+        &format!("You are invited to {} on WatchTower", auth.org.name),
+        body,
+    )
+    .await?;
+    Ok(rec)
+}
+
+/// `DELETE /orgs/invites/{id}`.
+pub async fn invite_revoke(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    id: &str,
+) -> Result<(), ApiError> {
+    auth.require(Permission::MembersManage)?;
+    let ev =
+        AuditEvent::new(auth.actor(), actions::INVITE_REVOKED, &meta.audit()).target("invite", id);
+    Ok(state
+        .store
+        .invite_revoke(&auth.org.id, id, state.now(), ev)
+        .await?)
+}
+
+/// A pending invite by raw token, or the one generic refusal (C.25), counted against the
+/// caller's address.
+pub async fn pending_invite(
+    state: &AppState,
+    meta: &ClientMeta,
+    raw: &str,
+) -> Result<(InviteRecord, OrgRecord), ApiError> {
+    check_token_throttle(state, meta).await?;
+    let found = if token::has_shape(raw, INVITE_PREFIX) {
+        state.store.invite_by_token(&token::hash(raw)).await?
+    } else {
+        None
+    };
+    match found.filter(|(inv, _)| inv.is_pending(state.now())) {
+        Some(f) => Ok(f),
+        None => {
+            token_failure(state, meta).await?;
+            Err(ApiError::InviteInvalid)
+        }
+    }
+}
+
+/// Whether an account exists for the email.
+pub async fn account_exists(state: &AppState, email: &str) -> Result<bool, ApiError> {
+    Ok(state.store.user_for_login(email).await?.is_some())
+}
+
+/// `POST /invites/accept`. A new account gets a name and password; an existing account
+/// must be the caller's own session (C.23: an invite never overwrites a password).
+pub async fn invite_accept(
+    state: &AppState,
+    meta: &ClientMeta,
+    caller: Option<Auth>,
+    req: InviteAcceptRequest,
+) -> Result<(wt_store::UserRecord, OrgRecord, Role), ApiError> {
+    let (invite, org) = pending_invite(state, meta, &req.token).await?;
+    let token_hash = token::hash(&req.token);
+    let now = state.now();
+    if account_exists(state, &invite.email).await? {
+        let Some(auth) = caller.filter(|a| a.user.email == invite.email) else {
+            return Err(ApiError::AccountExists);
+        };
+        if req.name.is_some() || req.password.is_some() {
+            return Err(ApiError::Validation(
+                "the account exists: accept without a name or password".into(),
+            ));
+        }
+        let ev = AuditEvent::new(auth.actor(), actions::INVITE_ACCEPTED, &meta.audit())
+            .target("invite", &invite.id)
+            .details(serde_json::json!({ "role": invite.role, "existing_account": true }));
+        return Ok(state
+            .store
+            .invite_accept(&token_hash, None, Some(&auth.user.id), now, ev)
+            .await?);
+    }
+    let name = ids::validate_name(req.name.as_deref().unwrap_or_default())
+        .map_err(|m| ApiError::Validation(format!("name: {m}")))?;
+    let password = req.password.ok_or_else(|| {
+        ApiError::Validation("password: choose a password for the new account".into())
+    })?;
+    passwords::check_new_password(&password, invite.role, &org, &invite.email)?;
+    let password_hash = passwords::hash(state, password).await?;
+    let user_id = ids::new_id("usr");
+    let ev = AuditEvent::new(
+        Actor::user(&user_id, &invite.email),
+        actions::INVITE_ACCEPTED,
+        &meta.audit(),
+    )
+    .target("invite", &invite.id)
+    .details(serde_json::json!({ "role": invite.role, "existing_account": false }));
+    let member = NewMember {
+        user_id,
+        email: invite.email.clone(),
+        name,
+        password_hash,
+        org_id: org.id.clone(),
+        role: invite.role,
+        now,
+    };
+    Ok(state
+        .store
+        .invite_accept(&token_hash, Some(member), None, now, ev)
+        .await?)
+}
+
+/// `PATCH /orgs/members/{id}`.
+pub async fn set_role(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    user_id: &str,
+    role: Role,
+) -> Result<MemberRecord, ApiError> {
+    auth.require(Permission::MembersManage)?;
+    let (target, current) = state
+        .store
+        .member(&auth.org.id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    check_role_grant(auth.role, target.id == auth.user.id, Some(current), role)
+        .map_err(|e| ApiError::Forbidden(e.to_string()))?;
+    let ev = AuditEvent::new(auth.actor(), actions::MEMBER_ROLE_CHANGED, &meta.audit())
+        .target("user", &target.id)
+        .details(serde_json::json!({ "email": target.email, "from": current, "to": role }));
+    state
+        .store
+        .member_set_role(&auth.org.id, &target.id, role, state.now(), ev)
+        .await?;
+    member(state, &auth.org.id, &target.id).await
+}
+
+async fn member(state: &AppState, org_id: &str, user_id: &str) -> Result<MemberRecord, ApiError> {
+    state
+        .store
+        .members_list(org_id)
+        .await?
+        .into_iter()
+        .find(|m| m.user.id == user_id)
+        .ok_or(ApiError::NotFound)
+}
+
+/// `DELETE /orgs/members/{id}`: their sessions in the org end at once (C.22, B.15).
+pub async fn remove(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    user_id: &str,
+) -> Result<(), ApiError> {
+    auth.require(Permission::MembersManage)?;
+    let (target, current) = state
+        .store
+        .member(&auth.org.id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if target.id == auth.user.id {
+        return Err(ApiError::Forbidden(
+            "you cannot remove yourself: ask another owner or admin".into(),
+        ));
+    }
+    if current == Role::Owner && auth.role != Role::Owner {
+        return Err(ApiError::Forbidden(
+            permissions::RoleChangeError::OwnerProtected.to_string(),
+        ));
+    }
+    let ev = AuditEvent::new(auth.actor(), actions::MEMBER_REMOVED, &meta.audit())
+        .target("user", &target.id)
+        .details(serde_json::json!({ "email": target.email, "role": current }));
+    state
+        .store
+        .member_remove(&auth.org.id, &target.id, state.now(), ev)
+        .await?;
+    notices::security_notice(
+        state,
+        &auth.org,
+        &target.email,
+        "You were removed from the org",
+        Some(meta),
+    )
+    .await?;
+    Ok(())
+}
+
+/// `POST /orgs/members/reviews`: records who reviewed which members' roles, and when.
+pub async fn review(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+) -> Result<ReviewRecord, ApiError> {
+    auth.require(Permission::MembersManage)?;
+    let members: Vec<wt_api::ReviewedMember> = state
+        .store
+        .members_list(&auth.org.id)
+        .await?
+        .into_iter()
+        .map(|m| wt_api::ReviewedMember {
+            id: m.user.id,
+            email: m.user.email,
+            role: m.role,
+        })
+        .collect();
+    let review = ReviewRecord {
+        id: ids::new_id("rev"),
+        reviewed_by: auth.user.email.clone(),
+        reviewed_at: state.now(),
+        members_json: serde_json::to_string(&members)
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+    };
+    let ev = AuditEvent::new(auth.actor(), actions::MEMBERS_REVIEWED, &meta.audit())
+        .target("review", &review.id)
+        .details(serde_json::json!({ "members": members.len() }));
+    state
+        .store
+        .member_review_create(&auth.org.id, review.clone(), ev)
+        .await?;
+    Ok(review)
+}
