@@ -69,6 +69,14 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             "/orgs/members/reviews",
             get(team::list_reviews).post(team::create_review),
         )
+        .route(
+            "/orgs/members/{id}/sessions",
+            delete(team::revoke_member_sessions),
+        )
+        .route(
+            "/orgs/members/{id}/password-reset",
+            post(team::send_member_reset),
+        )
         .route("/auth/password/forgot", post(passwords::forgot))
         .route("/auth/password/reset/verify", post(passwords::reset_verify))
         .route("/auth/password/reset", post(passwords::reset))

@@ -945,3 +945,105 @@ async fn wrong_current_passwords_count_toward_the_login_throttle() {
         StatusCode::TOO_MANY_REQUESTS
     );
 }
+
+#[tokio::test]
+async fn admins_end_a_members_sessions_and_send_a_reset_without_seeing_it() {
+    let fx = fixture().await;
+    let tok = owner(&fx).await;
+    let m = join(&fx, &tok, "s@x.test", "analyst").await;
+    let id = member_id(&fx, &tok, "s@x.test").await;
+    assert_eq!(
+        fx.send(delete(&format!("/api/v1/orgs/members/{id}/sessions"), &tok))
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        fx.get("/api/v1/auth/session", &m).await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let r = fx
+        .post(
+            &format!("/api/v1/orgs/members/{id}/password-reset"),
+            json!({}),
+            Some(&tok),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    assert!(
+        !r.raw.windows(4).any(|w| w == b"wtr_"),
+        "the admin never sees the link"
+    );
+    let t = token_in_mail(&fx, "s@x.test", "wtr_").await;
+    let v = fx
+        .post(
+            "/api/v1/auth/password/reset/verify",
+            json!({"token": t}),
+            None,
+        )
+        .await;
+    assert_eq!(v.body["email_hint"], "s***@x.test");
+    let analyst_tries = fx
+        .post(
+            &format!("/api/v1/orgs/members/{id}/password-reset"),
+            json!({}),
+            Some(&m),
+        )
+        .await;
+    assert_eq!(
+        analyst_tries.status,
+        StatusCode::UNAUTHORIZED,
+        "their session was ended"
+    );
+}
+
+#[tokio::test]
+async fn guessing_tokens_is_throttled_per_address() {
+    let fx = fixture().await;
+    for i in 0..20 {
+        let r = fx
+            .post(
+                "/api/v1/auth/password/reset/verify",
+                json!({"token": format!("wtr_{i:0>43}")}),
+                None,
+            )
+            .await;
+        assert_eq!(r.body["code"], "reset_token_invalid");
+    }
+    let r = fx
+        .post(
+            "/api/v1/invites/verify",
+            json!({"token": format!("wti_{}", "x".repeat(43))}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn a_throttled_account_can_still_reset_its_password() {
+    let fx = fixture().await;
+    owner(&fx).await;
+    for _ in 0..6 {
+        fx.login(EMAIL, "wrong password 123").await;
+    }
+    assert_eq!(
+        fx.login(EMAIL, PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    fx.post(
+        "/api/v1/auth/password/forgot",
+        json!({"email": EMAIL}),
+        None,
+    )
+    .await;
+    let t = reset_token(&fx).await;
+    let r = fx
+        .post(
+            "/api/v1/auth/password/reset",
+            json!({"token": t, "new_password": "a brand new passphrase 7"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
+}

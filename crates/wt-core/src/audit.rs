@@ -35,6 +35,9 @@ pub mod actions {
     pub const MEMBER_ROLE_CHANGED: &str = "member.role_changed";
     pub const MEMBER_REMOVED: &str = "member.removed";
     pub const MEMBERS_REVIEWED: &str = "members.reviewed";
+    pub const MEMBER_SESSIONS_REVOKED: &str = "member.sessions_revoked";
+    /// An owner or admin sent a member a password reset mail (they never see the link).
+    pub const PASSWORD_RESET_SENT: &str = "password.reset_sent";
     pub const INVITE_CREATED: &str = "invite.created";
     /// An invite refused by the permission rules (inviting above one's role).
     pub const INVITE_DENIED: &str = "invite.denied";

@@ -312,6 +312,16 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         audit: AuditEvent,
     ) -> Result<()>;
 
+    /// Revokes every live session a member has in the org (an admin's action, B.16);
+    /// returns how many.
+    async fn member_sessions_revoke(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<usize>;
+
     /// Records a review of the member list.
     async fn member_review_create(
         &self,

@@ -192,6 +192,27 @@ pub async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
+pub async fn revoke_member_sessions(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    team::revoke_member_sessions(&state, &auth, &meta, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn send_member_reset(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    auth: Auth,
+    Path(id): Path<String>,
+    Json(_): Json<Empty>,
+) -> Result<StatusCode, ApiError> {
+    team::send_member_reset(&state, &auth, &meta, &id).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
 pub async fn create_review(
     State(state): State<AppState>,
     meta: ClientMeta,

@@ -65,7 +65,11 @@ pub async fn forgot(state: &AppState, meta: &ClientMeta, email: &str) -> Result<
     Ok(())
 }
 
-async fn send_reset(state: &AppState, meta: &ClientMeta, email: &str) -> Result<(), ApiError> {
+pub(crate) async fn send_reset(
+    state: &AppState,
+    meta: &ClientMeta,
+    email: &str,
+) -> Result<(), ApiError> {
     let Some(cand) = state.store.user_for_login(email).await? else {
         return Ok(());
     };

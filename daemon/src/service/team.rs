@@ -343,6 +343,69 @@ pub async fn remove(
     Ok(())
 }
 
+/// Target checks shared by actions an owner or admin takes on another member.
+async fn managed_member(
+    state: &AppState,
+    auth: &Auth,
+    user_id: &str,
+) -> Result<(wt_store::UserRecord, Role), ApiError> {
+    auth.require(Permission::MembersManage)?;
+    let (target, role) = state
+        .store
+        .member(&auth.org.id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if role == Role::Owner && auth.role != Role::Owner {
+        return Err(ApiError::Forbidden(
+            permissions::RoleChangeError::OwnerProtected.to_string(),
+        ));
+    }
+    Ok((target, role))
+}
+
+/// `DELETE /orgs/members/{id}/sessions`: ends a member's sessions in the org (B.16).
+pub async fn revoke_member_sessions(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    user_id: &str,
+) -> Result<usize, ApiError> {
+    let (target, _) = managed_member(state, auth, user_id).await?;
+    let ev = AuditEvent::new(
+        auth.actor(),
+        actions::MEMBER_SESSIONS_REVOKED,
+        &meta.audit(),
+    )
+    .target("user", &target.id);
+    Ok(state
+        .store
+        .member_sessions_revoke(&auth.org.id, &target.id, state.now(), ev)
+        .await?)
+}
+
+/// `POST /orgs/members/{id}/password-reset`: mails the member a reset link; the admin
+/// never sets or sees the password or the link (D.34).
+pub async fn send_member_reset(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    user_id: &str,
+) -> Result<(), ApiError> {
+    let (target, _) = managed_member(state, auth, user_id).await?;
+    if target.id == auth.user.id {
+        return Err(ApiError::Validation(
+            "change your own password with `wt password change`".into(),
+        ));
+    }
+    let ev = AuditEvent::new(auth.actor(), actions::PASSWORD_RESET_SENT, &meta.audit())
+        .target("user", &target.id);
+    state
+        .store
+        .append_audit(&auth.org.id, ev, state.now())
+        .await?;
+    crate::service::password_flows::send_reset(state, meta, &target.email).await
+}
+
 /// `POST /orgs/members/reviews`: records who reviewed which members' roles, and when.
 pub async fn review(
     state: &AppState,

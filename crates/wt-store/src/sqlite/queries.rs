@@ -1297,6 +1297,27 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn member_sessions_revoke(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<usize> {
+        let (org_id, user_id) = (org_id.to_string(), user_id.to_string());
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let n = tx.execute(
+                "UPDATE sessions SET revoked_at = ?3 WHERE org_id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
+                params![org_id, user_id, now],
+            )?;
+            append_audit_tx(&tx, &org_id, &audit, now)?;
+            tx.commit()?;
+            Ok(n)
+        })
+        .await
+    }
+
     async fn member_review_create(
         &self,
         org_id: &str,
