@@ -8,3 +8,4 @@ mod harness;
 mod mfa;
 mod qr;
 mod skeleton;
+mod team;

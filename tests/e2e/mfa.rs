@@ -47,7 +47,7 @@ fn post(d: &Daemon, path: &str, body: Value, token: Option<&str>) -> (u16, Value
 
 /// Runs `attempt(step)` with the current step; retries once if the step changed while the
 /// request was in flight and it failed (a code computed at a boundary). No sleeping.
-fn at_current_step<T>(mut attempt: impl FnMut(u64) -> Result<T, String>) -> T {
+pub fn at_current_step<T>(mut attempt: impl FnMut(u64) -> Result<T, String>) -> T {
     for _ in 0..3 {
         let before = now() / 30;
         match attempt(before) {
@@ -269,14 +269,14 @@ fn the_cli_enrolls_and_logs_in_with_a_code_then_with_a_recovery_code_once() {
 }
 
 /// A real SMTP server (Python's aiosmtpd) writing to a Maildir; killed on drop.
-struct SmtpSink {
+pub struct SmtpSink {
     child: std::process::Child,
     maildir: tempfile::TempDir,
-    port: u16,
+    pub port: u16,
 }
 
 impl SmtpSink {
-    fn start() -> Option<SmtpSink> {
+    pub fn start() -> Option<SmtpSink> {
         let ok = Command::new("python3")
             .args(["-c", "import aiosmtpd"])
             .output()
@@ -321,8 +321,22 @@ impl SmtpSink {
         panic!("aiosmtpd did not start");
     }
 
+    /// Polls (bounded, 20 s) until `found` returns something from the messages so far.
+    pub fn wait_for<T>(&self, found: impl Fn(&[String]) -> Option<T>) -> Option<T> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            if let Some(v) = found(&self.messages()) {
+                return Some(v);
+            }
+            if std::time::Instant::now() > deadline {
+                return None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
     /// Messages delivered so far.
-    fn messages(&self) -> Vec<String> {
+    pub fn messages(&self) -> Vec<String> {
         let new = self.maildir.path().join("mail").join("new");
         std::fs::read_dir(new)
             .map(|it| {
