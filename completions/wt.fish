@@ -37,7 +37,9 @@ complete -c wt -n "__fish_wt_needs_command" -f -a "whoami" -d 'Show who you are 
 complete -c wt -n "__fish_wt_needs_command" -f -a "auth" -d 'Inspect authentication state'
 complete -c wt -n "__fish_wt_needs_command" -f -a "mfa" -d 'Manage multi-factor authentication (TOTP) of your account'
 complete -c wt -n "__fish_wt_needs_command" -f -a "org" -d 'Show or change the settings of your org'
+complete -c wt -n "__fish_wt_needs_command" -f -a "invite" -d 'Invite people to your org, or accept an invite'
 complete -c wt -n "__fish_wt_needs_command" -f -a "members" -d 'Manage the members of your org'
+complete -c wt -n "__fish_wt_needs_command" -f -a "password" -d 'Change your password, or reset a forgotten one'
 complete -c wt -n "__fish_wt_needs_command" -f -a "daemon" -d 'Start, stop or inspect a local wtd'
 complete -c wt -n "__fish_wt_needs_command" -f -a "completion" -d 'Print a shell completion script'
 complete -c wt -n "__fish_wt_using_subcommand setup" -l name -d 'Your display name (prompted when omitted; required with --no-input)' -r
@@ -154,13 +156,91 @@ json\t'Pretty-printed JSON with stable field names'"
 complete -c wt -n "__fish_wt_using_subcommand org; and __fish_seen_subcommand_from set" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand org; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand org; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
-complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from reset-mfa" -l server -d 'URL of the WatchTower daemon' -r
-complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from reset-mfa" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+complete -c wt -n "__fish_wt_using_subcommand invite; and not __fish_seen_subcommand_from create list resend revoke accept" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand invite; and not __fish_seen_subcommand_from create list resend revoke accept" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
-complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from reset-mfa" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
-complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from reset-mfa" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from reset-mfa" -s V -l version -d 'Print version'
-complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from reset-mfa" -f -a "reset-mfa" -d 'Reset a member\'s MFA (they must enroll again)'
+complete -c wt -n "__fish_wt_using_subcommand invite; and not __fish_seen_subcommand_from create list resend revoke accept" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand invite; and not __fish_seen_subcommand_from create list resend revoke accept" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand invite; and not __fish_seen_subcommand_from create list resend revoke accept" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand invite; and not __fish_seen_subcommand_from create list resend revoke accept" -f -a "create" -d 'Invite someone (or everyone in a CSV file) to your org'
+complete -c wt -n "__fish_wt_using_subcommand invite; and not __fish_seen_subcommand_from create list resend revoke accept" -f -a "list" -d 'List the invites of your org'
+complete -c wt -n "__fish_wt_using_subcommand invite; and not __fish_seen_subcommand_from create list resend revoke accept" -f -a "resend" -d 'Mail a pending invite again with a new link'
+complete -c wt -n "__fish_wt_using_subcommand invite; and not __fish_seen_subcommand_from create list resend revoke accept" -f -a "revoke" -d 'Revoke an invite (its link stops working)'
+complete -c wt -n "__fish_wt_using_subcommand invite; and not __fish_seen_subcommand_from create list resend revoke accept" -f -a "accept" -d 'Accept an invite you received by mail'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from create" -l role -d 'The role the invitee gets' -r -f -a "owner\t''
+admin\t''
+risk_lead\t''
+analyst\t''
+viewer\t''"
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from create" -l from-csv -d 'Invite every row of a CSV file (`email,role`; `-` reads stdin)' -r -F
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from create" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from create" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from create" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from list" -l status -d 'Only invites with this status' -r -f -a "pending\t''
+accepted\t''
+expired\t''
+revoked\t''"
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from list" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from list" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from resend" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from resend" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from resend" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from resend" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from resend" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from revoke" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from revoke" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from revoke" -s y -l yes -d 'Do not ask for confirmation (required with --no-input)'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from revoke" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from accept" -l name -d 'Your name, for a new account (prompted when needed; required then with --no-input)' -r
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from accept" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from accept" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from accept" -l token-stdin -d 'Read the invite token (or link) from the first line of stdin'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from accept" -l password-stdin -d 'Read the new account\'s password from stdin (line 2 with --token-stdin, else line 1)'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from accept" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from accept" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from accept" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from list set-role remove reset-mfa review" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from list set-role remove reset-mfa review" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from list set-role remove reset-mfa review" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from list set-role remove reset-mfa review" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from list set-role remove reset-mfa review" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from list set-role remove reset-mfa review" -f -a "list" -d 'List the members of your org'
+complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from list set-role remove reset-mfa review" -f -a "set-role" -d 'Change a member\'s role'
+complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from list set-role remove reset-mfa review" -f -a "remove" -d 'Remove a member from your org'
+complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from list set-role remove reset-mfa review" -f -a "reset-mfa" -d 'Reset a member\'s MFA (they must enroll again)'
+complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from list set-role remove reset-mfa review" -f -a "review" -d 'Record a review of the members\' roles'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from list" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from list" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from set-role" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from set-role" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from set-role" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from set-role" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from set-role" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from remove" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from remove" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Do not ask for confirmation (required with --no-input)'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from remove" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from reset-mfa" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from reset-mfa" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
@@ -168,6 +248,46 @@ complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcomman
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from reset-mfa" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from reset-mfa" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from reset-mfa" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from review" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from review" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from review" -s y -l yes -d 'Record the review without showing the list and asking (required with --no-input)'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from review" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from review" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from review" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand password; and not __fish_seen_subcommand_from change forgot reset" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand password; and not __fish_seen_subcommand_from change forgot reset" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand password; and not __fish_seen_subcommand_from change forgot reset" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand password; and not __fish_seen_subcommand_from change forgot reset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand password; and not __fish_seen_subcommand_from change forgot reset" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand password; and not __fish_seen_subcommand_from change forgot reset" -f -a "change" -d 'Change your password'
+complete -c wt -n "__fish_wt_using_subcommand password; and not __fish_seen_subcommand_from change forgot reset" -f -a "forgot" -d 'Mail a password reset link'
+complete -c wt -n "__fish_wt_using_subcommand password; and not __fish_seen_subcommand_from change forgot reset" -f -a "reset" -d 'Set a new password with the link from a reset mail'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from change" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from change" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from change" -l password-stdin -d 'Read the current password (line 1) and the new one (line 2) from stdin'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from change" -l code-stdin -d 'Read a TOTP code from stdin (line 3 with --password-stdin, else line 1)'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from change" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from change" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from change" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from forgot" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from forgot" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from forgot" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from forgot" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from forgot" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from reset" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from reset" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from reset" -l token-stdin -d 'Read the reset token (or link) from the first line of stdin'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from reset" -l password-stdin -d 'Read the new password from stdin (the line after the token)'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from reset" -l code-stdin -d 'With MFA on, read a TOTP code from stdin (the line after the password)'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from reset" -l recovery-code-stdin -d 'With MFA on, read a one-time recovery code from stdin (the line after the password)'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from reset" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from reset" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand password; and __fish_seen_subcommand_from reset" -s V -l version -d 'Print version'
 complete -c wt -n "__fish_wt_using_subcommand daemon; and not __fish_seen_subcommand_from start stop status" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand daemon; and not __fish_seen_subcommand_from start stop status" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"

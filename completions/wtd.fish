@@ -52,6 +52,7 @@ complete -c wtd -n "__fish_wtd_using_subcommand serve" -l console-idle-timeout -
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l cli-idle-timeout -d 'Idle timeout of CLI sessions, in seconds [default: 43200]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l smtp-url -d 'SMTP relay for outgoing mail (`smtp://host:port`, `smtp://host?tls=required`, `smtps://user:pass@host`). Without it, mail is written as .eml files to <data-dir>/outbox/' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l mail-from -d 'From address of outgoing mail [default: WatchTower <noreply@localhost>]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l invite-ttl -d 'How long an invite stays valid, in seconds [default: 259200 (72 h)]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l totp-issuer -d 'Issuer name shown in authenticator apps [default: WatchTower]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l session-lifetime -d 'Absolute lifetime of every session, in seconds [default: 43200]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F

@@ -11,7 +11,7 @@ use crate::secret::Secret;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
-use wt_api::{API_PREFIX, Problem};
+use wt_api::{API_PREFIX, Page, Problem};
 
 /// How long to wait for a TCP (and TLS) connection before calling the daemon unreachable.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -60,6 +60,26 @@ pub fn id_segment<'a>(raw: &'a str, what: &str) -> Result<&'a str, CliError> {
             "{what} `{raw}` is not a valid id (letters, digits, `_` and `-`, e.g. usr_3kT9...)"
         )))
     }
+}
+
+/// Most pages `get_all_pages` follows before giving up (a server that keeps answering with
+/// new cursors must not make `wt` loop forever); at the server's page size this is far
+/// more than one org holds.
+pub const MAX_PAGES: usize = 10_000;
+
+/// Appends `key=value` query pairs (percent-encoded) to an API path.
+pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
+    if pairs.is_empty() {
+        return path.to_string();
+    }
+    let query: String = reqwest::Url::parse("http://q/")
+        .map(|mut u| {
+            u.query_pairs_mut().extend_pairs(pairs);
+            u.query().unwrap_or_default().to_string()
+        })
+        .unwrap_or_default();
+    let sep = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{sep}{query}")
 }
 
 /// A client bound to one server.
@@ -141,6 +161,42 @@ impl ApiClient {
         let req = self.http.patch(self.url(path)).json(body);
         let resp = self.send(req, bearer).await?;
         self.decode(resp).await
+    }
+
+    /// `DELETE /api/v1{path}`, expecting no content back (204).
+    pub async fn delete(&self, path: &str, bearer: Option<&Secret>) -> Result<(), CliError> {
+        let req = self.http.delete(self.url(path));
+        self.send(req, bearer).await.map(drop)
+    }
+
+    /// `GET /api/v1{path}` as a cursor-paginated list ([`Page`]), following `next_cursor`
+    /// (`?cursor=`) until the last page; returns every item in order. Stops after
+    /// [`MAX_PAGES`] pages or when the server repeats a cursor.
+    pub async fn get_all_pages<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        bearer: Option<&Secret>,
+    ) -> Result<Vec<T>, CliError> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        for _ in 0..MAX_PAGES {
+            let page_path = match &cursor {
+                Some(c) => with_query(path, &[("cursor", c)]),
+                None => path.to_string(),
+            };
+            let page: Page<T> = self.get(&page_path, bearer).await?;
+            items.extend(page.items);
+            match page.next_cursor {
+                Some(next) if !next.is_empty() && cursor.as_deref() != Some(next.as_str()) => {
+                    cursor = Some(next);
+                }
+                _ => return Ok(items),
+            }
+        }
+        Err(CliError::Transport {
+            server: self.base.clone(),
+            reason: format!("the list did not end after {MAX_PAGES} pages"),
+        })
     }
 
     /// `POST /api/v1{path}` without a body, expecting no content back.
@@ -261,6 +317,50 @@ mod tests {
                 "{bad}"
             );
         }
+    }
+
+    #[test]
+    fn query_pairs_are_percent_encoded_and_appended() {
+        assert_eq!(with_query("/orgs/invites", &[]), "/orgs/invites");
+        assert_eq!(
+            with_query("/orgs/invites", &[("status", "pending")]),
+            "/orgs/invites?status=pending"
+        );
+        assert_eq!(
+            with_query("/orgs/invites?status=pending", &[("cursor", "a+b/c=")]),
+            "/orgs/invites?status=pending&cursor=a%2Bb%2Fc%3D"
+        );
+    }
+
+    #[tokio::test]
+    async fn paginated_lists_follow_next_cursor_to_the_end() {
+        use crate::testutil::{Reply, Stub};
+        let stub = Stub::start(vec![
+            (
+                "GET",
+                "/api/v1/orgs/members",
+                Reply::json(
+                    200,
+                    serde_json::json!({"items": [1, 2], "next_cursor": "c2"}),
+                ),
+            ),
+            (
+                "GET",
+                "/api/v1/orgs/members?cursor=c2",
+                Reply::json(200, serde_json::json!({"items": [3], "next_cursor": null})),
+            ),
+        ])
+        .await;
+        let client = ApiClient::new(&stub.url)
+            .map_err(|e| e.to_string())
+            .unwrap();
+        let items: Vec<u32> = client
+            .get_all_pages("/orgs/members", None)
+            .await
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert_eq!(items, vec![1, 2, 3]);
+        assert_eq!(stub.requests().len(), 2);
     }
 
     #[test]

@@ -34,10 +34,14 @@ pub const EXIT_CODES_HELP: &str = "\
 Exit status:
   0  success
   1  failure (including invalid email or password, a wrong/expired/used MFA code,
-     an expired login attempt, or a declined confirmation)
+     a missing MFA code, an expired login attempt, an invalid or expired invite or
+     reset link, a refused password, removing/demoting the last owner, a failed row
+     of `wt invite create --from-csv`, or a declined confirmation)
   2  usage error (bad flags, or a secret/value is needed but --no-input is set or
      there is no terminal to prompt on)
-  3  not logged in (no stored credential, or the server answered 401 unauthenticated)
+  3  not logged in (no stored credential, or the server answered 401 unauthenticated),
+     or `wt invite accept` for an email that already has an account you are not
+     logged in to
   4  permission denied (403), including a session that must enroll MFA first
      (`wt mfa enroll`)
   5  not found (404)
@@ -93,6 +97,23 @@ pub const INVALID_CODE_MESSAGE: &str = "the code is wrong, expired or already us
 /// Message for 401 `challenge_invalid`.
 pub const CHALLENGE_INVALID_MESSAGE: &str =
     "the login attempt expired or had too many wrong codes: run `wt login` again";
+/// Message for 401 `invite_invalid` (unknown, used, expired and revoked look the same).
+pub const INVITE_INVALID_MESSAGE: &str =
+    "the invite link is invalid or has expired: ask for a new invite";
+/// Message for 401 `reset_token_invalid` (unknown, used and expired look the same).
+pub const RESET_TOKEN_INVALID_MESSAGE: &str =
+    "the reset link is invalid or has expired: run `wt password forgot EMAIL` again";
+/// Message for 409 `last_owner`.
+pub const LAST_OWNER_MESSAGE: &str = "the org must keep at least one owner";
+/// Message for 401 `mfa_code_required` (the command sent no code; it names the flag).
+pub const MFA_CODE_REQUIRED_MESSAGE: &str = "this account has MFA on, so an authentication code is required: pass it on stdin with --code-stdin (or run on a terminal to be prompted)";
+/// Message for 401 `account_exists` when the command does not know the email (`wt invite
+/// accept` names it: see [`CliError::AccountExists`]).
+pub const ACCOUNT_EXISTS_MESSAGE: &str =
+    "this email already has an account: run `wt login` as that account, then accept again";
+/// Fallback for 422 `password_policy` without a detail (the detail, saying why, is shown
+/// when the server sends one).
+pub const PASSWORD_POLICY_MESSAGE: &str = "the password was refused by the password policy";
 
 impl fmt::Display for ApiError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -105,6 +126,14 @@ impl fmt::Display for ApiError {
             Some(codes::CHALLENGE_INVALID) => return f.write_str(CHALLENGE_INVALID_MESSAGE),
             Some(codes::MFA_ENROLLMENT_REQUIRED) => {
                 return f.write_str(MFA_ENROLLMENT_REQUIRED_MESSAGE);
+            }
+            Some(codes::INVITE_INVALID) => return f.write_str(INVITE_INVALID_MESSAGE),
+            Some(codes::RESET_TOKEN_INVALID) => return f.write_str(RESET_TOKEN_INVALID_MESSAGE),
+            Some(codes::LAST_OWNER) => return f.write_str(LAST_OWNER_MESSAGE),
+            Some(codes::MFA_CODE_REQUIRED) => return f.write_str(MFA_CODE_REQUIRED_MESSAGE),
+            Some(codes::ACCOUNT_EXISTS) => return f.write_str(ACCOUNT_EXISTS_MESSAGE),
+            Some(codes::PASSWORD_POLICY) => {
+                return f.write_str(self.detail().unwrap_or(PASSWORD_POLICY_MESSAGE));
             }
             _ => {}
         }
@@ -158,6 +187,10 @@ pub enum CliError {
     /// No credential for this server (neither WT_TOKEN nor a keyring entry).
     #[error("not logged in to {server}: run `wt login` (or set WT_TOKEN)")]
     NotLoggedIn { server: String },
+    /// `wt invite accept`: the invited email already has an account, and we hold no
+    /// session of it (exit 3, like not logged in).
+    #[error("this email already has an account: run `wt login` as {email}, then accept again")]
+    AccountExists { email: String },
     /// Could not connect to the daemon at all.
     #[error(
         "cannot reach the WatchTower daemon at {server} ({reason}); start a local one with `wt daemon start`, or point at another with --server / WT_SERVER"
@@ -216,7 +249,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) | CliError::InputRequired { .. } => exit::USAGE,
-            CliError::NotLoggedIn { .. } => exit::NOT_LOGGED_IN,
+            CliError::NotLoggedIn { .. } | CliError::AccountExists { .. } => exit::NOT_LOGGED_IN,
             CliError::Unreachable { .. } | CliError::DaemonNotRunning(_) => exit::UNREACHABLE,
             CliError::Api(api) => api_exit_code(api),
             CliError::Io { .. } if self.is_broken_pipe() => exit::OK,
@@ -234,9 +267,21 @@ fn api_exit_code(api: &ApiError) -> u8 {
     match (api.status, api.code()) {
         // Wrong password or code, or a dead login challenge: the credential (if any) is
         // fine, so these are failures, not "not logged in".
-        (_, Some(codes::INVALID_CREDENTIALS | codes::INVALID_CODE | codes::CHALLENGE_INVALID)) => {
-            exit::FAILURE
-        }
+        (
+            _,
+            Some(
+                codes::INVALID_CREDENTIALS
+                | codes::INVALID_CODE
+                | codes::CHALLENGE_INVALID
+                | codes::INVITE_INVALID
+                | codes::RESET_TOKEN_INVALID
+                | codes::MFA_CODE_REQUIRED
+                | codes::LAST_OWNER
+                | codes::PASSWORD_POLICY,
+            ),
+        ) => exit::FAILURE,
+        // The invited email has an account: log in to it (like "not logged in").
+        (_, Some(codes::ACCOUNT_EXISTS)) => exit::NOT_LOGGED_IN,
         (_, Some(codes::MFA_ENROLLMENT_REQUIRED)) => exit::PERMISSION_DENIED,
         (401, _) | (_, Some(codes::UNAUTHENTICATED)) => exit::NOT_LOGGED_IN,
         (403, _) | (_, Some(codes::FORBIDDEN)) => exit::PERMISSION_DENIED,
@@ -344,6 +389,10 @@ mod tests {
             (400, codes::SETUP_TOKEN_INVALID),
             (400, codes::ORG_REQUIRED),
             (409, codes::CONFLICT),
+            (409, codes::LAST_OWNER),
+            (401, codes::INVITE_INVALID),
+            (401, codes::RESET_TOKEN_INVALID),
+            (401, codes::MFA_CODE_REQUIRED),
             (413, codes::PAYLOAD_TOO_LARGE),
             (415, codes::UNSUPPORTED_MEDIA_TYPE),
             (500, codes::INTERNAL),
@@ -396,6 +445,71 @@ mod tests {
         assert!(input.to_string().contains("--password-stdin"));
         assert_eq!(CliError::Aborted("aborted".into()).exit_code(), 1);
         assert_eq!(CliError::Keyring("x".into()).exit_code(), 1);
+    }
+
+    #[test]
+    fn invite_invalid_401_exits_1_and_says_ask_for_a_new_invite() {
+        let e = api(401, codes::INVITE_INVALID, Some("server words"));
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(
+            e.to_string(),
+            "the invite link is invalid or has expired: ask for a new invite"
+        );
+    }
+
+    #[test]
+    fn reset_token_invalid_401_exits_1_and_says_run_forgot_again() {
+        let e = api(401, codes::RESET_TOKEN_INVALID, None);
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(
+            e.to_string(),
+            "the reset link is invalid or has expired: run `wt password forgot EMAIL` again"
+        );
+    }
+
+    #[test]
+    fn last_owner_409_exits_1_and_says_keep_an_owner() {
+        let e = api(409, codes::LAST_OWNER, Some("server words"));
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(e.to_string(), "the org must keep at least one owner");
+    }
+
+    #[test]
+    fn account_exists_exits_3_and_says_log_in_first() {
+        let e = api(401, codes::ACCOUNT_EXISTS, None);
+        assert_eq!(e.exit_code(), 3);
+        assert!(e.to_string().contains("run `wt login`"), "{e}");
+        let named = CliError::AccountExists {
+            email: "bob@example.com".into(),
+        };
+        assert_eq!(named.exit_code(), 3);
+        assert_eq!(
+            named.to_string(),
+            "this email already has an account: run `wt login` as bob@example.com, then accept again"
+        );
+    }
+
+    #[test]
+    fn mfa_code_required_401_exits_1_naming_code_stdin() {
+        let e = api(401, codes::MFA_CODE_REQUIRED, None);
+        assert_eq!(e.exit_code(), 1);
+        assert!(e.to_string().contains("--code-stdin"), "{e}");
+    }
+
+    #[test]
+    fn password_policy_shows_why_or_a_generic_reason() {
+        let e = api(
+            422,
+            codes::PASSWORD_POLICY,
+            Some("password contains the org name"),
+        );
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(e.to_string(), "password contains the org name");
+        let bare = api(422, codes::PASSWORD_POLICY, None);
+        assert_eq!(
+            bare.to_string(),
+            "the password was refused by the password policy"
+        );
     }
 
     #[test]

@@ -233,6 +233,32 @@ impl Io {
         Ok(line)
     }
 
+    /// Reads the rest of stdin (e.g. a CSV file given as `-`), at most `limit` bytes;
+    /// more is an error naming `what`.
+    pub fn read_stdin_to_string(&self, what: &str, limit: u64) -> Result<String, CliError> {
+        use std::io::Read as _;
+        let mut stdin = self.stdin.lock().unwrap_or_else(|p| p.into_inner());
+        let mut buf = Vec::new();
+        (&mut *stdin)
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(|e| CliError::io(format!("reading {what} from stdin"), e))?;
+        if buf.len() as u64 > limit {
+            return Err(CliError::Usage(format!(
+                "{what} on stdin is larger than {limit} bytes"
+            )));
+        }
+        String::from_utf8(buf)
+            .map_err(|_| CliError::Usage(format!("{what} on stdin is not valid UTF-8")))
+    }
+
+    /// Writes a table to stderr (context shown before a prompt, e.g. `wt members review`).
+    pub fn eprint_table(&self, table: &Table) {
+        let text = table.to_string();
+        let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+        self.eprintln(&lines.join("\n"));
+    }
+
     /// Reads one secret line from stdin (token or password); an empty line is an error.
     pub fn read_stdin_secret(&self, what: &str) -> Result<Secret, CliError> {
         let secret = Secret::new(self.read_stdin_line(what)?);

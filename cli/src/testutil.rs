@@ -129,10 +129,23 @@ impl Stub {
                     authorization,
                     body,
                 });
-                let reply = routes
+                // Several routes with the same method and path answer in turn (the last
+                // one repeats), so a test can script e.g. 201, 201, 409 for a batch.
+                let matching: Vec<&Reply> = routes
                     .iter()
-                    .find(|(m, p, _)| *m == method && *p == path)
-                    .map(|(_, _, r)| r.clone())
+                    .filter(|(m, p, _)| *m == method && *p == path)
+                    .map(|(_, _, r)| r)
+                    .collect();
+                let earlier = seen2
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .iter()
+                    .filter(|s| s.method == method && s.path == path)
+                    .count()
+                    .saturating_sub(1);
+                let reply = matching
+                    .get(earlier.min(matching.len().saturating_sub(1)))
+                    .map(|r| (*r).clone())
                     .unwrap_or_else(|| Reply::problem(599, "unexpected_call"));
                 let mut resp = format!(
                     "HTTP/1.1 {} X\r\nContent-Type: {}\r\nContent-Length: {}\r\nConnection: close\r\n",
@@ -206,11 +219,37 @@ pub async fn run_wt_scripted(
     .await
 }
 
+/// Like [`run_wt`], but with an empty keyring and no `WT_TOKEN` (not logged in).
+pub async fn run_wt_logged_out(
+    argv: &[&str],
+    stdin: &str,
+    routes: Vec<(&'static str, &'static str, Reply)>,
+) -> Ran {
+    run_wt_full(
+        argv,
+        routes,
+        |no_input| Io::buffered(stdin, no_input),
+        false,
+    )
+    .await
+}
+
 /// Runs `argv` with the io built by `make_io(no_input)`.
 pub async fn run_wt_with(
     argv: &[&str],
     routes: Vec<(&'static str, &'static str, Reply)>,
     make_io: impl FnOnce(bool) -> (Io, SharedBuf, SharedBuf),
+) -> Ran {
+    run_wt_full(argv, routes, make_io, true).await
+}
+
+/// Runs `argv` with the io built by `make_io(no_input)`, logged in (the sample credential
+/// in a mock keyring) or not.
+pub async fn run_wt_full(
+    argv: &[&str],
+    routes: Vec<(&'static str, &'static str, Reply)>,
+    make_io: impl FnOnce(bool) -> (Io, SharedBuf, SharedBuf),
+    logged_in: bool,
 ) -> Ran {
     let stub = Stub::start(routes).await;
     let cli = match crate::parse_from(argv) {
@@ -219,7 +258,7 @@ pub async fn run_wt_with(
     };
     let (io, out, err) = make_io(cli.global.no_input);
     let creds = Credentials::with_store(&stub.url, None, mock_store());
-    if let Err(e) = creds.save(&sample()).await {
+    if logged_in && let Err(e) = creds.save(&sample()).await {
         panic!("mock keyring: {e}");
     }
     let ctx = Ctx::new(io, stub.url.clone(), cli.global.output, creds);

@@ -56,7 +56,7 @@ pub enum ApiError {
     #[error("the org must keep at least one owner")]
     LastOwner,
     #[error(
-        "this email already has an account: log in to it (wt login), then accept the invite again"
+        "this email already has an account: log in to it (wt login) and accept again, or accept with that account's current password"
     )]
     AccountExists,
     #[error(

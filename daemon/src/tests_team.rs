@@ -1047,3 +1047,44 @@ async fn a_throttled_account_can_still_reset_its_password() {
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT, "{:?}", r.body);
 }
+
+#[tokio::test]
+async fn a_removed_member_rejoins_by_proving_their_current_password_which_stays() {
+    let fx = fixture().await;
+    let tok = owner(&fx).await;
+    join(&fx, &tok, "back@x.test", "viewer").await;
+    let id = member_id(&fx, &tok, "back@x.test").await;
+    fx.send(delete(&format!("/api/v1/orgs/members/{id}"), &tok))
+        .await;
+    invite(&fx, &tok, "back@x.test", "analyst").await;
+    let t = token_in_mail(&fx, "back@x.test", "wti_").await;
+    let v = fx
+        .post("/api/v1/invites/verify", json!({"token": t}), None)
+        .await;
+    assert_eq!(v.body["account_exists"], true);
+    let wrong = fx
+        .post(
+            "/api/v1/invites/accept",
+            json!({"token": t, "password": "not my password 99"}),
+            None,
+        )
+        .await;
+    assert_eq!(wrong.body["code"], "account_exists");
+    let bare = fx
+        .post("/api/v1/invites/accept", json!({"token": t}), None)
+        .await;
+    assert_eq!(bare.body["code"], "account_exists");
+    let ok = fx
+        .post(
+            "/api/v1/invites/accept",
+            json!({"token": t, "password": PASSWORD}),
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{:?}", ok.body);
+    assert_eq!(ok.body["role"], "analyst");
+    assert!(
+        fx.login("back@x.test", PASSWORD).await.body["token"].is_string(),
+        "password unchanged"
+    );
+}

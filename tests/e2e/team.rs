@@ -10,8 +10,16 @@ use serde_json::{Value, json};
 fn owner_session(d: &Daemon) -> String {
     d.setup();
     let tok = d.login_token();
-    let r = http().post(d.url("/api/v1/auth/mfa/totp/enroll")).bearer_auth(&tok).json(&json!({})).send().expect("enroll");
-    let secret = r.json::<Value>().expect("json")["secret"].as_str().expect("secret").to_string();
+    let r = http()
+        .post(d.url("/api/v1/auth/mfa/totp/enroll"))
+        .bearer_auth(&tok)
+        .json(&json!({}))
+        .send()
+        .expect("enroll");
+    let secret = r.json::<Value>().expect("json")["secret"]
+        .as_str()
+        .expect("secret")
+        .to_string();
     at_current_step(|t| {
         let r = http()
             .post(d.url("/api/v1/auth/mfa/totp/confirm"))
@@ -19,7 +27,11 @@ fn owner_session(d: &Daemon) -> String {
             .json(&json!({"code": oathtool(&secret, t - 1)}))
             .send()
             .map_err(|e| e.to_string())?;
-        if r.status().as_u16() == 200 { Ok(()) } else { Err(format!("confirm {}", r.status())) }
+        if r.status().as_u16() == 200 {
+            Ok(())
+        } else {
+            Err(format!("confirm {}", r.status()))
+        }
     });
     tok
 }
@@ -35,10 +47,18 @@ fn wt_as(d: &Daemon, token: Option<&str>, args: &[&str], stdin: &str) -> (i32, S
 
 /// The invite token in the newest message to `to` (quoted-printable soft breaks undone).
 fn token_for(msgs: &[String], to: &str) -> Option<String> {
-    let m = msgs.iter().rev().find(|m| m.contains(&format!("To: {to}")))?;
+    let m = msgs
+        .iter()
+        .rev()
+        .find(|m| m.contains(&format!("To: {to}")))?;
     let m = m.replace("=\r\n", "").replace("=\n", "");
     let i = m.rfind("wti_")?;
-    Some(m[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '_').collect())
+    Some(
+        m[i..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect(),
+    )
 }
 
 #[test]
@@ -53,17 +73,42 @@ fn an_invitee_joins_with_the_token_from_a_real_smtp_mail_once() {
     };
     let d = Daemon::start_with(&["--smtp-url", &format!("smtp://127.0.0.1:{}", smtp.port)]);
     let owner = owner_session(&d);
-    let (code, out, err) = wt_as(&d, Some(&owner), &["invite", "create", "a@x.test", "--role", "analyst", "--output", "json"], "");
+    let (code, out, err) = wt_as(
+        &d,
+        Some(&owner),
+        &[
+            "invite", "create", "a@x.test", "--role", "analyst", "--output", "json",
+        ],
+        "",
+    );
     assert_eq!(code, 0, "{err}");
-    assert!(!out.contains("wti_"), "wt never prints invite tokens: {out}");
-    let token = smtp.wait_for(|msgs| token_for(msgs, "a@x.test")).expect("invite mail");
+    assert!(
+        !out.contains("wti_"),
+        "wt never prints invite tokens: {out}"
+    );
+    let token = smtp
+        .wait_for(|msgs| token_for(msgs, "a@x.test"))
+        .expect("invite mail");
 
-    let accept = ["invite", "accept", "--token-stdin", "--password-stdin", "--name", "Ann", "--no-input", "--output", "json"];
+    let accept = [
+        "invite",
+        "accept",
+        "--token-stdin",
+        "--password-stdin",
+        "--name",
+        "Ann",
+        "--no-input",
+        "--output",
+        "json",
+    ];
     let input = format!("{token}\n{PASSWORD}\n");
     let (code, out, err) = wt_as(&d, None, &accept, &input);
     assert_eq!(code, 0, "{err}");
     let v: Value = serde_json::from_str(&out).expect("json");
-    assert_eq!((v["role"].as_str(), v["user"]["email"].as_str()), (Some("analyst"), Some("a@x.test")));
+    assert_eq!(
+        (v["role"].as_str(), v["user"]["email"].as_str()),
+        (Some("analyst"), Some("a@x.test"))
+    );
 
     // The same token again, and a made-up one: the same generic error.
     let (code_again, _, err_again) = wt_as(&d, None, &accept, &input);
@@ -74,7 +119,12 @@ fn an_invitee_joins_with_the_token_from_a_real_smtp_mail_once() {
     assert!(err_again.contains("invalid or has expired"), "{err_again}");
 
     // The new member is listed.
-    let (code, out, _) = wt_as(&d, Some(&owner), &["members", "list", "--output", "json"], "");
+    let (code, out, _) = wt_as(
+        &d,
+        Some(&owner),
+        &["members", "list", "--output", "json"],
+        "",
+    );
     assert_eq!(code, 0);
     assert!(out.contains("a@x.test"));
     let _ = OWNER;
@@ -102,14 +152,30 @@ fn a_bulk_csv_of_500_rows_with_3_bad_ones_invites_497_and_reports_3() {
     let file = d.dir.path().join("people.csv");
     std::fs::write(&file, csv).expect("csv");
     let path = file.to_str().expect("utf8");
-    let (code, out, err) = wt_as(&d, Some(&owner), &["invite", "create", "--from-csv", path, "--output", "json"], "");
+    let (code, out, err) = wt_as(
+        &d,
+        Some(&owner),
+        &["invite", "create", "--from-csv", path, "--output", "json"],
+        "",
+    );
     assert_ne!(code, 0, "a failed row makes the exit code non-zero: {err}");
     let rows: Vec<Value> = serde_json::from_str(&out).expect("json array");
     assert_eq!(rows.len(), 500);
     let failed: Vec<&Value> = rows.iter().filter(|r| r["ok"] != true).collect();
     assert_eq!(failed.len(), 3, "{failed:?}");
-    assert!(failed.iter().all(|r| r["error"].as_str().is_some_and(|e| !e.is_empty())));
-    let list = http().get(d.url("/api/v1/orgs/invites")).bearer_auth(&owner).send().expect("list");
-    let items = list.json::<Value>().expect("json")["items"].as_array().cloned().unwrap_or_default();
+    assert!(
+        failed
+            .iter()
+            .all(|r| r["error"].as_str().is_some_and(|e| !e.is_empty()))
+    );
+    let list = http()
+        .get(d.url("/api/v1/orgs/invites"))
+        .bearer_auth(&owner)
+        .send()
+        .expect("list");
+    let items = list.json::<Value>().expect("json")["items"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     assert_eq!(items.len(), 497, "nothing half-written");
 }

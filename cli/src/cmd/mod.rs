@@ -4,13 +4,16 @@
 //! `run(args, &Ctx)` live in its own file.
 
 pub mod auth;
+pub mod common;
 pub mod completion;
 pub mod daemon;
+pub mod invite;
 pub mod login;
 pub mod logout;
 pub mod members;
 pub mod mfa;
 pub mod org;
+pub mod password;
 pub mod setup;
 pub mod whoami;
 
@@ -33,8 +36,12 @@ pub enum Command {
     Mfa(mfa::MfaCommand),
     #[command(subcommand, about = org::ABOUT, long_about = org::LONG_ABOUT)]
     Org(org::OrgCommand),
+    #[command(subcommand, about = invite::ABOUT, long_about = invite::LONG_ABOUT)]
+    Invite(invite::InviteCommand),
     #[command(subcommand, about = members::ABOUT, long_about = members::LONG_ABOUT)]
     Members(members::MembersCommand),
+    #[command(subcommand, about = password::ABOUT, long_about = password::LONG_ABOUT)]
+    Password(password::PasswordCommand),
     #[command(subcommand, about = daemon::ABOUT, long_about = daemon::LONG_ABOUT)]
     Daemon(daemon::DaemonCommand),
     #[command(about = completion::ABOUT, long_about = completion::LONG_ABOUT)]
@@ -51,7 +58,9 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<(), CliError> {
         Command::Auth(sub) => auth::run(sub, ctx).await,
         Command::Mfa(sub) => mfa::run(sub, ctx).await,
         Command::Org(sub) => org::run(sub, ctx).await,
+        Command::Invite(sub) => invite::run(sub, ctx).await,
         Command::Members(sub) => members::run(sub, ctx).await,
+        Command::Password(sub) => password::run(sub, ctx).await,
         Command::Daemon(sub) => daemon::run(sub, ctx).await,
         Command::Completion(args) => completion::run(args, ctx).await,
     }

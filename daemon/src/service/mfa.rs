@@ -7,7 +7,7 @@ use crate::extract::{Auth, ClientMeta};
 use crate::service::auth::{IssuedSession, new_session};
 use crate::service::{notices, passwords};
 use crate::state::AppState;
-use wt_api::{MfaStatus, MfaStepUpRequest, MfaVerifyRequest, Role, TotpEnrollResponse};
+use wt_api::{MfaStatus, MfaStepUpRequest, MfaVerifyRequest, TotpEnrollResponse};
 use wt_core::audit::{Actor, AuditEvent, actions};
 use wt_core::clock::rfc3339;
 use wt_core::mfa::{self, CodeError};
@@ -441,21 +441,11 @@ pub async fn reset_member(
     meta: &ClientMeta,
     user_id: &str,
 ) -> Result<(), ApiError> {
-    auth.require(Permission::MembersManage)?;
-    let (target, target_role) = state
-        .store
-        .member(&auth.org.id, user_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
+    let (target, _) = crate::service::team::managed_member(state, auth, user_id).await?;
     if target.id == auth.user.id {
         return Err(ApiError::Validation(
             "to change your own MFA use `wt mfa disable` (it needs your password and a code)"
                 .into(),
-        ));
-    }
-    if target_role == Role::Owner && auth.role != Role::Owner {
-        return Err(ApiError::Forbidden(
-            "only an owner can reset an owner's MFA".into(),
         ));
     }
     let ev = AuditEvent::new(auth.actor(), actions::MFA_RESET, &meta.audit())

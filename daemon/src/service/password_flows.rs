@@ -270,11 +270,12 @@ pub async fn change(
         state.store.append_audit(&auth.org.id, ev, now).await?;
         return Err(ApiError::InvalidCredentials);
     }
+    // The policy before the code: a refused password must not use up a TOTP step.
+    check_policy_for(&cand, &req.new_password)?;
     if auth.user.mfa_enabled {
         let code = req.code.as_deref().ok_or(ApiError::MfaCodeRequired)?;
         mfa::check_totp(state, &auth.org.id, auth.actor(), meta, code, None).await?;
     }
-    check_policy_for(&cand, &req.new_password)?;
     let hash = passwords::hash(state, req.new_password).await?;
     let ev = AuditEvent::new(auth.actor(), actions::PASSWORD_CHANGED, &meta.audit())
         .target("user", &auth.user.id);

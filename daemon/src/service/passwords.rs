@@ -3,13 +3,18 @@
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// Hashes on the blocking pool, at most `HASH_CONCURRENCY` at once.
-pub async fn hash(state: &AppState, password: String) -> Result<String, ApiError> {
-    let _permit = state
+/// One of the bounded argon2 slots; waits when all are taken.
+async fn permit(state: &AppState) -> Result<tokio::sync::SemaphorePermit<'_>, ApiError> {
+    state
         .hash_permits
         .acquire()
         .await
-        .map_err(|_| ApiError::Unavailable("shutting down"))?;
+        .map_err(|_| ApiError::Unavailable("shutting down"))
+}
+
+/// Hashes on the blocking pool, at most `HASH_CONCURRENCY` at once.
+pub async fn hash(state: &AppState, password: String) -> Result<String, ApiError> {
+    let _permit = permit(state).await?;
     let pw = wt_core::secret::SecretString::new(password);
     tokio::task::spawn_blocking(move || wt_core::password::hash(pw.expose()))
         .await
@@ -24,11 +29,7 @@ pub async fn verify(
     password: String,
     phc: Option<String>,
 ) -> Result<bool, ApiError> {
-    let _permit = state
-        .hash_permits
-        .acquire()
-        .await
-        .map_err(|_| ApiError::Unavailable("shutting down"))?;
+    let _permit = permit(state).await?;
     let pw = wt_core::secret::SecretString::new(password);
     tokio::task::spawn_blocking(move || match phc {
         Some(phc) => wt_core::password::verify(pw.expose(), &phc),

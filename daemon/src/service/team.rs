@@ -41,27 +41,30 @@ pub async fn token_failure(state: &AppState, meta: &ClientMeta) -> Result<(), Ap
     Ok(())
 }
 
-fn invite_mail(
+/// Queues the invite mail: the only place the token goes.
+async fn send_invite(
     state: &AppState,
-    org: &OrgRecord,
-    inviter: &str,
-    role: Role,
+    auth: &Auth,
+    invite: &InviteRecord,
     token: &str,
-    expires_at: i64,
-) -> String {
+) -> Result<(), ApiError> {
     let link = match &state.settings.public_url {
         Some(base) => {
             format!("Open this link to accept:\n\n  {base}/invite#token={token}\n\nor use")
         }
         None => "Accept with".to_string(),
     };
-    format!(
+    let body = format!(
         "Hello,\n\n{inviter} invited you to join the org {org} on WatchTower as {role}.\n\n\
          {link} the WatchTower CLI:\n\n  wt invite accept --token-stdin\n\nand paste this invite token:\n\n  {token}\n\n\
          The invite is valid until {exp} (UTC) and works once. If you did not expect it, ignore this mail.\n\n-- WatchTower\n",
-        org = org.name,
-        exp = rfc3339(expires_at),
-    )
+        inviter = auth.user.email,
+        org = auth.org.name,
+        role = invite.role,
+        exp = rfc3339(invite.expires_at),
+    );
+    let subject = format!("You are invited to {} on WatchTower", auth.org.name);
+    crate::mailer::enqueue(state, Some(&auth.org.id), &invite.email, &subject, body).await
 }
 
 /// `POST /orgs/invites`. Inviting above one's own role is refused and audited (C.24).
@@ -104,22 +107,7 @@ pub async fn invite_create(
         .target("invite", &invite.id)
         .details(serde_json::json!({ "email": email, "role": req.role }));
     let rec = state.store.invite_create(invite, ev).await?;
-    let body = invite_mail(
-        state,
-        &auth.org,
-        &auth.user.email,
-        rec.role,
-        tok.expose(),
-        rec.expires_at,
-    );
-    crate::mailer::enqueue(
-        state,
-        Some(&auth.org.id),
-        &rec.email,
-        &format!("You are invited to {} on WatchTower", auth.org.name),
-        body,
-    )
-    .await?;
+    send_invite(state, auth, &rec, tok.expose()).await?;
     Ok(rec)
 }
 
@@ -146,22 +134,7 @@ pub async fn invite_resend(
             ev,
         )
         .await?;
-    let body = invite_mail(
-        state,
-        &auth.org,
-        &auth.user.email,
-        rec.role,
-        tok.expose(),
-        rec.expires_at,
-    );
-    crate::mailer::enqueue(
-        state,
-        Some(&auth.org.id),
-        &rec.email,
-        &format!("You are invited to {} on WatchTower", auth.org.name),
-        body,
-    )
-    .await?;
+    send_invite(state, auth, &rec, tok.expose()).await?;
     Ok(rec)
 }
 
@@ -203,6 +176,29 @@ pub async fn pending_invite(
     }
 }
 
+/// Checks an existing account's password like a login would (same throttle).
+async fn prove_password(
+    state: &AppState,
+    existing: &wt_store::LoginCandidate,
+    password: String,
+) -> Result<bool, ApiError> {
+    let key = format!("acct:{}", existing.user.email);
+    let now = state.now();
+    if let Err(retry_after) = throttle::check(&state.store.throttle_get(&key).await?, now) {
+        return Err(ApiError::RateLimited { retry_after });
+    }
+    let ok = passwords::verify(state, password, Some(existing.password_hash.clone())).await?;
+    if ok {
+        state.store.throttle_clear(&key).await?;
+    } else {
+        state
+            .store
+            .throttle_fail(&key, throttle::Policy::ACCOUNT, now)
+            .await?;
+    }
+    Ok(ok)
+}
+
 /// Whether an account exists for the email.
 pub async fn account_exists(state: &AppState, email: &str) -> Result<bool, ApiError> {
     Ok(state.store.user_for_login(email).await?.is_some())
@@ -219,21 +215,30 @@ pub async fn invite_accept(
     let (invite, org) = pending_invite(state, meta, &req.token).await?;
     let token_hash = token::hash(&req.token);
     let now = state.now();
-    if account_exists(state, &invite.email).await? {
-        let Some(auth) = caller.filter(|a| a.user.email == invite.email) else {
-            return Err(ApiError::AccountExists);
+    if let Some(existing) = state.store.user_for_login(&invite.email).await? {
+        // Logging in to the account (C.23): its own session, or its current password.
+        // Either way the invite never sets or changes the password.
+        let proven = match (
+            caller.filter(|a| a.user.id == existing.user.id),
+            req.password,
+        ) {
+            (Some(_), None) => true,
+            (None, Some(pw)) => prove_password(state, &existing, pw).await?,
+            _ => false,
         };
-        if req.name.is_some() || req.password.is_some() {
-            return Err(ApiError::Validation(
-                "the account exists: accept without a name or password".into(),
-            ));
+        if !proven || req.name.is_some() || existing.user.disabled {
+            return Err(ApiError::AccountExists);
         }
-        let ev = AuditEvent::new(auth.actor(), actions::INVITE_ACCEPTED, &meta.audit())
-            .target("invite", &invite.id)
-            .details(serde_json::json!({ "role": invite.role, "existing_account": true }));
+        let ev = AuditEvent::new(
+            Actor::user(&existing.user.id, &existing.user.email),
+            actions::INVITE_ACCEPTED,
+            &meta.audit(),
+        )
+        .target("invite", &invite.id)
+        .details(serde_json::json!({ "role": invite.role, "existing_account": true }));
         return Ok(state
             .store
-            .invite_accept(&token_hash, None, Some(&auth.user.id), now, ev)
+            .invite_accept(&token_hash, None, Some(&existing.user.id), now, ev)
             .await?);
     }
     let name = ids::validate_name(req.name.as_deref().unwrap_or_default())
@@ -344,7 +349,7 @@ pub async fn remove(
 }
 
 /// Target checks shared by actions an owner or admin takes on another member.
-async fn managed_member(
+pub(crate) async fn managed_member(
     state: &AppState,
     auth: &Auth,
     user_id: &str,

@@ -89,6 +89,23 @@ fn revoke_user_sessions_tx(
     )?)
 }
 
+/// Replaces a user's recovery codes (the old set dies) inside the caller's transaction.
+fn replace_recovery_codes_tx(
+    tx: &Transaction<'_>,
+    user_id: &str,
+    hashes: &[String],
+    now: UnixTime,
+) -> Result<()> {
+    tx.execute("DELETE FROM recovery_codes WHERE user_id = ?1", [user_id])?;
+    for h in hashes {
+        tx.execute(
+            "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (?1, ?2, ?3)",
+            params![user_id, h, now],
+        )?;
+    }
+    Ok(())
+}
+
 fn challenge_from(r: &Row<'_>) -> rusqlite::Result<ChallengeRecord> {
     Ok(ChallengeRecord {
         id: r.get(0)?,
@@ -701,13 +718,7 @@ impl Store for SqliteStore {
             if n == 0 {
                 return Ok(false);
             }
-            tx.execute("DELETE FROM recovery_codes WHERE user_id = ?1", [&t.user_id])?;
-            for h in &t.recovery_hashes {
-                tx.execute(
-                    "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (?1, ?2, ?3)",
-                    params![t.user_id, h, t.now],
-                )?;
-            }
+            replace_recovery_codes_tx(&tx, &t.user_id, &t.recovery_hashes, t.now)?;
             tx.execute("UPDATE users SET mfa_enabled = 1 WHERE id = ?1", [&t.user_id])?;
             revoke_user_sessions_tx(&tx, &t.user_id, Some(&t.keep_session), t.now)?;
             append_audit_tx(&tx, &t.org_id, &audit, t.now)?;
@@ -775,13 +786,7 @@ impl Store for SqliteStore {
         );
         self.write(move |c| {
             let tx = c.transaction()?;
-            tx.execute("DELETE FROM recovery_codes WHERE user_id = ?1", [&user_id])?;
-            for h in &hashes {
-                tx.execute(
-                    "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (?1, ?2, ?3)",
-                    params![user_id, h, now],
-                )?;
-            }
+            replace_recovery_codes_tx(&tx, &user_id, &hashes, now)?;
             revoke_user_sessions_tx(&tx, &user_id, Some(&keep), now)?;
             append_audit_tx(&tx, &org_id, &audit, now)?;
             tx.commit()?;
