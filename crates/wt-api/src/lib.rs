@@ -486,6 +486,70 @@ impl fmt::Debug for ChangePasswordRequest {
     }
 }
 
+/// Who did an audited action.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditActor {
+    /// `user`, `operator`, `anonymous` (later `api_key`, `token`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: Option<String>,
+    pub email: Option<String>,
+}
+
+/// What an audited action was done to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditTarget {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub id: String,
+}
+
+/// One audit log entry (`GET /api/v1/orgs/audit-logs`, the SSE stream, exports).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    /// Per-org sequence number, from 1, without gaps.
+    pub seq: i64,
+    pub occurred_at: String,
+    pub actor: AuditActor,
+    /// Dotted, stable action name (`auth.login.succeeded`, `mfa.enrolled`, ...).
+    pub action: String,
+    pub target: Option<AuditTarget>,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// `success`, `failure` or `denied`.
+    pub outcome: String,
+    pub details: serde_json::Value,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// `GET /api/v1/orgs/audit-logs/verify`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditVerifyResponse {
+    pub ok: bool,
+    pub entries: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_bad_seq: Option<i64>,
+}
+
+/// `POST /api/v1/orgs/audit-logs/reviews`: the reviewer read the log up to `through_seq`
+/// (default: the latest entry).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditReviewRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub through_seq: Option<i64>,
+}
+
+/// A recorded review of the audit log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditReview {
+    pub id: String,
+    pub reviewed_by: String,
+    pub reviewed_at: String,
+    pub through_seq: i64,
+}
+
 /// A page of items with an opaque cursor for the next page (`None` at the end).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Page<T> {
