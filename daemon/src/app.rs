@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::middleware::{self, RequestTimeout};
-use crate::routes::{auth, health, mfa, orgs, passwords, setup, team};
+use crate::routes::{audit, auth, health, mfa, orgs, passwords, setup, team};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -76,6 +76,13 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route(
             "/orgs/members/{id}/password-reset",
             post(team::send_member_reset),
+        )
+        .route("/orgs/audit-logs", get(audit::list))
+        .route("/orgs/audit-logs/stream", get(audit::stream))
+        .route("/orgs/audit-logs/verify", get(audit::verify))
+        .route(
+            "/orgs/audit-logs/reviews",
+            get(audit::list_reviews).post(audit::create_review),
         )
         .route("/auth/password/forgot", post(passwords::forgot))
         .route("/auth/password/reset/verify", post(passwords::reset_verify))

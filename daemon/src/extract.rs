@@ -58,6 +58,31 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
     }
 }
 
+/// Query parameters: unknown or malformed ones get a problem+json 400 like bodies do.
+#[derive(Debug)]
+pub struct Query<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let q = parts.uri.query().unwrap_or_default();
+        serde_urlencoded_from_str(q)
+            .map(Query)
+            .map_err(|e| ApiError::Malformed(format!("query parameters: {e}")))
+    }
+}
+
+fn serde_urlencoded_from_str<T: DeserializeOwned>(q: &str) -> Result<T, String> {
+    axum::extract::Query::<T>::try_from_uri(
+        &format!("/?{q}")
+            .parse()
+            .map_err(|_| "not a valid query string".to_string())?,
+    )
+    .map(|axum::extract::Query(v)| v)
+    .map_err(|e| e.body_text())
+}
+
 /// A message about a JSON error that helps the caller without echoing their input.
 fn describe_json_error(e: &serde_json::Error) -> String {
     use serde_json::error::Category;

@@ -80,9 +80,15 @@ pub async fn observe(
         .get::<MatchedPath>()
         .map(|m| m.as_str().to_string())
         .unwrap_or_else(|| "unmatched".to_string());
-    let mut resp = match tokio::time::timeout(timeout.0.0, next.run(req)).await {
-        Ok(r) => r,
-        Err(_) => ApiError::Timeout.into_response(),
+    // Event streams live as long as the client listens (they end on shutdown instead).
+    let streaming = route.ends_with("/stream");
+    let mut resp = if streaming {
+        next.run(req).await
+    } else {
+        match tokio::time::timeout(timeout.0.0, next.run(req)).await {
+            Ok(r) => r,
+            Err(_) => ApiError::Timeout.into_response(),
+        }
     };
     let status = resp.status().as_u16();
     let elapsed = start.elapsed();

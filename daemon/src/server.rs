@@ -85,8 +85,12 @@ pub async fn serve(
         )?,
         from: cfg.mail_from.clone(),
     };
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let mailer = tokio::spawn(crate::mailer::run(state.clone(), mail, stop_rx));
+    let stop_tx = state.shutdown.clone();
+    let mailer = tokio::spawn(crate::mailer::run(
+        state.clone(),
+        mail,
+        state.shutdown.subscribe(),
+    ));
     let app = router(
         state,
         Limits {

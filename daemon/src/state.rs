@@ -63,6 +63,8 @@ pub struct Inner {
     pub hash_permits: Semaphore,
     /// Wakes the mailer when mail is queued.
     pub mail_wakeup: tokio::sync::Notify,
+    /// Flips to `true` on shutdown: long-lived responses (audit streams) end themselves.
+    pub shutdown: tokio::sync::watch::Sender<bool>,
 }
 
 impl AppState {
@@ -80,6 +82,7 @@ impl AppState {
             master_key,
             hash_permits: Semaphore::new(HASH_CONCURRENCY),
             mail_wakeup: tokio::sync::Notify::new(),
+            shutdown: tokio::sync::watch::channel(false).0,
         }))
     }
 

@@ -828,3 +828,6 @@ mod mfa;
 
 #[path = "tests_team.rs"]
 mod team;
+
+#[path = "tests_audit.rs"]
+mod audit;

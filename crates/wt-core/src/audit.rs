@@ -31,6 +31,7 @@ pub mod actions {
     /// A correct code of a step already used.
     pub const MFA_REPLAYED: &str = "mfa.code.replayed";
     pub const ORG_SETTINGS_UPDATED: &str = "org.settings.updated";
+    pub const AUDIT_REVIEWED: &str = "audit.reviewed";
     pub const MEMBER_ADDED: &str = "member.added";
     pub const MEMBER_ROLE_CHANGED: &str = "member.role_changed";
     pub const MEMBER_REMOVED: &str = "member.removed";

@@ -224,4 +224,71 @@ pub async fn story(store: &dyn Store) {
         5,
         "cursor"
     );
+
+    // Filtered reads: newest first by default, prefix wildcards, cursors, ascending.
+    let q = |action: &str| AuditQuery {
+        action: Some(action.into()),
+        limit: 100,
+        ..Default::default()
+    };
+    let logins = store.audit_query("org_a", q("auth.*")).await.unwrap();
+    assert_eq!(
+        logins.iter().map(|e| e.seq).collect::<Vec<_>>(),
+        [6, 5, 4, 3]
+    );
+    assert_eq!(
+        store
+            .audit_query("org_a", q("auth.login.succeeded"))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        store
+            .audit_query("org_a", q("auth_*"))
+            .await
+            .unwrap()
+            .is_empty(),
+        "no LIKE wildcards"
+    );
+    let page = store
+        .audit_query(
+            "org_a",
+            AuditQuery {
+                before_seq: Some(5),
+                limit: 2,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.iter().map(|e| e.seq).collect::<Vec<_>>(), [4, 3]);
+    let asc = store
+        .audit_query(
+            "org_a",
+            AuditQuery {
+                after_seq: Some(4),
+                ascending: true,
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(asc.iter().map(|e| e.seq).collect::<Vec<_>>(), [5, 6]);
+    let failed = store
+        .audit_query(
+            "org_a",
+            AuditQuery {
+                outcome: Some("failure".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(store.audit_last_seq("org_a").await.unwrap(), 6);
+    assert_eq!(store.audit_last_seq("org_none").await.unwrap(), 0);
 }

@@ -371,6 +371,27 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         audit: AuditEvent,
     ) -> Result<()>;
 
+    /// A filtered page of an org's audit log.
+    async fn audit_query(
+        &self,
+        org_id: &str,
+        query: AuditQuery,
+    ) -> Result<Vec<wt_core::audit::AuditRecord>>;
+
+    /// The org's latest sequence number (0 when empty).
+    async fn audit_last_seq(&self, org_id: &str) -> Result<i64>;
+
+    /// Records a review of the log through a sequence number, with its own audit entry.
+    async fn audit_review_create(
+        &self,
+        org_id: &str,
+        review: AuditReviewRecord,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// The org's audit reviews, newest first.
+    async fn audit_reviews(&self, org_id: &str) -> Result<Vec<AuditReviewRecord>>;
+
     /// An org's audit entries with `seq` greater than `after`, oldest first.
     async fn audit_entries(
         &self,

@@ -254,3 +254,34 @@ pub struct ResetRecord {
     pub expires_at: i64,
     pub used: bool,
 }
+
+/// A filtered, paged read of an org's audit log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditQuery {
+    /// Exact action, or a prefix ending in `.*` (`api_key.*`).
+    pub action: Option<String>,
+    /// Actor email or id.
+    pub actor: Option<String>,
+    /// Target id.
+    pub target: Option<String>,
+    pub outcome: Option<String>,
+    /// RFC 3339 UTC bounds on `occurred_at` (inclusive since, exclusive until).
+    pub since: Option<String>,
+    pub until: Option<String>,
+    /// Only entries with `seq` below this (descending pages).
+    pub before_seq: Option<i64>,
+    /// Only entries with `seq` above this (ascending pages, streams).
+    pub after_seq: Option<i64>,
+    /// Oldest first instead of newest first.
+    pub ascending: bool,
+    pub limit: u32,
+}
+
+/// A recorded review of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditReviewRecord {
+    pub id: String,
+    pub reviewed_by: String,
+    pub reviewed_at: i64,
+    pub through_seq: i64,
+}

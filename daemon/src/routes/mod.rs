@@ -1,5 +1,6 @@
 //! Thin handlers, one module per resource: parse, authorize, call a service, map.
 
+pub mod audit;
 pub mod auth;
 pub mod health;
 pub mod mfa;

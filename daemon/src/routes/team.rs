@@ -1,12 +1,13 @@
 //! `/api/v1/orgs/invites`, `/api/v1/invites/...` and `/api/v1/orgs/members`.
 
 use crate::error::ApiError;
+use crate::extract::Query;
 use crate::extract::{Auth, ClientMeta, Json, authenticate};
 use crate::routes::mfa::Empty;
 use crate::routes::{org_json, user_json};
 use crate::service::team;
 use crate::state::AppState;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use wt_api::{
     Invite, InviteAcceptRequest, InviteAcceptResponse, InviteCreateRequest, InviteStatus,

@@ -23,6 +23,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0002_mfa.sql")),
     M::up(include_str!("migrations/0003_mail.sql")),
     M::up(include_str!("migrations/0004_team.sql")),
+    M::up(include_str!("migrations/0005_audit_read.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -1478,6 +1478,122 @@ impl Store for SqliteStore {
         .await
     }
 
+    async fn audit_query(&self, org_id: &str, q: AuditQuery) -> Result<Vec<AuditRecord>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ?");
+            let mut args: Vec<rusqlite::types::Value> = vec![org_id.into()];
+            let mut cond = |sql_part: &str, v: rusqlite::types::Value| {
+                sql.push_str(sql_part);
+                args.push(v);
+            };
+            match q.action.as_deref() {
+                // A prefix as a range, so the (org_id, action, seq) index serves it:
+                // `auth.*` -> action >= 'auth.' AND action < 'auth/' ('/' follows '.').
+                Some(a) if a.ends_with(".*") => {
+                    let prefix = &a[..a.len() - 1];
+                    let upper = format!("{}/", &prefix[..prefix.len() - 1]);
+                    cond(" AND action >= ?", prefix.to_string().into());
+                    cond(" AND action < ?", upper.into());
+                }
+                Some("*") | None => {}
+                Some(a) => cond(" AND action = ?", a.to_string().into()),
+            }
+            if let Some(a) = q.actor {
+                sql.push_str(" AND (actor_email = ? OR actor_id = ?)");
+                args.push(a.clone().into());
+                args.push(a.into());
+            }
+            let mut cond = |sql_part: &str, v: rusqlite::types::Value| {
+                sql.push_str(sql_part);
+                args.push(v);
+            };
+            if let Some(t) = q.target {
+                cond(" AND target_id = ?", t.into());
+            }
+            if let Some(o) = q.outcome {
+                cond(" AND outcome = ?", o.into());
+            }
+            if let Some(s) = q.since {
+                cond(" AND occurred_at >= ?", s.into());
+            }
+            if let Some(u) = q.until {
+                cond(" AND occurred_at < ?", u.into());
+            }
+            if let Some(b) = q.before_seq {
+                cond(" AND seq < ?", b.into());
+            }
+            if let Some(a) = q.after_seq {
+                cond(" AND seq > ?", a.into());
+            }
+            sql.push_str(if q.ascending {
+                " ORDER BY seq ASC"
+            } else {
+                " ORDER BY seq DESC"
+            });
+            sql.push_str(" LIMIT ?");
+            args.push(i64::from(q.limit).into());
+            let mut st = c.prepare(&sql)?;
+            let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
+                audit_from(r).map(|(_, a)| a)
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    async fn audit_last_seq(&self, org_id: &str) -> Result<i64> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE org_id = ?1",
+                [&org_id],
+                |r| r.get(0),
+            )?)
+        })
+        .await
+    }
+
+    async fn audit_review_create(
+        &self,
+        org_id: &str,
+        r: AuditReviewRecord,
+        audit: AuditEvent,
+    ) -> Result<()> {
+        let org_id = org_id.to_string();
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            tx.execute(
+                "INSERT INTO audit_reviews (id, org_id, reviewed_by, reviewed_at, through_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![r.id, org_id, r.reviewed_by, r.reviewed_at, r.through_seq],
+            )?;
+            append_audit_tx(&tx, &org_id, &audit, r.reviewed_at)?;
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn audit_reviews(&self, org_id: &str) -> Result<Vec<AuditReviewRecord>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut st = c.prepare(
+                "SELECT id, reviewed_by, reviewed_at, through_seq FROM audit_reviews
+                 WHERE org_id = ?1 ORDER BY reviewed_at DESC, through_seq DESC",
+            )?;
+            let rows = st.query_map([&org_id], |r| {
+                Ok(AuditReviewRecord {
+                    id: r.get(0)?,
+                    reviewed_by: r.get(1)?,
+                    reviewed_at: r.get(2)?,
+                    through_seq: r.get(3)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
     async fn audit_entries(
         &self,
         org_id: &str,
