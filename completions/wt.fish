@@ -39,6 +39,7 @@ complete -c wt -n "__fish_wt_needs_command" -f -a "mfa" -d 'Manage multi-factor 
 complete -c wt -n "__fish_wt_needs_command" -f -a "org" -d 'Show or change the settings of your org'
 complete -c wt -n "__fish_wt_needs_command" -f -a "invite" -d 'Invite people to your org, or accept an invite'
 complete -c wt -n "__fish_wt_needs_command" -f -a "members" -d 'Manage the members of your org'
+complete -c wt -n "__fish_wt_needs_command" -f -a "audit" -d 'Read, follow, verify and export the audit log'
 complete -c wt -n "__fish_wt_needs_command" -f -a "password" -d 'Change your password, or reset a forgotten one'
 complete -c wt -n "__fish_wt_needs_command" -f -a "daemon" -d 'Start, stop or inspect a local wtd'
 complete -c wt -n "__fish_wt_needs_command" -f -a "completion" -d 'Print a shell completion script'
@@ -255,6 +256,81 @@ complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcomman
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from review" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from review" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from review" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "list" -d 'List audit log entries, newest first'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "tail" -d 'Show the latest audit entries; --follow streams new ones'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "verify" -d 'Verify the hash chain of the audit log'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "review" -d 'Record a review of the audit log'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "export" -d 'Export the audit log as JSON lines or CSV'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l action -d 'Only this action; a trailing `*` matches a prefix (`auth.*`, `api_key.*`)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l actor -d 'Only entries by this actor (email or user id)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l target -d 'Only entries about this target (its id)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l outcome -d 'Only entries with this outcome' -r -f -a "success\t''
+failure\t''
+denied\t''"
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l since -d 'Only entries at or after T: RFC 3339 (2026-01-01T00:00:00Z) or a duration ago (30s, 15m, 2h, 7d)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l until -d 'Only entries before T: RFC 3339 or a duration ago (30s, 15m, 2h, 7d)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l limit -d 'Entries per page, 1 to 1000 [default: the server\'s, 50]' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l cursor -d 'Start at this page (the cursor hinted by an earlier `wt audit list`, same filters)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l all -d 'Fetch every page (following the cursor), printing each as it arrives'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l unreviewed -d 'Only entries not yet covered by a review (`wt audit review`)'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -l action -d 'Only this action; a trailing `*` matches a prefix (`auth.*`, `api_key.*`)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -l actor -d 'Only entries by this actor (email or user id)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -l target -d 'Only entries about this target (its id)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -l outcome -d 'Only entries with this outcome' -r -f -a "success\t''
+failure\t''
+denied\t''"
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -s n -l lines -d 'How many of the latest entries to print first, 0 to 1000' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -s f -l follow -d 'Keep running and print new entries as they are written (Ctrl-C to stop)'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from review" -l through -d 'The last entry you reviewed [default: the latest entry]' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from review" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from review" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from review" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from review" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from review" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l format -d 'Output format' -r -f -a "jsonl\t'One JSON object per line'
+csv\t'RFC 4180 CSV with a header line'"
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l action -d 'Only this action; a trailing `*` matches a prefix (`auth.*`, `api_key.*`)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l actor -d 'Only entries by this actor (email or user id)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l target -d 'Only entries about this target (its id)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l outcome -d 'Only entries with this outcome' -r -f -a "success\t''
+failure\t''
+denied\t''"
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l since -d 'Only entries at or after T: RFC 3339 (2026-01-01T00:00:00Z) or a duration ago (30s, 15m, 2h, 7d)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l until -d 'Only entries before T: RFC 3339 or a duration ago (30s, 15m, 2h, 7d)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l after -d 'Start after this sequence number (to resume: the last seq you already have)' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l output-file -d 'Write to FILE instead of stdout' -r -F
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l append -d 'Append to --output-file instead of replacing it (CSV: no header when not empty)'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
 complete -c wt -n "__fish_wt_using_subcommand password; and not __fish_seen_subcommand_from change forgot reset" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand password; and not __fish_seen_subcommand_from change forgot reset" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"

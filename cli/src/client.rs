@@ -17,6 +17,10 @@ use wt_api::{API_PREFIX, Page, Problem};
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// Upper bound for one whole request/response.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// Longest silence on an event stream (`wt audit tail --follow`) before it counts as
+/// dropped and is reconnected: the server sends a keepalive comment every ~15 s, so three
+/// missed keepalives. Event streams have no total timeout.
+pub const STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(45);
 /// Sent on every request.
 pub const USER_AGENT: &str = concat!("wt/", env!("CARGO_PKG_VERSION"));
 
@@ -85,6 +89,9 @@ pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
 /// A client bound to one server.
 pub struct ApiClient {
     http: reqwest::Client,
+    /// For long-lived event streams: no total timeout, an idle (read) timeout instead.
+    /// Built on first use, as most commands never open a stream.
+    stream_http: std::sync::OnceLock<reqwest::Client>,
     base: String,
 }
 
@@ -104,6 +111,7 @@ impl ApiClient {
             .map_err(|e| CliError::Other(format!("cannot build the HTTP client: {e}")))?;
         Ok(ApiClient {
             http,
+            stream_http: std::sync::OnceLock::new(),
             base: base.to_string(),
         })
     }
@@ -203,6 +211,48 @@ impl ApiClient {
     pub async fn post_empty(&self, path: &str, bearer: Option<&Secret>) -> Result<(), CliError> {
         let req = self.http.post(self.url(path));
         self.send(req, bearer).await.map(drop)
+    }
+
+    /// `GET /api/v1{path}` as a `text/event-stream`, resuming after `last_event_id` (sent
+    /// as `Last-Event-ID`). Returns the response once the server accepted it (2xx); its
+    /// body is the stream. No total timeout: a stream silent for [`STREAM_IDLE_TIMEOUT`]
+    /// fails with a transport error (the caller reconnects).
+    pub async fn open_event_stream(
+        &self,
+        path: &str,
+        bearer: Option<&Secret>,
+        last_event_id: Option<&str>,
+    ) -> Result<reqwest::Response, CliError> {
+        let http = match self.stream_http.get() {
+            Some(c) => c,
+            None => {
+                let built = reqwest::Client::builder()
+                    .connect_timeout(CONNECT_TIMEOUT)
+                    .read_timeout(STREAM_IDLE_TIMEOUT)
+                    .user_agent(USER_AGENT)
+                    .build()
+                    .map_err(|e| CliError::Other(format!("cannot build the HTTP client: {e}")))?;
+                self.stream_http.get_or_init(|| built)
+            }
+        };
+        let mut req = http
+            .get(self.url(path))
+            .header(reqwest::header::ACCEPT, "text/event-stream")
+            .header(reqwest::header::CACHE_CONTROL, "no-cache");
+        if let Some(id) = last_event_id {
+            req = req.header("Last-Event-ID", id);
+        }
+        self.send(req, bearer).await
+    }
+
+    /// Why reading an event stream's body failed, for people ("connection reset", or
+    /// silence past [`STREAM_IDLE_TIMEOUT`]).
+    pub fn stream_error_reason(e: &reqwest::Error) -> String {
+        if e.is_timeout() {
+            format!("no data for {} s", STREAM_IDLE_TIMEOUT.as_secs())
+        } else {
+            root_cause(e)
+        }
     }
 
     /// `GET {base}/healthz`: `Ok(true)` on 200.

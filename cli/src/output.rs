@@ -154,6 +154,14 @@ impl Io {
         let _ = err.flush();
     }
 
+    /// Rewrites the current stderr line with `line` (a progress indicator). Call only when
+    /// stderr is a terminal; finish with [`Io::eprintln`] to end the line.
+    pub fn eprogress(&self, line: &str) {
+        let mut err = self.err.lock().unwrap_or_else(|p| p.into_inner());
+        let _ = write!(err, "\r{line}\x1b[K");
+        let _ = err.flush();
+    }
+
     /// Prints a value as pretty JSON.
     pub fn print_json<T: Serialize + ?Sized>(&self, value: &T) -> Result<(), CliError> {
         let text = serde_json::to_string_pretty(value)

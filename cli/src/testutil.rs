@@ -40,6 +40,16 @@ impl Reply {
             headers: vec![],
         }
     }
+    /// A `text/event-stream` body; the stub closes the connection after it (a dropped
+    /// stream, as far as the client can tell).
+    pub fn sse(body: String) -> Reply {
+        Reply {
+            status: 200,
+            content_type: "text/event-stream",
+            body,
+            headers: vec![],
+        }
+    }
     pub fn problem(status: u16, code: &str) -> Reply {
         let body = serde_json::json!({
             "type": "about:blank", "title": "error", "status": status, "code": code,
@@ -61,6 +71,18 @@ pub struct Seen {
     pub path: String,
     pub authorization: Option<String>,
     pub body: String,
+    /// Every request header, names lowercased, in order.
+    pub headers: Vec<(String, String)>,
+}
+
+impl Seen {
+    /// The first value of header `name` (lowercase).
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }
 }
 
 /// A running stub.
@@ -103,9 +125,11 @@ impl Stub {
                 let path = first.next().unwrap_or("").to_string();
                 let mut authorization = None;
                 let mut len = 0usize;
+                let mut headers = Vec::new();
                 for l in lines {
                     if let Some((k, v)) = l.split_once(':') {
                         let k = k.trim().to_ascii_lowercase();
+                        headers.push((k.clone(), v.trim().to_string()));
                         if k == "authorization" {
                             authorization = Some(v.trim().to_string());
                         } else if k == "content-length" {
@@ -128,6 +152,7 @@ impl Stub {
                     path: path.clone(),
                     authorization,
                     body,
+                    headers,
                 });
                 // Several routes with the same method and path answer in turn (the last
                 // one repeats), so a test can script e.g. 201, 201, 409 for a batch.
@@ -169,6 +194,24 @@ impl Stub {
     pub fn requests(&self) -> Vec<Seen> {
         self.seen.lock().unwrap_or_else(|p| p.into_inner()).clone()
     }
+}
+
+/// A logged-in context (mock keyring, the sample credential) for `stub`, writing to
+/// buffers: for tests that call a command's inner function directly.
+pub async fn ctx_for(
+    stub: &Stub,
+    output: crate::output::OutputFormat,
+) -> (Ctx, SharedBuf, SharedBuf) {
+    let (io, out, err) = Io::buffered("", true);
+    let creds = Credentials::with_store(&stub.url, None, mock_store());
+    if let Err(e) = creds.save(&sample()).await {
+        panic!("mock keyring: {e}");
+    }
+    (
+        Ctx::new(io, stub.url.clone(), Some(output), creds),
+        out,
+        err,
+    )
 }
 
 /// What one test run of `wt` produced.

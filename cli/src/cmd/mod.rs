@@ -3,6 +3,7 @@
 //! This module only declares the tree and dispatches; each subcommand's `Args` and
 //! `run(args, &Ctx)` live in its own file.
 
+pub mod audit;
 pub mod auth;
 pub mod common;
 pub mod completion;
@@ -40,6 +41,8 @@ pub enum Command {
     Invite(invite::InviteCommand),
     #[command(subcommand, about = members::ABOUT, long_about = members::LONG_ABOUT)]
     Members(members::MembersCommand),
+    #[command(subcommand, about = audit::ABOUT, long_about = audit::LONG_ABOUT)]
+    Audit(audit::AuditCommand),
     #[command(subcommand, about = password::ABOUT, long_about = password::LONG_ABOUT)]
     Password(password::PasswordCommand),
     #[command(subcommand, about = daemon::ABOUT, long_about = daemon::LONG_ABOUT)]
@@ -60,6 +63,7 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<(), CliError> {
         Command::Org(sub) => org::run(sub, ctx).await,
         Command::Invite(sub) => invite::run(sub, ctx).await,
         Command::Members(sub) => members::run(sub, ctx).await,
+        Command::Audit(sub) => audit::run(sub, ctx).await,
         Command::Password(sub) => password::run(sub, ctx).await,
         Command::Daemon(sub) => daemon::run(sub, ctx).await,
         Command::Completion(args) => completion::run(args, ctx).await,

@@ -1,0 +1,413 @@
+//! `wt audit export`: every matching entry, oldest first, as JSON lines or CSV, to stdout
+//! or a file; resumable with `--after SEQ`.
+
+use super::common::{FilterArgs, MAX_PAGE, TimeArgs, fetch_page, json_line};
+use crate::client::MAX_PAGES;
+use crate::output::Io;
+use crate::{CliError, Ctx};
+use clap::Args;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use wt_api::AuditEntry;
+
+pub const ABOUT: &str = "Export the audit log as JSON lines or CSV";
+pub const LONG_ABOUT: &str = "\
+Export every matching entry of your org's audit log, oldest first, to stdout or a file.
+Pages of 1000 entries are fetched and written one after the other, so memory stays flat for
+any size. A progress line goes to stderr when it is a terminal.
+
+Formats:
+  jsonl (default)  one AuditEntry per line, as the API sends it (see `wt audit list`)
+  csv              RFC 4180 (CRLF line ends, fields with a comma, quote or line break
+                   quoted, quotes doubled), with a header line and the columns
+                   seq,occurred_at,actor_type,actor_id,actor_email,action,target_type,
+                   target_id,ip,user_agent,outcome,details,prev_hash,hash
+                   (details as compact JSON; absent values empty)
+Values are written exactly as recorded (needed to check the hashes): they are not escaped
+for spreadsheets, so import user_agent and other free-text columns as text.
+
+Resuming: --after SEQ starts after that sequence number; pass the last seq you already
+have (e.g. `tail -n1 audit.jsonl | jq .seq`) and add --append to extend the file (no second
+CSV header). A file written by wt is created readable by you only.
+
+Examples:
+  wt audit export > audit.jsonl
+  wt audit export --format csv --since 30d --output-file audit.csv
+  wt audit export --after \"$(tail -n1 audit.jsonl | jq .seq)\" --append --output-file audit.jsonl";
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    /// One JSON object per line
+    Jsonl,
+    /// RFC 4180 CSV with a header line
+    Csv,
+}
+
+/// `wt audit export` options.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value_t = ExportFormat::Jsonl, value_name = "FORMAT")]
+    pub format: ExportFormat,
+    #[command(flatten)]
+    pub filters: FilterArgs,
+    #[command(flatten)]
+    pub time: TimeArgs,
+    /// Start after this sequence number (to resume: the last seq you already have)
+    #[arg(long, value_name = "SEQ", value_parser = clap::value_parser!(i64).range(0..))]
+    pub after: Option<i64>,
+    /// Write to FILE instead of stdout
+    #[arg(long, value_name = "FILE")]
+    pub output_file: Option<PathBuf>,
+    /// Append to --output-file instead of replacing it (CSV: no header when not empty)
+    #[arg(long, requires = "output_file")]
+    pub append: bool,
+}
+
+/// The CSV header line (the column order is a stable API).
+pub const CSV_HEADER: &str = "seq,occurred_at,actor_type,actor_id,actor_email,action,target_type,target_id,ip,user_agent,outcome,details,prev_hash,hash";
+
+/// Exports the log.
+pub async fn run(args: ExportArgs, ctx: &Ctx) -> Result<(), CliError> {
+    let (token, _) = ctx.bearer().await?;
+    let mut sink = Sink::open(&ctx.io, args.output_file.as_deref(), args.append)?;
+    let mut header = args.format == ExportFormat::Csv && !sink.has_content;
+    let mut base = args.filters.pairs();
+    base.extend(args.time.pairs());
+    base.push(("order", "asc".into()));
+    base.push(("limit", MAX_PAGE.to_string()));
+    if let Some(after) = args.after {
+        base.push(("after", after.to_string()));
+    }
+    let mut cursor: Option<String> = None;
+    let mut count = 0u64;
+    for _ in 0..MAX_PAGES {
+        let mut pairs = base.clone();
+        if let Some(c) = &cursor {
+            pairs.push(("cursor", c.clone()));
+        }
+        let page = fetch_page(ctx, &token, &pairs).await?;
+        let mut chunk = String::new();
+        if header {
+            chunk.push_str(CSV_HEADER);
+            chunk.push_str("\r\n");
+            header = false;
+        }
+        for e in &page.items {
+            match args.format {
+                ExportFormat::Jsonl => {
+                    chunk.push_str(&json_line(e)?);
+                    chunk.push('\n');
+                }
+                ExportFormat::Csv => {
+                    chunk.push_str(&csv_record(e));
+                    chunk.push_str("\r\n");
+                }
+            }
+        }
+        sink.write(&chunk)?;
+        count += page.items.len() as u64;
+        if ctx.io.stderr_tty
+            && let Some(last) = page.items.last()
+        {
+            ctx.io.eprogress(&format!(
+                "exported {count} entries (through seq {})",
+                last.seq
+            ));
+        }
+        match page.next_cursor {
+            Some(n) if !n.is_empty() && cursor.as_deref() != Some(n.as_str()) => {
+                cursor = Some(n);
+            }
+            _ => {
+                sink.finish()?;
+                if ctx.io.stderr_tty {
+                    ctx.io.eprogress(&format!("exported {count} entries"));
+                    ctx.io.eprintln("");
+                }
+                return Ok(());
+            }
+        }
+    }
+    Err(CliError::Transport {
+        server: ctx.server.clone(),
+        reason: format!("the audit log did not end after {MAX_PAGES} pages"),
+    })
+}
+
+/// Where the export goes.
+struct Sink<'a> {
+    out: SinkOut<'a>,
+    /// The target already holds data (appending to a non-empty file): no CSV header.
+    has_content: bool,
+}
+
+enum SinkOut<'a> {
+    Stdout(&'a Io),
+    File {
+        file: std::io::BufWriter<std::fs::File>,
+        path: PathBuf,
+    },
+}
+
+impl<'a> Sink<'a> {
+    fn open(io: &'a Io, path: Option<&Path>, append: bool) -> Result<Sink<'a>, CliError> {
+        let Some(path) = path else {
+            return Ok(Sink {
+                out: SinkOut::Stdout(io),
+                has_content: false,
+            });
+        };
+        let mut opts = std::fs::OpenOptions::new();
+        opts.create(true);
+        if append {
+            opts.append(true);
+        } else {
+            opts.write(true).truncate(true);
+        }
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            // The log holds emails and IP addresses: readable by the owner only.
+            opts.mode(0o600);
+        }
+        let file = opts
+            .open(path)
+            .map_err(|e| CliError::io(format!("cannot open {}", path.display()), e))?;
+        let has_content = append && file.metadata().map(|m| m.len() > 0).unwrap_or(false);
+        Ok(Sink {
+            out: SinkOut::File {
+                file: std::io::BufWriter::new(file),
+                path: path.to_path_buf(),
+            },
+            has_content,
+        })
+    }
+
+    /// Writes whole lines (`text` ends with a line break) and flushes, so an interrupted
+    /// export ends at a line boundary.
+    fn write(&mut self, text: &str) -> Result<(), CliError> {
+        if text.is_empty() {
+            return Ok(());
+        }
+        match &mut self.out {
+            SinkOut::Stdout(io) => io.println(text.strip_suffix('\n').unwrap_or(text)),
+            SinkOut::File { file, path } => file
+                .write_all(text.as_bytes())
+                .and_then(|()| file.flush())
+                .map_err(|e| CliError::io(format!("writing {}", path.display()), e)),
+        }
+    }
+
+    fn finish(self) -> Result<(), CliError> {
+        match self.out {
+            SinkOut::Stdout(_) => Ok(()),
+            SinkOut::File { file, path } => file
+                .into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.sync_all())
+                .map_err(|e| CliError::io(format!("writing {}", path.display()), e)),
+        }
+    }
+}
+
+/// One CSV field: quoted when it holds a comma, a quote or a line break (quotes doubled).
+pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", s.replace('"', "\"\"")).into()
+    } else {
+        s.into()
+    }
+}
+
+/// One entry as a CSV record (no line end), columns as [`CSV_HEADER`].
+pub fn csv_record(e: &AuditEntry) -> String {
+    let opt = |v: &Option<String>| v.clone().unwrap_or_default();
+    let details = serde_json::to_string(&e.details).unwrap_or_default();
+    let fields: [String; 14] = [
+        e.seq.to_string(),
+        e.occurred_at.clone(),
+        e.actor.kind.clone(),
+        opt(&e.actor.id),
+        opt(&e.actor.email),
+        e.action.clone(),
+        e.target
+            .as_ref()
+            .map(|t| t.kind.clone())
+            .unwrap_or_default(),
+        e.target.as_ref().map(|t| t.id.clone()).unwrap_or_default(),
+        opt(&e.ip),
+        opt(&e.user_agent),
+        e.outcome.clone(),
+        details,
+        e.prev_hash.clone(),
+        e.hash.clone(),
+    ];
+    fields
+        .iter()
+        .map(|f| csv_field(f))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cmd::Command;
+    use crate::cmd::audit::AuditCommand;
+    use crate::cmd::audit::common::tests::{entry, entry_json, page};
+    use crate::parse_from;
+    use crate::testutil::{Reply, run_wt};
+
+    fn parse(argv: &[&str]) -> Result<ExportArgs, clap::Error> {
+        parse_from(argv).map(|cli| match cli.command {
+            Command::Audit(AuditCommand::Export(a)) => a,
+            other => panic!("parsed as {other:?}"),
+        })
+    }
+
+    #[test]
+    fn export_parses_format_after_and_file() {
+        let a = parse(&[
+            "wt",
+            "audit",
+            "export",
+            "--format",
+            "csv",
+            "--after",
+            "99",
+            "--since",
+            "7d",
+            "--output-file",
+            "a.csv",
+            "--append",
+        ])
+        .map_err(|e| e.to_string())
+        .unwrap();
+        assert_eq!(a.format, ExportFormat::Csv);
+        assert_eq!(a.after, Some(99));
+        assert!(a.time.since.is_some() && a.append);
+        assert_eq!(a.output_file.as_deref(), Some(Path::new("a.csv")));
+        let d = parse(&["wt", "audit", "export"])
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert_eq!(d.format, ExportFormat::Jsonl);
+        assert!(
+            parse(&["wt", "audit", "export", "--append"]).is_err(),
+            "--append needs a file"
+        );
+        assert!(parse(&["wt", "audit", "export", "--format", "xml"]).is_err());
+    }
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_needed() {
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field(""), "");
+        assert_eq!(csv_field("a,b"), "\"a,b\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
+        assert_eq!(csv_field("cr\r"), "\"cr\r\"");
+    }
+
+    #[test]
+    fn csv_records_follow_the_header_column_order_with_quoting() {
+        let mut e = entry(5);
+        e.user_agent = Some("Mozilla/5.0 (X11, \"Linux\")".into());
+        e.target = None;
+        e.actor.id = None;
+        let rec = csv_record(&e);
+        assert_eq!(
+            rec,
+            "5,2026-01-01T00:00:05Z,user,,owner@example.com,member.role_changed,,,192.0.2.1,\
+             \"Mozilla/5.0 (X11, \"\"Linux\"\")\",success,\
+             \"{\"\"from\"\":\"\"viewer\"\",\"\"to\"\":\"\"analyst\"\"}\",h4,h5"
+        );
+        assert_eq!(CSV_HEADER.split(',').count(), 14);
+    }
+
+    #[tokio::test]
+    async fn export_csv_pages_oldest_first_after_seq_with_one_header() {
+        let base = "/api/v1/orgs/audit-logs?action=auth.*&order=asc&limit=1000&after=10";
+        let r = run_wt(
+            &[
+                "wt", "audit", "export", "--format", "csv", "--after", "10", "--action", "auth.*",
+            ],
+            "",
+            vec![
+                ("GET", base, Reply::json(200, page(&[11, 12], Some("c2")))),
+                (
+                    "GET",
+                    "/api/v1/orgs/audit-logs?action=auth.*&order=asc&limit=1000&after=10&cursor=c2",
+                    Reply::json(200, page(&[13], None)),
+                ),
+            ],
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?} {:?}", r.result, r.stub.requests());
+        let lines: Vec<&str> = r.out.split("\r\n").collect();
+        assert_eq!(lines[0], CSV_HEADER);
+        let seqs: Vec<&str> = lines[1..4]
+            .iter()
+            .map(|l| l.split(',').next().unwrap_or(""))
+            .collect();
+        assert_eq!(seqs, ["11", "12", "13"]);
+        assert_eq!(lines.len(), 5, "{:?}", r.out);
+        assert_eq!(lines[4], "");
+        assert!(
+            r.err.is_empty(),
+            "no progress when stderr is not a terminal"
+        );
+    }
+
+    #[tokio::test]
+    async fn export_jsonl_to_a_file_and_resume_by_appending() {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string()).unwrap();
+        let file = dir.path().join("audit.jsonl");
+        let file_arg = file.to_string_lossy().to_string();
+        let r = run_wt(
+            &["wt", "audit", "export", "--output-file", &file_arg],
+            "",
+            vec![(
+                "GET",
+                "/api/v1/orgs/audit-logs?order=asc&limit=1000",
+                Reply::json(200, page(&[1, 2], None)),
+            )],
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert!(r.out.is_empty());
+        let r = run_wt(
+            &[
+                "wt",
+                "audit",
+                "export",
+                "--after",
+                "2",
+                "--append",
+                "--output-file",
+                &file_arg,
+            ],
+            "",
+            vec![(
+                "GET",
+                "/api/v1/orgs/audit-logs?order=asc&limit=1000&after=2",
+                Reply::json(200, page(&[3], None)),
+            )],
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        let text = std::fs::read_to_string(&file).unwrap_or_default();
+        let values: Vec<serde_json::Value> = text
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_default())
+            .collect();
+        assert_eq!(values, vec![entry_json(1), entry_json(2), entry_json(3)]);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::metadata(&file).map(|m| m.permissions().mode() & 0o777);
+            assert_eq!(mode.ok(), Some(0o600));
+        }
+    }
+}

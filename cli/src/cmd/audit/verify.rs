@@ -1,0 +1,130 @@
+//! `wt audit verify`: check the hash chain of your org's audit log.
+
+use crate::output::OutputFormat;
+use crate::{CliError, Ctx};
+use clap::Args;
+use wt_api::AuditVerifyResponse;
+
+pub const ABOUT: &str = "Verify the hash chain of the audit log";
+pub const LONG_ABOUT: &str = "\
+Ask the server to re-compute the hash chain of your org's audit log. Each entry's hash
+covers its content and the previous entry's hash, so an edited, inserted or deleted entry
+breaks the chain from that point. Prints `OK` and the number of entries checked, or
+`BROKEN at seq N` (the first entry that does not match) and exits 1.
+
+JSON (--output json): the AuditVerifyResponse as is: {ok, entries, first_bad_seq?}; the
+exit status is 1 when ok is false.
+
+Examples:
+  wt audit verify
+  wt audit verify --output json || alert-on-call";
+
+/// `wt audit verify` options (none besides the global ones).
+#[derive(Debug, Args)]
+pub struct VerifyArgs {}
+
+/// Verifies the chain; a broken one is exit 1.
+pub async fn run(_args: VerifyArgs, ctx: &Ctx) -> Result<(), CliError> {
+    let (token, _) = ctx.bearer().await?;
+    let v: AuditVerifyResponse = ctx
+        .client()?
+        .get("/orgs/audit-logs/verify", Some(&token))
+        .await?;
+    let at = v.first_bad_seq.map_or_else(
+        || " (first bad entry not reported)".to_string(),
+        |s| format!(" at seq {s}"),
+    );
+    match ctx.output {
+        OutputFormat::Json => ctx.io.print_json(&v)?,
+        OutputFormat::Table if v.ok => ctx.io.println(&format!(
+            "OK: the hash chain of {} entries is intact",
+            v.entries
+        ))?,
+        OutputFormat::Table => ctx
+            .io
+            .println(&format!("BROKEN{at} ({} entries checked)", v.entries))?,
+    }
+    if v.ok {
+        Ok(())
+    } else {
+        Err(CliError::Other(format!(
+            "the audit log hash chain is broken{at}: an entry was edited, inserted or deleted"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::cmd::Command;
+    use crate::cmd::audit::AuditCommand;
+    use crate::parse_from;
+    use crate::testutil::{Reply, run_wt};
+
+    const VERIFY: &str = "/api/v1/orgs/audit-logs/verify";
+
+    #[test]
+    fn verify_parses() {
+        let cli = parse_from(["wt", "audit", "verify"])
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert!(matches!(
+            cli.command,
+            Command::Audit(AuditCommand::Verify(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn verify_ok_prints_the_entry_count_exit_0() {
+        let r = run_wt(
+            &["wt", "audit", "verify", "--output", "table"],
+            "",
+            vec![(
+                "GET",
+                VERIFY,
+                Reply::json(200, serde_json::json!({"ok": true, "entries": 1234})),
+            )],
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert!(
+            r.out.starts_with("OK") && r.out.contains("1234"),
+            "{}",
+            r.out
+        );
+    }
+
+    #[tokio::test]
+    async fn verify_broken_prints_the_first_bad_seq_and_exits_1() {
+        let r = run_wt(
+            &["wt", "audit", "verify", "--output", "table"],
+            "",
+            vec![(
+                "GET",
+                VERIFY,
+                Reply::json(
+                    200,
+                    serde_json::json!({"ok": false, "entries": 1234, "first_bad_seq": 77}),
+                ),
+            )],
+        )
+        .await;
+        assert!(r.out.starts_with("BROKEN at seq 77"), "{}", r.out);
+        let (code, msg) = r.failure();
+        assert_eq!(code, 1);
+        assert!(msg.contains("seq 77"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn verify_broken_json_is_the_response_as_is_and_exits_1() {
+        let body = serde_json::json!({"ok": false, "entries": 9, "first_bad_seq": 3});
+        let r = run_wt(
+            &["wt", "audit", "verify", "--output", "json"],
+            "",
+            vec![("GET", VERIFY, Reply::json(200, body.clone()))],
+        )
+        .await;
+        let printed: serde_json::Value = serde_json::from_str(&r.out).unwrap_or_default();
+        assert_eq!(printed, body);
+        assert_eq!(r.failure().0, 1);
+    }
+}
