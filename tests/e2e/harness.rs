@@ -85,8 +85,13 @@ impl Daemon {
         d
     }
 
-    /// Starts (or restarts) `wtd serve` and waits for its "listening" line.
+    /// Starts (or restarts) `wtd serve` on a free port and waits for its "listening" line.
     pub fn serve(&mut self) {
+        self.serve_on("127.0.0.1:0");
+    }
+
+    /// Starts `wtd serve` on `listen` and waits for its "listening" line.
+    pub fn serve_on(&mut self, listen: &str) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -96,7 +101,7 @@ impl Daemon {
             .arg("serve")
             .arg("--data-dir")
             .arg(self.data_dir())
-            .args(["--listen", "127.0.0.1:0"])
+            .args(["--listen", listen])
             .args(&self.extra_args)
             .stdout(Stdio::piped())
             .stderr(log)

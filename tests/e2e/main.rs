@@ -1,6 +1,7 @@
 //! End-to-end: real `wtd` processes on free ports, the real `wt` binary, raw HTTP.
 //! One test binary for the whole suite (link once, run in parallel).
 
+mod audit;
 mod cli;
 mod daemon;
 mod docs;
