@@ -39,6 +39,7 @@ complete -c wt -n "__fish_wt_needs_command" -f -a "mfa" -d 'Manage multi-factor 
 complete -c wt -n "__fish_wt_needs_command" -f -a "org" -d 'Show or change the settings of your org'
 complete -c wt -n "__fish_wt_needs_command" -f -a "invite" -d 'Invite people to your org, or accept an invite'
 complete -c wt -n "__fish_wt_needs_command" -f -a "members" -d 'Manage the members of your org'
+complete -c wt -n "__fish_wt_needs_command" -f -a "sessions" -d 'List or end your own sessions'
 complete -c wt -n "__fish_wt_needs_command" -f -a "audit" -d 'Read, follow, verify and export the audit log'
 complete -c wt -n "__fish_wt_needs_command" -f -a "password" -d 'Change your password, or reset a forgotten one'
 complete -c wt -n "__fish_wt_needs_command" -f -a "daemon" -d 'Start, stop or inspect a local wtd'
@@ -256,6 +257,26 @@ complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcomman
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from review" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from review" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from review" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand sessions; and not __fish_seen_subcommand_from list revoke" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand sessions; and not __fish_seen_subcommand_from list revoke" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand sessions; and not __fish_seen_subcommand_from list revoke" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand sessions; and not __fish_seen_subcommand_from list revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand sessions; and not __fish_seen_subcommand_from list revoke" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand sessions; and not __fish_seen_subcommand_from list revoke" -f -a "list" -d 'List your live sessions'
+complete -c wt -n "__fish_wt_using_subcommand sessions; and not __fish_seen_subcommand_from list revoke" -f -a "revoke" -d 'End one of your sessions'
+complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from list" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from list" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from revoke" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from revoke" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from revoke" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
 complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"

@@ -15,6 +15,7 @@ pub mod members;
 pub mod mfa;
 pub mod org;
 pub mod password;
+pub mod sessions;
 pub mod setup;
 pub mod whoami;
 
@@ -41,6 +42,8 @@ pub enum Command {
     Invite(invite::InviteCommand),
     #[command(subcommand, about = members::ABOUT, long_about = members::LONG_ABOUT)]
     Members(members::MembersCommand),
+    #[command(subcommand, about = sessions::ABOUT, long_about = sessions::LONG_ABOUT)]
+    Sessions(sessions::SessionsCommand),
     #[command(subcommand, about = audit::ABOUT, long_about = audit::LONG_ABOUT)]
     Audit(audit::AuditCommand),
     #[command(subcommand, about = password::ABOUT, long_about = password::LONG_ABOUT)]
@@ -63,6 +66,7 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<(), CliError> {
         Command::Org(sub) => org::run(sub, ctx).await,
         Command::Invite(sub) => invite::run(sub, ctx).await,
         Command::Members(sub) => members::run(sub, ctx).await,
+        Command::Sessions(sub) => sessions::run(sub, ctx).await,
         Command::Audit(sub) => audit::run(sub, ctx).await,
         Command::Password(sub) => password::run(sub, ctx).await,
         Command::Daemon(sub) => daemon::run(sub, ctx).await,
