@@ -184,15 +184,19 @@ pub struct Auth {
     pub org: OrgRecord,
     pub role: Role,
     pub via: Via,
-    /// The role requires MFA and none is enrolled: only enrollment is allowed (E.46).
+    /// The role requires MFA and none is enrolled (shown to the client as a warning).
     pub mfa_enrollment_required: bool,
+    /// ...and no grace runs: only enrollment is allowed (E.46).
+    pub mfa_restricted: bool,
+    /// Until when the bootstrap owner may act before enrolling.
+    pub mfa_grace_until: Option<i64>,
 }
 
 impl Auth {
     /// Refuses with 403 unless the permission matrix allows this member's role, and,
     /// while required MFA is not enrolled, unless the permission is one allowed before it.
     pub fn require(&self, perm: Permission) -> Result<(), ApiError> {
-        if self.mfa_enrollment_required && !permissions::allowed_before_mfa(perm) {
+        if self.mfa_restricted && !permissions::allowed_before_mfa(perm) {
             return Err(ApiError::MfaEnrollmentRequired);
         }
         if permissions::allows(self.role, perm) {
@@ -251,6 +255,12 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Auth,
         found.user.mfa_enabled,
     );
     Ok(Auth {
+        mfa_restricted: permissions::mfa_restricted(
+            mfa_enrollment_required,
+            found.mfa_grace_until,
+            now,
+        ),
+        mfa_grace_until: found.mfa_grace_until,
         session: found.session,
         user: found.user,
         org: found.org,

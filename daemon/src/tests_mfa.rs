@@ -271,10 +271,24 @@ async fn required_mfa_limits_a_session_to_enrollment_until_it_is_on() {
     )
     .await;
     fx.setup().await;
+    // The owner who claimed the org has 24 hours to set it up before enrolling.
     let login = fx.login(EMAIL, PASSWORD).await;
-    assert_eq!(login.body["mfa_enrollment_required"], true);
+    assert_eq!(
+        login.body["mfa_enrollment_required"], true,
+        "a warning from the start"
+    );
+    let early = login.body["token"].as_str().unwrap().to_string();
+    let who = fx.get("/api/v1/auth/session", &early).await;
+    assert!(who.body["mfa_grace_until"].is_string(), "{:?}", who.body);
+    assert_eq!(
+        fx.get("/api/v1/orgs/settings", &early).await.status,
+        StatusCode::OK
+    );
+    fx.clock.advance(24 * 3600);
+    let login = fx.login(EMAIL, PASSWORD).await;
     let tok = login.body["token"].as_str().unwrap().to_string();
     let who = fx.get("/api/v1/auth/session", &tok).await;
+    assert!(who.body.get("mfa_grace_until").is_none());
     assert_eq!(who.status, StatusCode::OK);
     assert_eq!(who.body["mfa_enrollment_required"], true);
     let blocked = fx.get("/api/v1/orgs/settings", &tok).await;

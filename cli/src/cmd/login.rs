@@ -153,8 +153,13 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<(), CliError> {
 
     let enrollment_required =
         resp.mfa_enrollment_required || who.as_ref().is_some_and(|w| w.mfa_enrollment_required);
-    if enrollment_required {
-        io.eprintln(ENROLLMENT_NOTE);
+    let grace = who.as_ref().and_then(|w| w.mfa_grace_until.clone());
+    match (enrollment_required, grace) {
+        (true, Some(until)) => io.eprintln(&format!(
+            "note: your role requires MFA: run `wt mfa enroll` before {until} (UTC); after that, until you do, only enrollment is allowed"
+        )),
+        (true, None) => io.eprintln(ENROLLMENT_NOTE),
+        _ => {}
     }
     let out = LoginOutput {
         server: &ctx.server,

@@ -200,6 +200,10 @@ pub struct WhoAmI {
     /// True when the role requires MFA and none is enrolled: only enrollment is allowed.
     #[serde(default)]
     pub mfa_enrollment_required: bool,
+    /// While set, required MFA does not restrict this member yet (only the owner who
+    /// claimed a new org gets this, for 24 hours).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mfa_grace_until: Option<String>,
     pub session_id: String,
     pub expires_at: String,
 }

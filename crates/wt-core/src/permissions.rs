@@ -119,6 +119,12 @@ pub fn mfa_enrollment_required(role: Role, required_roles: &[Role], mfa_enabled:
     !mfa_enabled && required_roles.contains(&role)
 }
 
+/// Whether a member who owes MFA is restricted to enrollment at `now`: at once, unless a
+/// bounded grace was granted (only to the owner who claims a new org) and still runs.
+pub fn mfa_restricted(owed: bool, grace_until: Option<i64>, now: i64) -> bool {
+    owed && grace_until.is_none_or(|g| now >= g)
+}
+
 /// Why a role change was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RoleChangeError {
@@ -201,6 +207,13 @@ mod tests {
         assert!(mfa_enrollment_required(Role::Admin, &req, false));
         assert!(!mfa_enrollment_required(Role::Admin, &req, true));
         assert!(!mfa_enrollment_required(Role::Viewer, &req, false));
+        assert!(
+            mfa_restricted(true, None, 100),
+            "no grace: restricted at once"
+        );
+        assert!(!mfa_restricted(true, Some(200), 100), "within the grace");
+        assert!(mfa_restricted(true, Some(200), 200), "the grace is over");
+        assert!(!mfa_restricted(false, None, 100));
     }
 
     #[test]

@@ -64,6 +64,7 @@ pub async fn story(store: &dyn Store) {
         name: "Owner".into(),
         password_hash: "$argon2id$fake".into(),
         now: at,
+        mfa_grace_until: Some(at + 86_400),
     };
     // Expired tokens are refused, and refusing writes nothing.
     let late = store
@@ -148,6 +149,11 @@ pub async fn story(store: &dyn Store) {
         .unwrap()
         .expect("session");
     assert_eq!((auth.user.id.as_str(), auth.role), ("usr_1", Role::Owner));
+    assert_eq!(
+        auth.mfa_grace_until,
+        Some(now + 1 + 86_400),
+        "the setup owner's grace"
+    );
     store.touch_session("ses_1", now + 500).await.unwrap();
     let live = store
         .list_sessions("org_a", "usr_1", now + 700)

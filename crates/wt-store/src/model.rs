@@ -47,6 +47,8 @@ pub struct SetupClaim {
     pub name: String,
     pub password_hash: String,
     pub now: i64,
+    /// Until when the new owner may act before enrolling required MFA.
+    pub mfa_grace_until: Option<i64>,
 }
 
 /// What login needs to know about a user.
@@ -107,6 +109,8 @@ pub struct SessionAuth {
     pub user: UserRecord,
     pub org: OrgRecord,
     pub role: Role,
+    /// Until when required MFA does not yet restrict this member (bootstrap owner only).
+    pub mfa_grace_until: Option<i64>,
 }
 
 /// A user's TOTP credential, pending or confirmed.

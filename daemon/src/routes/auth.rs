@@ -124,6 +124,10 @@ pub async fn whoami(auth: Auth) -> Result<axum::Json<WhoAmI>, ApiError> {
         role: auth.role,
         mfa_enabled: auth.user.mfa_enabled,
         mfa_enrollment_required: auth.mfa_enrollment_required,
+        mfa_grace_until: auth
+            .mfa_grace_until
+            .filter(|_| auth.mfa_enrollment_required && !auth.mfa_restricted)
+            .map(rfc3339),
         session_id: auth.session.id.clone(),
         expires_at: rfc3339(auth.session.expires_at),
     }))

@@ -28,6 +28,9 @@ pub enum LoginOutcome {
     Challenge(wt_core::secret::SecretString),
 }
 
+/// How long the owner who claims a new org may act before required MFA restricts them.
+pub const SETUP_MFA_GRACE: i64 = 24 * 60 * 60;
+
 /// Refuses a password over the maximum before any hashing (SECURITY.md A.2).
 fn check_max_len(password: &str) -> Result<(), ApiError> {
     if password.chars().count() > MAX_LEN {
@@ -65,12 +68,15 @@ pub async fn setup(
     )
     .target("user", &user_id)
     .details(serde_json::json!({ "role": "owner" }));
+    let now = state.now();
     let claim = SetupClaim {
         token_hash,
         user_id,
         name,
         password_hash,
-        now: state.now(),
+        now,
+        // The new owner configures the org before enrolling MFA; bounded and reported.
+        mfa_grace_until: mfa_enforced.then_some(now + SETUP_MFA_GRACE),
     };
     Ok(state.store.claim_setup(claim, event).await?)
 }

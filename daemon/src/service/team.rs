@@ -74,7 +74,7 @@ pub async fn invite_create(
     meta: &ClientMeta,
     req: InviteCreateRequest,
 ) -> Result<InviteRecord, ApiError> {
-    if auth.mfa_enrollment_required {
+    if auth.mfa_restricted {
         return Err(ApiError::MfaEnrollmentRequired);
     }
     let email = ids::normalize_email(&req.email)

@@ -24,6 +24,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0003_mail.sql")),
     M::up(include_str!("migrations/0004_team.sql")),
     M::up(include_str!("migrations/0005_audit_read.sql")),
+    M::up(include_str!("migrations/0006_mfa_grace.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -377,8 +377,9 @@ impl Store for SqliteStore {
                 params![claim.user_id, email, claim.name, claim.password_hash, claim.now],
             )?;
             tx.execute(
-                "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, 'owner', ?3)",
-                params![org_id, claim.user_id, claim.now],
+                "INSERT INTO memberships (org_id, user_id, role, created_at, mfa_grace_until)
+                 VALUES (?1, ?2, 'owner', ?3, ?4)",
+                params![org_id, claim.user_id, claim.now, claim.mfa_grace_until],
             )?;
             append_audit_tx(&tx, &org_id, &audit, claim.now)?;
             let org = org_by_id(&tx, &org_id)?;
@@ -526,7 +527,7 @@ impl Store for SqliteStore {
         self.read(move |c| {
             Ok(c.query_row(
                 &format!(
-                    "SELECT {SESSION_COLS}, {USER_COLS}, {ORG_COLS}, m.role
+                    "SELECT {SESSION_COLS}, {USER_COLS}, {ORG_COLS}, m.role, m.mfa_grace_until
                      FROM sessions s
                      JOIN users u ON u.id = s.user_id
                      JOIN orgs o ON o.id = s.org_id
@@ -540,6 +541,7 @@ impl Store for SqliteStore {
                         user: user_from(r, 10)?,
                         org: org_from(r, 15)?,
                         role: parse_role(&r.get::<_, String>(20)?)?,
+                        mfa_grace_until: r.get(21)?,
                     })
                 },
             )

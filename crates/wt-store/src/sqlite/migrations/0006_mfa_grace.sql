@@ -1,0 +1,4 @@
+-- 0006: a bounded grace before required MFA restricts a member's sessions. Only the owner
+-- who claims a new org with the setup token gets one (to configure the org); invited
+-- members have none (NULL = restricted at once).
+ALTER TABLE memberships ADD COLUMN mfa_grace_until INTEGER;
