@@ -25,6 +25,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0004_team.sql")),
     M::up(include_str!("migrations/0005_audit_read.sql")),
     M::up(include_str!("migrations/0006_mfa_grace.sql")),
+    M::up(include_str!("migrations/0007_audit_actions.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

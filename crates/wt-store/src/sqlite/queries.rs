@@ -72,6 +72,10 @@ pub(super) fn append_audit_tx(
             hash,
         ],
     )?;
+    tx.execute(
+        "INSERT OR IGNORE INTO audit_actions (org_id, action) VALUES (?1, ?2)",
+        params![org_id, event.action],
+    )?;
     Ok(seq)
 }
 
@@ -282,6 +286,54 @@ fn candidate(c: &Connection, cond: &str, arg: &str) -> Result<Option<LoginCandid
         password_hash,
         memberships,
     }))
+}
+
+/// One filtered, ordered, limited read of `audit_log`; `q.action` is exact here.
+fn audit_select(c: &Connection, org_id: &str, q: &AuditQuery) -> Result<Vec<AuditRecord>> {
+    let mut sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ?");
+    let mut args: Vec<rusqlite::types::Value> = vec![org_id.to_string().into()];
+    let mut cond = |part: &str, v: rusqlite::types::Value| {
+        sql.push_str(part);
+        args.push(v);
+    };
+    if let Some(a) = &q.action {
+        cond(" AND action = ?", a.clone().into());
+    }
+    if let Some(a) = &q.actor {
+        cond(" AND (actor_email = ?", a.clone().into());
+        cond(" OR actor_id = ?)", a.clone().into());
+    }
+    if let Some(t) = &q.target {
+        cond(" AND target_id = ?", t.clone().into());
+    }
+    if let Some(o) = &q.outcome {
+        cond(" AND outcome = ?", o.clone().into());
+    }
+    if let Some(s) = &q.since {
+        cond(" AND occurred_at >= ?", s.clone().into());
+    }
+    if let Some(u) = &q.until {
+        cond(" AND occurred_at < ?", u.clone().into());
+    }
+    if let Some(b) = q.before_seq {
+        cond(" AND seq < ?", b.into());
+    }
+    if let Some(a) = q.after_seq {
+        cond(" AND seq > ?", a.into());
+    }
+    cond(
+        if q.ascending {
+            " ORDER BY seq ASC LIMIT ?"
+        } else {
+            " ORDER BY seq DESC LIMIT ?"
+        },
+        i64::from(q.limit).into(),
+    );
+    let mut st = c.prepare(&sql)?;
+    let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
+        audit_from(r).map(|(_, a)| a)
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 #[async_trait]
@@ -1483,63 +1535,31 @@ impl Store for SqliteStore {
     async fn audit_query(&self, org_id: &str, q: AuditQuery) -> Result<Vec<AuditRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            let mut sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ?");
-            let mut args: Vec<rusqlite::types::Value> = vec![org_id.into()];
-            let mut cond = |sql_part: &str, v: rusqlite::types::Value| {
-                sql.push_str(sql_part);
-                args.push(v);
+            let Some(prefix) = q.action.as_deref().and_then(|a| a.strip_suffix('*')) else {
+                return audit_select(c, &org_id, &q);
             };
-            match q.action.as_deref() {
-                // A prefix as a range, so the (org_id, action, seq) index serves it:
-                // `auth.*` -> action >= 'auth.' AND action < 'auth/' ('/' follows '.').
-                Some(a) if a.ends_with(".*") => {
-                    let prefix = &a[..a.len() - 1];
-                    let upper = format!("{}/", &prefix[..prefix.len() - 1]);
-                    cond(" AND action >= ?", prefix.to_string().into());
-                    cond(" AND action < ?", upper.into());
-                }
-                Some("*") | None => {}
-                Some(a) => cond(" AND action = ?", a.to_string().into()),
+            if prefix.is_empty() {
+                return audit_select(c, &org_id, &AuditQuery { action: None, ..q.clone() });
             }
-            if let Some(a) = q.actor {
-                sql.push_str(" AND (actor_email = ? OR actor_id = ?)");
-                args.push(a.clone().into());
-                args.push(a.into());
+            // A prefix: one ordered index range per known action, merged here.
+            let upper = format!("{}/", prefix.trim_end_matches('.'));
+            let mut st = c.prepare(
+                "SELECT action FROM audit_actions WHERE org_id = ?1 AND action >= ?2 AND action < ?3",
+            )?;
+            let actions = st
+                .query_map(params![org_id, prefix, upper], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            let mut rows = Vec::new();
+            for a in actions {
+                rows.extend(audit_select(c, &org_id, &AuditQuery { action: Some(a), ..q.clone() })?);
             }
-            let mut cond = |sql_part: &str, v: rusqlite::types::Value| {
-                sql.push_str(sql_part);
-                args.push(v);
-            };
-            if let Some(t) = q.target {
-                cond(" AND target_id = ?", t.into());
-            }
-            if let Some(o) = q.outcome {
-                cond(" AND outcome = ?", o.into());
-            }
-            if let Some(s) = q.since {
-                cond(" AND occurred_at >= ?", s.into());
-            }
-            if let Some(u) = q.until {
-                cond(" AND occurred_at < ?", u.into());
-            }
-            if let Some(b) = q.before_seq {
-                cond(" AND seq < ?", b.into());
-            }
-            if let Some(a) = q.after_seq {
-                cond(" AND seq > ?", a.into());
-            }
-            sql.push_str(if q.ascending {
-                " ORDER BY seq ASC"
+            if q.ascending {
+                rows.sort_by_key(|r| r.seq);
             } else {
-                " ORDER BY seq DESC"
-            });
-            sql.push_str(" LIMIT ?");
-            args.push(i64::from(q.limit).into());
-            let mut st = c.prepare(&sql)?;
-            let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
-                audit_from(r).map(|(_, a)| a)
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                rows.sort_by_key(|r| std::cmp::Reverse(r.seq));
+            }
+            rows.truncate(q.limit as usize);
+            Ok(rows)
         })
         .await
     }
