@@ -72,14 +72,17 @@ pub async fn enqueue(
     subject: &str,
     body: String,
 ) -> Result<(), crate::error::ApiError> {
+    // Bodies can hold invite and reset links: sealed at rest like every other secret.
+    let id = wt_core::ids::new_id("mail");
+    let sealed = state.master_key.encrypt(body.as_bytes(), id.as_bytes());
     state
         .store
         .enqueue_mail(NewMail {
-            id: wt_core::ids::new_id("mail"),
+            id,
             org_id: org_id.map(str::to_string),
             to: to.to_string(),
             subject: subject.to_string(),
-            body,
+            body: sealed,
             now: state.now(),
         })
         .await?;
@@ -87,7 +90,7 @@ pub async fn enqueue(
     Ok(())
 }
 
-fn build(from: &Mailbox, m: &MailRecord) -> anyhow::Result<Message> {
+fn build(from: &Mailbox, m: &MailRecord, body: String) -> anyhow::Result<Message> {
     // Lines over 78 characters (links) make lettre choose quoted-printable; mail readers
     // decode it.
     Ok(Message::builder()
@@ -95,11 +98,15 @@ fn build(from: &Mailbox, m: &MailRecord) -> anyhow::Result<Message> {
         .to(m.to.parse()?)
         .subject(m.subject.clone())
         .header(lettre::message::header::ContentType::TEXT_PLAIN)
-        .body(m.body.clone())?)
+        .body(body)?)
 }
 
-async fn deliver(cfg: &MailConfig, m: &MailRecord) -> anyhow::Result<()> {
-    let msg = build(&cfg.from, m)?;
+async fn deliver(state: &AppState, cfg: &MailConfig, m: &MailRecord) -> anyhow::Result<()> {
+    let body = state
+        .master_key
+        .decrypt(&m.body, m.id.as_bytes())
+        .map_err(|_| anyhow::anyhow!("the queued mail does not decrypt with the master key"))?;
+    let msg = build(&cfg.from, m, String::from_utf8(body)?)?;
     match &cfg.transport {
         Transport::Outbox(dir) => {
             tokio::fs::create_dir_all(dir).await?;
@@ -126,14 +133,16 @@ pub async fn deliver_due(state: &AppState, cfg: &MailConfig) -> usize {
     };
     let mut sent = 0;
     for m in due {
-        match deliver(cfg, &m).await {
+        match deliver(state, cfg, &m).await {
             Ok(()) => {
                 sent += 1;
+                state.metrics.mail("sent");
                 if let Err(e) = state.store.mail_sent(&m.id, state.now()).await {
                     tracing::error!(error = %e, mail = %m.id, "cannot mark mail sent");
                 }
             }
             Err(e) => {
+                state.metrics.mail("failed");
                 let backoff = (30i64 << m.attempts.clamp(0, 10)).min(MAX_BACKOFF);
                 tracing::warn!(error = %e, mail = %m.id, attempt = m.attempts + 1, retry_in_s = backoff, "mail delivery failed");
                 if let Err(e) = state

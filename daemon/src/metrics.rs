@@ -38,6 +38,8 @@ pub struct Metrics {
     pub requests: Family<RequestLabels, Counter>,
     pub latency: Family<RouteLabels, Histogram, fn() -> Histogram>,
     pub logins: Family<OutcomeLabels, Counter>,
+    /// Mail delivery attempts by outcome (`sent`, `failed`): failures are retried.
+    pub mail: Family<OutcomeLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -48,6 +50,7 @@ impl Default for Metrics {
             latency_histogram,
         );
         let logins = Family::<OutcomeLabels, Counter>::default();
+        let mail = Family::<OutcomeLabels, Counter>::default();
         registry.register(
             "http_requests",
             "HTTP requests by route and status",
@@ -59,11 +62,17 @@ impl Default for Metrics {
             latency.clone(),
         );
         registry.register("logins", "Login attempts by outcome", logins.clone());
+        registry.register(
+            "mail_deliveries",
+            "Mail delivery attempts by outcome",
+            mail.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
             logins,
+            mail,
         }
     }
 }
@@ -72,6 +81,11 @@ impl Metrics {
     /// Counts one login attempt: `succeeded`, `failed`, `throttled` or `mfa_required`.
     pub fn login(&self, outcome: &'static str) {
         self.logins.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    /// Counts one mail delivery attempt: `sent` or `failed`.
+    pub fn mail(&self, outcome: &'static str) {
+        self.mail.get_or_create(&OutcomeLabels { outcome }).inc();
     }
 
     /// The Prometheus text exposition.

@@ -721,4 +721,13 @@ async fn undeliverable_mail_is_kept_and_retried_later() {
         1,
         "retried after the backoff"
     );
+    let metrics = fx.state.metrics.render();
+    assert!(
+        metrics.contains(r#"wt_mail_deliveries_total{outcome="failed"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"wt_mail_deliveries_total{outcome="sent"} 1"#),
+        "{metrics}"
+    );
 }

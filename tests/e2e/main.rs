@@ -6,6 +6,7 @@ mod cli;
 mod daemon;
 mod docs;
 mod harness;
+mod hygiene;
 mod mfa;
 mod qr;
 mod skeleton;

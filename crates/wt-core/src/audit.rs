@@ -378,6 +378,25 @@ mod tests {
     }
 
     #[test]
+    fn reordered_entries_are_found() {
+        let mut rows = chain(5);
+        rows.swap(1, 2);
+        assert_eq!(verify(&rows).first_bad_seq, Some(2));
+    }
+
+    #[test]
+    fn a_forged_entry_with_a_recomputed_hash_breaks_the_next_link() {
+        let mut rows = chain(4);
+        rows[1].action = "test.forged".into();
+        let actor = Actor::operator();
+        rows[1].hash = entry_hash(
+            &rows[1].prev,
+            &fields(2, &rows[1].action, &rows[1].details, &actor),
+        );
+        assert_eq!(verify(&rows).first_bad_seq, Some(3));
+    }
+
+    #[test]
     fn a_deleted_first_entry_is_found() {
         // Removing the first entry shifts everything: detected at seq 1.
         let mut rows = chain(3);

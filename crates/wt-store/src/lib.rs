@@ -233,7 +233,7 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Unsent mail whose next attempt is due at `now`, oldest first.
     async fn due_mail(&self, now: UnixTime, limit: u32) -> Result<Vec<MailRecord>>;
 
-    /// Marks a mail delivered.
+    /// Marks a mail delivered and forgets its body.
     async fn mail_sent(&self, id: &str, now: UnixTime) -> Result<()>;
 
     /// Records a failed attempt and when to try again.

@@ -1039,7 +1039,7 @@ impl Store for SqliteStore {
         let id = id.to_string();
         self.write(move |c| {
             c.execute(
-                "UPDATE mail_outbox SET sent_at = ?2, attempts = attempts + 1, last_error = NULL WHERE id = ?1",
+                "UPDATE mail_outbox SET sent_at = ?2, attempts = attempts + 1, last_error = NULL, body = '' WHERE id = ?1",
                 params![id, now],
             )?;
             Ok(())
