@@ -79,8 +79,21 @@ fn time_bound(name: &str, v: Option<String>) -> Result<Option<String>, ApiError>
     .transpose()
 }
 
+/// An empty parameter (`?action=`) means no filter, as forms and scripts send them.
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.is_empty())
+}
+
 /// Validated filters as a store query (without paging).
-async fn to_query(state: &AppState, org_id: &str, f: Filters) -> Result<AuditQuery, ApiError> {
+async fn to_query(state: &AppState, org_id: &str, mut f: Filters) -> Result<AuditQuery, ApiError> {
+    f.action = non_empty(f.action);
+    f.actor = non_empty(f.actor);
+    f.target = non_empty(f.target);
+    f.outcome = non_empty(f.outcome);
+    f.since = non_empty(f.since);
+    f.until = non_empty(f.until);
+    f.cursor = non_empty(f.cursor);
+    f.order = non_empty(f.order);
     if let Some(a) = &f.action
         && (a.is_empty()
             || a.len() > 100
