@@ -261,6 +261,49 @@ mod tests {
         assert_eq!(c.listen.port(), 7777);
     }
 
+    /// The long names of `wtd serve`'s own flags (not the global ones, not --config).
+    fn serve_flags() -> Vec<String> {
+        let cmd = crate::cli::command();
+        let serve = cmd
+            .find_subcommand("serve")
+            .map(|c| c.clone())
+            .unwrap_or_default();
+        serve
+            .get_arguments()
+            .filter(|a| !a.is_global_set())
+            .filter_map(|a| a.get_long().map(str::to_string))
+            .filter(|l| l != "config")
+            .collect()
+    }
+
+    #[test]
+    fn the_example_config_parses_and_names_every_setting() {
+        let text = include_str!("../../docs/wtd.toml.example");
+        let parsed: Result<FileConfig, _> = toml::from_str(text);
+        assert!(parsed.is_ok(), "{parsed:?}");
+        let flags = serve_flags();
+        assert!(flags.len() >= 14, "{flags:?}");
+        for flag in flags {
+            let key = flag.replace('-', "_");
+            assert!(
+                text.lines()
+                    .any(|l| l.trim_start_matches("# ").starts_with(&format!("{key} ="))),
+                "docs/wtd.toml.example does not mention {key}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_readme_configuration_table_names_every_flag() {
+        let readme = include_str!("../../README.md");
+        for flag in serve_flags() {
+            assert!(
+                readme.contains(&format!("`--{flag}")),
+                "README.md does not document --{flag}"
+            );
+        }
+    }
+
     #[test]
     fn unknown_config_keys_are_errors() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
