@@ -264,10 +264,7 @@ mod tests {
     /// The long names of `wtd serve`'s own flags (not the global ones, not --config).
     fn serve_flags() -> Vec<String> {
         let cmd = crate::cli::command();
-        let serve = cmd
-            .find_subcommand("serve")
-            .map(|c| c.clone())
-            .unwrap_or_default();
+        let serve = cmd.find_subcommand("serve").cloned().unwrap_or_default();
         serve
             .get_arguments()
             .filter(|a| !a.is_global_set())
