@@ -126,13 +126,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
             .await
             .map(|ci| ci.0.ip())
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        let ip = match ip {
-            IpAddr::V6(v6) => v6
-                .to_ipv4_mapped()
-                .map(IpAddr::V4)
-                .unwrap_or(IpAddr::V6(v6)),
-            v4 => v4,
-        };
+        let ip = wt_core::netaddr::normalize_ip(ip);
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)

@@ -1,6 +1,7 @@
 //! The rules of the WatchTower control plane, with no I/O.
 //!
 //! Map of the modules:
+//! - [`apikey`]: ingestion key format (prefix, 256 random bits, CRC32 checksum).
 //! - [`clock`]: time as an injected dependency (system clock, settable test clock).
 //! - [`permissions`]: the one role -> permission matrix every route consults.
 //! - [`password`]: password policy and argon2id hashing.
@@ -10,16 +11,19 @@
 //! - [`throttle`]: time-based login backoff (never a permanent lock).
 //! - [`audit`]: audit entries and the per-org hash chain.
 //! - [`ids`]: public identifiers and input validation helpers.
+//! - [`netaddr`]: client addresses behind trusted proxies, CIDR parsing and allowlists.
 //! - [`mfa`]: TOTP verification with replay protection, otpauth URIs, recovery codes.
 //!
 //! Everything here is deterministic given its inputs (time and randomness come in from
 //! outside or through [`token::random_bytes`]), so it is unit-tested without a database.
 
+pub mod apikey;
 pub mod audit;
 pub mod clock;
 pub mod crypto;
 pub mod ids;
 pub mod mfa;
+pub mod netaddr;
 pub mod password;
 pub mod permissions;
 pub mod secret;
