@@ -164,6 +164,13 @@ impl fmt::Display for ApiError {
             _ => "",
         };
         match self.detail() {
+            // "not found: not found" says nothing twice: a detail that only repeats the
+            // prefix stands alone.
+            Some(d)
+                if !prefix.is_empty() && d.eq_ignore_ascii_case(prefix.trim_end_matches(": ")) =>
+            {
+                write!(f, "{d}")
+            }
             Some(d) => write!(f, "{prefix}{d}"),
             None => write!(f, "{prefix}{}", self.title_or_status()),
         }
@@ -366,6 +373,18 @@ mod tests {
     #[test]
     fn not_found_404_exits_5() {
         assert_eq!(api(404, codes::NOT_FOUND, None).exit_code(), 5);
+    }
+
+    #[test]
+    fn a_detail_that_repeats_the_prefix_is_not_said_twice() {
+        assert_eq!(
+            api(404, codes::NOT_FOUND, Some("not found")).to_string(),
+            "not found"
+        );
+        assert_eq!(
+            api(404, codes::NOT_FOUND, Some("no such invite")).to_string(),
+            "not found: no such invite"
+        );
     }
 
     #[test]
