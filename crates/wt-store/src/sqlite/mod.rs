@@ -142,6 +142,30 @@ impl SqliteStore {
             .map_err(|_| internal("the writer thread dropped a request"))?
     }
 
+    /// Runs `f` in one write transaction and appends `audit` to `org_id`'s hash chain in
+    /// the same transaction before committing: the shape of every audited change, so no
+    /// change commits without its entry and no entry without its change.
+    async fn write_audited<T, F>(
+        &self,
+        org_id: String,
+        now: wt_core::clock::UnixTime,
+        audit: wt_core::audit::AuditEvent,
+        f: F,
+    ) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
+    {
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let out = f(&tx)?;
+            queries::append_audit_tx(&tx, &org_id, &audit, now)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
     /// Runs `f` on a read-only connection on the blocking pool.
     async fn read<T, F>(&self, f: F) -> Result<T>
     where

@@ -351,8 +351,7 @@ impl Store for SqliteStore {
         audit: AuditEvent,
         now: UnixTime,
     ) -> Result<OrgRecord> {
-        self.write(move |c| {
-            let tx = c.transaction()?;
+        self.write_audited(org.id.clone(), now, audit, move |tx| {
             let taken: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM orgs WHERE slug = ?1)",
                 [&org.slug],
@@ -375,9 +374,7 @@ impl Store for SqliteStore {
                     params![s.token_hash, org.id, s.owner_email, now, s.expires_at],
                 )?;
             }
-            append_audit_tx(&tx, &org.id, &audit, now)?;
-            let rec = org_by_id(&tx, &org.id)?;
-            tx.commit()?;
+            let rec = org_by_id(tx, &org.id)?;
             Ok(rec)
         })
         .await
@@ -548,8 +545,7 @@ impl Store for SqliteStore {
     }
 
     async fn create_session(&self, s: NewSession, audit: AuditEvent) -> Result<()> {
-        self.write(move |c| {
-            let tx = c.transaction()?;
+        self.write_audited(s.org_id.clone(), s.created_at, audit, move |tx| {
             tx.execute(
                 "INSERT INTO sessions (id, token_hash, org_id, user_id, client, created_at, last_seen_at,
                     expires_at, idle_timeout, ip, user_agent)
@@ -567,8 +563,6 @@ impl Store for SqliteStore {
                     s.user_agent
                 ],
             )?;
-            append_audit_tx(&tx, &s.org_id, &audit, s.created_at)?;
-            tx.commit()?;
             Ok(())
         })
         .await
@@ -627,8 +621,7 @@ impl Store for SqliteStore {
             user_id.to_string(),
             session_id.to_string(),
         );
-        self.write(move |c| {
-            let tx = c.transaction()?;
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
             let n = tx.execute(
                 "UPDATE sessions SET revoked_at = ?4
                  WHERE id = ?1 AND org_id = ?2 AND user_id = ?3 AND revoked_at IS NULL",
@@ -637,8 +630,6 @@ impl Store for SqliteStore {
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
-            append_audit_tx(&tx, &org_id, &audit, now)?;
-            tx.commit()?;
             Ok(())
         })
         .await
@@ -666,13 +657,8 @@ impl Store for SqliteStore {
 
     async fn append_audit(&self, org_id: &str, audit: AuditEvent, now: UnixTime) -> Result<()> {
         let org_id = org_id.to_string();
-        self.write(move |c| {
-            let tx = c.transaction()?;
-            append_audit_tx(&tx, &org_id, &audit, now)?;
-            tx.commit()?;
-            Ok(())
-        })
-        .await
+        self.write_audited(org_id.clone(), now, audit, move |_tx| Ok(()))
+            .await
     }
 
     async fn verify_audit(&self, org_id: &str) -> Result<ChainReport> {
@@ -838,12 +824,9 @@ impl Store for SqliteStore {
             user_id.to_string(),
             keep_session.to_string(),
         );
-        self.write(move |c| {
-            let tx = c.transaction()?;
-            replace_recovery_codes_tx(&tx, &user_id, &hashes, now)?;
-            revoke_user_sessions_tx(&tx, &user_id, Some(&keep), now)?;
-            append_audit_tx(&tx, &org_id, &audit, now)?;
-            tx.commit()?;
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            replace_recovery_codes_tx(tx, &user_id, &hashes, now)?;
+            revoke_user_sessions_tx(tx, &user_id, Some(&keep), now)?;
             Ok(())
         })
         .await
@@ -859,8 +842,7 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         let (org_id, user_id) = (org_id.to_string(), user_id.to_string());
         let keep = keep_session.map(str::to_string);
-        self.write(move |c| {
-            let tx = c.transaction()?;
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
             tx.execute(
                 "DELETE FROM totp_credentials WHERE user_id = ?1",
                 [&user_id],
@@ -871,9 +853,7 @@ impl Store for SqliteStore {
                 params![user_id, now],
             )?;
             tx.execute("UPDATE users SET mfa_enabled = 0 WHERE id = ?1", [&user_id])?;
-            revoke_user_sessions_tx(&tx, &user_id, keep.as_deref(), now)?;
-            append_audit_tx(&tx, &org_id, &audit, now)?;
-            tx.commit()?;
+            revoke_user_sessions_tx(tx, &user_id, keep.as_deref(), now)?;
             Ok(())
         })
         .await
@@ -937,8 +917,7 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<OrgRecord> {
         let org_id = org_id.to_string();
-        self.write(move |c| {
-            let tx = c.transaction()?;
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
             let list: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
             let n = tx.execute(
                 "UPDATE orgs SET mfa_required_roles = ?2 WHERE id = ?1",
@@ -947,17 +926,14 @@ impl Store for SqliteStore {
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
-            append_audit_tx(&tx, &org_id, &audit, now)?;
-            let org = org_by_id(&tx, &org_id)?;
-            tx.commit()?;
+            let org = org_by_id(tx, &org_id)?;
             Ok(org)
         })
         .await
     }
 
     async fn create_member(&self, m: NewMember, audit: AuditEvent) -> Result<UserRecord> {
-        self.write(move |c| {
-            let tx = c.transaction()?;
+        self.write_audited(m.org_id.clone(), m.now, audit, move |tx| {
             let exists: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?1)",
                 [&m.email],
@@ -974,8 +950,6 @@ impl Store for SqliteStore {
                 "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES (?1, ?2, ?3, ?4)",
                 params![m.org_id, m.user_id, m.role.as_str(), m.now],
             )?;
-            append_audit_tx(&tx, &m.org_id, &audit, m.now)?;
-            tx.commit()?;
             Ok(UserRecord {
                 id: m.user_id,
                 email: m.email,
@@ -1060,8 +1034,7 @@ impl Store for SqliteStore {
     }
 
     async fn invite_create(&self, inv: NewInvite, audit: AuditEvent) -> Result<InviteRecord> {
-        self.write(move |c| {
-            let tx = c.transaction()?;
+        self.write_audited(inv.org_id.clone(), inv.now, audit, move |tx| {
             let member: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM memberships m JOIN users u ON u.id = m.user_id
                  WHERE m.org_id = ?1 AND u.email = ?2)",
@@ -1088,9 +1061,7 @@ impl Store for SqliteStore {
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 params![inv.id, inv.org_id, inv.email, inv.role.as_str(), inv.token_hash, inv.invited_by, inv.now, inv.expires_at],
             )?;
-            append_audit_tx(&tx, &inv.org_id, &audit, inv.now)?;
-            let rec = invite_by_id(&tx, &inv.org_id, &inv.id)?;
-            tx.commit()?;
+            let rec = invite_by_id(tx, &inv.org_id, &inv.id)?;
             Ok(rec)
         })
         .await
@@ -1118,9 +1089,8 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<InviteRecord> {
         let (org_id, id, token_hash) = (org_id.to_string(), id.to_string(), token_hash.to_string());
-        self.write(move |c| {
-            let tx = c.transaction()?;
-            let current = invite_by_id(&tx, &org_id, &id)?;
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            let current = invite_by_id(tx, &org_id, &id)?;
             if current.accepted_at.is_some() || current.revoked_at.is_some() {
                 return Err(StoreError::Conflict(
                     "the invite was already accepted or revoked".into(),
@@ -1130,9 +1100,7 @@ impl Store for SqliteStore {
                 "UPDATE invites SET token_hash = ?3, expires_at = ?4 WHERE org_id = ?1 AND id = ?2",
                 params![org_id, id, token_hash, expires_at],
             )?;
-            append_audit_tx(&tx, &org_id, &audit, now)?;
-            let rec = invite_by_id(&tx, &org_id, &id)?;
-            tx.commit()?;
+            let rec = invite_by_id(tx, &org_id, &id)?;
             Ok(rec)
         })
         .await
@@ -1146,9 +1114,8 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<()> {
         let (org_id, id) = (org_id.to_string(), id.to_string());
-        self.write(move |c| {
-            let tx = c.transaction()?;
-            let current = invite_by_id(&tx, &org_id, &id)?;
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            let current = invite_by_id(tx, &org_id, &id)?;
             if current.accepted_at.is_some() || current.revoked_at.is_some() {
                 return Err(StoreError::Conflict(
                     "the invite was already accepted or revoked".into(),
@@ -1158,8 +1125,6 @@ impl Store for SqliteStore {
                 "UPDATE invites SET revoked_at = ?3 WHERE org_id = ?1 AND id = ?2",
                 params![org_id, id, now],
             )?;
-            append_audit_tx(&tx, &org_id, &audit, now)?;
-            tx.commit()?;
             Ok(())
         })
         .await
@@ -1293,8 +1258,7 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<()> {
         let (org_id, user_id) = (org_id.to_string(), user_id.to_string());
-        self.write(move |c| {
-            let tx = c.transaction()?;
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
             let current: Option<String> = tx
                 .query_row(
                     "SELECT role FROM memberships WHERE org_id = ?1 AND user_id = ?2",
@@ -1303,15 +1267,13 @@ impl Store for SqliteStore {
                 )
                 .optional()?;
             let current = current.ok_or(StoreError::NotFound)?;
-            if current == "owner" && role != Role::Owner && owners(&tx, &org_id)? <= 1 {
+            if current == "owner" && role != Role::Owner && owners(tx, &org_id)? <= 1 {
                 return Err(StoreError::LastOwner);
             }
             tx.execute(
                 "UPDATE memberships SET role = ?3 WHERE org_id = ?1 AND user_id = ?2",
                 params![org_id, user_id, role.as_str()],
             )?;
-            append_audit_tx(&tx, &org_id, &audit, now)?;
-            tx.commit()?;
             Ok(())
         })
         .await
@@ -1325,8 +1287,7 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<()> {
         let (org_id, user_id) = (org_id.to_string(), user_id.to_string());
-        self.write(move |c| {
-            let tx = c.transaction()?;
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
             let current: Option<(String, String)> = tx
                 .query_row(
                     "SELECT m.role, u.email FROM memberships m JOIN users u ON u.id = m.user_id
@@ -1336,7 +1297,7 @@ impl Store for SqliteStore {
                 )
                 .optional()?;
             let (role, email) = current.ok_or(StoreError::NotFound)?;
-            if role == "owner" && owners(&tx, &org_id)? <= 1 {
+            if role == "owner" && owners(tx, &org_id)? <= 1 {
                 return Err(StoreError::LastOwner);
             }
             // Sessions in this org go with the membership (ON DELETE CASCADE).
@@ -1349,8 +1310,6 @@ impl Store for SqliteStore {
                  AND accepted_at IS NULL AND revoked_at IS NULL",
                 params![org_id, email, now],
             )?;
-            append_audit_tx(&tx, &org_id, &audit, now)?;
-            tx.commit()?;
             Ok(())
         })
         .await
@@ -1364,14 +1323,11 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<usize> {
         let (org_id, user_id) = (org_id.to_string(), user_id.to_string());
-        self.write(move |c| {
-            let tx = c.transaction()?;
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
             let n = tx.execute(
                 "UPDATE sessions SET revoked_at = ?3 WHERE org_id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
                 params![org_id, user_id, now],
             )?;
-            append_audit_tx(&tx, &org_id, &audit, now)?;
-            tx.commit()?;
             Ok(n)
         })
         .await
@@ -1384,14 +1340,11 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<()> {
         let org_id = org_id.to_string();
-        self.write(move |c| {
-            let tx = c.transaction()?;
+        self.write_audited(org_id.clone(), review.reviewed_at, audit, move |tx| {
             tx.execute(
                 "INSERT INTO member_reviews (id, org_id, reviewed_by, reviewed_at, members) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![review.id, org_id, review.reviewed_by, review.reviewed_at, review.members_json],
             )?;
-            append_audit_tx(&tx, &org_id, &audit, review.reviewed_at)?;
-            tx.commit()?;
             Ok(())
         })
         .await
@@ -1514,8 +1467,7 @@ impl Store for SqliteStore {
             audit_org.to_string(),
         );
         let keep = keep_session.map(str::to_string);
-        self.write(move |c| {
-            let tx = c.transaction()?;
+        self.write_audited(audit_org.clone(), now, audit, move |tx| {
             tx.execute(
                 "UPDATE users SET password_hash = ?2 WHERE id = ?1",
                 params![user_id, password_hash],
@@ -1524,9 +1476,7 @@ impl Store for SqliteStore {
                 "UPDATE password_resets SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
                 params![user_id, now],
             )?;
-            revoke_user_sessions_tx(&tx, &user_id, keep.as_deref(), now)?;
-            append_audit_tx(&tx, &audit_org, &audit, now)?;
-            tx.commit()?;
+            revoke_user_sessions_tx(tx, &user_id, keep.as_deref(), now)?;
             Ok(())
         })
         .await
@@ -1583,14 +1533,11 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<()> {
         let org_id = org_id.to_string();
-        self.write(move |c| {
-            let tx = c.transaction()?;
+        self.write_audited(org_id.clone(), r.reviewed_at, audit, move |tx| {
             tx.execute(
                 "INSERT INTO audit_reviews (id, org_id, reviewed_by, reviewed_at, through_seq) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![r.id, org_id, r.reviewed_by, r.reviewed_at, r.through_seq],
             )?;
-            append_audit_tx(&tx, &org_id, &audit, r.reviewed_at)?;
-            tx.commit()?;
             Ok(())
         })
         .await
