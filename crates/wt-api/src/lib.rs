@@ -8,6 +8,9 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod keys;
+pub use keys::*;
+
 /// Prefix of every API route.
 pub const API_PREFIX: &str = "/api/v1";
 
@@ -632,6 +635,20 @@ pub mod codes {
     pub const ACCOUNT_EXISTS: &str = "account_exists";
     /// A TOTP code (or recovery code) is needed for this action.
     pub const MFA_CODE_REQUIRED: &str = "mfa_code_required";
+    /// This change needs a fresh sign-in: `POST /api/v1/auth/step-up`, then retry.
+    pub const STEP_UP_REQUIRED: &str = "step_up_required";
+    /// The client's address is not in the org's (or the key's) allowed list.
+    pub const IP_NOT_ALLOWED: &str = "ip_not_allowed";
+    /// The allowed-IP change would refuse the caller's own address; send `force` to apply.
+    pub const WOULD_LOCK_OUT: &str = "would_lock_out";
+    /// An ingestion key was sent to a route other than ingestion, or a session to ingestion.
+    pub const WRONG_CREDENTIAL: &str = "wrong_credential";
+    /// The key belongs to another environment or org than the batch says.
+    pub const ENVIRONMENT_MISMATCH: &str = "environment_mismatch";
+    /// The org refuses ingestion from browser code (an `Origin` header or browser agent).
+    pub const BROWSER_NOT_ALLOWED: &str = "browser_not_allowed";
+    /// The batch has more events (or a larger event) than allowed.
+    pub const BATCH_TOO_LARGE: &str = "batch_too_large";
     pub const TIMEOUT: &str = "timeout";
     pub const INTERNAL: &str = "internal";
 }

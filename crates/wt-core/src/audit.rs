@@ -50,6 +50,22 @@ pub mod actions {
     pub const PASSWORD_CHANGED: &str = "password.changed";
     /// A wrong current password at change (counts toward the login throttle).
     pub const PASSWORD_CHANGE_FAILED: &str = "password.change_failed";
+    /// A session re-authenticated for sensitive changes.
+    pub const STEP_UP: &str = "auth.step_up";
+    pub const API_KEY_CREATED: &str = "api_key.created";
+    pub const API_KEY_UPDATED: &str = "api_key.updated";
+    /// Details name both ids (`previous_id`) and when the old key stops working.
+    pub const API_KEY_ROTATED: &str = "api_key.rotated";
+    pub const API_KEY_REVOKED: &str = "api_key.revoked";
+    /// A request with a known key was refused (revoked, expired, address, environment,
+    /// browser); rate-limited per key and reason.
+    pub const API_KEY_DENIED: &str = "api_key.denied";
+    /// A key was used from browser code (an `Origin` header or browser agent): exposed.
+    pub const API_KEY_BROWSER_USE: &str = "api_key.browser_use";
+    pub const ALLOWED_IP_ADDED: &str = "allowed_ip.added";
+    pub const ALLOWED_IP_REMOVED: &str = "allowed_ip.removed";
+    /// A session's request came from an address outside the org's list; rate-limited.
+    pub const ACCESS_DENIED_IP: &str = "access.denied_ip";
 }
 
 /// Who did it.
@@ -71,6 +87,15 @@ impl Actor {
             email: Some(email.into()),
         }
     }
+    /// An ingestion key (its id; keys have no email).
+    pub fn api_key(id: &str) -> Self {
+        Self {
+            kind: "api_key".into(),
+            id: Some(id.into()),
+            email: None,
+        }
+    }
+
     pub fn operator() -> Self {
         Self {
             kind: "operator".into(),

@@ -57,6 +57,17 @@ impl MasterKey {
         Ok(Self(key))
     }
 
+    /// A 32-byte subkey for one purpose (`label`), as HMAC-SHA256(master key, label). Used
+    /// e.g. as the pepper of ingestion-key hashes, so a copy of the database alone cannot
+    /// test guesses offline.
+    pub fn derive(&self, label: &str) -> [u8; KEY_LEN] {
+        use hmac::Mac;
+        let mut mac = <hmac::Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0)
+            .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+        mac.update(label.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
     /// Encrypts `plaintext`, bound to `aad` (e.g. the owning row's id).
     pub fn encrypt(&self, plaintext: &[u8], aad: &[u8]) -> String {
         let cipher = XChaCha20Poly1305::new(Key::from_slice(&self.0));

@@ -154,7 +154,7 @@ pub async fn story(store: &dyn Store) {
         Some(now + 1 + 86_400),
         "the setup owner's grace"
     );
-    store.touch_session("ses_1", now + 500).await.unwrap();
+    store.touch_session("ses_1", now + 500, "127.0.0.1").await.unwrap();
     let live = store
         .list_sessions("org_a", "usr_1", now + 700)
         .await
@@ -297,4 +297,218 @@ pub async fn story(store: &dyn Store) {
     assert_eq!(failed.len(), 1);
     assert_eq!(store.audit_last_seq("org_a").await.unwrap(), 6);
     assert_eq!(store.audit_last_seq("org_none").await.unwrap(), 0);
+}
+
+/// The ingestion-key and allowed-IP part of the story. Needs [`story`] to have run first
+/// (org `org_a` with member `usr_1`).
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub async fn keys_story(store: &dyn Store) {
+    let now = 1_800_000_100;
+    let new_key = |id: &str, hash: &str| NewApiKey {
+        id: id.into(),
+        org_id: "org_a".into(),
+        name: "billing".into(),
+        environment: wt_api::Environment::Production,
+        secret_hash: hash.into(),
+        last4: "abcd".into(),
+        owner_id: "usr_1".into(),
+        created_by: "usr_1".into(),
+        created_at: now,
+        expires_at: Some(now + 1000),
+        allowed_cidrs: vec!["10.0.0.0/8".into()],
+    };
+    let k = store
+        .api_key_create(new_key("key_1", "hash1"), event(actions::API_KEY_CREATED))
+        .await
+        .expect("create key");
+    assert_eq!(k.owner_email, "owner@acme.test");
+    assert_eq!(k.allowed_cidrs, vec!["10.0.0.0/8".to_string()]);
+    let mut stranger = new_key("key_x", "hashx");
+    stranger.owner_id = "usr_nobody".into();
+    assert!(matches!(
+        store
+            .api_key_create(stranger, event(actions::API_KEY_CREATED))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    // Rotation: successor inherits nothing by itself (the caller passes it); the old key
+    // points at it and gets its grace; a second rotation of the old key is refused.
+    let (new, old) = store
+        .api_key_rotate(
+            "org_a",
+            "key_1",
+            new_key("key_2", "hash2"),
+            now + 60,
+            event(actions::API_KEY_ROTATED),
+        )
+        .await
+        .expect("rotate");
+    assert_eq!(new.rotated_from.as_deref(), Some("key_1"));
+    assert_eq!(old.rotated_to.as_deref(), Some("key_2"));
+    assert_eq!(old.grace_until, Some(now + 60));
+    assert!(old.revoked_at.is_none());
+    let again = store
+        .api_key_rotate(
+            "org_a",
+            "key_1",
+            new_key("key_3", "hash3"),
+            now + 60,
+            event(actions::API_KEY_ROTATED),
+        )
+        .await;
+    assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
+    assert!(
+        store.api_key_get("org_a", "key_3").await.unwrap().is_none(),
+        "a refused rotation stores no successor"
+    );
+    // Grace 0 revokes at once.
+    let (_, old2) = store
+        .api_key_rotate(
+            "org_a",
+            "key_2",
+            new_key("key_4", "hash4"),
+            now,
+            event(actions::API_KEY_ROTATED),
+        )
+        .await
+        .expect("rotate with no grace");
+    assert_eq!(old2.revoked_at, Some(now));
+    let revoked = store
+        .api_key_rotate(
+            "org_a",
+            "key_2",
+            new_key("key_5", "hash5"),
+            now,
+            event(actions::API_KEY_ROTATED),
+        )
+        .await;
+    assert!(matches!(revoked, Err(StoreError::Conflict(_))));
+
+    // Revocation, once.
+    let r = store
+        .api_key_revoke("org_a", "key_4", now + 1, event(actions::API_KEY_REVOKED))
+        .await
+        .expect("revoke");
+    assert_eq!(r.revoked_at, Some(now + 1));
+    assert!(matches!(
+        store
+            .api_key_revoke("org_a", "key_4", now + 2, event(actions::API_KEY_REVOKED))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(matches!(
+        store
+            .api_key_revoke("org_b", "key_1", now, event(actions::API_KEY_REVOKED))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    // Update.
+    let u = store
+        .api_key_update(
+            "org_a",
+            "key_1",
+            ApiKeyPatch {
+                name: Some("renamed".into()),
+                allowed_cidrs: Some(vec![]),
+                ..Default::default()
+            },
+            event(actions::API_KEY_UPDATED),
+            now,
+        )
+        .await
+        .expect("update");
+    assert_eq!(u.name, "renamed");
+    assert!(u.allowed_cidrs.is_empty());
+
+    // Usage coalesces: counts add, the latest time and address win.
+    for (n, at, ip) in [(3, now + 5, "10.0.0.1"), (2, now + 3, "10.0.0.2")] {
+        store
+            .api_key_usage_flush(vec![KeyUsage {
+                key_id: "key_1".into(),
+                requests: n,
+                last_used_at: at,
+                last_used_ip: ip.into(),
+                sources: vec![(ip.into(), n, at, at)],
+                ..Default::default()
+            }])
+            .await
+            .expect("flush");
+    }
+    let k = store.api_key_get("org_a", "key_1").await.unwrap().unwrap();
+    assert_eq!(k.use_count, 5);
+    assert_eq!(k.last_used_at, Some(now + 5));
+    assert_eq!(k.last_used_ip.as_deref(), Some("10.0.0.1"));
+    let sources = store.api_key_sources("key_1").await.unwrap();
+    assert_eq!(sources.len(), 2);
+    assert_eq!(sources[0].ip, "10.0.0.1");
+    assert_eq!(
+        store.org_key_sources("org_a", now + 4).await.unwrap().len(),
+        1
+    );
+    let listed = store.api_keys_list("org_a").await.unwrap();
+    assert_eq!(listed.len(), 3, "refused rotations stored nothing");
+    let cache = store.api_keys_for_cache(now + 1).await.unwrap();
+    assert_eq!(cache.len(), 2, "keys revoked before the horizon are not cached");
+
+    // Ingest appends.
+    let n = store
+        .ingest_append(vec![IngestBatch {
+            org_id: "org_a".into(),
+            key_id: "key_1".into(),
+            environment: wt_api::Environment::Production,
+            received_at: now,
+            events: vec!["{\"a\":1}".into(), "{\"b\":2}".into()],
+        }])
+        .await
+        .unwrap();
+    assert_eq!(n, 2);
+    assert_eq!(store.ingest_count("org_a").await.unwrap(), 2);
+
+    // Allowed IPs.
+    let entry = |id: &str, cidr: &str| AllowedIpRecord {
+        id: id.into(),
+        org_id: "org_a".into(),
+        cidr: cidr.into(),
+        note: Some("office".into()),
+        created_by: "owner@acme.test".into(),
+        created_at: now,
+        hit_count: 0,
+        last_hit_at: None,
+    };
+    store
+        .allowed_ip_add(entry("aip_1", "10.0.0.0/8"), event(actions::ALLOWED_IP_ADDED))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .allowed_ip_add(entry("aip_2", "10.0.0.0/8"), event(actions::ALLOWED_IP_ADDED))
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    store
+        .allowed_ip_hits_flush(vec![("aip_1".into(), 7, now + 9)])
+        .await
+        .unwrap();
+    let list = store.allowed_ips_list("org_a").await.unwrap();
+    assert_eq!((list[0].hit_count, list[0].last_hit_at), (7, Some(now + 9)));
+    assert_eq!(store.allowed_ips_all().await.unwrap().len(), 1);
+    store
+        .allowed_ip_remove("org_a", "aip_1", now, event(actions::ALLOWED_IP_REMOVED))
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .allowed_ip_remove("org_a", "aip_1", now, event(actions::ALLOWED_IP_REMOVED))
+            .await,
+        Err(StoreError::NotFound)
+    ));
+
+    let org = store
+        .set_browser_ingest("org_a", true, now, event(actions::ORG_SETTINGS_UPDATED))
+        .await
+        .unwrap();
+    assert!(org.browser_ingest_allowed);
+    assert!(store.verify_audit("org_a").await.unwrap().ok);
 }

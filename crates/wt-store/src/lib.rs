@@ -108,8 +108,21 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Expiry is the caller's rule to apply.
     async fn session_by_token_hash(&self, token_hash: &str) -> Result<Option<SessionAuth>>;
 
-    /// Moves a session's `last_seen_at` forward (idle timeout bookkeeping).
-    async fn touch_session(&self, session_id: &str, now: UnixTime) -> Result<()>;
+    /// Moves a session's `last_seen_at` forward (idle timeout bookkeeping) and records the
+    /// address of its latest request.
+    async fn touch_session(&self, session_id: &str, now: UnixTime, ip: &str) -> Result<()>;
+
+    /// Records that the session re-authenticated (step-up) at `now`, with its audit entry.
+    async fn session_step_up(
+        &self,
+        org_id: &str,
+        session_id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// Every live session of the org's members, with their emails.
+    async fn org_sessions(&self, org_id: &str, now: UnixTime) -> Result<Vec<OrgSessionRecord>>;
 
     /// Revokes one of the user's sessions in the org; `NotFound` when it is not theirs or
     /// already revoked.
@@ -370,6 +383,111 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         audit_org: &str,
         audit: AuditEvent,
     ) -> Result<()>;
+
+    // ---- Org settings ----
+
+    /// Sets whether browser-side ingestion is accepted, with its audit entry.
+    async fn set_browser_ingest(
+        &self,
+        org_id: &str,
+        allowed: bool,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord>;
+
+    // ---- Ingestion keys (SECURITY.md G) ----
+
+    /// Stores a new key, with its audit entry. `Conflict` when the owner is not a member.
+    async fn api_key_create(&self, key: NewApiKey, audit: AuditEvent) -> Result<ApiKeyRecord>;
+
+    /// The org's keys, newest first.
+    async fn api_keys_list(&self, org_id: &str) -> Result<Vec<ApiKeyRecord>>;
+
+    /// Every key of every org that was not revoked before `revoked_since` (to load the
+    /// daemon's key cache).
+    async fn api_keys_for_cache(&self, revoked_since: UnixTime) -> Result<Vec<ApiKeyRecord>>;
+
+    /// One key of the org.
+    async fn api_key_get(&self, org_id: &str, id: &str) -> Result<Option<ApiKeyRecord>>;
+
+    /// Where a key was used from, most recent first.
+    async fn api_key_sources(&self, key_id: &str) -> Result<Vec<KeySourceRecord>>;
+
+    /// Every key source of the org seen at or after `since` (for the allowed-IP dry run).
+    async fn org_key_sources(
+        &self,
+        org_id: &str,
+        since: UnixTime,
+    ) -> Result<Vec<(KeySourceRecord, String)>>;
+
+    /// Changes name, owner or allowlist, with its audit entry. `Conflict` when the new owner
+    /// is not a member or the key is revoked.
+    async fn api_key_update(
+        &self,
+        org_id: &str,
+        id: &str,
+        patch: ApiKeyPatch,
+        audit: AuditEvent,
+        now: UnixTime,
+    ) -> Result<ApiKeyRecord>;
+
+    /// Revokes a key, with its audit entry. `Conflict` when it already is.
+    async fn api_key_revoke(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<ApiKeyRecord>;
+
+    /// Rotates `old_id` into `successor`, atomically: the old key gets `grace_until` (and is
+    /// revoked when that is `now`), and points at its successor. `Conflict` when the old
+    /// key is revoked, expired or already rotated (one pending rotation per key). Returns
+    /// (successor, old key).
+    async fn api_key_rotate(
+        &self,
+        org_id: &str,
+        old_id: &str,
+        successor: NewApiKey,
+        grace_until: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<(ApiKeyRecord, ApiKeyRecord)>;
+
+    /// Adds coalesced usage to keys (one transaction for the whole batch).
+    async fn api_key_usage_flush(&self, usage: Vec<KeyUsage>) -> Result<()>;
+
+    /// Appends ingested events durably (one transaction for the whole group).
+    async fn ingest_append(&self, batches: Vec<IngestBatch>) -> Result<u64>;
+
+    /// Events stored for a key (for tests and readiness).
+    async fn ingest_count(&self, org_id: &str) -> Result<u64>;
+
+    // ---- Allowed IPs (SECURITY.md H) ----
+
+    /// Every org's list (to load the daemon's cache).
+    async fn allowed_ips_all(&self) -> Result<Vec<AllowedIpRecord>>;
+
+    /// The org's list, oldest first.
+    async fn allowed_ips_list(&self, org_id: &str) -> Result<Vec<AllowedIpRecord>>;
+
+    /// Adds an entry, with its audit entry. `Conflict` when the CIDR is already listed.
+    async fn allowed_ip_add(
+        &self,
+        entry: AllowedIpRecord,
+        audit: AuditEvent,
+    ) -> Result<AllowedIpRecord>;
+
+    /// Removes an entry, with its audit entry.
+    async fn allowed_ip_remove(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<AllowedIpRecord>;
+
+    /// Adds coalesced hits: (entry id, hits, last hit).
+    async fn allowed_ip_hits_flush(&self, hits: Vec<(String, i64, i64)>) -> Result<()>;
 
     /// A filtered page of an org's audit log.
     async fn audit_query(

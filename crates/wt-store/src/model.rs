@@ -11,6 +11,9 @@ pub struct OrgRecord {
     /// Roles whose members must use MFA.
     pub mfa_required_roles: Vec<Role>,
     pub created_at: i64,
+    /// Whether ingestion from browser code (an `Origin` header or a browser agent) is
+    /// accepted; refused by default. Either way it is recorded against the key.
+    pub browser_ingest_allowed: bool,
 }
 
 /// A user as stored, without the password hash.
@@ -88,6 +91,10 @@ pub struct SessionRecord {
     pub idle_timeout: i64,
     pub ip: Option<String>,
     pub user_agent: Option<String>,
+    /// When the session last re-authenticated for sensitive changes.
+    pub step_up_at: Option<i64>,
+    /// The address of its latest request (updated with `last_seen_at`).
+    pub last_ip: Option<String>,
 }
 
 impl SessionRecord {
@@ -288,4 +295,115 @@ pub struct AuditReviewRecord {
     pub reviewed_by: String,
     pub reviewed_at: i64,
     pub through_seq: i64,
+}
+
+/// Input of [`crate::Store::api_key_create`] and the successor of a rotation.
+#[derive(Debug, Clone)]
+pub struct NewApiKey {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub environment: wt_api::Environment,
+    /// HMAC-SHA256 of the key under the pepper, hex.
+    pub secret_hash: String,
+    pub last4: String,
+    pub owner_id: String,
+    pub created_by: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    /// Normalised CIDRs.
+    pub allowed_cidrs: Vec<String>,
+}
+
+/// An ingestion key as stored, with its owner's and creator's emails.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRecord {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub environment: wt_api::Environment,
+    pub secret_hash: String,
+    pub last4: String,
+    pub owner_id: String,
+    pub owner_email: String,
+    pub created_by: String,
+    pub created_by_email: String,
+    pub created_at: i64,
+    pub expires_at: Option<i64>,
+    pub revoked_at: Option<i64>,
+    pub allowed_cidrs: Vec<String>,
+    pub rotated_from: Option<String>,
+    pub rotated_to: Option<String>,
+    pub grace_until: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub last_used_ip: Option<String>,
+    pub use_count: i64,
+    pub browser_count: i64,
+    pub browser_last_at: Option<i64>,
+    pub browser_origin: Option<String>,
+}
+
+/// Changes of [`crate::Store::api_key_update`]; `None` keeps the value.
+#[derive(Debug, Clone, Default)]
+pub struct ApiKeyPatch {
+    pub name: Option<String>,
+    pub owner_id: Option<String>,
+    pub allowed_cidrs: Option<Vec<String>>,
+}
+
+/// Usage of one key since the last flush, coalesced in memory.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyUsage {
+    pub key_id: String,
+    pub requests: i64,
+    pub last_used_at: i64,
+    pub last_used_ip: String,
+    /// Per source address: (requests, first seen, last seen).
+    pub sources: Vec<(String, i64, i64, i64)>,
+    pub browser_requests: i64,
+    pub browser_last_at: Option<i64>,
+    pub browser_origin: Option<String>,
+}
+
+/// Where a key was used from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeySourceRecord {
+    pub key_id: String,
+    pub ip: String,
+    pub first_seen: i64,
+    pub last_seen: i64,
+    pub count: i64,
+}
+
+/// Events accepted by one ingest request.
+#[derive(Debug, Clone)]
+pub struct IngestBatch {
+    pub org_id: String,
+    pub key_id: String,
+    pub environment: wt_api::Environment,
+    pub received_at: i64,
+    /// Each event's JSON text (an object).
+    pub events: Vec<String>,
+}
+
+/// An entry of an org's allowed-IP list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AllowedIpRecord {
+    pub id: String,
+    pub org_id: String,
+    /// Normalised CIDR.
+    pub cidr: String,
+    pub note: Option<String>,
+    /// Email of the member who added it.
+    pub created_by: String,
+    pub created_at: i64,
+    pub hit_count: i64,
+    pub last_hit_at: Option<i64>,
+}
+
+/// A live session with its member's email (for the allowed-IP dry run).
+#[derive(Debug, Clone)]
+pub struct OrgSessionRecord {
+    pub session: SessionRecord,
+    pub email: String,
 }

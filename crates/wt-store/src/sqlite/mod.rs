@@ -7,6 +7,7 @@
 //! write acknowledged to a client survives a crash or power loss; foreign keys are on and
 //! every table is `STRICT`. Migrations are numbered, embedded and applied at open.
 
+mod keys;
 mod queries;
 
 use crate::{Result, StoreError};
@@ -26,6 +27,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0005_audit_read.sql")),
     M::up(include_str!("migrations/0006_mfa_grace.sql")),
     M::up(include_str!("migrations/0007_audit_actions.sql")),
+    M::up(include_str!("migrations/0008_keys.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -207,6 +209,7 @@ mod tests {
     async fn sqlite_passes_the_conformance_story() {
         let (_dir, store) = open_temp();
         crate::conformance::story(&store).await;
+        crate::conformance::keys_story(&store).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -178,19 +178,25 @@ fn parse_client(s: &str) -> ClientKind {
     }
 }
 
-const ORG_COLS: &str = "o.id, o.slug, o.name, o.mfa_required_roles, o.created_at";
+pub(super) const ORG_COLS: &str =
+    "o.id, o.slug, o.name, o.mfa_required_roles, o.created_at, o.browser_ingest";
+/// How many columns [`ORG_COLS`] selects.
+pub(super) const ORG_NCOLS: usize = 6;
 
-fn org_from(r: &Row<'_>, at: usize) -> rusqlite::Result<OrgRecord> {
+pub(super) fn org_from(r: &Row<'_>, at: usize) -> rusqlite::Result<OrgRecord> {
     Ok(OrgRecord {
         id: r.get(at)?,
         slug: r.get(at + 1)?,
         name: r.get(at + 2)?,
         mfa_required_roles: parse_roles(&r.get::<_, String>(at + 3)?),
         created_at: r.get(at + 4)?,
+        browser_ingest_allowed: r.get::<_, String>(at + 5)? == "allow",
     })
 }
 
 const USER_COLS: &str = "u.id, u.email, u.name, u.mfa_enabled, u.disabled_at";
+/// How many columns [`USER_COLS`] selects.
+const USER_NCOLS: usize = 5;
 
 fn user_from(r: &Row<'_>, at: usize) -> rusqlite::Result<UserRecord> {
     Ok(UserRecord {
@@ -202,10 +208,12 @@ fn user_from(r: &Row<'_>, at: usize) -> rusqlite::Result<UserRecord> {
     })
 }
 
-const SESSION_COLS: &str = "s.id, s.org_id, s.user_id, s.client, s.created_at, s.last_seen_at,
-    s.expires_at, s.idle_timeout, s.ip, s.user_agent";
+pub(super) const SESSION_COLS: &str = "s.id, s.org_id, s.user_id, s.client, s.created_at,
+    s.last_seen_at, s.expires_at, s.idle_timeout, s.ip, s.user_agent, s.step_up_at, s.last_ip";
+/// How many columns [`SESSION_COLS`] selects.
+pub(super) const SESSION_NCOLS: usize = 12;
 
-fn session_from(r: &Row<'_>, at: usize) -> rusqlite::Result<SessionRecord> {
+pub(super) fn session_from(r: &Row<'_>, at: usize) -> rusqlite::Result<SessionRecord> {
     Ok(SessionRecord {
         id: r.get(at)?,
         org_id: r.get(at + 1)?,
@@ -217,6 +225,8 @@ fn session_from(r: &Row<'_>, at: usize) -> rusqlite::Result<SessionRecord> {
         idle_timeout: r.get(at + 7)?,
         ip: r.get(at + 8)?,
         user_agent: r.get(at + 9)?,
+        step_up_at: r.get(at + 10)?,
+        last_ip: r.get(at + 11)?,
     })
 }
 
@@ -266,7 +276,7 @@ fn candidate(c: &Connection, cond: &str, arg: &str) -> Result<Option<LoginCandid
         .query_row(
             &format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE {cond}"),
             [arg],
-            |r| Ok((user_from(r, 0)?, r.get::<_, String>(5)?)),
+            |r| Ok((user_from(r, 0)?, r.get::<_, String>(USER_NCOLS)?)),
         )
         .optional()?;
     let Some((user, password_hash)) = found else {
@@ -278,7 +288,7 @@ fn candidate(c: &Connection, cond: &str, arg: &str) -> Result<Option<LoginCandid
     ))?;
     let memberships = st
         .query_map([&user.id], |r| {
-            Ok((org_from(r, 0)?, parse_role(&r.get::<_, String>(5)?)?))
+            Ok((org_from(r, 0)?, parse_role(&r.get::<_, String>(ORG_NCOLS)?)?))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(Some(LoginCandidate {
@@ -338,6 +348,133 @@ fn audit_select(c: &Connection, org_id: &str, q: &AuditQuery) -> Result<Vec<Audi
 
 #[async_trait]
 impl Store for SqliteStore {
+    async fn session_step_up(
+        &self,
+        org_id: &str,
+        session_id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()> {
+        self.q_session_step_up(org_id, session_id, now, audit).await
+    }
+
+    async fn org_sessions(&self, org_id: &str, now: UnixTime) -> Result<Vec<OrgSessionRecord>> {
+        self.q_org_sessions(org_id, now).await
+    }
+
+    async fn set_browser_ingest(
+        &self,
+        org_id: &str,
+        allowed: bool,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord> {
+        self.q_set_browser_ingest(org_id, allowed, now, audit).await
+    }
+
+    async fn api_key_create(&self, key: NewApiKey, audit: AuditEvent) -> Result<ApiKeyRecord> {
+        self.q_api_key_create(key, audit).await
+    }
+
+    async fn api_keys_list(&self, org_id: &str) -> Result<Vec<ApiKeyRecord>> {
+        self.q_api_keys_list(org_id).await
+    }
+
+    async fn api_keys_for_cache(&self, revoked_since: UnixTime) -> Result<Vec<ApiKeyRecord>> {
+        self.q_api_keys_for_cache(revoked_since).await
+    }
+
+    async fn api_key_get(&self, org_id: &str, id: &str) -> Result<Option<ApiKeyRecord>> {
+        self.q_api_key_get(org_id, id).await
+    }
+
+    async fn api_key_sources(&self, key_id: &str) -> Result<Vec<KeySourceRecord>> {
+        self.q_api_key_sources(key_id).await
+    }
+
+    async fn org_key_sources(
+        &self,
+        org_id: &str,
+        since: UnixTime,
+    ) -> Result<Vec<(KeySourceRecord, String)>> {
+        self.q_org_key_sources(org_id, since).await
+    }
+
+    async fn api_key_update(
+        &self,
+        org_id: &str,
+        id: &str,
+        patch: ApiKeyPatch,
+        audit: AuditEvent,
+        now: UnixTime,
+    ) -> Result<ApiKeyRecord> {
+        self.q_api_key_update(org_id, id, patch, audit, now).await
+    }
+
+    async fn api_key_revoke(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<ApiKeyRecord> {
+        self.q_api_key_revoke(org_id, id, now, audit).await
+    }
+
+    async fn api_key_rotate(
+        &self,
+        org_id: &str,
+        old_id: &str,
+        successor: NewApiKey,
+        grace_until: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<(ApiKeyRecord, ApiKeyRecord)> {
+        self.q_api_key_rotate(org_id, old_id, successor, grace_until, audit)
+            .await
+    }
+
+    async fn api_key_usage_flush(&self, usage: Vec<KeyUsage>) -> Result<()> {
+        self.q_api_key_usage_flush(usage).await
+    }
+
+    async fn ingest_append(&self, batches: Vec<IngestBatch>) -> Result<u64> {
+        self.q_ingest_append(batches).await
+    }
+
+    async fn ingest_count(&self, org_id: &str) -> Result<u64> {
+        self.q_ingest_count(org_id).await
+    }
+
+    async fn allowed_ips_all(&self) -> Result<Vec<AllowedIpRecord>> {
+        self.q_allowed_ips_all().await
+    }
+
+    async fn allowed_ips_list(&self, org_id: &str) -> Result<Vec<AllowedIpRecord>> {
+        self.q_allowed_ips_list(org_id).await
+    }
+
+    async fn allowed_ip_add(
+        &self,
+        entry: AllowedIpRecord,
+        audit: AuditEvent,
+    ) -> Result<AllowedIpRecord> {
+        self.q_allowed_ip_add(entry, audit).await
+    }
+
+    async fn allowed_ip_remove(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<AllowedIpRecord> {
+        self.q_allowed_ip_remove(org_id, id, now, audit).await
+    }
+
+    async fn allowed_ip_hits_flush(&self, hits: Vec<(String, i64, i64)>) -> Result<()> {
+        self.q_allowed_ip_hits_flush(hits).await
+    }
+
     async fn ping(&self) -> Result<()> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
             .await
@@ -584,10 +721,12 @@ impl Store for SqliteStore {
                 |r| {
                     Ok(SessionAuth {
                         session: session_from(r, 0)?,
-                        user: user_from(r, 10)?,
-                        org: org_from(r, 15)?,
-                        role: parse_role(&r.get::<_, String>(20)?)?,
-                        mfa_grace_until: r.get(21)?,
+                        user: user_from(r, SESSION_NCOLS)?,
+                        org: org_from(r, SESSION_NCOLS + USER_NCOLS)?,
+                        role: parse_role(&r.get::<_, String>(
+                            SESSION_NCOLS + USER_NCOLS + ORG_NCOLS,
+                        )?)?,
+                        mfa_grace_until: r.get(SESSION_NCOLS + USER_NCOLS + ORG_NCOLS + 1)?,
                     })
                 },
             )
@@ -596,12 +735,12 @@ impl Store for SqliteStore {
         .await
     }
 
-    async fn touch_session(&self, session_id: &str, now: UnixTime) -> Result<()> {
-        let id = session_id.to_string();
+    async fn touch_session(&self, session_id: &str, now: UnixTime, ip: &str) -> Result<()> {
+        let (id, ip) = (session_id.to_string(), ip.to_string());
         self.write(move |c| {
             c.execute(
-                "UPDATE sessions SET last_seen_at = ?2 WHERE id = ?1 AND last_seen_at < ?2",
-                params![id, now],
+                "UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?2), last_ip = ?3 WHERE id = ?1",
+                params![id, now, ip],
             )?;
             Ok(())
         })
@@ -970,7 +1109,7 @@ impl Store for SqliteStore {
                      WHERE m.org_id = ?1 AND m.user_id = ?2"
                 ),
                 params![org_id, user_id],
-                |r| Ok((user_from(r, 0)?, parse_role(&r.get::<_, String>(5)?)?)),
+                |r| Ok((user_from(r, 0)?, parse_role(&r.get::<_, String>(USER_NCOLS)?)?)),
             )
             .optional()?)
         })
@@ -1240,7 +1379,7 @@ impl Store for SqliteStore {
             let rows = st.query_map([&org_id], |r| {
                 Ok(MemberRecord {
                     user: user_from(r, 0)?,
-                    role: parse_role(&r.get::<_, String>(5)?)?,
+                    role: parse_role(&r.get::<_, String>(USER_NCOLS)?)?,
                     joined_at: r.get(6)?,
                 })
             })?;

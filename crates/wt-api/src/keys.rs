@@ -1,0 +1,323 @@
+//! Ingestion keys, the ingest endpoint and allowed IPs (SPEC flows 9-11).
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which ingestion environment a key belongs to. Production keys start `wtk_live_`,
+/// sandbox keys `wtk_test_`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    Sandbox,
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Sandbox => "sandbox",
+            Environment::Production => "production",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sandbox" => Some(Environment::Sandbox),
+            "production" => Some(Environment::Production),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The state of a key, derived from its dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiKeyStatus {
+    /// Valid, no rotation pending.
+    Active,
+    /// Rotated: still valid until `grace_until`, then dead.
+    Rotating,
+    /// Past its expiry or its rotation grace.
+    Expired,
+    /// Revoked.
+    Revoked,
+}
+
+/// `POST /api/v1/orgs/api-keys`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyCreateRequest {
+    pub name: String,
+    pub environment: Environment,
+    /// The active member responsible for rotating the key.
+    pub owner_email: String,
+    /// Source CIDRs the key may be used from; empty = anywhere the org list allows.
+    #[serde(default)]
+    pub allowed_cidrs: Vec<String>,
+    /// RFC 3339 time after which the key stops working.
+    #[serde(default)]
+    pub expires_at: Option<String>,
+}
+
+/// `PATCH /api/v1/orgs/api-keys/{id}`: fields to change.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyUpdateRequest {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner_email: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_cidrs: Option<Vec<String>>,
+}
+
+/// `POST /api/v1/orgs/api-keys/{id}/rotate`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyRotateRequest {
+    /// How long the old key keeps working (default 86400; 0 revokes it now). Never beyond
+    /// the old key's own expiry.
+    #[serde(default)]
+    pub grace_seconds: Option<u64>,
+}
+
+/// A member as a key's owner or creator.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyPerson {
+    pub id: String,
+    pub email: String,
+}
+
+/// Browser-side use of a key (an `Origin` header or a browser user agent): a sign the key
+/// ships in front-end code.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BrowserUse {
+    pub count: u64,
+    pub last_seen_at: String,
+    pub last_origin: Option<String>,
+}
+
+/// An ingestion key as listed. Never carries the secret: only `prefix` and `last4`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKey {
+    pub id: String,
+    pub name: String,
+    pub environment: Environment,
+    /// `wtk_live_` or `wtk_test_`.
+    pub prefix: String,
+    /// The secret's last four characters.
+    pub last4: String,
+    pub status: ApiKeyStatus,
+    pub owner: KeyPerson,
+    pub created_by: KeyPerson,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    pub allowed_cidrs: Vec<String>,
+    /// The key this one replaced.
+    pub rotated_from: Option<String>,
+    /// The key that replaces this one.
+    pub rotated_to: Option<String>,
+    /// While rotating: when this key stops working.
+    pub grace_until: Option<String>,
+    pub last_used_at: Option<String>,
+    pub last_used_ip: Option<String>,
+    /// Successful requests since creation.
+    pub use_count: u64,
+    pub browser_use: Option<BrowserUse>,
+}
+
+/// Where a key has been used from (successful requests).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeySource {
+    pub ip: String,
+    pub first_seen_at: String,
+    pub last_seen_at: String,
+    pub count: u64,
+}
+
+/// `GET /api/v1/orgs/api-keys/{id}`: the key and where it was used from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyDetail {
+    #[serde(flatten)]
+    pub key: ApiKey,
+    pub sources: Vec<KeySource>,
+}
+
+/// `201` of create: the key and its secret, shown this once.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct ApiKeyCreated {
+    #[serde(flatten)]
+    pub key: ApiKey,
+    pub secret: String,
+}
+
+impl fmt::Debug for ApiKeyCreated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiKeyCreated")
+            .field("key", &self.key)
+            .field("secret", &"***")
+            .finish()
+    }
+}
+
+/// `201` of rotate: the successor with its secret (shown once) and the old key's end.
+#[derive(Clone, Serialize, Deserialize)]
+pub struct ApiKeyRotated {
+    #[serde(flatten)]
+    pub key: ApiKey,
+    pub secret: String,
+    pub previous_id: String,
+    /// When the old key stops working (now, for a grace of 0).
+    pub previous_expires_at: String,
+}
+
+impl fmt::Debug for ApiKeyRotated {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiKeyRotated")
+            .field("key", &self.key)
+            .field("secret", &"***")
+            .field("previous_id", &self.previous_id)
+            .field("previous_expires_at", &self.previous_expires_at)
+            .finish()
+    }
+}
+
+/// `POST /api/v1/ingest/events`: a batch of events (JSON objects). `environment` and `org`
+/// are optional assertions: when present and not the key's, the batch is refused.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IngestRequest {
+    pub events: Vec<serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Environment>,
+    /// The org's slug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+}
+
+/// `202` of ingest: the events are stored durably.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IngestResponse {
+    pub accepted: u64,
+}
+
+/// An entry of the org's allowed-IP list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AllowedIp {
+    pub id: String,
+    /// Normalised CIDR (`10.0.0.0/8`, `2001:db8::/32`).
+    pub cidr: String,
+    pub note: Option<String>,
+    pub created_by: String,
+    pub created_at: String,
+    /// Authenticated requests this entry let in.
+    pub hit_count: u64,
+    pub last_hit_at: Option<String>,
+}
+
+/// `POST /api/v1/orgs/allowed-ips`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowedIpCreateRequest {
+    pub cidr: String,
+    #[serde(default)]
+    pub note: Option<String>,
+    /// Apply even though it would lock out the caller's current address.
+    #[serde(default)]
+    pub force: bool,
+}
+
+/// `POST /api/v1/orgs/allowed-ips/check`: a dry run of a proposed list (the current list
+/// when `cidrs` is absent).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AllowedIpCheckRequest {
+    #[serde(default)]
+    pub cidrs: Option<Vec<String>>,
+}
+
+/// A session a proposed list would cut off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CutOffSession {
+    pub user_id: String,
+    pub email: String,
+    pub ip: String,
+    pub last_seen_at: String,
+}
+
+/// A key source a proposed list would cut off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CutOffKey {
+    pub key_id: String,
+    pub name: String,
+    pub ip: String,
+    pub last_seen_at: String,
+}
+
+/// The dry run's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AllowedIpCheckResponse {
+    /// The normalised list that was checked (empty = everything allowed).
+    pub cidrs: Vec<String>,
+    pub caller_ip: String,
+    pub caller_allowed: bool,
+    /// Live sessions whose address the list would refuse.
+    pub sessions: Vec<CutOffSession>,
+    /// Key sources seen in the last 30 days that the list would refuse.
+    pub keys: Vec<CutOffKey>,
+}
+
+/// `POST /api/v1/auth/step-up`: re-authenticate the current session for sensitive changes
+/// (allowed-IP edits). The password, and a current code when MFA is on.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StepUpRequest {
+    pub password: String,
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+impl fmt::Debug for StepUpRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("StepUpRequest { *** }")
+    }
+}
+
+/// `200` of step-up: until when sensitive changes are allowed without asking again.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StepUpResponse {
+    pub until: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_stay_out_of_debug() {
+        let s = StepUpRequest {
+            password: "hunter2hunter2".into(),
+            code: Some("123456".into()),
+        };
+        assert!(!format!("{s:?}").contains("hunter2"));
+        assert!(!format!("{s:?}").contains("123456"));
+    }
+
+    #[test]
+    fn create_request_refuses_unknown_fields_and_defaults_cidrs() {
+        let ok = r#"{"name":"n","environment":"production","owner_email":"a@b.c"}"#;
+        let r: ApiKeyCreateRequest = serde_json::from_str(ok).unwrap_or_else(|e| panic!("{e}"));
+        assert!(r.allowed_cidrs.is_empty());
+        let bad = r#"{"name":"n","environment":"prod","owner_email":"a@b.c"}"#;
+        assert!(serde_json::from_str::<ApiKeyCreateRequest>(bad).is_err());
+        let extra = r#"{"name":"n","environment":"sandbox","owner_email":"a@b.c","secret":"x"}"#;
+        assert!(serde_json::from_str::<ApiKeyCreateRequest>(extra).is_err());
+    }
+}

@@ -1,0 +1,605 @@
+//! The SQL of ingestion keys, ingested events, allowed IPs and session step-up. The
+//! [`crate::Store`] methods in `queries.rs` delegate here.
+
+use super::queries::{ORG_COLS, SESSION_COLS, SESSION_NCOLS, org_from, session_from};
+use super::{SqliteStore, internal};
+use crate::model::*;
+use crate::{Result, StoreError};
+use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
+use wt_api::Environment;
+use wt_core::audit::AuditEvent;
+use wt_core::clock::UnixTime;
+
+const KEY_COLS: &str = "k.id, k.org_id, k.name, k.environment, k.secret_hash, k.last4,
+    k.owner_id, ow.email, k.created_by, cr.email, k.created_at, k.expires_at, k.revoked_at,
+    k.allowed_cidrs, k.rotated_from, k.rotated_to, k.grace_until, k.last_used_at,
+    k.last_used_ip, k.use_count, k.browser_count, k.browser_last_at, k.browser_origin";
+const KEY_FROM: &str =
+    "api_keys k JOIN users ow ON ow.id = k.owner_id JOIN users cr ON cr.id = k.created_by";
+
+fn key_from(r: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
+    let env: String = r.get(3)?;
+    let cidrs: String = r.get(13)?;
+    Ok(ApiKeyRecord {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        name: r.get(2)?,
+        environment: Environment::parse(&env).ok_or_else(|| {
+            rusqlite::Error::FromSqlConversionFailure(
+                3,
+                rusqlite::types::Type::Text,
+                "unknown environment".into(),
+            )
+        })?,
+        secret_hash: r.get(4)?,
+        last4: r.get(5)?,
+        owner_id: r.get(6)?,
+        owner_email: r.get(7)?,
+        created_by: r.get(8)?,
+        created_by_email: r.get(9)?,
+        created_at: r.get(10)?,
+        expires_at: r.get(11)?,
+        revoked_at: r.get(12)?,
+        allowed_cidrs: serde_json::from_str(&cidrs).map_err(|e| {
+            rusqlite::Error::FromSqlConversionFailure(13, rusqlite::types::Type::Text, e.into())
+        })?,
+        rotated_from: r.get(14)?,
+        rotated_to: r.get(15)?,
+        grace_until: r.get(16)?,
+        last_used_at: r.get(17)?,
+        last_used_ip: r.get(18)?,
+        use_count: r.get(19)?,
+        browser_count: r.get(20)?,
+        browser_last_at: r.get(21)?,
+        browser_origin: r.get(22)?,
+    })
+}
+
+fn key_by_id(c: &Connection, org_id: &str, id: &str) -> Result<Option<ApiKeyRecord>> {
+    Ok(c.query_row(
+        &format!("SELECT {KEY_COLS} FROM {KEY_FROM} WHERE k.org_id = ?1 AND k.id = ?2"),
+        params![org_id, id],
+        key_from,
+    )
+    .optional()?)
+}
+
+fn is_member(tx: &Transaction<'_>, org_id: &str, user_id: &str) -> Result<bool> {
+    Ok(tx
+        .query_row(
+            "SELECT 1 FROM memberships WHERE org_id = ?1 AND user_id = ?2",
+            params![org_id, user_id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+fn insert_key(tx: &Transaction<'_>, k: &NewApiKey, rotated_from: Option<&str>) -> Result<()> {
+    if !is_member(tx, &k.org_id, &k.owner_id)? {
+        return Err(StoreError::Conflict(
+            "the key's owner must be a member of the org".into(),
+        ));
+    }
+    let cidrs = serde_json::to_string(&k.allowed_cidrs).map_err(internal)?;
+    tx.execute(
+        "INSERT INTO api_keys (id, org_id, name, environment, secret_hash, last4, owner_id,
+            created_by, created_at, expires_at, allowed_cidrs, rotated_from)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+        params![
+            k.id,
+            k.org_id,
+            k.name,
+            k.environment.as_str(),
+            k.secret_hash,
+            k.last4,
+            k.owner_id,
+            k.created_by,
+            k.created_at,
+            k.expires_at,
+            cidrs,
+            rotated_from,
+        ],
+    )?;
+    Ok(())
+}
+
+fn allowed_ip_from(r: &Row<'_>) -> rusqlite::Result<AllowedIpRecord> {
+    Ok(AllowedIpRecord {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        cidr: r.get(2)?,
+        note: r.get(3)?,
+        created_by: r.get(4)?,
+        created_at: r.get(5)?,
+        hit_count: r.get(6)?,
+        last_hit_at: r.get(7)?,
+    })
+}
+
+const ALLOWED_COLS: &str =
+    "id, org_id, cidr, note, created_by, created_at, hit_count, last_hit_at";
+
+impl SqliteStore {
+    pub(super) async fn q_session_step_up(
+        &self,
+        org_id: &str,
+        session_id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()> {
+        let id = session_id.to_string();
+        self.write_audited(org_id.to_string(), now, audit, move |tx| {
+            let n = tx.execute(
+                "UPDATE sessions SET step_up_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+                params![id, now],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    pub(super) async fn q_org_sessions(
+        &self,
+        org_id: &str,
+        now: UnixTime,
+    ) -> Result<Vec<OrgSessionRecord>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {SESSION_COLS}, u.email FROM sessions s JOIN users u ON u.id = s.user_id
+                 WHERE s.org_id = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
+                   AND s.last_seen_at + s.idle_timeout > ?2
+                 ORDER BY s.last_seen_at DESC"
+            ))?;
+            let rows = st.query_map(params![org_id, now], |r| {
+                Ok(OrgSessionRecord {
+                    session: session_from(r, 0)?,
+                    email: r.get(SESSION_NCOLS)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    pub(super) async fn q_set_browser_ingest(
+        &self,
+        org_id: &str,
+        allowed: bool,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord> {
+        let org_id = org_id.to_string();
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            let n = tx.execute(
+                "UPDATE orgs SET browser_ingest = ?2 WHERE id = ?1",
+                params![org_id, if allowed { "allow" } else { "refuse" }],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(tx.query_row(
+                &format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = ?1"),
+                [&org_id],
+                |r| org_from(r, 0),
+            )?)
+        })
+        .await
+    }
+
+    pub(super) async fn q_api_key_create(
+        &self,
+        key: NewApiKey,
+        audit: AuditEvent,
+    ) -> Result<ApiKeyRecord> {
+        self.write_audited(key.org_id.clone(), key.created_at, audit, move |tx| {
+            insert_key(tx, &key, None)?;
+            key_by_id(tx, &key.org_id, &key.id)?.ok_or(StoreError::NotFound)
+        })
+        .await
+    }
+
+    pub(super) async fn q_api_keys_list(&self, org_id: &str) -> Result<Vec<ApiKeyRecord>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {KEY_COLS} FROM {KEY_FROM} WHERE k.org_id = ?1
+                 ORDER BY k.created_at DESC, k.id DESC"
+            ))?;
+            let rows = st.query_map([&org_id], key_from)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    pub(super) async fn q_api_keys_for_cache(
+        &self,
+        revoked_since: UnixTime,
+    ) -> Result<Vec<ApiKeyRecord>> {
+        self.read(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {KEY_COLS} FROM {KEY_FROM}
+                 WHERE k.revoked_at IS NULL OR k.revoked_at >= ?1"
+            ))?;
+            let rows = st.query_map([revoked_since], key_from)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    pub(super) async fn q_api_key_get(
+        &self,
+        org_id: &str,
+        id: &str,
+    ) -> Result<Option<ApiKeyRecord>> {
+        let (org_id, id) = (org_id.to_string(), id.to_string());
+        self.read(move |c| key_by_id(c, &org_id, &id)).await
+    }
+
+    pub(super) async fn q_api_key_sources(&self, key_id: &str) -> Result<Vec<KeySourceRecord>> {
+        let key_id = key_id.to_string();
+        self.read(move |c| {
+            let mut st = c.prepare(
+                "SELECT key_id, ip, first_seen, last_seen, count FROM api_key_sources
+                 WHERE key_id = ?1 ORDER BY last_seen DESC, ip LIMIT 100",
+            )?;
+            let rows = st.query_map([&key_id], |r| {
+                Ok(KeySourceRecord {
+                    key_id: r.get(0)?,
+                    ip: r.get(1)?,
+                    first_seen: r.get(2)?,
+                    last_seen: r.get(3)?,
+                    count: r.get(4)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    pub(super) async fn q_org_key_sources(
+        &self,
+        org_id: &str,
+        since: UnixTime,
+    ) -> Result<Vec<(KeySourceRecord, String)>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut st = c.prepare(
+                "SELECT s.key_id, s.ip, s.first_seen, s.last_seen, s.count, k.name
+                 FROM api_key_sources s JOIN api_keys k ON k.id = s.key_id
+                 WHERE k.org_id = ?1 AND k.revoked_at IS NULL AND s.last_seen >= ?2
+                 ORDER BY s.last_seen DESC",
+            )?;
+            let rows = st.query_map(params![org_id, since], |r| {
+                Ok((
+                    KeySourceRecord {
+                        key_id: r.get(0)?,
+                        ip: r.get(1)?,
+                        first_seen: r.get(2)?,
+                        last_seen: r.get(3)?,
+                        count: r.get(4)?,
+                    },
+                    r.get(5)?,
+                ))
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    pub(super) async fn q_api_key_update(
+        &self,
+        org_id: &str,
+        id: &str,
+        patch: ApiKeyPatch,
+        audit: AuditEvent,
+        now: UnixTime,
+    ) -> Result<ApiKeyRecord> {
+        let (org_id, id) = (org_id.to_string(), id.to_string());
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            let key = key_by_id(tx, &org_id, &id)?.ok_or(StoreError::NotFound)?;
+            if key.revoked_at.is_some() {
+                return Err(StoreError::Conflict("the key is revoked".into()));
+            }
+            if let Some(owner) = &patch.owner_id
+                && !is_member(tx, &org_id, owner)?
+            {
+                return Err(StoreError::Conflict(
+                    "the key's owner must be a member of the org".into(),
+                ));
+            }
+            let cidrs = patch
+                .allowed_cidrs
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(internal)?;
+            tx.execute(
+                "UPDATE api_keys SET name = COALESCE(?3, name), owner_id = COALESCE(?4, owner_id),
+                    allowed_cidrs = COALESCE(?5, allowed_cidrs)
+                 WHERE org_id = ?1 AND id = ?2",
+                params![org_id, id, patch.name, patch.owner_id, cidrs],
+            )?;
+            key_by_id(tx, &org_id, &id)?.ok_or(StoreError::NotFound)
+        })
+        .await
+    }
+
+    pub(super) async fn q_api_key_revoke(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<ApiKeyRecord> {
+        let (org_id, id) = (org_id.to_string(), id.to_string());
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            let n = tx.execute(
+                "UPDATE api_keys SET revoked_at = ?3
+                 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
+                params![org_id, id, now],
+            )?;
+            let key = key_by_id(tx, &org_id, &id)?.ok_or(StoreError::NotFound)?;
+            if n == 0 {
+                return Err(StoreError::Conflict("the key is already revoked".into()));
+            }
+            Ok(key)
+        })
+        .await
+    }
+
+    pub(super) async fn q_api_key_rotate(
+        &self,
+        org_id: &str,
+        old_id: &str,
+        successor: NewApiKey,
+        grace_until: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<(ApiKeyRecord, ApiKeyRecord)> {
+        let (org_id, old_id) = (org_id.to_string(), old_id.to_string());
+        let now = successor.created_at;
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            let old = key_by_id(tx, &org_id, &old_id)?.ok_or(StoreError::NotFound)?;
+            let life = wt_core::apikey::Lifetime {
+                expires_at: old.expires_at,
+                revoked_at: old.revoked_at,
+                grace_until: old.grace_until,
+            };
+            if old.revoked_at.is_some() {
+                return Err(StoreError::Conflict(
+                    "the key is revoked: create a new one (wt keys create)".into(),
+                ));
+            }
+            if !life.usable(now) {
+                return Err(StoreError::Conflict(
+                    "the key has expired: create a new one (wt keys create)".into(),
+                ));
+            }
+            if old.rotated_to.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "the key is already being rotated (successor {}): rotate the successor instead",
+                    old.rotated_to.as_deref().unwrap_or_default()
+                )));
+            }
+            insert_key(tx, &successor, Some(&old_id))?;
+            let revoked_at = (grace_until <= now).then_some(now);
+            tx.execute(
+                "UPDATE api_keys SET rotated_to = ?3, grace_until = ?4,
+                    revoked_at = COALESCE(?5, revoked_at)
+                 WHERE org_id = ?1 AND id = ?2",
+                params![org_id, old_id, successor.id, grace_until.max(now), revoked_at],
+            )?;
+            let new = key_by_id(tx, &org_id, &successor.id)?.ok_or(StoreError::NotFound)?;
+            let old = key_by_id(tx, &org_id, &old_id)?.ok_or(StoreError::NotFound)?;
+            Ok((new, old))
+        })
+        .await
+    }
+
+    pub(super) async fn q_api_key_usage_flush(&self, usage: Vec<KeyUsage>) -> Result<()> {
+        if usage.is_empty() {
+            return Ok(());
+        }
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            {
+                let mut key = tx.prepare_cached(
+                    "UPDATE api_keys SET
+                        use_count = use_count + ?2,
+                        last_used_ip = CASE WHEN ?3 >= COALESCE(last_used_at, 0) THEN ?4 ELSE last_used_ip END,
+                        last_used_at = MAX(COALESCE(last_used_at, 0), ?3),
+                        browser_count = browser_count + ?5,
+                        browser_last_at = COALESCE(MAX(COALESCE(browser_last_at, 0), ?6), browser_last_at),
+                        browser_origin = COALESCE(?7, browser_origin)
+                     WHERE id = ?1",
+                )?;
+                let mut src = tx.prepare_cached(
+                    "INSERT INTO api_key_sources (key_id, ip, first_seen, last_seen, count)
+                     VALUES (?1, ?2, ?3, ?4, ?5)
+                     ON CONFLICT (key_id, ip) DO UPDATE SET
+                        count = count + excluded.count,
+                        last_seen = MAX(last_seen, excluded.last_seen),
+                        first_seen = MIN(first_seen, excluded.first_seen)",
+                )?;
+                for u in &usage {
+                    if u.requests > 0 {
+                        key.execute(params![
+                            u.key_id,
+                            u.requests,
+                            u.last_used_at,
+                            u.last_used_ip,
+                            u.browser_requests,
+                            u.browser_last_at,
+                            u.browser_origin,
+                        ])?;
+                    } else if u.browser_requests > 0 {
+                        // Refused browser requests: recorded, but not "used".
+                        tx.execute(
+                            "UPDATE api_keys SET browser_count = browser_count + ?2,
+                                browser_last_at = MAX(COALESCE(browser_last_at, 0), ?3),
+                                browser_origin = COALESCE(?4, browser_origin)
+                             WHERE id = ?1",
+                            params![
+                                u.key_id,
+                                u.browser_requests,
+                                u.browser_last_at,
+                                u.browser_origin
+                            ],
+                        )?;
+                    }
+                    for (ip, n, first, last) in &u.sources {
+                        src.execute(params![u.key_id, ip, first, last, n])?;
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    pub(super) async fn q_ingest_append(&self, batches: Vec<IngestBatch>) -> Result<u64> {
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            let mut n = 0u64;
+            {
+                let mut st = tx.prepare_cached(
+                    "INSERT INTO ingest_events (org_id, key_id, environment, received_at, payload)
+                     VALUES (?1, ?2, ?3, ?4, ?5)",
+                )?;
+                for b in &batches {
+                    for e in &b.events {
+                        st.execute(params![
+                            b.org_id,
+                            b.key_id,
+                            b.environment.as_str(),
+                            b.received_at,
+                            e
+                        ])?;
+                        n += 1;
+                    }
+                }
+            }
+            tx.commit()?;
+            Ok(n)
+        })
+        .await
+    }
+
+    pub(super) async fn q_ingest_count(&self, org_id: &str) -> Result<u64> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let n: i64 = c.query_row(
+                "SELECT COUNT(*) FROM ingest_events WHERE org_id = ?1",
+                [&org_id],
+                |r| r.get(0),
+            )?;
+            Ok(u64::try_from(n).unwrap_or_default())
+        })
+        .await
+    }
+
+    pub(super) async fn q_allowed_ips_all(&self) -> Result<Vec<AllowedIpRecord>> {
+        self.read(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {ALLOWED_COLS} FROM allowed_ips ORDER BY org_id, created_at, id"
+            ))?;
+            let rows = st.query_map([], allowed_ip_from)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    pub(super) async fn q_allowed_ips_list(&self, org_id: &str) -> Result<Vec<AllowedIpRecord>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {ALLOWED_COLS} FROM allowed_ips WHERE org_id = ?1 ORDER BY created_at, id"
+            ))?;
+            let rows = st.query_map([&org_id], allowed_ip_from)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    pub(super) async fn q_allowed_ip_add(
+        &self,
+        e: AllowedIpRecord,
+        audit: AuditEvent,
+    ) -> Result<AllowedIpRecord> {
+        self.write_audited(e.org_id.clone(), e.created_at, audit, move |tx| {
+            let dup = tx
+                .query_row(
+                    "SELECT 1 FROM allowed_ips WHERE org_id = ?1 AND cidr = ?2",
+                    params![e.org_id, e.cidr],
+                    |_| Ok(()),
+                )
+                .optional()?;
+            if dup.is_some() {
+                return Err(StoreError::Conflict(format!(
+                    "{} is already in the allowed-IP list",
+                    e.cidr
+                )));
+            }
+            tx.execute(
+                &format!(
+                    "INSERT INTO allowed_ips ({ALLOWED_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, NULL)"
+                ),
+                params![e.id, e.org_id, e.cidr, e.note, e.created_by, e.created_at],
+            )?;
+            Ok(e)
+        })
+        .await
+    }
+
+    pub(super) async fn q_allowed_ip_remove(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<AllowedIpRecord> {
+        let (org_id, id) = (org_id.to_string(), id.to_string());
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            let e = tx
+                .query_row(
+                    &format!("SELECT {ALLOWED_COLS} FROM allowed_ips WHERE org_id = ?1 AND id = ?2"),
+                    params![org_id, id],
+                    allowed_ip_from,
+                )
+                .optional()?
+                .ok_or(StoreError::NotFound)?;
+            tx.execute(
+                "DELETE FROM allowed_ips WHERE org_id = ?1 AND id = ?2",
+                params![org_id, id],
+            )?;
+            Ok(e)
+        })
+        .await
+    }
+
+    pub(super) async fn q_allowed_ip_hits_flush(&self, hits: Vec<(String, i64, i64)>) -> Result<()> {
+        if hits.is_empty() {
+            return Ok(());
+        }
+        self.write(move |c| {
+            let tx = c.transaction()?;
+            {
+                let mut st = tx.prepare_cached(
+                    "UPDATE allowed_ips SET hit_count = hit_count + ?2,
+                        last_hit_at = MAX(COALESCE(last_hit_at, 0), ?3) WHERE id = ?1",
+                )?;
+                for (id, n, last) in &hits {
+                    st.execute(params![id, n, last])?;
+                }
+            }
+            tx.commit()?;
+            Ok(())
+        })
+        .await
+    }
+}
