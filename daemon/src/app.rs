@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::middleware::{self, RequestTimeout};
-use crate::routes::{audit, auth, health, mfa, orgs, passwords, setup, team};
+use crate::routes::{allowed_ips, audit, auth, health, keys, mfa, orgs, passwords, setup, team};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -88,6 +88,20 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/auth/password/reset/verify", post(passwords::reset_verify))
         .route("/auth/password/reset", post(passwords::reset))
         .route("/auth/password/change", post(passwords::change))
+        .route("/auth/step-up", post(allowed_ips::step_up))
+        .route("/orgs/api-keys", get(keys::list).post(keys::create))
+        .route(
+            "/orgs/api-keys/{id}",
+            get(keys::show).patch(keys::update).delete(keys::revoke),
+        )
+        .route("/orgs/api-keys/{id}/rotate", post(keys::rotate))
+        .route("/ingest/events", post(keys::ingest_events))
+        .route(
+            "/orgs/allowed-ips",
+            get(allowed_ips::list).post(allowed_ips::add),
+        )
+        .route("/orgs/allowed-ips/{id}", delete(allowed_ips::remove))
+        .route("/orgs/allowed-ips/check", post(allowed_ips::check))
         .route("/openapi.json", get(health::openapi));
 
     Router::new()

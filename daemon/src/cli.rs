@@ -140,6 +140,16 @@ pub struct ServeArgs {
     /// Absolute lifetime of every session, in seconds [default: 43200].
     #[arg(long, env = "WT_SESSION_LIFETIME", value_name = "SECS")]
     pub session_lifetime: Option<i64>,
+    /// A reverse proxy (CIDR) whose X-Forwarded-For is believed; repeat for several, or
+    /// comma-separate in WT_TRUSTED_PROXIES. The client address is the rightmost hop that is
+    /// not a trusted proxy [default: none: the socket peer is the client].
+    #[arg(
+        long = "trusted-proxy",
+        env = "WT_TRUSTED_PROXIES",
+        value_name = "CIDR",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<String>,
 }
 
 /// The clap command, for man pages and completions.

@@ -42,6 +42,7 @@ struct FileConfig {
     smtp_url: Option<String>,
     mail_from: Option<String>,
     invite_ttl: Option<i64>,
+    trusted_proxy: Option<Vec<String>>,
 }
 
 /// TLS certificate and key files.
@@ -70,6 +71,8 @@ pub struct ServeConfig {
     pub mail_from: lettre::message::Mailbox,
     /// Invite lifetime in seconds.
     pub invite_ttl: i64,
+    /// Proxies whose X-Forwarded-For is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// The data directory: `--data-dir` / `WT_DATA_DIR`, else `$XDG_DATA_HOME/watchtower`,
@@ -196,6 +199,19 @@ impl ServeConfig {
                     .or(file.invite_ttl)
                     .unwrap_or(DEFAULT_INVITE_TTL),
             )?,
+            trusted_proxies: {
+                let list = if args.trusted_proxies.is_empty() {
+                    file.trusted_proxy.unwrap_or_default()
+                } else {
+                    args.trusted_proxies.clone()
+                };
+                list.iter()
+                    .map(|c| {
+                        wt_core::netaddr::parse_cidr(c)
+                            .map_err(|e| anyhow::anyhow!("--trusted-proxy {c:?}: {e}"))
+                    })
+                    .collect::<anyhow::Result<Vec<_>>>()?
+            },
         })
     }
 }

@@ -63,6 +63,28 @@ pub enum ApiError {
         "two-factor authentication is on for this account: send a current code (or a recovery code)"
     )]
     MfaCodeRequired,
+    #[error("invalid, unknown, expired or revoked ingestion key")]
+    InvalidKey,
+    #[error("{0}")]
+    WrongCredential(&'static str),
+    #[error(
+        "your address is not in the allowed-IP list of this org (or of this key): ask an admin (wt allowed-ips)"
+    )]
+    IpNotAllowed,
+    #[error(
+        "this org refuses ingestion from browser code: keep ingestion keys on servers (or an admin sets browser_ingest to allow)"
+    )]
+    BrowserNotAllowed,
+    #[error("{0}")]
+    EnvironmentMismatch(String),
+    #[error("{0}")]
+    BatchTooLarge(String),
+    #[error(
+        "this change needs a recent sign-in: confirm your password (POST /api/v1/auth/step-up; wt asks for it)"
+    )]
+    StepUpRequired,
+    #[error("{0}")]
+    WouldLockOut(String),
     #[error("the request took too long")]
     Timeout,
     #[error("{0}")]
@@ -170,6 +192,46 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED,
                 codes::MFA_CODE_REQUIRED,
                 "MFA code required",
+            ),
+            InvalidKey => (
+                StatusCode::UNAUTHORIZED,
+                codes::UNAUTHENTICATED,
+                "Invalid ingestion key",
+            ),
+            WrongCredential(_) => (
+                StatusCode::FORBIDDEN,
+                codes::WRONG_CREDENTIAL,
+                "Wrong kind of credential",
+            ),
+            IpNotAllowed => (
+                StatusCode::FORBIDDEN,
+                codes::IP_NOT_ALLOWED,
+                "Address not allowed",
+            ),
+            BrowserNotAllowed => (
+                StatusCode::FORBIDDEN,
+                codes::BROWSER_NOT_ALLOWED,
+                "Browser ingestion refused",
+            ),
+            EnvironmentMismatch(_) => (
+                StatusCode::FORBIDDEN,
+                codes::ENVIRONMENT_MISMATCH,
+                "Environment mismatch",
+            ),
+            BatchTooLarge(_) => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                codes::BATCH_TOO_LARGE,
+                "Batch too large",
+            ),
+            StepUpRequired => (
+                StatusCode::FORBIDDEN,
+                codes::STEP_UP_REQUIRED,
+                "Step-up required",
+            ),
+            WouldLockOut(_) => (
+                StatusCode::CONFLICT,
+                codes::WOULD_LOCK_OUT,
+                "Would lock you out",
             ),
             Timeout => (
                 StatusCode::REQUEST_TIMEOUT,

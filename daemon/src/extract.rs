@@ -45,16 +45,32 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
         if !is_json_content_type(req.headers()) {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
-            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                ApiError::PayloadTooLarge
-            } else {
-                ApiError::Malformed("the request body could not be read".into())
-            }
-        })?;
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
         serde_json::from_slice(&bytes)
             .map(Json)
             .map_err(|e| ApiError::Malformed(describe_json_error(&e)))
+    }
+}
+
+/// The body as bytes, bounded by the body limit (413 problem+json beyond it). For handlers
+/// that parse only after other checks (ingestion).
+#[derive(Debug)]
+pub struct RawBody(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for RawBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Bytes::from_request(req, state)
+            .await
+            .map(RawBody)
+            .map_err(|e| {
+                if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ApiError::PayloadTooLarge
+                } else {
+                    ApiError::Malformed("the request body could not be read".into())
+                }
+            })
     }
 }
 
@@ -84,7 +100,7 @@ fn serde_urlencoded_from_str<T: DeserializeOwned>(q: &str) -> Result<T, String> 
 }
 
 /// A message about a JSON error that helps the caller without echoing their input.
-fn describe_json_error(e: &serde_json::Error) -> String {
+pub fn describe_json_error(e: &serde_json::Error) -> String {
     use serde_json::error::Category;
     let what = match e.classify() {
         Category::Syntax | Category::Io => "the body is not valid JSON",
@@ -100,8 +116,9 @@ fn describe_json_error(e: &serde_json::Error) -> String {
     format!("{what}: {msg} (line {}, column {})", e.line(), e.column())
 }
 
-/// Where the request came from. The socket peer address; trusted-proxy handling of
-/// `X-Forwarded-For` arrives with the allowed-IPs issue.
+/// Where the request came from: the socket peer, or, only when the peer is a configured
+/// trusted proxy (`--trusted-proxy`), the rightmost untrusted hop of `X-Forwarded-For`
+/// (SECURITY.md H.54). IPv4-mapped IPv6 addresses are normalised to IPv4.
 #[derive(Debug, Clone)]
 pub struct ClientMeta {
     pub ip: IpAddr,
@@ -118,15 +135,30 @@ impl ClientMeta {
     }
 }
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientMeta {
+impl FromRequestParts<AppState> for ClientMeta {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let ip = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
             .await
             .map(|ci| ci.0.ip())
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        let ip = wt_core::netaddr::normalize_ip(ip);
+        let trusted = &state.settings.trusted_proxies;
+        let ip = if trusted.is_empty() {
+            wt_core::netaddr::normalize_ip(peer)
+        } else {
+            let xff: Vec<&str> = parts
+                .headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            let joined = xff.join(",");
+            wt_core::netaddr::client_ip(peer, (!xff.is_empty()).then_some(&joined), trusted)
+        };
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
@@ -184,7 +216,12 @@ pub struct Auth {
     pub mfa_restricted: bool,
     /// Until when the bootstrap owner may act before enrolling.
     pub mfa_grace_until: Option<i64>,
+    /// The client's address (checked against the org's allowed IPs).
+    pub ip: IpAddr,
 }
+
+/// How long a sign-in or step-up counts as recent for sensitive changes (SECURITY.md H.55).
+pub const STEP_UP_WINDOW: i64 = 10 * 60;
 
 impl Auth {
     /// Refuses with 403 unless the permission matrix allows this member's role, and,
@@ -200,6 +237,21 @@ impl Auth {
                 "your role ({}) does not allow this",
                 self.role
             )))
+        }
+    }
+
+    /// Refuses with `step_up_required` unless the session signed in or stepped up within
+    /// [`STEP_UP_WINDOW`].
+    pub fn require_step_up(&self, now: i64) -> Result<(), ApiError> {
+        let last = self
+            .session
+            .step_up_at
+            .unwrap_or(self.session.created_at)
+            .max(self.session.created_at);
+        if now - last < STEP_UP_WINDOW {
+            Ok(())
+        } else {
+            Err(ApiError::StepUpRequired)
         }
     }
 
@@ -220,14 +272,26 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        authenticate(state, &parts.headers).await
+        let meta = ClientMeta::from_request_parts(parts, state).await?;
+        authenticate(state, &parts.headers, &meta).await
     }
 }
 
-/// Authenticates a request from its headers: a live session, its user, org and role.
-/// Every failure is the same [`ApiError::Unauthenticated`].
-pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Auth, ApiError> {
+/// Authenticates a request from its headers: a live session, its user, org and role, from
+/// an address the org's allowed-IP list admits. Every credential failure is the same
+/// [`ApiError::Unauthenticated`]; an ingestion key gets 403 (keys authenticate only
+/// ingestion, G.51); an address outside the list gets 403 and a rate-limited audit entry.
+pub async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+    meta: &ClientMeta,
+) -> Result<Auth, ApiError> {
     let (tok, via) = presented_token(headers).ok_or(ApiError::Unauthenticated)?;
+    if tok.starts_with("wtk_") {
+        return Err(ApiError::WrongCredential(
+            "ingestion keys work only on POST /api/v1/ingest/events: log in for this (wt login)",
+        ));
+    }
     if !token::has_shape(&tok, token::SESSION_PREFIX) {
         return Err(ApiError::Unauthenticated);
     }
@@ -240,8 +304,25 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Auth,
     if !found.session.is_live(now) || found.user.disabled {
         return Err(ApiError::Unauthenticated);
     }
-    if now - found.session.last_seen_at >= TOUCH_INTERVAL {
-        state.store.touch_session(&found.session.id, now).await?;
+    // The org's allowed-IP list, checked on every authenticated request; fails closed
+    // while it is not loaded (SECURITY.md H.55).
+    if !state.caches.is_loaded() {
+        return Err(ApiError::Unavailable("the daemon is starting"));
+    }
+    if let Some(policy) = state.caches.org(&found.org.id)
+        && !policy.admits(meta.ip, now)
+    {
+        deny_address(state, &found.user, &found.org.id, meta, now).await;
+        return Err(ApiError::IpNotAllowed);
+    }
+    let ip = meta.ip.to_string();
+    if now - found.session.last_seen_at >= TOUCH_INTERVAL
+        || found.session.last_ip.as_deref() != Some(ip.as_str())
+    {
+        state
+            .store
+            .touch_session(&found.session.id, now, &ip)
+            .await?;
     }
     let mfa_enrollment_required = permissions::mfa_enrollment_required(
         found.role,
@@ -261,7 +342,35 @@ pub async fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Auth,
         role: found.role,
         via,
         mfa_enrollment_required,
+        ip: meta.ip,
     })
+}
+
+/// Audits (once per window per member and address) a session refused by the allowed-IP
+/// list.
+async fn deny_address(
+    state: &AppState,
+    user: &UserRecord,
+    org_id: &str,
+    meta: &ClientMeta,
+    now: i64,
+) {
+    let Some(suppressed) = state
+        .denials
+        .should_log(&format!("{}:{}:ip", user.id, meta.ip), now)
+    else {
+        return;
+    };
+    let ev = wt_core::audit::AuditEvent::new(
+        Actor::user(&user.id, &user.email),
+        wt_core::audit::actions::ACCESS_DENIED_IP,
+        &meta.audit(),
+    )
+    .outcome("failure")
+    .details(serde_json::json!({ "suppressed_since_last": suppressed }));
+    if let Err(e) = state.store.append_audit(org_id, ev, now).await {
+        tracing::warn!(error = %e, "could not audit a refused address");
+    }
 }
 
 #[cfg(test)]

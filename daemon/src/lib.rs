@@ -12,15 +12,19 @@
 //! - [`middleware`]: CSRF checks for cookie requests, metrics, timeouts, security headers.
 //! - [`routes`]: thin handlers, one module per resource.
 //! - [`service`]: the work behind the handlers (rules from `wt-core`, queries from `wt-store`).
+//! - [`keycache`]: ingestion keys and org access policies (allowed IPs) in memory, with
+//!   usage coalesced and flushed in batches; [`denials`] rate-limits audit entries of refusals.
 //! - [`mailer`]: the mail outbox and the task that delivers it (files or SMTP).
 //! - [`metrics`]: Prometheus counters and histograms.
 
 pub mod app;
 pub mod cli;
 pub mod config;
+pub mod denials;
 pub mod error;
 pub mod extract;
 pub mod init;
+pub mod keycache;
 pub mod mailer;
 pub mod metrics;
 pub mod middleware;

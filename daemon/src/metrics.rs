@@ -40,6 +40,10 @@ pub struct Metrics {
     pub logins: Family<OutcomeLabels, Counter>,
     /// Mail delivery attempts by outcome (`sent`, `failed`): failures are retried.
     pub mail: Family<OutcomeLabels, Counter>,
+    /// Events stored by ingestion.
+    pub ingest_events: Counter,
+    /// Ingest requests refused, by reason (`unknown_key`, `revoked`, `ip_not_allowed_by_org`, ...).
+    pub ingest_rejections: Family<OutcomeLabels, Counter>,
 }
 
 impl Default for Metrics {
@@ -51,6 +55,18 @@ impl Default for Metrics {
         );
         let logins = Family::<OutcomeLabels, Counter>::default();
         let mail = Family::<OutcomeLabels, Counter>::default();
+        let ingest_events = Counter::default();
+        let ingest_rejections = Family::<OutcomeLabels, Counter>::default();
+        registry.register(
+            "ingest_events",
+            "Events stored by ingestion",
+            ingest_events.clone(),
+        );
+        registry.register(
+            "ingest_rejections",
+            "Ingest requests refused, by reason",
+            ingest_rejections.clone(),
+        );
         registry.register(
             "http_requests",
             "HTTP requests by route and status",
@@ -73,6 +89,8 @@ impl Default for Metrics {
             latency,
             logins,
             mail,
+            ingest_events,
+            ingest_rejections,
         }
     }
 }
@@ -86,6 +104,18 @@ impl Metrics {
     /// Counts one mail delivery attempt: `sent` or `failed`.
     pub fn mail(&self, outcome: &'static str) {
         self.mail.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    /// Counts stored events.
+    pub fn ingest_accepted(&self, events: u64) {
+        self.ingest_events.inc_by(events);
+    }
+
+    /// Counts a refused ingest request by reason.
+    pub fn ingest_rejected(&self, outcome: &'static str) {
+        self.ingest_rejections
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
     }
 
     /// The Prometheus text exposition.

@@ -76,6 +76,7 @@ pub async fn serve(
         tls: cfg.tls.is_some(),
         totp_issuer: cfg.totp_issuer.clone(),
         invite_ttl: cfg.invite_ttl,
+        trusted_proxies: cfg.trusted_proxies.clone(),
     };
     let state = AppState::new(Arc::new(store), Arc::new(SystemClock), settings, master_key);
     let mail = crate::mailer::MailConfig {
@@ -85,6 +86,10 @@ pub async fn serve(
         )?,
         from: cfg.mail_from.clone(),
     };
+    let background = state
+        .start()
+        .await
+        .context("cannot load keys and allowed IPs")?;
     let stop_tx = state.shutdown.clone();
     let mailer = tokio::spawn(crate::mailer::run(
         state.clone(),
@@ -135,6 +140,9 @@ pub async fn serve(
         }
     }
     let _ = mailer.await;
+    for task in background {
+        let _ = task.await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

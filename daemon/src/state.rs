@@ -28,6 +28,8 @@ pub struct Settings {
     pub totp_issuer: String,
     /// How long an invite stays valid, in seconds.
     pub invite_ttl: i64,
+    /// Proxies whose `X-Forwarded-For` is believed (SECURITY.md H.54); empty = none.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl Default for Settings {
@@ -41,6 +43,7 @@ impl Default for Settings {
             tls: false,
             totp_issuer: wt_core::mfa::DEFAULT_ISSUER.to_string(),
             invite_ttl: crate::config::DEFAULT_INVITE_TTL,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -65,6 +68,12 @@ pub struct Inner {
     pub mail_wakeup: tokio::sync::Notify,
     /// Flips to `true` on shutdown: long-lived responses (audit streams) end themselves.
     pub shutdown: tokio::sync::watch::Sender<bool>,
+    /// Keys and org access policies in memory (the hot path's view; see `keycache`).
+    pub caches: crate::keycache::Caches,
+    /// Rate limits of audit entries for refused requests.
+    pub denials: crate::denials::Denials,
+    /// Ingest requests waiting to be stored.
+    pub ingest: crate::service::ingest::IngestQueue,
 }
 
 impl AppState {
@@ -74,7 +83,12 @@ impl AppState {
         settings: Settings,
         master_key: MasterKey,
     ) -> Self {
+        let hasher =
+            wt_core::apikey::KeyHasher::new(&master_key.derive(wt_core::apikey::PEPPER_LABEL));
         Self(Arc::new(Inner {
+            caches: crate::keycache::Caches::new(hasher),
+            denials: crate::denials::Denials::default(),
+            ingest: crate::service::ingest::IngestQueue::default(),
             store,
             clock,
             settings,
@@ -84,6 +98,22 @@ impl AppState {
             mail_wakeup: tokio::sync::Notify::new(),
             shutdown: tokio::sync::watch::channel(false).0,
         }))
+    }
+
+    /// Loads the caches and starts the background work (ingest batcher, usage flusher).
+    /// Until the caches are loaded, authenticated requests fail closed with 503.
+    pub async fn start(&self) -> Result<Vec<tokio::task::JoinHandle<()>>, wt_store::StoreError> {
+        self.caches.load(self.store.as_ref(), self.now()).await?;
+        Ok(vec![
+            tokio::spawn(crate::service::ingest::run_batcher(self.clone())),
+            tokio::spawn(crate::keycache::run_flusher(self.clone())),
+        ])
+    }
+
+    /// Resolves once shutdown has been requested.
+    pub async fn shutdown_requested(&self) {
+        let mut rx = self.shutdown.subscribe();
+        let _ = rx.wait_for(|s| *s).await;
     }
 
     /// The current time from the injected clock.

@@ -92,6 +92,7 @@ async fn fixture_mfa(settings: Settings, mfa_roles: Vec<wt_api::Role>) -> Fx {
         settings,
         MasterKey::generate(),
     );
+    state.start().await.unwrap();
     let app = router(state.clone(), Limits::default())
         .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
     Fx {
@@ -175,6 +176,36 @@ impl Fx {
             .map(|e| e.action)
             .collect()
     }
+}
+
+/// A member with `role`, created directly in the store (invites are tested in
+/// `tests_team`); returns their bearer token.
+async fn team_member(fx: &Fx, _owner_tok: &str, email: &str, role: &str) -> String {
+    let hash = crate::service::passwords::hash(&fx.state, PASSWORD.to_string())
+        .await
+        .unwrap();
+    fx.store
+        .create_member(
+            wt_store::NewMember {
+                user_id: wt_core::ids::new_id("usr"),
+                email: email.into(),
+                name: "Member".into(),
+                password_hash: hash,
+                org_id: "org_acme".into(),
+                role: wt_api::Role::parse(role).unwrap(),
+                now: fx.state.now(),
+            },
+            AuditEvent::new(
+                Actor::operator(),
+                actions::MEMBER_ADDED,
+                &RequestMeta::default(),
+            ),
+        )
+        .await
+        .unwrap();
+    let r = fx.login(email, PASSWORD).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.body["token"].as_str().unwrap().to_string()
 }
 
 fn is_problem(r: &Resp) -> bool {
@@ -828,6 +859,9 @@ mod mfa;
 
 #[path = "tests_team.rs"]
 mod team;
+
+#[path = "tests_keys.rs"]
+mod keys;
 
 #[path = "tests_audit.rs"]
 mod audit;

@@ -310,6 +310,19 @@ pub struct OrgSettings {
     pub org: Org,
     /// Roles whose members must use MFA.
     pub mfa_required_roles: Vec<Role>,
+    /// Whether ingestion requests from browser code (an `Origin` header or a browser user
+    /// agent) are accepted. Either way they are recorded against the key.
+    pub browser_ingest: BrowserIngest,
+}
+
+/// The org's policy for ingestion from browser code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BrowserIngest {
+    /// Refused with 403 `browser_not_allowed` (the default: keys belong on servers).
+    Refuse,
+    /// Accepted (still recorded; the readiness check flags the key).
+    Allow,
 }
 
 /// `PATCH /api/v1/orgs/settings`: fields to change.
@@ -318,6 +331,8 @@ pub struct OrgSettings {
 pub struct OrgSettingsPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mfa_required_roles: Option<Vec<Role>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub browser_ingest: Option<BrowserIngest>,
 }
 
 /// `POST /api/v1/orgs/invites`.

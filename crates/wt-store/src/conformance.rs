@@ -154,7 +154,10 @@ pub async fn story(store: &dyn Store) {
         Some(now + 1 + 86_400),
         "the setup owner's grace"
     );
-    store.touch_session("ses_1", now + 500, "127.0.0.1").await.unwrap();
+    store
+        .touch_session("ses_1", now + 500, "127.0.0.1")
+        .await
+        .unwrap();
     let live = store
         .list_sessions("org_a", "usr_1", now + 700)
         .await
@@ -450,7 +453,11 @@ pub async fn keys_story(store: &dyn Store) {
     let listed = store.api_keys_list("org_a").await.unwrap();
     assert_eq!(listed.len(), 3, "refused rotations stored nothing");
     let cache = store.api_keys_for_cache(now + 1).await.unwrap();
-    assert_eq!(cache.len(), 2, "keys revoked before the horizon are not cached");
+    assert_eq!(
+        cache.len(),
+        2,
+        "keys revoked before the horizon are not cached"
+    );
 
     // Ingest appends.
     let n = store
@@ -478,12 +485,18 @@ pub async fn keys_story(store: &dyn Store) {
         last_hit_at: None,
     };
     store
-        .allowed_ip_add(entry("aip_1", "10.0.0.0/8"), event(actions::ALLOWED_IP_ADDED))
+        .allowed_ip_add(
+            entry("aip_1", "10.0.0.0/8"),
+            event(actions::ALLOWED_IP_ADDED),
+        )
         .await
         .unwrap();
     assert!(matches!(
         store
-            .allowed_ip_add(entry("aip_2", "10.0.0.0/8"), event(actions::ALLOWED_IP_ADDED))
+            .allowed_ip_add(
+                entry("aip_2", "10.0.0.0/8"),
+                event(actions::ALLOWED_IP_ADDED)
+            )
             .await,
         Err(StoreError::Conflict(_))
     ));

@@ -1,8 +1,10 @@
 //! Thin handlers, one module per resource: parse, authorize, call a service, map.
 
+pub mod allowed_ips;
 pub mod audit;
 pub mod auth;
 pub mod health;
+pub mod keys;
 pub mod mfa;
 pub mod orgs;
 pub mod passwords;

@@ -142,7 +142,7 @@ pub async fn accept_invite(
     Json(req): Json<InviteAcceptRequest>,
 ) -> Result<(StatusCode, axum::Json<InviteAcceptResponse>), ApiError> {
     // Optional: only an existing account's own session can accept for it.
-    let caller = authenticate(&state, &headers).await.ok();
+    let caller = authenticate(&state, &headers, &meta).await.ok();
     let (user, org, role) = team::invite_accept(&state, &meta, caller, req).await?;
     Ok((
         StatusCode::CREATED,

@@ -240,6 +240,8 @@ pub(crate) async fn new_session(
         idle_timeout,
         ip: new.ip.clone(),
         user_agent: new.user_agent.clone(),
+        step_up_at: None,
+        last_ip: new.ip.clone(),
     };
     state.store.create_session(new, event).await?;
     state.metrics.login("succeeded");

@@ -279,6 +279,50 @@ async fn step_up(
     check_totp(state, &auth.org.id, auth.actor(), meta, &req.code, None).await
 }
 
+/// `POST /auth/step-up`: re-authenticates the current session for sensitive changes
+/// (allowed-IP edits, SECURITY.md H.55): the password, and a current code when MFA is on.
+/// Password failures count toward the login throttle. Returns until when it holds.
+pub async fn session_step_up(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    req: wt_api::StepUpRequest,
+) -> Result<i64, ApiError> {
+    auth.require(Permission::SelfRead)?;
+    let acct_key = format!("acct:{}", auth.user.email);
+    let now = state.now();
+    if let Err(retry_after) = throttle::check(&state.store.throttle_get(&acct_key).await?, now) {
+        return Err(ApiError::RateLimited { retry_after });
+    }
+    let phc = state
+        .store
+        .user_for_login(&auth.user.email)
+        .await?
+        .map(|c| c.password_hash);
+    if !passwords::verify(state, req.password, phc).await? {
+        state
+            .store
+            .throttle_fail(&acct_key, throttle::Policy::ACCOUNT, now)
+            .await?;
+        let ev = AuditEvent::new(auth.actor(), actions::STEP_UP, &meta.audit())
+            .outcome("failure")
+            .details(serde_json::json!({ "factor": "password" }));
+        state.store.append_audit(&auth.org.id, ev, now).await?;
+        return Err(ApiError::InvalidCredentials);
+    }
+    if auth.user.mfa_enabled {
+        let code = req.code.as_deref().ok_or(ApiError::MfaCodeRequired)?;
+        check_totp(state, &auth.org.id, auth.actor(), meta, code, None).await?;
+    }
+    let ev = AuditEvent::new(auth.actor(), actions::STEP_UP, &meta.audit())
+        .target("session", &auth.session.id);
+    state
+        .store
+        .session_step_up(&auth.org.id, &auth.session.id, now, ev)
+        .await?;
+    Ok(now + crate::extract::STEP_UP_WINDOW)
+}
+
 /// `POST /auth/mfa/totp/disable`.
 pub async fn disable(
     state: &AppState,

@@ -117,8 +117,7 @@ fn allowed_ip_from(r: &Row<'_>) -> rusqlite::Result<AllowedIpRecord> {
     })
 }
 
-const ALLOWED_COLS: &str =
-    "id, org_id, cidr, note, created_by, created_at, hit_count, last_hit_at";
+const ALLOWED_COLS: &str = "id, org_id, cidr, note, created_by, created_at, hit_count, last_hit_at";
 
 impl SqliteStore {
     pub(super) async fn q_session_step_up(
@@ -391,7 +390,13 @@ impl SqliteStore {
                 "UPDATE api_keys SET rotated_to = ?3, grace_until = ?4,
                     revoked_at = COALESCE(?5, revoked_at)
                  WHERE org_id = ?1 AND id = ?2",
-                params![org_id, old_id, successor.id, grace_until.max(now), revoked_at],
+                params![
+                    org_id,
+                    old_id,
+                    successor.id,
+                    grace_until.max(now),
+                    revoked_at
+                ],
             )?;
             let new = key_by_id(tx, &org_id, &successor.id)?.ok_or(StoreError::NotFound)?;
             let old = key_by_id(tx, &org_id, &old_id)?.ok_or(StoreError::NotFound)?;
@@ -567,7 +572,9 @@ impl SqliteStore {
         self.write_audited(org_id.clone(), now, audit, move |tx| {
             let e = tx
                 .query_row(
-                    &format!("SELECT {ALLOWED_COLS} FROM allowed_ips WHERE org_id = ?1 AND id = ?2"),
+                    &format!(
+                        "SELECT {ALLOWED_COLS} FROM allowed_ips WHERE org_id = ?1 AND id = ?2"
+                    ),
                     params![org_id, id],
                     allowed_ip_from,
                 )
@@ -582,7 +589,10 @@ impl SqliteStore {
         .await
     }
 
-    pub(super) async fn q_allowed_ip_hits_flush(&self, hits: Vec<(String, i64, i64)>) -> Result<()> {
+    pub(super) async fn q_allowed_ip_hits_flush(
+        &self,
+        hits: Vec<(String, i64, i64)>,
+    ) -> Result<()> {
         if hits.is_empty() {
             return Ok(());
         }

@@ -288,7 +288,10 @@ fn candidate(c: &Connection, cond: &str, arg: &str) -> Result<Option<LoginCandid
     ))?;
     let memberships = st
         .query_map([&user.id], |r| {
-            Ok((org_from(r, 0)?, parse_role(&r.get::<_, String>(ORG_NCOLS)?)?))
+            Ok((
+                org_from(r, 0)?,
+                parse_role(&r.get::<_, String>(ORG_NCOLS)?)?,
+            ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(Some(LoginCandidate {
@@ -723,9 +726,9 @@ impl Store for SqliteStore {
                         session: session_from(r, 0)?,
                         user: user_from(r, SESSION_NCOLS)?,
                         org: org_from(r, SESSION_NCOLS + USER_NCOLS)?,
-                        role: parse_role(&r.get::<_, String>(
-                            SESSION_NCOLS + USER_NCOLS + ORG_NCOLS,
-                        )?)?,
+                        role: parse_role(
+                            &r.get::<_, String>(SESSION_NCOLS + USER_NCOLS + ORG_NCOLS)?,
+                        )?,
                         mfa_grace_until: r.get(SESSION_NCOLS + USER_NCOLS + ORG_NCOLS + 1)?,
                     })
                 },
@@ -1109,7 +1112,12 @@ impl Store for SqliteStore {
                      WHERE m.org_id = ?1 AND m.user_id = ?2"
                 ),
                 params![org_id, user_id],
-                |r| Ok((user_from(r, 0)?, parse_role(&r.get::<_, String>(USER_NCOLS)?)?)),
+                |r| {
+                    Ok((
+                        user_from(r, 0)?,
+                        parse_role(&r.get::<_, String>(USER_NCOLS)?)?,
+                    ))
+                },
             )
             .optional()?)
         })

@@ -1,0 +1,448 @@
+//! The in-memory view of ingestion keys and of each org's access policy: what the ingest
+//! hot path and every authenticated request consult instead of the database.
+//!
+//! Correctness rule: this process is the only writer of keys and allowed IPs (SQLite), and
+//! every change updates these maps *after* its transaction commits and *before* its HTTP
+//! response is sent. So the next request after a `DELETE` sees the revocation: no TTL, no
+//! staleness. (Several replicas on PostgreSQL need cross-process invalidation: issue #11.)
+//!
+//! Locks are `std::sync` locks held for a map lookup or a counter update, never across an
+//! `.await` or any I/O. Usage (last used, source addresses, counts) and allowed-IP hits are
+//! coalesced here and written in batches by [`flush`], at most [`FLUSH_INTERVAL`] apart.
+
+use ipnet::IpNet;
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+use wt_api::Environment;
+use wt_core::apikey::{KeyHash, KeyHasher, Lifetime};
+use wt_store::{AllowedIpRecord, ApiKeyRecord, KeyUsage, OrgRecord, Store};
+
+/// How often coalesced usage is written to the database.
+pub const FLUSH_INTERVAL: Duration = Duration::from_millis(500);
+/// Revoked keys stay in memory this long so refusals can be attributed (and audited).
+pub const REVOKED_HORIZON: i64 = 30 * 86_400;
+/// Source addresses remembered per key between flushes (further ones still count).
+const MAX_SOURCES_PER_FLUSH: usize = 64;
+
+/// A key as the hot path needs it. Immutable: a change replaces the `Arc`; `usage` is
+/// carried over so nothing counted is lost.
+#[derive(Debug)]
+pub struct CachedKey {
+    pub id: String,
+    pub org_id: String,
+    pub environment: Environment,
+    pub life: Lifetime,
+    pub cidrs: Vec<IpNet>,
+    pub usage: Arc<Usage>,
+}
+
+/// Usage since the last flush.
+#[derive(Debug, Default)]
+pub struct Usage {
+    acc: Mutex<UsageAcc>,
+    dirty: AtomicBool,
+}
+
+#[derive(Debug, Default, Clone)]
+struct UsageAcc {
+    requests: i64,
+    last_at: i64,
+    last_ip: Option<IpAddr>,
+    sources: HashMap<IpAddr, (i64, i64, i64)>,
+    browser: i64,
+    browser_last: Option<i64>,
+    browser_origin: Option<String>,
+}
+
+/// What a pending (unflushed) usage adds to a stored key, for listings.
+#[derive(Debug, Clone, Default)]
+pub struct PendingUsage {
+    pub requests: i64,
+    pub last_at: Option<i64>,
+    pub last_ip: Option<String>,
+    pub sources: Vec<(String, i64, i64, i64)>,
+    pub browser: i64,
+    pub browser_last: Option<i64>,
+    pub browser_origin: Option<String>,
+}
+
+/// An org's allowed-IP entry with its pending hits.
+#[derive(Debug)]
+pub struct AllowEntry {
+    pub id: String,
+    pub net: IpNet,
+    hits: AtomicI64,
+    last_hit: AtomicI64,
+}
+
+/// What requests of one org are checked against.
+#[derive(Debug, Default)]
+pub struct OrgPolicy {
+    pub slug: String,
+    pub browser_ingest_allowed: bool,
+    /// Empty = every address allowed.
+    pub allowed: Vec<Arc<AllowEntry>>,
+}
+
+impl OrgPolicy {
+    /// Whether `ip` may authenticate; counts the hit on the first matching entry.
+    pub fn admits(&self, ip: IpAddr, now: i64) -> bool {
+        if self.allowed.is_empty() {
+            return true;
+        }
+        match self.allowed.iter().find(|e| e.net.contains(&ip)) {
+            Some(e) => {
+                e.hits.fetch_add(1, Ordering::Relaxed);
+                e.last_hit.fetch_max(now, Ordering::Relaxed);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// The same check, without counting (dry runs).
+    pub fn would_admit(nets: &[IpNet], ip: IpAddr) -> bool {
+        nets.is_empty() || nets.iter().any(|n| n.contains(&ip))
+    }
+}
+
+/// The caches. One per daemon, in [`crate::state::AppState`].
+#[derive(Debug)]
+pub struct Caches {
+    hasher: KeyHasher,
+    keys: RwLock<HashMap<KeyHash, Arc<CachedKey>>>,
+    /// Key id -> hash, to find a key for an update.
+    ids: RwLock<HashMap<String, KeyHash>>,
+    orgs: RwLock<HashMap<String, Arc<OrgPolicy>>>,
+    /// Usages with something to flush.
+    dirty: Mutex<Vec<(String, Arc<Usage>)>>,
+    loaded: AtomicBool,
+}
+
+fn parse_nets(cidrs: &[String]) -> Vec<IpNet> {
+    // Stored CIDRs were normalised on the way in; an unparsable one (which cannot happen)
+    // is treated as matching nothing, so a key restricted to it fails closed.
+    cidrs
+        .iter()
+        .map(|c| {
+            wt_core::netaddr::parse_cidr(c).unwrap_or_else(|_| {
+                IpNet::V4(
+                    ipnet::Ipv4Net::new(std::net::Ipv4Addr::BROADCAST, 32).unwrap_or_default(),
+                )
+            })
+        })
+        .collect()
+}
+
+impl Caches {
+    pub fn new(hasher: KeyHasher) -> Self {
+        Self {
+            hasher,
+            keys: RwLock::default(),
+            ids: RwLock::default(),
+            orgs: RwLock::default(),
+            dirty: Mutex::default(),
+            loaded: AtomicBool::new(false),
+        }
+    }
+
+    /// The keyed hash of a presented key.
+    pub fn hash(&self, key: &str) -> KeyHash {
+        self.hasher.hash(key)
+    }
+
+    /// Whether [`Caches::load`] has completed. Until then authenticated requests fail
+    /// closed (503).
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.load(Ordering::Acquire)
+    }
+
+    /// Loads every key and every org's policy from the store.
+    pub async fn load(&self, store: &dyn Store, now: i64) -> wt_store::Result<()> {
+        let keys = store.api_keys_for_cache(now - REVOKED_HORIZON).await?;
+        let orgs = store.list_orgs().await?;
+        let ips = store.allowed_ips_all().await?;
+        for k in &keys {
+            self.put_key(k);
+        }
+        for o in &orgs {
+            let list: Vec<&AllowedIpRecord> = ips.iter().filter(|e| e.org_id == o.id).collect();
+            self.put_org(o, list.into_iter());
+        }
+        self.loaded.store(true, Ordering::Release);
+        Ok(())
+    }
+
+    /// Finds a key by the hash of the presented secret.
+    pub fn key(&self, hash: &KeyHash) -> Option<Arc<CachedKey>> {
+        self.keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(hash)
+            .cloned()
+    }
+
+    /// Inserts or replaces a key after its change committed.
+    pub fn put_key(&self, k: &ApiKeyRecord) {
+        let Ok(raw) = hex_to_hash(&k.secret_hash) else {
+            tracing::error!(key = %k.id, "stored key hash is not 32 bytes of hex");
+            return;
+        };
+        let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
+        let usage = keys
+            .get(&raw)
+            .map(|old| old.usage.clone())
+            .unwrap_or_default();
+        keys.insert(
+            raw,
+            Arc::new(CachedKey {
+                id: k.id.clone(),
+                org_id: k.org_id.clone(),
+                environment: k.environment,
+                life: Lifetime {
+                    expires_at: k.expires_at,
+                    revoked_at: k.revoked_at,
+                    grace_until: k.grace_until,
+                },
+                cidrs: parse_nets(&k.allowed_cidrs),
+                usage,
+            }),
+        );
+        drop(keys);
+        self.ids
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(k.id.clone(), raw);
+    }
+
+    /// The cached entry of a key id, if any.
+    pub fn key_by_id(&self, id: &str) -> Option<Arc<CachedKey>> {
+        let hash = *self.ids.read().unwrap_or_else(|p| p.into_inner()).get(id)?;
+        self.key(&hash)
+    }
+
+    /// An org's policy; an org created after start-up (by `wtd org create`) has an empty
+    /// list until it is loaded, which allows all, as an empty list does.
+    pub fn org(&self, org_id: &str) -> Option<Arc<OrgPolicy>> {
+        self.orgs
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(org_id)
+            .cloned()
+    }
+
+    /// Replaces an org's policy after a change committed. Pending hits of entries that
+    /// stay are carried over.
+    pub fn put_org<'a>(&self, org: &OrgRecord, list: impl Iterator<Item = &'a AllowedIpRecord>) {
+        let old = self.org(&org.id);
+        let allowed = list
+            .filter_map(|e| {
+                let net = wt_core::netaddr::parse_cidr(&e.cidr).ok()?;
+                if let Some(prev) = old
+                    .as_ref()
+                    .and_then(|o| o.allowed.iter().find(|p| p.id == e.id))
+                {
+                    return Some(prev.clone());
+                }
+                Some(Arc::new(AllowEntry {
+                    id: e.id.clone(),
+                    net,
+                    hits: AtomicI64::new(0),
+                    last_hit: AtomicI64::new(0),
+                }))
+            })
+            .collect();
+        self.orgs.write().unwrap_or_else(|p| p.into_inner()).insert(
+            org.id.clone(),
+            Arc::new(OrgPolicy {
+                slug: org.slug.clone(),
+                browser_ingest_allowed: org.browser_ingest_allowed,
+                allowed,
+            }),
+        );
+    }
+
+    /// Records a successful use of `key` from `ip` at `now`.
+    pub fn record_use(&self, key: &CachedKey, ip: IpAddr, now: i64) {
+        {
+            let mut a = key.usage.acc.lock().unwrap_or_else(|p| p.into_inner());
+            a.requests += 1;
+            if now >= a.last_at {
+                a.last_at = now;
+                a.last_ip = Some(ip);
+            }
+            let n = a.sources.len();
+            match a.sources.get_mut(&ip) {
+                Some(s) => {
+                    s.0 += 1;
+                    s.2 = s.2.max(now);
+                }
+                None if n < MAX_SOURCES_PER_FLUSH => {
+                    a.sources.insert(ip, (1, now, now));
+                }
+                None => {}
+            }
+        }
+        self.mark_dirty(key);
+    }
+
+    /// Records a request from browser code (accepted or refused).
+    pub fn record_browser(&self, key: &CachedKey, origin: Option<&str>, now: i64) {
+        {
+            let mut a = key.usage.acc.lock().unwrap_or_else(|p| p.into_inner());
+            a.browser += 1;
+            a.browser_last = Some(now);
+            if let Some(o) = origin {
+                a.browser_origin = Some(o.chars().take(256).collect());
+            }
+        }
+        self.mark_dirty(key);
+    }
+
+    fn mark_dirty(&self, key: &CachedKey) {
+        if !key.usage.dirty.swap(true, Ordering::AcqRel) {
+            self.dirty
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .push((key.id.clone(), key.usage.clone()));
+        }
+    }
+
+    /// Usage of a key not yet written (listings add it, so use is visible at once).
+    pub fn pending(&self, key_id: &str) -> PendingUsage {
+        let Some(k) = self.key_by_id(key_id) else {
+            return PendingUsage::default();
+        };
+        let a = k
+            .usage
+            .acc
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        PendingUsage {
+            requests: a.requests,
+            last_at: (a.requests > 0).then_some(a.last_at),
+            last_ip: a.last_ip.map(|ip| ip.to_string()),
+            sources: a
+                .sources
+                .iter()
+                .map(|(ip, (n, f, l))| (ip.to_string(), *n, *f, *l))
+                .collect(),
+            browser: a.browser,
+            browser_last: a.browser_last,
+            browser_origin: a.browser_origin,
+        }
+    }
+
+    /// Takes everything pending: key usage and allowed-IP hits.
+    fn take(&self) -> (Vec<KeyUsage>, Vec<(String, i64, i64)>) {
+        let dirty = std::mem::take(&mut *self.dirty.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut usage = Vec::with_capacity(dirty.len());
+        for (id, u) in dirty {
+            u.dirty.store(false, Ordering::Release);
+            let a = std::mem::take(&mut *u.acc.lock().unwrap_or_else(|p| p.into_inner()));
+            usage.push(KeyUsage {
+                key_id: id,
+                requests: a.requests,
+                last_used_at: a.last_at,
+                last_used_ip: a.last_ip.map(|ip| ip.to_string()).unwrap_or_default(),
+                sources: a
+                    .sources
+                    .into_iter()
+                    .map(|(ip, (n, f, l))| (ip.to_string(), n, f, l))
+                    .collect(),
+                browser_requests: a.browser,
+                browser_last_at: a.browser_last,
+                browser_origin: a.browser_origin,
+            });
+        }
+        let mut hits = Vec::new();
+        for org in self.orgs.read().unwrap_or_else(|p| p.into_inner()).values() {
+            for e in &org.allowed {
+                let n = e.hits.swap(0, Ordering::AcqRel);
+                if n > 0 {
+                    hits.push((e.id.clone(), n, e.last_hit.load(Ordering::Acquire)));
+                }
+            }
+        }
+        (usage, hits)
+    }
+
+    /// Writes what is pending. On failure the counts are lost for this round (logged);
+    /// usage is bookkeeping, never a security decision.
+    pub async fn flush(&self, store: &dyn Store) {
+        let (usage, hits) = self.take();
+        if let Err(e) = store.api_key_usage_flush(usage).await {
+            tracing::warn!(error = %e, "could not write key usage");
+        }
+        if let Err(e) = store.allowed_ip_hits_flush(hits).await {
+            tracing::warn!(error = %e, "could not write allowed-IP hits");
+        }
+    }
+}
+
+fn hex_to_hash(s: &str) -> Result<KeyHash, ()> {
+    let mut out = [0u8; 32];
+    if s.len() != 64 {
+        return Err(());
+    }
+    for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
+        let hi = (chunk[0] as char).to_digit(16).ok_or(())?;
+        let lo = (chunk[1] as char).to_digit(16).ok_or(())?;
+        out[i] = (hi * 16 + lo) as u8;
+    }
+    Ok(out)
+}
+
+/// Hex form of a key hash, as stored.
+pub fn hash_hex(h: &KeyHash) -> String {
+    h.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Flushes usage every [`FLUSH_INTERVAL`] until shutdown, then once more.
+pub async fn run_flusher(state: crate::state::AppState) {
+    let mut tick = tokio::time::interval(FLUSH_INTERVAL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => state.caches.flush(state.store.as_ref()).await,
+            _ = state.shutdown_requested() => break,
+        }
+    }
+    state.caches.flush(state.store.as_ref()).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hex_round_trip() {
+        let h = [7u8; 32];
+        assert_eq!(hex_to_hash(&hash_hex(&h)), Ok(h));
+        assert!(hex_to_hash("zz").is_err());
+    }
+
+    #[test]
+    fn org_policy_counts_hits_on_the_matching_entry() {
+        let entry = Arc::new(AllowEntry {
+            id: "aip_1".into(),
+            net: wt_core::netaddr::parse_cidr("10.0.0.0/8").unwrap_or_default(),
+            hits: AtomicI64::new(0),
+            last_hit: AtomicI64::new(0),
+        });
+        let p = OrgPolicy {
+            slug: "acme".into(),
+            browser_ingest_allowed: false,
+            allowed: vec![entry.clone()],
+        };
+        assert!(p.admits("10.1.2.3".parse().unwrap_or(IpAddr::from([0; 4])), 5));
+        assert!(!p.admits("127.0.0.1".parse().unwrap_or(IpAddr::from([0; 4])), 6));
+        assert_eq!(entry.hits.load(Ordering::Relaxed), 1);
+        assert_eq!(entry.last_hit.load(Ordering::Relaxed), 5);
+        assert!(OrgPolicy::default().admits(IpAddr::from([1, 2, 3, 4]), 0));
+    }
+}

@@ -1,0 +1,305 @@
+//! The ingest hot path (SPEC flow 10, SECURITY.md G): `POST /api/v1/ingest/events`.
+//!
+//! Per request: parse and checksum the key (no lookup for look-alikes), one HMAC, one
+//! hash-map lookup, the lifetime, org and key allowlist checks, the browser policy, then a
+//! borrowed parse of the body. No argon2, no SQL for authentication, no lock across I/O.
+//! Events are stored by [`run_batcher`], which groups whatever requests are waiting into
+//! one transaction (group commit): under load, one fsync serves many requests, and each
+//! request is answered 202 only after its events are durable.
+
+use crate::error::ApiError;
+use crate::extract::ClientMeta;
+use crate::keycache::CachedKey;
+use crate::state::AppState;
+use axum::http::{HeaderMap, header};
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::sync::Mutex;
+use tokio::sync::{mpsc, oneshot};
+use wt_api::Environment;
+use wt_core::apikey;
+use wt_core::audit::{Actor, AuditEvent, actions};
+use wt_store::IngestBatch;
+
+/// Most events in one request.
+pub const MAX_EVENTS: usize = 1_000;
+/// Largest single event, in bytes of JSON.
+pub const MAX_EVENT_BYTES: usize = 64 * 1024;
+/// Requests grouped into one transaction at most.
+const MAX_GROUP: usize = 512;
+/// Requests waiting for the batcher; when full, requests wait (backpressure).
+const QUEUE: usize = 4096;
+
+type Ack = oneshot::Sender<Result<u64, String>>;
+
+/// The queue between ingest requests and the batcher.
+#[derive(Debug)]
+pub struct IngestQueue {
+    tx: mpsc::Sender<(IngestBatch, Ack)>,
+    rx: Mutex<Option<mpsc::Receiver<(IngestBatch, Ack)>>>,
+}
+
+impl Default for IngestQueue {
+    fn default() -> Self {
+        let (tx, rx) = mpsc::channel(QUEUE);
+        Self {
+            tx,
+            rx: Mutex::new(Some(rx)),
+        }
+    }
+}
+
+/// Stores queued batches, grouping everything that waits into one transaction, until every
+/// sender is gone.
+pub async fn run_batcher(state: AppState) {
+    let Some(mut rx) = state
+        .ingest
+        .rx
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .take()
+    else {
+        return;
+    };
+    let mut group: Vec<(IngestBatch, Ack)> = Vec::with_capacity(MAX_GROUP);
+    loop {
+        tokio::select! {
+            n = rx.recv_many(&mut group, MAX_GROUP) => if n == 0 { return },
+            _ = state.shutdown_requested() => {
+                // Serve what is queued, then stop taking more.
+                rx.close();
+                if rx.recv_many(&mut group, MAX_GROUP).await == 0 { return }
+            }
+        }
+        let (batches, acks): (Vec<_>, Vec<_>) = group.drain(..).unzip();
+        let counts: Vec<u64> = batches.iter().map(|b| b.events.len() as u64).collect();
+        let result = state.store.ingest_append(batches).await;
+        for (ack, n) in acks.into_iter().zip(counts) {
+            let _ = ack.send(match &result {
+                Ok(_) => Ok(n),
+                Err(e) => Err(e.to_string()),
+            });
+        }
+    }
+}
+
+/// The request body, parsed without copying the events.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Batch<'a> {
+    #[serde(borrow)]
+    events: Vec<&'a RawValue>,
+    #[serde(default)]
+    environment: Option<Environment>,
+    #[serde(default)]
+    org: Option<String>,
+}
+
+/// Why a known key was refused (audit detail and subject of rate limiting).
+#[derive(Debug, Clone, Copy)]
+enum Refusal {
+    Revoked,
+    Expired,
+    OrgAddress,
+    KeyAddress,
+    Browser,
+    Environment,
+}
+
+impl Refusal {
+    fn as_str(self) -> &'static str {
+        match self {
+            Refusal::Revoked => "revoked",
+            Refusal::Expired => "expired",
+            Refusal::OrgAddress => "ip_not_allowed_by_org",
+            Refusal::KeyAddress => "ip_not_allowed_by_key",
+            Refusal::Browser => "browser_not_allowed",
+            Refusal::Environment => "environment_mismatch",
+        }
+    }
+}
+
+/// Writes a (rate-limited) audit entry for a refused request with a known key.
+async fn audit_refusal(state: &AppState, key: &CachedKey, meta: &ClientMeta, why: Refusal) {
+    let now = state.now();
+    let Some(suppressed) = state
+        .denials
+        .should_log(&format!("{}:{}", key.id, why.as_str()), now)
+    else {
+        return;
+    };
+    let ev = AuditEvent::new(
+        Actor::api_key(&key.id),
+        actions::API_KEY_DENIED,
+        &meta.audit(),
+    )
+    .target("api_key", &key.id)
+    .outcome("failure")
+    .details(serde_json::json!({ "reason": why.as_str(), "suppressed_since_last": suppressed }));
+    if let Err(e) = state.store.append_audit(&key.org_id, ev, now).await {
+        tracing::warn!(error = %e, "could not audit a refused ingest request");
+    }
+}
+
+/// The ingestion key from `Authorization: Bearer`, and nowhere else (G.51).
+fn presented_key(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let v = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .ok_or(ApiError::Unauthenticated)?;
+    let (scheme, key) = v.split_once(' ').ok_or(ApiError::Unauthenticated)?;
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(ApiError::Unauthenticated);
+    }
+    let key = key.trim();
+    if key.starts_with(wt_core::token::SESSION_PREFIX) {
+        return Err(ApiError::WrongCredential(
+            "ingestion needs an ingestion key (wt keys create), not a session",
+        ));
+    }
+    Ok(key)
+}
+
+/// Checks the key and the request, stores the events, returns how many were accepted.
+pub async fn ingest(
+    state: &AppState,
+    headers: &HeaderMap,
+    meta: &ClientMeta,
+    body: &[u8],
+) -> Result<u64, ApiError> {
+    if !state.caches.is_loaded() {
+        return Err(ApiError::Unavailable("the daemon is starting"));
+    }
+    let presented = presented_key(headers)?;
+    if apikey::parse(presented).is_err() {
+        state.metrics.ingest_rejected("malformed_key");
+        return Err(ApiError::InvalidKey);
+    }
+    let Some(key) = state.caches.key(&state.caches.hash(presented)) else {
+        state.metrics.ingest_rejected("unknown_key");
+        return Err(ApiError::InvalidKey);
+    };
+    let now = state.now();
+    if !key.life.usable(now) {
+        let why = if key.life.revoked_at.is_some() {
+            Refusal::Revoked
+        } else {
+            Refusal::Expired
+        };
+        state.metrics.ingest_rejected(why.as_str());
+        audit_refusal(state, &key, meta, why).await;
+        return Err(ApiError::InvalidKey);
+    }
+    let org = state.caches.org(&key.org_id).unwrap_or_default();
+    if !org.admits(meta.ip, now) {
+        state.metrics.ingest_rejected(Refusal::OrgAddress.as_str());
+        audit_refusal(state, &key, meta, Refusal::OrgAddress).await;
+        return Err(ApiError::IpNotAllowed);
+    }
+    if !crate::keycache::OrgPolicy::would_admit(&key.cidrs, meta.ip) {
+        state.metrics.ingest_rejected(Refusal::KeyAddress.as_str());
+        audit_refusal(state, &key, meta, Refusal::KeyAddress).await;
+        return Err(ApiError::IpNotAllowed);
+    }
+    let origin = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok());
+    // An Origin header counts even when it is not valid UTF-8.
+    let origin_sent = headers.contains_key(header::ORIGIN).then_some("");
+    if apikey::from_browser(origin_sent, meta.user_agent.as_deref()) {
+        // Always recorded against the key (the readiness check reads it), once per window
+        // in the audit log as an exposure.
+        state.caches.record_browser(&key, origin, now);
+        if let Some(suppressed) = state
+            .denials
+            .should_log(&format!("{}:browser_use", key.id), now)
+        {
+            let ev = AuditEvent::new(
+                Actor::api_key(&key.id),
+                actions::API_KEY_BROWSER_USE,
+                &meta.audit(),
+            )
+            .target("api_key", &key.id)
+            .outcome(if org.browser_ingest_allowed {
+                "success"
+            } else {
+                "failure"
+            })
+            .details(serde_json::json!({
+                "origin": origin.map(|o| o.chars().take(256).collect::<String>()),
+                "accepted": org.browser_ingest_allowed,
+                "suppressed_since_last": suppressed,
+            }));
+            if let Err(e) = state.store.append_audit(&key.org_id, ev, now).await {
+                tracing::warn!(error = %e, "could not audit browser use of a key");
+            }
+        }
+        if !org.browser_ingest_allowed {
+            state.metrics.ingest_rejected(Refusal::Browser.as_str());
+            return Err(ApiError::BrowserNotAllowed);
+        }
+    }
+
+    if !crate::extract::is_json_content_type(headers) {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    let batch: Batch<'_> = serde_json::from_slice(body)
+        .map_err(|e| ApiError::Malformed(crate::extract::describe_json_error(&e)))?;
+    if batch.environment.is_some_and(|e| e != key.environment)
+        || batch.org.as_deref().is_some_and(|o| o != org.slug)
+    {
+        audit_refusal(state, &key, meta, Refusal::Environment).await;
+        return Err(ApiError::EnvironmentMismatch(format!(
+            "this is a {} key of another org or environment than the batch names",
+            key.environment
+        )));
+    }
+    if batch.events.is_empty() {
+        return Err(ApiError::Validation(
+            "events: send at least one event".into(),
+        ));
+    }
+    if batch.events.len() > MAX_EVENTS {
+        return Err(ApiError::BatchTooLarge(format!(
+            "{} events in one request; the limit is {MAX_EVENTS}: split the batch",
+            batch.events.len()
+        )));
+    }
+    let mut events = Vec::with_capacity(batch.events.len());
+    for (i, e) in batch.events.iter().enumerate() {
+        let text = e.get();
+        if !text.starts_with('{') {
+            return Err(ApiError::Validation(format!(
+                "events[{i}]: each event must be a JSON object"
+            )));
+        }
+        if text.len() > MAX_EVENT_BYTES {
+            return Err(ApiError::BatchTooLarge(format!(
+                "events[{i}] is {} bytes; the limit is {MAX_EVENT_BYTES}",
+                text.len()
+            )));
+        }
+        events.push(text.to_owned());
+    }
+
+    let (ack, done) = oneshot::channel();
+    let job = IngestBatch {
+        org_id: key.org_id.clone(),
+        key_id: key.id.clone(),
+        environment: key.environment,
+        received_at: now,
+        events,
+    };
+    state
+        .ingest
+        .tx
+        .send((job, ack))
+        .await
+        .map_err(|_| ApiError::Unavailable("the daemon is shutting down"))?;
+    let accepted = done
+        .await
+        .map_err(|_| ApiError::Unavailable("the daemon is shutting down"))?
+        .map_err(ApiError::Internal)?;
+    // Last-used only moves on success (G.52), and only after the events are durable.
+    state.caches.record_use(&key, meta.ip, now);
+    state.metrics.ingest_accepted(accepted);
+    Ok(accepted)
+}

@@ -1,0 +1,374 @@
+//! Ingestion keys: create, list, show, update, rotate, revoke (SPEC flow 9, SECURITY.md G).
+//!
+//! The secret exists in plain text only in the create/rotate response; the store keeps an
+//! HMAC under a pepper derived from the master key. Every change updates the key cache
+//! after its transaction commits and before the response, so revocation takes effect on
+//! the very next request.
+
+use crate::error::ApiError;
+use crate::extract::{Auth, ClientMeta};
+use crate::state::AppState;
+use wt_api::{
+    ApiKey, ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDetail, ApiKeyRotateRequest, ApiKeyRotated,
+    ApiKeyUpdateRequest, BrowserUse, KeyPerson, KeySource,
+};
+use wt_core::apikey::{self, Lifetime};
+use wt_core::audit::{AuditEvent, actions};
+use wt_core::clock::{parse_rfc3339, rfc3339};
+use wt_core::ids;
+use wt_core::permissions::Permission;
+use wt_store::{ApiKeyPatch, ApiKeyRecord, NewApiKey};
+
+/// Most CIDRs on one key.
+pub const MAX_KEY_CIDRS: usize = 64;
+
+/// The wire view of a stored key, with usage not yet flushed added (visible at once).
+pub fn key_json(state: &AppState, k: &ApiKeyRecord, now: i64) -> ApiKey {
+    let p = state.caches.pending(&k.id);
+    let (last_used_at, last_used_ip) = match (p.last_at, k.last_used_at) {
+        (Some(pa), Some(sa)) if sa > pa => (Some(sa), k.last_used_ip.clone()),
+        (Some(pa), _) => (Some(pa), p.last_ip.clone()),
+        (None, s) => (s, k.last_used_ip.clone()),
+    };
+    let browser_count = k.browser_count + p.browser;
+    let life = Lifetime {
+        expires_at: k.expires_at,
+        revoked_at: k.revoked_at,
+        grace_until: k.grace_until,
+    };
+    ApiKey {
+        id: k.id.clone(),
+        name: k.name.clone(),
+        environment: k.environment,
+        prefix: apikey::prefix(k.environment).to_string(),
+        last4: k.last4.clone(),
+        status: life.status(now),
+        owner: KeyPerson {
+            id: k.owner_id.clone(),
+            email: k.owner_email.clone(),
+        },
+        created_by: KeyPerson {
+            id: k.created_by.clone(),
+            email: k.created_by_email.clone(),
+        },
+        created_at: rfc3339(k.created_at),
+        expires_at: k.expires_at.map(rfc3339),
+        revoked_at: k.revoked_at.map(rfc3339),
+        allowed_cidrs: k.allowed_cidrs.clone(),
+        rotated_from: k.rotated_from.clone(),
+        rotated_to: k.rotated_to.clone(),
+        grace_until: k.grace_until.map(rfc3339),
+        last_used_at: last_used_at.map(rfc3339),
+        last_used_ip,
+        use_count: u64::try_from(k.use_count + p.requests).unwrap_or_default(),
+        browser_use: (browser_count > 0).then(|| BrowserUse {
+            count: u64::try_from(browser_count).unwrap_or_default(),
+            last_seen_at: rfc3339(p.browser_last.or(k.browser_last_at).unwrap_or_default()),
+            last_origin: p
+                .browser_origin
+                .clone()
+                .or_else(|| k.browser_origin.clone()),
+        }),
+    }
+}
+
+fn validate_key_name(raw: &str) -> Result<String, ApiError> {
+    let n = ids::validate_name(raw).map_err(|e| ApiError::Validation(e.to_string()))?;
+    if n.chars().count() > 100 {
+        return Err(ApiError::Validation(
+            "name is longer than 100 characters".into(),
+        ));
+    }
+    Ok(n)
+}
+
+/// Normalises a key's CIDR list (deduplicated, order kept).
+pub fn normalize_cidrs(raw: &[String], max: usize) -> Result<Vec<String>, ApiError> {
+    if raw.len() > max {
+        return Err(ApiError::Validation(format!(
+            "at most {max} CIDRs per list"
+        )));
+    }
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for c in raw {
+        let net =
+            wt_core::netaddr::parse_cidr(c).map_err(|e| ApiError::Validation(e.to_string()))?;
+        let s = net.to_string();
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    }
+    Ok(out)
+}
+
+/// The member of the caller's org with this email (the key's rotation owner).
+async fn owner_id(state: &AppState, auth: &Auth, email: &str) -> Result<String, ApiError> {
+    let email = ids::normalize_email(email)
+        .ok_or_else(|| ApiError::Validation("owner_email is not an email address".into()))?;
+    let found = state.store.user_for_login(&email).await?;
+    found
+        .filter(|c| !c.user.disabled && c.memberships.iter().any(|(o, _)| o.id == auth.org.id))
+        .map(|c| c.user.id)
+        .ok_or_else(|| {
+            ApiError::Validation(format!(
+                "owner_email: {email} is not a member of this org (the owner must be an active member)"
+            ))
+        })
+}
+
+/// What a new key (or a rotation's successor) is made of.
+struct KeySpec {
+    name: String,
+    environment: wt_api::Environment,
+    owner_id: String,
+    expires_at: Option<i64>,
+    allowed_cidrs: Vec<String>,
+}
+
+/// Generates a secret for `spec`; returns the row to store and the secret to show once.
+fn new_key(state: &AppState, auth: &Auth, spec: KeySpec, now: i64) -> (NewApiKey, String) {
+    let KeySpec {
+        name,
+        environment,
+        owner_id,
+        expires_at,
+        allowed_cidrs,
+    } = spec;
+    let secret = apikey::generate(environment);
+    let s = secret.expose();
+    let key = NewApiKey {
+        id: ids::new_id("key"),
+        org_id: auth.org.id.clone(),
+        name,
+        environment,
+        secret_hash: crate::keycache::hash_hex(&state.caches.hash(s)),
+        last4: s[s.len() - 4..].to_string(),
+        owner_id,
+        created_by: auth.user.id.clone(),
+        created_at: now,
+        expires_at,
+        allowed_cidrs,
+    };
+    (key, s.to_string())
+}
+
+/// `POST /orgs/api-keys`.
+pub async fn create(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    req: ApiKeyCreateRequest,
+) -> Result<ApiKeyCreated, ApiError> {
+    auth.require(Permission::KeysManage)?;
+    let now = state.now();
+    let name = validate_key_name(&req.name)?;
+    let cidrs = normalize_cidrs(&req.allowed_cidrs, MAX_KEY_CIDRS)?;
+    let expires_at = match &req.expires_at {
+        None => None,
+        Some(t) => {
+            let at = parse_rfc3339(t).ok_or_else(|| {
+                ApiError::Validation("expires_at must be an RFC 3339 time".into())
+            })?;
+            if at <= now {
+                return Err(ApiError::Validation(
+                    "expires_at must be in the future".into(),
+                ));
+            }
+            Some(at)
+        }
+    };
+    let owner = owner_id(state, auth, &req.owner_email).await?;
+    let spec = KeySpec {
+        name,
+        environment: req.environment,
+        owner_id: owner,
+        expires_at,
+        allowed_cidrs: cidrs,
+    };
+    let (key, secret) = new_key(state, auth, spec, now);
+    let ev = AuditEvent::new(auth.actor(), actions::API_KEY_CREATED, &meta.audit())
+        .target("api_key", &key.id)
+        .details(serde_json::json!({
+            "name": key.name,
+            "environment": key.environment,
+            "owner_id": key.owner_id,
+            "allowed_cidrs": key.allowed_cidrs,
+            "expires_at": key.expires_at.map(rfc3339),
+        }));
+    let rec = state.store.api_key_create(key, ev).await?;
+    state.caches.put_key(&rec);
+    Ok(ApiKeyCreated {
+        key: key_json(state, &rec, now),
+        secret,
+    })
+}
+
+/// `GET /orgs/api-keys`.
+pub async fn list(state: &AppState, auth: &Auth) -> Result<Vec<ApiKey>, ApiError> {
+    auth.require(Permission::KeysRead)?;
+    let now = state.now();
+    Ok(state
+        .store
+        .api_keys_list(&auth.org.id)
+        .await?
+        .iter()
+        .map(|k| key_json(state, k, now))
+        .collect())
+}
+
+/// `GET /orgs/api-keys/{id}`: the key and where it was used from.
+pub async fn show(state: &AppState, auth: &Auth, id: &str) -> Result<ApiKeyDetail, ApiError> {
+    auth.require(Permission::KeysRead)?;
+    let now = state.now();
+    let rec = state
+        .store
+        .api_key_get(&auth.org.id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let mut sources: Vec<KeySource> = state
+        .store
+        .api_key_sources(&rec.id)
+        .await?
+        .into_iter()
+        .map(|s| KeySource {
+            ip: s.ip,
+            first_seen_at: rfc3339(s.first_seen),
+            last_seen_at: rfc3339(s.last_seen),
+            count: u64::try_from(s.count).unwrap_or_default(),
+        })
+        .collect();
+    // Add what is not yet flushed.
+    for (ip, n, first, last) in state.caches.pending(&rec.id).sources {
+        match sources.iter_mut().find(|s| s.ip == ip) {
+            Some(s) => {
+                s.count += u64::try_from(n).unwrap_or_default();
+                s.last_seen_at = rfc3339(last.max(parse_rfc3339(&s.last_seen_at).unwrap_or(0)));
+            }
+            None => sources.push(KeySource {
+                ip,
+                first_seen_at: rfc3339(first),
+                last_seen_at: rfc3339(last),
+                count: u64::try_from(n).unwrap_or_default(),
+            }),
+        }
+    }
+    sources.sort_by(|a, b| b.last_seen_at.cmp(&a.last_seen_at).then(a.ip.cmp(&b.ip)));
+    Ok(ApiKeyDetail {
+        key: key_json(state, &rec, now),
+        sources,
+    })
+}
+
+/// `PATCH /orgs/api-keys/{id}`.
+pub async fn update(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    id: &str,
+    req: ApiKeyUpdateRequest,
+) -> Result<ApiKey, ApiError> {
+    auth.require(Permission::KeysManage)?;
+    let now = state.now();
+    let patch = ApiKeyPatch {
+        name: req.name.as_deref().map(validate_key_name).transpose()?,
+        owner_id: match &req.owner_email {
+            Some(e) => Some(owner_id(state, auth, e).await?),
+            None => None,
+        },
+        allowed_cidrs: req
+            .allowed_cidrs
+            .as_deref()
+            .map(|c| normalize_cidrs(c, MAX_KEY_CIDRS))
+            .transpose()?,
+    };
+    let ev = AuditEvent::new(auth.actor(), actions::API_KEY_UPDATED, &meta.audit())
+        .target("api_key", id)
+        .details(serde_json::json!({
+            "name": patch.name,
+            "owner_id": patch.owner_id,
+            "allowed_cidrs": patch.allowed_cidrs,
+        }));
+    let rec = state
+        .store
+        .api_key_update(&auth.org.id, id, patch, ev, now)
+        .await?;
+    state.caches.put_key(&rec);
+    Ok(key_json(state, &rec, now))
+}
+
+/// `DELETE /orgs/api-keys/{id}`: revocation, effective on the next request.
+pub async fn revoke(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    id: &str,
+) -> Result<(), ApiError> {
+    auth.require(Permission::KeysManage)?;
+    let ev = AuditEvent::new(auth.actor(), actions::API_KEY_REVOKED, &meta.audit())
+        .target("api_key", id);
+    let rec = state
+        .store
+        .api_key_revoke(&auth.org.id, id, state.now(), ev)
+        .await?;
+    state.caches.put_key(&rec);
+    Ok(())
+}
+
+/// `POST /orgs/api-keys/{id}/rotate`: a successor with the same environment, owner and
+/// allowlist; the old key keeps working until now + grace (never beyond its expiry).
+pub async fn rotate(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    id: &str,
+    req: ApiKeyRotateRequest,
+) -> Result<ApiKeyRotated, ApiError> {
+    auth.require(Permission::KeysManage)?;
+    let now = state.now();
+    let grace = req.grace_seconds.unwrap_or(apikey::DEFAULT_GRACE_SECONDS);
+    if grace > apikey::MAX_GRACE_SECONDS {
+        return Err(ApiError::Validation(format!(
+            "grace_seconds: at most {} (30 days)",
+            apikey::MAX_GRACE_SECONDS
+        )));
+    }
+    let old = state
+        .store
+        .api_key_get(&auth.org.id, id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let life = Lifetime {
+        expires_at: old.expires_at,
+        revoked_at: old.revoked_at,
+        grace_until: old.grace_until,
+    };
+    let grace_until = life.grace_end(now, grace);
+    let spec = KeySpec {
+        name: old.name.clone(),
+        environment: old.environment,
+        owner_id: old.owner_id.clone(),
+        expires_at: old.expires_at,
+        allowed_cidrs: old.allowed_cidrs.clone(),
+    };
+    let (successor, secret) = new_key(state, auth, spec, now);
+    let ev = AuditEvent::new(auth.actor(), actions::API_KEY_ROTATED, &meta.audit())
+        .target("api_key", id)
+        .details(serde_json::json!({
+            "previous_id": id,
+            "new_id": successor.id,
+            "grace_seconds": grace,
+            "previous_expires_at": rfc3339(grace_until.max(now)),
+        }));
+    let (new, old) = state
+        .store
+        .api_key_rotate(&auth.org.id, id, successor, grace_until, ev)
+        .await?;
+    state.caches.put_key(&new);
+    state.caches.put_key(&old);
+    Ok(ApiKeyRotated {
+        key: key_json(state, &new, now),
+        secret,
+        previous_id: old.id.clone(),
+        previous_expires_at: rfc3339(old.revoked_at.or(old.grace_until).unwrap_or(now)),
+    })
+}
