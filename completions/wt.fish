@@ -40,6 +40,8 @@ complete -c wt -n "__fish_wt_needs_command" -f -a "org" -d 'Show or change the s
 complete -c wt -n "__fish_wt_needs_command" -f -a "invite" -d 'Invite people to your org, or accept an invite'
 complete -c wt -n "__fish_wt_needs_command" -f -a "members" -d 'Manage the members of your org'
 complete -c wt -n "__fish_wt_needs_command" -f -a "sessions" -d 'List or end your own sessions'
+complete -c wt -n "__fish_wt_needs_command" -f -a "keys" -d 'Manage the ingestion API keys of your org'
+complete -c wt -n "__fish_wt_needs_command" -f -a "allowed-ips" -d 'Manage the networks your org accepts traffic from'
 complete -c wt -n "__fish_wt_needs_command" -f -a "audit" -d 'Read, follow, verify and export the audit log'
 complete -c wt -n "__fish_wt_needs_command" -f -a "password" -d 'Change your password, or reset a forgotten one'
 complete -c wt -n "__fish_wt_needs_command" -f -a "daemon" -d 'Start, stop or inspect a local wtd'
@@ -277,6 +279,115 @@ json\t'Pretty-printed JSON with stable field names'"
 complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from revoke" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -f -a "create" -d 'Create an ingestion API key (the secret is printed once)'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -f -a "list" -d 'List the ingestion API keys of your org'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -f -a "show" -d 'Show an ingestion API key and where it was used from'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -f -a "rotate" -d 'Rotate an ingestion API key (new secret printed once; old key ends after --grace)'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -f -a "revoke" -d 'Revoke an ingestion API key (it stops working at once)'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -f -a "update" -d 'Change the name, owner or allowed CIDRs of an ingestion API key'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from create" -l env -d 'The environment the key is for' -r -f -a "sandbox\t'Test traffic; secrets start `wtk_test_`'
+production\t'Live traffic; secrets start `wtk_live_`'"
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from create" -l name -d 'A name saying what uses the key (e.g. billing-prod)' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from create" -l owner -d 'Email of the member responsible for rotating the key' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from create" -l allow -d 'A source network the key may be used from (repeat for several)' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from create" -l expires -d 'When the key stops working: RFC 3339 or a duration from now (30m, 24h, 90d)' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from create" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from create" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from create" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from list" -l env -d 'Only keys of this environment' -r -f -a "sandbox\t'Test traffic; secrets start `wtk_test_`'
+production\t'Live traffic; secrets start `wtk_live_`'"
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from list" -l status -d 'Only keys with this status' -r -f -a "active\t'Valid, no rotation pending'
+rotating\t'Replaced by a rotation, still valid until its grace period ends'
+expired\t'Past its expiry or its rotation grace period'
+revoked\t'Revoked'"
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from list" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from list" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from show" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from show" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from show" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from show" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from show" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l grace -d 'How long the old key keeps working: 0 (stop now) or a duration (2s, 15m, 24h, 7d)' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from rotate" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from rotate" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from revoke" -s y -l yes -d 'Do not ask for confirmation (required with --no-input)'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from revoke" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l name -d 'A new name' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l owner -d 'Email of the new owner (the member responsible for rotating the key)' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l allow -d 'Replace the allowed source networks with these (repeat for several)' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l clear-allow -d 'Remove every allowed source network (the org\'s allowed IPs still apply)'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and not __fish_seen_subcommand_from list add remove check" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and not __fish_seen_subcommand_from list add remove check" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and not __fish_seen_subcommand_from list add remove check" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and not __fish_seen_subcommand_from list add remove check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and not __fish_seen_subcommand_from list add remove check" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and not __fish_seen_subcommand_from list add remove check" -f -a "list" -d 'List the allowed IPs of your org'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and not __fish_seen_subcommand_from list add remove check" -f -a "add" -d 'Allow a network (CIDR) to reach your org'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and not __fish_seen_subcommand_from list add remove check" -f -a "remove" -d 'Remove a network from your org\'s allowed IPs (by id or CIDR)'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and not __fish_seen_subcommand_from list add remove check" -f -a "check" -d 'Check who an allowed-IP list would cut off (exit 1 if anyone)'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from list" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from list" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from add" -l note -d 'What the network is (shown in `wt allowed-ips list`)' -r
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from add" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from add" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from add" -l force -d 'Apply even though the new list would refuse your own current address'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from add" -l password-stdin -d 'If a recent sign-in is needed: read your password from the first line of stdin'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from add" -l code-stdin -d 'If a recent sign-in is needed and MFA is on: read the code from stdin (line 2 with --password-stdin, else line 1)'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from add" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from add" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from add" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from remove" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from remove" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from remove" -l force -d 'Apply even though the list without it would refuse your own current address'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Do not ask for confirmation (required with --no-input)'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from remove" -l password-stdin -d 'If a recent sign-in is needed: read your password from the first line of stdin'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from remove" -l code-stdin -d 'If a recent sign-in is needed and MFA is on: read the code from stdin (line 2 with --password-stdin, else line 1)'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from remove" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -l proposed -d 'Check the list in FILE (one CIDR per line, `#` comments; `-` reads stdin) instead of the current one' -r -F
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
 complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"

@@ -469,7 +469,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__serve)
-            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --mail-from --invite-ttl --totp-issuer --session-lifetime --data-dir --log-format --help"
+            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --data-dir --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -528,6 +528,10 @@ _wtd() {
                     return 0
                     ;;
                 --session-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trusted-proxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

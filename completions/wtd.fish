@@ -55,6 +55,7 @@ complete -c wtd -n "__fish_wtd_using_subcommand serve" -l mail-from -d 'From add
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l invite-ttl -d 'How long an invite stays valid, in seconds [default: 259200 (72 h)]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l totp-issuer -d 'Issuer name shown in authenticator apps [default: WatchTower]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l session-lifetime -d 'Absolute lifetime of every session, in seconds [default: 43200]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l trusted-proxy -d 'A reverse proxy (CIDR) whose X-Forwarded-For is believed; repeat for several, or comma-separate in WT_TRUSTED_PROXIES. The client address is the rightmost hop that is not a trusted proxy [default: none: the socket peer is the client]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log shippers'"

@@ -70,6 +70,18 @@ mod tests {
             "wt-org-show.1",
             "wt-org-set.1",
             "wt-members-reset-mfa.1",
+            "wt-keys.1",
+            "wt-keys-create.1",
+            "wt-keys-list.1",
+            "wt-keys-show.1",
+            "wt-keys-rotate.1",
+            "wt-keys-revoke.1",
+            "wt-keys-update.1",
+            "wt-allowed-ips.1",
+            "wt-allowed-ips-list.1",
+            "wt-allowed-ips-add.1",
+            "wt-allowed-ips-remove.1",
+            "wt-allowed-ips-check.1",
             "wt-completion.1",
         ] {
             assert!(tmp.path().join("man").join(page).is_file(), "{page}");
@@ -77,6 +89,28 @@ mod tests {
         let top = std::fs::read_to_string(tmp.path().join("man/wt.1")).unwrap_or_default();
         assert!(top.contains("daemon unreachable"), "exit codes in wt(1)");
         assert!(top.contains("WT_SERVER"), "env vars in wt(1)");
+    }
+
+    #[test]
+    fn keys_rotate_completes_and_its_man_page_teaches_grace() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        generate_wt(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+        let read = |f: &str| std::fs::read_to_string(tmp.path().join(f)).unwrap_or_default();
+        let rotate = read("man/wt-keys-rotate.1");
+        assert!(
+            rotate.contains("\\-\\-grace"),
+            "--grace in wt-keys-rotate(1)"
+        );
+        assert!(
+            rotate.contains("24h"),
+            "the default grace in wt-keys-rotate(1)"
+        );
+        // `wt keys ro<TAB>`: each shell's script knows the `rotate` subcommand of `keys`.
+        assert!(read("completions/wt.bash").contains("wt__subcmd__keys,rotate)"));
+        assert!(read("completions/_wt").contains("'rotate:"));
+        assert!(read("completions/wt.fish").contains("__fish_wt_using_subcommand keys"));
+        assert!(read("completions/wt.fish").contains("-a \"rotate\""));
+        assert!(read("completions/wt.bash").contains("wt,allowed-ips)"));
     }
 
     #[test]

@@ -36,15 +36,18 @@ Exit status:
   1  failure (including invalid email or password, a wrong/expired/used MFA code,
      a missing MFA code, an expired login attempt, an invalid or expired invite or
      reset link, a refused password, removing/demoting the last owner, a failed row
-     of `wt invite create --from-csv`, or a declined confirmation)
+     of `wt invite create --from-csv`, a declined confirmation, an allowed-IP change
+     refused because it would lock you out (409 would_lock_out: see --force), or
+     `wt allowed-ips check` finding that the list would cut someone off)
   2  usage error (bad flags, or a secret/value is needed but --no-input is set or
-     there is no terminal to prompt on)
+     there is no terminal to prompt on, e.g. a change that needs a recent sign-in
+     run without --password-stdin)
   3  not logged in (no stored credential, or the server answered 401 unauthenticated),
      or `wt invite accept` for an email that already has an account you are not
      logged in to
   4  permission denied (403), including a session that must enroll MFA first
-     (`wt mfa enroll`)
-  5  not found (404)
+     (`wt mfa enroll`) and an address outside the org's allowed IPs
+  5  not found (404, or no allowed-IP entry with the CIDR given)
   6  daemon unreachable (connection refused, DNS failure, connect timeout), or
      `wt daemon status` found no healthy daemon
   7  rate limited (429); the message says how many seconds to wait
@@ -111,6 +114,14 @@ pub const MFA_CODE_REQUIRED_MESSAGE: &str = "this account has MFA on, so an auth
 /// accept` names it: see [`CliError::AccountExists`]).
 pub const ACCOUNT_EXISTS_MESSAGE: &str =
     "this email already has an account: run `wt login` as that account, then accept again";
+/// What 409 `would_lock_out` adds to the server's detail: why, and the flag that applies it anyway.
+pub const WOULD_LOCK_OUT_MESSAGE: &str = "the change would lock you out of this org, so nothing was changed. See who else it would cut off with `wt allowed-ips check`; to apply it anyway, repeat the command with --force";
+/// Message for 403 `ip_not_allowed` (the detail, naming the address, is appended).
+pub const IP_NOT_ALLOWED_MESSAGE: &str = "your address is not in the allowed IPs: ask an admin to add it (`wt allowed-ips add CIDR`) from an allowed address";
+/// Message for 403 `step_up_required` when it reaches the user (the commands that need a
+/// step-up sign in again and retry once; this shows when that did not satisfy the server).
+pub const STEP_UP_REQUIRED_MESSAGE: &str =
+    "this change needs a recent sign-in, and the server still asks for one: try the command again";
 /// Fallback for 422 `password_policy` without a detail (the detail, saying why, is shown
 /// when the server sends one).
 pub const PASSWORD_POLICY_MESSAGE: &str = "the password was refused by the password policy";
@@ -135,6 +146,20 @@ impl fmt::Display for ApiError {
             Some(codes::PASSWORD_POLICY) => {
                 return f.write_str(self.detail().unwrap_or(PASSWORD_POLICY_MESSAGE));
             }
+            Some(codes::WOULD_LOCK_OUT) => {
+                let why = self
+                    .detail()
+                    .unwrap_or("the new list would refuse your own address");
+                return write!(f, "{why}: {WOULD_LOCK_OUT_MESSAGE}");
+            }
+            Some(codes::IP_NOT_ALLOWED) => {
+                f.write_str(IP_NOT_ALLOWED_MESSAGE)?;
+                if let Some(d) = self.detail() {
+                    write!(f, " ({d})")?;
+                }
+                return Ok(());
+            }
+            Some(codes::STEP_UP_REQUIRED) => return f.write_str(STEP_UP_REQUIRED_MESSAGE),
             _ => {}
         }
         if self.status == 429 || code == Some(codes::RATE_LIMITED) {
@@ -191,6 +216,17 @@ pub enum CliError {
         what: &'static str,
         flag: &'static str,
     },
+    /// A change needs a recent sign-in (step-up), but the password can't be asked for.
+    #[error(
+        "this change needs a recent sign-in: pass your password on stdin with --password-stdin (and, if your account has MFA, the code with --code-stdin on the next line), or run the command on a terminal to be prompted"
+    )]
+    StepUpInputRequired,
+    /// Something named on the command line does not exist (found locally, not by a 404).
+    #[error("{0}")]
+    NotFound(String),
+    /// A check ran and found a problem (`wt allowed-ips check`); the report was printed.
+    #[error("{0}")]
+    CheckFailed(String),
     /// No credential for this server (neither WT_TOKEN nor a keyring entry).
     #[error("not logged in to {server}: run `wt login` (or set WT_TOKEN)")]
     NotLoggedIn { server: String },
@@ -255,12 +291,16 @@ impl CliError {
     /// The process exit code for this error. The one place that decides it.
     pub fn exit_code(&self) -> u8 {
         match self {
-            CliError::Usage(_) | CliError::InputRequired { .. } => exit::USAGE,
+            CliError::Usage(_) | CliError::InputRequired { .. } | CliError::StepUpInputRequired => {
+                exit::USAGE
+            }
+            CliError::NotFound(_) => exit::NOT_FOUND,
             CliError::NotLoggedIn { .. } | CliError::AccountExists { .. } => exit::NOT_LOGGED_IN,
             CliError::Unreachable { .. } | CliError::DaemonNotRunning(_) => exit::UNREACHABLE,
             CliError::Api(api) => api_exit_code(api),
             CliError::Io { .. } if self.is_broken_pipe() => exit::OK,
             CliError::Transport { .. }
+            | CliError::CheckFailed(_)
             | CliError::Aborted(_)
             | CliError::Keyring(_)
             | CliError::Daemon(_)
@@ -529,6 +569,59 @@ mod tests {
             bare.to_string(),
             "the password was refused by the password policy"
         );
+    }
+
+    #[test]
+    fn would_lock_out_409_exits_1_explains_and_names_force() {
+        let e = api(
+            409,
+            codes::WOULD_LOCK_OUT,
+            Some("your address 203.0.113.9 is not in the new list"),
+        );
+        assert_eq!(e.exit_code(), 1);
+        let msg = e.to_string();
+        assert!(
+            msg.starts_with("your address 203.0.113.9 is not in the new list: "),
+            "{msg}"
+        );
+        assert!(
+            msg.contains("lock you out") && msg.contains("--force"),
+            "{msg}"
+        );
+        let bare = api(409, codes::WOULD_LOCK_OUT, None).to_string();
+        assert!(
+            bare.contains("your own address") && bare.contains("--force"),
+            "{bare}"
+        );
+    }
+
+    #[test]
+    fn ip_not_allowed_403_exits_4_and_names_the_list() {
+        let e = api(403, codes::IP_NOT_ALLOWED, Some("203.0.113.9"));
+        assert_eq!(e.exit_code(), 4);
+        assert!(e.to_string().contains("allowed IPs"), "{e}");
+        assert!(e.to_string().contains("203.0.113.9"), "{e}");
+    }
+
+    #[test]
+    fn step_up_errors_name_what_to_do() {
+        let e = api(403, codes::STEP_UP_REQUIRED, None);
+        assert_eq!(e.exit_code(), 4);
+        assert!(e.to_string().contains("recent sign-in"), "{e}");
+        let local = CliError::StepUpInputRequired;
+        assert_eq!(local.exit_code(), 2);
+        let msg = local.to_string();
+        assert!(
+            msg.contains("--password-stdin") && msg.contains("--code-stdin"),
+            "{msg}"
+        );
+        assert!(msg.contains("terminal"), "{msg}");
+    }
+
+    #[test]
+    fn local_not_found_exits_5_and_failed_checks_exit_1() {
+        assert_eq!(CliError::NotFound("no such entry".into()).exit_code(), 5);
+        assert_eq!(CliError::CheckFailed("cut off".into()).exit_code(), 1);
     }
 
     #[test]

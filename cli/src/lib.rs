@@ -9,6 +9,8 @@
 //! - [`output`]: the one I/O layer (tables, JSON, prompts, TTY detection).
 //! - [`error`]: the one error type and THE mapping to exit codes.
 //! - [`secret`]: the zeroizing, never-printed `Secret` newtype.
+//! - [`stepup`]: signing the session in again (password, MFA code) when a sensitive change
+//!   answers `step_up_required`, then retrying it once.
 //! - [`docs`]: man page and shell completion generation (used by `cargo xtask gen`).
 //!
 //! The `wt` binary is `main.rs`, which only calls [`main`].
@@ -21,6 +23,7 @@ pub mod docs;
 pub mod error;
 pub mod output;
 pub mod secret;
+pub mod stepup;
 
 #[cfg(test)]
 mod testutil;

@@ -367,22 +367,43 @@ pub fn describe_expiry(rfc3339: &str, now: time::OffsetDateTime) -> String {
     else {
         return rfc3339.to_string();
     };
-    let delta = at - now;
-    let secs = delta.whole_seconds();
-    let span = |s: i64| {
-        let (d, h, m) = (s / 86_400, (s % 86_400) / 3_600, (s % 3_600) / 60);
-        if d > 0 {
-            format!("{d}d {h}h")
-        } else if h > 0 {
-            format!("{h}h {m}m")
-        } else {
-            format!("{m}m")
-        }
-    };
+    let secs = (at - now).whole_seconds();
     if secs >= 0 {
-        format!("{rfc3339} (in {})", span(secs))
+        format!("{rfc3339} (in {})", describe_span(secs))
     } else {
-        format!("{rfc3339} (expired {} ago)", span(-secs))
+        format!("{rfc3339} (expired {} ago)", describe_span(-secs))
+    }
+}
+
+/// Formats an RFC 3339 time in the past for people: `2026-01-01T09:55:00Z (5m ago)`, or
+/// `(just now)` under a minute. Times in the future (clock skew) read `(in 5m)`.
+/// Unparseable values are shown as they are.
+pub fn describe_ago(rfc3339: &str, now: time::OffsetDateTime) -> String {
+    let Ok(at) =
+        time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+    else {
+        return rfc3339.to_string();
+    };
+    let secs = (now - at).whole_seconds();
+    if secs < 0 {
+        format!("{rfc3339} (in {})", describe_span(-secs))
+    } else if secs < 60 {
+        format!("{rfc3339} (just now)")
+    } else {
+        format!("{rfc3339} ({} ago)", describe_span(secs))
+    }
+}
+
+/// A non-negative number of seconds, coarsely: `2d 3h`, `5h 0m`, `12m`.
+pub fn describe_span(secs: i64) -> String {
+    let s = secs.max(0);
+    let (d, h, m) = (s / 86_400, (s % 86_400) / 3_600, (s % 3_600) / 60);
+    if d > 0 {
+        format!("{d}d {h}h")
+    } else if h > 0 {
+        format!("{h}h {m}m")
+    } else {
+        format!("{m}m")
     }
 }
 
@@ -455,5 +476,27 @@ mod tests {
         );
         assert!(describe_expiry("2026-01-01T09:00:00Z", now).contains("expired 1h 0m ago"));
         assert_eq!(describe_expiry("soon", now), "soon");
+    }
+
+    #[test]
+    fn past_times_are_described_as_ago() {
+        let now = time::macros::datetime!(2026-01-01 10:00 UTC);
+        assert_eq!(
+            describe_ago("2026-01-01T07:55:00Z", now),
+            "2026-01-01T07:55:00Z (2h 5m ago)"
+        );
+        assert_eq!(
+            describe_ago("2025-12-30T09:00:00Z", now),
+            "2025-12-30T09:00:00Z (2d 1h ago)"
+        );
+        assert_eq!(
+            describe_ago("2026-01-01T09:59:30Z", now),
+            "2026-01-01T09:59:30Z (just now)"
+        );
+        assert_eq!(
+            describe_ago("2026-01-01T10:05:00Z", now),
+            "2026-01-01T10:05:00Z (in 5m)"
+        );
+        assert_eq!(describe_ago("never", now), "never");
     }
 }

@@ -7,6 +7,7 @@ mod daemon;
 mod docs;
 mod harness;
 mod hygiene;
+mod keys;
 mod mfa;
 mod qr;
 mod skeleton;

@@ -1,10 +1,14 @@
 //! What several nouns share: the role value parser, a light email check, reading a
-//! one-time token from a mail (invites, password resets), and reading a new password.
+//! one-time token from a mail (invites, password resets), reading a new password,
+//! durations (`15m`, `7d`), CIDRs as the server normalises them, and reading a text file
+//! given as an argument (`-` for stdin).
 
 use crate::CliError;
 use crate::output::Io;
 use crate::secret::Secret;
 use clap::builder::TypedValueParser as _;
+use std::io::Read as _;
+use std::path::Path;
 use wt_api::Role;
 
 /// The names `--role` / `ROLE` accept, highest first.
@@ -75,6 +79,17 @@ pub fn read_new_password(io: &Io, from_stdin: bool) -> Result<Secret, CliError> 
     }
 }
 
+/// Reads the password of the account you are logged in as (a step-up: `wt mfa disable`,
+/// allowed-IP edits): one stdin line with `from_stdin`, else a hidden prompt
+/// (`--password-stdin` is named when prompting is impossible).
+pub fn read_current_password(io: &Io, from_stdin: bool) -> Result<Secret, CliError> {
+    if from_stdin {
+        io.read_stdin_secret("the password")
+    } else {
+        io.prompt_secret("Password", false, "your password", "--password-stdin")
+    }
+}
+
 /// A light local check of an email address (the server has the last word): exactly one
 /// `@` with something on both sides, no whitespace or control characters. Returns the
 /// trimmed address, or why it is not one.
@@ -98,9 +113,123 @@ pub fn check_email(raw: &str) -> Result<String, String> {
     }
 }
 
+/// Parses a duration written as a whole number and one unit, `s`, `m`, `h` or `d`
+/// (`30s`, `15m`, `24h`, `7d`), into seconds. `None` for anything else, including values
+/// that overflow.
+pub fn parse_duration_secs(raw: &str) -> Option<u64> {
+    let s = raw.trim();
+    let unit = s.chars().last()?;
+    let digits = &s[..s.len() - unit.len_utf8()];
+    let unit_secs: u64 = match unit {
+        's' => 1,
+        'm' => 60,
+        'h' => 3_600,
+        'd' => 86_400,
+        _ => return None,
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse::<u64>().ok()?.checked_mul(unit_secs)
+}
+
+/// Parses a network with the server's own rules (`wt_core::netaddr::parse_cidr`) and
+/// returns its normalised text: `10.0.0.0/8`, `2001:db8::/32`; a bare address is a /32 or
+/// /128, host bits are dropped and IPv4-mapped IPv6 becomes IPv4. Used to refuse a typo
+/// before anything is sent, and to find an entry by its CIDR.
+pub fn normalize_cidr(raw: &str) -> Result<String, String> {
+    wt_core::netaddr::parse_cidr(raw)
+        .map(|n| n.to_string())
+        .map_err(|e| e.to_string())
+}
+
+/// A clap value parser for CIDR arguments (`--allow`, `wt allowed-ips add CIDR`): checks
+/// the network and keeps the text as typed (trimmed); the server normalises it.
+pub fn cidr_arg(raw: &str) -> Result<String, String> {
+    normalize_cidr(raw).map(|_| raw.trim().to_string())
+}
+
+/// Reads a text file named on the command line, `-` meaning stdin, at most `limit` bytes.
+/// `what` names it in stdin errors ("the CSV").
+pub fn read_input_file(io: &Io, path: &Path, what: &str, limit: u64) -> Result<String, CliError> {
+    if path == Path::new("-") {
+        return io.read_stdin_to_string(what, limit);
+    }
+    let context = format!("reading {}", path.display());
+    let file = std::fs::File::open(path).map_err(|e| CliError::io(context.clone(), e))?;
+    let mut buf = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(|e| CliError::io(context, e))?;
+    if buf.len() as u64 > limit {
+        return Err(CliError::Usage(format!(
+            "{} is larger than {limit} bytes: split it",
+            path.display()
+        )));
+    }
+    String::from_utf8(buf)
+        .map_err(|_| CliError::Usage(format!("{} is not UTF-8 text", path.display())))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn durations_are_a_whole_number_and_one_unit() {
+        assert_eq!(parse_duration_secs("2s"), Some(2));
+        assert_eq!(parse_duration_secs(" 15m "), Some(900));
+        assert_eq!(parse_duration_secs("24h"), Some(86_400));
+        assert_eq!(parse_duration_secs("7d"), Some(604_800));
+        assert_eq!(parse_duration_secs("0s"), Some(0));
+        for bad in [
+            "",
+            "0",
+            "15",
+            "m",
+            "-5m",
+            "+5m",
+            "1.5h",
+            "2w",
+            "15 m",
+            "5mm",
+            "99999999999999999999d",
+        ] {
+            assert_eq!(parse_duration_secs(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn cidrs_are_normalised_like_the_server_does() {
+        for (raw, want) in [
+            ("10.0.0.0/8", "10.0.0.0/8"),
+            (" 10.1.2.3/8 ", "10.0.0.0/8"),
+            ("192.0.2.7", "192.0.2.7/32"),
+            ("0.0.0.0/0", "0.0.0.0/0"),
+            ("2001:DB8::1/32", "2001:db8::/32"),
+            ("2001:db8::1", "2001:db8::1/128"),
+            ("::/0", "::/0"),
+            ("::ffff:1.2.3.4/120", "1.2.3.0/24"),
+            ("::ffff:1.2.3.4", "1.2.3.4/32"),
+        ] {
+            assert_eq!(normalize_cidr(raw).as_deref(), Ok(want), "{raw}");
+        }
+        for bad in [
+            "",
+            "10.0.0.0/33",
+            "2001:db8::/129",
+            "10.0.0/8",
+            "10.0.0.0/",
+            "10.0.0.0/+8",
+            "10.0.0.0/8/8",
+            "example.com",
+            "10.0.0.0 /8",
+        ] {
+            let e = normalize_cidr(bad).err().unwrap_or_default();
+            assert!(e.contains("not an IPv4 or IPv6 network"), "{bad}: {e}");
+        }
+        assert_eq!(cidr_arg(" 10.1.2.3/8 ").as_deref(), Ok("10.1.2.3/8"));
+    }
 
     fn s(v: &str) -> Secret {
         Secret::new(v.to_string())

@@ -3,12 +3,14 @@
 //! This module only declares the tree and dispatches; each subcommand's `Args` and
 //! `run(args, &Ctx)` live in its own file.
 
+pub mod allowed_ips;
 pub mod audit;
 pub mod auth;
 pub mod common;
 pub mod completion;
 pub mod daemon;
 pub mod invite;
+pub mod keys;
 pub mod login;
 pub mod logout;
 pub mod members;
@@ -44,6 +46,10 @@ pub enum Command {
     Members(members::MembersCommand),
     #[command(subcommand, about = sessions::ABOUT, long_about = sessions::LONG_ABOUT)]
     Sessions(sessions::SessionsCommand),
+    #[command(subcommand, about = keys::ABOUT, long_about = keys::LONG_ABOUT)]
+    Keys(keys::KeysCommand),
+    #[command(subcommand, about = allowed_ips::ABOUT, long_about = allowed_ips::LONG_ABOUT)]
+    AllowedIps(allowed_ips::AllowedIpsCommand),
     #[command(subcommand, about = audit::ABOUT, long_about = audit::LONG_ABOUT)]
     Audit(audit::AuditCommand),
     #[command(subcommand, about = password::ABOUT, long_about = password::LONG_ABOUT)]
@@ -67,6 +73,8 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<(), CliError> {
         Command::Invite(sub) => invite::run(sub, ctx).await,
         Command::Members(sub) => members::run(sub, ctx).await,
         Command::Sessions(sub) => sessions::run(sub, ctx).await,
+        Command::Keys(sub) => keys::run(sub, ctx).await,
+        Command::AllowedIps(sub) => allowed_ips::run(sub, ctx).await,
         Command::Audit(sub) => audit::run(sub, ctx).await,
         Command::Password(sub) => password::run(sub, ctx).await,
         Command::Daemon(sub) => daemon::run(sub, ctx).await,

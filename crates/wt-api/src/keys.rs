@@ -239,7 +239,7 @@ pub struct AllowedIpCreateRequest {
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct AllowedIpCheckRequest {
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cidrs: Option<Vec<String>>,
 }
 
@@ -280,7 +280,7 @@ pub struct AllowedIpCheckResponse {
 #[serde(deny_unknown_fields)]
 pub struct StepUpRequest {
     pub password: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<String>,
 }
 

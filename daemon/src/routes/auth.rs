@@ -41,7 +41,7 @@ pub async fn login(
         }
     }
     match service::auth::login(&state, req, &meta).await? {
-        LoginOutcome::Session(issued) => session_response(&state, client, issued),
+        LoginOutcome::Session(issued) => session_response(&state, client, *issued),
         LoginOutcome::Challenge(challenge) => Ok(axum::Json(LoginResponse {
             mfa_required: true,
             challenge: Some(challenge.expose().to_string()),

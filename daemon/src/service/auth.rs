@@ -23,7 +23,7 @@ pub struct IssuedSession {
 #[derive(Debug)]
 pub enum LoginOutcome {
     /// No MFA on the account: a session.
-    Session(IssuedSession),
+    Session(Box<IssuedSession>),
     /// MFA is on: a challenge token for `/auth/mfa/verify`, and no session yet (A.8, B.11).
     Challenge(wt_core::secret::SecretString),
 }
@@ -189,7 +189,7 @@ pub async fn login(
     }
 
     let issued = new_session(state, &cand.user, org, *role, req.client, meta, "password").await?;
-    Ok(LoginOutcome::Session(issued))
+    Ok(LoginOutcome::Session(Box::new(issued)))
 }
 
 /// Creates a session after every factor succeeded; `method` is recorded in the audit

@@ -7,6 +7,7 @@
 //! entry cannot move the cursor or recolour the terminal of the person reading the log.
 
 use crate::client::with_query;
+use crate::cmd::common::parse_duration_secs;
 use crate::output::{Io, OutputFormat};
 use crate::secret::Secret;
 use crate::{CliError, Ctx};
@@ -116,15 +117,8 @@ pub fn parse_time_at(raw: &str, now: OffsetDateTime) -> Result<String, String> {
             "`{raw}` is not a time: use RFC 3339 (2026-01-01T00:00:00Z) or a duration ago such as 30s, 15m, 2h or 7d"
         )
     };
-    let at = if let Some((digits, unit)) = split_relative(s) {
-        let n: i64 = digits.parse().map_err(|_| bad())?;
-        let unit_secs = match unit {
-            's' => 1,
-            'm' => 60,
-            'h' => 3_600,
-            _ => 86_400,
-        };
-        let secs = n.checked_mul(unit_secs).ok_or_else(bad)?;
+    let at = if let Some(secs) = parse_duration_secs(s) {
+        let secs = i64::try_from(secs).map_err(|_| bad())?;
         now.replace_nanosecond(0)
             .unwrap_or(now)
             .checked_sub(time::Duration::seconds(secs))
@@ -135,16 +129,6 @@ pub fn parse_time_at(raw: &str, now: OffsetDateTime) -> Result<String, String> {
     at.to_offset(time::UtcOffset::UTC)
         .format(&Rfc3339)
         .map_err(|_| bad())
-}
-
-/// `("15", 'm')` for `15m`: ASCII digits then one unit letter.
-fn split_relative(s: &str) -> Option<(&str, char)> {
-    let unit = s.chars().last()?;
-    let digits = &s[..s.len() - unit.len_utf8()];
-    let ok = matches!(unit, 's' | 'm' | 'h' | 'd')
-        && !digits.is_empty()
-        && digits.bytes().all(|b| b.is_ascii_digit());
-    ok.then_some((digits, unit))
 }
 
 /// `path?k=v&...` (percent-encoded) from owned pairs.

@@ -4,14 +4,13 @@ use super::common::print_invite;
 use super::csv::{self, CsvRow, MAX_CSV_BYTES};
 use crate::client::ApiClient;
 use crate::cmd::common::check_email;
-use crate::cmd::common::role_parser;
+use crate::cmd::common::{read_input_file, role_parser};
 use crate::error::exit;
 use crate::output::OutputFormat;
 use crate::secret::Secret;
 use crate::{CliError, Ctx};
 use clap::Args;
 use serde::Serialize;
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use wt_api::{Invite, InviteCreateRequest, Role, codes};
 
@@ -200,23 +199,7 @@ async fn run_csv(path: &Path, ctx: &Ctx) -> Result<(), CliError> {
 }
 
 fn read_csv(path: &Path, ctx: &Ctx) -> Result<String, CliError> {
-    if path == Path::new("-") {
-        return ctx.io.read_stdin_to_string("the CSV", MAX_CSV_BYTES);
-    }
-    let what = format!("reading {}", path.display());
-    let file = std::fs::File::open(path).map_err(|e| CliError::io(what.clone(), e))?;
-    let mut buf = Vec::new();
-    file.take(MAX_CSV_BYTES + 1)
-        .read_to_end(&mut buf)
-        .map_err(|e| CliError::io(what, e))?;
-    if buf.len() as u64 > MAX_CSV_BYTES {
-        return Err(CliError::Usage(format!(
-            "{} is larger than {MAX_CSV_BYTES} bytes: split it",
-            path.display()
-        )));
-    }
-    String::from_utf8(buf)
-        .map_err(|_| CliError::Usage(format!("{} is not UTF-8 text", path.display())))
+    read_input_file(&ctx.io, path, "the CSV", MAX_CSV_BYTES)
 }
 
 fn print_results(ctx: &Ctx, results: &[RowResult]) -> Result<(), CliError> {

@@ -2,6 +2,7 @@
 //! prompt with bounded retries, confirming a pending enrollment, showing recovery codes,
 //! and formatting the TOTP secret for manual entry.
 
+use crate::cmd::common::read_current_password;
 use crate::output::{Io, OutputFormat};
 use crate::secret::Secret;
 use crate::{CliError, Ctx};
@@ -106,11 +107,7 @@ pub fn read_step_up(
     password_stdin: bool,
     code_stdin: bool,
 ) -> Result<MfaStepUpRequest, CliError> {
-    let password = if password_stdin {
-        io.read_stdin_secret("the password")?
-    } else {
-        io.prompt_secret("Password", false, "your password", "--password-stdin")?
-    };
+    let password = read_current_password(io, password_stdin)?;
     let input = totp_input(code_stdin);
     let code = if code_stdin {
         io.read_stdin_secret(input.what)?

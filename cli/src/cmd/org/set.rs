@@ -14,16 +14,22 @@ Keys:
   mfa-required-roles  comma-separated roles whose members must use MFA (owner, admin,
                       risk_lead, analyst, viewer); an empty string means none. Members of
                       these roles without MFA can only enroll until they have done so.
+  browser-ingest      `refuse` (default) or `allow`: whether ingestion requests from browser
+                      code (an Origin header or a browser user agent) are accepted. Either
+                      way they are recorded against the key; keys belong on servers.
 
 Examples:
   wt org set mfa-required-roles owner,admin,risk_lead
-  wt org set mfa-required-roles ''";
+  wt org set mfa-required-roles ''
+  wt org set browser-ingest refuse";
 
 /// The settings `wt org set` can change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum OrgKey {
     /// Comma-separated roles whose members must use MFA ('' for none)
     MfaRequiredRoles,
+    /// `refuse` or `allow` ingestion from browser code
+    BrowserIngest,
 }
 
 /// `wt org set` options.
@@ -43,6 +49,19 @@ pub async fn run(args: SetArgs, ctx: &Ctx) -> Result<(), CliError> {
     let patch = match args.key {
         OrgKey::MfaRequiredRoles => OrgSettingsPatch {
             mfa_required_roles: Some(parse_roles(&args.value)?),
+            ..OrgSettingsPatch::default()
+        },
+        OrgKey::BrowserIngest => OrgSettingsPatch {
+            browser_ingest: Some(match args.value.trim() {
+                "refuse" => wt_api::BrowserIngest::Refuse,
+                "allow" => wt_api::BrowserIngest::Allow,
+                other => {
+                    return Err(CliError::Usage(format!(
+                        "browser-ingest is `refuse` or `allow`, not `{other}`"
+                    )));
+                }
+            }),
+            ..OrgSettingsPatch::default()
         },
     };
     let (token, _) = ctx.bearer().await?;
@@ -109,6 +128,15 @@ mod tests {
             let e = parse_from(argv).err().map(|e| e.exit_code());
             assert_eq!(e, Some(2), "{argv:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn org_set_browser_ingest_takes_refuse_or_allow_only() {
+        let r = run_wt(&["wt", "org", "set", "browser-ingest", "maybe"], "", vec![]).await;
+        let (code, msg) = r.failure();
+        assert_eq!(code, 2);
+        assert!(msg.contains("refuse") && msg.contains("allow"), "{msg}");
+        assert!(r.stub.requests().is_empty());
     }
 
     #[test]

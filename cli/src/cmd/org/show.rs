@@ -45,6 +45,13 @@ fn settings_table(io: &Io, s: &OrgSettings) -> comfy_table::Table {
     io.key_value_table(&[
         ("Org", format!("{} ({})", s.org.name, s.org.slug)),
         ("mfa-required-roles", roles),
+        (
+            "browser-ingest",
+            match s.browser_ingest {
+                wt_api::BrowserIngest::Refuse => "refuse".to_string(),
+                wt_api::BrowserIngest::Allow => "allow".to_string(),
+            },
+        ),
     ])
 }
 
@@ -59,6 +66,7 @@ pub(crate) mod tests {
         serde_json::json!({
             "org": {"id": "org_1", "slug": "acme", "name": "Acme"},
             "mfa_required_roles": roles,
+            "browser_ingest": "refuse",
         })
     }
 

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Benchmark: the ingest hot path against a bare hyper server on the same machine, same run.
+
+Usage (from the project root):
+    cargo build --release -p wtd -p bare-hyper
+    python3 bench/ingest.py [--seconds 10] [--connections 64] [--threads 2] [--json out.json]
+
+Needs `wrk` (Debian package `wrk`). Starts a release `wtd` on loopback with a fresh data dir,
+claims the owner, creates a production ingestion key, then runs wrk with keep-alive against
+  1. `bare-hyper` (hyper on tokio, reads the body, answers 202): the physical limit of HTTP here;
+  2. `wtd` `POST /api/v1/ingest/events`, 1 event per request;
+  3. `wtd` with 100 events per request;
+each at the same connection count, and prints requests/s, p50 and p99 and the ratio of each to
+the baseline. Events are stored durably (WAL, synchronous=FULL, group commit) before every 202.
+Nothing here runs in CI; numbers are only comparable within one run.
+"""
+import argparse, json, os, random, re, sqlite3, subprocess, tempfile, urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.path.join(ROOT, "target", "release")
+PW = "violet staple orbit river 42"
+
+
+def post(url, body, token=None):
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                 headers={"Content-Type": "application/json"})
+    if token:
+        req.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read() or b"null")
+
+
+def wrk(url, key, body, a):
+    script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+    script.write('wrk.method = "POST"\n')
+    script.write("wrk.body = %s\n" % json.dumps(body))
+    script.write('wrk.headers["Content-Type"] = "application/json"\n')
+    script.write('wrk.headers["Authorization"] = "Bearer %s"\n' % key)
+    # Count non-2xx answers: a benchmark of refusals would be meaningless.
+    script.write("""
+local bad = 0
+response = function(status, headers, body) if status ~= 202 then bad = bad + 1 end end
+""")
+    script.close()
+    out = subprocess.run(["wrk", "-t", str(a.threads), "-c", str(a.connections), "-d", f"{a.seconds}s",
+                          "--latency", "-s", script.name, url], capture_output=True, text=True, check=True).stdout
+    os.unlink(script.name)
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+
+    def pct(p):
+        m = re.search(r"\s%s%%\s+([\d.]+)(us|ms|s)\b" % p, out)
+        v, unit = float(m.group(1)), m.group(2)
+        return v / 1000 if unit == "us" else v * 1000 if unit == "s" else v
+    non2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    return {"rps": rps, "p50_ms": pct(50), "p99_ms": pct(99), "non_2xx": int(non2xx.group(1)) if non2xx else 0}
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=int, default=10)
+    ap.add_argument("--connections", type=int, default=64)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--json")
+    a = ap.parse_args()
+    tmp = tempfile.mkdtemp(prefix="wt-bench-")
+    data = os.path.join(tmp, "data")
+    tok = subprocess.run([os.path.join(BIN, "wtd"), "init", "--org", "Bench", "--owner-email", "o@bench.test",
+                          "--data-dir", data], capture_output=True, text=True, check=True).stdout.strip()
+    port = 18000 + random.randint(0, 999)
+    wtd = subprocess.Popen([os.path.join(BIN, "wtd"), "serve", "--data-dir", data, "--listen", f"127.0.0.1:{port}",
+                            "--log-format", "json"],
+                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    wtd.stdout.readline()
+    bare = subprocess.Popen([os.path.join(BIN, "bare-hyper"), "127.0.0.1:0"], stdout=subprocess.PIPE)
+    bare_url = bare.stdout.readline().decode().split()[-1]
+    try:
+        base = f"http://127.0.0.1:{port}"
+        post(base + "/api/v1/setup", {"token": tok, "name": "Owner", "password": PW})
+        token = post(base + "/api/v1/auth/login", {"email": "o@bench.test", "password": PW, "client": "cli"})["token"]
+        key = post(base + "/api/v1/orgs/api-keys", {"name": "bench", "environment": "production",
+                                                    "owner_email": "o@bench.test"}, token)["secret"]
+        one = json.dumps({"events": [{"type": "login", "user": "u1", "ok": True}]})
+        hundred = json.dumps({"events": [{"type": "login", "user": "u%d" % i, "ok": True} for i in range(100)]})
+        rows = [
+            ("bare hyper, 1 event", wrk(bare_url + "/", key, one, a)),
+            ("wtd ingest, 1 event/request", wrk(base + "/api/v1/ingest/events", key, one, a)),
+            ("wtd ingest, 100 events/request", wrk(base + "/api/v1/ingest/events", key, hundred, a)),
+        ]
+        stored = sqlite3.connect(os.path.join(data, "watchtower.db")).execute(
+            "SELECT COUNT(*) FROM ingest_events").fetchone()[0]
+    finally:
+        wtd.terminate()
+        bare.terminate()
+    base_rps = rows[0][1]["rps"]
+    print(f"{'case':34} {'req/s':>10} {'ratio':>7} {'p50 ms':>8} {'p99 ms':>8} {'non-2xx':>8}")
+    for name, r in rows:
+        r["ratio"] = r["rps"] / base_rps
+        print(f"{name:34} {r['rps']:>10.0f} {r['ratio']:>7.2f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} {r['non_2xx']:>8}")
+    print(f"events stored: {stored}; connections {a.connections}, {a.seconds}s each, {os.cpu_count()} cores")
+    if a.json:
+        with open(a.json, "w") as f:
+            json.dump({"connections": a.connections, "seconds": a.seconds, "stored_events": stored,
+                       "cases": {n: r for n, r in rows}}, f, indent=2)
+
+
+if __name__ == "__main__":
+    main()
