@@ -199,10 +199,7 @@ mod tests {
                 ("POST".to_string(), PATH.to_string()),
             ]
         );
-        assert_eq!(
-            r.body(1),
-            serde_json::json!({"password": "pass word"})
-        );
+        assert_eq!(r.body(1), serde_json::json!({"password": "pass word"}));
         assert_eq!(
             r.stub.requests()[1].authorization.as_deref(),
             Some("Bearer wts_abc123"),
@@ -261,10 +258,7 @@ mod tests {
         )
         .await;
         assert!(r.result.is_ok(), "{:?}", r.result);
-        assert_eq!(
-            r.body(1),
-            serde_json::json!({"password": "pw"})
-        );
+        assert_eq!(r.body(1), serde_json::json!({"password": "pw"}));
         assert_eq!(
             r.body(2),
             serde_json::json!({"password": "pw", "code": "123456"})

@@ -231,7 +231,11 @@ mod tests {
         )
         .await;
         assert!(r.result.is_ok(), "{:?}", r.result);
-        assert_eq!(r.body(0), serde_json::json!({}), "absent = the current list");
+        assert_eq!(
+            r.body(0),
+            serde_json::json!({}),
+            "absent = the current list"
+        );
         assert!(r.out.contains("Current list: 10.0.0.0/8"), "{}", r.out);
         assert!(r.out.contains("10.1.2.3 stays allowed"), "{}", r.out);
         assert!(r.out.contains("Sessions cut off: none."), "{}", r.out);
