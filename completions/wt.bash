@@ -25,6 +25,9 @@ _wt() {
             wt,auth)
                 cmd="wt__subcmd__auth"
                 ;;
+            wt,check)
+                cmd="wt__subcmd__check"
+                ;;
             wt,completion)
                 cmd="wt__subcmd__completion"
                 ;;
@@ -60,6 +63,9 @@ _wt() {
                 ;;
             wt,setup)
                 cmd="wt__subcmd__setup"
+                ;;
+            wt,token)
+                cmd="wt__subcmd__token"
                 ;;
             wt,whoami)
                 cmd="wt__subcmd__whoami"
@@ -187,6 +193,15 @@ _wt() {
             wt__subcmd__sessions,revoke)
                 cmd="wt__subcmd__sessions__subcmd__revoke"
                 ;;
+            wt__subcmd__token,create)
+                cmd="wt__subcmd__token__subcmd__create"
+                ;;
+            wt__subcmd__token,list)
+                cmd="wt__subcmd__token__subcmd__list"
+                ;;
+            wt__subcmd__token,revoke)
+                cmd="wt__subcmd__token__subcmd__revoke"
+                ;;
             *)
                 ;;
         esac
@@ -194,7 +209,7 @@ _wt() {
 
     case "${cmd}" in
         wt)
-            opts="-h -V --server --output --no-input --help --version setup login logout whoami auth mfa org invite members sessions keys allowed-ips audit password daemon completion"
+            opts="-h -V --server --output --no-input --help --version setup login logout whoami auth mfa org invite members sessions keys allowed-ips audit check token password daemon completion"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -601,6 +616,44 @@ _wt() {
                 return 0
             fi
             case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__check)
+            opts="-h -V --format --only --skip --fail-on --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --format)
+                    COMPREPLY=($(compgen -W "table json junit" -- "${cur}"))
+                    return 0
+                    ;;
+                --only)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --skip)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --fail-on)
+                    COMPREPLY=($(compgen -W "warn fail" -- "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1442,7 +1495,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__org__subcmd__set)
-            opts="-h -V --server --output --no-input --help --version mfa-required-roles browser-ingest"
+            opts="-h -V --server --output --no-input --help --version mfa-required-roles browser-ingest review-interval-days privileged-share-max-percent inactive-days rotation-age-days audit-review-window-days"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1650,6 +1703,106 @@ _wt() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__token)
+            opts="-h -V --server --output --no-input --help --version create list revoke"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__token__subcmd__create)
+            opts="-h -V --name --role --expires --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --name)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --role)
+                    COMPREPLY=($(compgen -W "owner admin risk_lead analyst viewer" -- "${cur}"))
+                    return 0
+                    ;;
+                --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__token__subcmd__list)
+            opts="-h -V --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__token__subcmd__revoke)
+            opts="-y -h -V --yes --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

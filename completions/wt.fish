@@ -43,6 +43,8 @@ complete -c wt -n "__fish_wt_needs_command" -f -a "sessions" -d 'List or end you
 complete -c wt -n "__fish_wt_needs_command" -f -a "keys" -d 'Manage the ingestion API keys of your org'
 complete -c wt -n "__fish_wt_needs_command" -f -a "allowed-ips" -d 'Manage the networks your org accepts traffic from'
 complete -c wt -n "__fish_wt_needs_command" -f -a "audit" -d 'Read, follow, verify and export the audit log'
+complete -c wt -n "__fish_wt_needs_command" -f -a "check" -d 'Check the production readiness checklist (exit 1 when not ready)'
+complete -c wt -n "__fish_wt_needs_command" -f -a "token" -d 'Manage automation tokens for CI and scripts (WT_TOKEN)'
 complete -c wt -n "__fish_wt_needs_command" -f -a "password" -d 'Change your password, or reset a forgotten one'
 complete -c wt -n "__fish_wt_needs_command" -f -a "daemon" -d 'Start, stop or inspect a local wtd'
 complete -c wt -n "__fish_wt_needs_command" -f -a "completion" -d 'Print a shell completion script'
@@ -463,6 +465,54 @@ complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand check" -l format -d 'Report format [default: table on a terminal, json otherwise, as --output]' -r -f -a "table\t'Human-readable table'
+json\t'The Readiness object (selection applied)'
+junit\t'JUnit XML, one test case per check'"
+complete -c wt -n "__fish_wt_using_subcommand check" -l only -d 'Run only these checks (comma-separated ids, e.g. mfa,key_owners)' -r
+complete -c wt -n "__fish_wt_using_subcommand check" -l skip -d 'Leave out these checks (comma-separated ids)' -r
+complete -c wt -n "__fish_wt_using_subcommand check" -l fail-on -d 'The lowest status that makes the org not ready (exit 1)' -r -f -a "warn\t'Not ready when a check warns or fails'
+fail\t'Not ready when a check fails'"
+complete -c wt -n "__fish_wt_using_subcommand check" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand check" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand check" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand check" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand check" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand token; and not __fish_seen_subcommand_from create list revoke" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand token; and not __fish_seen_subcommand_from create list revoke" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand token; and not __fish_seen_subcommand_from create list revoke" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand token; and not __fish_seen_subcommand_from create list revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand token; and not __fish_seen_subcommand_from create list revoke" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand token; and not __fish_seen_subcommand_from create list revoke" -f -a "create" -d 'Create an automation token (the secret is printed once)'
+complete -c wt -n "__fish_wt_using_subcommand token; and not __fish_seen_subcommand_from create list revoke" -f -a "list" -d 'List the automation tokens of your org'
+complete -c wt -n "__fish_wt_using_subcommand token; and not __fish_seen_subcommand_from create list revoke" -f -a "revoke" -d 'Revoke an automation token (it stops working at once)'
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l name -d 'A name saying what uses the token (e.g. ci-readiness)' -r
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l role -d 'The role the token acts with (at most your own)' -r -f -a "owner\t''
+admin\t''
+risk_lead\t''
+analyst\t''
+viewer\t''"
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l expires -d 'When the token stops working: RFC 3339 or a duration from now (30m, 24h, 90d)' -r
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from list" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from list" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from revoke" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from revoke" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from revoke" -s y -l yes -d 'Do not ask for confirmation (required with --no-input)'
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from revoke" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
 complete -c wt -n "__fish_wt_using_subcommand password; and not __fish_seen_subcommand_from change forgot reset" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand password; and not __fish_seen_subcommand_from change forgot reset" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"

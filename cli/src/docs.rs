@@ -82,6 +82,11 @@ mod tests {
             "wt-allowed-ips-add.1",
             "wt-allowed-ips-remove.1",
             "wt-allowed-ips-check.1",
+            "wt-check.1",
+            "wt-token.1",
+            "wt-token-create.1",
+            "wt-token-list.1",
+            "wt-token-revoke.1",
             "wt-completion.1",
         ] {
             assert!(tmp.path().join("man").join(page).is_file(), "{page}");
@@ -111,6 +116,21 @@ mod tests {
         assert!(read("completions/wt.fish").contains("__fish_wt_using_subcommand keys"));
         assert!(read("completions/wt.fish").contains("-a \"rotate\""));
         assert!(read("completions/wt.bash").contains("wt,allowed-ips)"));
+    }
+
+    #[test]
+    fn check_and_token_man_pages_teach_ci_use_and_complete_their_values() {
+        let tmp = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        generate_wt(tmp.path()).unwrap_or_else(|e| panic!("{e}"));
+        let read = |f: &str| std::fs::read_to_string(tmp.path().join(f)).unwrap_or_default();
+        let check = read("man/wt-check.1");
+        for needle in ["junit", "\\-\\-fail\\-on", "audit_reviewed", "WT_TOKEN"] {
+            assert!(check.contains(needle), "{needle} in wt-check(1)");
+        }
+        let create = read("man/wt-token-create.1");
+        assert!(create.contains("WT_TOKEN") && create.contains("allowed IPs"));
+        assert!(read("completions/wt.bash").contains("junit"));
+        assert!(read("completions/wt.fish").contains("__fish_wt_using_subcommand token"));
     }
 
     #[test]

@@ -37,8 +37,10 @@ Exit status:
      a missing MFA code, an expired login attempt, an invalid or expired invite or
      reset link, a refused password, removing/demoting the last owner, a failed row
      of `wt invite create --from-csv`, a declined confirmation, an allowed-IP change
-     refused because it would lock you out (409 would_lock_out: see --force), or
-     `wt allowed-ips check` finding that the list would cut someone off)
+     refused because it would lock you out (409 would_lock_out: see --force),
+     `wt allowed-ips check` finding that the list would cut someone off, or
+     `wt check` finding the org not ready: the report is printed, then a summary;
+     when the checklist could not run at all, `wt check` exits 3, 4 or 6 instead)
   2  usage error (bad flags, or a secret/value is needed but --no-input is set or
      there is no terminal to prompt on, e.g. a change that needs a recent sign-in
      run without --password-stdin)
@@ -227,6 +229,12 @@ pub enum CliError {
     /// A check ran and found a problem (`wt allowed-ips check`); the report was printed.
     #[error("{0}")]
     CheckFailed(String),
+    /// `wt check`: the readiness checklist ran and the org is not ready (exit 1). The
+    /// report was printed on stdout first; this is the one-line summary that follows it
+    /// on stderr ("not ready: 2 of 6 checks fail (mfa, audit_reviewed)"). Kept apart from
+    /// the errors that mean the checklist could NOT run (3, 4, 6), so CI can tell them apart.
+    #[error("{0}")]
+    NotReady(String),
     /// No credential for this server (neither WT_TOKEN nor a keyring entry).
     #[error("not logged in to {server}: run `wt login` (or set WT_TOKEN)")]
     NotLoggedIn { server: String },
@@ -301,6 +309,7 @@ impl CliError {
             CliError::Io { .. } if self.is_broken_pipe() => exit::OK,
             CliError::Transport { .. }
             | CliError::CheckFailed(_)
+            | CliError::NotReady(_)
             | CliError::Aborted(_)
             | CliError::Keyring(_)
             | CliError::Daemon(_)
@@ -622,6 +631,13 @@ mod tests {
     fn local_not_found_exits_5_and_failed_checks_exit_1() {
         assert_eq!(CliError::NotFound("no such entry".into()).exit_code(), 5);
         assert_eq!(CliError::CheckFailed("cut off".into()).exit_code(), 1);
+    }
+
+    #[test]
+    fn not_ready_exits_1_and_is_its_summary() {
+        let e = CliError::NotReady("not ready: 1 of 6 checks fails (mfa)".into());
+        assert_eq!(e.exit_code(), 1);
+        assert_eq!(e.to_string(), "not ready: 1 of 6 checks fails (mfa)");
     }
 
     #[test]

@@ -164,11 +164,16 @@ fn build_ctx(global: &GlobalArgs, io: output::Io) -> Result<Ctx, CliError> {
 }
 
 /// Prints an error once (`wt: error: ...`) and returns its exit code. A broken pipe on
-/// stdout (`wt ... | head`) exits quietly.
+/// stdout (`wt ... | head`) exits quietly. A verdict of `wt check` is not an error of `wt`:
+/// it reads `wt: not ready: ...`, so a CI log tells it from "could not check".
 fn report(e: &CliError) -> ExitCode {
     if !e.is_broken_pipe() {
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr(), "wt: error: {e}");
+        let prefix = match e {
+            CliError::NotReady(_) => "wt: ",
+            _ => "wt: error: ",
+        };
+        let _ = writeln!(std::io::stderr(), "{prefix}{e}");
     }
     ExitCode::from(e.exit_code())
 }

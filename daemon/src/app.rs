@@ -2,7 +2,9 @@
 
 use crate::error::ApiError;
 use crate::middleware::{self, RequestTimeout};
-use crate::routes::{allowed_ips, audit, auth, health, keys, mfa, orgs, passwords, setup, team};
+use crate::routes::{
+    allowed_ips, audit, auth, health, keys, mfa, orgs, passwords, readiness, setup, team,
+};
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -102,6 +104,12 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         )
         .route("/orgs/allowed-ips/{id}", delete(allowed_ips::remove))
         .route("/orgs/allowed-ips/check", post(allowed_ips::check))
+        .route("/orgs/readiness", get(readiness::readiness))
+        .route(
+            "/orgs/access-tokens",
+            get(readiness::list_tokens).post(readiness::create_token),
+        )
+        .route("/orgs/access-tokens/{id}", delete(readiness::revoke_token))
         .route("/openapi.json", get(health::openapi));
 
     Router::new()

@@ -171,8 +171,13 @@ impl FromRequestParts<AppState> for ClientMeta {
 /// How the credential was presented.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Via {
+    /// A CLI session's bearer token.
     Bearer,
+    /// The console's session cookie.
     Cookie,
+    /// An automation token (`wtat_`), as a bearer token. It acts with its own role, and
+    /// never on a person's credentials (password, MFA, sessions) or the allowed-IP list.
+    Token,
 }
 
 /// The session token from `Authorization: Bearer` or, failing that, the console cookie.
@@ -227,6 +232,17 @@ impl Auth {
     /// Refuses with 403 unless the permission matrix allows this member's role, and,
     /// while required MFA is not enrolled, unless the permission is one allowed before it.
     pub fn require(&self, perm: Permission) -> Result<(), ApiError> {
+        if self.via == Via::Token
+            && matches!(
+                perm,
+                Permission::SelfManage | Permission::MfaEnroll | Permission::TokensManage
+            )
+        {
+            return Err(ApiError::Forbidden(
+                "automation tokens cannot manage credentials or tokens: sign in as a member (wt login)"
+                    .into(),
+            ));
+        }
         if self.mfa_restricted && !permissions::allowed_before_mfa(perm) {
             return Err(ApiError::MfaEnrollmentRequired);
         }
@@ -243,6 +259,11 @@ impl Auth {
     /// Refuses with `step_up_required` unless the session signed in or stepped up within
     /// [`STEP_UP_WINDOW`].
     pub fn require_step_up(&self, now: i64) -> Result<(), ApiError> {
+        if self.via == Via::Token {
+            return Err(ApiError::Forbidden(
+                "automation tokens cannot make this change: sign in as a member (wt login)".into(),
+            ));
+        }
         let last = self
             .session
             .step_up_at
@@ -257,6 +278,9 @@ impl Auth {
 
     /// The audit actor for this member.
     pub fn actor(&self) -> Actor {
+        if self.via == Via::Token {
+            return Actor::token(&self.session.id, &self.user.name);
+        }
         Actor::user(&self.user.id, &self.user.email)
     }
 
@@ -291,6 +315,9 @@ pub async fn authenticate(
         return Err(ApiError::WrongCredential(
             "ingestion keys work only on POST /api/v1/ingest/events: log in for this (wt login)",
         ));
+    }
+    if token::has_shape(&tok, token::ACCESS_TOKEN_PREFIX) {
+        return authenticate_token(state, &tok, meta).await;
     }
     if !token::has_shape(&tok, token::SESSION_PREFIX) {
         return Err(ApiError::Unauthenticated);
@@ -342,6 +369,70 @@ pub async fn authenticate(
         role: found.role,
         via,
         mfa_enrollment_required,
+        ip: meta.ip,
+    })
+}
+
+/// Authenticates an automation token: live (not revoked, not expired), from an address the
+/// org's list admits. It acts with its own role; its "session" is the token itself.
+async fn authenticate_token(
+    state: &AppState,
+    tok: &str,
+    meta: &ClientMeta,
+) -> Result<Auth, ApiError> {
+    let (t, org) = state
+        .store
+        .access_token_by_hash(&token::hash(tok))
+        .await?
+        .ok_or(ApiError::Unauthenticated)?;
+    let now = state.now();
+    if t.revoked_at.is_some() || now >= t.expires_at {
+        return Err(ApiError::Unauthenticated);
+    }
+    let user = UserRecord {
+        id: t.id.clone(),
+        email: format!("token:{}", t.name),
+        name: t.name.clone(),
+        mfa_enabled: false,
+        disabled: false,
+    };
+    if !state.caches.is_loaded() {
+        return Err(ApiError::Unavailable("the daemon is starting"));
+    }
+    if let Some(policy) = state.caches.org(&org.id)
+        && !policy.admits(meta.ip, now)
+    {
+        deny_address(state, &user, &org.id, meta, now).await;
+        return Err(ApiError::IpNotAllowed);
+    }
+    let ip = meta.ip.to_string();
+    if t.last_used_at.is_none_or(|at| now - at >= TOUCH_INTERVAL)
+        || t.last_used_ip.as_deref() != Some(ip.as_str())
+    {
+        state.store.access_token_touch(&t.id, now, &ip).await?;
+    }
+    Ok(Auth {
+        session: SessionRecord {
+            id: t.id.clone(),
+            org_id: org.id.clone(),
+            user_id: t.id.clone(),
+            client: ClientKind::Cli,
+            created_at: t.created_at,
+            last_seen_at: now,
+            expires_at: t.expires_at,
+            idle_timeout: t.expires_at - t.created_at,
+            ip: None,
+            user_agent: None,
+            step_up_at: None,
+            last_ip: Some(ip),
+        },
+        user,
+        org,
+        role: t.role,
+        via: Via::Token,
+        mfa_enrollment_required: false,
+        mfa_restricted: false,
+        mfa_grace_until: None,
         ip: meta.ip,
     })
 }

@@ -64,6 +64,9 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     next.run(req).await
 }
 
+/// The ingest route's template (see [`observe`]).
+const INGEST_ROUTE: &str = "/api/v1/ingest/events";
+
 /// Bounds every request in time, counts it, logs it (method, route template, status,
 /// latency: never the path's ids, a query string or a header value) and sets the
 /// response headers every answer carries.
@@ -108,7 +111,14 @@ pub async fn observe(
             route: route.clone(),
         })
         .observe(elapsed.as_secs_f64());
-    tracing::info!(%method, %route, status, latency_ms = elapsed.as_millis() as u64, "request");
+    // Accepted ingestion is the hot path: counted in metrics, logged only at debug level
+    // (one log line per event batch would dominate its cost). Everything else, and every
+    // refused ingestion, is logged at info.
+    if status < 400 && route == INGEST_ROUTE {
+        tracing::debug!(%method, %route, status, latency_ms = elapsed.as_millis() as u64, "request");
+    } else {
+        tracing::info!(%method, %route, status, latency_ms = elapsed.as_millis() as u64, "request");
+    }
 
     let h = resp.headers_mut();
     // API answers may carry secrets or set cookies: never cache them (SECURITY.md B.17).

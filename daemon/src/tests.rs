@@ -863,5 +863,8 @@ mod team;
 #[path = "tests_keys.rs"]
 mod keys;
 
+#[path = "tests_readiness.rs"]
+mod readiness;
+
 #[path = "tests_audit.rs"]
 mod audit;

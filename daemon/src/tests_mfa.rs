@@ -18,9 +18,16 @@ fn step_now(fx: &Fx) -> u64 {
 }
 
 /// Owner set up, logged in, enrolled and confirmed. Returns (token, secret, recovery codes).
-async fn enrolled(fx: &Fx) -> (String, Vec<u8>, Vec<String>) {
+pub(super) async fn enrolled(fx: &Fx) -> (String, Vec<u8>, Vec<String>) {
     fx.setup().await;
     let tok = fx.token().await;
+    enrolled_again(fx, &tok).await
+}
+
+/// Enrolls and confirms MFA for the session `tok` (already set up). Returns (token, secret,
+/// recovery codes).
+pub(super) async fn enrolled_again(fx: &Fx, tok: &str) -> (String, Vec<u8>, Vec<String>) {
+    let tok = tok.to_string();
     let e = fx
         .post("/api/v1/auth/mfa/totp/enroll", json!({}), Some(&tok))
         .await;

@@ -10,5 +10,6 @@ mod hygiene;
 mod keys;
 mod mfa;
 mod qr;
+mod readiness;
 mod skeleton;
 mod team;

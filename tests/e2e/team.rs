@@ -7,9 +7,14 @@ use serde_json::{Value, json};
 
 /// Enrolls the owner in MFA (owners must use it by default) and returns a session token
 /// that can do everything.
-fn owner_session(d: &Daemon) -> String {
+pub(crate) fn owner_session(d: &Daemon) -> String {
     d.setup();
-    let tok = d.login_token();
+    enroll_mfa(d, &d.login_token())
+}
+
+/// Enrolls and confirms MFA for the session `tok` (which stays valid) and returns it.
+pub(crate) fn enroll_mfa(d: &Daemon, tok: &str) -> String {
+    let tok = tok.to_string();
     let r = http()
         .post(d.url("/api/v1/auth/mfa/totp/enroll"))
         .bearer_auth(&tok)

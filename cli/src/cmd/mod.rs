@@ -6,6 +6,7 @@
 pub mod allowed_ips;
 pub mod audit;
 pub mod auth;
+pub mod check;
 pub mod common;
 pub mod completion;
 pub mod daemon;
@@ -19,6 +20,7 @@ pub mod org;
 pub mod password;
 pub mod sessions;
 pub mod setup;
+pub mod token;
 pub mod whoami;
 
 use crate::{CliError, Ctx};
@@ -52,6 +54,10 @@ pub enum Command {
     AllowedIps(allowed_ips::AllowedIpsCommand),
     #[command(subcommand, about = audit::ABOUT, long_about = audit::LONG_ABOUT)]
     Audit(audit::AuditCommand),
+    #[command(about = check::ABOUT, long_about = check::LONG_ABOUT)]
+    Check(check::CheckArgs),
+    #[command(subcommand, about = token::ABOUT, long_about = token::LONG_ABOUT)]
+    Token(token::TokenCommand),
     #[command(subcommand, about = password::ABOUT, long_about = password::LONG_ABOUT)]
     Password(password::PasswordCommand),
     #[command(subcommand, about = daemon::ABOUT, long_about = daemon::LONG_ABOUT)]
@@ -76,6 +82,8 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<(), CliError> {
         Command::Keys(sub) => keys::run(sub, ctx).await,
         Command::AllowedIps(sub) => allowed_ips::run(sub, ctx).await,
         Command::Audit(sub) => audit::run(sub, ctx).await,
+        Command::Check(args) => check::run(args, ctx).await,
+        Command::Token(sub) => token::run(sub, ctx).await,
         Command::Password(sub) => password::run(sub, ctx).await,
         Command::Daemon(sub) => daemon::run(sub, ctx).await,
         Command::Completion(args) => completion::run(args, ctx).await,

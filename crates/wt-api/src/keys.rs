@@ -5,7 +5,7 @@ use std::fmt;
 
 /// Which ingestion environment a key belongs to. Production keys start `wtk_live_`,
 /// sandbox keys `wtk_test_`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Environment {
     Sandbox,

@@ -9,7 +9,9 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod keys;
+mod readiness;
 pub use keys::*;
+pub use readiness::*;
 
 /// Prefix of every API route.
 pub const API_PREFIX: &str = "/api/v1";
@@ -313,6 +315,8 @@ pub struct OrgSettings {
     /// Whether ingestion requests from browser code (an `Origin` header or a browser user
     /// agent) are accepted. Either way they are recorded against the key.
     pub browser_ingest: BrowserIngest,
+    /// Thresholds of the readiness checklist.
+    pub readiness: ReadinessSettings,
 }
 
 /// The org's policy for ingestion from browser code.
@@ -333,6 +337,8 @@ pub struct OrgSettingsPatch {
     pub mfa_required_roles: Option<Vec<Role>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub browser_ingest: Option<BrowserIngest>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub readiness: Option<ReadinessSettingsPatch>,
 }
 
 /// `POST /api/v1/orgs/invites`.

@@ -66,6 +66,8 @@ pub mod actions {
     pub const ALLOWED_IP_REMOVED: &str = "allowed_ip.removed";
     /// A session's request came from an address outside the org's list; rate-limited.
     pub const ACCESS_DENIED_IP: &str = "access.denied_ip";
+    pub const ACCESS_TOKEN_CREATED: &str = "access_token.created";
+    pub const ACCESS_TOKEN_REVOKED: &str = "access_token.revoked";
 }
 
 /// Who did it.
@@ -87,6 +89,15 @@ impl Actor {
             email: Some(email.into()),
         }
     }
+    /// An automation token (its id and name).
+    pub fn token(id: &str, name: &str) -> Self {
+        Self {
+            kind: "token".into(),
+            id: Some(id.into()),
+            email: Some(format!("token:{name}")),
+        }
+    }
+
     /// An ingestion key (its id; keys have no email).
     pub fn api_key(id: &str) -> Self {
         Self {

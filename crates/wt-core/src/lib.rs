@@ -26,6 +26,7 @@ pub mod mfa;
 pub mod netaddr;
 pub mod password;
 pub mod permissions;
+pub mod readiness;
 pub mod secret;
 pub mod throttle;
 pub mod token;

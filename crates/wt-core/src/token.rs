@@ -16,6 +16,8 @@ pub const TOKEN_BODY_LEN: usize = 43;
 
 /// Prefix of CLI and console session tokens.
 pub const SESSION_PREFIX: &str = "wts_";
+/// Prefix of automation tokens (`wt token create`).
+pub const ACCESS_TOKEN_PREFIX: &str = "wtat_";
 /// Prefix of the one-time setup token printed by `wtd init`.
 pub const SETUP_PREFIX: &str = "wtsetup_";
 

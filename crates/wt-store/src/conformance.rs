@@ -523,5 +523,71 @@ pub async fn keys_story(store: &dyn Store) {
         .await
         .unwrap();
     assert!(org.browser_ingest_allowed);
+
+    // Readiness thresholds round-trip; the defaults apply until set.
+    assert_eq!(org.readiness, wt_api::ReadinessSettings::default());
+    let custom = wt_api::ReadinessSettings {
+        rotation_age_days: 30,
+        ..Default::default()
+    };
+    let org = store
+        .set_readiness_settings("org_a", custom, now, event(actions::ORG_SETTINGS_UPDATED))
+        .await
+        .unwrap();
+    assert_eq!(org.readiness, custom);
+    let signins = store.member_last_sign_ins("org_a").await.unwrap();
+    assert!(signins.iter().any(|(u, _)| u == "usr_1"), "{signins:?}");
+
+    // Automation tokens.
+    let t = store
+        .access_token_create(
+            AccessTokenRecord {
+                id: "tok_1".into(),
+                org_id: "org_a".into(),
+                name: "ci".into(),
+                role: Role::Viewer,
+                token_hash: "th1".into(),
+                created_by: "usr_1".into(),
+                created_by_email: String::new(),
+                created_at: now,
+                expires_at: now + 100,
+                revoked_at: None,
+                last_used_at: None,
+                last_used_ip: None,
+            },
+            event(actions::ACCESS_TOKEN_CREATED),
+        )
+        .await
+        .unwrap();
+    assert_eq!(t.created_by_email, "owner@acme.test");
+    let (found, org) = store.access_token_by_hash("th1").await.unwrap().unwrap();
+    assert_eq!((found.id.as_str(), org.id.as_str()), ("tok_1", "org_a"));
+    store
+        .access_token_touch("tok_1", now + 5, "10.0.0.1")
+        .await
+        .unwrap();
+    let listed = store.access_tokens_list("org_a").await.unwrap();
+    assert_eq!(listed[0].last_used_ip.as_deref(), Some("10.0.0.1"));
+    store
+        .access_token_revoke(
+            "org_a",
+            "tok_1",
+            now + 6,
+            event(actions::ACCESS_TOKEN_REVOKED),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .access_token_revoke(
+                "org_a",
+                "tok_1",
+                now + 7,
+                event(actions::ACCESS_TOKEN_REVOKED)
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    assert!(store.access_token_by_hash("nope").await.unwrap().is_none());
     assert!(store.verify_audit("org_a").await.unwrap().ok);
 }

@@ -395,6 +395,48 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         audit: AuditEvent,
     ) -> Result<OrgRecord>;
 
+    /// Sets the readiness thresholds, with its audit entry.
+    async fn set_readiness_settings(
+        &self,
+        org_id: &str,
+        settings: wt_api::ReadinessSettings,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord>;
+
+    /// Each member's latest sign-in to the org (the newest session they created).
+    async fn member_last_sign_ins(&self, org_id: &str) -> Result<Vec<(String, i64)>>;
+
+    // ---- Automation tokens (SPEC flow 14) ----
+
+    /// Stores a new token (`created_by_email` is filled in), with its audit entry.
+    async fn access_token_create(
+        &self,
+        token: AccessTokenRecord,
+        audit: AuditEvent,
+    ) -> Result<AccessTokenRecord>;
+
+    /// The org's tokens, newest first.
+    async fn access_tokens_list(&self, org_id: &str) -> Result<Vec<AccessTokenRecord>>;
+
+    /// Revokes a token, with its audit entry. `Conflict` when it already is.
+    async fn access_token_revoke(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<AccessTokenRecord>;
+
+    /// The token with this hash (any state) and its org.
+    async fn access_token_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(AccessTokenRecord, OrgRecord)>>;
+
+    /// Records a use of the token.
+    async fn access_token_touch(&self, id: &str, now: UnixTime, ip: &str) -> Result<()>;
+
     // ---- Ingestion keys (SECURITY.md G) ----
 
     /// Stores a new key, with its audit entry. `Conflict` when the owner is not a member.

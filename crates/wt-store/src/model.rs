@@ -14,6 +14,8 @@ pub struct OrgRecord {
     /// Whether ingestion from browser code (an `Origin` header or a browser agent) is
     /// accepted; refused by default. Either way it is recorded against the key.
     pub browser_ingest_allowed: bool,
+    /// Thresholds of the readiness checklist.
+    pub readiness: wt_api::ReadinessSettings,
 }
 
 /// A user as stored, without the password hash.
@@ -406,4 +408,21 @@ pub struct AllowedIpRecord {
 pub struct OrgSessionRecord {
     pub session: SessionRecord,
     pub email: String,
+}
+
+/// An automation token as stored (never the token), with its creator's email.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessTokenRecord {
+    pub id: String,
+    pub org_id: String,
+    pub name: String,
+    pub role: Role,
+    pub token_hash: String,
+    pub created_by: String,
+    pub created_by_email: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+    pub last_used_at: Option<i64>,
+    pub last_used_ip: Option<String>,
 }

@@ -95,6 +95,11 @@ pub async fn logout(
     meta: ClientMeta,
     auth: Auth,
 ) -> Result<Response, ApiError> {
+    if auth.via == Via::Token {
+        return Err(ApiError::Forbidden(
+            "an automation token is not a session: revoke it with `wt token revoke ID`".into(),
+        ));
+    }
     let ev = AuditEvent::new(auth.actor(), actions::LOGOUT, &meta.audit())
         .target("session", &auth.session.id);
     state

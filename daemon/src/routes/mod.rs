@@ -8,6 +8,7 @@ pub mod keys;
 pub mod mfa;
 pub mod orgs;
 pub mod passwords;
+pub mod readiness;
 pub mod setup;
 pub mod team;
 

@@ -17,6 +17,7 @@ fn settings_json(org: &OrgRecord) -> OrgSettings {
         } else {
             BrowserIngest::Refuse
         },
+        readiness: org.readiness,
     }
 }
 use wt_core::audit::{AuditEvent, actions};
@@ -63,6 +64,43 @@ pub async fn update_settings(
             .await?;
         let list = state.store.allowed_ips_list(&org.id).await?;
         state.caches.put_org(&org, list.iter());
+    }
+    if let Some(p) = patch.readiness {
+        let mut r = org.readiness;
+        for (v, slot, max) in [
+            (p.review_interval_days, &mut r.review_interval_days, 3650),
+            (
+                p.privileged_share_max_percent,
+                &mut r.privileged_share_max_percent,
+                100,
+            ),
+            (p.inactive_days, &mut r.inactive_days, 3650),
+            (p.rotation_age_days, &mut r.rotation_age_days, 3650),
+            (
+                p.audit_review_window_days,
+                &mut r.audit_review_window_days,
+                3650,
+            ),
+        ] {
+            if let Some(v) = v {
+                if v == 0 || v > max {
+                    return Err(ApiError::Validation(format!(
+                        "readiness thresholds are between 1 and {max}"
+                    )));
+                }
+                *slot = v;
+            }
+        }
+        let ev = AuditEvent::new(auth.actor(), actions::ORG_SETTINGS_UPDATED, &meta.audit())
+            .target("org", &org.id)
+            .details(serde_json::json!({
+                "readiness": r,
+                "previous_readiness": org.readiness,
+            }));
+        org = state
+            .store
+            .set_readiness_settings(&org.id, r, state.now(), ev)
+            .await?;
     }
     Ok(axum::Json(settings_json(&org)))
 }

@@ -9,4 +9,6 @@ pub mod mfa;
 pub mod notices;
 pub mod password_flows;
 pub mod passwords;
+pub mod readiness;
 pub mod team;
+pub mod tokens;

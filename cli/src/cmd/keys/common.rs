@@ -1,15 +1,14 @@
 //! What the `wt keys` subcommands share: the `--env` and `--status` values, parsing of
-//! `--expires` and `--grace`, how a key is shown (never more than `prefix…last4`), and
-//! printing a secret that is shown once.
+//! `--grace`, and how a key is shown (never more than `prefix…last4`). Parsing `--expires`
+//! and printing a secret that is shown once are shared with `wt token`
+//! ([`crate::cmd::common`]) and re-exported here.
 
 use crate::cmd::common::parse_duration_secs;
-use crate::output::{Io, OutputFormat, describe_ago, describe_expiry};
+pub use crate::cmd::common::{SHOWN_ONCE, parse_expires_arg, parse_expires_at, print_secret};
+use crate::output::{Io, describe_ago, describe_expiry};
 use crate::{CliError, Ctx};
-use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use wt_api::{ApiKey, ApiKeyStatus, Environment};
-use zeroize::Zeroizing;
 
 /// `GET` (list) and `POST` (create) ingestion keys; `/{id}` for one key.
 pub const KEYS_PATH: &str = "/orgs/api-keys";
@@ -79,40 +78,6 @@ pub fn status_name(s: ApiKeyStatus) -> &'static str {
 /// The key as people may see it: `wtk_live_…3f9a` (the server keeps nothing more).
 pub fn masked(key: &ApiKey) -> String {
     format!("{}…{}", key.prefix, key.last4)
-}
-
-/// The clap value parser of `--expires`: relative to the clock at parse time.
-pub fn parse_expires_arg(raw: &str) -> Result<String, String> {
-    parse_expires_at(raw, OffsetDateTime::now_utc())
-}
-
-/// Parses an expiry: RFC 3339 (any offset), or a duration from `now` written as a whole
-/// number and a unit `s`, `m`, `h` or `d` (`90d`, `24h`, `30m`). Returns RFC 3339 in UTC,
-/// the form sent to the server. A time that is not in the future is refused.
-pub fn parse_expires_at(raw: &str, now: OffsetDateTime) -> Result<String, String> {
-    let s = raw.trim();
-    let bad = || {
-        format!(
-            "`{raw}` is not an expiry: use RFC 3339 (2027-01-01T00:00:00Z) or a duration from now such as 90d, 24h or 30m"
-        )
-    };
-    let at = if let Some(secs) = parse_duration_secs(s) {
-        let secs = i64::try_from(secs).map_err(|_| bad())?;
-        now.replace_nanosecond(0)
-            .unwrap_or(now)
-            .checked_add(time::Duration::seconds(secs))
-            .ok_or_else(bad)?
-    } else {
-        OffsetDateTime::parse(s, &Rfc3339).map_err(|_| bad())?
-    };
-    if at <= now {
-        return Err(format!(
-            "`{raw}` is not in the future: a key's expiry must be later than now"
-        ));
-    }
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
-        .map_err(|_| bad())
 }
 
 /// The clap value parser of `--grace`: `0` (the old key stops now) or a duration (`2s`,
@@ -204,37 +169,6 @@ pub fn print_key(ctx: &Ctx, key: &ApiKey) -> Result<(), CliError> {
     })
 }
 
-/// Said after every secret printed in table output.
-pub const SHOWN_ONCE: &str = "This secret is shown only once and cannot be retrieved later: store it now (e.g. in your secret manager).";
-
-/// Prints a secret that was just issued. JSON: `value` (which carries it), its text wiped
-/// after writing. Table: the secret ALONE on stdout, so `wt keys create ... > secret.txt`
-/// captures exactly it; the `summary` lines and [`SHOWN_ONCE`] go to stderr.
-pub fn print_secret<T: Serialize>(
-    ctx: &Ctx,
-    value: &T,
-    secret: &str,
-    summary: &[String],
-) -> Result<(), CliError> {
-    match ctx.output {
-        OutputFormat::Json => {
-            let text = Zeroizing::new(
-                serde_json::to_string_pretty(value)
-                    .map_err(|e| CliError::Other(format!("cannot encode JSON output: {e}")))?,
-            );
-            ctx.io.println(&text)
-        }
-        OutputFormat::Table => {
-            for line in summary {
-                ctx.io.eprintln(line);
-            }
-            ctx.io.println(secret)?;
-            ctx.io.eprintln(SHOWN_ONCE);
-            Ok(())
-        }
-    }
-}
-
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -261,30 +195,6 @@ pub(crate) mod tests {
 
     fn now() -> OffsetDateTime {
         time::macros::datetime!(2026-03-10 12:00:00.250 UTC)
-    }
-
-    #[test]
-    fn relative_expiry_is_now_plus_the_duration_in_utc() {
-        for (raw, want) in [
-            ("90d", "2026-06-08T12:00:00Z"),
-            ("24h", "2026-03-11T12:00:00Z"),
-            ("30m", "2026-03-10T12:30:00Z"),
-            ("2027-01-01T02:00:00+02:00", "2027-01-01T00:00:00Z"),
-        ] {
-            assert_eq!(parse_expires_at(raw, now()).as_deref(), Ok(want), "{raw}");
-        }
-    }
-
-    #[test]
-    fn expiries_in_the_past_or_malformed_are_refused() {
-        for bad in ["0s", "2025-01-01T00:00:00Z"] {
-            let e = parse_expires_at(bad, now()).err().unwrap_or_default();
-            assert!(e.contains("not in the future"), "{bad}: {e}");
-        }
-        for bad in ["", "tomorrow", "90", "2w", "2027-01-01", "99999999999d"] {
-            let e = parse_expires_at(bad, now()).err().unwrap_or_default();
-            assert!(e.contains("RFC 3339") && e.contains("90d"), "{bad}: {e}");
-        }
     }
 
     #[test]

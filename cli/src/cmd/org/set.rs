@@ -3,7 +3,7 @@
 use super::show::print_settings;
 use crate::{CliError, Ctx};
 use clap::Args;
-use wt_api::{OrgSettings, OrgSettingsPatch, Role};
+use wt_api::{OrgSettings, OrgSettingsPatch, ReadinessSettingsPatch, Role};
 
 pub const ABOUT: &str = "Change a setting of your org";
 pub const LONG_ABOUT: &str = "\
@@ -18,10 +18,23 @@ Keys:
                       code (an Origin header or a browser user agent) are accepted. Either
                       way they are recorded against the key; keys belong on servers.
 
+Thresholds of the readiness checklist (`wt check`), positive whole numbers:
+  review-interval-days          the member review (`wt members review`) must be at most
+                                this old (default 90)
+  privileged-share-max-percent  warn when more than this share of members are owners
+                                or admins, 1-100 (default 50)
+  inactive-days                 owners/admins without a sign-in for this long fail
+                                (default 90)
+  rotation-age-days             warn when a key is older than this, fail past twice it
+                                (default 90)
+  audit-review-window-days      sensitive audit entries must be reviewed (`wt audit
+                                review`) within this many days (default 7)
+
 Examples:
   wt org set mfa-required-roles owner,admin,risk_lead
   wt org set mfa-required-roles ''
-  wt org set browser-ingest refuse";
+  wt org set browser-ingest refuse
+  wt org set rotation-age-days 60";
 
 /// The settings `wt org set` can change.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -30,6 +43,16 @@ pub enum OrgKey {
     MfaRequiredRoles,
     /// `refuse` or `allow` ingestion from browser code
     BrowserIngest,
+    /// Days a member review stays valid (readiness)
+    ReviewIntervalDays,
+    /// Largest share of owners and admins, in percent, before a warning (readiness)
+    PrivilegedShareMaxPercent,
+    /// Days without a sign-in after which an owner or admin counts as inactive (readiness)
+    InactiveDays,
+    /// Age in days after which a key should be rotated (readiness)
+    RotationAgeDays,
+    /// Days within which sensitive audit entries must be reviewed (readiness)
+    AuditReviewWindowDays,
 }
 
 /// `wt org set` options.
@@ -63,6 +86,10 @@ pub async fn run(args: SetArgs, ctx: &Ctx) -> Result<(), CliError> {
             }),
             ..OrgSettingsPatch::default()
         },
+        key => OrgSettingsPatch {
+            readiness: Some(threshold_patch(key, &args.value)?),
+            ..OrgSettingsPatch::default()
+        },
     };
     let (token, _) = ctx.bearer().await?;
     let settings: OrgSettings = ctx
@@ -70,6 +97,47 @@ pub async fn run(args: SetArgs, ctx: &Ctx) -> Result<(), CliError> {
         .patch("/orgs/settings", &patch, Some(&token))
         .await?;
     print_settings(ctx, &settings)
+}
+
+/// The readiness threshold change `wt org set KEY VALUE` asks for: VALUE a positive whole
+/// number (a percentage at most 100). Any other key is not a threshold (usage error).
+pub fn threshold_patch(key: OrgKey, value: &str) -> Result<ReadinessSettingsPatch, CliError> {
+    let name = clap::ValueEnum::to_possible_value(&key)
+        .map(|v| v.get_name().to_string())
+        .unwrap_or_default();
+    let max = if key == OrgKey::PrivilegedShareMaxPercent {
+        100
+    } else {
+        u32::MAX
+    };
+    let n = value
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|n| (1..=max).contains(n))
+        .ok_or_else(|| {
+            let range = if max == 100 {
+                "a whole number from 1 to 100".to_string()
+            } else {
+                "a positive whole number".to_string()
+            };
+            CliError::Usage(format!("{name} is {range}, not `{value}`"))
+        })?;
+    let mut patch = ReadinessSettingsPatch::default();
+    let field = match key {
+        OrgKey::ReviewIntervalDays => &mut patch.review_interval_days,
+        OrgKey::PrivilegedShareMaxPercent => &mut patch.privileged_share_max_percent,
+        OrgKey::InactiveDays => &mut patch.inactive_days,
+        OrgKey::RotationAgeDays => &mut patch.rotation_age_days,
+        OrgKey::AuditReviewWindowDays => &mut patch.audit_review_window_days,
+        OrgKey::MfaRequiredRoles | OrgKey::BrowserIngest => {
+            return Err(CliError::Usage(format!(
+                "{name} is not a readiness threshold"
+            )));
+        }
+    };
+    *field = Some(n);
+    Ok(patch)
 }
 
 /// Parses `owner, admin,risk_lead` into roles: items trimmed, empty items skipped,
@@ -188,6 +256,62 @@ mod tests {
         );
         let printed: serde_json::Value = serde_json::from_str(&r.out).unwrap_or_default();
         assert_eq!(printed, after);
+    }
+
+    #[tokio::test]
+    async fn org_set_a_threshold_patches_only_that_threshold() {
+        for (key, field) in [
+            ("review-interval-days", "review_interval_days"),
+            (
+                "privileged-share-max-percent",
+                "privileged_share_max_percent",
+            ),
+            ("inactive-days", "inactive_days"),
+            ("rotation-age-days", "rotation_age_days"),
+            ("audit-review-window-days", "audit_review_window_days"),
+        ] {
+            let r = run_wt(
+                &["wt", "org", "set", key, " 30 ", "--output", "table"],
+                "",
+                vec![(
+                    "PATCH",
+                    "/api/v1/orgs/settings",
+                    Reply::json(200, settings_json(&["owner"])),
+                )],
+            )
+            .await;
+            assert!(r.result.is_ok(), "{key}: {:?}", r.result);
+            assert_eq!(
+                r.body(0),
+                serde_json::json!({"readiness": {field: 30}}),
+                "{key}"
+            );
+            assert!(r.out.contains("rotation-age-days"), "{}", r.out);
+        }
+    }
+
+    #[tokio::test]
+    async fn org_set_a_threshold_needs_a_positive_whole_number() {
+        for (key, value) in [
+            ("rotation-age-days", "0"),
+            ("rotation-age-days", "-5"),
+            ("inactive-days", "1.5"),
+            ("review-interval-days", "90d"),
+            ("audit-review-window-days", ""),
+            ("privileged-share-max-percent", "101"),
+            ("privileged-share-max-percent", "0"),
+        ] {
+            let r = run_wt(&["wt", "org", "set", key, value], "", vec![]).await;
+            let (code, msg) = r.failure();
+            assert_eq!(code, 2, "{key} {value}");
+            assert!(
+                msg.starts_with(key) && msg.contains("whole number"),
+                "{msg}"
+            );
+            assert!(r.stub.requests().is_empty());
+        }
+        assert!(threshold_patch(OrgKey::PrivilegedShareMaxPercent, "100").is_ok());
+        assert!(threshold_patch(OrgKey::BrowserIngest, "1").is_err());
     }
 
     #[tokio::test]

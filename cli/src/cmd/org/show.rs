@@ -3,13 +3,19 @@
 use crate::output::Io;
 use crate::{CliError, Ctx};
 use clap::Args;
-use wt_api::OrgSettings;
+use wt_api::{OrgSettings, ReadinessSettings};
 
 pub const ABOUT: &str = "Show the settings of your org";
 pub const LONG_ABOUT: &str = "\
 Show the settings of the org your session is bound to.
 
-JSON (--output json) is the API object as is: {org: {id, slug, name}, mfa_required_roles}.
+Table rows carry the key names `wt org set` takes: mfa-required-roles, browser-ingest and
+the thresholds of the readiness checklist (`wt check`): review-interval-days,
+privileged-share-max-percent, inactive-days, rotation-age-days, audit-review-window-days.
+
+JSON (--output json) is the API object as is: {org: {id, slug, name}, mfa_required_roles,
+browser_ingest, readiness: {review_interval_days, privileged_share_max_percent,
+inactive_days, rotation_age_days, audit_review_window_days}}.
 
 Examples:
   wt org show
@@ -32,6 +38,20 @@ pub fn print_settings(ctx: &Ctx, settings: &OrgSettings) -> Result<(), CliError>
         .emit(ctx.output, settings, |io: &Io| settings_table(io, settings))
 }
 
+/// The readiness thresholds under the key names of `wt org set` (also shown by `wt check`).
+pub fn readiness_thresholds(r: &ReadinessSettings) -> [(&'static str, u32); 5] {
+    [
+        ("review-interval-days", r.review_interval_days),
+        (
+            "privileged-share-max-percent",
+            r.privileged_share_max_percent,
+        ),
+        ("inactive-days", r.inactive_days),
+        ("rotation-age-days", r.rotation_age_days),
+        ("audit-review-window-days", r.audit_review_window_days),
+    ]
+}
+
 fn settings_table(io: &Io, s: &OrgSettings) -> comfy_table::Table {
     let roles = if s.mfa_required_roles.is_empty() {
         "(none)".to_string()
@@ -42,7 +62,7 @@ fn settings_table(io: &Io, s: &OrgSettings) -> comfy_table::Table {
             .collect::<Vec<_>>()
             .join(",")
     };
-    io.key_value_table(&[
+    let mut rows = vec![
         ("Org", format!("{} ({})", s.org.name, s.org.slug)),
         ("mfa-required-roles", roles),
         (
@@ -52,7 +72,13 @@ fn settings_table(io: &Io, s: &OrgSettings) -> comfy_table::Table {
                 wt_api::BrowserIngest::Allow => "allow".to_string(),
             },
         ),
-    ])
+    ];
+    rows.extend(
+        readiness_thresholds(&s.readiness)
+            .into_iter()
+            .map(|(k, v)| (k, v.to_string())),
+    );
+    io.key_value_table(&rows)
 }
 
 #[cfg(test)]
@@ -67,6 +93,10 @@ pub(crate) mod tests {
             "org": {"id": "org_1", "slug": "acme", "name": "Acme"},
             "mfa_required_roles": roles,
             "browser_ingest": "refuse",
+            "readiness": {
+                "review_interval_days": 90, "privileged_share_max_percent": 50,
+                "inactive_days": 90, "rotation_age_days": 90, "audit_review_window_days": 7
+            },
         })
     }
 
@@ -105,7 +135,22 @@ pub(crate) mod tests {
         )
         .await;
         assert!(r.result.is_ok(), "{:?}", r.result);
-        assert!(r.out.contains("mfa-required-roles  (none)"), "{}", r.out);
         assert!(r.out.contains("Acme (acme)"), "{}", r.out);
+        for (key, value) in [
+            ("mfa-required-roles", "(none)"),
+            ("browser-ingest", "refuse"),
+            ("review-interval-days", "90"),
+            ("privileged-share-max-percent", "50"),
+            ("inactive-days", "90"),
+            ("rotation-age-days", "90"),
+            ("audit-review-window-days", "7"),
+        ] {
+            let row = r
+                .out
+                .lines()
+                .find(|l| l.starts_with(key))
+                .unwrap_or_default();
+            assert_eq!(row.split_whitespace().collect::<Vec<_>>(), [key, value]);
+        }
     }
 }

@@ -9,6 +9,7 @@
 
 mod keys;
 mod queries;
+mod tokens;
 
 use crate::{Result, StoreError};
 use rusqlite::{Connection, OpenFlags};
@@ -28,6 +29,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0006_mfa_grace.sql")),
     M::up(include_str!("migrations/0007_audit_actions.sql")),
     M::up(include_str!("migrations/0008_keys.sql")),
+    M::up(include_str!("migrations/0009_tokens_readiness.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -160,7 +160,7 @@ fn parse_roles(s: &str) -> Vec<Role> {
     s.split(',').filter_map(|r| Role::parse(r.trim())).collect()
 }
 
-fn parse_role(s: &str) -> rusqlite::Result<Role> {
+pub(super) fn parse_role(s: &str) -> rusqlite::Result<Role> {
     Role::parse(s).ok_or_else(|| {
         rusqlite::Error::FromSqlConversionFailure(
             0,
@@ -178,10 +178,27 @@ fn parse_client(s: &str) -> ClientKind {
     }
 }
 
-pub(super) const ORG_COLS: &str =
-    "o.id, o.slug, o.name, o.mfa_required_roles, o.created_at, o.browser_ingest";
+pub(super) const ORG_COLS: &str = "o.id, o.slug, o.name, o.mfa_required_roles, o.created_at,
+    o.browser_ingest, o.readiness_settings";
 /// How many columns [`ORG_COLS`] selects.
-pub(super) const ORG_NCOLS: usize = 6;
+pub(super) const ORG_NCOLS: usize = 7;
+
+/// Stored thresholds over the defaults (absent or unreadable fields take the default).
+fn readiness_from(json: &str) -> wt_api::ReadinessSettings {
+    let d = wt_api::ReadinessSettings::default();
+    let p: wt_api::ReadinessSettingsPatch = serde_json::from_str(json).unwrap_or_default();
+    wt_api::ReadinessSettings {
+        review_interval_days: p.review_interval_days.unwrap_or(d.review_interval_days),
+        privileged_share_max_percent: p
+            .privileged_share_max_percent
+            .unwrap_or(d.privileged_share_max_percent),
+        inactive_days: p.inactive_days.unwrap_or(d.inactive_days),
+        rotation_age_days: p.rotation_age_days.unwrap_or(d.rotation_age_days),
+        audit_review_window_days: p
+            .audit_review_window_days
+            .unwrap_or(d.audit_review_window_days),
+    }
+}
 
 pub(super) fn org_from(r: &Row<'_>, at: usize) -> rusqlite::Result<OrgRecord> {
     Ok(OrgRecord {
@@ -191,6 +208,7 @@ pub(super) fn org_from(r: &Row<'_>, at: usize) -> rusqlite::Result<OrgRecord> {
         mfa_required_roles: parse_roles(&r.get::<_, String>(at + 3)?),
         created_at: r.get(at + 4)?,
         browser_ingest_allowed: r.get::<_, String>(at + 5)? == "allow",
+        readiness: readiness_from(&r.get::<_, String>(at + 6)?),
     })
 }
 
@@ -363,6 +381,54 @@ impl Store for SqliteStore {
 
     async fn org_sessions(&self, org_id: &str, now: UnixTime) -> Result<Vec<OrgSessionRecord>> {
         self.q_org_sessions(org_id, now).await
+    }
+
+    async fn set_readiness_settings(
+        &self,
+        org_id: &str,
+        settings: wt_api::ReadinessSettings,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord> {
+        self.q_set_readiness_settings(org_id, settings, now, audit)
+            .await
+    }
+
+    async fn member_last_sign_ins(&self, org_id: &str) -> Result<Vec<(String, i64)>> {
+        self.q_member_last_sign_ins(org_id).await
+    }
+
+    async fn access_token_create(
+        &self,
+        token: AccessTokenRecord,
+        audit: AuditEvent,
+    ) -> Result<AccessTokenRecord> {
+        self.q_access_token_create(token, audit).await
+    }
+
+    async fn access_tokens_list(&self, org_id: &str) -> Result<Vec<AccessTokenRecord>> {
+        self.q_access_tokens_list(org_id).await
+    }
+
+    async fn access_token_revoke(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<AccessTokenRecord> {
+        self.q_access_token_revoke(org_id, id, now, audit).await
+    }
+
+    async fn access_token_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(AccessTokenRecord, OrgRecord)>> {
+        self.q_access_token_by_hash(token_hash).await
+    }
+
+    async fn access_token_touch(&self, id: &str, now: UnixTime, ip: &str) -> Result<()> {
+        self.q_access_token_touch(id, now, ip).await
     }
 
     async fn set_browser_ingest(

@@ -1,0 +1,183 @@
+//! The SQL of automation tokens and readiness settings. The [`crate::Store`] methods in
+//! `queries.rs` delegate here.
+
+use super::SqliteStore;
+use super::queries::{ORG_COLS, org_from, parse_role};
+use crate::model::*;
+use crate::{Result, StoreError};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use wt_core::audit::AuditEvent;
+use wt_core::clock::UnixTime;
+
+const TOKEN_COLS: &str = "t.id, t.org_id, t.name, t.role, t.token_hash, t.created_by, u.email,
+    t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip";
+const TOKEN_NCOLS: usize = 12;
+const TOKEN_FROM: &str = "access_tokens t JOIN users u ON u.id = t.created_by";
+
+fn token_from(r: &Row<'_>) -> rusqlite::Result<AccessTokenRecord> {
+    Ok(AccessTokenRecord {
+        id: r.get(0)?,
+        org_id: r.get(1)?,
+        name: r.get(2)?,
+        role: parse_role(&r.get::<_, String>(3)?)?,
+        token_hash: r.get(4)?,
+        created_by: r.get(5)?,
+        created_by_email: r.get(6)?,
+        created_at: r.get(7)?,
+        expires_at: r.get(8)?,
+        revoked_at: r.get(9)?,
+        last_used_at: r.get(10)?,
+        last_used_ip: r.get(11)?,
+    })
+}
+
+fn token_by_id(c: &Connection, org_id: &str, id: &str) -> Result<Option<AccessTokenRecord>> {
+    Ok(c.query_row(
+        &format!("SELECT {TOKEN_COLS} FROM {TOKEN_FROM} WHERE t.org_id = ?1 AND t.id = ?2"),
+        params![org_id, id],
+        token_from,
+    )
+    .optional()?)
+}
+
+impl SqliteStore {
+    pub(super) async fn q_set_readiness_settings(
+        &self,
+        org_id: &str,
+        settings: wt_api::ReadinessSettings,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord> {
+        let org_id = org_id.to_string();
+        let json =
+            serde_json::to_string(&settings).map_err(|e| StoreError::Internal(e.to_string()))?;
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            let n = tx.execute(
+                "UPDATE orgs SET readiness_settings = ?2 WHERE id = ?1",
+                params![org_id, json],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(tx.query_row(
+                &format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = ?1"),
+                [&org_id],
+                |r| org_from(r, 0),
+            )?)
+        })
+        .await
+    }
+
+    pub(super) async fn q_member_last_sign_ins(&self, org_id: &str) -> Result<Vec<(String, i64)>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut st = c.prepare(
+                "SELECT user_id, MAX(created_at) FROM sessions WHERE org_id = ?1 GROUP BY user_id",
+            )?;
+            let rows = st.query_map([&org_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    pub(super) async fn q_access_token_create(
+        &self,
+        t: AccessTokenRecord,
+        audit: AuditEvent,
+    ) -> Result<AccessTokenRecord> {
+        self.write_audited(t.org_id.clone(), t.created_at, audit, move |tx| {
+            tx.execute(
+                "INSERT INTO access_tokens (id, org_id, name, role, token_hash, created_by,
+                    created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    t.id,
+                    t.org_id,
+                    t.name,
+                    t.role.as_str(),
+                    t.token_hash,
+                    t.created_by,
+                    t.created_at,
+                    t.expires_at
+                ],
+            )?;
+            token_by_id(tx, &t.org_id, &t.id)?.ok_or(StoreError::NotFound)
+        })
+        .await
+    }
+
+    pub(super) async fn q_access_tokens_list(
+        &self,
+        org_id: &str,
+    ) -> Result<Vec<AccessTokenRecord>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut st = c.prepare(&format!(
+                "SELECT {TOKEN_COLS} FROM {TOKEN_FROM} WHERE t.org_id = ?1
+                 ORDER BY t.created_at DESC, t.id DESC"
+            ))?;
+            let rows = st.query_map([&org_id], token_from)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+        .await
+    }
+
+    pub(super) async fn q_access_token_revoke(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<AccessTokenRecord> {
+        let (org_id, id) = (org_id.to_string(), id.to_string());
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            let n = tx.execute(
+                "UPDATE access_tokens SET revoked_at = ?3
+                 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL",
+                params![org_id, id, now],
+            )?;
+            let t = token_by_id(tx, &org_id, &id)?.ok_or(StoreError::NotFound)?;
+            if n == 0 {
+                return Err(StoreError::Conflict("the token is already revoked".into()));
+            }
+            Ok(t)
+        })
+        .await
+    }
+
+    pub(super) async fn q_access_token_by_hash(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(AccessTokenRecord, OrgRecord)>> {
+        let token_hash = token_hash.to_string();
+        self.read(move |c| {
+            Ok(c.query_row(
+                &format!(
+                    "SELECT {TOKEN_COLS}, {ORG_COLS} FROM {TOKEN_FROM} JOIN orgs o ON o.id = t.org_id
+                     WHERE t.token_hash = ?1"
+                ),
+                [&token_hash],
+                |r| Ok((token_from(r)?, org_from(r, TOKEN_NCOLS)?)),
+            )
+            .optional()?)
+        })
+        .await
+    }
+
+    pub(super) async fn q_access_token_touch(
+        &self,
+        id: &str,
+        now: UnixTime,
+        ip: &str,
+    ) -> Result<()> {
+        let (id, ip) = (id.to_string(), ip.to_string());
+        self.write(move |c| {
+            c.execute(
+                "UPDATE access_tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), ?2),
+                    last_used_ip = ?3 WHERE id = ?1",
+                params![id, now, ip],
+            )?;
+            Ok(())
+        })
+        .await
+    }
+}
