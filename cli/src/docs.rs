@@ -8,15 +8,22 @@ use clap_complete::Shell;
 use std::io;
 use std::path::Path;
 
-/// Shells whose completions are committed under `completions/` (`wt.bash`, `_wt`, `wt.fish`).
-pub const COMPLETION_SHELLS: [Shell; 3] = [Shell::Bash, Shell::Zsh, Shell::Fish];
+/// Shells whose completions are committed under `completions/` (`wt.bash`, `_wt`,
+/// `wt.fish`, `wt.elv`, `_wt.ps1`).
+pub const COMPLETION_SHELLS: [Shell; 5] = [
+    Shell::Bash,
+    Shell::Zsh,
+    Shell::Fish,
+    Shell::Elvish,
+    Shell::PowerShell,
+];
 
 /// Writes `out_root/completions/` and `out_root/man/` for `wt`.
 pub fn generate_wt(out_root: &Path) -> io::Result<()> {
     generate_for(crate::command(), "wt", out_root)
 }
 
-/// Writes completions (bash, zsh, fish) into `out_root/completions/` and man pages (the
+/// Writes completions (bash, zsh, fish, elvish, PowerShell) into `out_root/completions/` and man pages (the
 /// top page plus one per visible subcommand, e.g. `wt-auth-status.1`) into `out_root/man/`
 /// for any clap command. Used for `wt` and for `wtd`.
 pub fn generate_for(cmd: clap::Command, bin_name: &str, out_root: &Path) -> io::Result<()> {
@@ -47,6 +54,8 @@ mod tests {
             "completions/wt.bash",
             "completions/_wt",
             "completions/wt.fish",
+            "completions/wt.elv",
+            "completions/_wt.ps1",
         ] {
             assert!(tmp.path().join(f).is_file(), "{f}");
         }

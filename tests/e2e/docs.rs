@@ -31,3 +31,26 @@ fn committed_man_pages_and_completions_are_up_to_date() {
     compare("man", tmp.path());
     compare("completions", tmp.path());
 }
+
+#[test]
+fn bash_completes_wt_keys_ro_to_rotate() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let script = r#"source completions/wt.bash
+COMP_WORDS=(wt keys ro); COMP_CWORD=2; COMP_LINE="wt keys ro"; COMP_POINT=10
+_wt wt ro keys
+echo "${COMPREPLY[@]}""#;
+    let out = std::process::Command::new("bash")
+        .args(["-c", script])
+        .current_dir(&repo)
+        .output()
+        .expect("bash");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "rotate");
+}
+
+#[test]
+fn the_man_page_of_keys_rotate_documents_grace() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let page = std::fs::read_to_string(repo.join("man/wt-keys-rotate.1")).expect("man page");
+    assert!(page.starts_with(".ie") || page.contains(".TH"), "roff");
+    assert!(page.contains("grace"), "{page}");
+}

@@ -1,0 +1,144 @@
+
+use builtin;
+use str;
+
+set edit:completion:arg-completer[wtd] = {|@words|
+    fn spaces {|n|
+        builtin:repeat $n ' ' | str:join ''
+    }
+    fn cand {|text desc|
+        edit:complex-candidate $text &display=$text' '(spaces (- 14 (wcswidth $text)))$desc
+    }
+    var command = 'wtd'
+    for word $words[1..-1] {
+        if (str:has-prefix $word '-') {
+            break
+        }
+        set command = $command';'$word
+    }
+    var completions = [
+        &'wtd'= {
+            cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --log-format 'Log format on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand init 'Create the database, the master key and the first org; print a one-time setup token'
+            cand serve 'Serve the API'
+            cand migrate 'Apply pending database migrations and exit'
+            cand org 'Operator actions on orgs'
+            cand audit 'Operator actions on the audit log'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wtd;init'= {
+            cand --org 'Display name of the first org'
+            cand --owner-email 'Email of the owner who will claim the account with the setup token'
+            cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --log-format 'Log format on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'wtd;serve'= {
+            cand --listen 'Address to listen on. Port 0 picks a free port (the address is printed on stdout)'
+            cand --tls-cert 'PEM certificate chain for TLS'
+            cand --tls-key 'PEM private key for TLS'
+            cand --config 'TOML config file. Default: <data-dir>/wtd.toml when it exists'
+            cand --public-url 'Public base URL of this server, used for links in mail and the console''s origin check'
+            cand --body-limit 'Largest request body accepted, in bytes [default: 1048576]'
+            cand --request-timeout 'Longest a request may take, in seconds [default: 30]'
+            cand --console-idle-timeout 'Idle timeout of console sessions, in seconds [default: 1800]'
+            cand --cli-idle-timeout 'Idle timeout of CLI sessions, in seconds [default: 43200]'
+            cand --smtp-url 'SMTP relay for outgoing mail (`smtp://host:port`, `smtp://host?tls=required`, `smtps://user:pass@host`). Without it, mail is written as .eml files to <data-dir>/outbox/'
+            cand --mail-from 'From address of outgoing mail [default: WatchTower <noreply@localhost>]'
+            cand --invite-ttl 'How long an invite stays valid, in seconds [default: 259200 (72 h)]'
+            cand --totp-issuer 'Issuer name shown in authenticator apps [default: WatchTower]'
+            cand --session-lifetime 'Absolute lifetime of every session, in seconds [default: 43200]'
+            cand --trusted-proxy 'A reverse proxy (CIDR) whose X-Forwarded-For is believed; repeat for several, or comma-separate in WT_TRUSTED_PROXIES. The client address is the rightmost hop that is not a trusted proxy [default: none: the socket peer is the client]'
+            cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --log-format 'Log format on stderr'
+            cand --insecure-http 'Allow plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'wtd;migrate'= {
+            cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --log-format 'Log format on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'wtd;org'= {
+            cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --log-format 'Log format on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand create 'Add another org with its own one-time owner setup token'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wtd;org;create'= {
+            cand --org 'Display name of the first org'
+            cand --owner-email 'Email of the owner who will claim the account with the setup token'
+            cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --log-format 'Log format on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'wtd;org;help'= {
+            cand create 'Add another org with its own one-time owner setup token'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wtd;org;help;create'= {
+        }
+        &'wtd;org;help;help'= {
+        }
+        &'wtd;audit'= {
+            cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --log-format 'Log format on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand verify 'Verify the hash chain of every org''s audit log (exit 1 if any is broken)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wtd;audit;verify'= {
+            cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --log-format 'Log format on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'wtd;audit;help'= {
+            cand verify 'Verify the hash chain of every org''s audit log (exit 1 if any is broken)'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wtd;audit;help;verify'= {
+        }
+        &'wtd;audit;help;help'= {
+        }
+        &'wtd;help'= {
+            cand init 'Create the database, the master key and the first org; print a one-time setup token'
+            cand serve 'Serve the API'
+            cand migrate 'Apply pending database migrations and exit'
+            cand org 'Operator actions on orgs'
+            cand audit 'Operator actions on the audit log'
+            cand help 'Print this message or the help of the given subcommand(s)'
+        }
+        &'wtd;help;init'= {
+        }
+        &'wtd;help;serve'= {
+        }
+        &'wtd;help;migrate'= {
+        }
+        &'wtd;help;org'= {
+            cand create 'Add another org with its own one-time owner setup token'
+        }
+        &'wtd;help;org;create'= {
+        }
+        &'wtd;help;audit'= {
+            cand verify 'Verify the hash chain of every org''s audit log (exit 1 if any is broken)'
+        }
+        &'wtd;help;audit;verify'= {
+        }
+        &'wtd;help;help'= {
+        }
+    ]
+    $completions[$command]
+}
