@@ -9,7 +9,12 @@ use wt_store::Store;
 
 /// Password hashes computed at once. Each argon2id hash holds 19 MiB and a core for tens
 /// of milliseconds; when all permits are taken, further logins wait their turn.
-pub const HASH_CONCURRENCY: usize = 4;
+/// Half the cores (at least one): a storm of logins can never take every core from the
+/// ingest path (on 2 cores, 4 concurrent hashes raised ingest p99 6.9x; one, see
+/// BENCHMARKS.md). Further logins wait their turn.
+pub fn hash_concurrency() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).clamp(1, 8))
+}
 
 /// Session and request settings resolved from the config.
 #[derive(Debug, Clone)]
@@ -62,7 +67,7 @@ pub struct Inner {
     pub metrics: Metrics,
     /// Encrypts secrets at rest (TOTP secrets, from the MFA issue on).
     pub master_key: MasterKey,
-    /// Bounds concurrent argon2 work; see [`HASH_CONCURRENCY`].
+    /// Bounds concurrent argon2 work; see [`hash_concurrency`].
     pub hash_permits: Semaphore,
     /// Wakes the mailer when mail is queued.
     pub mail_wakeup: tokio::sync::Notify,
@@ -94,7 +99,7 @@ impl AppState {
             settings,
             metrics: Metrics::default(),
             master_key,
-            hash_permits: Semaphore::new(HASH_CONCURRENCY),
+            hash_permits: Semaphore::new(hash_concurrency()),
             mail_wakeup: tokio::sync::Notify::new(),
             shutdown: tokio::sync::watch::channel(false).0,
         }))

@@ -1,5 +1,7 @@
 //! Developer tasks. `cargo xtask gen` regenerates the committed shell completions
-//! (`completions/`) and man pages (`man/`) of `wt` and `wtd` from their clap definitions.
+//! (`completions/`) and man pages (`man/`) of `wt` and `wtd` from their clap definitions;
+//! `cargo xtask bench [--quick]` runs the benchmark suite (`bench/run.py`, see BENCHMARKS.md)
+//! and writes `bench/results.json`.
 
 use anyhow::{Context, Result, bail};
 use std::path::{Path, PathBuf};
@@ -8,7 +10,8 @@ fn main() -> Result<()> {
     let task = std::env::args().nth(1);
     match task.as_deref() {
         Some("gen") => generate(&repo_root()),
-        _ => bail!("usage: cargo xtask gen"),
+        Some("bench") => bench(&repo_root()),
+        _ => bail!("usage: cargo xtask gen | cargo xtask bench [--quick]"),
     }
 }
 
@@ -28,5 +31,20 @@ fn generate(root: &Path) -> Result<()> {
         root.join("completions").display(),
         root.join("man").display()
     );
+    Ok(())
+}
+
+fn bench(root: &Path) -> Result<()> {
+    let extra: Vec<String> = std::env::args().skip(2).collect();
+    let status = std::process::Command::new("python3")
+        .arg(root.join("bench/run.py"))
+        .args(["--json", "bench/results.json"])
+        .args(extra)
+        .current_dir(root)
+        .status()
+        .context("running python3 bench/run.py")?;
+    if !status.success() {
+        bail!("the benchmark suite failed ({status})");
+    }
     Ok(())
 }

@@ -12,7 +12,7 @@ async fn permit(state: &AppState) -> Result<tokio::sync::SemaphorePermit<'_>, Ap
         .map_err(|_| ApiError::Unavailable("shutting down"))
 }
 
-/// Hashes on the blocking pool, at most `HASH_CONCURRENCY` at once.
+/// Hashes on the blocking pool, at most `state::hash_concurrency()` at once.
 pub async fn hash(state: &AppState, password: String) -> Result<String, ApiError> {
     let _permit = permit(state).await?;
     let pw = wt_core::secret::SecretString::new(password);
