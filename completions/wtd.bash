@@ -19,6 +19,9 @@ _wtd() {
             wtd,audit)
                 cmd="wtd__subcmd__audit"
                 ;;
+            wtd,backup)
+                cmd="wtd__subcmd__backup"
+                ;;
             wtd,help)
                 cmd="wtd__subcmd__help"
                 ;;
@@ -30,6 +33,9 @@ _wtd() {
                 ;;
             wtd,org)
                 cmd="wtd__subcmd__org"
+                ;;
+            wtd,restore)
+                cmd="wtd__subcmd__restore"
                 ;;
             wtd,serve)
                 cmd="wtd__subcmd__serve"
@@ -49,6 +55,9 @@ _wtd() {
             wtd__subcmd__help,audit)
                 cmd="wtd__subcmd__help__subcmd__audit"
                 ;;
+            wtd__subcmd__help,backup)
+                cmd="wtd__subcmd__help__subcmd__backup"
+                ;;
             wtd__subcmd__help,help)
                 cmd="wtd__subcmd__help__subcmd__help"
                 ;;
@@ -60,6 +69,9 @@ _wtd() {
                 ;;
             wtd__subcmd__help,org)
                 cmd="wtd__subcmd__help__subcmd__org"
+                ;;
+            wtd__subcmd__help,restore)
+                cmd="wtd__subcmd__help__subcmd__restore"
                 ;;
             wtd__subcmd__help,serve)
                 cmd="wtd__subcmd__help__subcmd__serve"
@@ -89,7 +101,7 @@ _wtd() {
 
     case "${cmd}" in
         wtd)
-            opts="-h -V --data-dir --log-format --help --version init serve migrate org audit help"
+            opts="-h -V --data-dir --log-format --help --version init serve migrate org audit backup restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -196,8 +208,34 @@ _wtd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        wtd__subcmd__backup)
+            opts="-h --to --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         wtd__subcmd__help)
-            opts="init serve migrate org audit help"
+            opts="init serve migrate org audit backup restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -227,6 +265,20 @@ _wtd() {
         wtd__subcmd__help__subcmd__audit__subcmd__verify)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wtd__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -297,6 +349,20 @@ _wtd() {
         wtd__subcmd__help__subcmd__org__subcmd__create)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wtd__subcmd__help__subcmd__restore)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
@@ -461,6 +527,32 @@ _wtd() {
                 return 0
             fi
             case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wtd__subcmd__restore)
+            opts="-h --from --force --data-dir --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;

@@ -29,6 +29,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand migrate 'Apply pending database migrations and exit'
             cand org 'Operator actions on orgs'
             cand audit 'Operator actions on the audit log'
+            cand backup 'Copy the database to a file, online (the daemon may keep serving)'
+            cand restore 'Replace the database with a backup (stop the daemon first)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wtd;init'= {
@@ -113,12 +115,29 @@ set edit:completion:arg-completer[wtd] = {|@words|
         }
         &'wtd;audit;help;help'= {
         }
+        &'wtd;backup'= {
+            cand --to 'Where to write the copy (must not exist)'
+            cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --log-format 'Log format on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
+        &'wtd;restore'= {
+            cand --from 'The backup file to restore'
+            cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --log-format 'Log format on stderr'
+            cand --force 'Replace an existing database (everything written since the backup is lost)'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'wtd;help'= {
             cand init 'Create the database, the master key and the first org; print a one-time setup token'
             cand serve 'Serve the API'
             cand migrate 'Apply pending database migrations and exit'
             cand org 'Operator actions on orgs'
             cand audit 'Operator actions on the audit log'
+            cand backup 'Copy the database to a file, online (the daemon may keep serving)'
+            cand restore 'Replace the database with a backup (stop the daemon first)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wtd;help;init'= {
@@ -136,6 +155,10 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand verify 'Verify the hash chain of every org''s audit log (exit 1 if any is broken)'
         }
         &'wtd;help;audit;verify'= {
+        }
+        &'wtd;help;backup'= {
+        }
+        &'wtd;help;restore'= {
         }
         &'wtd;help;help'= {
         }

@@ -67,6 +67,41 @@ Example:\n  wtd serve --listen 0.0.0.0:8470 --tls-cert cert.pem --tls-key key.pe
     /// Operator actions on the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Copy the database to a file, online (the daemon may keep serving).
+    #[command(
+        long_about = "Copies the database to FILE while the daemon keeps serving: one \
+consistent snapshot (SQLite backup API), integrity-checked, with every org's audit chain \
+verified. FILE must not exist. The master key is not included: back up \
+<data-dir>/master.key separately and keep it apart.\n\nExample:\n  \
+wtd backup --to /backups/watchtower-$(date +%F).db"
+    )]
+    Backup(BackupArgs),
+    /// Replace the database with a backup (stop the daemon first).
+    #[command(
+        long_about = "Replaces the database with a backup made by `wtd backup`, after checking \
+its integrity, migrating it to this version's schema and verifying every audit chain. Refuses \
+while a daemon serves the data directory, and refuses to replace an existing database \
+without --force. Restore the master key file from its own backup too.\n\nExample:\n  \
+wtd restore --from /backups/watchtower-2026-11-29.db --force"
+    )]
+    Restore(RestoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// Where to write the copy (must not exist).
+    #[arg(long, value_name = "FILE")]
+    pub to: PathBuf,
+}
+
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file to restore.
+    #[arg(long, value_name = "FILE")]
+    pub from: PathBuf,
+    /// Replace an existing database (everything written since the backup is lost).
+    #[arg(long)]
+    pub force: bool,
 }
 
 #[derive(Debug, Args)]

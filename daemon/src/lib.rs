@@ -5,6 +5,7 @@
 //! - [`cli`]: the clap definition of `wtd` (also used to generate its man page).
 //! - [`config`]: where settings come from: flags, `WT_*` environment, a TOML file, defaults.
 //! - [`init`]: `wtd init` / `wtd org create`: the database, master key and setup token.
+//! - [`backup`]: `wtd backup` / `wtd restore`, and the data directory's lock.
 //! - [`server`]: binding, TLS, graceful shutdown; [`app`] builds the router and layers.
 //! - [`state`]: what every handler shares (store, clock, settings, metrics).
 //! - [`error`]: the one `ApiError`, mapped once to RFC 9457 problem+json.
@@ -18,6 +19,7 @@
 //! - [`metrics`]: Prometheus counters and histograms.
 
 pub mod app;
+pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod denials;

@@ -40,6 +40,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("migrations applied to {}", db.display());
         }
         Command::Audit(AuditCommand::Verify) => return wtd::init::verify_audit(&data_dir).await,
+        Command::Backup(a) => return wtd::backup::backup(&data_dir, &a.to).await,
+        Command::Restore(a) => return wtd::backup::restore(&data_dir, &a.from, a.force).await,
     }
     Ok(ExitCode::SUCCESS)
 }

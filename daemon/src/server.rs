@@ -65,6 +65,8 @@ pub async fn serve(
             db.display()
         );
     }
+    // One daemon per data directory; `wtd restore` takes the same lock.
+    let _lock = crate::backup::lock_data_dir(&cfg.data_dir)?;
     let master_key = load_master_key(&cfg.data_dir)?;
     let store = SqliteStore::open(&db).context("cannot open the database")?;
     let settings = Settings {

@@ -2,6 +2,7 @@
 //! One test binary for the whole suite (link once, run in parallel).
 
 mod audit;
+mod backup;
 mod cli;
 mod daemon;
 mod docs;

@@ -196,6 +196,96 @@ impl SqliteStore {
     }
 }
 
+/// What a backup or restore checked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileReport {
+    /// Size of the copy in bytes.
+    pub bytes: u64,
+    /// `PRAGMA integrity_check` said `ok`.
+    pub integrity_ok: bool,
+}
+
+/// Copies the live database at `db` into `dest` online: the SQLite backup API copies every
+/// page in one step inside one read transaction, so the copy is a consistent snapshot even
+/// while the daemon keeps writing (WAL lets it). The copy is written beside `dest` and
+/// renamed into place only once its integrity check passes; `dest` must not exist.
+pub fn backup_to(db: &Path, dest: &Path) -> Result<FileReport> {
+    if dest.exists() {
+        return Err(StoreError::Conflict(format!(
+            "{} already exists: choose a new file",
+            dest.display()
+        )));
+    }
+    let tmp = dest.with_extension("partial");
+    let _ = std::fs::remove_file(&tmp);
+    let src = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    src.busy_timeout(BUSY_TIMEOUT)?;
+    {
+        let mut dst = Connection::open(&tmp)?;
+        let backup = rusqlite::backup::Backup::new(&src, &mut dst)?;
+        backup.step(-1)?;
+    }
+    let report = check_file(&tmp)?;
+    if !report.integrity_ok {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(internal("the copy failed its integrity check"));
+    }
+    std::fs::rename(&tmp, dest).map_err(internal)?;
+    sync_dir(dest);
+    Ok(report)
+}
+
+/// Integrity check of a database file (opened read-only; nothing is changed).
+pub fn check_file(path: &Path) -> Result<FileReport> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+    let verdict: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+    Ok(FileReport {
+        bytes: std::fs::metadata(path).map_err(internal)?.len(),
+        integrity_ok: verdict == "ok",
+    })
+}
+
+/// Replaces the database at `db` with the backup `from` (the daemon must not be running:
+/// the caller holds the data directory's lock). The backup is copied beside `db`, checked,
+/// migrated to the current schema, then renamed over `db`; the old WAL files are removed
+/// first so nothing of the replaced database survives.
+pub fn restore_from(from: &Path, db: &Path) -> Result<FileReport> {
+    let report = check_file(from)?;
+    if !report.integrity_ok {
+        return Err(StoreError::Conflict(format!(
+            "{} fails its integrity check: not restored",
+            from.display()
+        )));
+    }
+    let tmp = db.with_extension("restore");
+    let _ = std::fs::remove_file(&tmp);
+    std::fs::copy(from, &tmp).map_err(internal)?;
+    {
+        let mut conn = Connection::open(&tmp)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        configure(&conn)?;
+        migrations().to_latest(&mut conn).map_err(internal)?;
+        conn.pragma_update(None, "wal_checkpoint", "TRUNCATE")?;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(std::path::PathBuf::from(p));
+    }
+    std::fs::rename(&tmp, db).map_err(internal)?;
+    sync_dir(db);
+    Ok(report)
+}
+
+/// Makes a rename durable (fsync of the containing directory); best effort.
+fn sync_dir(file: &Path) {
+    if let Some(dir) = file.parent()
+        && let Ok(d) = std::fs::File::open(dir)
+    {
+        let _ = d.sync_all();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,6 +338,59 @@ mod tests {
         let again = SqliteStore::open(&dir.path().join(DB_FILE)).unwrap_or_else(|e| panic!("{e}"));
         let orgs = again.list_orgs().await.unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(orgs.len(), 1);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_backup_taken_while_writes_continue_is_consistent_and_restores() {
+        let (dir, store) = open_temp();
+        crate::conformance::story(&store).await;
+        let store = std::sync::Arc::new(store);
+        let writer = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                for i in 0..300 {
+                    let ev = wt_core::audit::AuditEvent::new(
+                        wt_core::audit::Actor::operator(),
+                        "test.write",
+                        &wt_core::audit::RequestMeta::default(),
+                    );
+                    store
+                        .append_audit("org_a", ev, 1_800_000_100 + i)
+                        .await
+                        .unwrap_or_else(|e| panic!("{e}"));
+                }
+            })
+        };
+        let copy = dir.path().join("copy.db");
+        let db = dir.path().join(DB_FILE);
+        let report = tokio::task::spawn_blocking({
+            let (db, copy) = (db.clone(), copy.clone());
+            move || backup_to(&db, &copy)
+        })
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
+        .unwrap_or_else(|e| panic!("{e}"));
+        writer.await.unwrap_or_else(|e| panic!("{e}"));
+        assert!(report.integrity_ok && report.bytes > 0);
+        assert!(
+            matches!(backup_to(&db, &copy), Err(StoreError::Conflict(_))),
+            "never overwrites"
+        );
+        // The copy is a snapshot: its chain verifies wherever the writer was.
+        let restored_dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let target = restored_dir.path().join(DB_FILE);
+        restore_from(&copy, &target).unwrap_or_else(|e| panic!("{e}"));
+        let restored = SqliteStore::open(&target).unwrap_or_else(|e| panic!("{e}"));
+        let r = restored
+            .verify_audit("org_a")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(r.ok, "{r:?}");
+        assert!(r.entries >= 6);
+        // A damaged file is refused.
+        let bad = dir.path().join("bad.db");
+        std::fs::write(&bad, b"not a database at all").unwrap_or_else(|e| panic!("{e}"));
+        assert!(restore_from(&bad, &restored_dir.path().join("other.db")).is_err());
     }
 
     #[test]
