@@ -79,6 +79,10 @@ pub struct Inner {
     pub denials: crate::denials::Denials,
     /// Ingest requests waiting to be stored.
     pub ingest: crate::service::ingest::IngestQueue,
+    /// Serialises changes that update `caches` (key and allowed-IP edits, the browser
+    /// policy): commit and cache update happen under it, so two edits can never leave the
+    /// cache with the older one's view. Admin actions only; the hot path never takes it.
+    pub cache_writes: tokio::sync::Mutex<()>,
 }
 
 impl AppState {
@@ -94,6 +98,7 @@ impl AppState {
             caches: crate::keycache::Caches::new(hasher),
             denials: crate::denials::Denials::default(),
             ingest: crate::service::ingest::IngestQueue::default(),
+            cache_writes: tokio::sync::Mutex::new(()),
             store,
             clock,
             settings,

@@ -866,5 +866,8 @@ mod keys;
 #[path = "tests_readiness.rs"]
 mod readiness;
 
+#[path = "tests_races.rs"]
+mod races;
+
 #[path = "tests_audit.rs"]
 mod audit;

@@ -13,7 +13,7 @@ fn secret_bytes(b32: &str) -> Vec<u8> {
         .to_vec()
 }
 
-fn step_now(fx: &Fx) -> u64 {
+pub(super) fn step_now(fx: &Fx) -> u64 {
     fx.clock.now() as u64 / STEP
 }
 

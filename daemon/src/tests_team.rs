@@ -45,7 +45,7 @@ fn decode_qp(s: &str) -> String {
 }
 
 /// The last token with `prefix` in any delivered mail to `to`.
-async fn token_in_mail(fx: &Fx, to: &str, prefix: &str) -> String {
+pub(super) async fn token_in_mail(fx: &Fx, to: &str, prefix: &str) -> String {
     let all = mails(fx).await;
     let mail = all
         .iter()

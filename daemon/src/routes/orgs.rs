@@ -51,6 +51,7 @@ pub async fn update_settings(
             .await?;
     }
     if let Some(policy) = patch.browser_ingest {
+        let _serial = state.cache_writes.lock().await;
         let allow = policy == BrowserIngest::Allow;
         let ev = AuditEvent::new(auth.actor(), actions::ORG_SETTINGS_UPDATED, &meta.audit())
             .target("org", &org.id)

@@ -79,6 +79,7 @@ pub async fn add(
     req: AllowedIpCreateRequest,
 ) -> Result<AllowedIp, ApiError> {
     auth.require(Permission::AllowedIpsManage)?;
+    let _serial = state.cache_writes.lock().await;
     let net =
         wt_core::netaddr::parse_cidr(&req.cidr).map_err(|e| ApiError::Validation(e.to_string()))?;
     let note = match req.note.as_deref().map(str::trim) {
@@ -140,6 +141,7 @@ pub async fn remove(
     force: bool,
 ) -> Result<(), ApiError> {
     auth.require(Permission::AllowedIpsManage)?;
+    let _serial = state.cache_writes.lock().await;
     let now = state.now();
     auth.require_step_up(now)?;
     let current = state.store.allowed_ips_list(&auth.org.id).await?;

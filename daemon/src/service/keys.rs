@@ -160,6 +160,7 @@ pub async fn create(
     req: ApiKeyCreateRequest,
 ) -> Result<ApiKeyCreated, ApiError> {
     auth.require(Permission::KeysManage)?;
+    let _serial = state.cache_writes.lock().await;
     let now = state.now();
     let name = validate_key_name(&req.name)?;
     let cidrs = normalize_cidrs(&req.allowed_cidrs, MAX_KEY_CIDRS)?;
@@ -268,6 +269,7 @@ pub async fn update(
     req: ApiKeyUpdateRequest,
 ) -> Result<ApiKey, ApiError> {
     auth.require(Permission::KeysManage)?;
+    let _serial = state.cache_writes.lock().await;
     let now = state.now();
     let patch = ApiKeyPatch {
         name: req.name.as_deref().map(validate_key_name).transpose()?,
@@ -304,6 +306,7 @@ pub async fn revoke(
     id: &str,
 ) -> Result<(), ApiError> {
     auth.require(Permission::KeysManage)?;
+    let _serial = state.cache_writes.lock().await;
     let ev = AuditEvent::new(auth.actor(), actions::API_KEY_REVOKED, &meta.audit())
         .target("api_key", id);
     let rec = state
@@ -324,6 +327,7 @@ pub async fn rotate(
     req: ApiKeyRotateRequest,
 ) -> Result<ApiKeyRotated, ApiError> {
     auth.require(Permission::KeysManage)?;
+    let _serial = state.cache_writes.lock().await;
     let now = state.now();
     let grace = req.grace_seconds.unwrap_or(apikey::DEFAULT_GRACE_SECONDS);
     if grace > apikey::MAX_GRACE_SECONDS {
