@@ -26,6 +26,8 @@ pub mod mfa;
 pub mod netaddr;
 pub mod password;
 pub mod permissions;
+#[cfg(test)]
+mod proptests;
 pub mod readiness;
 pub mod secret;
 pub mod throttle;
