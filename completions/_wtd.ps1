@@ -54,6 +54,7 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
             [CompletionResult]::new('--public-url', '--public-url', [CompletionResultType]::ParameterName, 'Public base URL of this server, used for links in mail and the console''s origin check')
             [CompletionResult]::new('--body-limit', '--body-limit', [CompletionResultType]::ParameterName, 'Largest request body accepted, in bytes [default: 1048576]')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Longest a request may take, in seconds [default: 30]')
+            [CompletionResult]::new('--header-timeout', '--header-timeout', [CompletionResultType]::ParameterName, 'Longest a client may take to send a request''s headers, in seconds; slower connections are closed (slow-loris protection) [default: 10]')
             [CompletionResult]::new('--console-idle-timeout', '--console-idle-timeout', [CompletionResultType]::ParameterName, 'Idle timeout of console sessions, in seconds [default: 1800]')
             [CompletionResult]::new('--cli-idle-timeout', '--cli-idle-timeout', [CompletionResultType]::ParameterName, 'Idle timeout of CLI sessions, in seconds [default: 43200]')
             [CompletionResult]::new('--smtp-url', '--smtp-url', [CompletionResultType]::ParameterName, 'SMTP relay for outgoing mail (`smtp://host:port`, `smtp://host?tls=required`, `smtps://user:pass@host`). Without it, mail is written as .eml files to <data-dir>/outbox/')

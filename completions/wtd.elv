@@ -49,6 +49,7 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand --public-url 'Public base URL of this server, used for links in mail and the console''s origin check'
             cand --body-limit 'Largest request body accepted, in bytes [default: 1048576]'
             cand --request-timeout 'Longest a request may take, in seconds [default: 30]'
+            cand --header-timeout 'Longest a client may take to send a request''s headers, in seconds; slower connections are closed (slow-loris protection) [default: 10]'
             cand --console-idle-timeout 'Idle timeout of console sessions, in seconds [default: 1800]'
             cand --cli-idle-timeout 'Idle timeout of CLI sessions, in seconds [default: 43200]'
             cand --smtp-url 'SMTP relay for outgoing mail (`smtp://host:port`, `smtp://host?tls=required`, `smtps://user:pass@host`). Without it, mail is written as .eml files to <data-dir>/outbox/'

@@ -152,6 +152,10 @@ pub struct ServeArgs {
     /// Longest a request may take, in seconds [default: 30].
     #[arg(long, env = "WT_REQUEST_TIMEOUT", value_name = "SECS")]
     pub request_timeout: Option<u64>,
+    /// Longest a client may take to send a request's headers, in seconds; slower
+    /// connections are closed (slow-loris protection) [default: 10].
+    #[arg(long, env = "WT_HEADER_TIMEOUT", value_name = "SECS")]
+    pub header_timeout: Option<u64>,
     /// Idle timeout of console sessions, in seconds [default: 1800].
     #[arg(long, env = "WT_CONSOLE_IDLE_TIMEOUT", value_name = "SECS")]
     pub console_idle_timeout: Option<i64>,

@@ -13,6 +13,8 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8470";
 pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 /// Default longest request, in seconds. A slower request gets 408 and its work is dropped.
 pub const DEFAULT_REQUEST_TIMEOUT: u64 = 30;
+/// Seconds a client may take to send a request's headers (`--header-timeout`).
+pub const DEFAULT_HEADER_TIMEOUT: u64 = 10;
 /// Default invite lifetime (SECURITY.md C.20): 72 hours.
 pub const DEFAULT_INVITE_TTL: i64 = 72 * 60 * 60;
 /// Default From address of outgoing mail.
@@ -35,6 +37,7 @@ struct FileConfig {
     public_url: Option<String>,
     body_limit: Option<usize>,
     request_timeout: Option<u64>,
+    header_timeout: Option<u64>,
     console_idle_timeout: Option<i64>,
     cli_idle_timeout: Option<i64>,
     session_lifetime: Option<i64>,
@@ -62,6 +65,8 @@ pub struct ServeConfig {
     pub public_url: Option<String>,
     pub body_limit: usize,
     pub request_timeout: u64,
+    /// Seconds to receive a request's headers.
+    pub header_timeout: u64,
     pub console_idle_timeout: i64,
     pub cli_idle_timeout: i64,
     pub session_lifetime: i64,
@@ -171,6 +176,11 @@ impl ServeConfig {
                 .request_timeout
                 .or(file.request_timeout)
                 .unwrap_or(DEFAULT_REQUEST_TIMEOUT)
+                .max(1),
+            header_timeout: args
+                .header_timeout
+                .or(file.header_timeout)
+                .unwrap_or(DEFAULT_HEADER_TIMEOUT)
                 .max(1),
             console_idle_timeout: positive(
                 "--console-idle-timeout",

@@ -13,6 +13,23 @@ use wt_store::sqlite::{DB_FILE, SqliteStore};
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
+/// Largest request head (request line and headers) read; beyond it hyper answers 431.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+/// Connection settings every listener uses (plain or TLS).
+/// A client must send a request's complete headers within `header_timeout`, or the
+/// connection is closed (slow-loris protection; the request timeout covers handlers).
+fn harden(
+    builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
+    header_timeout: Duration,
+) {
+    builder
+        .http1()
+        .timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .max_buf_size(MAX_HEADER_BYTES);
+}
+
 /// Name of the master key file in the data directory.
 pub const MASTER_KEY_FILE: &str = "master.key";
 
@@ -116,6 +133,7 @@ pub async fn serve(
     println!("wtd listening on {scheme}://{local}");
     tracing::info!(%local, scheme, "listening");
 
+    let header_timeout = Duration::from_secs(cfg.header_timeout);
     let handle = axum_server::Handle::new();
     let h = handle.clone();
     tokio::spawn(async move {
@@ -129,16 +147,14 @@ pub async fn serve(
             let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
                 .await
                 .context("cannot load the TLS certificate or key")?;
-            axum_server::from_tcp_rustls(listener, rustls)?
-                .handle(handle)
-                .serve(app)
-                .await?
+            let mut server = axum_server::from_tcp_rustls(listener, rustls)?.handle(handle);
+            harden(server.http_builder(), header_timeout);
+            server.serve(app).await?
         }
         None => {
-            axum_server::from_tcp(listener)?
-                .handle(handle)
-                .serve(app)
-                .await?
+            let mut server = axum_server::from_tcp(listener)?.handle(handle);
+            harden(server.http_builder(), header_timeout);
+            server.serve(app).await?
         }
     }
     let _ = mailer.await;

@@ -315,3 +315,42 @@ fn wt_daemon_start_status_stop_runs_a_local_wtd() {
     let status = wt(&["daemon", "status", "--listen", &listen]);
     assert_eq!(status.status.code(), Some(6));
 }
+
+#[test]
+fn slow_headers_are_cut_off_and_oversized_headers_refused() {
+    use std::io::{Read, Write};
+    use std::time::{Duration, Instant};
+    let d = Daemon::start_with(&["--header-timeout", "1"]);
+    let addr = d.base.trim_start_matches("http://").to_string();
+    // Slow-loris: half a request head, then silence. The daemon closes the connection.
+    let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+    s.write_all(b"POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\n")
+        .expect("write");
+    s.set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    let t = Instant::now();
+    let mut buf = [0u8; 256];
+    let n = s.read(&mut buf).unwrap_or(0);
+    assert!(
+        t.elapsed() < Duration::from_secs(10),
+        "the connection was held for {:?}",
+        t.elapsed()
+    );
+    let answer = String::from_utf8_lossy(&buf[..n]);
+    assert!(n == 0 || answer.starts_with("HTTP/1.1 408"), "{answer}");
+    // A 64 KiB header: refused with 431, not read into memory without bound.
+    let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+    let big = format!(
+        "GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: {}\r\n\r\n",
+        "a".repeat(64 * 1024)
+    );
+    let _ = s.write_all(big.as_bytes());
+    s.set_read_timeout(Some(Duration::from_secs(15)))
+        .expect("timeout");
+    let mut out = String::new();
+    let _ = s.read_to_string(&mut out);
+    assert!(out.starts_with("HTTP/1.1 431"), "{out:.80}");
+    // The daemon still serves.
+    let r = http().get(d.url("/healthz")).send().expect("healthz");
+    assert_eq!(r.status().as_u16(), 200);
+}
