@@ -240,7 +240,7 @@ impl ApiError {
             ),
             Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,
-                codes::INTERNAL,
+                codes::UNAVAILABLE,
                 "Service unavailable",
             ),
             Internal(_) => (
@@ -260,6 +260,12 @@ impl From<StoreError> for ApiError {
             StoreError::SetupTokenInvalid => ApiError::SetupTokenInvalid,
             StoreError::InviteInvalid => ApiError::InviteInvalid,
             StoreError::LastOwner => ApiError::LastOwner,
+            StoreError::Unavailable(cause) => {
+                tracing::error!(%cause, "the database cannot be written");
+                ApiError::Unavailable(
+                    "the database cannot be written right now (disk full or read-only): nothing was changed, retry later",
+                )
+            }
             StoreError::Internal(m) => ApiError::Internal(m),
         }
     }

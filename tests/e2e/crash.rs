@@ -244,3 +244,117 @@ fn ten_kill_9_cycles_under_mixed_load_lose_no_acknowledged_write() {
         );
     }
 }
+
+/// Unmounts (lazily) on drop.
+struct Mounted(std::path::PathBuf);
+
+impl Drop for Mounted {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg("-l").arg(&self.0).status();
+    }
+}
+
+#[test]
+fn a_full_disk_gives_503_and_red_readiness_then_recovers_without_a_restart() {
+    let mut d = Daemon::start();
+    d.setup();
+    let tok = d.login_token();
+    let key: Value = http()
+        .post(d.url("/api/v1/orgs/api-keys"))
+        .bearer_auth(&tok)
+        .json(&json!({"name": "fill", "environment": "production", "owner_email": OWNER}))
+        .send()
+        .expect("key")
+        .json()
+        .expect("json");
+    let secret = key["secret"].as_str().expect("secret").to_string();
+    d.terminate();
+
+    // Move the data directory onto a small tmpfs (needs root; said clearly otherwise).
+    let data = d.data_dir();
+    let saved = d.dir.path().join("data.saved");
+    std::fs::rename(&data, &saved).expect("move data");
+    std::fs::create_dir(&data).expect("mkdir");
+    let mounted = Command::new("mount")
+        .args(["-t", "tmpfs", "-o", "size=8m", "tmpfs"])
+        .arg(&data)
+        .status()
+        .is_ok_and(|s| s.success());
+    if !mounted {
+        eprintln!(
+            "SKIPPED a_full_disk_gives_503...: mounting a tmpfs needs root (CI runs it as root)"
+        );
+        return;
+    }
+    let _unmount = Mounted(data.clone());
+    for entry in std::fs::read_dir(&saved).expect("read saved").flatten() {
+        if entry.path().is_file() {
+            std::fs::copy(entry.path(), data.join(entry.file_name())).expect("copy");
+        }
+    }
+    d.serve();
+    let ingest = |n: usize| {
+        let events: Vec<Value> = (0..n)
+            .map(|i| json!({"i": i, "pad": "x".repeat(200)}))
+            .collect();
+        http()
+            .post(d.url("/api/v1/ingest/events"))
+            .bearer_auth(&secret)
+            .json(&json!({"events": events}))
+            .send()
+            .expect("ingest")
+    };
+    assert_eq!(ingest(1).status().as_u16(), 202);
+
+    // Fill the file system.
+    let filler = data.join("filler");
+    {
+        use std::io::Write;
+        let mut f = std::fs::File::create(&filler).expect("filler");
+        let chunk = vec![0u8; 64 * 1024];
+        while f.write_all(&chunk).is_ok() {}
+        let _ = f.sync_all();
+    }
+    let mut refused = None;
+    for _ in 0..500 {
+        let r = ingest(500);
+        match r.status().as_u16() {
+            202 => continue,
+            s => {
+                refused = Some((s, r.json::<Value>().unwrap_or_default()));
+                break;
+            }
+        }
+    }
+    let (status, body) = refused.expect("a full disk must refuse writes");
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["code"], "unavailable", "{body}");
+    let ready = http().get(d.url("/readyz")).send().expect("readyz");
+    assert_eq!(
+        ready.status().as_u16(),
+        503,
+        "readiness is red while writes fail"
+    );
+
+    // Space returns: readiness and writes recover without a restart.
+    std::fs::remove_file(&filler).expect("remove filler");
+    let ready = http().get(d.url("/readyz")).send().expect("readyz");
+    assert_eq!(ready.status().as_u16(), 200);
+    assert_eq!(ingest(10).status().as_u16(), 202);
+    let conn = rusqlite::Connection::open(data.join("watchtower.db")).expect("open");
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity");
+    assert_eq!(integrity, "ok");
+    let out = Command::new(bin("wtd"))
+        .args(["audit", "verify", "--data-dir"])
+        .arg(&data)
+        .output()
+        .expect("verify");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    d.kill_hard();
+}

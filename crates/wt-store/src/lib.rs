@@ -22,7 +22,7 @@ pub use model::*;
 
 /// Errors of the store. Messages never include SQL or paths (SECURITY.md I.58): the
 /// daemon logs the source and answers a generic 500.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The row does not exist (or belongs to another org: same answer).
     #[error("not found")]
@@ -39,6 +39,10 @@ pub enum StoreError {
     /// The change would leave the org without an owner.
     #[error("the org must keep at least one owner")]
     LastOwner,
+    /// The database cannot be written right now (disk full, read-only file system, I/O
+    /// error). Nothing was changed; the same request can succeed later.
+    #[error("the database cannot be written right now: {0}")]
+    Unavailable(String),
     /// The database failed; details are for the log only.
     #[error("storage failure: {0}")]
     Internal(String),
@@ -50,7 +54,9 @@ pub type Result<T> = std::result::Result<T, StoreError>;
 /// must never block the async executor.
 #[async_trait]
 pub trait Store: Send + Sync + std::fmt::Debug + 'static {
-    /// Cheap liveness check of the database (for `/readyz`).
+    /// Cheap liveness check of the database (for `/readyz`). While the last write failed
+    /// with [`StoreError::Unavailable`], it also tries a tiny write, so readiness recovers
+    /// by itself once the disk has room again.
     async fn ping(&self) -> Result<()>;
 
     /// Creates an org, optionally with a one-time setup token for its first owner.

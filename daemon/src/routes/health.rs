@@ -21,11 +21,10 @@ pub async fn healthz() -> Json<Health> {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiError> {
-    state
-        .store
-        .ping()
-        .await
-        .map_err(|_| ApiError::Unavailable("the database is not answering"))?;
+    state.store.ping().await.map_err(|e| {
+        tracing::warn!(error = %e, "not ready");
+        ApiError::Unavailable("the database is not answering or cannot be written")
+    })?;
     Ok(health("ready"))
 }
 

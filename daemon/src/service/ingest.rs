@@ -30,7 +30,7 @@ const MAX_GROUP: usize = 512;
 /// Requests waiting for the batcher; when full, requests wait (backpressure).
 const QUEUE: usize = 4096;
 
-type Ack = oneshot::Sender<Result<u64, String>>;
+type Ack = oneshot::Sender<Result<u64, wt_store::StoreError>>;
 
 /// The queue between ingest requests and the batcher.
 #[derive(Debug)]
@@ -77,7 +77,7 @@ pub async fn run_batcher(state: AppState) {
         for (ack, n) in acks.into_iter().zip(counts) {
             let _ = ack.send(match &result {
                 Ok(_) => Ok(n),
-                Err(e) => Err(e.to_string()),
+                Err(e) => Err(e.clone()),
             });
         }
     }
@@ -296,8 +296,7 @@ pub async fn ingest(
         .map_err(|_| ApiError::Unavailable("the daemon is shutting down"))?;
     let accepted = done
         .await
-        .map_err(|_| ApiError::Unavailable("the daemon is shutting down"))?
-        .map_err(ApiError::Internal)?;
+        .map_err(|_| ApiError::Unavailable("the daemon is shutting down"))??;
     // Last-used only moves on success (G.52), and only after the events are durable.
     state.caches.record_use(&key, meta.ip, now);
     state.metrics.ingest_accepted(accepted);

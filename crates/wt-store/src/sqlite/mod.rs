@@ -30,6 +30,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0007_audit_actions.sql")),
     M::up(include_str!("migrations/0008_keys.sql")),
     M::up(include_str!("migrations/0009_tokens_readiness.sql")),
+    M::up(include_str!("migrations/0010_health.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -56,6 +57,8 @@ pub struct SqliteStore {
     readers: Arc<Vec<Mutex<Connection>>>,
     /// Round-robin start for picking a reader.
     next_reader: AtomicUsize,
+    /// False after a write failed with [`StoreError::Unavailable`], true after one succeeds.
+    writable: Arc<std::sync::atomic::AtomicBool>,
     path: PathBuf,
 }
 
@@ -73,8 +76,17 @@ fn internal(e: impl std::fmt::Display) -> StoreError {
 
 impl From<rusqlite::Error> for StoreError {
     fn from(e: rusqlite::Error) -> Self {
+        use rusqlite::ErrorCode::*;
         match e {
             rusqlite::Error::QueryReturnedNoRows => StoreError::NotFound,
+            rusqlite::Error::SqliteFailure(f, _)
+                if matches!(
+                    f.code,
+                    DiskFull | ReadOnly | SystemIoFailure | CannotOpen | DatabaseBusy
+                ) =>
+            {
+                StoreError::Unavailable(f.to_string())
+            }
             other => internal(other),
         }
     }
@@ -119,8 +131,27 @@ impl SqliteStore {
             writer: tx,
             readers: Arc::new(readers),
             next_reader: AtomicUsize::new(0),
+            writable: Arc::new(std::sync::atomic::AtomicBool::new(true)),
             path: path.to_path_buf(),
         })
+    }
+
+    /// Whether the last write succeeded (false after disk full or a read-only file).
+    pub fn is_writable(&self) -> bool {
+        self.writable.load(Ordering::Acquire)
+    }
+
+    /// A tiny durable write: the probe `ping` uses while the database is unwritable.
+    async fn probe_write(&self, now: i64) -> Result<()> {
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO health_probe (id, at) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                [now],
+            )?;
+            Ok(())
+        })
+        .await
     }
 
     /// Path of the database file.
@@ -135,8 +166,15 @@ impl SqliteStore {
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     {
         let (tx, rx) = oneshot::channel();
+        let writable = Arc::clone(&self.writable);
         let job: WriteJob = Box::new(move |conn| {
-            let _ = tx.send(f(conn));
+            let out = f(conn);
+            match &out {
+                Err(StoreError::Unavailable(_)) => writable.store(false, Ordering::Release),
+                Ok(_) => writable.store(true, Ordering::Release),
+                Err(_) => {}
+            }
+            let _ = tx.send(out);
         });
         self.writer
             .send(job)

@@ -546,8 +546,14 @@ impl Store for SqliteStore {
 
     async fn ping(&self) -> Result<()> {
         self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
-            .await
-            .map(|_| ())
+            .await?;
+        if !self.is_writable() {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            self.probe_write(now).await?;
+        }
+        Ok(())
     }
 
     async fn create_org(
