@@ -120,6 +120,19 @@ impl Daemon {
         self.child = Some(child);
     }
 
+    /// The daemon's resident memory in KiB (Linux `/proc`), if it runs.
+    pub fn rss_kib(&self) -> Option<u64> {
+        let pid = self.child.as_ref()?.id();
+        let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+        status
+            .lines()
+            .find(|l| l.starts_with("VmRSS:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    }
+
     pub fn log(&self) -> String {
         std::fs::read_to_string(self.dir.path().join("wtd.log")).unwrap_or_default()
     }

@@ -14,4 +14,5 @@ mod mfa;
 mod qr;
 mod readiness;
 mod skeleton;
+mod soak;
 mod team;
