@@ -175,11 +175,20 @@ impl fmt::Display for ApiError {
             return Ok(());
         }
         if self.status == 401 {
-            write!(
-                f,
-                "not logged in to {}: the credential is missing, expired or revoked; run `wt login`",
-                self.server
-            )?;
+            // WT_TOKEN overrides the keyring, so when it is set it was the credential sent.
+            if std::env::var_os("WT_TOKEN").is_some_and(|v| !v.is_empty()) {
+                write!(
+                    f,
+                    "{} refused the token in WT_TOKEN: it is invalid, expired or revoked; create a new one (`wt token create`) and update the CI secret, or unset WT_TOKEN to use `wt login`",
+                    self.server
+                )?;
+            } else {
+                write!(
+                    f,
+                    "not logged in to {}: the credential is missing, expired or revoked; run `wt login`",
+                    self.server
+                )?;
+            }
             if let Some(d) = self.detail() {
                 write!(f, " ({d})")?;
             }

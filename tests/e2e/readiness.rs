@@ -152,4 +152,12 @@ fn a_viewer_token_writes_junit_exits_1_while_failing_and_cannot_create_keys() {
         ],
     );
     assert_eq!(code, 4, "permission denied: {err}");
+
+    // Revoked: "couldn't check" (3), and the message points at WT_TOKEN, not `wt login`.
+    let id = created["id"].as_str().expect("id");
+    let (code, _, err) = wt(&d, &tok, &["token", "revoke", id, "--yes"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = wt(&d, &viewer, &["check"]);
+    assert_eq!(code, 3, "{err}");
+    assert!(err.contains("WT_TOKEN"), "{err}");
 }
