@@ -331,17 +331,7 @@ pub async fn authenticate(
     if !found.session.is_live(now) || found.user.disabled {
         return Err(ApiError::Unauthenticated);
     }
-    // The org's allowed-IP list, checked on every authenticated request; fails closed
-    // while it is not loaded (SECURITY.md H.55).
-    if !state.caches.is_loaded() {
-        return Err(ApiError::Unavailable("the daemon is starting"));
-    }
-    if let Some(policy) = state.caches.org(&found.org.id)
-        && !policy.admits(meta.ip, now)
-    {
-        deny_address(state, &found.user, &found.org.id, meta, now).await;
-        return Err(ApiError::IpNotAllowed);
-    }
+    check_address(state, &found.user, &found.org.id, meta, now).await?;
     let ip = meta.ip.to_string();
     if now - found.session.last_seen_at >= TOUCH_INTERVAL
         || found.session.last_ip.as_deref() != Some(ip.as_str())
@@ -396,15 +386,7 @@ async fn authenticate_token(
         mfa_enabled: false,
         disabled: false,
     };
-    if !state.caches.is_loaded() {
-        return Err(ApiError::Unavailable("the daemon is starting"));
-    }
-    if let Some(policy) = state.caches.org(&org.id)
-        && !policy.admits(meta.ip, now)
-    {
-        deny_address(state, &user, &org.id, meta, now).await;
-        return Err(ApiError::IpNotAllowed);
-    }
+    check_address(state, &user, &org.id, meta, now).await?;
     let ip = meta.ip.to_string();
     if t.last_used_at.is_none_or(|at| now - at >= TOUCH_INTERVAL)
         || t.last_used_ip.as_deref() != Some(ip.as_str())
@@ -435,6 +417,27 @@ async fn authenticate_token(
         mfa_grace_until: None,
         ip: meta.ip,
     })
+}
+
+/// The org's allowed-IP list, checked on every authenticated request (sessions and
+/// tokens); fails closed while it is not loaded (SECURITY.md H.55). A refusal is audited.
+async fn check_address(
+    state: &AppState,
+    user: &UserRecord,
+    org_id: &str,
+    meta: &ClientMeta,
+    now: i64,
+) -> Result<(), ApiError> {
+    if !state.caches.is_loaded() {
+        return Err(ApiError::Unavailable("the daemon is starting"));
+    }
+    if let Some(policy) = state.caches.org(org_id)
+        && !policy.admits(meta.ip, now)
+    {
+        deny_address(state, user, org_id, meta, now).await;
+        return Err(ApiError::IpNotAllowed);
+    }
+    Ok(())
 }
 
 /// Audits (once per window per member and address) a session refused by the allowed-IP

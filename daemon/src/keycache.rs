@@ -103,11 +103,6 @@ impl OrgPolicy {
             None => false,
         }
     }
-
-    /// The same check, without counting (dry runs).
-    pub fn would_admit(nets: &[IpNet], ip: IpAddr) -> bool {
-        nets.is_empty() || nets.iter().any(|n| n.contains(&ip))
-    }
 }
 
 /// The caches. One per daemon, in [`crate::state::AppState`].
@@ -203,11 +198,7 @@ impl Caches {
                 id: k.id.clone(),
                 org_id: k.org_id.clone(),
                 environment: k.environment,
-                life: Lifetime {
-                    expires_at: k.expires_at,
-                    revoked_at: k.revoked_at,
-                    grace_until: k.grace_until,
-                },
+                life: k.lifetime(),
                 cidrs: parse_nets(&k.allowed_cidrs),
                 usage,
             }),
@@ -385,22 +376,15 @@ impl Caches {
     }
 }
 
-fn hex_to_hash(s: &str) -> Result<KeyHash, ()> {
+fn hex_to_hash(s: &str) -> Result<KeyHash, hex::FromHexError> {
     let mut out = [0u8; 32];
-    if s.len() != 64 {
-        return Err(());
-    }
-    for (i, chunk) in s.as_bytes().chunks(2).enumerate() {
-        let hi = (chunk[0] as char).to_digit(16).ok_or(())?;
-        let lo = (chunk[1] as char).to_digit(16).ok_or(())?;
-        out[i] = (hi * 16 + lo) as u8;
-    }
+    hex::decode_to_slice(s, &mut out)?;
     Ok(out)
 }
 
 /// Hex form of a key hash, as stored.
 pub fn hash_hex(h: &KeyHash) -> String {
-    h.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(h)
 }
 
 /// Flushes usage every [`FLUSH_INTERVAL`] until shutdown, then once more.
@@ -423,7 +407,7 @@ mod tests {
     #[test]
     fn hex_round_trip() {
         let h = [7u8; 32];
-        assert_eq!(hex_to_hash(&hash_hex(&h)), Ok(h));
+        assert_eq!(hex_to_hash(&hash_hex(&h)).ok(), Some(h));
         assert!(hex_to_hash("zz").is_err());
     }
 

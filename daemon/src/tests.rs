@@ -208,6 +208,21 @@ async fn team_member(fx: &Fx, _owner_tok: &str, email: &str, role: &str) -> Stri
     r.body["token"].as_str().unwrap().to_string()
 }
 
+/// A request with a bearer token and an optional JSON body.
+fn req(method: &str, path: &str, tok: &str, body: Option<Value>) -> Request<Body> {
+    let b = Request::builder()
+        .method(method)
+        .uri(path)
+        .header(header::AUTHORIZATION, format!("Bearer {tok}"));
+    match body {
+        Some(v) => b
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(v.to_string()))
+            .unwrap(),
+        None => b.body(Body::empty()).unwrap(),
+    }
+}
+
 fn is_problem(r: &Resp) -> bool {
     r.headers
         .get(header::CONTENT_TYPE)

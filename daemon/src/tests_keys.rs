@@ -6,20 +6,6 @@ use axum::extract::ConnectInfo;
 
 const LOCAL: &str = "127.0.0.1:40000";
 
-fn req(method: &str, path: &str, tok: &str, body: Option<Value>) -> Request<Body> {
-    let b = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {tok}"));
-    match body {
-        Some(v) => b
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(v.to_string()))
-            .unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    }
-}
-
 impl Fx {
     /// Sends `r` as if from `from` (a socket peer address).
     async fn send_from(&self, mut r: Request<Body>, from: &str) -> Resp {

@@ -3,20 +3,6 @@
 use super::*;
 use wt_api::Role;
 
-fn req(method: &str, path: &str, tok: &str, body: Option<Value>) -> Request<Body> {
-    let b = Request::builder()
-        .method(method)
-        .uri(path)
-        .header(header::AUTHORIZATION, format!("Bearer {tok}"));
-    match body {
-        Some(v) => b
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(v.to_string()))
-            .unwrap(),
-        None => b.body(Body::empty()).unwrap(),
-    }
-}
-
 fn status_of<'a>(r: &'a Resp, id: &str) -> &'a Value {
     r.body["checks"]
         .as_array()

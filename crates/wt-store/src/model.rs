@@ -345,6 +345,17 @@ pub struct ApiKeyRecord {
     pub browser_origin: Option<String>,
 }
 
+impl ApiKeyRecord {
+    /// The dates that decide whether the key works (`wt_core::apikey` rules).
+    pub fn lifetime(&self) -> wt_core::apikey::Lifetime {
+        wt_core::apikey::Lifetime {
+            expires_at: self.expires_at,
+            revoked_at: self.revoked_at,
+            grace_until: self.grace_until,
+        }
+    }
+}
+
 /// Changes of [`crate::Store::api_key_update`]; `None` keeps the value.
 #[derive(Debug, Clone, Default)]
 pub struct ApiKeyPatch {

@@ -7,7 +7,6 @@
 
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
-use crate::keycache::OrgPolicy;
 use crate::state::AppState;
 use ipnet::IpNet;
 use std::net::IpAddr;
@@ -23,7 +22,7 @@ use wt_store::AllowedIpRecord;
 
 /// Most entries in an org's list.
 pub const MAX_ENTRIES: usize = 256;
-/// Key sources this recent count in the dry run.
+/// Key sources this recent count (the allowed-IP dry run and the readiness checks).
 pub const RECENT_SOURCES: i64 = 30 * 86_400;
 
 fn ip_json(e: &AllowedIpRecord) -> AllowedIp {
@@ -101,7 +100,7 @@ pub async fn add(
     }
     let mut proposed = nets(&current);
     proposed.push(net);
-    if !req.force && !OrgPolicy::would_admit(&proposed, meta.ip) {
+    if !req.force && !wt_core::netaddr::allows(&proposed, meta.ip) {
         let what = if current.is_empty() {
             format!("Starting the list with {net}")
         } else {
@@ -125,7 +124,7 @@ pub async fn add(
             "cidr": entry.cidr,
             "note": entry.note,
             "forced": req.force,
-            "caller_allowed": OrgPolicy::would_admit(&proposed, meta.ip),
+            "caller_allowed": wt_core::netaddr::allows(&proposed, meta.ip),
         }));
     let rec = state.store.allowed_ip_add(entry, ev).await?;
     refresh(state, auth).await?;
@@ -151,7 +150,7 @@ pub async fn remove(
         .ok_or(ApiError::NotFound)?;
     let rest: Vec<AllowedIpRecord> = current.iter().filter(|e| e.id != id).cloned().collect();
     let proposed = nets(&rest);
-    if !force && !OrgPolicy::would_admit(&proposed, meta.ip) {
+    if !force && !wt_core::netaddr::allows(&proposed, meta.ip) {
         return Err(lockout(meta.ip, &format!("Removing {}", target.cidr)));
     }
     let ev = AuditEvent::new(auth.actor(), actions::ALLOWED_IP_REMOVED, &meta.audit())
@@ -199,7 +198,7 @@ pub async fn check(
     let refused = |ip: &str| {
         ip.parse::<IpAddr>()
             .map(wt_core::netaddr::normalize_ip)
-            .is_ok_and(|ip| !OrgPolicy::would_admit(&proposed, ip))
+            .is_ok_and(|ip| !wt_core::netaddr::allows(&proposed, ip))
     };
     let sessions = state
         .store
@@ -248,7 +247,7 @@ pub async fn check(
     Ok(AllowedIpCheckResponse {
         cidrs: proposed.iter().map(ToString::to_string).collect(),
         caller_ip: meta.ip.to_string(),
-        caller_allowed: OrgPolicy::would_admit(&proposed, meta.ip),
+        caller_allowed: wt_core::netaddr::allows(&proposed, meta.ip),
         sessions,
         keys,
     })

@@ -196,7 +196,7 @@ pub async fn ingest(
         audit_refusal(state, &key, meta, Refusal::OrgAddress).await;
         return Err(ApiError::IpNotAllowed);
     }
-    if !crate::keycache::OrgPolicy::would_admit(&key.cidrs, meta.ip) {
+    if !wt_core::netaddr::allows(&key.cidrs, meta.ip) {
         state.metrics.ingest_rejected(Refusal::KeyAddress.as_str());
         audit_refusal(state, &key, meta, Refusal::KeyAddress).await;
         return Err(ApiError::IpNotAllowed);

@@ -12,7 +12,7 @@ use wt_api::{
     ApiKey, ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDetail, ApiKeyRotateRequest, ApiKeyRotated,
     ApiKeyUpdateRequest, BrowserUse, KeyPerson, KeySource,
 };
-use wt_core::apikey::{self, Lifetime};
+use wt_core::apikey;
 use wt_core::audit::{AuditEvent, actions};
 use wt_core::clock::{parse_rfc3339, rfc3339};
 use wt_core::ids;
@@ -31,11 +31,7 @@ pub fn key_json(state: &AppState, k: &ApiKeyRecord, now: i64) -> ApiKey {
         (None, s) => (s, k.last_used_ip.clone()),
     };
     let browser_count = k.browser_count + p.browser;
-    let life = Lifetime {
-        expires_at: k.expires_at,
-        revoked_at: k.revoked_at,
-        grace_until: k.grace_until,
-    };
+    let life = k.lifetime();
     ApiKey {
         id: k.id.clone(),
         name: k.name.clone(),
@@ -341,11 +337,7 @@ pub async fn rotate(
         .api_key_get(&auth.org.id, id)
         .await?
         .ok_or(ApiError::NotFound)?;
-    let life = Lifetime {
-        expires_at: old.expires_at,
-        revoked_at: old.revoked_at,
-        grace_until: old.grace_until,
-    };
+    let life = old.lifetime();
     let grace_until = life.grace_end(now, grace);
     let spec = KeySpec {
         name: old.name.clone(),

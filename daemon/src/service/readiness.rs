@@ -12,8 +12,7 @@ use wt_core::clock::{parse_rfc3339, rfc3339};
 use wt_core::permissions::Permission;
 use wt_core::readiness::{self, EntryFact, InviteFact, KeyFact, MemberFact, ReviewFact, Snapshot};
 
-/// Key sources this recent count for the environment check.
-const RECENT_SOURCES: i64 = 30 * 86_400;
+use crate::service::allowed_ips::RECENT_SOURCES;
 /// Audit entries scanned after the last review (pages of 1,000).
 const MAX_SCANNED: usize = 20_000;
 
@@ -91,11 +90,7 @@ pub async fn snapshot(state: &AppState, auth: &Auth) -> Result<Snapshot, ApiErro
                 srcs.push(ip);
             }
         }
-        let life = wt_core::apikey::Lifetime {
-            expires_at: k.expires_at,
-            revoked_at: k.revoked_at,
-            grace_until: k.grace_until,
-        };
+        let life = k.lifetime();
         keys.push(KeyFact {
             owner_active: members.iter().any(|m| m.id == k.owner_id),
             usable: life.usable(now),

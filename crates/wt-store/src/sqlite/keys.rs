@@ -363,11 +363,7 @@ impl SqliteStore {
         let now = successor.created_at;
         self.write_audited(org_id.clone(), now, audit, move |tx| {
             let old = key_by_id(tx, &org_id, &old_id)?.ok_or(StoreError::NotFound)?;
-            let life = wt_core::apikey::Lifetime {
-                expires_at: old.expires_at,
-                revoked_at: old.revoked_at,
-                grace_until: old.grace_until,
-            };
+            let life = old.lifetime();
             if old.revoked_at.is_some() {
                 return Err(StoreError::Conflict(
                     "the key is revoked: create a new one (wt keys create)".into(),
