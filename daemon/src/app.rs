@@ -110,19 +110,21 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             get(readiness::list_tokens).post(readiness::create_token),
         )
         .route("/orgs/access-tokens/{id}", delete(readiness::revoke_token))
-        .route("/openapi.json", get(health::openapi));
+        .route("/openapi.json", get(health::openapi))
+        // The API's CSRF rules for cookie requests (the console has its own, for forms).
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::csrf,
+        ));
 
     Router::new()
         .nest(wt_api::API_PREFIX, api)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
+        .merge(crate::console::router(state.clone()))
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::csrf,
-        ))
         .layer(DefaultBodyLimit::max(limits.body_limit))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

@@ -311,20 +311,31 @@ pub async fn authenticate(
     meta: &ClientMeta,
 ) -> Result<Auth, ApiError> {
     let (tok, via) = presented_token(headers).ok_or(ApiError::Unauthenticated)?;
+    authenticate_presented(state, &tok, via, meta).await
+}
+
+/// [`authenticate`] for a credential already taken from the request (the console reads
+/// only its cookie; a session it has just issued is authenticated the same way).
+pub async fn authenticate_presented(
+    state: &AppState,
+    tok: &str,
+    via: Via,
+    meta: &ClientMeta,
+) -> Result<Auth, ApiError> {
     if tok.starts_with("wtk_") {
         return Err(ApiError::WrongCredential(
             "ingestion keys work only on POST /api/v1/ingest/events: log in for this (wt login)",
         ));
     }
-    if token::has_shape(&tok, token::ACCESS_TOKEN_PREFIX) {
-        return authenticate_token(state, &tok, meta).await;
+    if token::has_shape(tok, token::ACCESS_TOKEN_PREFIX) {
+        return authenticate_token(state, tok, meta).await;
     }
-    if !token::has_shape(&tok, token::SESSION_PREFIX) {
+    if !token::has_shape(tok, token::SESSION_PREFIX) {
         return Err(ApiError::Unauthenticated);
     }
     let found = state
         .store
-        .session_by_token_hash(&token::hash(&tok))
+        .session_by_token_hash(&token::hash(tok))
         .await?
         .ok_or(ApiError::Unauthenticated)?;
     let now = state.now();

@@ -12,6 +12,8 @@
 //! - [`extract`]: request extractors: strict JSON bodies, client address, authentication.
 //! - [`middleware`]: CSRF checks for cookie requests, metrics, timeouts, security headers.
 //! - [`routes`]: thin handlers, one module per resource.
+//! - [`console`]: the web console's server-rendered pages (login, emailed links, the
+//!   Security tab), with their own browser-security rules; they call the same services.
 //! - [`service`]: the work behind the handlers (rules from `wt-core`, queries from `wt-store`).
 //! - [`keycache`]: ingestion keys and org access policies (allowed IPs) in memory, with
 //!   usage coalesced and flushed in batches; [`denials`] rate-limits audit entries of refusals.
@@ -22,6 +24,7 @@ pub mod app;
 pub mod backup;
 pub mod cli;
 pub mod config;
+pub mod console;
 pub mod denials;
 pub mod error;
 pub mod extract;

@@ -70,6 +70,17 @@ pub fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()
     })
 }
 
+/// Where links in mail point: the configured public URL, else, on a loopback listener,
+/// the address actually bound (from configuration, never from a request's `Host`, C.26).
+/// Off loopback without `--public-url` mails carry the token alone.
+fn link_base(public_url: Option<&str>, scheme: &str, local: SocketAddr) -> Option<String> {
+    match public_url {
+        Some(u) => Some(u.to_string()),
+        None if local.ip().is_loopback() => Some(format!("{scheme}://{local}")),
+        None => None,
+    }
+}
+
 /// Runs `wtd serve` until `shutdown` resolves.
 pub async fn serve(
     cfg: ServeConfig,
@@ -86,12 +97,18 @@ pub async fn serve(
     let _lock = crate::backup::lock_data_dir(&cfg.data_dir)?;
     let master_key = load_master_key(&cfg.data_dir)?;
     let store = SqliteStore::open(&db).context("cannot open the database")?;
+    let listener = std::net::TcpListener::bind(cfg.listen)
+        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
+    listener.set_nonblocking(true)?;
+    let local = listener.local_addr()?;
+    let scheme = if cfg.tls.is_some() { "https" } else { "http" };
     let settings = Settings {
         console_idle_timeout: cfg.console_idle_timeout,
         cli_idle_timeout: cfg.cli_idle_timeout,
         session_lifetime: cfg.session_lifetime,
         cookies_allowed: cfg.tls.is_some() || cfg.listen.ip().is_loopback(),
         public_url: cfg.public_url.clone(),
+        link_base: link_base(cfg.public_url.as_deref(), scheme, local),
         tls: cfg.tls.is_some(),
         totp_issuer: cfg.totp_issuer.clone(),
         invite_ttl: cfg.invite_ttl,
@@ -124,11 +141,6 @@ pub async fn serve(
     )
     .into_make_service_with_connect_info::<SocketAddr>();
 
-    let listener = std::net::TcpListener::bind(cfg.listen)
-        .with_context(|| format!("cannot listen on {}", cfg.listen))?;
-    listener.set_nonblocking(true)?;
-    let local = listener.local_addr()?;
-    let scheme = if cfg.tls.is_some() { "https" } else { "http" };
     // On stdout, so scripts and tests that pass port 0 learn the real port.
     println!("wtd listening on {scheme}://{local}");
     tracing::info!(%local, scheme, "listening");

@@ -27,6 +27,9 @@ pub struct Settings {
     pub cookies_allowed: bool,
     /// `https://host[:port]` of this server when configured; the console's expected Origin.
     pub public_url: Option<String>,
+    /// Base of the links in invitation and reset mails (`--public-url`, else a loopback
+    /// listener's own address); `None`: mails carry only the token.
+    pub link_base: Option<String>,
     /// Whether the listener speaks TLS (for the expected Origin when no public URL is set).
     pub tls: bool,
     /// Issuer shown in authenticator apps (`otpauth://totp/{issuer}:{email}`).
@@ -45,6 +48,7 @@ impl Default for Settings {
             session_lifetime: crate::config::DEFAULT_SESSION_LIFETIME,
             cookies_allowed: true,
             public_url: None,
+            link_base: None,
             tls: false,
             totp_issuer: wt_core::mfa::DEFAULT_ISSUER.to_string(),
             invite_ttl: crate::config::DEFAULT_INVITE_TTL,

@@ -886,3 +886,6 @@ mod races;
 
 #[path = "tests_audit.rs"]
 mod audit;
+
+#[path = "tests_console.rs"]
+mod console;

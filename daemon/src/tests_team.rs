@@ -591,6 +591,7 @@ async fn a_members_review_records_who_when_and_which_members() {
 async fn mail_links_come_from_the_configured_url_never_the_host_header() {
     let fx = fixture_with(Settings {
         public_url: Some("https://wt.acme.example".into()),
+        link_base: Some("https://wt.acme.example".into()),
         ..Settings::default()
     })
     .await;
@@ -666,7 +667,7 @@ async fn forgot_password_is_rate_limited_per_email() {
 }
 
 /// Waits for the forgot-password background task to queue its mail (bounded).
-async fn reset_token(fx: &Fx) -> String {
+pub(super) async fn reset_token(fx: &Fx) -> String {
     for _ in 0..200 {
         let all = mails(fx).await;
         if all.iter().any(|m| m.contains("wtr_")) {

@@ -47,6 +47,15 @@ fn is_common(password: &str) -> bool {
     set.contains(password.to_lowercase().as_str())
 }
 
+/// The shortest password allowed: shorter where MFA is enforced for the role (A.2).
+pub fn min_len(mfa_enforced: bool) -> usize {
+    if mfa_enforced {
+        MIN_LEN_WITH_MFA
+    } else {
+        MIN_LEN_WITHOUT_MFA
+    }
+}
+
 /// Checks a new password against the length policy and context words (product name, org
 /// name, the email's local part). `mfa_enforced` says whether the user's role must use MFA.
 pub fn check_policy(
@@ -62,11 +71,7 @@ pub fn check_policy(
     if is_common(password) {
         return Err(PolicyError::Common);
     }
-    let min = if mfa_enforced {
-        MIN_LEN_WITH_MFA
-    } else {
-        MIN_LEN_WITHOUT_MFA
-    };
+    let min = min_len(mfa_enforced);
     if len < min {
         return Err(PolicyError::TooShort { min });
     }

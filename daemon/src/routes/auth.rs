@@ -11,7 +11,6 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use wt_api::{ClientKind, LoginRequest, LoginResponse, Page, SESSION_COOKIE, SessionInfo, WhoAmI};
-use wt_core::audit::{AuditEvent, actions};
 use wt_core::clock::rfc3339;
 use wt_core::permissions::Permission;
 
@@ -22,6 +21,24 @@ fn session_cookie(value: &str, max_age: i64) -> Option<HeaderValue> {
         "{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; Secure; HttpOnly; SameSite=Strict"
     ))
     .ok()
+}
+
+/// The cookie that carries a console session just issued; refused where browsers would
+/// not keep a `Secure` cookie (plain HTTP off loopback).
+pub fn console_cookie(state: &AppState, issued: &IssuedSession) -> Result<HeaderValue, ApiError> {
+    if !state.settings.cookies_allowed {
+        return Err(ApiError::Validation(
+            "console sessions need HTTPS: serve with --tls-cert/--tls-key or on loopback".into(),
+        ));
+    }
+    let max_age = issued.session.expires_at - issued.session.created_at;
+    session_cookie(issued.token.expose(), max_age)
+        .ok_or_else(|| ApiError::Internal("cookie encoding".into()))
+}
+
+/// The header that makes the browser forget its session cookie.
+pub fn cleared_cookie() -> Option<HeaderValue> {
+    session_cookie("", 0)
 }
 
 pub async fn login(
@@ -69,15 +86,7 @@ pub fn session_response(
         })
         .into_response()),
         ClientKind::Console => {
-            if !state.settings.cookies_allowed {
-                return Err(ApiError::Validation(
-                    "console sessions need HTTPS: serve with --tls-cert/--tls-key or on loopback"
-                        .into(),
-                ));
-            }
-            let max_age = issued.session.expires_at - issued.session.created_at;
-            let cookie = session_cookie(issued.token.expose(), max_age)
-                .ok_or_else(|| ApiError::Internal("cookie encoding".into()))?;
+            let cookie = console_cookie(state, &issued)?;
             let mut resp = axum::Json(LoginResponse {
                 session,
                 mfa_enrollment_required,
@@ -100,21 +109,10 @@ pub async fn logout(
             "an automation token is not a session: revoke it with `wt token revoke ID`".into(),
         ));
     }
-    let ev = AuditEvent::new(auth.actor(), actions::LOGOUT, &meta.audit())
-        .target("session", &auth.session.id);
-    state
-        .store
-        .revoke_session(
-            &auth.org.id,
-            &auth.user.id,
-            &auth.session.id,
-            state.now(),
-            ev,
-        )
-        .await?;
+    service::auth::logout(&state, &auth, &meta).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
     if auth.via == Via::Cookie
-        && let Some(c) = session_cookie("", 0)
+        && let Some(c) = cleared_cookie()
     {
         resp.headers_mut().insert(header::SET_COOKIE, c);
     }
@@ -162,12 +160,6 @@ pub async fn revoke_session(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    auth.require(Permission::SelfManage)?;
-    let ev = AuditEvent::new(auth.actor(), actions::SESSION_REVOKED, &meta.audit())
-        .target("session", &id);
-    state
-        .store
-        .revoke_session(&auth.org.id, &auth.user.id, &id, state.now(), ev)
-        .await?;
+    service::auth::revoke_own_session(&state, &auth, &meta, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

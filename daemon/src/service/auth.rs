@@ -1,12 +1,13 @@
 //! Setup, login and sessions (SECURITY.md A and B).
 
 use crate::error::ApiError;
-use crate::extract::ClientMeta;
+use crate::extract::{Auth, ClientMeta};
 use crate::service::passwords;
 use crate::state::AppState;
 use wt_api::{ClientKind, LoginRequest, Role, SetupRequest};
 use wt_core::audit::{Actor, AuditEvent, actions};
 use wt_core::password::{self as policy, MAX_LEN};
+use wt_core::permissions::Permission;
 use wt_core::{ids, throttle, token};
 use wt_store::{NewSession, OrgRecord, SessionRecord, SetupClaim, UserRecord};
 
@@ -254,4 +255,38 @@ pub(crate) async fn new_session(
             user.mfa_enabled,
         ),
     })
+}
+
+/// Ends the caller's own session (`POST /auth/logout`, the console's "Sign out").
+pub async fn logout(state: &AppState, auth: &Auth, meta: &ClientMeta) -> Result<(), ApiError> {
+    let ev = AuditEvent::new(auth.actor(), actions::LOGOUT, &meta.audit())
+        .target("session", &auth.session.id);
+    state
+        .store
+        .revoke_session(
+            &auth.org.id,
+            &auth.user.id,
+            &auth.session.id,
+            state.now(),
+            ev,
+        )
+        .await?;
+    Ok(())
+}
+
+/// Ends another session of the caller's own (B.16).
+pub async fn revoke_own_session(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    id: &str,
+) -> Result<(), ApiError> {
+    auth.require(Permission::SelfManage)?;
+    let ev = AuditEvent::new(auth.actor(), actions::SESSION_REVOKED, &meta.audit())
+        .target("session", id);
+    state
+        .store
+        .revoke_session(&auth.org.id, &auth.user.id, id, state.now(), ev)
+        .await?;
+    Ok(())
 }

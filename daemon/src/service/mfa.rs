@@ -149,15 +149,43 @@ pub async fn enroll(state: &AppState, auth: &Auth) -> Result<TotpEnrollResponse,
         .store
         .totp_begin(&auth.user.id, &sealed, expires_at, now)
         .await?;
-    Ok(TotpEnrollResponse {
-        secret: mfa::secret_base32(secret.as_slice()),
-        otpauth_uri: mfa::otpauth_uri(
-            &state.settings.totp_issuer,
-            &auth.user.email,
-            secret.as_slice(),
-        ),
+    Ok(enroll_response(state, auth, secret.as_slice(), expires_at))
+}
+
+fn enroll_response(
+    state: &AppState,
+    auth: &Auth,
+    secret: &[u8],
+    expires_at: i64,
+) -> TotpEnrollResponse {
+    TotpEnrollResponse {
+        secret: mfa::secret_base32(secret),
+        otpauth_uri: mfa::otpauth_uri(&state.settings.totp_issuer, &auth.user.email, secret),
         expires_at: rfc3339(expires_at),
-    })
+    }
+}
+
+/// The enrollment still waiting for its confirming code, if any: the console shows it
+/// again after a wrong code. Never once confirmed (E.38: no secret after confirmation).
+pub async fn pending_enrollment(
+    state: &AppState,
+    auth: &Auth,
+) -> Result<Option<TotpEnrollResponse>, ApiError> {
+    auth.require(Permission::MfaEnroll)?;
+    let now = state.now();
+    let Some(rec) = state
+        .store
+        .totp_get(&auth.user.id)
+        .await?
+        .filter(|r| r.confirmed_at.is_none())
+    else {
+        return Ok(None);
+    };
+    let Some(expires_at) = rec.pending_expires_at.filter(|t| *t > now) else {
+        return Ok(None);
+    };
+    let secret = open_secret(state, &auth.user.id, &rec.secret_sealed)?;
+    Ok(Some(enroll_response(state, auth, &secret, expires_at)))
 }
 
 /// `POST /auth/mfa/totp/confirm`: turns MFA on with a current code; returns the recovery

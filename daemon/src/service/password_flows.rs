@@ -97,7 +97,7 @@ pub(crate) async fn send_reset(
         .target("user", &cand.user.id);
         state.store.append_audit(&org.id, ev, now).await?;
     }
-    let link = match &state.settings.public_url {
+    let link = match &state.settings.link_base {
         Some(base) => format!(
             "Open this link to choose a new password:\n\n  {base}/reset#token={}\n\nor use",
             tok.expose()

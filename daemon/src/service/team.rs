@@ -48,7 +48,7 @@ async fn send_invite(
     invite: &InviteRecord,
     token: &str,
 ) -> Result<(), ApiError> {
-    let link = match &state.settings.public_url {
+    let link = match &state.settings.link_base {
         Some(base) => {
             format!("Open this link to accept:\n\n  {base}/invite#token={token}\n\nor use")
         }

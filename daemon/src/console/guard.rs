@@ -1,0 +1,219 @@
+//! What protects the console's pages: the response headers every page carries, the CSRF
+//! rules for its form posts, the signed-in session (from the cookie only), and how an
+//! error becomes a page.
+
+use super::pages;
+use crate::error::ApiError;
+use crate::extract::{Auth, ClientMeta, Via, authenticate_presented, session_cookie};
+use crate::middleware::check_same_origin;
+use crate::state::AppState;
+use axum::extract::{FromRequest, FromRequestParts, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use serde::de::DeserializeOwned;
+
+/// Only our own script, stylesheet and forms; no inline script or style, no eval, no
+/// framing, no plug-ins (the QR code is inline SVG markup, not an image).
+pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
+                       form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+
+/// Headers of every console answer, and the CSRF rules for every form post.
+pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let mut resp = if req.method() == Method::GET || req.method() == Method::HEAD {
+        next.run(req).await
+    } else {
+        match check_form_post(&state, req.headers()) {
+            Ok(()) => next.run(req).await,
+            Err(e) => ConsoleError(e).into_response(),
+        }
+    };
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    if state.settings.tls {
+        h.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
+        );
+    }
+    resp
+}
+
+/// A form post must come from one of our pages: the browser says so with
+/// `Sec-Fetch-Site: same-origin` or an `Origin` of this server (every current browser
+/// sends at least one of them on a POST), and it is a form, not a cross-site JSON or
+/// multipart request.
+fn check_form_post(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let site = headers
+        .get("sec-fetch-site")
+        .map(|v| v.to_str().unwrap_or_default());
+    if site.is_some_and(|s| s != "same-origin") {
+        return Err(ApiError::Csrf("cross-site form posts are not accepted"));
+    }
+    if site.is_none() && !headers.contains_key(header::ORIGIN) {
+        return Err(ApiError::Csrf(
+            "a form post must come from this server's pages (no Origin or Sec-Fetch-Site header)",
+        ));
+    }
+    check_same_origin(state, headers)?;
+    let is_form = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|m| {
+            m.trim()
+                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+        });
+    if !is_form {
+        return Err(ApiError::UnsupportedMediaType);
+    }
+    Ok(())
+}
+
+/// An `ApiError` shown as a page: a sign-in that is missing or has lapsed goes to the
+/// login page; anything else is an error page with the error's status and message.
+#[derive(Debug)]
+pub struct ConsoleError(pub ApiError);
+
+impl From<ApiError> for ConsoleError {
+    fn from(e: ApiError) -> Self {
+        Self(e)
+    }
+}
+
+impl From<wt_store::StoreError> for ConsoleError {
+    fn from(e: wt_store::StoreError) -> Self {
+        Self(e.into())
+    }
+}
+
+impl IntoResponse for ConsoleError {
+    fn into_response(self) -> Response {
+        if matches!(self.0, ApiError::Unauthenticated) {
+            return Redirect::to("/login").into_response();
+        }
+        let msg = message(&self.0);
+        (
+            self.0.status(),
+            Html(pages::error_page(&msg, None).into_string()),
+        )
+            .into_response()
+    }
+}
+
+/// What the person sees for an error; an internal cause is logged, never shown.
+pub fn message(e: &ApiError) -> String {
+    if let ApiError::Internal(cause) = e {
+        tracing::error!(%cause, "internal error");
+    }
+    match e {
+        ApiError::OrgRequired(orgs) => {
+            format!("you belong to several orgs: type the slug of one ({orgs})")
+        }
+        // The API's wording points at `wt`; in a browser, point at the page instead.
+        ApiError::ResetTokenInvalid => "this reset link is invalid, used or expired: ask for a \
+                                        new one from the sign-in page (Forgot your password?)"
+            .into(),
+        ApiError::MfaEnrollmentRequired => "your role requires two-factor authentication: set \
+                                            it up on the Security tab first"
+            .into(),
+        other => other.to_string(),
+    }
+}
+
+/// A page with a status.
+pub fn page(status: StatusCode, markup: maud::Markup) -> Response {
+    (status, Html(markup.into_string())).into_response()
+}
+
+/// A form body (`application/x-www-form-urlencoded`, within the body limit); anything
+/// else is a 400 page, never a panic.
+#[derive(Debug)]
+pub struct Form<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Form<T> {
+    type Rejection = ConsoleError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        axum::Form::<T>::from_request(req, state)
+            .await
+            .map(|axum::Form(v)| Form(v))
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    ConsoleError(ApiError::PayloadTooLarge)
+                } else {
+                    ConsoleError(ApiError::Malformed(
+                        "the form is incomplete or malformed: reload the page and try again".into(),
+                    ))
+                }
+            })
+    }
+}
+
+/// The member signed in to this browser: the session cookie only (a bearer header means
+/// nothing here), a live person's session (never an automation token). Without one the
+/// page redirects to the login page.
+#[derive(Debug)]
+pub struct Signed(pub Auth);
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = ConsoleError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let meta = ClientMeta::from_request_parts(parts, state).await?;
+        signed_in(state, &parts.headers, &meta)
+            .await?
+            .map(Signed)
+            .ok_or(ConsoleError(ApiError::Unauthenticated))
+    }
+}
+
+/// The signed-in member, if any. An address outside the allowed-IP list is an error, not
+/// "signed out".
+pub async fn signed_in(
+    state: &AppState,
+    headers: &HeaderMap,
+    meta: &ClientMeta,
+) -> Result<Option<Auth>, ApiError> {
+    let Some(tok) = session_cookie(headers) else {
+        return Ok(None);
+    };
+    match authenticate_presented(state, &tok, Via::Cookie, meta).await {
+        Ok(auth) if auth.via == Via::Cookie => Ok(Some(auth)),
+        Ok(_) | Err(ApiError::Unauthenticated) | Err(ApiError::WrongCredential(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The CSRF token of a session's forms: a MAC of the session id under a key derived from
+/// the master key. Stable for the session, useless for any other one, and unknowable to
+/// another site.
+pub fn csrf_token(state: &AppState, session_id: &str) -> String {
+    hex::encode(
+        &state
+            .master_key
+            .derive(&format!("console-csrf:{session_id}"))[..16],
+    )
+}
+
+/// Refuses a form whose CSRF token is not this session's.
+pub fn check_csrf(state: &AppState, auth: &Auth, presented: &str) -> Result<(), ApiError> {
+    let want = csrf_token(state, &auth.session.id);
+    if wt_core::token::ct_eq(want.as_bytes(), presented.as_bytes()) {
+        Ok(())
+    } else {
+        Err(ApiError::Csrf(
+            "this form is stale or did not come from this page: reload it and try again",
+        ))
+    }
+}
