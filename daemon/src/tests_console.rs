@@ -234,6 +234,15 @@ async fn cross_site_and_headerless_form_posts_are_refused() {
             vec![form_ct, ("origin", "https://evil.example")],
         ),
         ("neither header", vec![form_ct]),
+        ("null origin alone", vec![form_ct, ("origin", "null")]),
+        (
+            "null origin, cross-site",
+            vec![
+                form_ct,
+                ("origin", "null"),
+                ("sec-fetch-site", "cross-site"),
+            ],
+        ),
     ] {
         let r = fx.send(post(&headers)).await;
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{what}: {}", html(&r));
@@ -247,6 +256,15 @@ async fn cross_site_and_headerless_form_posts_are_refused() {
         .await;
     assert_eq!(json.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let ok = fx.send(post(&[form_ct, ("origin", ORIGIN)])).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", html(&ok));
+    // What Chromium sends from our no-referrer pages.
+    let ok = fx
+        .send(post(&[
+            form_ct,
+            ("origin", "null"),
+            ("sec-fetch-site", "same-origin"),
+        ]))
+        .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", html(&ok));
 }
 

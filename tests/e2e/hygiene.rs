@@ -15,7 +15,7 @@ fn post(d: &Daemon, path: &str, body: Value, token: Option<&str>) -> (u16, Value
 }
 
 /// The newest token with `prefix` in the outbox mails to `to` (quoted-printable undone).
-fn mailed_token(d: &Daemon, to: &str, prefix: &str) -> String {
+pub fn mailed_token(d: &Daemon, to: &str, prefix: &str) -> String {
     let dir = d.data_dir().join("outbox");
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {

@@ -4,6 +4,7 @@
 mod audit;
 mod backup;
 mod cli;
+mod console;
 mod crash;
 mod daemon;
 mod docs;
@@ -16,3 +17,4 @@ mod readiness;
 mod skeleton;
 mod soak;
 mod team;
+mod webdriver;

@@ -50,6 +50,10 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
 /// `Sec-Fetch-Site: same-origin` or an `Origin` of this server (every current browser
 /// sends at least one of them on a POST), and it is a form, not a cross-site JSON or
 /// multipart request.
+///
+/// Our pages send `Referrer-Policy: no-referrer`, under which browsers send `Origin: null`
+/// on their form posts: then `Sec-Fetch-Site` alone decides; a real `Origin` must still
+/// be ours.
 fn check_form_post(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
     let site = headers
         .get("sec-fetch-site")
@@ -57,12 +61,18 @@ fn check_form_post(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError
     if site.is_some_and(|s| s != "same-origin") {
         return Err(ApiError::Csrf("cross-site form posts are not accepted"));
     }
-    if site.is_none() && !headers.contains_key(header::ORIGIN) {
+    let origin = headers
+        .get(header::ORIGIN)
+        .map(|v| v.to_str().unwrap_or_default())
+        .filter(|o| *o != "null");
+    if site.is_none() && origin.is_none() {
         return Err(ApiError::Csrf(
             "a form post must come from this server's pages (no Origin or Sec-Fetch-Site header)",
         ));
     }
-    check_same_origin(state, headers)?;
+    if origin.is_some() {
+        check_same_origin(state, headers)?;
+    }
     let is_form = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
