@@ -51,7 +51,7 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
             [CompletionResult]::new('--tls-cert', '--tls-cert', [CompletionResultType]::ParameterName, 'PEM certificate chain for TLS')
             [CompletionResult]::new('--tls-key', '--tls-key', [CompletionResultType]::ParameterName, 'PEM private key for TLS')
             [CompletionResult]::new('--config', '--config', [CompletionResultType]::ParameterName, 'TOML config file. Default: <data-dir>/wtd.toml when it exists')
-            [CompletionResult]::new('--public-url', '--public-url', [CompletionResultType]::ParameterName, 'Public base URL of this server, used for links in mail and the console''s origin check')
+            [CompletionResult]::new('--public-url', '--public-url', [CompletionResultType]::ParameterName, 'Public base URL of this server (`https://host[:port]`): the base of the web console''s links in invitation and reset mails, and the console''s expected Origin. Without it, a loopback listener''s own address is used for links; elsewhere mails carry the token alone')
             [CompletionResult]::new('--body-limit', '--body-limit', [CompletionResultType]::ParameterName, 'Largest request body accepted, in bytes [default: 1048576]')
             [CompletionResult]::new('--request-timeout', '--request-timeout', [CompletionResultType]::ParameterName, 'Longest a request may take, in seconds [default: 30]')
             [CompletionResult]::new('--header-timeout', '--header-timeout', [CompletionResultType]::ParameterName, 'Longest a client may take to send a request''s headers, in seconds; slower connections are closed (slow-loris protection) [default: 10]')

@@ -47,7 +47,7 @@ complete -c wtd -n "__fish_wtd_using_subcommand serve" -l listen -d 'Address to 
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l tls-cert -d 'PEM certificate chain for TLS' -r -F
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l tls-key -d 'PEM private key for TLS' -r -F
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l config -d 'TOML config file. Default: <data-dir>/wtd.toml when it exists' -r -F
-complete -c wtd -n "__fish_wtd_using_subcommand serve" -l public-url -d 'Public base URL of this server, used for links in mail and the console\'s origin check' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l public-url -d 'Public base URL of this server (`https://host[:port]`): the base of the web console\'s links in invitation and reset mails, and the console\'s expected Origin. Without it, a loopback listener\'s own address is used for links; elsewhere mails carry the token alone' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l body-limit -d 'Largest request body accepted, in bytes [default: 1048576]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l request-timeout -d 'Longest a request may take, in seconds [default: 30]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l header-timeout -d 'Longest a client may take to send a request\'s headers, in seconds; slower connections are closed (slow-loris protection) [default: 10]' -r

@@ -143,7 +143,10 @@ pub struct ServeArgs {
     /// TOML config file. Default: <data-dir>/wtd.toml when it exists.
     #[arg(long, env = "WT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// Public base URL of this server, used for links in mail and the console's origin check.
+    /// Public base URL of this server (`https://host[:port]`): the base of the web console's
+    /// links in invitation and reset mails, and the console's expected Origin. Without it,
+    /// a loopback listener's own address is used for links; elsewhere mails carry the
+    /// token alone.
     #[arg(long, env = "WT_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
     /// Largest request body accepted, in bytes [default: 1048576].
