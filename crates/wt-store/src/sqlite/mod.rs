@@ -1,25 +1,27 @@
-//! The embedded SQLite store: one writer thread, a small pool of read-only connections.
+//! The embedded SQLite backend: one writer thread, a small pool of read-only connections.
 //!
 //! Writes are serialised through one connection owned by a dedicated thread; requests
 //! reach it over a bounded queue (when full, callers wait: backpressure, never loss).
-//! Reads run on `spawn_blocking` with one of `READERS` read-only connections. Nothing
-//! blocks the async executor. The database runs in WAL mode with `synchronous=FULL`, so a
-//! write acknowledged to a client survives a crash or power loss; foreign keys are on and
-//! every table is `STRICT`. Migrations are numbered, embedded and applied at open.
+//! Each write runs in one transaction. Reads run on `spawn_blocking` with one of
+//! `READERS` read-only connections. Nothing blocks the async executor. The database runs
+//! in WAL mode with `synchronous=FULL`, so a write acknowledged to a client survives a
+//! crash or power loss; foreign keys are on and every table is `STRICT`. Migrations are
+//! numbered, embedded and applied at open. The queries themselves are shared with the
+//! PostgreSQL backend (`crate::sql`).
 
-mod keys;
-mod queries;
-mod tokens;
-
+use crate::sql::{Backend, Db, Dialect, Row, SqlStore, Value, internal};
 use crate::{Result, StoreError};
+use rusqlite::functions::FunctionFlags;
+use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{M, Migrations};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 
-/// Numbered migrations, applied in order at open. Never edit a released one: add the next.
+/// Numbered migrations, applied in order at open. Never edit a released one: add the next
+/// (and its PostgreSQL twin in `postgres/migrations/`).
 const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0001_init.sql")),
     M::up(include_str!("migrations/0002_mfa.sql")),
@@ -49,8 +51,11 @@ pub const DB_FILE: &str = "watchtower.db";
 
 type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
 
-/// The SQLite implementation of [`crate::Store`].
-pub struct SqliteStore {
+/// The SQLite store: the shared queries over [`SqliteBackend`].
+pub type SqliteStore = SqlStore<SqliteBackend>;
+
+/// Connections to one SQLite file.
+pub struct SqliteBackend {
     /// Queue to the writer thread. Dropping the store closes it and ends the thread.
     writer: mpsc::Sender<WriteJob>,
     /// Read-only connections; a read takes the first free one.
@@ -58,20 +63,16 @@ pub struct SqliteStore {
     /// Round-robin start for picking a reader.
     next_reader: AtomicUsize,
     /// False after a write failed with [`StoreError::Unavailable`], true after one succeeds.
-    writable: Arc<std::sync::atomic::AtomicBool>,
+    writable: Arc<AtomicBool>,
     path: PathBuf,
 }
 
-impl std::fmt::Debug for SqliteStore {
+impl std::fmt::Debug for SqliteBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SqliteStore")
+        f.debug_struct("SqliteBackend")
             .field("path", &self.path)
             .finish()
     }
-}
-
-fn internal(e: impl std::fmt::Display) -> StoreError {
-    StoreError::Internal(e.to_string())
 }
 
 impl From<rusqlite::Error> for StoreError {
@@ -92,11 +93,116 @@ impl From<rusqlite::Error> for StoreError {
     }
 }
 
+impl rusqlite::ToSql for Value {
+    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
+        Ok(match self {
+            Value::Null => ToSqlOutput::Borrowed(ValueRef::Null),
+            Value::Int(i) => ToSqlOutput::Borrowed(ValueRef::Integer(*i)),
+            Value::Real(f) => ToSqlOutput::Borrowed(ValueRef::Real(*f)),
+            Value::Text(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_bytes())),
+            Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b)),
+        })
+    }
+}
+
+fn value_of(v: ValueRef<'_>) -> Value {
+    match v {
+        ValueRef::Null => Value::Null,
+        ValueRef::Integer(i) => Value::Int(i),
+        ValueRef::Real(f) => Value::Real(f),
+        ValueRef::Text(t) => Value::Text(String::from_utf8_lossy(t).into_owned()),
+        ValueRef::Blob(b) => Value::Blob(b.to_vec()),
+    }
+}
+
+fn row_of(r: &rusqlite::Row<'_>, n: usize) -> Result<Row> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        out.push(value_of(r.get_ref(i)?));
+    }
+    Ok(Row(out))
+}
+
+/// Statements are prepared once per connection and cached (rusqlite's statement cache).
+impl Db for Connection {
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<usize> {
+        let mut st = self.prepare_cached(sql)?;
+        Ok(st.execute(rusqlite::params_from_iter(params))?)
+    }
+
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
+        let mut st = self.prepare_cached(sql)?;
+        let n = st.column_count();
+        let mut rows = st.query(rusqlite::params_from_iter(params))?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(row_of(r, n)?);
+        }
+        Ok(out)
+    }
+
+    fn query_first(&self, sql: &str, params: &[Value]) -> Result<Option<Row>> {
+        let mut st = self.prepare_cached(sql)?;
+        let n = st.column_count();
+        let mut rows = st.query(rusqlite::params_from_iter(params))?;
+        match rows.next()? {
+            Some(r) => Ok(Some(row_of(r, n)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn query_each(
+        &self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(&Row) -> Result<()>,
+    ) -> Result<()> {
+        let mut st = self.prepare_cached(sql)?;
+        let n = st.column_count();
+        let mut rows = st.query(rusqlite::params_from_iter(params))?;
+        while let Some(r) = rows.next()? {
+            f(&row_of(r, n)?)?;
+        }
+        Ok(())
+    }
+
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+}
+
+/// `GREATEST`/`LEAST` as PostgreSQL defines them (NULL arguments ignored; NULL only when
+/// all are), so the shared SQL means the same on both backends.
+fn register_functions(conn: &Connection) -> Result<()> {
+    for (name, greatest) in [("GREATEST", true), ("LEAST", false)] {
+        conn.create_scalar_function(
+            name,
+            -1,
+            FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC,
+            move |ctx| {
+                let mut best: Option<i64> = None;
+                for i in 0..ctx.len() {
+                    if let Some(v) = ctx.get::<Option<i64>>(i)? {
+                        best = Some(match best {
+                            Some(b) if greatest => b.max(v),
+                            Some(b) => b.min(v),
+                            None => v,
+                        });
+                    }
+                }
+                Ok(best)
+            },
+        )?;
+    }
+    Ok(())
+}
+
 fn configure(conn: &Connection) -> Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
     conn.pragma_update(None, "synchronous", "FULL")?;
-    Ok(())
+    conn.set_prepared_statement_cache_capacity(64);
+    register_functions(conn)
 }
 
 impl SqliteStore {
@@ -127,40 +233,29 @@ impl SqliteStore {
             })
             .map_err(internal)?;
 
-        Ok(Self {
+        Ok(SqlStore::new(SqliteBackend {
             writer: tx,
             readers: Arc::new(readers),
             next_reader: AtomicUsize::new(0),
-            writable: Arc::new(std::sync::atomic::AtomicBool::new(true)),
+            writable: Arc::new(AtomicBool::new(true)),
             path: path.to_path_buf(),
-        })
+        }))
     }
 
     /// Whether the last write succeeded (false after disk full or a read-only file).
     pub fn is_writable(&self) -> bool {
-        self.writable.load(Ordering::Acquire)
-    }
-
-    /// A tiny durable write: the probe `ping` uses while the database is unwritable.
-    async fn probe_write(&self, now: i64) -> Result<()> {
-        self.write(move |c| {
-            c.execute(
-                "INSERT INTO health_probe (id, at) VALUES (1, ?1)
-                 ON CONFLICT (id) DO UPDATE SET at = excluded.at",
-                [now],
-            )?;
-            Ok(())
-        })
-        .await
+        self.backend.writable.load(Ordering::Acquire)
     }
 
     /// Path of the database file.
     pub fn path(&self) -> &Path {
-        &self.path
+        &self.backend.path
     }
+}
 
+impl SqliteBackend {
     /// Runs `f` on the writer connection and returns its result.
-    async fn write<T, F>(&self, f: F) -> Result<T>
+    async fn on_writer<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
@@ -184,35 +279,25 @@ impl SqliteStore {
             .map_err(|_| internal("the writer thread dropped a request"))?
     }
 
-    /// Runs `f` in one write transaction and appends `audit` to `org_id`'s hash chain in
-    /// the same transaction before committing: the shape of every audited change, so no
-    /// change commits without its entry and no entry without its change.
-    async fn write_audited<T, F>(
-        &self,
-        org_id: String,
-        now: wt_core::clock::UnixTime,
-        audit: wt_core::audit::AuditEvent,
-        f: F,
-    ) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&rusqlite::Transaction<'_>) -> Result<T> + Send + 'static,
-    {
-        self.write(move |c| {
-            let tx = c.transaction()?;
-            let out = f(&tx)?;
-            queries::append_audit_tx(&tx, &org_id, &audit, now)?;
-            tx.commit()?;
-            Ok(out)
+    /// A tiny durable write: the probe `ping` uses while the database is unwritable.
+    async fn probe_write(&self, now: i64) -> Result<()> {
+        self.on_writer(move |c| {
+            c.execute(
+                "INSERT INTO health_probe (id, at) VALUES (1, ?1)
+                 ON CONFLICT (id) DO UPDATE SET at = excluded.at",
+                [now],
+            )?;
+            Ok(())
         })
         .await
     }
+}
 
-    /// Runs `f` on a read-only connection on the blocking pool.
+impl Backend for SqliteBackend {
     async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Connection) -> Result<T> + Send + 'static,
+        F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
     {
         let readers = Arc::clone(&self.readers);
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
@@ -221,16 +306,42 @@ impl SqliteStore {
             // Take the first free connection; if all are busy, wait for the one we started at.
             for i in 0..n {
                 if let Ok(conn) = readers[(start + i) % n].try_lock() {
-                    return f(&conn);
+                    return f(&*conn);
                 }
             }
             let conn = readers[start % n]
                 .lock()
                 .map_err(|_| internal("a reader connection was poisoned"))?;
-            f(&conn)
+            f(&*conn)
         })
         .await
         .map_err(internal)?
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
+    {
+        self.on_writer(move |c| {
+            let tx = c.transaction()?;
+            let out = f(&*tx)?;
+            tx.commit()?;
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read(|db| db.query_first("SELECT 1", &[]).map(|_| ()))
+            .await?;
+        if !self.writable.load(Ordering::Acquire) {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64);
+            self.probe_write(now).await?;
+        }
+        Ok(())
     }
 }
 

@@ -2,10 +2,11 @@
 //! [`crate::Store`] methods in `queries.rs` delegate here.
 
 use super::queries::{ORG_COLS, SESSION_COLS, SESSION_NCOLS, org_from, session_from};
-use super::{SqliteStore, internal};
+use super::{Backend, SqlStore, internal};
+use super::{Db, OptionalExt, Row};
 use crate::model::*;
+use crate::params;
 use crate::{Result, StoreError};
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use wt_api::Environment;
 use wt_core::audit::AuditEvent;
 use wt_core::clock::UnixTime;
@@ -17,20 +18,15 @@ const KEY_COLS: &str = "k.id, k.org_id, k.name, k.environment, k.secret_hash, k.
 const KEY_FROM: &str =
     "api_keys k JOIN users ow ON ow.id = k.owner_id JOIN users cr ON cr.id = k.created_by";
 
-fn key_from(r: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
+fn key_from(r: &Row) -> Result<ApiKeyRecord> {
     let env: String = r.get(3)?;
     let cidrs: String = r.get(13)?;
     Ok(ApiKeyRecord {
         id: r.get(0)?,
         org_id: r.get(1)?,
         name: r.get(2)?,
-        environment: Environment::parse(&env).ok_or_else(|| {
-            rusqlite::Error::FromSqlConversionFailure(
-                3,
-                rusqlite::types::Type::Text,
-                "unknown environment".into(),
-            )
-        })?,
+        environment: Environment::parse(&env)
+            .ok_or_else(|| internal(format!("unknown environment {env:?} in the database")))?,
         secret_hash: r.get(4)?,
         last4: r.get(5)?,
         owner_id: r.get(6)?,
@@ -40,9 +36,7 @@ fn key_from(r: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
         created_at: r.get(10)?,
         expires_at: r.get(11)?,
         revoked_at: r.get(12)?,
-        allowed_cidrs: serde_json::from_str(&cidrs).map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(13, rusqlite::types::Type::Text, e.into())
-        })?,
+        allowed_cidrs: serde_json::from_str(&cidrs).map_err(internal)?,
         rotated_from: r.get(14)?,
         rotated_to: r.get(15)?,
         grace_until: r.get(16)?,
@@ -55,7 +49,7 @@ fn key_from(r: &Row<'_>) -> rusqlite::Result<ApiKeyRecord> {
     })
 }
 
-fn key_by_id(c: &Connection, org_id: &str, id: &str) -> Result<Option<ApiKeyRecord>> {
+fn key_by_id(c: &dyn Db, org_id: &str, id: &str) -> Result<Option<ApiKeyRecord>> {
     Ok(c.query_row(
         &format!("SELECT {KEY_COLS} FROM {KEY_FROM} WHERE k.org_id = ?1 AND k.id = ?2"),
         params![org_id, id],
@@ -64,7 +58,7 @@ fn key_by_id(c: &Connection, org_id: &str, id: &str) -> Result<Option<ApiKeyReco
     .optional()?)
 }
 
-fn is_member(tx: &Transaction<'_>, org_id: &str, user_id: &str) -> Result<bool> {
+fn is_member(tx: &dyn Db, org_id: &str, user_id: &str) -> Result<bool> {
     Ok(tx
         .query_row(
             "SELECT 1 FROM memberships WHERE org_id = ?1 AND user_id = ?2",
@@ -75,7 +69,7 @@ fn is_member(tx: &Transaction<'_>, org_id: &str, user_id: &str) -> Result<bool> 
         .is_some())
 }
 
-fn insert_key(tx: &Transaction<'_>, k: &NewApiKey, rotated_from: Option<&str>) -> Result<()> {
+fn insert_key(tx: &dyn Db, k: &NewApiKey, rotated_from: Option<&str>) -> Result<()> {
     if !is_member(tx, &k.org_id, &k.owner_id)? {
         return Err(StoreError::Conflict(
             "the key's owner must be a member of the org".into(),
@@ -104,7 +98,7 @@ fn insert_key(tx: &Transaction<'_>, k: &NewApiKey, rotated_from: Option<&str>) -
     Ok(())
 }
 
-fn allowed_ip_from(r: &Row<'_>) -> rusqlite::Result<AllowedIpRecord> {
+fn allowed_ip_from(r: &Row) -> Result<AllowedIpRecord> {
     Ok(AllowedIpRecord {
         id: r.get(0)?,
         org_id: r.get(1)?,
@@ -119,7 +113,7 @@ fn allowed_ip_from(r: &Row<'_>) -> rusqlite::Result<AllowedIpRecord> {
 
 const ALLOWED_COLS: &str = "id, org_id, cidr, note, created_by, created_at, hit_count, last_hit_at";
 
-impl SqliteStore {
+impl<B: Backend> SqlStore<B> {
     pub(super) async fn q_session_step_up(
         &self,
         org_id: &str,
@@ -148,19 +142,21 @@ impl SqliteStore {
     ) -> Result<Vec<OrgSessionRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            let mut st = c.prepare(&format!(
+            c.query_map(
+                &format!(
                 "SELECT {SESSION_COLS}, u.email FROM sessions s JOIN users u ON u.id = s.user_id
                  WHERE s.org_id = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
                    AND s.last_seen_at + s.idle_timeout > ?2
                  ORDER BY s.last_seen_at DESC"
-            ))?;
-            let rows = st.query_map(params![org_id, now], |r| {
-                Ok(OrgSessionRecord {
-                    session: session_from(r, 0)?,
-                    email: r.get(SESSION_NCOLS)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            ),
+                params![org_id, now],
+                |r| {
+                    Ok(OrgSessionRecord {
+                        session: session_from(r, 0)?,
+                        email: r.get(SESSION_NCOLS)?,
+                    })
+                },
+            )
         })
         .await
     }
@@ -183,7 +179,7 @@ impl SqliteStore {
             }
             Ok(tx.query_row(
                 &format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = ?1"),
-                [&org_id],
+                params![org_id],
                 |r| org_from(r, 0),
             )?)
         })
@@ -205,12 +201,14 @@ impl SqliteStore {
     pub(super) async fn q_api_keys_list(&self, org_id: &str) -> Result<Vec<ApiKeyRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            let mut st = c.prepare(&format!(
-                "SELECT {KEY_COLS} FROM {KEY_FROM} WHERE k.org_id = ?1
+            c.query_map(
+                &format!(
+                    "SELECT {KEY_COLS} FROM {KEY_FROM} WHERE k.org_id = ?1
                  ORDER BY k.created_at DESC, k.id DESC"
-            ))?;
-            let rows = st.query_map([&org_id], key_from)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                ),
+                params![org_id],
+                key_from,
+            )
         })
         .await
     }
@@ -220,12 +218,14 @@ impl SqliteStore {
         revoked_since: UnixTime,
     ) -> Result<Vec<ApiKeyRecord>> {
         self.read(move |c| {
-            let mut st = c.prepare(&format!(
-                "SELECT {KEY_COLS} FROM {KEY_FROM}
+            c.query_map(
+                &format!(
+                    "SELECT {KEY_COLS} FROM {KEY_FROM}
                  WHERE k.revoked_at IS NULL OR k.revoked_at >= ?1"
-            ))?;
-            let rows = st.query_map([revoked_since], key_from)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                ),
+                params![revoked_since],
+                key_from,
+            )
         })
         .await
     }
@@ -242,20 +242,20 @@ impl SqliteStore {
     pub(super) async fn q_api_key_sources(&self, key_id: &str) -> Result<Vec<KeySourceRecord>> {
         let key_id = key_id.to_string();
         self.read(move |c| {
-            let mut st = c.prepare(
+            c.query_map(
                 "SELECT key_id, ip, first_seen, last_seen, count FROM api_key_sources
                  WHERE key_id = ?1 ORDER BY last_seen DESC, ip LIMIT 100",
-            )?;
-            let rows = st.query_map([&key_id], |r| {
-                Ok(KeySourceRecord {
-                    key_id: r.get(0)?,
-                    ip: r.get(1)?,
-                    first_seen: r.get(2)?,
-                    last_seen: r.get(3)?,
-                    count: r.get(4)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                params![key_id],
+                |r| {
+                    Ok(KeySourceRecord {
+                        key_id: r.get(0)?,
+                        ip: r.get(1)?,
+                        first_seen: r.get(2)?,
+                        last_seen: r.get(3)?,
+                        count: r.get(4)?,
+                    })
+                },
+            )
         })
         .await
     }
@@ -267,25 +267,25 @@ impl SqliteStore {
     ) -> Result<Vec<(KeySourceRecord, String)>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            let mut st = c.prepare(
+            c.query_map(
                 "SELECT s.key_id, s.ip, s.first_seen, s.last_seen, s.count, k.name
                  FROM api_key_sources s JOIN api_keys k ON k.id = s.key_id
                  WHERE k.org_id = ?1 AND k.revoked_at IS NULL AND s.last_seen >= ?2
                  ORDER BY s.last_seen DESC",
-            )?;
-            let rows = st.query_map(params![org_id, since], |r| {
-                Ok((
-                    KeySourceRecord {
-                        key_id: r.get(0)?,
-                        ip: r.get(1)?,
-                        first_seen: r.get(2)?,
-                        last_seen: r.get(3)?,
-                        count: r.get(4)?,
-                    },
-                    r.get(5)?,
-                ))
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                params![org_id, since],
+                |r| {
+                    Ok((
+                        KeySourceRecord {
+                            key_id: r.get(0)?,
+                            ip: r.get(1)?,
+                            first_seen: r.get(2)?,
+                            last_seen: r.get(3)?,
+                            count: r.get(4)?,
+                        },
+                        r.get(5)?,
+                    ))
+                },
+            )
         })
         .await
     }
@@ -406,42 +406,27 @@ impl SqliteStore {
             return Ok(());
         }
         self.write(move |c| {
-            let tx = c.transaction()?;
+            let tx = c;
             {
-                let mut key = tx.prepare_cached(
-                    "UPDATE api_keys SET
-                        use_count = use_count + ?2,
-                        last_used_ip = CASE WHEN ?3 >= COALESCE(last_used_at, 0) THEN ?4 ELSE last_used_ip END,
-                        last_used_at = MAX(COALESCE(last_used_at, 0), ?3),
-                        browser_count = browser_count + ?5,
-                        browser_last_at = COALESCE(MAX(COALESCE(browser_last_at, 0), ?6), browser_last_at),
-                        browser_origin = COALESCE(?7, browser_origin)
-                     WHERE id = ?1",
-                )?;
-                let mut src = tx.prepare_cached(
-                    "INSERT INTO api_key_sources (key_id, ip, first_seen, last_seen, count)
-                     VALUES (?1, ?2, ?3, ?4, ?5)
-                     ON CONFLICT (key_id, ip) DO UPDATE SET
-                        count = count + excluded.count,
-                        last_seen = MAX(last_seen, excluded.last_seen),
-                        first_seen = MIN(first_seen, excluded.first_seen)",
-                )?;
                 for u in &usage {
                     if u.requests > 0 {
-                        key.execute(params![
-                            u.key_id,
-                            u.requests,
-                            u.last_used_at,
-                            u.last_used_ip,
-                            u.browser_requests,
-                            u.browser_last_at,
-                            u.browser_origin,
-                        ])?;
+                        tx.execute(
+                            KEY_USED_SQL,
+                            params![
+                                u.key_id,
+                                u.requests,
+                                u.last_used_at,
+                                u.last_used_ip,
+                                u.browser_requests,
+                                u.browser_last_at,
+                                u.browser_origin,
+                            ],
+                        )?;
                     } else if u.browser_requests > 0 {
                         // Refused browser requests: recorded, but not "used".
                         tx.execute(
                             "UPDATE api_keys SET browser_count = browser_count + ?2,
-                                browser_last_at = MAX(COALESCE(browser_last_at, 0), ?3),
+                                browser_last_at = GREATEST(browser_last_at, ?3),
                                 browser_origin = COALESCE(?4, browser_origin)
                              WHERE id = ?1",
                             params![
@@ -453,11 +438,10 @@ impl SqliteStore {
                         )?;
                     }
                     for (ip, n, first, last) in &u.sources {
-                        src.execute(params![u.key_id, ip, first, last, n])?;
+                        tx.execute(KEY_SOURCE_SQL, params![u.key_id, ip, first, last, n])?;
                     }
                 }
             }
-            tx.commit()?;
             Ok(())
         })
         .await
@@ -465,27 +449,26 @@ impl SqliteStore {
 
     pub(super) async fn q_ingest_append(&self, batches: Vec<IngestBatch>) -> Result<u64> {
         self.write(move |c| {
-            let tx = c.transaction()?;
+            let tx = c;
             let mut n = 0u64;
             {
-                let mut st = tx.prepare_cached(
-                    "INSERT INTO ingest_events (org_id, key_id, environment, received_at, payload)
-                     VALUES (?1, ?2, ?3, ?4, ?5)",
-                )?;
                 for b in &batches {
                     for e in &b.events {
-                        st.execute(params![
+                        tx.execute(
+                            "INSERT INTO ingest_events (org_id, key_id, environment, received_at, payload)
+                             VALUES (?1, ?2, ?3, ?4, ?5)",
+                            params![
                             b.org_id,
                             b.key_id,
                             b.environment.as_str(),
                             b.received_at,
                             e
-                        ])?;
+                            ],
+                        )?;
                         n += 1;
                     }
                 }
             }
-            tx.commit()?;
             Ok(n)
         })
         .await
@@ -496,7 +479,7 @@ impl SqliteStore {
         self.read(move |c| {
             let n: i64 = c.query_row(
                 "SELECT COUNT(*) FROM ingest_events WHERE org_id = ?1",
-                [&org_id],
+                params![org_id],
                 |r| r.get(0),
             )?;
             Ok(u64::try_from(n).unwrap_or_default())
@@ -506,11 +489,11 @@ impl SqliteStore {
 
     pub(super) async fn q_allowed_ips_all(&self) -> Result<Vec<AllowedIpRecord>> {
         self.read(move |c| {
-            let mut st = c.prepare(&format!(
-                "SELECT {ALLOWED_COLS} FROM allowed_ips ORDER BY org_id, created_at, id"
-            ))?;
-            let rows = st.query_map([], allowed_ip_from)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            c.query_map(
+                &format!("SELECT {ALLOWED_COLS} FROM allowed_ips ORDER BY org_id, created_at, id"),
+                params![],
+                allowed_ip_from,
+            )
         })
         .await
     }
@@ -518,11 +501,9 @@ impl SqliteStore {
     pub(super) async fn q_allowed_ips_list(&self, org_id: &str) -> Result<Vec<AllowedIpRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            let mut st = c.prepare(&format!(
+            c.query_map(&format!(
                 "SELECT {ALLOWED_COLS} FROM allowed_ips WHERE org_id = ?1 ORDER BY created_at, id"
-            ))?;
-            let rows = st.query_map([&org_id], allowed_ip_from)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            ), params![org_id], allowed_ip_from)
         })
         .await
     }
@@ -593,19 +574,38 @@ impl SqliteStore {
             return Ok(());
         }
         self.write(move |c| {
-            let tx = c.transaction()?;
+            let tx = c;
             {
-                let mut st = tx.prepare_cached(
-                    "UPDATE allowed_ips SET hit_count = hit_count + ?2,
-                        last_hit_at = MAX(COALESCE(last_hit_at, 0), ?3) WHERE id = ?1",
-                )?;
                 for (id, n, last) in &hits {
-                    st.execute(params![id, n, last])?;
+                    tx.execute(
+                        "UPDATE allowed_ips SET hit_count = hit_count + ?2,
+                            last_hit_at = GREATEST(last_hit_at, ?3) WHERE id = ?1",
+                        params![id, n, last],
+                    )?;
                 }
             }
-            tx.commit()?;
             Ok(())
         })
         .await
     }
 }
+
+/// Usage of a key: counts add up, the latest use wins (GREATEST ignores NULL: a key never
+/// used before takes the new time; a NULL browser time keeps the old one).
+const KEY_USED_SQL: &str = "UPDATE api_keys SET
+    use_count = use_count + ?2,
+    last_used_ip = CASE WHEN ?3 >= COALESCE(last_used_at, 0) THEN ?4 ELSE last_used_ip END,
+    last_used_at = GREATEST(last_used_at, ?3),
+    browser_count = browser_count + ?5,
+    browser_last_at = GREATEST(browser_last_at, ?6),
+    browser_origin = COALESCE(?7, browser_origin)
+ WHERE id = ?1";
+
+/// One source address of a key: first and last seen widen, counts add up.
+const KEY_SOURCE_SQL: &str =
+    "INSERT INTO api_key_sources (key_id, ip, first_seen, last_seen, count)
+    VALUES (?1, ?2, ?3, ?4, ?5)
+    ON CONFLICT (key_id, ip) DO UPDATE SET
+        count = api_key_sources.count + excluded.count,
+        last_seen = GREATEST(api_key_sources.last_seen, excluded.last_seen),
+        first_seen = LEAST(api_key_sources.first_seen, excluded.first_seen)";

@@ -1,11 +1,12 @@
-//! The SQL of [`SqliteStore`]: one method per [`Store`] operation, and the one audit
+//! The shared SQL of [`SqlStore`]: one method per [`Store`] operation, and the one audit
 //! helper, [`append_audit_tx`], that every state change calls inside its transaction.
 
-use super::{SqliteStore, internal};
+use super::{Backend, SqlStore, internal};
+use super::{Db, OptionalExt, Row, Value};
 use crate::model::*;
+use crate::params;
 use crate::{Result, Store, StoreError};
 use async_trait::async_trait;
-use rusqlite::{Connection, OptionalExtension, Row, Transaction, params};
 use wt_api::{ClientKind, Role};
 use wt_core::audit::{
     self, Actor, AuditEvent, AuditRecord, ChainReport, ChainVerifier, EntryFields, StoredEntry,
@@ -17,7 +18,7 @@ use wt_core::throttle;
 /// Appends `event` to the org's hash chain inside the caller's transaction. This is the
 /// only place audit rows are written.
 pub(super) fn append_audit_tx(
-    tx: &Transaction<'_>,
+    tx: &dyn Db,
     org_id: &str,
     event: &AuditEvent,
     now: UnixTime,
@@ -25,7 +26,7 @@ pub(super) fn append_audit_tx(
     let last: Option<(i64, String)> = tx
         .query_row(
             "SELECT seq, hash FROM audit_log WHERE org_id = ?1 ORDER BY seq DESC LIMIT 1",
-            [org_id],
+            params![org_id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
@@ -73,7 +74,7 @@ pub(super) fn append_audit_tx(
         ],
     )?;
     tx.execute(
-        "INSERT OR IGNORE INTO audit_actions (org_id, action) VALUES (?1, ?2)",
+        "INSERT INTO audit_actions (org_id, action) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         params![org_id, event.action],
     )?;
     Ok(seq)
@@ -81,26 +82,29 @@ pub(super) fn append_audit_tx(
 
 /// Revokes every live session of a user (in every org) except `keep`.
 fn revoke_user_sessions_tx(
-    tx: &Transaction<'_>,
+    tx: &dyn Db,
     user_id: &str,
     keep: Option<&str>,
     now: UnixTime,
 ) -> Result<usize> {
     Ok(tx.execute(
         "UPDATE sessions SET revoked_at = ?3
-         WHERE user_id = ?1 AND revoked_at IS NULL AND id IS NOT ?2",
+         WHERE user_id = ?1 AND revoked_at IS NULL AND id IS DISTINCT FROM ?2",
         params![user_id, keep, now],
     )?)
 }
 
 /// Replaces a user's recovery codes (the old set dies) inside the caller's transaction.
 fn replace_recovery_codes_tx(
-    tx: &Transaction<'_>,
+    tx: &dyn Db,
     user_id: &str,
     hashes: &[String],
     now: UnixTime,
 ) -> Result<()> {
-    tx.execute("DELETE FROM recovery_codes WHERE user_id = ?1", [user_id])?;
+    tx.execute(
+        "DELETE FROM recovery_codes WHERE user_id = ?1",
+        params![user_id],
+    )?;
     for h in hashes {
         tx.execute(
             "INSERT INTO recovery_codes (user_id, code_hash, created_at) VALUES (?1, ?2, ?3)",
@@ -110,27 +114,27 @@ fn replace_recovery_codes_tx(
     Ok(())
 }
 
-fn challenge_from(r: &Row<'_>) -> rusqlite::Result<ChallengeRecord> {
+fn challenge_from(r: &Row) -> Result<ChallengeRecord> {
     Ok(ChallengeRecord {
         id: r.get(0)?,
         user_id: r.get(1)?,
         org_id: r.get(2)?,
-        client: parse_client(&r.get::<_, String>(3)?),
+        client: parse_client(&r.get::<String>(3)?),
         failures: r.get(4)?,
         expires_at: r.get(5)?,
-        used: r.get::<_, Option<i64>>(6)?.is_some(),
+        used: r.get::<Option<i64>>(6)?.is_some(),
     })
 }
 
 const INVITE_COLS: &str =
     "id, org_id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at";
 
-fn invite_from(r: &Row<'_>) -> rusqlite::Result<InviteRecord> {
+fn invite_from(r: &Row) -> Result<InviteRecord> {
     Ok(InviteRecord {
         id: r.get(0)?,
         org_id: r.get(1)?,
         email: r.get(2)?,
-        role: parse_role(&r.get::<_, String>(3)?)?,
+        role: parse_role(&r.get::<String>(3)?)?,
         invited_by: r.get(4)?,
         created_at: r.get(5)?,
         expires_at: r.get(6)?,
@@ -139,7 +143,7 @@ fn invite_from(r: &Row<'_>) -> rusqlite::Result<InviteRecord> {
     })
 }
 
-fn invite_by_id(conn: &Connection, org_id: &str, id: &str) -> Result<InviteRecord> {
+fn invite_by_id(conn: &dyn Db, org_id: &str, id: &str) -> Result<InviteRecord> {
     Ok(conn.query_row(
         &format!("SELECT {INVITE_COLS} FROM invites WHERE org_id = ?1 AND id = ?2"),
         params![org_id, id],
@@ -148,10 +152,10 @@ fn invite_by_id(conn: &Connection, org_id: &str, id: &str) -> Result<InviteRecor
 }
 
 /// Owners of an org, counted inside the caller's transaction.
-fn owners(tx: &Transaction<'_>, org_id: &str) -> Result<i64> {
+fn owners(tx: &dyn Db, org_id: &str) -> Result<i64> {
     Ok(tx.query_row(
         "SELECT COUNT(*) FROM memberships WHERE org_id = ?1 AND role = 'owner'",
-        [org_id],
+        params![org_id],
         |r| r.get(0),
     )?)
 }
@@ -160,14 +164,8 @@ fn parse_roles(s: &str) -> Vec<Role> {
     s.split(',').filter_map(|r| Role::parse(r.trim())).collect()
 }
 
-pub(super) fn parse_role(s: &str) -> rusqlite::Result<Role> {
-    Role::parse(s).ok_or_else(|| {
-        rusqlite::Error::FromSqlConversionFailure(
-            0,
-            rusqlite::types::Type::Text,
-            format!("unknown role {s:?}").into(),
-        )
-    })
+pub(super) fn parse_role(s: &str) -> Result<Role> {
+    Role::parse(s).ok_or_else(|| internal(format!("unknown role {s:?} in the database")))
 }
 
 fn parse_client(s: &str) -> ClientKind {
@@ -200,15 +198,15 @@ fn readiness_from(json: &str) -> wt_api::ReadinessSettings {
     }
 }
 
-pub(super) fn org_from(r: &Row<'_>, at: usize) -> rusqlite::Result<OrgRecord> {
+pub(super) fn org_from(r: &Row, at: usize) -> Result<OrgRecord> {
     Ok(OrgRecord {
         id: r.get(at)?,
         slug: r.get(at + 1)?,
         name: r.get(at + 2)?,
-        mfa_required_roles: parse_roles(&r.get::<_, String>(at + 3)?),
+        mfa_required_roles: parse_roles(&r.get::<String>(at + 3)?),
         created_at: r.get(at + 4)?,
-        browser_ingest_allowed: r.get::<_, String>(at + 5)? == "allow",
-        readiness: readiness_from(&r.get::<_, String>(at + 6)?),
+        browser_ingest_allowed: r.get::<String>(at + 5)? == "allow",
+        readiness: readiness_from(&r.get::<String>(at + 6)?),
     })
 }
 
@@ -216,13 +214,13 @@ const USER_COLS: &str = "u.id, u.email, u.name, u.mfa_enabled, u.disabled_at";
 /// How many columns [`USER_COLS`] selects.
 const USER_NCOLS: usize = 5;
 
-fn user_from(r: &Row<'_>, at: usize) -> rusqlite::Result<UserRecord> {
+fn user_from(r: &Row, at: usize) -> Result<UserRecord> {
     Ok(UserRecord {
         id: r.get(at)?,
         email: r.get(at + 1)?,
         name: r.get(at + 2)?,
-        mfa_enabled: r.get::<_, i64>(at + 3)? != 0,
-        disabled: r.get::<_, Option<i64>>(at + 4)?.is_some(),
+        mfa_enabled: r.get::<i64>(at + 3)? != 0,
+        disabled: r.get::<Option<i64>>(at + 4)?.is_some(),
     })
 }
 
@@ -231,12 +229,12 @@ pub(super) const SESSION_COLS: &str = "s.id, s.org_id, s.user_id, s.client, s.cr
 /// How many columns [`SESSION_COLS`] selects.
 pub(super) const SESSION_NCOLS: usize = 12;
 
-pub(super) fn session_from(r: &Row<'_>, at: usize) -> rusqlite::Result<SessionRecord> {
+pub(super) fn session_from(r: &Row, at: usize) -> Result<SessionRecord> {
     Ok(SessionRecord {
         id: r.get(at)?,
         org_id: r.get(at + 1)?,
         user_id: r.get(at + 2)?,
-        client: parse_client(&r.get::<_, String>(at + 3)?),
+        client: parse_client(&r.get::<String>(at + 3)?),
         created_at: r.get(at + 4)?,
         last_seen_at: r.get(at + 5)?,
         expires_at: r.get(at + 6)?,
@@ -248,15 +246,15 @@ pub(super) fn session_from(r: &Row<'_>, at: usize) -> rusqlite::Result<SessionRe
     })
 }
 
-fn org_by_id(conn: &Connection, id: &str) -> Result<OrgRecord> {
+fn org_by_id(conn: &dyn Db, id: &str) -> Result<OrgRecord> {
     Ok(conn.query_row(
         &format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = ?1"),
-        [id],
+        params![id],
         |r| org_from(r, 0),
     )?)
 }
 
-fn audit_from(r: &Row<'_>) -> rusqlite::Result<(String, AuditRecord)> {
+fn audit_from(r: &Row) -> Result<(String, AuditRecord)> {
     let details_json: String = r.get(12)?;
     let target_type: Option<String> = r.get(7)?;
     let target_id: Option<String> = r.get(8)?;
@@ -289,29 +287,25 @@ const AUDIT_COLS: &str = "org_id, seq, occurred_at, actor_type, actor_id, actor_
     target_type, target_id, ip, user_agent, outcome, details, prev_hash, hash";
 
 /// A user matching `cond` (one `?1` parameter) with password hash and memberships.
-fn candidate(c: &Connection, cond: &str, arg: &str) -> Result<Option<LoginCandidate>> {
+fn candidate(c: &dyn Db, cond: &str, arg: &str) -> Result<Option<LoginCandidate>> {
     let found = c
         .query_row(
             &format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE {cond}"),
-            [arg],
-            |r| Ok((user_from(r, 0)?, r.get::<_, String>(USER_NCOLS)?)),
+            params![arg],
+            |r| Ok((user_from(r, 0)?, r.get::<String>(USER_NCOLS)?)),
         )
         .optional()?;
     let Some((user, password_hash)) = found else {
         return Ok(None);
     };
-    let mut st = c.prepare(&format!(
-        "SELECT {ORG_COLS}, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
-         WHERE m.user_id = ?1 ORDER BY o.created_at, o.id"
-    ))?;
-    let memberships = st
-        .query_map([&user.id], |r| {
-            Ok((
-                org_from(r, 0)?,
-                parse_role(&r.get::<_, String>(ORG_NCOLS)?)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let memberships = c.query_map(
+        &format!(
+            "SELECT {ORG_COLS}, m.role FROM memberships m JOIN orgs o ON o.id = m.org_id
+             WHERE m.user_id = ?1 ORDER BY o.created_at, o.id"
+        ),
+        params![user.id],
+        |r| Ok((org_from(r, 0)?, parse_role(&r.get::<String>(ORG_NCOLS)?)?)),
+    )?;
     Ok(Some(LoginCandidate {
         user,
         password_hash,
@@ -320,37 +314,37 @@ fn candidate(c: &Connection, cond: &str, arg: &str) -> Result<Option<LoginCandid
 }
 
 /// One filtered, ordered, limited read of `audit_log`; `q.action` is exact here.
-fn audit_select(c: &Connection, org_id: &str, q: &AuditQuery) -> Result<Vec<AuditRecord>> {
+fn audit_select(c: &dyn Db, org_id: &str, q: &AuditQuery) -> Result<Vec<AuditRecord>> {
     let mut sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ?");
-    let mut args: Vec<rusqlite::types::Value> = vec![org_id.to_string().into()];
-    let mut cond = |part: &str, v: rusqlite::types::Value| {
+    let mut args: Vec<Value> = vec![Value::Text(org_id.to_string())];
+    let mut cond = |part: &str, v: Value| {
         sql.push_str(part);
         args.push(v);
     };
     if let Some(a) = &q.action {
-        cond(" AND action = ?", a.clone().into());
+        cond(" AND action = ?", Value::Text(a.clone()));
     }
     if let Some(a) = &q.actor {
-        cond(" AND (actor_email = ?", a.clone().into());
-        cond(" OR actor_id = ?)", a.clone().into());
+        cond(" AND (actor_email = ?", Value::Text(a.clone()));
+        cond(" OR actor_id = ?)", Value::Text(a.clone()));
     }
     if let Some(t) = &q.target {
-        cond(" AND target_id = ?", t.clone().into());
+        cond(" AND target_id = ?", Value::Text(t.clone()));
     }
     if let Some(o) = &q.outcome {
-        cond(" AND outcome = ?", o.clone().into());
+        cond(" AND outcome = ?", Value::Text(o.clone()));
     }
     if let Some(s) = &q.since {
-        cond(" AND occurred_at >= ?", s.clone().into());
+        cond(" AND occurred_at >= ?", Value::Text(s.clone()));
     }
     if let Some(u) = &q.until {
-        cond(" AND occurred_at < ?", u.clone().into());
+        cond(" AND occurred_at < ?", Value::Text(u.clone()));
     }
     if let Some(b) = q.before_seq {
-        cond(" AND seq < ?", b.into());
+        cond(" AND seq < ?", Value::Int(b));
     }
     if let Some(a) = q.after_seq {
-        cond(" AND seq > ?", a.into());
+        cond(" AND seq > ?", Value::Int(a));
     }
     cond(
         if q.ascending {
@@ -358,17 +352,13 @@ fn audit_select(c: &Connection, org_id: &str, q: &AuditQuery) -> Result<Vec<Audi
         } else {
             " ORDER BY seq DESC LIMIT ?"
         },
-        i64::from(q.limit).into(),
+        Value::Int(i64::from(q.limit)),
     );
-    let mut st = c.prepare(&sql)?;
-    let rows = st.query_map(rusqlite::params_from_iter(args), |r| {
-        audit_from(r).map(|(_, a)| a)
-    })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    c.query_map(&sql, &args, |r| audit_from(r).map(|(_, a)| a))
 }
 
 #[async_trait]
-impl Store for SqliteStore {
+impl<B: Backend> Store for SqlStore<B> {
     async fn session_step_up(
         &self,
         org_id: &str,
@@ -545,15 +535,7 @@ impl Store for SqliteStore {
     }
 
     async fn ping(&self) -> Result<()> {
-        self.read(|c| Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))?))
-            .await?;
-        if !self.is_writable() {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs() as i64);
-            self.probe_write(now).await?;
-        }
-        Ok(())
+        self.backend.ping().await
     }
 
     async fn create_org(
@@ -566,7 +548,7 @@ impl Store for SqliteStore {
         self.write_audited(org.id.clone(), now, audit, move |tx| {
             let taken: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM orgs WHERE slug = ?1)",
-                [&org.slug],
+                params![org.slug],
                 |r| r.get(0),
             )?;
             if taken {
@@ -594,11 +576,11 @@ impl Store for SqliteStore {
 
     async fn list_orgs(&self) -> Result<Vec<OrgRecord>> {
         self.read(|c| {
-            let mut st = c.prepare(&format!(
-                "SELECT {ORG_COLS} FROM orgs o ORDER BY o.created_at, o.id"
-            ))?;
-            let rows = st.query_map([], |r| org_from(r, 0))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            c.query_map(
+                &format!("SELECT {ORG_COLS} FROM orgs o ORDER BY o.created_at, o.id"),
+                params![],
+                |r| org_from(r, 0),
+            )
         })
         .await
     }
@@ -609,7 +591,7 @@ impl Store for SqliteStore {
         audit: AuditEvent,
     ) -> Result<(UserRecord, OrgRecord)> {
         self.write(move |c| {
-            let tx = c.transaction()?;
+            let tx = c;
             // Burn the token first: of two parallel claims only one changes a row.
             let row: Option<(String, String)> = tx
                 .query_row(
@@ -625,7 +607,7 @@ impl Store for SqliteStore {
             };
             let exists: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?1)",
-                [&email],
+                params![email],
                 |r| r.get(0),
             )?;
             if exists {
@@ -642,9 +624,8 @@ impl Store for SqliteStore {
                  VALUES (?1, ?2, 'owner', ?3, ?4)",
                 params![org_id, claim.user_id, claim.now, claim.mfa_grace_until],
             )?;
-            append_audit_tx(&tx, &org_id, &audit, claim.now)?;
-            let org = org_by_id(&tx, &org_id)?;
-            tx.commit()?;
+            append_audit_tx(tx, &org_id, &audit, claim.now)?;
+            let org = org_by_id(tx, &org_id)?;
             Ok((
                 UserRecord {
                     id: claim.user_id,
@@ -697,7 +678,7 @@ impl Store for SqliteStore {
         self.read(move |c| {
             Ok(c.query_row(
                 "SELECT failures, last_failure, locked_until FROM throttles WHERE key = ?1",
-                [&key],
+                params![key],
                 |r| {
                     Ok(throttle::State {
                         failures: r.get(0)?,
@@ -720,11 +701,11 @@ impl Store for SqliteStore {
     ) -> Result<throttle::State> {
         let key = key.to_string();
         self.write(move |c| {
-            let tx = c.transaction()?;
+            let tx = c;
             let old = tx
                 .query_row(
                     "SELECT failures, last_failure, locked_until FROM throttles WHERE key = ?1",
-                    [&key],
+                    params![key],
                     |r| {
                         Ok(throttle::State {
                             failures: r.get(0)?,
@@ -741,7 +722,6 @@ impl Store for SqliteStore {
                  ON CONFLICT (key) DO UPDATE SET failures = ?2, last_failure = ?3, locked_until = ?4",
                 params![key, new.failures, new.last_failure, new.locked_until],
             )?;
-            tx.commit()?;
             Ok(new)
         })
         .await
@@ -750,7 +730,7 @@ impl Store for SqliteStore {
     async fn throttle_clear(&self, key: &str) -> Result<()> {
         let key = key.to_string();
         self.write(move |c| {
-            c.execute("DELETE FROM throttles WHERE key = ?1", [&key])?;
+            c.execute("DELETE FROM throttles WHERE key = ?1", params![key])?;
             Ok(())
         })
         .await
@@ -792,14 +772,14 @@ impl Store for SqliteStore {
                      JOIN memberships m ON m.org_id = s.org_id AND m.user_id = s.user_id
                      WHERE s.token_hash = ?1 AND s.revoked_at IS NULL"
                 ),
-                [&token_hash],
+                params![token_hash],
                 |r| {
                     Ok(SessionAuth {
                         session: session_from(r, 0)?,
                         user: user_from(r, SESSION_NCOLS)?,
                         org: org_from(r, SESSION_NCOLS + USER_NCOLS)?,
                         role: parse_role(
-                            &r.get::<_, String>(SESSION_NCOLS + USER_NCOLS + ORG_NCOLS)?,
+                            &r.get::<String>(SESSION_NCOLS + USER_NCOLS + ORG_NCOLS)?,
                         )?,
                         mfa_grace_until: r.get(SESSION_NCOLS + USER_NCOLS + ORG_NCOLS + 1)?,
                     })
@@ -814,7 +794,7 @@ impl Store for SqliteStore {
         let (id, ip) = (session_id.to_string(), ip.to_string());
         self.write(move |c| {
             c.execute(
-                "UPDATE sessions SET last_seen_at = MAX(last_seen_at, ?2), last_ip = ?3 WHERE id = ?1",
+                "UPDATE sessions SET last_seen_at = GREATEST(last_seen_at, ?2), last_ip = ?3 WHERE id = ?1",
                 params![id, now, ip],
             )?;
             Ok(())
@@ -857,14 +837,16 @@ impl Store for SqliteStore {
     ) -> Result<Vec<SessionRecord>> {
         let (org_id, user_id) = (org_id.to_string(), user_id.to_string());
         self.read(move |c| {
-            let mut st = c.prepare(&format!(
-                "SELECT {SESSION_COLS} FROM sessions s
+            c.query_map(
+                &format!(
+                    "SELECT {SESSION_COLS} FROM sessions s
                  WHERE s.org_id = ?1 AND s.user_id = ?2 AND s.revoked_at IS NULL
                    AND s.expires_at > ?3 AND s.last_seen_at + s.idle_timeout > ?3
                  ORDER BY s.created_at DESC, s.id"
-            ))?;
-            let rows = st.query_map(params![org_id, user_id, now], |r| session_from(r, 0))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                ),
+                params![org_id, user_id, now],
+                |r| session_from(r, 0),
+            )
         })
         .await
     }
@@ -878,12 +860,10 @@ impl Store for SqliteStore {
     async fn verify_audit(&self, org_id: &str) -> Result<ChainReport> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            let mut st = c.prepare(&format!(
-                "SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ?1 ORDER BY seq"
-            ))?;
-            let mut rows = st.query([&org_id])?;
             let mut v = ChainVerifier::default();
-            while let Some(r) = rows.next()? {
+            let sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ?1 ORDER BY seq");
+            // Streamed: a chain of millions of entries is never held in memory.
+            c.query_each(&sql, params![org_id], &mut |r| {
                 let (details_json, rec) = audit_from(r)?;
                 v.push(&StoredEntry {
                     fields: EntryFields {
@@ -901,7 +881,8 @@ impl Store for SqliteStore {
                     prev_hash: &rec.prev_hash,
                     hash: &rec.hash,
                 });
-            }
+                Ok(())
+            })?;
             Ok(v.finish())
         })
         .await
@@ -913,11 +894,11 @@ impl Store for SqliteStore {
             Ok(c.query_row(
                 "SELECT secret_sealed, last_step, pending_expires_at, confirmed_at
                  FROM totp_credentials WHERE user_id = ?1",
-                [&user_id],
+                params![user_id],
                 |r| {
                     Ok(TotpRecord {
                         secret_sealed: r.get(0)?,
-                        last_step: r.get::<_, Option<i64>>(1)?.map(|s| s as u64),
+                        last_step: r.get::<Option<i64>>(1)?.map(|s| s as u64),
                         pending_expires_at: r.get(2)?,
                         confirmed_at: r.get(3)?,
                     })
@@ -937,10 +918,10 @@ impl Store for SqliteStore {
     ) -> Result<()> {
         let (user_id, sealed) = (user_id.to_string(), secret_sealed.to_string());
         self.write(move |c| {
-            let tx = c.transaction()?;
+            let tx = c;
             let confirmed: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM totp_credentials WHERE user_id = ?1 AND confirmed_at IS NOT NULL)",
-                [&user_id],
+                params![user_id],
                 |r| r.get(0),
             )?;
             if confirmed {
@@ -955,7 +936,6 @@ impl Store for SqliteStore {
                      created_at = ?3, pending_expires_at = ?4, confirmed_at = NULL",
                 params![user_id, sealed, now, pending_expires_at],
             )?;
-            tx.commit()?;
             Ok(())
         })
         .await
@@ -963,7 +943,7 @@ impl Store for SqliteStore {
 
     async fn totp_confirm(&self, t: TotpConfirm, audit: AuditEvent) -> Result<bool> {
         self.write(move |c| {
-            let tx = c.transaction()?;
+            let tx = c;
             let n = tx.execute(
                 "UPDATE totp_credentials SET confirmed_at = ?2, last_step = ?3, pending_expires_at = NULL
                  WHERE user_id = ?1 AND confirmed_at IS NULL AND pending_expires_at > ?2",
@@ -972,11 +952,10 @@ impl Store for SqliteStore {
             if n == 0 {
                 return Ok(false);
             }
-            replace_recovery_codes_tx(&tx, &t.user_id, &t.recovery_hashes, t.now)?;
-            tx.execute("UPDATE users SET mfa_enabled = 1 WHERE id = ?1", [&t.user_id])?;
-            revoke_user_sessions_tx(&tx, &t.user_id, Some(&t.keep_session), t.now)?;
-            append_audit_tx(&tx, &t.org_id, &audit, t.now)?;
-            tx.commit()?;
+            replace_recovery_codes_tx(tx, &t.user_id, &t.recovery_hashes, t.now)?;
+            tx.execute("UPDATE users SET mfa_enabled = 1 WHERE id = ?1", params![t.user_id])?;
+            revoke_user_sessions_tx(tx, &t.user_id, Some(&t.keep_session), t.now)?;
+            append_audit_tx(tx, &t.org_id, &audit, t.now)?;
             Ok(true)
         })
         .await
@@ -1017,7 +996,7 @@ impl Store for SqliteStore {
         self.read(move |c| {
             Ok(c.query_row(
                 "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL",
-                [&user_id],
+                params![user_id],
                 |r| r.get(0),
             )?)
         })
@@ -1059,14 +1038,20 @@ impl Store for SqliteStore {
         self.write_audited(org_id.clone(), now, audit, move |tx| {
             tx.execute(
                 "DELETE FROM totp_credentials WHERE user_id = ?1",
-                [&user_id],
+                params![user_id],
             )?;
-            tx.execute("DELETE FROM recovery_codes WHERE user_id = ?1", [&user_id])?;
+            tx.execute(
+                "DELETE FROM recovery_codes WHERE user_id = ?1",
+                params![user_id],
+            )?;
             tx.execute(
                 "UPDATE mfa_challenges SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
                 params![user_id, now],
             )?;
-            tx.execute("UPDATE users SET mfa_enabled = 0 WHERE id = ?1", [&user_id])?;
+            tx.execute(
+                "UPDATE users SET mfa_enabled = 0 WHERE id = ?1",
+                params![user_id],
+            )?;
             revoke_user_sessions_tx(tx, &user_id, keep.as_deref(), now)?;
             Ok(())
         })
@@ -1091,7 +1076,7 @@ impl Store for SqliteStore {
             Ok(c.query_row(
                 "SELECT id, user_id, org_id, client, failures, expires_at, used_at
                  FROM mfa_challenges WHERE token_hash = ?1",
-                [&token_hash],
+                params![token_hash],
                 challenge_from,
             )
             .optional()?)
@@ -1104,7 +1089,7 @@ impl Store for SqliteStore {
         self.write(move |c| {
             Ok(c.query_row(
                 "UPDATE mfa_challenges SET failures = failures + 1 WHERE id = ?1 RETURNING failures",
-                [&id],
+                params![id],
                 |r| r.get(0),
             )?)
         })
@@ -1150,7 +1135,7 @@ impl Store for SqliteStore {
         self.write_audited(m.org_id.clone(), m.now, audit, move |tx| {
             let exists: bool = tx.query_row(
                 "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?1)",
-                [&m.email],
+                params![m.email],
                 |r| r.get(0),
             )?;
             if exists {
@@ -1184,12 +1169,7 @@ impl Store for SqliteStore {
                      WHERE m.org_id = ?1 AND m.user_id = ?2"
                 ),
                 params![org_id, user_id],
-                |r| {
-                    Ok((
-                        user_from(r, 0)?,
-                        parse_role(&r.get::<_, String>(USER_NCOLS)?)?,
-                    ))
-                },
+                |r| Ok((user_from(r, 0)?, parse_role(&r.get::<String>(USER_NCOLS)?)?)),
             )
             .optional()?)
         })
@@ -1210,20 +1190,20 @@ impl Store for SqliteStore {
 
     async fn due_mail(&self, now: UnixTime, limit: u32) -> Result<Vec<MailRecord>> {
         self.read(move |c| {
-            let mut st = c.prepare(
+            c.query_map(
                 "SELECT id, to_addr, subject, body, attempts FROM mail_outbox
                  WHERE sent_at IS NULL AND next_attempt_at <= ?1 ORDER BY created_at, id LIMIT ?2",
-            )?;
-            let rows = st.query_map(params![now, limit], |r| {
-                Ok(MailRecord {
-                    id: r.get(0)?,
-                    to: r.get(1)?,
-                    subject: r.get(2)?,
-                    body: r.get(3)?,
-                    attempts: r.get(4)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                params![now, limit],
+                |r| {
+                    Ok(MailRecord {
+                        id: r.get(0)?,
+                        to: r.get(1)?,
+                        subject: r.get(2)?,
+                        body: r.get(3)?,
+                        attempts: r.get(4)?,
+                    })
+                },
+            )
         })
         .await
     }
@@ -1289,11 +1269,9 @@ impl Store for SqliteStore {
     async fn invites_list(&self, org_id: &str) -> Result<Vec<InviteRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            let mut st = c.prepare(&format!(
+            c.query_map(&format!(
                 "SELECT {INVITE_COLS} FROM invites WHERE org_id = ?1 ORDER BY created_at DESC, id"
-            ))?;
-            let rows = st.query_map([&org_id], invite_from)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            ), params![org_id], invite_from)
         })
         .await
     }
@@ -1355,7 +1333,7 @@ impl Store for SqliteStore {
             let inv = c
                 .query_row(
                     &format!("SELECT {INVITE_COLS} FROM invites WHERE token_hash = ?1"),
-                    [&token_hash],
+                    params![token_hash],
                     invite_from,
                 )
                 .optional()?;
@@ -1381,7 +1359,7 @@ impl Store for SqliteStore {
         let token_hash = token_hash.to_string();
         let existing = existing_user_id.map(str::to_string);
         self.write(move |c| {
-            let tx = c.transaction()?;
+            let tx = c;
             let row: Option<(String, String, String, String)> = tx
                 .query_row(
                     "UPDATE invites SET accepted_at = ?2
@@ -1399,7 +1377,7 @@ impl Store for SqliteStore {
                 (Some(m), None) => {
                     let taken: bool = tx.query_row(
                         "SELECT EXISTS(SELECT 1 FROM users WHERE email = ?1)",
-                        [&email],
+                        params![email],
                         |r| r.get(0),
                     )?;
                     if taken {
@@ -1415,7 +1393,7 @@ impl Store for SqliteStore {
                 (None, Some(user_id)) => {
                     let user = tx.query_row(
                         &format!("SELECT {USER_COLS} FROM users u WHERE u.id = ?1"),
-                        [&user_id],
+                        params![user_id],
                         |r| user_from(r, 0),
                     )?;
                     if user.email != email {
@@ -1441,9 +1419,8 @@ impl Store for SqliteStore {
                 "UPDATE invites SET accepted_user_id = ?2 WHERE id = ?1",
                 params![invite_id, user.id],
             )?;
-            append_audit_tx(&tx, &org_id, &audit, now)?;
-            let org = org_by_id(&tx, &org_id)?;
-            tx.commit()?;
+            append_audit_tx(tx, &org_id, &audit, now)?;
+            let org = org_by_id(tx, &org_id)?;
             Ok((user, org, role))
         })
         .await
@@ -1452,18 +1429,16 @@ impl Store for SqliteStore {
     async fn members_list(&self, org_id: &str) -> Result<Vec<MemberRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            let mut st = c.prepare(&format!(
+            c.query_map(&format!(
                 "SELECT {USER_COLS}, m.role, m.created_at FROM memberships m JOIN users u ON u.id = m.user_id
                  WHERE m.org_id = ?1 ORDER BY m.created_at, u.email"
-            ))?;
-            let rows = st.query_map([&org_id], |r| {
+            ), params![org_id], |r| {
                 Ok(MemberRecord {
                     user: user_from(r, 0)?,
-                    role: parse_role(&r.get::<_, String>(USER_NCOLS)?)?,
+                    role: parse_role(&r.get::<String>(USER_NCOLS)?)?,
                     joined_at: r.get(6)?,
                 })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            })
         })
         .await
     }
@@ -1572,19 +1547,19 @@ impl Store for SqliteStore {
     async fn member_reviews(&self, org_id: &str) -> Result<Vec<ReviewRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            let mut st = c.prepare(
+            c.query_map(
                 "SELECT id, reviewed_by, reviewed_at, members FROM member_reviews
                  WHERE org_id = ?1 ORDER BY reviewed_at DESC, id",
-            )?;
-            let rows = st.query_map([&org_id], |r| {
-                Ok(ReviewRecord {
-                    id: r.get(0)?,
-                    reviewed_by: r.get(1)?,
-                    reviewed_at: r.get(2)?,
-                    members_json: r.get(3)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                params![org_id],
+                |r| {
+                    Ok(ReviewRecord {
+                        id: r.get(0)?,
+                        reviewed_by: r.get(1)?,
+                        reviewed_at: r.get(2)?,
+                        members_json: r.get(3)?,
+                    })
+                },
+            )
         })
         .await
     }
@@ -1600,7 +1575,7 @@ impl Store for SqliteStore {
         let (id, token_hash, user_id) =
             (id.to_string(), token_hash.to_string(), user_id.to_string());
         self.write(move |c| {
-            let tx = c.transaction()?;
+            let tx = c;
             tx.execute(
                 "UPDATE password_resets SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
                 params![user_id, now],
@@ -1609,7 +1584,6 @@ impl Store for SqliteStore {
                 "INSERT INTO password_resets (id, token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![id, token_hash, user_id, now, expires_at],
             )?;
-            tx.commit()?;
             Ok(())
         })
         .await
@@ -1620,13 +1594,13 @@ impl Store for SqliteStore {
         self.read(move |c| {
             Ok(c.query_row(
                 "SELECT id, user_id, expires_at, used_at FROM password_resets WHERE token_hash = ?1",
-                [&token_hash],
+                params![token_hash],
                 |r| {
                     Ok(ResetRecord {
                         id: r.get(0)?,
                         user_id: r.get(1)?,
                         expires_at: r.get(2)?,
-                        used: r.get::<_, Option<i64>>(3)?.is_some(),
+                        used: r.get::<Option<i64>>(3)?.is_some(),
                     })
                 },
             )
@@ -1646,7 +1620,7 @@ impl Store for SqliteStore {
         let (token_hash, password_hash) = (token_hash.to_string(), password_hash.to_string());
         let audit_org = audit_org.map(str::to_string);
         self.write(move |c| {
-            let tx = c.transaction()?;
+            let tx = c;
             let user_id: Option<String> = tx
                 .query_row(
                     "UPDATE password_resets SET used_at = ?2
@@ -1661,11 +1635,10 @@ impl Store for SqliteStore {
                 "UPDATE password_resets SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
                 params![user_id, now],
             )?;
-            revoke_user_sessions_tx(&tx, &user_id, None, now)?;
+            revoke_user_sessions_tx(tx, &user_id, None, now)?;
             if let Some(org_id) = &audit_org {
-                append_audit_tx(&tx, org_id, &audit, now)?;
+                append_audit_tx(tx, org_id, &audit, now)?;
             }
-            tx.commit()?;
             Ok(true)
         })
         .await
@@ -1712,12 +1685,11 @@ impl Store for SqliteStore {
             }
             // A prefix: one ordered index range per known action, merged here.
             let upper = format!("{}/", prefix.trim_end_matches('.'));
-            let mut st = c.prepare(
+            let actions = c.query_map(
                 "SELECT action FROM audit_actions WHERE org_id = ?1 AND action >= ?2 AND action < ?3",
+                params![org_id, prefix, upper],
+                |r| r.get::<String>(0),
             )?;
-            let actions = st
-                .query_map(params![org_id, prefix, upper], |r| r.get::<_, String>(0))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
             let mut rows = Vec::new();
             for a in actions {
                 rows.extend(audit_select(c, &org_id, &AuditQuery { action: Some(a), ..q.clone() })?);
@@ -1738,7 +1710,7 @@ impl Store for SqliteStore {
         self.read(move |c| {
             Ok(c.query_row(
                 "SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE org_id = ?1",
-                [&org_id],
+                params![org_id],
                 |r| r.get(0),
             )?)
         })
@@ -1765,19 +1737,19 @@ impl Store for SqliteStore {
     async fn audit_reviews(&self, org_id: &str) -> Result<Vec<AuditReviewRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            let mut st = c.prepare(
+            c.query_map(
                 "SELECT id, reviewed_by, reviewed_at, through_seq FROM audit_reviews
                  WHERE org_id = ?1 ORDER BY reviewed_at DESC, through_seq DESC",
-            )?;
-            let rows = st.query_map([&org_id], |r| {
-                Ok(AuditReviewRecord {
-                    id: r.get(0)?,
-                    reviewed_by: r.get(1)?,
-                    reviewed_at: r.get(2)?,
-                    through_seq: r.get(3)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                params![org_id],
+                |r| {
+                    Ok(AuditReviewRecord {
+                        id: r.get(0)?,
+                        reviewed_by: r.get(1)?,
+                        reviewed_at: r.get(2)?,
+                        through_seq: r.get(3)?,
+                    })
+                },
+            )
         })
         .await
     }
@@ -1790,11 +1762,9 @@ impl Store for SqliteStore {
     ) -> Result<Vec<AuditRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            let mut st = c.prepare(&format!(
+            c.query_map(&format!(
                 "SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
-            ))?;
-            let rows = st.query_map(params![org_id, after, limit], |r| audit_from(r).map(|(_, a)| a))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            ), params![org_id, after, limit], |r| audit_from(r).map(|(_, a)| a))
         })
         .await
     }

@@ -1,11 +1,12 @@
 //! The SQL of automation tokens and readiness settings. The [`crate::Store`] methods in
 //! `queries.rs` delegate here.
 
-use super::SqliteStore;
 use super::queries::{ORG_COLS, org_from, parse_role};
+use super::{Backend, SqlStore};
+use super::{Db, OptionalExt, Row};
 use crate::model::*;
+use crate::params;
 use crate::{Result, StoreError};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use wt_core::audit::AuditEvent;
 use wt_core::clock::UnixTime;
 
@@ -14,12 +15,12 @@ const TOKEN_COLS: &str = "t.id, t.org_id, t.name, t.role, t.token_hash, t.create
 const TOKEN_NCOLS: usize = 12;
 const TOKEN_FROM: &str = "access_tokens t JOIN users u ON u.id = t.created_by";
 
-fn token_from(r: &Row<'_>) -> rusqlite::Result<AccessTokenRecord> {
+fn token_from(r: &Row) -> Result<AccessTokenRecord> {
     Ok(AccessTokenRecord {
         id: r.get(0)?,
         org_id: r.get(1)?,
         name: r.get(2)?,
-        role: parse_role(&r.get::<_, String>(3)?)?,
+        role: parse_role(&r.get::<String>(3)?)?,
         token_hash: r.get(4)?,
         created_by: r.get(5)?,
         created_by_email: r.get(6)?,
@@ -31,7 +32,7 @@ fn token_from(r: &Row<'_>) -> rusqlite::Result<AccessTokenRecord> {
     })
 }
 
-fn token_by_id(c: &Connection, org_id: &str, id: &str) -> Result<Option<AccessTokenRecord>> {
+fn token_by_id(c: &dyn Db, org_id: &str, id: &str) -> Result<Option<AccessTokenRecord>> {
     Ok(c.query_row(
         &format!("SELECT {TOKEN_COLS} FROM {TOKEN_FROM} WHERE t.org_id = ?1 AND t.id = ?2"),
         params![org_id, id],
@@ -40,7 +41,7 @@ fn token_by_id(c: &Connection, org_id: &str, id: &str) -> Result<Option<AccessTo
     .optional()?)
 }
 
-impl SqliteStore {
+impl<B: Backend> SqlStore<B> {
     pub(super) async fn q_set_readiness_settings(
         &self,
         org_id: &str,
@@ -61,7 +62,7 @@ impl SqliteStore {
             }
             Ok(tx.query_row(
                 &format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = ?1"),
-                [&org_id],
+                params![org_id],
                 |r| org_from(r, 0),
             )?)
         })
@@ -71,11 +72,11 @@ impl SqliteStore {
     pub(super) async fn q_member_last_sign_ins(&self, org_id: &str) -> Result<Vec<(String, i64)>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            let mut st = c.prepare(
+            c.query_map(
                 "SELECT user_id, MAX(created_at) FROM sessions WHERE org_id = ?1 GROUP BY user_id",
-            )?;
-            let rows = st.query_map([&org_id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                params![org_id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
         })
         .await
     }
@@ -111,12 +112,14 @@ impl SqliteStore {
     ) -> Result<Vec<AccessTokenRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            let mut st = c.prepare(&format!(
-                "SELECT {TOKEN_COLS} FROM {TOKEN_FROM} WHERE t.org_id = ?1
+            c.query_map(
+                &format!(
+                    "SELECT {TOKEN_COLS} FROM {TOKEN_FROM} WHERE t.org_id = ?1
                  ORDER BY t.created_at DESC, t.id DESC"
-            ))?;
-            let rows = st.query_map([&org_id], token_from)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+                ),
+                params![org_id],
+                token_from,
+            )
         })
         .await
     }
@@ -155,7 +158,7 @@ impl SqliteStore {
                     "SELECT {TOKEN_COLS}, {ORG_COLS} FROM {TOKEN_FROM} JOIN orgs o ON o.id = t.org_id
                      WHERE t.token_hash = ?1"
                 ),
-                [&token_hash],
+                params![token_hash],
                 |r| Ok((token_from(r)?, org_from(r, TOKEN_NCOLS)?)),
             )
             .optional()?)
@@ -172,7 +175,7 @@ impl SqliteStore {
         let (id, ip) = (id.to_string(), ip.to_string());
         self.write(move |c| {
             c.execute(
-                "UPDATE access_tokens SET last_used_at = MAX(COALESCE(last_used_at, 0), ?2),
+                "UPDATE access_tokens SET last_used_at = GREATEST(last_used_at, ?2),
                     last_used_ip = ?3 WHERE id = ?1",
                 params![id, now, ip],
             )?;

@@ -1,0 +1,466 @@
+//! The SQL both backends run: one implementation of [`Store`](crate::Store), written once
+//! against a small driver-neutral interface ([`Db`]), in the subset of SQL that SQLite and
+//! PostgreSQL share.
+//!
+//! - Values cross the interface as [`Value`] (64-bit integers, text, blobs, reals, NULL);
+//!   rows come back owned ([`Row`]) and are read with typed [`Row::get`]. Every integer
+//!   column is 64-bit in both schemas, booleans are integers 0/1, times are Unix seconds
+//!   (or RFC 3339 text where the audit chain hashes them).
+//! - Placeholders are written `?1`, `?2` (or bare `?`, numbered in order); the PostgreSQL
+//!   driver rewrites them to `$1`, `$2` (see [`numbered_placeholders`]).
+//! - The dialect subset: `ON CONFLICT ... DO NOTHING / DO UPDATE SET x = excluded.x`,
+//!   `RETURNING`, `IS DISTINCT FROM`, `GREATEST`/`LEAST` with PostgreSQL's meaning (NULL
+//!   arguments ignored; SQLite gets them as functions registered on every connection),
+//!   `COALESCE`, `CAST(? AS BIGINT)` where a parameter's type cannot be inferred. No
+//!   `INSERT OR IGNORE`, no two-argument `MAX`/`MIN`, no `rowid`.
+//! - A [`Backend`] runs a closure on a connection: reads on a read connection, writes in
+//!   one transaction (committed when the closure returns `Ok`, rolled back otherwise).
+//!   Both backends pass the same conformance story (`crate::conformance`).
+
+mod keys;
+mod queries;
+mod tokens;
+
+use crate::{Result, StoreError};
+use std::future::Future;
+
+/// A driver error as a storage failure (the message is for the log only).
+pub(crate) fn internal(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Internal(e.to_string())
+}
+
+/// A value bound to a parameter or read from a column.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    Null,
+    Int(i64),
+    Real(f64),
+    Text(String),
+    Blob(Vec<u8>),
+}
+
+/// Conversion into a [`Value`], for [`params!`](crate::params).
+pub trait ToValue {
+    fn to_value(&self) -> Value;
+}
+
+impl<T: ToValue + ?Sized> ToValue for &T {
+    fn to_value(&self) -> Value {
+        (**self).to_value()
+    }
+}
+
+impl<T: ToValue> ToValue for Option<T> {
+    fn to_value(&self) -> Value {
+        self.as_ref().map_or(Value::Null, ToValue::to_value)
+    }
+}
+
+macro_rules! int_to_value {
+    ($($t:ty),*) => {$(
+        impl ToValue for $t {
+            fn to_value(&self) -> Value {
+                Value::Int(*self as i64)
+            }
+        }
+    )*};
+}
+int_to_value!(i64, i32, u32, u16, u8);
+
+impl ToValue for u64 {
+    fn to_value(&self) -> Value {
+        // Counters and TOTP steps stay far below 2^63.
+        Value::Int(i64::try_from(*self).unwrap_or(i64::MAX))
+    }
+}
+
+impl ToValue for usize {
+    fn to_value(&self) -> Value {
+        Value::Int(i64::try_from(*self).unwrap_or(i64::MAX))
+    }
+}
+
+impl ToValue for bool {
+    fn to_value(&self) -> Value {
+        Value::Int(i64::from(*self))
+    }
+}
+
+impl ToValue for f64 {
+    fn to_value(&self) -> Value {
+        Value::Real(*self)
+    }
+}
+
+impl ToValue for str {
+    fn to_value(&self) -> Value {
+        Value::Text(self.to_string())
+    }
+}
+
+impl ToValue for String {
+    fn to_value(&self) -> Value {
+        Value::Text(self.clone())
+    }
+}
+
+impl ToValue for [u8] {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.to_vec())
+    }
+}
+
+impl ToValue for Vec<u8> {
+    fn to_value(&self) -> Value {
+        Value::Blob(self.clone())
+    }
+}
+
+impl ToValue for Value {
+    fn to_value(&self) -> Value {
+        self.clone()
+    }
+}
+
+/// The parameters of one statement: `params![a, b]` is `&[Value]`.
+#[macro_export]
+macro_rules! params {
+    () => { &[] as &[$crate::sql::Value] };
+    ($($x:expr),+ $(,)?) => {
+        &[$($crate::sql::ToValue::to_value(&$x)),+] as &[$crate::sql::Value]
+    };
+}
+
+/// Conversion from a column's [`Value`].
+pub trait FromValue: Sized {
+    fn from_value(v: &Value) -> Option<Self>;
+}
+
+impl FromValue for i64 {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for u64 {
+    fn from_value(v: &Value) -> Option<Self> {
+        i64::from_value(v).and_then(|i| u64::try_from(i).ok())
+    }
+}
+
+impl FromValue for u32 {
+    fn from_value(v: &Value) -> Option<Self> {
+        i64::from_value(v).and_then(|i| u32::try_from(i).ok())
+    }
+}
+
+impl FromValue for i32 {
+    fn from_value(v: &Value) -> Option<Self> {
+        i64::from_value(v).and_then(|i| i32::try_from(i).ok())
+    }
+}
+
+impl FromValue for bool {
+    fn from_value(v: &Value) -> Option<Self> {
+        i64::from_value(v).map(|i| i != 0)
+    }
+}
+
+impl FromValue for f64 {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Real(f) => Some(*f),
+            Value::Int(i) => Some(*i as f64),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for String {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Text(s) => Some(s.clone()),
+            _ => None,
+        }
+    }
+}
+
+impl FromValue for Vec<u8> {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Blob(b) => Some(b.clone()),
+            Value::Text(s) => Some(s.as_bytes().to_vec()),
+            _ => None,
+        }
+    }
+}
+
+impl<T: FromValue> FromValue for Option<T> {
+    fn from_value(v: &Value) -> Option<Self> {
+        match v {
+            Value::Null => Some(None),
+            other => T::from_value(other).map(Some),
+        }
+    }
+}
+
+/// One result row, owned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row(pub Vec<Value>);
+
+impl Row {
+    /// Column `i` as `T`; a missing column or another type is a storage failure.
+    pub fn get<T: FromValue>(&self, i: usize) -> Result<T> {
+        let v = self
+            .0
+            .get(i)
+            .ok_or_else(|| StoreError::Internal(format!("no column {i} in the row")))?;
+        T::from_value(v).ok_or_else(|| {
+            StoreError::Internal(format!(
+                "column {i} holds {v:?}, not a {}",
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+}
+
+/// Which SQL the connection speaks, for the few places the dialects must differ.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    Sqlite,
+    Postgres,
+}
+
+/// A connection (or a transaction on one), as the shared queries see it.
+pub trait Db {
+    /// Runs a statement; returns the rows it changed.
+    fn execute(&self, sql: &str, params: &[Value]) -> Result<usize>;
+    /// Runs a query; returns every row.
+    fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>>;
+    /// Runs a query; returns its first row, if any.
+    fn query_first(&self, sql: &str, params: &[Value]) -> Result<Option<Row>>;
+    /// Runs a query and hands every row to `f` as it arrives (nothing is collected).
+    fn query_each(
+        &self,
+        sql: &str,
+        params: &[Value],
+        f: &mut dyn FnMut(&Row) -> Result<()>,
+    ) -> Result<()>;
+    fn dialect(&self) -> Dialect;
+}
+
+impl dyn Db + '_ {
+    /// The first row mapped by `f`; [`StoreError::NotFound`] when there is none.
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        f: impl FnOnce(&Row) -> Result<T>,
+    ) -> Result<T> {
+        match self.query_first(sql, params)? {
+            Some(r) => f(&r),
+            None => Err(StoreError::NotFound),
+        }
+    }
+
+    /// Every row mapped by `f`.
+    pub fn query_map<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        f: impl FnMut(&Row) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.query(sql, params)?.iter().map(f).collect()
+    }
+
+    /// Serialises audit appends of one org across every writer of the database: nothing in
+    /// SQLite (one writer connection), the org's row lock in PostgreSQL (several daemons).
+    pub fn lock_org_chain(&self, org_id: &str) -> Result<()> {
+        if self.dialect() == Dialect::Postgres {
+            self.query(
+                "SELECT id FROM orgs WHERE id = ?1 FOR UPDATE",
+                params![org_id],
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// `Ok(None)` for [`StoreError::NotFound`].
+pub trait OptionalExt<T> {
+    fn optional(self) -> Result<Option<T>>;
+}
+
+impl<T> OptionalExt<T> for Result<T> {
+    fn optional(self) -> Result<Option<T>> {
+        match self {
+            Ok(v) => Ok(Some(v)),
+            Err(StoreError::NotFound) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+/// Rewrites `?1`-style and bare `?` placeholders to PostgreSQL's `$1` (quoted text and
+/// identifiers are left alone).
+pub fn numbered_placeholders(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len() + 8);
+    let mut next = 1usize;
+    let mut quote: Option<char> = None;
+    let mut chars = sql.chars().peekable();
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c == '?' => {
+                let mut digits = String::new();
+                while let Some(d) = chars.peek().filter(|d| d.is_ascii_digit()) {
+                    digits.push(*d);
+                    chars.next();
+                }
+                out.push('$');
+                if digits.is_empty() {
+                    out.push_str(&next.to_string());
+                    next += 1;
+                } else {
+                    out.push_str(&digits);
+                }
+            }
+            None => out.push(c),
+        }
+    }
+    out
+}
+
+/// A database the shared queries run on: where connections come from and how a write
+/// becomes one transaction.
+pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
+    /// Runs `f` on a read connection.
+    fn read<T, F>(&self, f: F) -> impl Future<Output = Result<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Db) -> Result<T> + Send + 'static;
+
+    /// Runs `f` in one write transaction: committed when it returns `Ok`, rolled back
+    /// otherwise. Concurrent writers (several daemons on PostgreSQL) are made safe by the
+    /// statements themselves: conditional updates (`... WHERE used_at IS NULL`), upserts,
+    /// and the org lock every audited change takes first ([`lock_org_chain`]).
+    fn write<T, F>(&self, f: F) -> impl Future<Output = Result<T>> + Send
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Db) -> Result<T> + Send + 'static;
+
+    /// Cheap liveness check (see `Store::ping`).
+    fn ping(&self) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// The [`Store`](crate::Store) of a [`Backend`]: every query, written once.
+#[derive(Debug)]
+pub struct SqlStore<B: Backend> {
+    pub(crate) backend: B,
+}
+
+impl<B: Backend> SqlStore<B> {
+    pub fn new(backend: B) -> Self {
+        Self { backend }
+    }
+
+    /// The backend (its connections, files and settings).
+    pub fn backend(&self) -> &B {
+        &self.backend
+    }
+
+    async fn read<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
+    {
+        self.backend.read(f).await
+    }
+
+    async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
+    {
+        self.backend.write(f).await
+    }
+
+    /// Runs `f` in one write transaction and appends `audit` to `org_id`'s hash chain in
+    /// the same transaction before committing: the shape of every audited change, so no
+    /// change commits without its entry and no entry without its change.
+    async fn write_audited<T, F>(
+        &self,
+        org_id: String,
+        now: wt_core::clock::UnixTime,
+        audit: wt_core::audit::AuditEvent,
+        f: F,
+    ) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
+    {
+        self.write(move |db| {
+            db.lock_org_chain(&org_id)?;
+            let out = f(db)?;
+            queries::append_audit_tx(db, &org_id, &audit, now)?;
+            Ok(out)
+        })
+        .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_numbered_outside_quotes() {
+        assert_eq!(
+            numbered_placeholders("SELECT a FROM t WHERE b = ?2 AND c = '?' AND d = ?1"),
+            "SELECT a FROM t WHERE b = $2 AND c = '?' AND d = $1"
+        );
+        assert_eq!(
+            numbered_placeholders("x = ? AND y = ? LIMIT ?"),
+            "x = $1 AND y = $2 LIMIT $3"
+        );
+        assert_eq!(
+            numbered_placeholders("\"we?ird\" = ?10"),
+            "\"we?ird\" = $10"
+        );
+    }
+
+    #[test]
+    fn values_convert_both_ways() {
+        let p = crate::params![1i64, "a", Some(2u32), None::<String>, true];
+        assert_eq!(
+            p,
+            &[
+                Value::Int(1),
+                Value::Text("a".into()),
+                Value::Int(2),
+                Value::Null,
+                Value::Int(1)
+            ]
+        );
+        let r = Row(p.to_vec());
+        assert_eq!(r.get::<i64>(0).ok(), Some(1));
+        assert_eq!(r.get::<String>(1).ok(), Some("a".into()));
+        assert_eq!(r.get::<Option<u32>>(2).ok(), Some(Some(2)));
+        assert_eq!(r.get::<Option<String>>(3).ok(), Some(None));
+        assert_eq!(r.get::<bool>(4).ok(), Some(true));
+        assert!(r.get::<String>(0).is_err());
+        assert!(r.get::<i64>(9).is_err());
+    }
+}
