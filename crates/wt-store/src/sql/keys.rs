@@ -50,12 +50,12 @@ fn key_from(r: &Row) -> Result<ApiKeyRecord> {
 }
 
 fn key_by_id(c: &dyn Db, org_id: &str, id: &str) -> Result<Option<ApiKeyRecord>> {
-    Ok(c.query_row(
+    c.query_row(
         &format!("SELECT {KEY_COLS} FROM {KEY_FROM} WHERE k.org_id = ?1 AND k.id = ?2"),
         params![org_id, id],
         key_from,
     )
-    .optional()?)
+    .optional()
 }
 
 fn is_member(tx: &dyn Db, org_id: &str, user_id: &str) -> Result<bool> {
@@ -177,11 +177,11 @@ impl<B: Backend> SqlStore<B> {
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
-            Ok(tx.query_row(
+            tx.query_row(
                 &format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = ?1"),
                 params![org_id],
                 |r| org_from(r, 0),
-            )?)
+            )
         })
         .await
     }

@@ -87,11 +87,11 @@ fn revoke_user_sessions_tx(
     keep: Option<&str>,
     now: UnixTime,
 ) -> Result<usize> {
-    Ok(tx.execute(
+    tx.execute(
         "UPDATE sessions SET revoked_at = ?3
          WHERE user_id = ?1 AND revoked_at IS NULL AND id IS DISTINCT FROM ?2",
         params![user_id, keep, now],
-    )?)
+    )
 }
 
 /// Replaces a user's recovery codes (the old set dies) inside the caller's transaction.
@@ -144,20 +144,20 @@ fn invite_from(r: &Row) -> Result<InviteRecord> {
 }
 
 fn invite_by_id(conn: &dyn Db, org_id: &str, id: &str) -> Result<InviteRecord> {
-    Ok(conn.query_row(
+    conn.query_row(
         &format!("SELECT {INVITE_COLS} FROM invites WHERE org_id = ?1 AND id = ?2"),
         params![org_id, id],
         invite_from,
-    )?)
+    )
 }
 
 /// Owners of an org, counted inside the caller's transaction.
 fn owners(tx: &dyn Db, org_id: &str) -> Result<i64> {
-    Ok(tx.query_row(
+    tx.query_row(
         "SELECT COUNT(*) FROM memberships WHERE org_id = ?1 AND role = 'owner'",
         params![org_id],
         |r| r.get(0),
-    )?)
+    )
 }
 
 fn parse_roles(s: &str) -> Vec<Role> {
@@ -247,11 +247,11 @@ pub(super) fn session_from(r: &Row, at: usize) -> Result<SessionRecord> {
 }
 
 fn org_by_id(conn: &dyn Db, id: &str) -> Result<OrgRecord> {
-    Ok(conn.query_row(
+    conn.query_row(
         &format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = ?1"),
         params![id],
         |r| org_from(r, 0),
-    )?)
+    )
 }
 
 fn audit_from(r: &Row) -> Result<(String, AuditRecord)> {
@@ -763,7 +763,7 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn session_by_token_hash(&self, token_hash: &str) -> Result<Option<SessionAuth>> {
         let token_hash = token_hash.to_string();
         self.read(move |c| {
-            Ok(c.query_row(
+            c.query_row(
                 &format!(
                     "SELECT {SESSION_COLS}, {USER_COLS}, {ORG_COLS}, m.role, m.mfa_grace_until
                      FROM sessions s
@@ -785,7 +785,7 @@ impl<B: Backend> Store for SqlStore<B> {
                     })
                 },
             )
-            .optional()?)
+            .optional()
         })
         .await
     }
@@ -891,7 +891,7 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn totp_get(&self, user_id: &str) -> Result<Option<TotpRecord>> {
         let user_id = user_id.to_string();
         self.read(move |c| {
-            Ok(c.query_row(
+            c.query_row(
                 "SELECT secret_sealed, last_step, pending_expires_at, confirmed_at
                  FROM totp_credentials WHERE user_id = ?1",
                 params![user_id],
@@ -904,7 +904,7 @@ impl<B: Backend> Store for SqlStore<B> {
                     })
                 },
             )
-            .optional()?)
+            .optional()
         })
         .await
     }
@@ -994,11 +994,11 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn recovery_codes_remaining(&self, user_id: &str) -> Result<u32> {
         let user_id = user_id.to_string();
         self.read(move |c| {
-            Ok(c.query_row(
+            c.query_row(
                 "SELECT COUNT(*) FROM recovery_codes WHERE user_id = ?1 AND used_at IS NULL",
                 params![user_id],
                 |r| r.get(0),
-            )?)
+            )
         })
         .await
     }
@@ -1073,13 +1073,13 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn challenge_get(&self, token_hash: &str) -> Result<Option<ChallengeRecord>> {
         let token_hash = token_hash.to_string();
         self.read(move |c| {
-            Ok(c.query_row(
+            c.query_row(
                 "SELECT id, user_id, org_id, client, failures, expires_at, used_at
                  FROM mfa_challenges WHERE token_hash = ?1",
                 params![token_hash],
                 challenge_from,
             )
-            .optional()?)
+            .optional()
         })
         .await
     }
@@ -1087,11 +1087,11 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn challenge_fail(&self, id: &str) -> Result<i64> {
         let id = id.to_string();
         self.write(move |c| {
-            Ok(c.query_row(
+            c.query_row(
                 "UPDATE mfa_challenges SET failures = failures + 1 WHERE id = ?1 RETURNING failures",
                 params![id],
                 |r| r.get(0),
-            )?)
+            )
         })
         .await
     }
@@ -1163,7 +1163,7 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn member(&self, org_id: &str, user_id: &str) -> Result<Option<(UserRecord, Role)>> {
         let (org_id, user_id) = (org_id.to_string(), user_id.to_string());
         self.read(move |c| {
-            Ok(c.query_row(
+            c.query_row(
                 &format!(
                     "SELECT {USER_COLS}, m.role FROM memberships m JOIN users u ON u.id = m.user_id
                      WHERE m.org_id = ?1 AND m.user_id = ?2"
@@ -1171,7 +1171,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 params![org_id, user_id],
                 |r| Ok((user_from(r, 0)?, parse_role(&r.get::<String>(USER_NCOLS)?)?)),
             )
-            .optional()?)
+            .optional()
         })
         .await
     }
@@ -1592,7 +1592,7 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn reset_get(&self, token_hash: &str) -> Result<Option<ResetRecord>> {
         let token_hash = token_hash.to_string();
         self.read(move |c| {
-            Ok(c.query_row(
+            c.query_row(
                 "SELECT id, user_id, expires_at, used_at FROM password_resets WHERE token_hash = ?1",
                 params![token_hash],
                 |r| {
@@ -1604,7 +1604,7 @@ impl<B: Backend> Store for SqlStore<B> {
                     })
                 },
             )
-            .optional()?)
+            .optional()
         })
         .await
     }
@@ -1708,11 +1708,11 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn audit_last_seq(&self, org_id: &str) -> Result<i64> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            Ok(c.query_row(
+            c.query_row(
                 "SELECT COALESCE(MAX(seq), 0) FROM audit_log WHERE org_id = ?1",
                 params![org_id],
                 |r| r.get(0),
-            )?)
+            )
         })
         .await
     }

@@ -33,12 +33,12 @@ fn token_from(r: &Row) -> Result<AccessTokenRecord> {
 }
 
 fn token_by_id(c: &dyn Db, org_id: &str, id: &str) -> Result<Option<AccessTokenRecord>> {
-    Ok(c.query_row(
+    c.query_row(
         &format!("SELECT {TOKEN_COLS} FROM {TOKEN_FROM} WHERE t.org_id = ?1 AND t.id = ?2"),
         params![org_id, id],
         token_from,
     )
-    .optional()?)
+    .optional()
 }
 
 impl<B: Backend> SqlStore<B> {
@@ -60,11 +60,11 @@ impl<B: Backend> SqlStore<B> {
             if n == 0 {
                 return Err(StoreError::NotFound);
             }
-            Ok(tx.query_row(
+            tx.query_row(
                 &format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = ?1"),
                 params![org_id],
                 |r| org_from(r, 0),
-            )?)
+            )
         })
         .await
     }
@@ -153,7 +153,7 @@ impl<B: Backend> SqlStore<B> {
     ) -> Result<Option<(AccessTokenRecord, OrgRecord)>> {
         let token_hash = token_hash.to_string();
         self.read(move |c| {
-            Ok(c.query_row(
+            c.query_row(
                 &format!(
                     "SELECT {TOKEN_COLS}, {ORG_COLS} FROM {TOKEN_FROM} JOIN orgs o ON o.id = t.org_id
                      WHERE t.token_hash = ?1"
@@ -161,7 +161,7 @@ impl<B: Backend> SqlStore<B> {
                 params![token_hash],
                 |r| Ok((token_from(r)?, org_from(r, TOKEN_NCOLS)?)),
             )
-            .optional()?)
+            .optional()
         })
         .await
     }
