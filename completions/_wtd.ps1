@@ -22,6 +22,8 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
     $completions = @(switch ($command) {
         'wtd' {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory')
+            [CompletionResult]::new('--database-pool-size', '--database-pool-size', [CompletionResultType]::ParameterName, 'Connections to PostgreSQL kept by each daemon')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -41,6 +43,8 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Display name of the first org')
             [CompletionResult]::new('--owner-email', '--owner-email', [CompletionResultType]::ParameterName, 'Email of the owner who will claim the account with the setup token')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory')
+            [CompletionResult]::new('--database-pool-size', '--database-pool-size', [CompletionResultType]::ParameterName, 'Connections to PostgreSQL kept by each daemon')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -64,6 +68,8 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
             [CompletionResult]::new('--session-lifetime', '--session-lifetime', [CompletionResultType]::ParameterName, 'Absolute lifetime of every session, in seconds [default: 43200]')
             [CompletionResult]::new('--trusted-proxy', '--trusted-proxy', [CompletionResultType]::ParameterName, 'A reverse proxy (CIDR) whose X-Forwarded-For is believed; repeat for several, or comma-separate in WT_TRUSTED_PROXIES. The client address is the rightmost hop that is not a trusted proxy [default: none: the socket peer is the client]')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory')
+            [CompletionResult]::new('--database-pool-size', '--database-pool-size', [CompletionResultType]::ParameterName, 'Connections to PostgreSQL kept by each daemon')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
             [CompletionResult]::new('--insecure-http', '--insecure-http', [CompletionResultType]::ParameterName, 'Allow plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -72,6 +78,8 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
         }
         'wtd;migrate' {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory')
+            [CompletionResult]::new('--database-pool-size', '--database-pool-size', [CompletionResultType]::ParameterName, 'Connections to PostgreSQL kept by each daemon')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -79,6 +87,8 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
         }
         'wtd;org' {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory')
+            [CompletionResult]::new('--database-pool-size', '--database-pool-size', [CompletionResultType]::ParameterName, 'Connections to PostgreSQL kept by each daemon')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -90,6 +100,8 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
             [CompletionResult]::new('--org', '--org', [CompletionResultType]::ParameterName, 'Display name of the first org')
             [CompletionResult]::new('--owner-email', '--owner-email', [CompletionResultType]::ParameterName, 'Email of the owner who will claim the account with the setup token')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory')
+            [CompletionResult]::new('--database-pool-size', '--database-pool-size', [CompletionResultType]::ParameterName, 'Connections to PostgreSQL kept by each daemon')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -108,6 +120,8 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
         }
         'wtd;audit' {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory')
+            [CompletionResult]::new('--database-pool-size', '--database-pool-size', [CompletionResultType]::ParameterName, 'Connections to PostgreSQL kept by each daemon')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -117,6 +131,8 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
         }
         'wtd;audit;verify' {
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory')
+            [CompletionResult]::new('--database-pool-size', '--database-pool-size', [CompletionResultType]::ParameterName, 'Connections to PostgreSQL kept by each daemon')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -136,6 +152,8 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
         'wtd;backup' {
             [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Where to write the copy (must not exist)')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory')
+            [CompletionResult]::new('--database-pool-size', '--database-pool-size', [CompletionResultType]::ParameterName, 'Connections to PostgreSQL kept by each daemon')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -144,6 +162,8 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
         'wtd;restore' {
             [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'The backup file to restore')
             [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory')
+            [CompletionResult]::new('--database-pool-size', '--database-pool-size', [CompletionResultType]::ParameterName, 'Connections to PostgreSQL kept by each daemon')
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace an existing database (everything written since the backup is lost)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -101,13 +101,21 @@ _wtd() {
 
     case "${cmd}" in
         wtd)
-            opts="-h -V --data-dir --log-format --help --version init serve migrate org audit backup restore help"
+            opts="-h -V --data-dir --database-url --database-pool-size --log-format --help --version init serve migrate org audit backup restore help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -123,13 +131,21 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__audit)
-            opts="-h --data-dir --log-format --help verify help"
+            opts="-h --data-dir --database-url --database-pool-size --log-format --help verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -187,13 +203,21 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__audit__subcmd__verify)
-            opts="-h --data-dir --log-format --help"
+            opts="-h --data-dir --database-url --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -209,7 +233,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__backup)
-            opts="-h --to --data-dir --log-format --help"
+            opts="-h --to --data-dir --database-url --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -220,6 +244,14 @@ _wtd() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -389,7 +421,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__init)
-            opts="-h --org --owner-email --data-dir --log-format --help"
+            opts="-h --org --owner-email --data-dir --database-url --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -404,6 +436,14 @@ _wtd() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -419,13 +459,21 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__migrate)
-            opts="-h --data-dir --log-format --help"
+            opts="-h --data-dir --database-url --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -441,13 +489,21 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__org)
-            opts="-h --data-dir --log-format --help create help"
+            opts="-h --data-dir --database-url --database-pool-size --log-format --help create help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -463,7 +519,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__org__subcmd__create)
-            opts="-h --org --owner-email --data-dir --log-format --help"
+            opts="-h --org --owner-email --data-dir --database-url --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -478,6 +534,14 @@ _wtd() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -535,7 +599,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__restore)
-            opts="-h --from --force --data-dir --log-format --help"
+            opts="-h --from --force --data-dir --database-url --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -546,6 +610,14 @@ _wtd() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -561,7 +633,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__serve)
-            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --data-dir --log-format --help"
+            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --data-dir --database-url --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -632,6 +704,14 @@ _wtd() {
                     return 0
                     ;;
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -19,6 +19,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
     var completions = [
         &'wtd'= {
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -37,6 +39,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand --org 'Display name of the first org'
             cand --owner-email 'Email of the owner who will claim the account with the setup token'
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -59,6 +63,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand --session-lifetime 'Absolute lifetime of every session, in seconds [default: 43200]'
             cand --trusted-proxy 'A reverse proxy (CIDR) whose X-Forwarded-For is believed; repeat for several, or comma-separate in WT_TRUSTED_PROXIES. The client address is the rightmost hop that is not a trusted proxy [default: none: the socket peer is the client]'
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand --insecure-http 'Allow plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)'
             cand -h 'Print help (see more with ''--help'')'
@@ -66,12 +72,16 @@ set edit:completion:arg-completer[wtd] = {|@words|
         }
         &'wtd;migrate'= {
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
         &'wtd;org'= {
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -82,6 +92,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand --org 'Display name of the first org'
             cand --owner-email 'Email of the owner who will claim the account with the setup token'
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -96,6 +108,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
         }
         &'wtd;audit'= {
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -104,6 +118,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
         }
         &'wtd;audit;verify'= {
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -119,6 +135,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
         &'wtd;backup'= {
             cand --to 'Where to write the copy (must not exist)'
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -126,6 +144,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
         &'wtd;restore'= {
             cand --from 'The backup file to restore'
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand --force 'Replace an existing database (everything written since the backup is lost)'
             cand -h 'Print help (see more with ''--help'')'

@@ -1,6 +1,6 @@
 # Print an optspec for argparse to handle cmd's options that are independent of any subcommand.
 function __fish_wtd_global_optspecs
-    string join \n data-dir= log-format= h/help V/version
+    string join \n data-dir= database-url= database-pool-size= log-format= h/help V/version
 end
 
 function __fish_wtd_needs_command
@@ -25,6 +25,8 @@ function __fish_wtd_using_subcommand
 end
 
 complete -c wtd -n "__fish_wtd_needs_command" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_needs_command" -l database-url -d 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory' -r
+complete -c wtd -n "__fish_wtd_needs_command" -l database-pool-size -d 'Connections to PostgreSQL kept by each daemon' -r
 complete -c wtd -n "__fish_wtd_needs_command" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log shippers'"
 complete -c wtd -n "__fish_wtd_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -40,6 +42,8 @@ complete -c wtd -n "__fish_wtd_needs_command" -f -a "help" -d 'Print this messag
 complete -c wtd -n "__fish_wtd_using_subcommand init" -l org -d 'Display name of the first org' -r
 complete -c wtd -n "__fish_wtd_using_subcommand init" -l owner-email -d 'Email of the owner who will claim the account with the setup token' -r
 complete -c wtd -n "__fish_wtd_using_subcommand init" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand init" -l database-url -d 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory' -r
+complete -c wtd -n "__fish_wtd_using_subcommand init" -l database-pool-size -d 'Connections to PostgreSQL kept by each daemon' -r
 complete -c wtd -n "__fish_wtd_using_subcommand init" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log shippers'"
 complete -c wtd -n "__fish_wtd_using_subcommand init" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -60,15 +64,21 @@ complete -c wtd -n "__fish_wtd_using_subcommand serve" -l totp-issuer -d 'Issuer
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l session-lifetime -d 'Absolute lifetime of every session, in seconds [default: 43200]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l trusted-proxy -d 'A reverse proxy (CIDR) whose X-Forwarded-For is believed; repeat for several, or comma-separate in WT_TRUSTED_PROXIES. The client address is the rightmost hop that is not a trusted proxy [default: none: the socket peer is the client]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l database-url -d 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l database-pool-size -d 'Connections to PostgreSQL kept by each daemon' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log shippers'"
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l insecure-http -d 'Allow plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)'
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wtd -n "__fish_wtd_using_subcommand migrate" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand migrate" -l database-url -d 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory' -r
+complete -c wtd -n "__fish_wtd_using_subcommand migrate" -l database-pool-size -d 'Connections to PostgreSQL kept by each daemon' -r
 complete -c wtd -n "__fish_wtd_using_subcommand migrate" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log shippers'"
 complete -c wtd -n "__fish_wtd_using_subcommand migrate" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wtd -n "__fish_wtd_using_subcommand org; and not __fish_seen_subcommand_from create help" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand org; and not __fish_seen_subcommand_from create help" -l database-url -d 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory' -r
+complete -c wtd -n "__fish_wtd_using_subcommand org; and not __fish_seen_subcommand_from create help" -l database-pool-size -d 'Connections to PostgreSQL kept by each daemon' -r
 complete -c wtd -n "__fish_wtd_using_subcommand org; and not __fish_seen_subcommand_from create help" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log shippers'"
 complete -c wtd -n "__fish_wtd_using_subcommand org; and not __fish_seen_subcommand_from create help" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -77,18 +87,24 @@ complete -c wtd -n "__fish_wtd_using_subcommand org; and not __fish_seen_subcomm
 complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from create" -l org -d 'Display name of the first org' -r
 complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from create" -l owner-email -d 'Email of the owner who will claim the account with the setup token' -r
 complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from create" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from create" -l database-url -d 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory' -r
+complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from create" -l database-pool-size -d 'Connections to PostgreSQL kept by each daemon' -r
 complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from create" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log shippers'"
 complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "create" -d 'Add another org with its own one-time owner setup token'
 complete -c wtd -n "__fish_wtd_using_subcommand org; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wtd -n "__fish_wtd_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l database-url -d 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory' -r
+complete -c wtd -n "__fish_wtd_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l database-pool-size -d 'Connections to PostgreSQL kept by each daemon' -r
 complete -c wtd -n "__fish_wtd_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log shippers'"
 complete -c wtd -n "__fish_wtd_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wtd -n "__fish_wtd_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "verify" -d 'Verify the hash chain of every org\'s audit log (exit 1 if any is broken)'
 complete -c wtd -n "__fish_wtd_using_subcommand audit; and not __fish_seen_subcommand_from verify help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wtd -n "__fish_wtd_using_subcommand audit; and __fish_seen_subcommand_from verify" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand audit; and __fish_seen_subcommand_from verify" -l database-url -d 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory' -r
+complete -c wtd -n "__fish_wtd_using_subcommand audit; and __fish_seen_subcommand_from verify" -l database-pool-size -d 'Connections to PostgreSQL kept by each daemon' -r
 complete -c wtd -n "__fish_wtd_using_subcommand audit; and __fish_seen_subcommand_from verify" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log shippers'"
 complete -c wtd -n "__fish_wtd_using_subcommand audit; and __fish_seen_subcommand_from verify" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -96,11 +112,15 @@ complete -c wtd -n "__fish_wtd_using_subcommand audit; and __fish_seen_subcomman
 complete -c wtd -n "__fish_wtd_using_subcommand audit; and __fish_seen_subcommand_from help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wtd -n "__fish_wtd_using_subcommand backup" -l to -d 'Where to write the copy (must not exist)' -r -F
 complete -c wtd -n "__fish_wtd_using_subcommand backup" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand backup" -l database-url -d 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory' -r
+complete -c wtd -n "__fish_wtd_using_subcommand backup" -l database-pool-size -d 'Connections to PostgreSQL kept by each daemon' -r
 complete -c wtd -n "__fish_wtd_using_subcommand backup" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log shippers'"
 complete -c wtd -n "__fish_wtd_using_subcommand backup" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wtd -n "__fish_wtd_using_subcommand restore" -l from -d 'The backup file to restore' -r -F
 complete -c wtd -n "__fish_wtd_using_subcommand restore" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand restore" -l database-url -d 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory' -r
+complete -c wtd -n "__fish_wtd_using_subcommand restore" -l database-pool-size -d 'Connections to PostgreSQL kept by each daemon' -r
 complete -c wtd -n "__fish_wtd_using_subcommand restore" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line, for log shippers'"
 complete -c wtd -n "__fish_wtd_using_subcommand restore" -l force -d 'Replace an existing database (everything written since the backup is lost)'

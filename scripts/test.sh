@@ -29,3 +29,21 @@ fi
 
 cargo build --workspace --bins
 cargo test --workspace "$@"
+
+# The end-to-end suite again on PostgreSQL (each daemon gets a fresh database on this
+# server; SQLite-file tests say SKIPPED). Only for a whole-suite run (no arguments).
+if [ "$#" -eq 0 ]; then
+    pg_url="${WT_TEST_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+    hostport=$(printf '%s' "$pg_url" | sed -E 's#^[a-z]+://([^@/]*@)?([^/:?]+)(:([0-9]+))?.*#\2 \4#')
+    set -- $hostport
+    if (exec 3<>"/dev/tcp/$1/${2:-5432}") 2>/dev/null; then
+        echo "== the end-to-end suite on PostgreSQL ($1:${2:-5432}) =="
+        WT_TEST_DATABASE_URL="$pg_url" WT_SOAK_SECONDS="${WT_PG_SOAK_SECONDS:-10}" \
+            cargo test -p wt-tests --test e2e
+    elif [ "${WT_REQUIRE_POSTGRES:-}" = 1 ]; then
+        echo "PostgreSQL is required (WT_REQUIRE_POSTGRES=1) but nothing answers at $1:${2:-5432}" >&2
+        exit 1
+    else
+        echo "SKIPPED: the end-to-end suite on PostgreSQL (nothing answers at $1:${2:-5432}; set WT_TEST_DATABASE_URL)" >&2
+    fi
+fi

@@ -24,6 +24,22 @@ pub struct Cli {
     #[arg(long, global = true, env = "WT_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
+    /// PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB.
+    /// Default: the embedded SQLite file in the data directory. Every replica also needs
+    /// the same master key file in its data directory.
+    #[arg(
+        long,
+        global = true,
+        env = "WT_DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub database_url: Option<String>,
+
+    /// Connections to PostgreSQL kept by each daemon.
+    #[arg(long, global = true, env = "WT_DATABASE_POOL_SIZE", default_value_t = wt_store::postgres::DEFAULT_POOL_SIZE, value_name = "N")]
+    pub database_pool_size: usize,
+
     /// Log format on stderr.
     #[arg(long, global = true, env = "WT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -59,6 +59,8 @@ pub struct TlsFiles {
 #[derive(Debug, Clone)]
 pub struct ServeConfig {
     pub data_dir: PathBuf,
+    /// The database: SQLite in the data directory unless `--database-url` says otherwise.
+    pub database: crate::database::Database,
     pub listen: SocketAddr,
     pub tls: Option<TlsFiles>,
     pub insecure_http: bool,
@@ -163,6 +165,7 @@ impl ServeConfig {
             Ok(v)
         };
         Ok(Self {
+            database: crate::database::Database::Sqlite(data_dir.join(wt_store::sqlite::DB_FILE)),
             data_dir,
             listen,
             tls,

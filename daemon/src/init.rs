@@ -1,6 +1,7 @@
 //! `wtd init` and `wtd org create`: the data directory, master key, database, an org and
 //! its one-time owner setup token.
 
+use crate::database::Database;
 use crate::server::MASTER_KEY_FILE;
 use anyhow::{Context, bail};
 use std::io::Write;
@@ -8,8 +9,7 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::Path;
 use wt_core::audit::{Actor, AuditEvent, RequestMeta, actions};
 use wt_core::{Clock, SystemClock, ids, token};
-use wt_store::sqlite::{DB_FILE, SqliteStore};
-use wt_store::{NewOrg, NewSetupToken, Store};
+use wt_store::{NewOrg, NewSetupToken};
 
 /// How long a setup token stays claimable.
 pub const SETUP_TOKEN_TTL: i64 = 24 * 60 * 60;
@@ -43,6 +43,7 @@ fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
 /// database already has an org) rather than `wtd org create` (needs an initialised one).
 pub async fn create_org(
     data_dir: &Path,
+    database: &Database,
     org_name: &str,
     owner_email: &str,
     first: bool,
@@ -51,17 +52,14 @@ pub async fn create_org(
     let Some(email) = ids::normalize_email(owner_email) else {
         bail!("--owner-email: {owner_email:?} is not an email address");
     };
-    let db = data_dir.join(DB_FILE);
     if first {
         prepare_data_dir(data_dir)?;
-    } else if !db.exists() {
-        bail!("no database at {}: run `wtd init` first", db.display());
     }
-    let store = SqliteStore::open(&db).context("cannot open the database")?;
+    let store = database.open(first).await?;
     if first && !store.list_orgs().await?.is_empty() {
         bail!(
             "{} is already initialised: use `wtd org create` to add an org",
-            data_dir.display()
+            database.describe()
         );
     }
     let now = SystemClock.now();
@@ -98,19 +96,15 @@ pub async fn create_org(
          `wt setup --token-stdin` and paste it:\n",
         org.name,
         org.slug,
-        data_dir.display()
+        database.describe()
     );
     println!("{}", setup_token.expose());
     Ok(())
 }
 
 /// `wtd audit verify`: checks every org's chain; exit 1 when one is broken.
-pub async fn verify_audit(data_dir: &Path) -> anyhow::Result<std::process::ExitCode> {
-    let db = data_dir.join(DB_FILE);
-    if !db.exists() {
-        bail!("no database at {}", db.display());
-    }
-    let store = SqliteStore::open(&db)?;
+pub async fn verify_audit(database: &Database) -> anyhow::Result<std::process::ExitCode> {
+    let store = database.open(false).await?;
     let mut all_ok = true;
     for org in store.list_orgs().await? {
         let r = store.verify_audit(&org.id).await?;

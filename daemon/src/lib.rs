@@ -4,6 +4,7 @@
 //! Map of the modules:
 //! - [`cli`]: the clap definition of `wtd` (also used to generate its man page).
 //! - [`config`]: where settings come from: flags, `WT_*` environment, a TOML file, defaults.
+//! - [`database`]: which database a command works on (SQLite file or PostgreSQL URL).
 //! - [`init`]: `wtd init` / `wtd org create`: the database, master key and setup token.
 //! - [`backup`]: `wtd backup` / `wtd restore`, and the data directory's lock.
 //! - [`server`]: binding, TLS, graceful shutdown; [`app`] builds the router and layers.
@@ -25,6 +26,7 @@ pub mod backup;
 pub mod cli;
 pub mod config;
 pub mod console;
+pub mod database;
 pub mod denials;
 pub mod error;
 pub mod extract;

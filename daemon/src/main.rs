@@ -3,6 +3,7 @@
 use clap::Parser;
 use std::process::ExitCode;
 use wtd::cli::{AuditCommand, Cli, Command, LogFormat, OrgCommand};
+use wtd::database::Database;
 
 fn init_tracing(format: LogFormat) {
     let filter = tracing_subscriber::EnvFilter::try_from_env("WT_LOG")
@@ -19,27 +20,47 @@ fn init_tracing(format: LogFormat) {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data_dir = wtd::config::data_dir(cli.data_dir)?;
+    let database = match Database::resolve(
+        &data_dir,
+        cli.database_url.as_deref(),
+        cli.database_pool_size,
+    ) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("wtd: error: --database-url: {e:#}");
+            return Ok(ExitCode::from(2));
+        }
+    };
     match cli.command {
-        Command::Init(a) => wtd::init::create_org(&data_dir, &a.org, &a.owner_email, true).await?,
+        Command::Init(a) => {
+            wtd::init::create_org(&data_dir, &database, &a.org, &a.owner_email, true).await?
+        }
         Command::Org(OrgCommand::Create(a)) => {
-            wtd::init::create_org(&data_dir, &a.org, &a.owner_email, false).await?
+            wtd::init::create_org(&data_dir, &database, &a.org, &a.owner_email, false).await?
         }
         Command::Serve(args) => {
-            let cfg = match wtd::config::ServeConfig::resolve(data_dir, &args) {
+            let mut cfg = match wtd::config::ServeConfig::resolve(data_dir, &args) {
                 Ok(c) => c,
                 Err(e) => {
                     eprintln!("wtd: error: {e:#}");
                     return Ok(ExitCode::from(2));
                 }
             };
+            cfg.database = database;
             wtd::server::serve(cfg, wtd::server::shutdown_signal()?).await?
         }
         Command::Migrate => {
-            let db = data_dir.join(wt_store::sqlite::DB_FILE);
-            wt_store::sqlite::SqliteStore::open(&db)?;
-            eprintln!("migrations applied to {}", db.display());
+            database.open(false).await?;
+            eprintln!("migrations applied to {}", database.describe());
         }
-        Command::Audit(AuditCommand::Verify) => return wtd::init::verify_audit(&data_dir).await,
+        Command::Audit(AuditCommand::Verify) => return wtd::init::verify_audit(&database).await,
+        Command::Backup(_) | Command::Restore(_) if database.is_postgres() => {
+            eprintln!(
+                "wtd: error: backup and restore work on the embedded SQLite database; \
+                 for PostgreSQL use pg_dump / pg_restore (the audit chain survives them)"
+            );
+            return Ok(ExitCode::from(2));
+        }
         Command::Backup(a) => return wtd::backup::backup(&data_dir, &a.to).await,
         Command::Restore(a) => return wtd::backup::restore(&data_dir, &a.from, a.force).await,
     }

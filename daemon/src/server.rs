@@ -8,7 +8,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use wt_core::SystemClock;
-use wt_store::sqlite::{DB_FILE, SqliteStore};
 
 /// How long in-flight requests may take to finish after a shutdown signal.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
@@ -86,17 +85,10 @@ pub async fn serve(
     cfg: ServeConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
-    let db = cfg.data_dir.join(DB_FILE);
-    if !db.exists() {
-        anyhow::bail!(
-            "no database at {}: run `wtd init --org NAME --owner-email EMAIL` first",
-            db.display()
-        );
-    }
     // One daemon per data directory; `wtd restore` takes the same lock.
     let _lock = crate::backup::lock_data_dir(&cfg.data_dir)?;
     let master_key = load_master_key(&cfg.data_dir)?;
-    let store = SqliteStore::open(&db).context("cannot open the database")?;
+    let store = cfg.database.open(false).await?;
     let listener = std::net::TcpListener::bind(cfg.listen)
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
     listener.set_nonblocking(true)?;
@@ -114,7 +106,7 @@ pub async fn serve(
         invite_ttl: cfg.invite_ttl,
         trusted_proxies: cfg.trusted_proxies.clone(),
     };
-    let state = AppState::new(Arc::new(store), Arc::new(SystemClock), settings, master_key);
+    let state = AppState::new(store, Arc::new(SystemClock), settings, master_key);
     let mail = crate::mailer::MailConfig {
         transport: crate::mailer::Transport::from_config(
             cfg.smtp_url.as_deref(),

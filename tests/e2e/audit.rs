@@ -12,10 +12,7 @@ use std::time::Duration;
 fn daemon_without_mfa_rule() -> (Daemon, String) {
     let mut d = Daemon::start();
     d.kill_hard();
-    let conn = rusqlite::Connection::open(d.data_dir().join("watchtower.db")).expect("db");
-    conn.execute("UPDATE orgs SET mfa_required_roles = ''", [])
-        .expect("update");
-    drop(conn);
+    d.sql("UPDATE orgs SET mfa_required_roles = ''");
     d.serve();
     d.setup();
     let tok = d.login_token();
@@ -115,7 +112,7 @@ fn tail_follow_shows_new_entries_and_survives_a_daemon_restart_without_gap_or_du
 }
 
 #[test]
-fn editing_a_row_in_the_sqlite_file_makes_wt_audit_verify_name_it() {
+fn editing_a_row_in_the_database_makes_wt_audit_verify_name_it() {
     let (mut d, tok) = daemon_without_mfa_rule();
     let mut verify = d.wt();
     verify
@@ -124,10 +121,15 @@ fn editing_a_row_in_the_sqlite_file_makes_wt_audit_verify_name_it() {
     let out = verify.output().expect("verify");
     assert!(out.status.success());
     d.kill_hard();
-    let conn = rusqlite::Connection::open(d.data_dir().join("watchtower.db")).expect("db");
-    conn.execute_batch("DROP TRIGGER audit_log_no_update; UPDATE audit_log SET details = '{\"edited\":true}' WHERE seq = 2;")
-        .expect("edit");
-    drop(conn);
+    // Someone with write access to the database drops the guard and edits an entry.
+    let drop_guard = if d.is_postgres() {
+        "DROP TRIGGER audit_log_no_update ON audit_log;"
+    } else {
+        "DROP TRIGGER audit_log_no_update;"
+    };
+    d.sql(&format!(
+        "{drop_guard} UPDATE audit_log SET details = '{{\"edited\":true}}' WHERE seq = 2;"
+    ));
     d.serve();
     let tok = d.login_token();
     let mut verify = d.wt();
@@ -140,7 +142,8 @@ fn editing_a_row_in_the_sqlite_file_makes_wt_audit_verify_name_it() {
     assert!(text.contains("BROKEN at seq 2"), "{text}");
     // The operator's offline check agrees, without the daemon.
     d.kill_hard();
-    let off = Command::new(bin("wtd"))
+    let off = d
+        .wtd()
         .args(["audit", "verify", "--data-dir"])
         .arg(d.data_dir())
         .output()

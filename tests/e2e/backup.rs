@@ -29,6 +29,11 @@ fn ingested(db: &std::path::Path) -> i64 {
 
 #[test]
 fn a_backup_under_load_restores_into_a_working_daemon_with_a_verified_chain() {
+    if crate::harness::on_postgres(
+        "a_backup_under_load_restores_into_a_working_daemon_with_a_verified_chain",
+    ) {
+        return;
+    }
     let d = Daemon::start();
     d.setup();
     let tok = d.login_token();

@@ -34,6 +34,10 @@ fn ok(r: Result<reqwest::blocking::Response, reqwest::Error>, want: u16) -> Opti
 
 #[test]
 fn ten_kill_9_cycles_under_mixed_load_lose_no_acknowledged_write() {
+    if crate::harness::on_postgres("ten_kill_9_cycles_under_mixed_load_lose_no_acknowledged_write")
+    {
+        return;
+    }
     let mut d = Daemon::start();
     d.setup();
     let db = d.data_dir().join("watchtower.db");
@@ -256,6 +260,11 @@ impl Drop for Mounted {
 
 #[test]
 fn a_full_disk_gives_503_and_red_readiness_then_recovers_without_a_restart() {
+    if crate::harness::on_postgres(
+        "a_full_disk_gives_503_and_red_readiness_then_recovers_without_a_restart",
+    ) {
+        return;
+    }
     let mut d = Daemon::start();
     d.setup();
     let tok = d.login_token();

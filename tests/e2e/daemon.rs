@@ -64,7 +64,8 @@ fn acknowledged_writes_survive_kill_9_and_the_audit_chain_verifies() {
     assert_eq!(r.status().as_u16(), 401);
     d.kill_hard();
 
-    let out = Command::new(bin("wtd"))
+    let out = d
+        .wtd()
         .args(["audit", "verify", "--data-dir"])
         .arg(d.data_dir())
         .output()
@@ -226,7 +227,8 @@ fn tls_listener_serves_https_on_a_public_address() {
 #[test]
 fn init_refuses_to_run_twice_on_the_same_data_dir() {
     let d = Daemon::start();
-    let out = Command::new(bin("wtd"))
+    let out = d
+        .wtd()
         .args([
             "init",
             "--org",

@@ -30,13 +30,80 @@ pub fn bin(name: &str) -> PathBuf {
     p
 }
 
-/// A running daemon; killed and its directory removed on drop.
+/// The PostgreSQL server the suite runs against, when `WT_TEST_DATABASE_URL` is set
+/// (`postgres://USER@HOST:PORT/DB` of any database there: each daemon gets a fresh one).
+/// Unset: every daemon uses the embedded SQLite file.
+pub fn postgres_admin_url() -> Option<String> {
+    std::env::var("WT_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+}
+
+/// True when the suite runs on PostgreSQL; SQLite-only tests say they are skipped.
+pub fn on_postgres(test: &str) -> bool {
+    let pg = postgres_admin_url().is_some();
+    if pg {
+        eprintln!("SKIPPED on PostgreSQL (SQLite-file test): {test}");
+    }
+    pg
+}
+
+/// A fresh PostgreSQL database for one daemon, dropped with it.
+struct PgDatabase {
+    admin: String,
+    name: String,
+    url: String,
+}
+
+impl PgDatabase {
+    fn create(admin: &str) -> PgDatabase {
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("wt_e2e_{}_{n}", std::process::id());
+        let mut c = postgres::Client::connect(admin, postgres::NoTls)
+            .unwrap_or_else(|e| panic!("WT_TEST_DATABASE_URL: cannot connect: {e}"));
+        // Two statements: CREATE DATABASE cannot share a (implicit) transaction.
+        for sql in [
+            format!("DROP DATABASE IF EXISTS {name}"),
+            format!("CREATE DATABASE {name}"),
+        ] {
+            c.batch_execute(&sql)
+                .unwrap_or_else(|e| panic!("{sql}: {e:?}"));
+        }
+        let host_start = admin.find("://").map_or(0, |i| i + 3);
+        let (base, query) = admin.split_at(admin.find('?').unwrap_or(admin.len()));
+        let base = match base[host_start..].find('/') {
+            Some(slash) => &base[..host_start + slash],
+            None => base,
+        };
+        PgDatabase {
+            admin: admin.to_string(),
+            url: format!("{base}/{name}{query}"),
+            name,
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = c.batch_execute(&format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                self.name
+            ));
+        }
+    }
+}
+
+/// A running daemon; killed and its directory (and PostgreSQL database) removed on drop.
 pub struct Daemon {
     pub dir: tempfile::TempDir,
     pub base: String,
     pub setup_token: String,
     child: Option<Child>,
     extra_args: Vec<String>,
+    // Declared last: dropped after the daemon is killed.
+    pg: Option<PgDatabase>,
 }
 
 impl Daemon {
@@ -52,7 +119,12 @@ impl Daemon {
     pub fn start_with(extra_args: &[&str]) -> Daemon {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
-        let out = Command::new(bin("wtd"))
+        let pg = postgres_admin_url().map(|admin| PgDatabase::create(&admin));
+        let mut init = Command::new(bin("wtd"));
+        if let Some(pg) = &pg {
+            init.env("WT_DATABASE_URL", &pg.url);
+        }
+        let out = init
             .args([
                 "init",
                 "--org",
@@ -80,6 +152,7 @@ impl Daemon {
             setup_token,
             child: None,
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+            pg,
         };
         d.serve();
         d
@@ -97,7 +170,8 @@ impl Daemon {
             .append(true)
             .open(self.dir.path().join("wtd.log"))
             .expect("log file");
-        let mut child = Command::new(bin("wtd"))
+        let mut child = self
+            .wtd()
             .arg("serve")
             .arg("--data-dir")
             .arg(self.data_dir())
@@ -118,6 +192,97 @@ impl Daemon {
             .unwrap_or_else(|| panic!("unexpected first line {line:?}; log: {}", self.log()));
         self.base = url.to_string();
         self.child = Some(child);
+    }
+
+    /// `wtd` for this daemon's database (its data directory still goes in `--data-dir`).
+    pub fn wtd(&self) -> Command {
+        let mut c = Command::new(bin("wtd"));
+        if let Some(pg) = &self.pg {
+            c.env("WT_DATABASE_URL", &pg.url);
+        }
+        c
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// Runs SQL statements on the daemon's database (the daemon should be stopped).
+    pub fn sql(&self, statements: &str) {
+        match &self.pg {
+            Some(pg) => postgres::Client::connect(&pg.url, postgres::NoTls)
+                .and_then(|mut c| c.batch_execute(statements))
+                .unwrap_or_else(|e| panic!("{statements}: {e}")),
+            None => rusqlite::Connection::open(self.data_dir().join("watchtower.db"))
+                .and_then(|c| c.execute_batch(statements))
+                .unwrap_or_else(|e| panic!("{statements}: {e}")),
+        }
+    }
+
+    /// The first column of every row of `query`, as text.
+    pub fn sql_column(&self, query: &str) -> Vec<String> {
+        match &self.pg {
+            Some(pg) => {
+                let mut c = postgres::Client::connect(&pg.url, postgres::NoTls).expect("connect");
+                c.simple_query(query)
+                    .expect("query")
+                    .into_iter()
+                    .filter_map(|m| match m {
+                        postgres::SimpleQueryMessage::Row(r) => {
+                            Some(r.get(0).unwrap_or_default().to_string())
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            }
+            None => {
+                let c = rusqlite::Connection::open(self.data_dir().join("watchtower.db"))
+                    .expect("open db");
+                let mut st = c.prepare(query).expect("prepare");
+                st.query_map([], |r| {
+                    Ok(match r.get_ref(0)? {
+                        rusqlite::types::ValueRef::Text(t) => {
+                            String::from_utf8_lossy(t).into_owned()
+                        }
+                        rusqlite::types::ValueRef::Integer(i) => i.to_string(),
+                        other => format!("{other:?}"),
+                    })
+                })
+                .expect("query")
+                .map(|r| r.expect("row"))
+                .collect()
+            }
+        }
+    }
+
+    /// Everything the database holds, as bytes to search: the SQLite files, or every row
+    /// of every table of the PostgreSQL database as text.
+    pub fn database_contents(&self) -> Vec<(String, Vec<u8>)> {
+        match &self.pg {
+            Some(_) => {
+                let tables = self.sql_column(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'",
+                );
+                tables
+                    .into_iter()
+                    .map(|t| {
+                        let rows = self.sql_column(&format!("SELECT x::text FROM {t} x"));
+                        (format!("postgres table {t}"), rows.join("\n").into_bytes())
+                    })
+                    .collect()
+            }
+            None => std::fs::read_dir(self.data_dir())
+                .expect("data dir")
+                .flatten()
+                .filter(|e| e.file_name().to_string_lossy().starts_with("watchtower.db"))
+                .map(|e| {
+                    (
+                        e.path().display().to_string(),
+                        std::fs::read(e.path()).expect("read"),
+                    )
+                })
+                .collect(),
+        }
     }
 
     /// The daemon's resident memory in KiB (Linux `/proc`), if it runs.

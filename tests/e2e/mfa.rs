@@ -145,7 +145,8 @@ fn independent_codes_enroll_and_log_in_and_replays_and_old_codes_are_refused() {
 /// Audit actions, read straight from the database after the daemon stopped, once
 /// `wtd audit verify` has confirmed the chain.
 fn audit_actions(d: &Daemon) -> Vec<String> {
-    let out = Command::new(crate::harness::bin("wtd"))
+    let out = d
+        .wtd()
         .args(["audit", "verify", "--data-dir"])
         .arg(d.data_dir())
         .output()
@@ -155,18 +156,7 @@ fn audit_actions(d: &Daemon) -> Vec<String> {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    let conn = rusqlite::Connection::open_with_flags(
-        d.data_dir().join("watchtower.db"),
-        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY,
-    )
-    .expect("open db");
-    let mut st = conn
-        .prepare("SELECT action FROM audit_log ORDER BY seq")
-        .expect("prepare");
-    st.query_map([], |r| r.get::<_, String>(0))
-        .expect("query")
-        .map(|r| r.expect("row"))
-        .collect()
+    d.sql_column("SELECT action FROM audit_log ORDER BY seq")
 }
 
 /// `wt` with stdin, returning (exit code, stdout, stderr).

@@ -229,7 +229,7 @@ impl<C: GenericClient> Db for PgDb<'_, C> {
 }
 
 /// `postgres://user:***@host/db` for messages and logs.
-fn redact(url: &str) -> String {
+pub fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];

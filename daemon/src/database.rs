@@ -1,0 +1,122 @@
+//! Which database a `wtd` command works on: the embedded SQLite file in the data directory
+//! (the default), or a PostgreSQL database shared by several daemons (`--database-url
+//! postgres://...` / `WT_DATABASE_URL`).
+
+use anyhow::{Context, bail};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use wt_store::Store;
+use wt_store::postgres::{PgStore, redact};
+use wt_store::sqlite::{DB_FILE, SqliteStore};
+
+/// A database location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Database {
+    /// An SQLite file (by default `<data-dir>/watchtower.db`).
+    Sqlite(PathBuf),
+    /// A PostgreSQL database and how many connections to keep.
+    Postgres { url: String, pool_size: usize },
+}
+
+impl Database {
+    /// `--database-url` when given (`postgres://...`, `postgresql://...` or
+    /// `sqlite:PATH`), else the SQLite file in `data_dir`.
+    pub fn resolve(data_dir: &Path, url: Option<&str>, pool_size: usize) -> anyhow::Result<Self> {
+        match url.map(str::trim).filter(|u| !u.is_empty()) {
+            None => Ok(Database::Sqlite(data_dir.join(DB_FILE))),
+            Some(u) => Self::parse(u, pool_size),
+        }
+    }
+
+    /// A URL as `wtd copy` takes them: `sqlite:PATH` or `postgres://...`.
+    pub fn parse(url: &str, pool_size: usize) -> anyhow::Result<Self> {
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Database::Postgres {
+                url: url.to_string(),
+                pool_size: pool_size.max(1),
+            });
+        }
+        if let Some(path) = url.strip_prefix("sqlite:") {
+            let path = path.strip_prefix("//").unwrap_or(path);
+            if path.is_empty() {
+                bail!("sqlite: needs a file path, e.g. sqlite:/var/lib/watchtower/watchtower.db");
+            }
+            return Ok(Database::Sqlite(PathBuf::from(path)));
+        }
+        bail!(
+            "unsupported database URL (expected postgres://USER@HOST:PORT/DB or sqlite:PATH); \
+             the URL is not repeated here because it may hold a password"
+        )
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(self, Database::Postgres { .. })
+    }
+
+    /// Where the database is, for messages (a PostgreSQL password is hidden).
+    pub fn describe(&self) -> String {
+        match self {
+            Database::Sqlite(p) => p.display().to_string(),
+            Database::Postgres { url, .. } => redact(url),
+        }
+    }
+
+    /// Opens the database and applies pending migrations. An SQLite file must exist unless
+    /// `create` (only `wtd init` and `wtd copy` create one).
+    pub async fn open(&self, create: bool) -> anyhow::Result<Arc<dyn Store>> {
+        match self {
+            Database::Sqlite(path) => {
+                if !create && !path.exists() {
+                    bail!(
+                        "no database at {}: run `wtd init --org NAME --owner-email EMAIL` first",
+                        path.display()
+                    );
+                }
+                let store = SqliteStore::open(path)
+                    .with_context(|| format!("cannot open the database {}", path.display()))?;
+                Ok(Arc::new(store))
+            }
+            Database::Postgres { url, pool_size } => {
+                let store = PgStore::connect(url, *pool_size)
+                    .await
+                    .with_context(|| format!("cannot open the database {}", redact(url)))?;
+                Ok(Arc::new(store))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_choose_the_backend() {
+        let dir = Path::new("/data");
+        assert_eq!(
+            Database::resolve(dir, None, 8).ok(),
+            Some(Database::Sqlite(PathBuf::from("/data/watchtower.db")))
+        );
+        assert_eq!(
+            Database::resolve(dir, Some("sqlite:/tmp/x.db"), 8).ok(),
+            Some(Database::Sqlite(PathBuf::from("/tmp/x.db")))
+        );
+        assert!(
+            Database::resolve(dir, Some("postgres://u@h/db"), 8).is_ok_and(|d| d.is_postgres())
+        );
+        let err = Database::resolve(dir, Some("mysql://u:hunter2@h/db"), 8)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("unsupported") && !err.contains("hunter2"),
+            "{err}"
+        );
+        assert_eq!(
+            Database::parse("postgres://wt:pw@db/wt", 1)
+                .map(|d| d.describe())
+                .ok(),
+            Some("postgres://wt:***@db/wt".into())
+        );
+    }
+}
