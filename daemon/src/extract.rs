@@ -442,6 +442,7 @@ async fn check_address(
     if !state.caches.is_loaded() {
         return Err(ApiError::Unavailable("the daemon is starting"));
     }
+    state.fresh_caches().await?;
     if let Some(policy) = state.caches.org(org_id)
         && !policy.admits(meta.ip, now)
     {

@@ -116,6 +116,8 @@ pub struct Caches {
     /// Usages with something to flush.
     dirty: Mutex<Vec<(String, Arc<Usage>)>>,
     loaded: AtomicBool,
+    /// The store's cache version the last load saw (read before loading).
+    version: AtomicI64,
 }
 
 fn parse_nets(cidrs: &[String]) -> Vec<IpNet> {
@@ -142,6 +144,7 @@ impl Caches {
             orgs: RwLock::default(),
             dirty: Mutex::default(),
             loaded: AtomicBool::new(false),
+            version: AtomicI64::new(-1),
         }
     }
 
@@ -156,8 +159,15 @@ impl Caches {
         self.loaded.load(Ordering::Acquire)
     }
 
-    /// Loads every key and every org's policy from the store.
+    /// The store's cache version at the last [`Caches::load`].
+    pub fn version(&self) -> i64 {
+        self.version.load(Ordering::Acquire)
+    }
+
+    /// Loads every key and every org's policy from the store. The cache version is read
+    /// first: a change committed during the load moves it again and is loaded next time.
     pub async fn load(&self, store: &dyn Store, now: i64) -> wt_store::Result<()> {
+        let version = store.cache_version().await?;
         let keys = store.api_keys_for_cache(now - REVOKED_HORIZON).await?;
         let orgs = store.list_orgs().await?;
         let ips = store.allowed_ips_all().await?;
@@ -168,6 +178,7 @@ impl Caches {
             let list: Vec<&AllowedIpRecord> = ips.iter().filter(|e| e.org_id == o.id).collect();
             self.put_org(o, list.into_iter());
         }
+        self.version.store(version, Ordering::Release);
         self.loaded.store(true, Ordering::Release);
         Ok(())
     }

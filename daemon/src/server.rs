@@ -105,6 +105,7 @@ pub async fn serve(
         totp_issuer: cfg.totp_issuer.clone(),
         invite_ttl: cfg.invite_ttl,
         trusted_proxies: cfg.trusted_proxies.clone(),
+        shared_database: cfg.database.is_postgres(),
     };
     let state = AppState::new(store, Arc::new(SystemClock), settings, master_key);
     let mail = crate::mailer::MailConfig {

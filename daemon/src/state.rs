@@ -38,6 +38,9 @@ pub struct Settings {
     pub invite_ttl: i64,
     /// Proxies whose `X-Forwarded-For` is believed (SECURITY.md H.54); empty = none.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Other daemons may change the database (PostgreSQL): caches are checked against the
+    /// store's cache version before use.
+    pub shared_database: bool,
 }
 
 impl Default for Settings {
@@ -53,6 +56,7 @@ impl Default for Settings {
             totp_issuer: wt_core::mfa::DEFAULT_ISSUER.to_string(),
             invite_ttl: crate::config::DEFAULT_INVITE_TTL,
             trusted_proxies: Vec::new(),
+            shared_database: false,
         }
     }
 }
@@ -87,6 +91,9 @@ pub struct Inner {
     /// policy): commit and cache update happen under it, so two edits can never leave the
     /// cache with the older one's view. Admin actions only; the hot path never takes it.
     pub cache_writes: tokio::sync::Mutex<()>,
+    /// When the last completed cache-version check started (several daemons on one
+    /// database only; see [`AppState::fresh_caches`]).
+    pub cache_check: tokio::sync::Mutex<Option<std::time::Instant>>,
 }
 
 impl AppState {
@@ -103,6 +110,7 @@ impl AppState {
             denials: crate::denials::Denials::default(),
             ingest: crate::service::ingest::IngestQueue::default(),
             cache_writes: tokio::sync::Mutex::new(()),
+            cache_check: tokio::sync::Mutex::new(None),
             store,
             clock,
             settings,
@@ -122,6 +130,32 @@ impl AppState {
             tokio::spawn(crate::service::ingest::run_batcher(self.clone())),
             tokio::spawn(crate::keycache::run_flusher(self.clone())),
         ])
+    }
+
+    /// Makes the in-memory caches (keys, allowed IPs, org policies) at least as new as the
+    /// database was when this request arrived. Only with a database shared by several
+    /// daemons (`shared_database`): alone, a daemon updates its caches itself after every
+    /// change. The check is one read of the store's cache version, shared: a request waits
+    /// for a check that started after it arrived, so a burst of requests costs one read,
+    /// and a change committed through another daemon before this request arrived is seen
+    /// (revocation applies to the very next request, on every daemon).
+    pub async fn fresh_caches(&self) -> Result<(), wt_store::StoreError> {
+        if !self.settings.shared_database {
+            return Ok(());
+        }
+        let arrived = std::time::Instant::now();
+        let mut last = self.cache_check.lock().await;
+        if last.is_some_and(|t| t >= arrived) {
+            return Ok(());
+        }
+        let started = std::time::Instant::now();
+        let version = self.store.cache_version().await?;
+        if version != self.caches.version() {
+            let _serial = self.cache_writes.lock().await;
+            self.caches.load(self.store.as_ref(), self.now()).await?;
+        }
+        *last = Some(started);
+        Ok(())
     }
 
     /// Resolves once shutdown has been requested.

@@ -944,3 +944,61 @@ async fn the_dry_run_names_sessions_and_key_sources_a_list_would_cut_off() {
         "a dry run changes nothing"
     );
 }
+
+/// Another daemon on the same database changes keys and allowed IPs behind this one's
+/// back (here: straight through the store, so this daemon's caches are not told). With a
+/// shared database the next request sees it anyway; alone (the default) the daemon trusts
+/// its caches, which is why the check is only on for PostgreSQL.
+#[tokio::test]
+async fn with_a_shared_database_changes_made_elsewhere_apply_to_the_next_request() {
+    let fx = fixture_with(Settings {
+        shared_database: true,
+        ..Settings::default()
+    })
+    .await;
+    let tok = owner(&fx).await;
+    let (id, secret) = prod_key(&fx, &tok, json!({})).await;
+    assert_eq!(
+        fx.ingest(&secret, one_event()).await.status,
+        StatusCode::ACCEPTED
+    );
+    let elsewhere = AuditEvent::new(
+        Actor::operator(),
+        actions::API_KEY_REVOKED,
+        &RequestMeta::default(),
+    );
+    fx.store
+        .api_key_revoke("org_acme", &id, fx.state.now(), elsewhere)
+        .await
+        .unwrap();
+    assert_eq!(
+        fx.ingest(&secret, one_event()).await.status,
+        StatusCode::UNAUTHORIZED,
+        "revoked through another daemon: refused on the very next request"
+    );
+    // An allowed-IP list added elsewhere that excludes this client applies at once too.
+    fx.store
+        .allowed_ip_add(
+            wt_store::AllowedIpRecord {
+                id: "aip_elsewhere".into(),
+                org_id: "org_acme".into(),
+                cidr: "203.0.113.0/24".into(),
+                note: None,
+                created_by: "ops@elsewhere".into(),
+                created_at: fx.state.now(),
+                hit_count: 0,
+                last_hit_at: None,
+            },
+            AuditEvent::new(
+                Actor::operator(),
+                actions::ALLOWED_IP_ADDED,
+                &RequestMeta::default(),
+            ),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        fx.get("/api/v1/auth/session", &tok).await.status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -53,6 +53,8 @@ struct PgDatabase {
     admin: String,
     name: String,
     url: String,
+    /// Dropped with this daemon (false for a replica's view of another's database).
+    owned: bool,
 }
 
 impl PgDatabase {
@@ -80,12 +82,16 @@ impl PgDatabase {
             admin: admin.to_string(),
             url: format!("{base}/{name}{query}"),
             name,
+            owned: true,
         }
     }
 }
 
 impl Drop for PgDatabase {
     fn drop(&mut self) {
+        if !self.owned {
+            return;
+        }
         if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
             let _ = c.batch_execute(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
@@ -192,6 +198,35 @@ impl Daemon {
             .unwrap_or_else(|| panic!("unexpected first line {line:?}; log: {}", self.log()));
         self.base = url.to_string();
         self.child = Some(child);
+    }
+
+    /// A second daemon on this daemon's PostgreSQL database: its own data directory with
+    /// a copy of the master key (every replica needs the same one), its own port.
+    pub fn replica(&self) -> Daemon {
+        let pg = self
+            .pg
+            .as_ref()
+            .expect("replicas need the PostgreSQL backend (WT_TEST_DATABASE_URL)");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(&data).expect("data dir");
+        std::fs::copy(self.data_dir().join("master.key"), data.join("master.key"))
+            .expect("copy the master key");
+        let mut d = Daemon {
+            dir,
+            base: String::new(),
+            setup_token: self.setup_token.clone(),
+            child: None,
+            extra_args: self.extra_args.clone(),
+            pg: Some(PgDatabase {
+                admin: pg.admin.clone(),
+                name: pg.name.clone(),
+                url: pg.url.clone(),
+                owned: false,
+            }),
+        };
+        d.serve();
+        d
     }
 
     /// `wtd` for this daemon's database (its data directory still goes in `--data-dir`).

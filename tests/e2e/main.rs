@@ -14,6 +14,7 @@ mod keys;
 mod mfa;
 mod qr;
 mod readiness;
+mod replicas;
 mod skeleton;
 mod soak;
 mod team;

@@ -320,10 +320,13 @@ pub async fn keys_story(store: &dyn Store) {
         expires_at: Some(now + 1000),
         allowed_cidrs: vec!["10.0.0.0/8".into()],
     };
+    let before = store.cache_version().await.expect("cache version");
     let k = store
         .api_key_create(new_key("key_1", "hash1"), event(actions::API_KEY_CREATED))
         .await
         .expect("create key");
+    let after_create = store.cache_version().await.unwrap();
+    assert!(after_create > before, "a new key moves the cache version");
     assert_eq!(k.owner_email, "owner@acme.test");
     assert_eq!(k.allowed_cidrs, vec!["10.0.0.0/8".to_string()]);
     let mut stranger = new_key("key_x", "hashx");
@@ -388,12 +391,14 @@ pub async fn keys_story(store: &dyn Store) {
         .await;
     assert!(matches!(revoked, Err(StoreError::Conflict(_))));
 
-    // Revocation, once.
+    // Revocation, once; it moves the cache version (every daemon must drop the key).
+    let before = store.cache_version().await.unwrap();
     let r = store
         .api_key_revoke("org_a", "key_4", now + 1, event(actions::API_KEY_REVOKED))
         .await
         .expect("revoke");
     assert_eq!(r.revoked_at, Some(now + 1));
+    assert!(store.cache_version().await.unwrap() > before);
     assert!(matches!(
         store
             .api_key_revoke("org_a", "key_4", now + 2, event(actions::API_KEY_REVOKED))
@@ -425,7 +430,9 @@ pub async fn keys_story(store: &dyn Store) {
     assert_eq!(u.name, "renamed");
     assert!(u.allowed_cidrs.is_empty());
 
-    // Usage coalesces: counts add, the latest time and address win.
+    // Usage coalesces: counts add, the latest time and address win. Usage is not
+    // something daemons cache decisions on: the cache version stays.
+    let version = store.cache_version().await.expect("cache version");
     for (n, at, ip) in [(3, now + 5, "10.0.0.1"), (2, now + 3, "10.0.0.2")] {
         store
             .api_key_usage_flush(vec![KeyUsage {
@@ -439,6 +446,7 @@ pub async fn keys_story(store: &dyn Store) {
             .await
             .expect("flush");
     }
+    assert_eq!(store.cache_version().await.unwrap(), version);
     let k = store.api_key_get("org_a", "key_1").await.unwrap().unwrap();
     assert_eq!(k.use_count, 5);
     assert_eq!(k.last_used_at, Some(now + 5));
@@ -484,6 +492,7 @@ pub async fn keys_story(store: &dyn Store) {
         hit_count: 0,
         last_hit_at: None,
     };
+    let before = store.cache_version().await.unwrap();
     store
         .allowed_ip_add(
             entry("aip_1", "10.0.0.0/8"),
@@ -491,6 +500,10 @@ pub async fn keys_story(store: &dyn Store) {
         )
         .await
         .unwrap();
+    assert!(
+        store.cache_version().await.unwrap() > before,
+        "so does an allowed IP"
+    );
     assert!(matches!(
         store
             .allowed_ip_add(

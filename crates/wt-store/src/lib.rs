@@ -61,6 +61,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// by itself once the disk has room again.
     async fn ping(&self) -> Result<()>;
 
+    /// A counter that moves whenever ingestion keys, allowed IPs or an org's ingest policy
+    /// change, through any daemon. Daemons sharing a database compare it with the version
+    /// their in-memory caches were loaded at before trusting them.
+    async fn cache_version(&self) -> Result<i64>;
+
     /// Creates an org, optionally with a one-time setup token for its first owner.
     async fn create_org(
         &self,
@@ -251,7 +256,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Queues a mail for the mailer.
     async fn enqueue_mail(&self, mail: NewMail) -> Result<()>;
 
-    /// Unsent mail whose next attempt is due at `now`, oldest first.
+    /// Claims unsent mail whose next attempt is due at `now` (oldest first) for a few
+    /// minutes, so that of several daemons only one sends it; `mail_sent` or `mail_failed`
+    /// settles it, and a daemon that dies mid-send leaves it to be claimed again later.
     async fn due_mail(&self, now: UnixTime, limit: u32) -> Result<Vec<MailRecord>>;
 
     /// Marks a mail delivered and forgets its body.

@@ -175,6 +175,7 @@ pub async fn ingest(
         state.metrics.ingest_rejected("malformed_key");
         return Err(ApiError::InvalidKey);
     }
+    state.fresh_caches().await?;
     let Some(key) = state.caches.key(&state.caches.hash(presented)) else {
         state.metrics.ingest_rejected("unknown_key");
         return Err(ApiError::InvalidKey);

@@ -37,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("migrations/0008_keys.sql")),
     (9, include_str!("migrations/0009_tokens_readiness.sql")),
     (10, include_str!("migrations/0010_health.sql")),
+    (11, include_str!("migrations/0011_cache_version.sql")),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by every daemon).
@@ -90,7 +91,8 @@ impl Drop for PgBackend {
 
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
-        if e.is_closed() || e.as_db_error().is_none() && e.code().is_none() {
+        let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
+        if e.is_closed() || io {
             // The connection or the server went away: the same request can succeed later.
             return StoreError::Unavailable(e.to_string());
         }

@@ -276,13 +276,15 @@ impl dyn Db + '_ {
         self.query(sql, params)?.iter().map(f).collect()
     }
 
-    /// Serialises audit appends of one org across every writer of the database: nothing in
-    /// SQLite (one writer connection), the org's row lock in PostgreSQL (several daemons).
-    pub fn lock_org_chain(&self, org_id: &str) -> Result<()> {
+    /// Serialises the transactions that take the same `name` until they end, across every
+    /// writer of the database: a no-op in SQLite (one writer connection), a transaction
+    /// advisory lock in PostgreSQL (several daemons). Taking it twice is fine.
+    pub fn lock(&self, name: &str) -> Result<()> {
         if self.dialect() == Dialect::Postgres {
-            self.query(
-                "SELECT id FROM orgs WHERE id = ?1 FOR UPDATE",
-                params![org_id],
+            // `execute`: the function returns `void`, which no row type reads.
+            self.execute(
+                "SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))",
+                params![name],
             )?;
         }
         Ok(())
@@ -355,7 +357,7 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
     /// Runs `f` in one write transaction: committed when it returns `Ok`, rolled back
     /// otherwise. Concurrent writers (several daemons on PostgreSQL) are made safe by the
     /// statements themselves: conditional updates (`... WHERE used_at IS NULL`), upserts,
-    /// and the org lock every audited change takes first ([`lock_org_chain`]).
+    /// and the org lock every audited change takes first ([`Db::lock`]).
     fn write<T, F>(&self, f: F) -> impl Future<Output = Result<T>> + Send
     where
         T: Send + 'static,
@@ -412,7 +414,7 @@ impl<B: Backend> SqlStore<B> {
         F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
     {
         self.write(move |db| {
-            db.lock_org_chain(&org_id)?;
+            db.lock(&format!("audit:{org_id}"))?;
             let out = f(db)?;
             queries::append_audit_tx(db, &org_id, &audit, now)?;
             Ok(out)

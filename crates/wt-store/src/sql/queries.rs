@@ -23,6 +23,8 @@ pub(super) fn append_audit_tx(
     event: &AuditEvent,
     now: UnixTime,
 ) -> Result<i64> {
+    // One chain per org, gap-free even with several daemons appending.
+    tx.lock(&format!("audit:{org_id}"))?;
     let last: Option<(i64, String)> = tx
         .query_row(
             "SELECT seq, hash FROM audit_log WHERE org_id = ?1 ORDER BY seq DESC LIMIT 1",
@@ -79,6 +81,9 @@ pub(super) fn append_audit_tx(
     )?;
     Ok(seq)
 }
+
+/// How long [`Store::due_mail`] claims a mail for the daemon that is sending it.
+const MAIL_LEASE: i64 = 300;
 
 /// Revokes every live session of a user (in every org) except `keep`.
 fn revoke_user_sessions_tx(
@@ -538,6 +543,17 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend.ping().await
     }
 
+    async fn cache_version(&self) -> Result<i64> {
+        self.read(|c| {
+            c.query_row(
+                "SELECT version FROM cache_version WHERE id = 1",
+                params![],
+                |r| r.get(0),
+            )
+        })
+        .await
+    }
+
     async fn create_org(
         &self,
         org: NewOrg,
@@ -702,6 +718,8 @@ impl<B: Backend> Store for SqlStore<B> {
         let key = key.to_string();
         self.write(move |c| {
             let tx = c;
+            // Read, count, write: one at a time per key, whichever daemon saw the failure.
+            tx.lock(&format!("throttle:{key}"))?;
             let old = tx
                 .query_row(
                     "SELECT failures, last_failure, locked_until FROM throttles WHERE key = ?1",
@@ -1189,11 +1207,17 @@ impl<B: Backend> Store for SqlStore<B> {
     }
 
     async fn due_mail(&self, now: UnixTime, limit: u32) -> Result<Vec<MailRecord>> {
-        self.read(move |c| {
+        self.write(move |c| {
+            // Claimed for MAIL_LEASE seconds: another daemon's mailer skips them meanwhile
+            // (the outer conditions are re-checked on rows another claim changed first).
             c.query_map(
-                "SELECT id, to_addr, subject, body, attempts FROM mail_outbox
-                 WHERE sent_at IS NULL AND next_attempt_at <= ?1 ORDER BY created_at, id LIMIT ?2",
-                params![now, limit],
+                "UPDATE mail_outbox SET next_attempt_at = ?1 + ?3
+                 WHERE id IN (SELECT id FROM mail_outbox
+                              WHERE sent_at IS NULL AND next_attempt_at <= ?1
+                              ORDER BY created_at, id LIMIT ?2)
+                   AND sent_at IS NULL AND next_attempt_at <= ?1
+                 RETURNING id, to_addr, subject, body, attempts",
+                params![now, limit, MAIL_LEASE],
                 |r| {
                     Ok(MailRecord {
                         id: r.get(0)?,

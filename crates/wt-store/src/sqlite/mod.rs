@@ -33,6 +33,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0008_keys.sql")),
     M::up(include_str!("migrations/0009_tokens_readiness.sql")),
     M::up(include_str!("migrations/0010_health.sql")),
+    M::up(include_str!("migrations/0011_cache_version.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

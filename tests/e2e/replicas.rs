@@ -1,0 +1,150 @@
+//! Two `wtd` processes on one PostgreSQL database, as behind a load balancer: a key
+//! revoked through A is refused by B on the very next request, login throttling counts
+//! failures seen by both, and `wt audit tail --follow` on B shows a change made on A
+//! within a second. Runs in the PostgreSQL pass of the suite (`WT_TEST_DATABASE_URL`).
+
+use crate::harness::{Daemon, OWNER, http, postgres_admin_url};
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+fn post(d: &Daemon, path: &str, body: Value, token: Option<&str>) -> (u16, Value) {
+    let mut r = http().post(d.url(path)).json(&body);
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    let r = r.send().expect("request");
+    (r.status().as_u16(), r.json().unwrap_or(Value::Null))
+}
+
+fn ingest(d: &Daemon, key: &str) -> u16 {
+    http()
+        .post(d.url("/api/v1/ingest/events"))
+        .bearer_auth(key)
+        .json(&json!({"events": [{"type": "login", "user": "u1"}]}))
+        .send()
+        .expect("ingest")
+        .status()
+        .as_u16()
+}
+
+fn wrong_login(d: &Daemon) -> u16 {
+    post(
+        d,
+        "/api/v1/auth/login",
+        json!({"email": OWNER, "password": "definitely not it 99", "client": "cli"}),
+        None,
+    )
+    .0
+}
+
+#[test]
+fn two_replicas_share_revocation_throttling_and_the_audit_tail() {
+    if postgres_admin_url().is_none() {
+        eprintln!(
+            "SKIPPED two_replicas_share_revocation_throttling_and_the_audit_tail: needs \
+             PostgreSQL (runs in the suite's PostgreSQL pass, WT_TEST_DATABASE_URL)"
+        );
+        return;
+    }
+    let a = Daemon::start();
+    a.setup();
+    let b = a.replica();
+    let tok = a.login_token();
+    // The session made on A works on B (sessions live in the database).
+    let who = http()
+        .get(b.url("/api/v1/auth/session"))
+        .bearer_auth(&tok)
+        .send()
+        .expect("whoami");
+    assert_eq!(who.status().as_u16(), 200);
+
+    // A key made on A works on B; revoked on A, B refuses it on the very next request.
+    let (s, k) = post(
+        &a,
+        "/api/v1/orgs/api-keys",
+        json!({"name": "billing", "environment": "production", "owner_email": OWNER}),
+        Some(&tok),
+    );
+    assert_eq!(s, 201, "{k}");
+    let key = k["secret"].as_str().expect("secret").to_string();
+    let id = k["id"].as_str().expect("id").to_string();
+    assert_eq!(ingest(&b, &key), 202, "B knows a key created on A");
+    let del = http()
+        .delete(a.url(&format!("/api/v1/orgs/api-keys/{id}")))
+        .bearer_auth(&tok)
+        .send()
+        .expect("revoke");
+    assert_eq!(del.status().as_u16(), 204);
+    assert_eq!(ingest(&b, &key), 401, "revoked on A: refused by B at once");
+    assert_eq!(ingest(&a, &key), 401);
+
+    // `wt audit tail --follow` on B sees what A writes, within a second.
+    let mut tail = Command::new(crate::harness::bin("wt"))
+        .args(["audit", "tail", "-n", "1", "--follow", "--output", "json"])
+        .env("WT_SERVER", &b.base)
+        .env("WT_TOKEN", &tok)
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("wt audit tail");
+    let stdout = tail.stdout.take().expect("stdout");
+    let (tx, rx) = mpsc::channel::<Value>();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Ok(v) = serde_json::from_str(&line) {
+                let _ = tx.send(v);
+            }
+        }
+    });
+    let wait_for = |action: &str, email: &str| -> Duration {
+        let start = Instant::now();
+        loop {
+            let v = rx
+                .recv_timeout(Duration::from_secs(20))
+                .unwrap_or_else(|_| panic!("no {action} for {email} in the tail"));
+            if v["action"] == action && v["target"]["id"].as_str().is_some() {
+                let shown = serde_json::to_string(&v).unwrap_or_default();
+                if shown.contains(email) {
+                    return start.elapsed();
+                }
+            }
+        }
+    };
+    // `-n 1` prints the newest entry first: once it shows, the tail is connected.
+    rx.recv_timeout(Duration::from_secs(20))
+        .expect("the tail prints the newest entry");
+    let (s, _) = post(
+        &a,
+        "/api/v1/orgs/invites",
+        json!({"email": "from-a@acme.test", "role": "viewer"}),
+        Some(&tok),
+    );
+    assert_eq!(s, 201);
+    let latency = wait_for("invite.created", "from-a@acme.test");
+    eprintln!("audit tail on B showed A's change after {latency:?}");
+    assert!(latency < Duration::from_secs(1), "{latency:?}");
+    let _ = tail.kill();
+    let _ = tail.wait();
+
+    // Login throttling counts the failures both daemons see.
+    let mut statuses = vec![];
+    for i in 0..12 {
+        let d = if i % 2 == 0 { &a } else { &b };
+        let s = wrong_login(d);
+        statuses.push(s);
+        if s == 429 {
+            break;
+        }
+    }
+    assert_eq!(statuses.last(), Some(&429), "{statuses:?}");
+    assert!(
+        statuses.len() <= 7,
+        "throttled after the failures seen by both, not by one: {statuses:?}"
+    );
+    assert_eq!(wrong_login(&a), 429);
+    assert_eq!(wrong_login(&b), 429);
+}
