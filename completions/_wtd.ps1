@@ -36,6 +36,7 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Operator actions on the audit log')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Copy the database to a file, online (the daemon may keep serving)')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Replace the database with a backup (stop the daemon first)')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy a whole installation into another, empty database (SQLite to PostgreSQL)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -170,6 +171,17 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             break
         }
+        'wtd;copy' {
+            [CompletionResult]::new('--from', '--from', [CompletionResultType]::ParameterName, 'Source: sqlite:PATH or postgres://... Default: this data directory''s SQLite file')
+            [CompletionResult]::new('--to', '--to', [CompletionResultType]::ParameterName, 'Destination: postgres://USER@HOST:PORT/DB (or sqlite:PATH); must hold no data')
+            [CompletionResult]::new('--data-dir', '--data-dir', [CompletionResultType]::ParameterName, 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower')
+            [CompletionResult]::new('--database-url', '--database-url', [CompletionResultType]::ParameterName, 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory')
+            [CompletionResult]::new('--database-pool-size', '--database-pool-size', [CompletionResultType]::ParameterName, 'Connections to PostgreSQL kept by each daemon')
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'Log format on stderr')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            break
+        }
         'wtd;help' {
             [CompletionResult]::new('init', 'init', [CompletionResultType]::ParameterValue, 'Create the database, the master key and the first org; print a one-time setup token')
             [CompletionResult]::new('serve', 'serve', [CompletionResultType]::ParameterValue, 'Serve the API')
@@ -178,6 +190,7 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
             [CompletionResult]::new('audit', 'audit', [CompletionResultType]::ParameterValue, 'Operator actions on the audit log')
             [CompletionResult]::new('backup', 'backup', [CompletionResultType]::ParameterValue, 'Copy the database to a file, online (the daemon may keep serving)')
             [CompletionResult]::new('restore', 'restore', [CompletionResultType]::ParameterValue, 'Replace the database with a backup (stop the daemon first)')
+            [CompletionResult]::new('copy', 'copy', [CompletionResultType]::ParameterValue, 'Copy a whole installation into another, empty database (SQLite to PostgreSQL)')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
         }
@@ -208,6 +221,9 @@ Register-ArgumentCompleter -Native -CommandName 'wtd' -ScriptBlock {
             break
         }
         'wtd;help;restore' {
+            break
+        }
+        'wtd;help;copy' {
             break
         }
         'wtd;help;help' {

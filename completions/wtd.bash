@@ -22,6 +22,9 @@ _wtd() {
             wtd,backup)
                 cmd="wtd__subcmd__backup"
                 ;;
+            wtd,copy)
+                cmd="wtd__subcmd__copy"
+                ;;
             wtd,help)
                 cmd="wtd__subcmd__help"
                 ;;
@@ -57,6 +60,9 @@ _wtd() {
                 ;;
             wtd__subcmd__help,backup)
                 cmd="wtd__subcmd__help__subcmd__backup"
+                ;;
+            wtd__subcmd__help,copy)
+                cmd="wtd__subcmd__help__subcmd__copy"
                 ;;
             wtd__subcmd__help,help)
                 cmd="wtd__subcmd__help__subcmd__help"
@@ -101,7 +107,7 @@ _wtd() {
 
     case "${cmd}" in
         wtd)
-            opts="-h -V --data-dir --database-url --database-pool-size --log-format --help --version init serve migrate org audit backup restore help"
+            opts="-h -V --data-dir --database-url --database-pool-size --log-format --help --version init serve migrate org audit backup restore copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -266,8 +272,46 @@ _wtd() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        wtd__subcmd__copy)
+            opts="-h --from --to --data-dir --database-url --database-pool-size --log-format --help"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --from)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --to)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         wtd__subcmd__help)
-            opts="init serve migrate org audit backup restore help"
+            opts="init serve migrate org audit backup restore copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -309,6 +353,20 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__help__subcmd__backup)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wtd__subcmd__help__subcmd__copy)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )

@@ -33,6 +33,7 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand audit 'Operator actions on the audit log'
             cand backup 'Copy the database to a file, online (the daemon may keep serving)'
             cand restore 'Replace the database with a backup (stop the daemon first)'
+            cand copy 'Copy a whole installation into another, empty database (SQLite to PostgreSQL)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wtd;init'= {
@@ -151,6 +152,16 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }
+        &'wtd;copy'= {
+            cand --from 'Source: sqlite:PATH or postgres://... Default: this data directory''s SQLite file'
+            cand --to 'Destination: postgres://USER@HOST:PORT/DB (or sqlite:PATH); must hold no data'
+            cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
+            cand --log-format 'Log format on stderr'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+        }
         &'wtd;help'= {
             cand init 'Create the database, the master key and the first org; print a one-time setup token'
             cand serve 'Serve the API'
@@ -159,6 +170,7 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand audit 'Operator actions on the audit log'
             cand backup 'Copy the database to a file, online (the daemon may keep serving)'
             cand restore 'Replace the database with a backup (stop the daemon first)'
+            cand copy 'Copy a whole installation into another, empty database (SQLite to PostgreSQL)'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wtd;help;init'= {
@@ -180,6 +192,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
         &'wtd;help;backup'= {
         }
         &'wtd;help;restore'= {
+        }
+        &'wtd;help;copy'= {
         }
         &'wtd;help;help'= {
         }

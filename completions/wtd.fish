@@ -38,6 +38,7 @@ complete -c wtd -n "__fish_wtd_needs_command" -f -a "org" -d 'Operator actions o
 complete -c wtd -n "__fish_wtd_needs_command" -f -a "audit" -d 'Operator actions on the audit log'
 complete -c wtd -n "__fish_wtd_needs_command" -f -a "backup" -d 'Copy the database to a file, online (the daemon may keep serving)'
 complete -c wtd -n "__fish_wtd_needs_command" -f -a "restore" -d 'Replace the database with a backup (stop the daemon first)'
+complete -c wtd -n "__fish_wtd_needs_command" -f -a "copy" -d 'Copy a whole installation into another, empty database (SQLite to PostgreSQL)'
 complete -c wtd -n "__fish_wtd_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wtd -n "__fish_wtd_using_subcommand init" -l org -d 'Display name of the first org' -r
 complete -c wtd -n "__fish_wtd_using_subcommand init" -l owner-email -d 'Email of the owner who will claim the account with the setup token' -r
@@ -125,13 +126,22 @@ complete -c wtd -n "__fish_wtd_using_subcommand restore" -l log-format -d 'Log f
 json\t'One JSON object per line, for log shippers'"
 complete -c wtd -n "__fish_wtd_using_subcommand restore" -l force -d 'Replace an existing database (everything written since the backup is lost)'
 complete -c wtd -n "__fish_wtd_using_subcommand restore" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore help" -f -a "init" -d 'Create the database, the master key and the first org; print a one-time setup token'
-complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore help" -f -a "serve" -d 'Serve the API'
-complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore help" -f -a "migrate" -d 'Apply pending database migrations and exit'
-complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore help" -f -a "org" -d 'Operator actions on orgs'
-complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore help" -f -a "audit" -d 'Operator actions on the audit log'
-complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore help" -f -a "backup" -d 'Copy the database to a file, online (the daemon may keep serving)'
-complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore help" -f -a "restore" -d 'Replace the database with a backup (stop the daemon first)'
-complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c wtd -n "__fish_wtd_using_subcommand copy" -l from -d 'Source: sqlite:PATH or postgres://... Default: this data directory\'s SQLite file' -r
+complete -c wtd -n "__fish_wtd_using_subcommand copy" -l to -d 'Destination: postgres://USER@HOST:PORT/DB (or sqlite:PATH); must hold no data' -r
+complete -c wtd -n "__fish_wtd_using_subcommand copy" -l data-dir -d 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower' -r -F
+complete -c wtd -n "__fish_wtd_using_subcommand copy" -l database-url -d 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory' -r
+complete -c wtd -n "__fish_wtd_using_subcommand copy" -l database-pool-size -d 'Connections to PostgreSQL kept by each daemon' -r
+complete -c wtd -n "__fish_wtd_using_subcommand copy" -l log-format -d 'Log format on stderr' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line, for log shippers'"
+complete -c wtd -n "__fish_wtd_using_subcommand copy" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore copy help" -f -a "init" -d 'Create the database, the master key and the first org; print a one-time setup token'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore copy help" -f -a "serve" -d 'Serve the API'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore copy help" -f -a "migrate" -d 'Apply pending database migrations and exit'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore copy help" -f -a "org" -d 'Operator actions on orgs'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore copy help" -f -a "audit" -d 'Operator actions on the audit log'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore copy help" -f -a "backup" -d 'Copy the database to a file, online (the daemon may keep serving)'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore copy help" -f -a "restore" -d 'Replace the database with a backup (stop the daemon first)'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore copy help" -f -a "copy" -d 'Copy a whole installation into another, empty database (SQLite to PostgreSQL)'
+complete -c wtd -n "__fish_wtd_using_subcommand help; and not __fish_seen_subcommand_from init serve migrate org audit backup restore copy help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c wtd -n "__fish_wtd_using_subcommand help; and __fish_seen_subcommand_from org" -f -a "create" -d 'Add another org with its own one-time owner setup token'
 complete -c wtd -n "__fish_wtd_using_subcommand help; and __fish_seen_subcommand_from audit" -f -a "verify" -d 'Verify the hash chain of every org\'s audit log (exit 1 if any is broken)'

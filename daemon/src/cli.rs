@@ -101,6 +101,25 @@ without --force. Restore the master key file from its own backup too.\n\nExample
 wtd restore --from /backups/watchtower-2026-11-29.db --force"
     )]
     Restore(RestoreArgs),
+    /// Copy a whole installation into another, empty database (SQLite to PostgreSQL).
+    #[command(
+        long_about = "Copies every row (users, sessions, MFA, keys, invites, the whole audit log) from one database into another, empty one, in one transaction on each side, then verifies every org's audit chain on the destination. The source is read as one consistent snapshot. The master key is not in the database: give every daemon of the new database the same <data-dir>/master.key.
+
+Examples:
+  wtd copy --to postgres://wt@db.internal:5432/watchtower      # from this data dir's SQLite
+  wtd copy --from sqlite:/var/lib/watchtower/watchtower.db --to postgres://wt@db/watchtower"
+    )]
+    Copy(CopyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CopyArgs {
+    /// Source: sqlite:PATH or postgres://... Default: this data directory's SQLite file.
+    #[arg(long, value_name = "URL")]
+    pub from: Option<String>,
+    /// Destination: postgres://USER@HOST:PORT/DB (or sqlite:PATH); must hold no data.
+    #[arg(long, value_name = "URL")]
+    pub to: String,
 }
 
 #[derive(Debug, Args)]

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use wt_store::Store;
 use wt_store::postgres::{PgStore, redact};
+use wt_store::sql::copy::{CopyReport, copy_between};
 use wt_store::sqlite::{DB_FILE, SqliteStore};
 
 /// A database location.
@@ -84,6 +85,48 @@ impl Database {
             }
         }
     }
+}
+
+async fn open_pg(url: &str, pool_size: usize) -> anyhow::Result<PgStore> {
+    PgStore::connect(url, pool_size)
+        .await
+        .with_context(|| format!("cannot open {}", redact(url)))
+}
+
+/// `wtd copy`: everything from `from` into the empty `to`; see [`copy_between`].
+pub async fn copy(from: &Database, to: &Database) -> anyhow::Result<CopyReport> {
+    if from == to {
+        bail!("--from and --to are the same database");
+    }
+    if let Database::Sqlite(p) = from
+        && !p.exists()
+    {
+        bail!("no database at {}", p.display());
+    }
+    if let Database::Sqlite(p) = to
+        && p.exists()
+    {
+        bail!("{} already exists: copy into a new file", p.display());
+    }
+    let sqlite =
+        |p: &PathBuf| SqliteStore::open(p).with_context(|| format!("cannot open {}", p.display()));
+    let report = match (from, to) {
+        (Database::Sqlite(a), Database::Sqlite(b)) => copy_between(&sqlite(a)?, &sqlite(b)?).await,
+        (Database::Sqlite(a), Database::Postgres { url, pool_size }) => {
+            copy_between(&sqlite(a)?, &open_pg(url, *pool_size).await?).await
+        }
+        (Database::Postgres { url, pool_size }, Database::Sqlite(b)) => {
+            copy_between(&open_pg(url, *pool_size).await?, &sqlite(b)?).await
+        }
+        (Database::Postgres { url: a, pool_size }, Database::Postgres { url: b, .. }) => {
+            copy_between(
+                &open_pg(a, *pool_size).await?,
+                &open_pg(b, *pool_size).await?,
+            )
+            .await
+        }
+    };
+    Ok(report?)
 }
 
 #[cfg(test)]

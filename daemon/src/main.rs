@@ -54,6 +54,32 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             eprintln!("migrations applied to {}", database.describe());
         }
         Command::Audit(AuditCommand::Verify) => return wtd::init::verify_audit(&database).await,
+        Command::Copy(a) => {
+            let from = match &a.from {
+                Some(u) => Database::parse(u, cli.database_pool_size),
+                None => Ok(Database::Sqlite(data_dir.join(wt_store::sqlite::DB_FILE))),
+            };
+            let (from, to) = match (from, Database::parse(&a.to, cli.database_pool_size)) {
+                (Ok(f), Ok(t)) => (f, t),
+                (Err(e), _) | (_, Err(e)) => {
+                    eprintln!("wtd: error: {e:#}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            let report = wtd::database::copy(&from, &to).await?;
+            for (table, rows) in &report.tables {
+                println!("{table:<18} {rows:>10} rows");
+            }
+            eprintln!(
+                "Copied {} into {}; {} audit entries verified there.\n\
+                 The master key is not in the database: give every daemon of the new \
+                 database the same {}/master.key.",
+                from.describe(),
+                to.describe(),
+                report.audit_entries_verified,
+                data_dir.display()
+            );
+        }
         Command::Backup(_) | Command::Restore(_) if database.is_postgres() => {
             eprintln!(
                 "wtd: error: backup and restore work on the embedded SQLite database; \

@@ -123,9 +123,30 @@ impl Daemon {
     }
 
     pub fn start_with(extra_args: &[&str]) -> Daemon {
+        Self::start_on(extra_args, postgres_admin_url().is_some())
+    }
+
+    /// A daemon on the embedded SQLite file, even in the PostgreSQL pass.
+    pub fn start_sqlite() -> Daemon {
+        Self::start_on(&[], false)
+    }
+
+    /// Points this (stopped) daemon at a fresh, empty PostgreSQL database; returns its URL.
+    pub fn use_fresh_postgres(&mut self) -> String {
+        let admin = postgres_admin_url().expect("WT_TEST_DATABASE_URL");
+        let pg = PgDatabase::create(&admin);
+        let url = pg.url.clone();
+        self.pg = Some(pg);
+        url
+    }
+
+    fn start_on(extra_args: &[&str], postgres: bool) -> Daemon {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
-        let pg = postgres_admin_url().map(|admin| PgDatabase::create(&admin));
+        let pg = postgres
+            .then(postgres_admin_url)
+            .flatten()
+            .map(|admin| PgDatabase::create(&admin));
         let mut init = Command::new(bin("wtd"));
         if let Some(pg) = &pg {
             init.env("WT_DATABASE_URL", &pg.url);

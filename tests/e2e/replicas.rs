@@ -148,3 +148,106 @@ fn two_replicas_share_revocation_throttling_and_the_audit_tail() {
     assert_eq!(wrong_login(&a), 429);
     assert_eq!(wrong_login(&b), 429);
 }
+
+/// The move to PostgreSQL as an operator does it: an SQLite installation with an MFA
+/// owner, a key and audit history; `wtd copy` into an empty PostgreSQL database; `wtd
+/// serve --database-url` on the same data directory (same master key): the owner logs in
+/// with password and TOTP, the key ingests, and `wt audit verify` passes.
+#[test]
+fn wtd_copy_moves_an_sqlite_installation_to_postgres_that_then_serves_it() {
+    if postgres_admin_url().is_none() || !crate::mfa::have_oathtool() {
+        eprintln!(
+            "SKIPPED wtd_copy_moves_an_sqlite_installation_to_postgres_that_then_serves_it: \
+             needs PostgreSQL (WT_TEST_DATABASE_URL) and oathtool"
+        );
+        return;
+    }
+    let mut d = Daemon::start_sqlite();
+    assert!(!d.is_postgres());
+    d.setup();
+    let tok = d.login_token();
+    let (s, e) = post(&d, "/api/v1/auth/mfa/totp/enroll", json!({}), Some(&tok));
+    assert_eq!(s, 200, "{e}");
+    let secret = e["secret"].as_str().expect("secret").to_string();
+    let step = crate::mfa::at_current_step(|t| {
+        let (s, b) = post(
+            &d,
+            "/api/v1/auth/mfa/totp/confirm",
+            json!({"code": crate::mfa::oathtool(&secret, t - 1)}),
+            Some(&tok),
+        );
+        if s == 200 {
+            Ok(t)
+        } else {
+            Err(format!("confirm {s} {b}"))
+        }
+    });
+    let (s, k) = post(
+        &d,
+        "/api/v1/orgs/api-keys",
+        json!({"name": "billing", "environment": "production", "owner_email": OWNER}),
+        Some(&tok),
+    );
+    assert_eq!(s, 201, "{k}");
+    let key = k["secret"].as_str().expect("secret").to_string();
+    assert_eq!(ingest(&d, &key), 202);
+    assert!(d.terminate().is_some_and(|s| s.success()));
+
+    let url = d.use_fresh_postgres();
+    let out = d
+        .wtd()
+        .args(["copy", "--data-dir"])
+        .arg(d.data_dir())
+        .args(["--to", &url])
+        .output()
+        .expect("wtd copy");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("audit entries verified"), "{stderr}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("audit_log") && stdout.contains("api_keys"),
+        "{stdout}"
+    );
+    // A second copy into the same database is refused.
+    let again = d
+        .wtd()
+        .args(["copy", "--data-dir"])
+        .arg(d.data_dir())
+        .args(["--to", &url])
+        .output()
+        .expect("wtd copy");
+    assert!(!again.status.success());
+
+    d.serve();
+    assert!(d.is_postgres());
+    let (s, r) = post(
+        &d,
+        "/api/v1/auth/login",
+        json!({"email": OWNER, "password": crate::harness::PASSWORD, "client": "cli"}),
+        None,
+    );
+    assert_eq!((s, r["mfa_required"].clone()), (200, json!(true)), "{r}");
+    let challenge = r["challenge"].as_str().expect("challenge").to_string();
+    let token = crate::mfa::at_current_step(|t| {
+        let (s, b) = post(
+            &d,
+            "/api/v1/auth/mfa/verify",
+            json!({"challenge": challenge, "code": crate::mfa::oathtool(&secret, t.max(step))}),
+            None,
+        );
+        match b["token"].as_str() {
+            Some(t) if s == 200 => Ok(t.to_string()),
+            _ => Err(format!("verify {s} {b}")),
+        }
+    });
+    assert_eq!(ingest(&d, &key), 202, "the key works on PostgreSQL");
+    let mut verify = d.wt();
+    verify
+        .env("WT_TOKEN", &token)
+        .args(["audit", "verify", "--output", "json"]);
+    let out = verify.output().expect("wt audit verify");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    assert!(out.status.success(), "{v}");
+    assert_eq!(v["ok"], json!(true), "{v}");
+}

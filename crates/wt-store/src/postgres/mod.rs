@@ -514,6 +514,113 @@ pub(crate) mod tests {
         assert!(report.ok, "{report:?}");
     }
 
+    /// Every table of both schemas is either copied or deliberately not.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_copy_list_names_every_table_of_both_schemas() {
+        let Some(db) = TempDb::create("the_copy_list_names_every_table_of_both_schemas") else {
+            return;
+        };
+        let pg = PgStore::connect(&db.url, 2)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let lite = crate::sqlite::SqliteStore::open(&dir.path().join("x.db"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        let mut expected: Vec<String> = crate::sql::copy::COPY_TABLES
+            .iter()
+            .map(|t| t.to_string())
+            .collect();
+        expected.sort();
+        let on_pg = pg
+            .read(|db| crate::sql::copy::table_names(db))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let on_sqlite = lite
+            .read(|db| crate::sql::copy::table_names(db))
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(on_pg, expected);
+        assert_eq!(on_sqlite, expected);
+    }
+
+    /// The acceptance path of `wtd copy`: an SQLite installation with history moves into
+    /// an empty PostgreSQL database with every row, and its chain verifies there; a second
+    /// copy into the now non-empty database is refused and changes nothing.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn copy_from_sqlite_into_postgres_keeps_every_row_and_the_chain() {
+        let Some(db) =
+            TempDb::create("copy_from_sqlite_into_postgres_keeps_every_row_and_the_chain")
+        else {
+            return;
+        };
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let lite = crate::sqlite::SqliteStore::open(&dir.path().join("x.db"))
+            .unwrap_or_else(|e| panic!("{e}"));
+        crate::conformance::story(&lite).await;
+        crate::conformance::keys_story(&lite).await;
+        let pg = PgStore::connect(&db.url, 2)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let report = crate::sql::copy::copy_between(&lite, &pg)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        let source = lite
+            .verify_audit("org_a")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(report.audit_entries_verified, source.entries);
+        assert!(source.entries > 5);
+        let rows = |t: &str| {
+            report
+                .tables
+                .iter()
+                .find(|(n, _)| n == t)
+                .map_or(0, |(_, c)| *c)
+        };
+        assert!(rows("api_keys") >= 3 && rows("users") >= 1 && rows("ingest_events") >= 2);
+        // Same answers from both stores.
+        assert_eq!(
+            lite.api_keys_list("org_a").await.unwrap_or_default(),
+            pg.api_keys_list("org_a").await.unwrap_or_default()
+        );
+        assert_eq!(
+            lite.user_for_login("owner@acme.test")
+                .await
+                .ok()
+                .flatten()
+                .map(|c| c.password_hash),
+            pg.user_for_login("owner@acme.test")
+                .await
+                .ok()
+                .flatten()
+                .map(|c| c.password_hash)
+        );
+        // Appends continue the chain and the identity sequence on PostgreSQL.
+        let ev = wt_core::audit::AuditEvent::new(
+            wt_core::audit::Actor::operator(),
+            "test.after_copy",
+            &wt_core::audit::RequestMeta::default(),
+        );
+        pg.append_audit("org_a", ev, 1_800_000_900)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(pg.verify_audit("org_a").await.is_ok_and(|r| r.ok));
+        pg.ingest_append(vec![crate::IngestBatch {
+            org_id: "org_a".into(),
+            key_id: "key_1".into(),
+            environment: wt_api::Environment::Production,
+            received_at: 1_800_000_900,
+            events: vec!["{}".into()],
+        }])
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+        // Never over existing data.
+        assert!(matches!(
+            crate::sql::copy::copy_between(&lite, &pg).await,
+            Err(StoreError::Conflict(_))
+        ));
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn migrations_run_once_even_from_several_daemons_at_once() {
         let Some(db) = TempDb::create("migrations_run_once_even_from_several_daemons_at_once")

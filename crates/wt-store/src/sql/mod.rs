@@ -17,6 +17,7 @@
 //!   one transaction (committed when the closure returns `Ok`, rolled back otherwise).
 //!   Both backends pass the same conformance story (`crate::conformance`).
 
+pub mod copy;
 mod keys;
 mod queries;
 mod tokens;
@@ -383,7 +384,7 @@ impl<B: Backend> SqlStore<B> {
         &self.backend
     }
 
-    async fn read<T, F>(&self, f: F) -> Result<T>
+    pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
