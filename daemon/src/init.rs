@@ -56,6 +56,8 @@ pub async fn create_org(
         prepare_data_dir(data_dir)?;
     }
     let store = database.open(first).await?;
+    let key = crate::server::load_master_key(data_dir)?;
+    crate::server::check_master_key(store.as_ref(), &key, data_dir).await?;
     if first && !store.list_orgs().await?.is_empty() {
         bail!(
             "{} is already initialised: use `wtd org create` to add an org",

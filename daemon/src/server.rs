@@ -53,6 +53,25 @@ pub fn load_master_key(data_dir: &std::path::Path) -> anyhow::Result<wt_core::cr
     Ok(wt_core::crypto::MasterKey::from_file_contents(&text)?)
 }
 
+/// Refuses a master key other than the one the database was set up with (the first daemon
+/// or `wtd init` records its fingerprint; the key itself never enters the database).
+pub async fn check_master_key(
+    store: &dyn wt_store::Store,
+    key: &wt_core::crypto::MasterKey,
+    data_dir: &std::path::Path,
+) -> anyhow::Result<()> {
+    let fingerprint = hex::encode(key.derive("wt-master-key-fingerprint-v1"));
+    let now = wt_core::Clock::now(&SystemClock);
+    if !store.master_key_matches(&fingerprint, now).await? {
+        anyhow::bail!(
+            "{} is not the master key this database was set up with: every daemon of a \
+             database needs the same key file (copy it from the first one)",
+            data_dir.join(MASTER_KEY_FILE).display()
+        );
+    }
+    Ok(())
+}
+
 /// A future that resolves when SIGTERM or SIGINT arrives. The handlers are installed
 /// now, before the caller announces it is listening, so a signal sent right after start-up
 /// still shuts down gracefully instead of killing the process.
@@ -89,6 +108,7 @@ pub async fn serve(
     let _lock = crate::backup::lock_data_dir(&cfg.data_dir)?;
     let master_key = load_master_key(&cfg.data_dir)?;
     let store = cfg.database.open(false).await?;
+    check_master_key(store.as_ref(), &master_key, &cfg.data_dir).await?;
     let listener = std::net::TcpListener::bind(cfg.listen)
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
     listener.set_nonblocking(true)?;

@@ -130,6 +130,29 @@ fn two_replicas_share_revocation_throttling_and_the_audit_tail() {
     let _ = tail.kill();
     let _ = tail.wait();
 
+    // A third daemon with another master key is refused before it serves anything.
+    let stray = tempfile::tempdir().expect("tempdir");
+    {
+        use std::io::Write;
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(stray.path().join("master.key"))
+            .expect("key file");
+        writeln!(f, "{}", "ab".repeat(32)).expect("write key");
+    }
+    let out = a
+        .wtd()
+        .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+        .arg(stray.path())
+        .output()
+        .expect("wtd serve");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("not the master key"), "{err}");
+
     // Login throttling counts the failures both daemons see.
     let mut statuses = vec![];
     for i in 0..12 {

@@ -306,6 +306,16 @@ pub async fn story(store: &dyn Store) {
 /// (org `org_a` with member `usr_1`).
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 pub async fn keys_story(store: &dyn Store) {
+    // The first fingerprint recorded is the one every later daemon must present.
+    assert!(
+        store
+            .master_key_matches("fp_one", 1)
+            .await
+            .expect("fingerprint")
+    );
+    assert!(store.master_key_matches("fp_one", 2).await.unwrap());
+    assert!(!store.master_key_matches("fp_two", 3).await.unwrap());
+
     let now = 1_800_000_100;
     let new_key = |id: &str, hash: &str| NewApiKey {
         id: id.into(),

@@ -66,6 +66,10 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// their in-memory caches were loaded at before trusting them.
     async fn cache_version(&self) -> Result<i64>;
 
+    /// Records `fingerprint` (of the master key) if the database has none yet, and says
+    /// whether the recorded one is this one. Every daemon of a database needs the same key.
+    async fn master_key_matches(&self, fingerprint: &str, now: UnixTime) -> Result<bool>;
+
     /// Creates an org, optionally with a one-time setup token for its first owner.
     async fn create_org(
         &self,

@@ -38,6 +38,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("migrations/0009_tokens_readiness.sql")),
     (10, include_str!("migrations/0010_health.sql")),
     (11, include_str!("migrations/0011_cache_version.sql")),
+    (12, include_str!("migrations/0012_installation.sql")),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by every daemon).

@@ -35,6 +35,7 @@ pub const COPY_TABLES: &[&str] = &[
     "ingest_events",
     "allowed_ips",
     "access_tokens",
+    "installation",
 ];
 
 /// Tables that are not copied: bookkeeping each database keeps for itself.

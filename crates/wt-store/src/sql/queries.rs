@@ -543,6 +543,24 @@ impl<B: Backend> Store for SqlStore<B> {
         self.backend.ping().await
     }
 
+    async fn master_key_matches(&self, fingerprint: &str, now: UnixTime) -> Result<bool> {
+        let fingerprint = fingerprint.to_string();
+        self.write(move |c| {
+            c.execute(
+                "INSERT INTO installation (id, master_key_fingerprint, created_at)
+                 VALUES (1, ?1, ?2) ON CONFLICT (id) DO NOTHING",
+                params![fingerprint, now],
+            )?;
+            let stored: String = c.query_row(
+                "SELECT master_key_fingerprint FROM installation WHERE id = 1",
+                params![],
+                |r| r.get(0),
+            )?;
+            Ok(stored == fingerprint)
+        })
+        .await
+    }
+
     async fn cache_version(&self) -> Result<i64> {
         self.read(|c| {
             c.query_row(

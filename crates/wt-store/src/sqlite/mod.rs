@@ -34,6 +34,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0009_tokens_readiness.sql")),
     M::up(include_str!("migrations/0010_health.sql")),
     M::up(include_str!("migrations/0011_cache_version.sql")),
+    M::up(include_str!("migrations/0012_installation.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {
