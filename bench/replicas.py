@@ -89,7 +89,7 @@ def key_for(d, tok, pg_name):
 
 def run(a):
     tmp = tempfile.mkdtemp(prefix="wt-bench-replicas-")
-    one = {"events": [{"type": "login", "user": "u1"}]}
+    one = json.dumps({"events": [{"type": "login", "user": "u1"}]})
     results = {}
     names = []
     try:

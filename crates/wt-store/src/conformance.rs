@@ -490,6 +490,20 @@ pub async fn keys_story(store: &dyn Store) {
         .unwrap();
     assert_eq!(n, 2);
     assert_eq!(store.ingest_count("org_a").await.unwrap(), 2);
+    // Several batches, more events than one multi-row insert takes: all stored, in order.
+    let many = |k: usize| IngestBatch {
+        org_id: "org_a".into(),
+        key_id: "key_1".into(),
+        environment: wt_api::Environment::Production,
+        received_at: now,
+        events: (0..k).map(|i| format!("{{\"i\":{i}}}")).collect(),
+    };
+    let n = store
+        .ingest_append(vec![many(40), many(1), many(29)])
+        .await
+        .unwrap();
+    assert_eq!(n, 70);
+    assert_eq!(store.ingest_count("org_a").await.unwrap(), 72);
 
     // Allowed IPs.
     let entry = |id: &str, cidr: &str| AllowedIpRecord {

@@ -3,7 +3,7 @@
 
 use super::queries::{ORG_COLS, SESSION_COLS, SESSION_NCOLS, org_from, session_from};
 use super::{Backend, SqlStore, internal};
-use super::{Db, OptionalExt, Row};
+use super::{Db, OptionalExt, Row, Value};
 use crate::model::*;
 use crate::params;
 use crate::{Result, StoreError};
@@ -449,27 +449,31 @@ impl<B: Backend> SqlStore<B> {
 
     pub(super) async fn q_ingest_append(&self, batches: Vec<IngestBatch>) -> Result<u64> {
         self.write(move |c| {
-            let tx = c;
-            let mut n = 0u64;
-            {
-                for b in &batches {
-                    for e in &b.events {
-                        tx.execute(
-                            "INSERT INTO ingest_events (org_id, key_id, environment, received_at, payload)
-                             VALUES (?1, ?2, ?3, ?4, ?5)",
-                            params![
-                            b.org_id,
-                            b.key_id,
-                            b.environment.as_str(),
-                            b.received_at,
-                            e
-                            ],
-                        )?;
-                        n += 1;
-                    }
-                }
+            // Multi-row inserts of INGEST_CHUNK rows (then the rest one by one): one round
+            // trip per chunk on PostgreSQL, and only two statements to prepare and cache.
+            let rows: Vec<[Value; 5]> = batches
+                .iter()
+                .flat_map(|b| {
+                    b.events.iter().map(move |e| {
+                        [
+                            Value::Text(b.org_id.clone()),
+                            Value::Text(b.key_id.clone()),
+                            Value::Text(b.environment.as_str().to_string()),
+                            Value::Int(b.received_at),
+                            Value::Text(e.clone()),
+                        ]
+                    })
+                })
+                .collect();
+            let mut chunks = rows.chunks_exact(INGEST_CHUNK);
+            for chunk in &mut chunks {
+                let params: Vec<Value> = chunk.iter().flatten().cloned().collect();
+                c.execute(&INGEST_CHUNK_SQL, &params)?;
             }
-            Ok(n)
+            for row in chunks.remainder() {
+                c.execute(&INGEST_ONE_SQL, row)?;
+            }
+            Ok(rows.len() as u64)
         })
         .await
     }
@@ -609,3 +613,25 @@ const KEY_SOURCE_SQL: &str =
         count = api_key_sources.count + excluded.count,
         last_seen = GREATEST(api_key_sources.last_seen, excluded.last_seen),
         first_seen = LEAST(api_key_sources.first_seen, excluded.first_seen)";
+
+/// Events per multi-row insert.
+const INGEST_CHUNK: usize = 32;
+
+static INGEST_CHUNK_SQL: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| ingest_insert_sql(INGEST_CHUNK));
+static INGEST_ONE_SQL: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| ingest_insert_sql(1));
+
+/// `INSERT INTO ingest_events ... VALUES (?1, ..., ?5), (?6, ...)` for `rows` events.
+fn ingest_insert_sql(rows: usize) -> String {
+    let values: Vec<String> = (0..rows)
+        .map(|r| {
+            let p: Vec<String> = (1..=5).map(|i| format!("?{}", r * 5 + i)).collect();
+            format!("({})", p.join(", "))
+        })
+        .collect();
+    format!(
+        "INSERT INTO ingest_events (org_id, key_id, environment, received_at, payload) VALUES {}",
+        values.join(", ")
+    )
+}
