@@ -188,10 +188,12 @@ fn write_all(db: &dyn Db, rx: &Receiver<Msg>) -> Result<Vec<(String, u64)>> {
                 for r in rows {
                     let mut values = r.0;
                     if !idx.is_empty() {
-                        let id = values[0].clone();
-                        let mut set = vec![id];
+                        // The table's first column is its id.
+                        let mut set = vec![values.first().cloned().unwrap_or(Value::Null)];
                         for &i in &idx {
-                            set.push(std::mem::replace(&mut values[i], Value::Null));
+                            if let Some(v) = values.get_mut(i) {
+                                set.push(std::mem::replace(v, Value::Null));
+                            }
                         }
                         deferred.push((table.to_string(), set));
                     }
@@ -224,11 +226,8 @@ fn finish_table(
             .enumerate()
             .map(|(i, c)| format!("{c} = ?{}", i + 2))
             .collect();
-        let sql = format!(
-            "UPDATE {table} SET {} WHERE {} = ?1",
-            sets.join(", "),
-            cols[0]
-        );
+        let id = cols.first().map_or("id", String::as_str);
+        let sql = format!("UPDATE {table} SET {} WHERE {id} = ?1", sets.join(", "));
         for (_, values) in deferred.drain(..) {
             db.execute(&sql, &values)?;
         }
