@@ -351,14 +351,11 @@ fn audit_select(c: &dyn Db, org_id: &str, q: &AuditQuery) -> Result<Vec<AuditRec
     if let Some(a) = q.after_seq {
         cond(" AND seq > ?", Value::Int(a));
     }
-    cond(
-        if q.ascending {
-            " ORDER BY seq ASC LIMIT ?"
-        } else {
-            " ORDER BY seq DESC LIMIT ?"
-        },
-        Value::Int(i64::from(q.limit)),
-    );
+    // The limit is written into the SQL, not bound: SQLite's planner reads a bound LIMIT's
+    // value, so rebinding it expires the cached statement and every run parsed it again.
+    // A u32 is safe to inline, and pages take few sizes (50 + 1 by default).
+    let order = if q.ascending { "ASC" } else { "DESC" };
+    sql.push_str(&format!(" ORDER BY seq {order} LIMIT {}", q.limit));
     c.query_map(&sql, &args, |r| audit_from(r).map(|(_, a)| a))
 }
 
