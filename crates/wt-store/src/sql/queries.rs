@@ -320,7 +320,13 @@ fn candidate(c: &dyn Db, cond: &str, arg: &str) -> Result<Option<LoginCandidate>
 
 /// One filtered, ordered, limited read of `audit_log`; `q.action` is exact here.
 fn audit_select(c: &dyn Db, org_id: &str, q: &AuditQuery) -> Result<Vec<AuditRecord>> {
-    let mut sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ?");
+    let (sql, args) = audit_sql(AUDIT_COLS, org_id, q);
+    c.query_map(&sql, &args, |r| audit_from(r).map(|(_, a)| a))
+}
+
+/// The SQL and arguments of [`audit_select`], selecting `cols`.
+fn audit_sql(cols: &str, org_id: &str, q: &AuditQuery) -> (String, Vec<Value>) {
+    let mut sql = format!("SELECT {cols} FROM audit_log WHERE org_id = ?");
     let mut args: Vec<Value> = vec![Value::Text(org_id.to_string())];
     let mut cond = |part: &str, v: Value| {
         sql.push_str(part);
@@ -356,6 +362,47 @@ fn audit_select(c: &dyn Db, org_id: &str, q: &AuditQuery) -> Result<Vec<AuditRec
     // A u32 is safe to inline, and pages take few sizes (50 + 1 by default).
     let order = if q.ascending { "ASC" } else { "DESC" };
     sql.push_str(&format!(" ORDER BY seq {order} LIMIT {}", q.limit));
+    (sql, args)
+}
+
+/// The entries of `q` whose action is one of `actions`, in `q`'s order, at most `q.limit`.
+/// First the page's sequence numbers: for each action the first `q.limit` of its ordered
+/// range of the `(org_id, action, seq)` index, seq only (the index alone answers unless
+/// another filter needs the row), merged and cut to the page. Then those rows, by primary
+/// key. Reading every action's rows in full to the limit decoded `actions x limit` rows to
+/// keep `limit`. Entries are never changed, so the two reads agree.
+fn audit_merge(
+    c: &dyn Db,
+    org_id: &str,
+    q: &AuditQuery,
+    actions: &[String],
+) -> Result<Vec<AuditRecord>> {
+    let mut seqs = Vec::new();
+    for a in actions {
+        let arm = AuditQuery {
+            action: Some(a.clone()),
+            ..q.clone()
+        };
+        let (sql, args) = audit_sql("seq", org_id, &arm);
+        seqs.extend(c.query_map(&sql, &args, |r| r.get::<i64>(0))?);
+    }
+    if q.ascending {
+        seqs.sort_unstable();
+    } else {
+        seqs.sort_unstable_by(|a, b| b.cmp(a));
+    }
+    seqs.truncate(q.limit as usize);
+    if seqs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let marks = vec!["?"; seqs.len()].join(", ");
+    let order = if q.ascending { "ASC" } else { "DESC" };
+    let sql = format!(
+        "SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ? AND seq IN ({marks}) ORDER BY seq {order}"
+    );
+    let mut args = Vec::with_capacity(seqs.len() + 1);
+    args.push(Value::Text(org_id.to_string()));
+    args.extend(seqs.into_iter().map(Value::Int));
     c.query_map(&sql, &args, |r| audit_from(r).map(|(_, a)| a))
 }
 
@@ -1729,17 +1776,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 params![org_id, prefix, upper],
                 |r| r.get::<String>(0),
             )?;
-            let mut rows = Vec::new();
-            for a in actions {
-                rows.extend(audit_select(c, &org_id, &AuditQuery { action: Some(a), ..q.clone() })?);
-            }
-            if q.ascending {
-                rows.sort_by_key(|r| r.seq);
-            } else {
-                rows.sort_by_key(|r| std::cmp::Reverse(r.seq));
-            }
-            rows.truncate(q.limit as usize);
-            Ok(rows)
+            audit_merge(c, &org_id, &q, &actions)
         })
         .await
     }
