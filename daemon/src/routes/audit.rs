@@ -6,8 +6,9 @@ use crate::extract::Query;
 use crate::extract::{Auth, ClientMeta, Json};
 use crate::state::AppState;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, Stream};
 use std::collections::VecDeque;
 use std::convert::Infallible;
@@ -156,11 +157,31 @@ async fn to_query(state: &AppState, org_id: &str, mut f: Filters) -> Result<Audi
     })
 }
 
+/// Bytes reserved per entry of a page before serializing it (an entry with small details
+/// is about 400).
+const ENTRY_JSON_HINT: usize = 512;
+
+/// A page as `application/json`, like `axum::Json`, but serialized into a buffer sized for
+/// the page up front: `axum::Json` starts at 128 bytes and doubles, so a 50-entry page
+/// (about 20 KB) was copied through eight reallocations.
+fn page_response(page: &Page<AuditEntry>) -> Result<Response, ApiError> {
+    let mut buf = Vec::with_capacity(64 + page.items.len() * ENTRY_JSON_HINT);
+    serde_json::to_writer(&mut buf, page).map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        buf,
+    )
+        .into_response())
+}
+
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
     Query(filters): Query<Filters>,
-) -> Result<axum::Json<Page<AuditEntry>>, ApiError> {
+) -> Result<Response, ApiError> {
     auth.require(Permission::AuditRead)?;
     let q = to_query(&state, &auth.org.id, filters).await?;
     let limit = q.limit;
@@ -175,10 +196,10 @@ pub async fn list(
     } else {
         None
     };
-    Ok(axum::Json(Page {
+    page_response(&Page {
         items: rows.into_iter().map(entry_json).collect(),
         next_cursor,
-    }))
+    })
 }
 
 pub async fn verify(

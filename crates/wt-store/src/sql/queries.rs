@@ -261,10 +261,11 @@ fn org_by_id(conn: &dyn Db, id: &str) -> Result<OrgRecord> {
 
 fn audit_from(r: &Row) -> Result<(String, AuditRecord)> {
     let details_json: String = r.get(12)?;
+    let details = serde_json::from_str(&details_json).unwrap_or(serde_json::Value::Null);
     let target_type: Option<String> = r.get(7)?;
     let target_id: Option<String> = r.get(8)?;
     Ok((
-        details_json.clone(),
+        details_json,
         AuditRecord {
             seq: r.get(1)?,
             occurred_at: r.get(2)?,
@@ -281,7 +282,7 @@ fn audit_from(r: &Row) -> Result<(String, AuditRecord)> {
             ip: r.get(9)?,
             user_agent: r.get(10)?,
             outcome: r.get(11)?,
-            details: serde_json::from_str(&details_json).unwrap_or(serde_json::Value::Null),
+            details,
             prev_hash: r.get(13)?,
             hash: r.get(14)?,
         },
