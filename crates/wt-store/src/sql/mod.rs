@@ -135,6 +135,10 @@ macro_rules! params {
 /// Conversion from a column's [`Value`].
 pub trait FromValue: Sized {
     fn from_value(v: &Value) -> Option<Self>;
+    /// The same from an owned value: text moves instead of being copied.
+    fn from_owned(v: Value) -> Option<Self> {
+        Self::from_value(&v)
+    }
 }
 
 impl FromValue for i64 {
@@ -187,6 +191,13 @@ impl FromValue for String {
             _ => None,
         }
     }
+
+    fn from_owned(v: Value) -> Option<Self> {
+        match v {
+            Value::Text(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 impl FromValue for Vec<u8> {
@@ -206,6 +217,13 @@ impl<T: FromValue> FromValue for Option<T> {
             other => T::from_value(other).map(Some),
         }
     }
+
+    fn from_owned(v: Value) -> Option<Self> {
+        match v {
+            Value::Null => Some(None),
+            other => T::from_owned(other).map(Some),
+        }
+    }
 }
 
 /// One result row, owned.
@@ -222,6 +240,29 @@ impl Row {
         T::from_value(v).ok_or_else(|| {
             StoreError::Internal(format!(
                 "column {i} holds {v:?}, not a {}",
+                std::any::type_name::<T>()
+            ))
+        })
+    }
+
+    /// Column `i` as `T`, moved out of the row (NULL is left in its place): for rows
+    /// converted once, so text is not copied a second time.
+    pub fn take<T: FromValue>(&mut self, i: usize) -> Result<T> {
+        let v = self
+            .0
+            .get_mut(i)
+            .map(|v| std::mem::replace(v, Value::Null))
+            .ok_or_else(|| StoreError::Internal(format!("no column {i} in the row")))?;
+        let held = match &v {
+            Value::Null => "NULL",
+            Value::Int(_) => "an integer",
+            Value::Real(_) => "a real",
+            Value::Text(_) => "text",
+            Value::Blob(_) => "a blob",
+        };
+        T::from_owned(v).ok_or_else(|| {
+            StoreError::Internal(format!(
+                "column {i} holds {held}, not a {}",
                 std::any::type_name::<T>()
             ))
         })
@@ -265,6 +306,16 @@ impl dyn Db + '_ {
             Some(r) => f(&r),
             None => Err(StoreError::NotFound),
         }
+    }
+
+    /// Every row, owned, mapped by `f` (which may move columns out with [`Row::take`]).
+    pub fn query_map_owned<T>(
+        &self,
+        sql: &str,
+        params: &[Value],
+        f: impl FnMut(Row) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        self.query(sql, params)?.into_iter().map(f).collect()
     }
 
     /// Every row mapped by `f`.
@@ -465,5 +516,10 @@ mod tests {
         assert_eq!(r.get::<bool>(4).ok(), Some(true));
         assert!(r.get::<String>(0).is_err());
         assert!(r.get::<i64>(9).is_err());
+        let mut r = r;
+        assert_eq!(r.take::<String>(1).ok(), Some("a".into()));
+        assert_eq!(r.take::<Option<u32>>(2).ok(), Some(Some(2)));
+        assert!(r.take::<String>(0).is_err());
+        assert_eq!(r.0[1], Value::Null, "taken columns are left NULL");
     }
 }

@@ -259,32 +259,33 @@ fn org_by_id(conn: &dyn Db, id: &str) -> Result<OrgRecord> {
     )
 }
 
-fn audit_from(r: &Row) -> Result<(String, AuditRecord)> {
-    let details_json: String = r.get(12)?;
+/// An audit row ([`AUDIT_COLS`]); its columns are moved into the record, not copied.
+fn audit_from(mut r: Row) -> Result<(String, AuditRecord)> {
+    let details_json: String = r.take(12)?;
     let details = serde_json::from_str(&details_json).unwrap_or(serde_json::Value::Null);
-    let target_type: Option<String> = r.get(7)?;
-    let target_id: Option<String> = r.get(8)?;
+    let target_type: Option<String> = r.take(7)?;
+    let target_id: Option<String> = r.take(8)?;
     Ok((
         details_json,
         AuditRecord {
             seq: r.get(1)?,
-            occurred_at: r.get(2)?,
+            occurred_at: r.take(2)?,
             actor: Actor {
-                kind: r.get(3)?,
-                id: r.get(4)?,
-                email: r.get(5)?,
+                kind: r.take(3)?,
+                id: r.take(4)?,
+                email: r.take(5)?,
             },
-            action: r.get(6)?,
+            action: r.take(6)?,
             target: match (target_type, target_id) {
                 (Some(kind), Some(id)) => Some(Target { kind, id }),
                 _ => None,
             },
-            ip: r.get(9)?,
-            user_agent: r.get(10)?,
-            outcome: r.get(11)?,
+            ip: r.take(9)?,
+            user_agent: r.take(10)?,
+            outcome: r.take(11)?,
             details,
-            prev_hash: r.get(13)?,
-            hash: r.get(14)?,
+            prev_hash: r.take(13)?,
+            hash: r.take(14)?,
         },
     ))
 }
@@ -322,7 +323,7 @@ fn candidate(c: &dyn Db, cond: &str, arg: &str) -> Result<Option<LoginCandidate>
 /// One filtered, ordered, limited read of `audit_log`; `q.action` is exact here.
 fn audit_select(c: &dyn Db, org_id: &str, q: &AuditQuery) -> Result<Vec<AuditRecord>> {
     let (sql, args) = audit_sql(AUDIT_COLS, org_id, q);
-    c.query_map(&sql, &args, |r| audit_from(r).map(|(_, a)| a))
+    c.query_map_owned(&sql, &args, |r| audit_from(r).map(|(_, a)| a))
 }
 
 /// The SQL and arguments of [`audit_select`], selecting `cols`.
@@ -404,7 +405,7 @@ fn audit_merge(
     let mut args = Vec::with_capacity(seqs.len() + 1);
     args.push(Value::Text(org_id.to_string()));
     args.extend(seqs.into_iter().map(Value::Int));
-    c.query_map(&sql, &args, |r| audit_from(r).map(|(_, a)| a))
+    c.query_map_owned(&sql, &args, |r| audit_from(r).map(|(_, a)| a))
 }
 
 #[async_trait]
@@ -945,7 +946,7 @@ impl<B: Backend> Store for SqlStore<B> {
             let sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ?1 ORDER BY seq");
             // Streamed: a chain of millions of entries is never held in memory.
             c.query_each(&sql, params![org_id], &mut |r| {
-                let (details_json, rec) = audit_from(r)?;
+                let (details_json, rec) = audit_from(r.clone())?;
                 v.push(&StoredEntry {
                     fields: EntryFields {
                         org_id: &org_id,
@@ -1839,7 +1840,7 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<Vec<AuditRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            c.query_map(&format!(
+            c.query_map_owned(&format!(
                 "SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3"
             ), params![org_id, after, limit], |r| audit_from(r).map(|(_, a)| a))
         })
