@@ -10,13 +10,19 @@ use wt_store::postgres::{PgStore, redact};
 use wt_store::sql::copy::{CopyReport, copy_between};
 use wt_store::sqlite::{DB_FILE, SqliteStore};
 
-/// A database location.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A database location. Its `Debug` hides a PostgreSQL password.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Database {
     /// An SQLite file (by default `<data-dir>/watchtower.db`).
     Sqlite(PathBuf),
     /// A PostgreSQL database and how many connections to keep.
     Postgres { url: String, pool_size: usize },
+}
+
+impl std::fmt::Debug for Database {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Database({})", self.describe())
+    }
 }
 
 impl Database {

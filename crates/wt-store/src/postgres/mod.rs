@@ -98,12 +98,25 @@ impl From<postgres::Error> for StoreError {
             return StoreError::Unavailable(e.to_string());
         }
         match e.code().map(|c| c.code()) {
-            // Disk full, out of memory, too many connections, shutting down, read-only.
-            Some("53100" | "53200" | "53300" | "57P01" | "57P02" | "57P03" | "25006") => {
-                StoreError::Unavailable(e.to_string())
-            }
-            _ => internal(e),
+            // Disk full, out of memory, too many connections, shutting down, read-only;
+            // a deadlock or serialisation failure (the same request can be retried).
+            Some(
+                "53100" | "53200" | "53300" | "57P01" | "57P02" | "57P03" | "25006" | "40P01"
+                | "40001",
+            ) => StoreError::Unavailable(sqlstate_only(&e)),
+            // A uniqueness race between daemons (e.g. the same email at once).
+            Some("23505") => StoreError::Conflict("it already exists".into()),
+            _ => internal(sqlstate_only(&e)),
         }
+    }
+}
+
+/// The SQLSTATE and message of a database error, without its DETAIL (which can quote row
+/// values, such as hashes) and without the statement: what may go to the log.
+fn sqlstate_only(e: &postgres::Error) -> String {
+    match e.as_db_error() {
+        Some(db) => format!("{}: {}", db.code().code(), db.message()),
+        None => e.to_string(),
     }
 }
 
@@ -233,6 +246,25 @@ impl<C: GenericClient> Db for PgDb<'_, C> {
 
 /// `postgres://user:***@host/db` for messages and logs.
 pub fn redact(url: &str) -> String {
+    let (url, query) = match url.split_once('?') {
+        Some((u, q)) => (u, Some(q)),
+        None => (url, None),
+    };
+    let query = query
+        .map(|q| {
+            q.split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    _ => kv.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join("&")
+        })
+        .map_or(String::new(), |q| format!("?{q}"));
+    format!("{}{query}", redact_userinfo(url))
+}
+
+fn redact_userinfo(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -495,6 +527,10 @@ pub(crate) mod tests {
         assert_eq!(
             redact("postgres://wt@db.example/wt"),
             "postgres://wt@db.example/wt"
+        );
+        assert_eq!(
+            redact("postgres:///wt?user=wt&password=s3cret&sslmode=disable"),
+            "postgres:///wt?user=wt&password=***&sslmode=disable"
         );
     }
 

@@ -114,9 +114,10 @@ fn check_tables(db: &dyn Db) -> Result<()> {
     Ok(())
 }
 
+const DESTINATION_STOPPED: &str = "the destination stopped reading";
+
 fn send(tx: &SyncSender<Msg>, m: Msg) -> Result<()> {
-    tx.send(m)
-        .map_err(|_| internal("the destination stopped reading"))
+    tx.send(m).map_err(|_| internal(DESTINATION_STOPPED))
 }
 
 /// Streams every table of `db` (inside one read transaction) to `tx`.
@@ -252,18 +253,36 @@ pub async fn copy_between<A: Backend, B: Backend>(
     from: &SqlStore<A>,
     to: &SqlStore<B>,
 ) -> Result<CopyReport> {
-    if !to.list_orgs().await?.is_empty() {
-        return Err(StoreError::Conflict(
-            "the destination already holds data: copy into an empty database".into(),
-        ));
-    }
+    to.read(|db| {
+        for t in COPY_TABLES {
+            let n: i64 = db.query_row(&format!("SELECT COUNT(*) FROM {t}"), &[], |r| r.get(0))?;
+            if n > 0 {
+                return Err(StoreError::Conflict(format!(
+                    "the destination already holds data (in {t}): copy into an empty database"
+                )));
+            }
+        }
+        Ok(())
+    })
+    .await?;
     let (tx, rx) = sync_channel::<Msg>(4);
     let reader = from.read(move |db| read_all(db, &tx));
     let writer = to.write(move |db| write_all(db, &rx));
     let (read, written) = tokio::join!(reader, writer);
-    // A failed read explains a failed write ("the source stopped"): report it first.
-    read?;
-    let tables = written?;
+    // One side's failure stops the other: report the one that came first.
+    let tables = match (read, written) {
+        (Ok(()), Ok(t)) => t,
+        (Err(r), Err(w)) => {
+            let reader_only_saw_the_writer_stop =
+                matches!(&r, StoreError::Internal(m) if m.contains(DESTINATION_STOPPED));
+            return Err(if reader_only_saw_the_writer_stop {
+                w
+            } else {
+                r
+            });
+        }
+        (Err(e), Ok(_)) | (Ok(()), Err(e)) => return Err(e),
+    };
     let mut verified = 0;
     for org in to.list_orgs().await? {
         let r = to.verify_audit(&org.id).await?;

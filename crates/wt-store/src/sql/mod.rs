@@ -330,7 +330,9 @@ impl dyn Db + '_ {
 
     /// Serialises the transactions that take the same `name` until they end, across every
     /// writer of the database: a no-op in SQLite (one writer connection), a transaction
-    /// advisory lock in PostgreSQL (several daemons). Taking it twice is fine.
+    /// advisory lock in PostgreSQL (several daemons). Taking it twice is fine. Lock order:
+    /// an audited change takes its org's `audit:` lock before it locks any row (updates
+    /// lock rows), so two changes never wait on each other in a cycle.
     pub fn lock(&self, name: &str) -> Result<()> {
         if self.dialect() == Dialect::Postgres {
             // `execute`: the function returns `void`, which no row type reads.

@@ -672,6 +672,17 @@ impl<B: Backend> Store for SqlStore<B> {
     ) -> Result<(UserRecord, OrgRecord)> {
         self.write(move |c| {
             let tx = c;
+            // The org's audit lock before any row lock (lock order: see `Db::lock`).
+            if let Some(org) = tx
+                .query_row(
+                    "SELECT org_id FROM setup_tokens WHERE token_hash = ?1",
+                    params![claim.token_hash],
+                    |r| r.get::<String>(0),
+                )
+                .optional()?
+            {
+                tx.lock(&format!("audit:{org}"))?;
+            }
             // Burn the token first: of two parallel claims only one changes a row.
             let row: Option<(String, String)> = tx
                 .query_row(
@@ -1011,13 +1022,20 @@ impl<B: Backend> Store for SqlStore<B> {
                     "MFA is already on: disable it first (`wt mfa disable`, needs your password and a code)".into(),
                 ));
             }
-            tx.execute(
+            let n = tx.execute(
                 "INSERT INTO totp_credentials (user_id, secret_sealed, last_step, created_at, pending_expires_at)
                  VALUES (?1, ?2, NULL, ?3, ?4)
                  ON CONFLICT (user_id) DO UPDATE SET secret_sealed = ?2, last_step = NULL,
-                     created_at = ?3, pending_expires_at = ?4, confirmed_at = NULL",
+                     created_at = ?3, pending_expires_at = ?4, confirmed_at = NULL
+                 WHERE totp_credentials.confirmed_at IS NULL",
                 params![user_id, sealed, now, pending_expires_at],
             )?;
+            if n == 0 {
+                // Confirmed by another request since the check above (several daemons).
+                return Err(StoreError::Conflict(
+                    "MFA is already on: disable it first (`wt mfa disable`, needs your password and a code)".into(),
+                ));
+            }
             Ok(())
         })
         .await
@@ -1026,6 +1044,7 @@ impl<B: Backend> Store for SqlStore<B> {
     async fn totp_confirm(&self, t: TotpConfirm, audit: AuditEvent) -> Result<bool> {
         self.write(move |c| {
             let tx = c;
+            tx.lock(&format!("audit:{}", t.org_id))?;
             let n = tx.execute(
                 "UPDATE totp_credentials SET confirmed_at = ?2, last_step = ?3, pending_expires_at = NULL
                  WHERE user_id = ?1 AND confirmed_at IS NULL AND pending_expires_at > ?2",
@@ -1448,6 +1467,17 @@ impl<B: Backend> Store for SqlStore<B> {
         let existing = existing_user_id.map(str::to_string);
         self.write(move |c| {
             let tx = c;
+            // The org's audit lock before any row lock (lock order: see `Db::lock`).
+            if let Some(org) = tx
+                .query_row(
+                    "SELECT org_id FROM invites WHERE token_hash = ?1",
+                    params![token_hash],
+                    |r| r.get::<String>(0),
+                )
+                .optional()?
+            {
+                tx.lock(&format!("audit:{org}"))?;
+            }
             let row: Option<(String, String, String, String)> = tx
                 .query_row(
                     "UPDATE invites SET accepted_at = ?2
@@ -1709,6 +1739,9 @@ impl<B: Backend> Store for SqlStore<B> {
         let audit_org = audit_org.map(str::to_string);
         self.write(move |c| {
             let tx = c;
+            if let Some(org) = &audit_org {
+                tx.lock(&format!("audit:{org}"))?;
+            }
             let user_id: Option<String> = tx
                 .query_row(
                     "UPDATE password_resets SET used_at = ?2
