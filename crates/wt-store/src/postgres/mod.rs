@@ -658,6 +658,65 @@ pub(crate) mod tests {
         ));
     }
 
+    /// Two daemons (two pools) appending to one org's audit log at once keep one gap-free
+    /// chain: the org's lock is in the database, not in either process.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_appends_from_two_daemons_keep_one_verifiable_chain() {
+        let Some(db) =
+            TempDb::create("concurrent_appends_from_two_daemons_keep_one_verifiable_chain")
+        else {
+            return;
+        };
+        let a = Arc::new(
+            PgStore::connect(&db.url, 4)
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+        let b = Arc::new(
+            PgStore::connect(&db.url, 4)
+                .await
+                .unwrap_or_else(|e| panic!("{e}")),
+        );
+        crate::conformance::story(a.as_ref()).await;
+        let before = a
+            .verify_audit("org_a")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
+            .entries;
+        let mut tasks = Vec::new();
+        for (n, store) in [a.clone(), b.clone(), a.clone(), b.clone()]
+            .into_iter()
+            .enumerate()
+        {
+            tasks.push(tokio::spawn(async move {
+                for i in 0..50 {
+                    let ev = wt_core::audit::AuditEvent::new(
+                        wt_core::audit::Actor::operator(),
+                        "test.concurrent",
+                        &wt_core::audit::RequestMeta::default(),
+                    );
+                    store
+                        .append_audit("org_a", ev, 1_800_001_000 + (n * 100 + i) as i64)
+                        .await
+                        .unwrap_or_else(|e| panic!("{e}"));
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap_or_else(|e| panic!("{e}"));
+        }
+        let report = b
+            .verify_audit("org_a")
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(report.ok, "{report:?}");
+        assert_eq!(
+            report.entries,
+            before + 200,
+            "no entry lost, no seq used twice"
+        );
+    }
+
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn migrations_run_once_even_from_several_daemons_at_once() {
         let Some(db) = TempDb::create("migrations_run_once_even_from_several_daemons_at_once")
