@@ -338,7 +338,7 @@ async fn invite_accept(
     }
     let auth = authenticate_presented(&state, issued.token.expose(), Via::Cookie, &meta).await?;
     let enrollment = service::mfa::enroll(&state, &auth).await?;
-    let mut resp = enroll_page(&state, &auth, &enrollment, None, StatusCode::OK)?;
+    let mut resp = enroll_page(&state, &auth, &enrollment)?;
     resp.headers_mut()
         .insert(header::SET_COOKIE, console_cookie(&state, &issued)?);
     Ok(resp)
@@ -530,26 +530,16 @@ async fn security_error(state: &AppState, auth: &Auth, e: ApiError) -> PageResul
 
 /// The enrollment page: the QR code (inline SVG, drawn here: the secret never leaves the
 /// server for a QR service), the secret for manual entry, and the confirming form.
-fn enroll_page(
-    state: &AppState,
-    auth: &Auth,
-    e: &TotpEnrollResponse,
-    error: Option<&str>,
-    status: StatusCode,
-) -> PageResult {
+fn enroll_page(state: &AppState, auth: &Auth, e: &TotpEnrollResponse) -> PageResult {
     let csrf = csrf_token(state, &auth.session.id);
     let svg = qr_svg(&e.otpauth_uri)?;
-    Ok(page(
-        status,
-        pages::enroll(&pages::EnrollView {
-            viewer: viewer(auth, &csrf),
-            secret: &e.secret,
-            otpauth_uri: &e.otpauth_uri,
-            qr_svg: &svg,
-            expires_at: &e.expires_at,
-            error,
-        }),
-    ))
+    ok(pages::enroll(&pages::EnrollView {
+        viewer: viewer(auth, &csrf),
+        secret: &e.secret,
+        otpauth_uri: &e.otpauth_uri,
+        qr_svg: &svg,
+        expires_at: &e.expires_at,
+    }))
 }
 
 /// `data` as an SVG QR code (without the XML declaration, for inline use).
@@ -573,7 +563,7 @@ async fn mfa_enroll(
 ) -> PageResult {
     check_csrf(&state, &auth, &f.csrf)?;
     match service::mfa::enroll(&state, &auth).await {
-        Ok(e) => enroll_page(&state, &auth, &e, None, StatusCode::OK),
+        Ok(e) => enroll_page(&state, &auth, &e),
         Err(e) => security_error(&state, &auth, e).await,
     }
 }
@@ -594,14 +584,23 @@ async fn mfa_confirm(
     let csrf = csrf_token(&state, &auth.session.id);
     match service::mfa::confirm(&state, &auth, &meta, f.code.trim()).await {
         Ok(codes) => ok(pages::recovery_codes(&viewer(&auth, &csrf), &codes, true)),
-        // A wrong code: the same enrollment again (the app has it already), while it lasts.
-        Err(e) => match service::mfa::pending_enrollment(&state, &auth).await? {
-            Some(pending) => {
-                let msg = guard::message(&e);
-                enroll_page(&state, &auth, &pending, Some(&msg), e.status())
+        // A wrong code: ask for the code again while the enrollment lasts (the app has the
+        // secret already). The secret is never shown twice: another session of the same
+        // member could otherwise read it with a wrong code.
+        Err(e) => {
+            let pending = service::mfa::status(&state, &auth)
+                .await?
+                .pending_expires_at
+                .is_some();
+            if !pending {
+                return security_error(&state, &auth, e).await;
             }
-            None => security_error(&state, &auth, e).await,
-        },
+            let msg = guard::message(&e);
+            Ok(page(
+                e.status(),
+                pages::confirm_code(&viewer(&auth, &csrf), &msg),
+            ))
+        }
     }
 }
 

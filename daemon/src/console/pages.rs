@@ -410,7 +410,6 @@ pub struct EnrollView<'a> {
     /// The otpauth URI as an SVG QR code, rendered on the server.
     pub qr_svg: &'a str,
     pub expires_at: &'a str,
-    pub error: Option<&'a str>,
 }
 
 pub fn enroll(v: &EnrollView<'_>) -> Markup {
@@ -420,7 +419,6 @@ pub fn enroll(v: &EnrollView<'_>) -> Markup {
         html! {
             section #enroll {
                 h1 { "Set up two-factor authentication" }
-                (error_box(v.error))
                 p { "Scan this code with your authenticator app:" }
                 div.qr #qr { (PreEscaped(v.qr_svg)) }
                 p { "Or type this secret into the app:" }
@@ -436,6 +434,31 @@ pub fn enroll(v: &EnrollView<'_>) -> Markup {
                     button #confirm-submit type="submit" { "Turn on" }
                 }
                 p.hint { "This setup lapses at " (v.expires_at) " (UTC)." }
+            }
+        },
+    )
+}
+
+/// After a wrong code: the code again, without the secret (it is shown once).
+pub fn confirm_code(viewer: &Viewer<'_>, error: &str) -> Markup {
+    layout(
+        "Set up two-factor authentication",
+        Some(viewer),
+        html! {
+            section #enroll {
+                h1 { "Set up two-factor authentication" }
+                (error_box(Some(error)))
+                form #mfa-confirm-form method="post" action="/security/mfa/confirm" {
+                    (csrf_field(viewer.csrf))
+                    label for="code" { "Enter the code your authenticator app shows now" }
+                    input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus;
+                    button #confirm-submit type="submit" { "Turn on" }
+                }
+                form #mfa-enroll-form method="post" action="/security/mfa/enroll" {
+                    (csrf_field(viewer.csrf))
+                    p.hint { "Lost the code in the app? Start again with a new secret:" }
+                    button.secondary #mfa-enroll type="submit" { "Start again" }
+                }
             }
         },
     )

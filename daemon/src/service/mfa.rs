@@ -165,29 +165,6 @@ fn enroll_response(
     }
 }
 
-/// The enrollment still waiting for its confirming code, if any: the console shows it
-/// again after a wrong code. Never once confirmed (E.38: no secret after confirmation).
-pub async fn pending_enrollment(
-    state: &AppState,
-    auth: &Auth,
-) -> Result<Option<TotpEnrollResponse>, ApiError> {
-    auth.require(Permission::MfaEnroll)?;
-    let now = state.now();
-    let Some(rec) = state
-        .store
-        .totp_get(&auth.user.id)
-        .await?
-        .filter(|r| r.confirmed_at.is_none())
-    else {
-        return Ok(None);
-    };
-    let Some(expires_at) = rec.pending_expires_at.filter(|t| *t > now) else {
-        return Ok(None);
-    };
-    let secret = open_secret(state, &auth.user.id, &rec.secret_sealed)?;
-    Ok(Some(enroll_response(state, auth, &secret, expires_at)))
-}
-
 /// `POST /auth/mfa/totp/confirm`: turns MFA on with a current code; returns the recovery
 /// codes (shown once). Other sessions of the user are revoked.
 pub async fn confirm(
