@@ -611,6 +611,16 @@ struct StepUpForm {
     code: String,
 }
 
+impl StepUpForm {
+    /// The password and code the service checks (the CSRF token is checked before).
+    fn request(self) -> MfaStepUpRequest {
+        MfaStepUpRequest {
+            password: self.password,
+            code: self.code.trim().to_string(),
+        }
+    }
+}
+
 async fn mfa_disable(
     State(state): State<AppState>,
     meta: ClientMeta,
@@ -618,10 +628,7 @@ async fn mfa_disable(
     Form(f): Form<StepUpForm>,
 ) -> PageResult {
     check_csrf(&state, &auth, &f.csrf)?;
-    let req = MfaStepUpRequest {
-        password: f.password,
-        code: f.code.trim().to_string(),
-    };
+    let req = f.request();
     match service::mfa::disable(&state, &auth, &meta, req).await {
         Ok(()) => Ok(Redirect::to("/security?done=mfa-off").into_response()),
         Err(e) => security_error(&state, &auth, e).await,
@@ -635,10 +642,7 @@ async fn recovery_codes(
     Form(f): Form<StepUpForm>,
 ) -> PageResult {
     check_csrf(&state, &auth, &f.csrf)?;
-    let req = MfaStepUpRequest {
-        password: f.password,
-        code: f.code.trim().to_string(),
-    };
+    let req = f.request();
     let csrf = csrf_token(&state, &auth.session.id);
     match service::mfa::regenerate_recovery_codes(&state, &auth, &meta, req).await {
         Ok(codes) => ok(pages::recovery_codes(&viewer(&auth, &csrf), &codes, false)),

@@ -149,20 +149,15 @@ pub async fn enroll(state: &AppState, auth: &Auth) -> Result<TotpEnrollResponse,
         .store
         .totp_begin(&auth.user.id, &sealed, expires_at, now)
         .await?;
-    Ok(enroll_response(state, auth, secret.as_slice(), expires_at))
-}
-
-fn enroll_response(
-    state: &AppState,
-    auth: &Auth,
-    secret: &[u8],
-    expires_at: i64,
-) -> TotpEnrollResponse {
-    TotpEnrollResponse {
-        secret: mfa::secret_base32(secret),
-        otpauth_uri: mfa::otpauth_uri(&state.settings.totp_issuer, &auth.user.email, secret),
+    Ok(TotpEnrollResponse {
+        secret: mfa::secret_base32(secret.as_slice()),
+        otpauth_uri: mfa::otpauth_uri(
+            &state.settings.totp_issuer,
+            &auth.user.email,
+            secret.as_slice(),
+        ),
         expires_at: rfc3339(expires_at),
-    }
+    })
 }
 
 /// `POST /auth/mfa/totp/confirm`: turns MFA on with a current code; returns the recovery
