@@ -97,7 +97,6 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             get(keys::show).patch(keys::update).delete(keys::revoke),
         )
         .route("/orgs/api-keys/{id}/rotate", post(keys::rotate))
-        .route("/ingest/events", post(keys::ingest_events))
         .route(
             "/orgs/allowed-ips",
             get(allowed_ips::list).post(allowed_ips::add),
@@ -118,6 +117,10 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         ));
 
     Router::new()
+        // The ingest hot path, routed directly: outside the nested router (one prefix strip
+        // fewer) and its cookie CSRF layer, which never applies here (only an ingestion key
+        // in `Authorization` is read; a cookie is ignored).
+        .route("/api/v1/ingest/events", post(keys::ingest_events))
         .nest(wt_api::API_PREFIX, api)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -64,8 +64,8 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     next.run(req).await
 }
 
-/// The ingest route's template (see [`observe`]).
-const INGEST_ROUTE: &str = "/api/v1/ingest/events";
+/// The ingest route (see [`observe`] and `app::router`).
+pub const INGEST_ROUTE: &str = "/api/v1/ingest/events";
 
 /// Bounds every request in time, counts it, logs it (method, route template, status,
 /// latency: never the path's ids, a query string or a header value) and sets the

@@ -85,8 +85,6 @@ pub struct Inner {
     pub caches: crate::keycache::Caches,
     /// Rate limits of audit entries for refused requests.
     pub denials: crate::denials::Denials,
-    /// Ingest requests waiting to be stored.
-    pub ingest: crate::service::ingest::IngestQueue,
     /// Serialises changes that update `caches` (key and allowed-IP edits, the browser
     /// policy): commit and cache update happen under it, so two edits can never leave the
     /// cache with the older one's view. Admin actions only; the hot path never takes it.
@@ -108,7 +106,6 @@ impl AppState {
         Self(Arc::new(Inner {
             caches: crate::keycache::Caches::new(hasher),
             denials: crate::denials::Denials::default(),
-            ingest: crate::service::ingest::IngestQueue::default(),
             cache_writes: tokio::sync::Mutex::new(()),
             cache_check: tokio::sync::Mutex::new(None),
             store,
@@ -122,14 +119,13 @@ impl AppState {
         }))
     }
 
-    /// Loads the caches and starts the background work (ingest batcher, usage flusher).
+    /// Loads the caches and starts the background work (the usage flusher).
     /// Until the caches are loaded, authenticated requests fail closed with 503.
     pub async fn start(&self) -> Result<Vec<tokio::task::JoinHandle<()>>, wt_store::StoreError> {
         self.caches.load(self.store.as_ref(), self.now()).await?;
-        Ok(vec![
-            tokio::spawn(crate::service::ingest::run_batcher(self.clone())),
-            tokio::spawn(crate::keycache::run_flusher(self.clone())),
-        ])
+        Ok(vec![tokio::spawn(crate::keycache::run_flusher(
+            self.clone(),
+        ))])
     }
 
     /// Makes the in-memory caches (keys, allowed IPs, org policies) at least as new as the

@@ -520,6 +520,11 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Appends ingested events durably (one transaction for the whole group).
     async fn ingest_append(&self, batches: Vec<IngestBatch>) -> Result<u64>;
 
+    /// Stores one ingest request's events durably, grouped into one transaction with the
+    /// other requests' events waiting at that moment (group commit); returns how many were
+    /// stored once they are committed. The ingest hot path.
+    async fn ingest(&self, batch: IngestBatch) -> Result<u64>;
+
     /// Events stored for a key (for tests and readiness).
     async fn ingest_count(&self, org_id: &str) -> Result<u64>;
 

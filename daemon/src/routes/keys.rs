@@ -4,8 +4,8 @@ use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta, Json, RawBody};
 use crate::service::{ingest, keys};
 use crate::state::AppState;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRequest, Path, Request, State};
+use axum::http::StatusCode;
 use wt_api::{
     ApiKey, ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDetail, ApiKeyRotateRequest, ApiKeyRotated,
     ApiKeyUpdateRequest, IngestResponse, Page,
@@ -73,14 +73,19 @@ pub async fn rotate(
 }
 
 /// `POST /api/v1/ingest/events`: the hot path. The body is taken raw (bounded by the body
-/// limit) and parsed only after the key passed.
+/// limit) and parsed only after the key passed. The request is split rather than taken
+/// through a `HeaderMap` extractor, which would copy every header.
 pub async fn ingest_events(
     State(state): State<AppState>,
     meta: ClientMeta,
-    headers: HeaderMap,
-    RawBody(body): RawBody,
+    req: Request,
 ) -> Result<(StatusCode, axum::Json<IngestResponse>), ApiError> {
-    let accepted = ingest::ingest(&state, &headers, &meta, &body).await?;
+    let (mut parts, body) = req.into_parts();
+    // The body limit travels in the extensions.
+    let mut body = Request::new(body);
+    *body.extensions_mut() = std::mem::take(&mut parts.extensions);
+    let RawBody(body) = RawBody::from_request(body, &state).await?;
+    let accepted = ingest::ingest(&state, &parts.headers, &meta, &body).await?;
     Ok((
         StatusCode::ACCEPTED,
         axum::Json(IngestResponse { accepted }),

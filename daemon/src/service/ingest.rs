@@ -3,8 +3,8 @@
 //! Per request: parse and checksum the key (no lookup for look-alikes), one HMAC, one
 //! hash-map lookup, the lifetime, org and key allowlist checks, the browser policy, then a
 //! borrowed parse of the body. No argon2, no SQL for authentication, no lock across I/O.
-//! Events are stored by [`run_batcher`], which groups whatever requests are waiting into
-//! one transaction (group commit): under load, one fsync serves many requests, and each
+//! Events are stored by the store's group commit (`Store::ingest`): whatever requests are
+//! waiting go into one transaction, so under load one fsync serves many requests, and each
 //! request is answered 202 only after its events are durable.
 
 use crate::error::ApiError;
@@ -14,8 +14,6 @@ use crate::state::AppState;
 use axum::http::{HeaderMap, header};
 use serde::Deserialize;
 use serde_json::value::RawValue;
-use std::sync::Mutex;
-use tokio::sync::{mpsc, oneshot};
 use wt_api::Environment;
 use wt_core::apikey;
 use wt_core::audit::{Actor, AuditEvent, actions};
@@ -25,63 +23,6 @@ use wt_store::IngestBatch;
 pub const MAX_EVENTS: usize = 1_000;
 /// Largest single event, in bytes of JSON.
 pub const MAX_EVENT_BYTES: usize = 64 * 1024;
-/// Requests grouped into one transaction at most.
-const MAX_GROUP: usize = 512;
-/// Requests waiting for the batcher; when full, requests wait (backpressure).
-const QUEUE: usize = 4096;
-
-type Ack = oneshot::Sender<Result<u64, wt_store::StoreError>>;
-
-/// The queue between ingest requests and the batcher.
-#[derive(Debug)]
-pub struct IngestQueue {
-    tx: mpsc::Sender<(IngestBatch, Ack)>,
-    rx: Mutex<Option<mpsc::Receiver<(IngestBatch, Ack)>>>,
-}
-
-impl Default for IngestQueue {
-    fn default() -> Self {
-        let (tx, rx) = mpsc::channel(QUEUE);
-        Self {
-            tx,
-            rx: Mutex::new(Some(rx)),
-        }
-    }
-}
-
-/// Stores queued batches, grouping everything that waits into one transaction, until every
-/// sender is gone.
-pub async fn run_batcher(state: AppState) {
-    let Some(mut rx) = state
-        .ingest
-        .rx
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take()
-    else {
-        return;
-    };
-    let mut group: Vec<(IngestBatch, Ack)> = Vec::with_capacity(MAX_GROUP);
-    loop {
-        tokio::select! {
-            n = rx.recv_many(&mut group, MAX_GROUP) => if n == 0 { return },
-            _ = state.shutdown_requested() => {
-                // Serve what is queued, then stop taking more.
-                rx.close();
-                if rx.recv_many(&mut group, MAX_GROUP).await == 0 { return }
-            }
-        }
-        let (batches, acks): (Vec<_>, Vec<_>) = group.drain(..).unzip();
-        let counts: Vec<u64> = batches.iter().map(|b| b.events.len() as u64).collect();
-        let result = state.store.ingest_append(batches).await;
-        for (ack, n) in acks.into_iter().zip(counts) {
-            let _ = ack.send(match &result {
-                Ok(_) => Ok(n),
-                Err(e) => Err(e.clone()),
-            });
-        }
-    }
-}
 
 /// The request body, parsed without copying the events.
 #[derive(Deserialize)]
@@ -281,7 +222,6 @@ pub async fn ingest(
         events.push(text.to_owned());
     }
 
-    let (ack, done) = oneshot::channel();
     let job = IngestBatch {
         org_id: key.org_id.clone(),
         key_id: key.id.clone(),
@@ -289,15 +229,7 @@ pub async fn ingest(
         received_at: now,
         events,
     };
-    state
-        .ingest
-        .tx
-        .send((job, ack))
-        .await
-        .map_err(|_| ApiError::Unavailable("the daemon is shutting down"))?;
-    let accepted = done
-        .await
-        .map_err(|_| ApiError::Unavailable("the daemon is shutting down"))??;
+    let accepted = state.store.ingest(job).await?;
     // Last-used only moves on success (G.52), and only after the events are durable.
     state.caches.record_use(&key, meta.ip, now);
     state.metrics.ingest_accepted(accepted);

@@ -21,8 +21,8 @@ use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, GenericClient, NoTls, Statement};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
-use tokio::sync::Semaphore;
+use std::sync::{Arc, Mutex, OnceLock};
+use tokio::sync::{Semaphore, mpsc, oneshot};
 
 /// Numbered migrations, twins of `sqlite/migrations/` (same numbers, same end schema;
 /// `scripts/pg-schema-check.py` compares the two).
@@ -56,10 +56,24 @@ struct Conn {
     statements: HashMap<String, Statement>,
 }
 
-/// A pool of connections to one PostgreSQL database.
+/// Ingest requests waiting for the group-commit task; when full, requests wait.
+const INGEST_QUEUE: usize = 4096;
+/// Ingest requests grouped into one transaction at most.
+const MAX_GROUP: usize = 512;
+
+type IngestJob = (crate::IngestBatch, oneshot::Sender<Result<u64>>);
+
+/// A pool of connections to one PostgreSQL database, and the ingest group-commit queue.
 pub struct PgBackend {
+    pool: Arc<Pool>,
+    /// Started by the first ingest request (it needs a runtime to run on).
+    ingest: OnceLock<mpsc::Sender<IngestJob>>,
+}
+
+/// The connections themselves.
+struct Pool {
     config: postgres::Config,
-    idle: Arc<Mutex<Vec<Conn>>>,
+    idle: Mutex<Vec<Conn>>,
     permits: Arc<Semaphore>,
     /// The URL without its password, for messages.
     display: String,
@@ -68,12 +82,12 @@ pub struct PgBackend {
 impl std::fmt::Debug for PgBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgBackend")
-            .field("database", &self.display)
+            .field("database", &self.pool.display)
             .finish()
     }
 }
 
-impl Drop for PgBackend {
+impl Drop for Pool {
     fn drop(&mut self) {
         // A synchronous client blocks on its own runtime when dropped, which panics on an
         // async worker thread: close the idle connections on a thread of their own.
@@ -284,19 +298,24 @@ impl PgStore {
         let config: postgres::Config = url
             .parse()
             .map_err(|e| StoreError::Internal(format!("not a PostgreSQL URL: {e}")))?;
-        let backend = PgBackend {
+        let pool = Arc::new(Pool {
             config,
-            idle: Arc::new(Mutex::new(Vec::new())),
+            idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(pool_size.max(1))),
             display: redact(url),
-        };
-        backend.with_conn(|conn| migrate(&mut conn.client)).await?;
-        Ok(SqlStore::new(backend))
+        });
+        Arc::clone(&pool)
+            .with_conn(|conn| migrate(&mut conn.client))
+            .await?;
+        Ok(SqlStore::new(PgBackend {
+            pool,
+            ingest: OnceLock::new(),
+        }))
     }
 
     /// The database URL, password hidden.
     pub fn display_url(&self) -> &str {
-        &self.backend.display
+        &self.backend.pool.display
     }
 }
 
@@ -341,10 +360,10 @@ fn apply_pending(client: &mut Client) -> Result<usize> {
     Ok(n)
 }
 
-impl PgBackend {
+impl Pool {
     /// Runs `f` with a pooled connection on the blocking pool. A connection whose call
     /// failed because it broke is not returned to the pool.
-    async fn with_conn<T, F>(&self, f: F) -> Result<T>
+    async fn with_conn<T, F>(self: Arc<Self>, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&mut Conn) -> Result<T> + Send + 'static,
@@ -353,22 +372,20 @@ impl PgBackend {
             .acquire_owned()
             .await
             .map_err(|_| internal("the connection pool is closed"))?;
-        let idle = Arc::clone(&self.idle);
-        let config = self.config.clone();
         tokio::task::spawn_blocking(move || {
             let _permit = permit;
-            let pooled = idle.lock().ok().and_then(|mut v| v.pop());
+            let pooled = self.idle.lock().ok().and_then(|mut v| v.pop());
             let mut conn = match pooled {
                 Some(c) if !c.client.is_closed() => c,
                 _ => Conn {
-                    client: config.connect(NoTls)?,
+                    client: self.config.connect(NoTls)?,
                     statements: HashMap::new(),
                 },
             };
             let out = f(&mut conn);
             if !conn.client.is_closed()
                 && !matches!(out, Err(StoreError::Unavailable(_)))
-                && let Ok(mut v) = idle.lock()
+                && let Ok(mut v) = self.idle.lock()
             {
                 v.push(conn);
             }
@@ -385,17 +402,65 @@ impl Backend for PgBackend {
         T: Send + 'static,
         F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
     {
-        self.with_conn(move |conn| {
-            let db = PgDb {
-                client: RefCell::new(&mut conn.client),
-                statements: RefCell::new(&mut conn.statements),
-            };
-            f(&db)
-        })
-        .await
+        Arc::clone(&self.pool)
+            .with_conn(move |conn| {
+                let db = PgDb {
+                    client: RefCell::new(&mut conn.client),
+                    statements: RefCell::new(&mut conn.statements),
+                };
+                f(&db)
+            })
+            .await
     }
 
     async fn write<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
+    {
+        Arc::clone(&self.pool).write(f).await
+    }
+
+    async fn ingest(&self, batch: crate::IngestBatch) -> Result<u64> {
+        let queue = self.ingest.get_or_init(|| {
+            let (tx, rx) = mpsc::channel(INGEST_QUEUE);
+            tokio::spawn(group_commit(Arc::clone(&self.pool), rx));
+            tx
+        });
+        let (ack, done) = oneshot::channel();
+        queue
+            .send((batch, ack))
+            .await
+            .map_err(|_| internal("the ingest queue has stopped"))?;
+        done.await
+            .map_err(|_| internal("the ingest queue dropped a request"))?
+    }
+
+    async fn ping(&self) -> Result<()> {
+        self.read(|db| db.query_first("SELECT 1", &[]).map(|_| ()))
+            .await
+    }
+}
+
+/// Stores queued ingest requests, each group of whatever waits in one transaction, until
+/// the backend (the queue's sender) is dropped.
+async fn group_commit(pool: Arc<Pool>, mut rx: mpsc::Receiver<IngestJob>) {
+    let mut group: Vec<IngestJob> = Vec::with_capacity(MAX_GROUP);
+    while rx.recv_many(&mut group, MAX_GROUP).await > 0 {
+        let (batches, acks): (Vec<_>, Vec<_>) = group.drain(..).unzip();
+        let counts: Vec<u64> = batches.iter().map(|b| b.events.len() as u64).collect();
+        let result = Arc::clone(&pool)
+            .write(move |db| crate::sql::keys::insert_events(db, &batches))
+            .await;
+        for (ack, n) in acks.into_iter().zip(counts) {
+            let _ = ack.send(result.as_ref().map(|_| n).map_err(Clone::clone));
+        }
+    }
+}
+
+impl Pool {
+    /// Runs `f` in one transaction: committed when it returns `Ok`, rolled back otherwise.
+    async fn write<T, F>(self: Arc<Self>, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
@@ -419,11 +484,6 @@ impl Backend for PgBackend {
             }
         })
         .await
-    }
-
-    async fn ping(&self) -> Result<()> {
-        self.read(|db| db.query_first("SELECT 1", &[]).map(|_| ()))
-            .await
     }
 }
 
@@ -549,6 +609,7 @@ pub(crate) mod tests {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
         assert!(report.ok, "{report:?}");
+        crate::conformance::group_commit_story(std::sync::Arc::new(store)).await;
     }
 
     /// Every table of both schemas is either copied or deliberately not.

@@ -448,34 +448,7 @@ impl<B: Backend> SqlStore<B> {
     }
 
     pub(super) async fn q_ingest_append(&self, batches: Vec<IngestBatch>) -> Result<u64> {
-        self.write(move |c| {
-            // Multi-row inserts of INGEST_CHUNK rows (then the rest one by one): one round
-            // trip per chunk on PostgreSQL, and only two statements to prepare and cache.
-            let rows: Vec<[Value; 5]> = batches
-                .iter()
-                .flat_map(|b| {
-                    b.events.iter().map(move |e| {
-                        [
-                            Value::Text(b.org_id.clone()),
-                            Value::Text(b.key_id.clone()),
-                            Value::Text(b.environment.as_str().to_string()),
-                            Value::Int(b.received_at),
-                            Value::Text(e.clone()),
-                        ]
-                    })
-                })
-                .collect();
-            let mut chunks = rows.chunks_exact(INGEST_CHUNK);
-            for chunk in &mut chunks {
-                let params: Vec<Value> = chunk.iter().flatten().cloned().collect();
-                c.execute(&INGEST_CHUNK_SQL, &params)?;
-            }
-            for row in chunks.remainder() {
-                c.execute(&INGEST_ONE_SQL, row)?;
-            }
-            Ok(rows.len() as u64)
-        })
-        .await
+        self.write(move |c| insert_events(c, &batches)).await
     }
 
     pub(super) async fn q_ingest_count(&self, org_id: &str) -> Result<u64> {
@@ -613,6 +586,40 @@ const KEY_SOURCE_SQL: &str =
         count = api_key_sources.count + excluded.count,
         last_seen = GREATEST(api_key_sources.last_seen, excluded.last_seen),
         first_seen = LEAST(api_key_sources.first_seen, excluded.first_seen)";
+
+/// Inserts every event of `batches` (in the caller's transaction): multi-row inserts of
+/// [`INGEST_CHUNK`] events, then the rest one by one. One round trip per chunk on
+/// PostgreSQL, and only two statements to prepare and cache.
+pub(crate) fn insert_events(c: &dyn Db, batches: &[IngestBatch]) -> Result<u64> {
+    let mut params: Vec<Value> = Vec::with_capacity(INGEST_CHUNK * 5);
+    let mut stored = 0u64;
+    let total: usize = batches.iter().map(|b| b.events.len()).sum();
+    let chunked = total - total % INGEST_CHUNK;
+    for b in batches {
+        for e in &b.events {
+            params.extend([
+                Value::Text(b.org_id.clone()),
+                Value::Text(b.key_id.clone()),
+                Value::Text(b.environment.as_str().to_string()),
+                Value::Int(b.received_at),
+                Value::Text(e.clone()),
+            ]);
+            let rows = params.len() / 5;
+            if (stored as usize) < chunked {
+                if rows == INGEST_CHUNK {
+                    c.execute(&INGEST_CHUNK_SQL, &params)?;
+                    stored += INGEST_CHUNK as u64;
+                    params.clear();
+                }
+            } else {
+                c.execute(&INGEST_ONE_SQL, &params)?;
+                stored += 1;
+                params.clear();
+            }
+        }
+    }
+    Ok(stored)
+}
 
 /// Events per multi-row insert.
 const INGEST_CHUNK: usize = 32;

@@ -18,7 +18,7 @@
 //!   Both backends pass the same conformance story (`crate::conformance`).
 
 pub mod copy;
-mod keys;
+pub(crate) mod keys;
 mod queries;
 mod tokens;
 
@@ -416,6 +416,11 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
     where
         T: Send + 'static,
         F: FnOnce(&dyn Db) -> Result<T> + Send + 'static;
+
+    /// Stores one request's events durably, in one transaction with the events of every
+    /// other request waiting at that moment (group commit: under load, one commit serves
+    /// many requests). Resolves once they are committed.
+    fn ingest(&self, batch: crate::IngestBatch) -> impl Future<Output = Result<u64>> + Send;
 
     /// Cheap liveness check (see `Store::ping`).
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;

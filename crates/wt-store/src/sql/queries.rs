@@ -551,6 +551,10 @@ impl<B: Backend> Store for SqlStore<B> {
         self.q_ingest_append(batches).await
     }
 
+    async fn ingest(&self, batch: IngestBatch) -> Result<u64> {
+        self.backend.ingest(batch).await
+    }
+
     async fn ingest_count(&self, org_id: &str) -> Result<u64> {
         self.q_ingest_count(org_id).await
     }

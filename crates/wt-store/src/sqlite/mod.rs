@@ -2,15 +2,15 @@
 //!
 //! Writes are serialised through one connection owned by a dedicated thread; requests
 //! reach it over a bounded queue (when full, callers wait: backpressure, never loss).
-//! Each write runs in one transaction. Reads run on `spawn_blocking` with one of
-//! `READERS` read-only connections. Nothing blocks the async executor. The database runs
-//! in WAL mode with `synchronous=FULL`, so a write acknowledged to a client survives a
+//! Each write runs in one transaction; ingest requests queued together share one (group
+//! commit, [`run_writer`]). Reads run on `spawn_blocking` with one of `READERS` read-only
+//! connections. Nothing blocks the async executor. The database runs in WAL mode with `synchronous=FULL`, so a write acknowledged to a client survives a
 //! crash or power loss; foreign keys are on and every table is `STRICT`. Migrations are
 //! numbered, embedded and applied at open. The queries themselves are shared with the
 //! PostgreSQL backend (`crate::sql`).
 
 use crate::sql::{Backend, Db, Dialect, Row, SqlStore, Value, internal};
-use crate::{Result, StoreError};
+use crate::{IngestBatch, Result, StoreError};
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
@@ -44,14 +44,23 @@ fn migrations() -> Migrations<'static> {
 /// Read-only connections in the pool. Reads are short; two cores do not need more.
 const READERS: usize = 4;
 /// Write requests that may wait for the writer thread. When full, callers await a slot.
-const WRITE_QUEUE: usize = 1024;
+const WRITE_QUEUE: usize = 4096;
+/// Ingest requests grouped into one transaction at most.
+const MAX_GROUP: usize = 512;
 /// How long a connection waits on a lock held by another (e.g. a backup) before failing.
 const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 /// File name of the database inside the data directory.
 pub const DB_FILE: &str = "watchtower.db";
 
-type WriteJob = Box<dyn FnOnce(&mut Connection) + Send>;
+/// What the writer thread does next.
+enum WriteJob {
+    /// Any write: the closure runs its own transaction and answers its caller.
+    Run(Box<dyn FnOnce(&mut Connection) + Send>),
+    /// One ingest request's events: grouped with the ingest requests queued behind it into
+    /// one transaction (group commit).
+    Ingest(IngestBatch, oneshot::Sender<Result<u64>>),
+}
 
 /// The SQLite store: the shared queries over [`SqliteBackend`].
 pub type SqliteStore = SqlStore<SqliteBackend>;
@@ -230,21 +239,19 @@ impl SqliteStore {
             readers.push(Mutex::new(r));
         }
 
-        let (tx, mut rx) = mpsc::channel::<WriteJob>(WRITE_QUEUE);
+        let (tx, rx) = mpsc::channel::<WriteJob>(WRITE_QUEUE);
+        let writable = Arc::new(AtomicBool::new(true));
+        let thread_writable = Arc::clone(&writable);
         std::thread::Builder::new()
             .name("wt-store-writer".into())
-            .spawn(move || {
-                while let Some(job) = rx.blocking_recv() {
-                    job(&mut conn);
-                }
-            })
+            .spawn(move || run_writer(conn, rx, &thread_writable))
             .map_err(internal)?;
 
         Ok(SqlStore::new(SqliteBackend {
             writer: tx,
             readers: Arc::new(readers),
             next_reader: AtomicUsize::new(0),
-            writable: Arc::new(AtomicBool::new(true)),
+            writable,
             path: path.to_path_buf(),
         }))
     }
@@ -260,6 +267,68 @@ impl SqliteStore {
     }
 }
 
+/// The writer thread: runs each job in turn until the store is dropped. An ingest job takes
+/// every ingest job queued behind it (up to [`MAX_GROUP`]) into the same transaction, and
+/// answers them all once it is committed: the thread goes from one commit straight to the
+/// next group, with no hand-off in between.
+fn run_writer(mut conn: Connection, mut rx: mpsc::Receiver<WriteJob>, writable: &AtomicBool) {
+    let mut next: Option<WriteJob> = None;
+    let mut group: Vec<(IngestBatch, oneshot::Sender<Result<u64>>)> = Vec::new();
+    loop {
+        let job = match next.take() {
+            Some(job) => job,
+            None => match rx.blocking_recv() {
+                Some(job) => job,
+                None => return,
+            },
+        };
+        match job {
+            WriteJob::Run(f) => f(&mut conn),
+            WriteJob::Ingest(batch, ack) => {
+                group.push((batch, ack));
+                while group.len() < MAX_GROUP {
+                    match rx.try_recv() {
+                        Ok(WriteJob::Ingest(batch, ack)) => group.push((batch, ack)),
+                        Ok(other) => {
+                            next = Some(other);
+                            break;
+                        }
+                        Err(_) => break,
+                    }
+                }
+                let (batches, acks): (Vec<_>, Vec<_>) = group.drain(..).unzip();
+                let result = transaction(&mut conn, |db| {
+                    crate::sql::keys::insert_events(db, &batches)
+                });
+                note_writable(writable, &result);
+                for (ack, b) in acks.into_iter().zip(&batches) {
+                    let _ = ack.send(match &result {
+                        Ok(_) => Ok(b.events.len() as u64),
+                        Err(e) => Err(e.clone()),
+                    });
+                }
+            }
+        }
+    }
+}
+
+/// Runs `f` in one transaction: committed when it returns `Ok`, rolled back otherwise.
+fn transaction<T>(conn: &mut Connection, f: impl FnOnce(&dyn Db) -> Result<T>) -> Result<T> {
+    let tx = conn.transaction()?;
+    let out = f(&*tx)?;
+    tx.commit()?;
+    Ok(out)
+}
+
+/// Records whether the database took a write (see [`SqliteStore::is_writable`]).
+fn note_writable<T>(writable: &AtomicBool, out: &Result<T>) {
+    match out {
+        Err(StoreError::Unavailable(_)) => writable.store(false, Ordering::Release),
+        Ok(_) => writable.store(true, Ordering::Release),
+        Err(_) => {}
+    }
+}
+
 impl SqliteBackend {
     /// Runs `f` on the writer connection and returns its result.
     async fn on_writer<T, F>(&self, f: F) -> Result<T>
@@ -269,15 +338,11 @@ impl SqliteBackend {
     {
         let (tx, rx) = oneshot::channel();
         let writable = Arc::clone(&self.writable);
-        let job: WriteJob = Box::new(move |conn| {
+        let job = WriteJob::Run(Box::new(move |conn| {
             let out = f(conn);
-            match &out {
-                Err(StoreError::Unavailable(_)) => writable.store(false, Ordering::Release),
-                Ok(_) => writable.store(true, Ordering::Release),
-                Err(_) => {}
-            }
+            note_writable(&writable, &out);
             let _ = tx.send(out);
-        });
+        }));
         self.writer
             .send(job)
             .await
@@ -300,6 +365,26 @@ impl SqliteBackend {
     }
 }
 
+impl SqliteBackend {
+    /// Runs `f` with the first free reader connection (waiting for one if all are busy).
+    fn with_reader<T>(
+        readers: &[Mutex<Connection>],
+        start: usize,
+        f: impl FnOnce(&dyn Db) -> Result<T>,
+    ) -> Result<T> {
+        let n = readers.len();
+        for i in 0..n {
+            if let Ok(conn) = readers[(start + i) % n].try_lock() {
+                return f(&*conn);
+            }
+        }
+        let conn = readers[start % n]
+            .lock()
+            .map_err(|_| internal("a reader connection was poisoned"))?;
+        f(&*conn)
+    }
+}
+
 impl Backend for SqliteBackend {
     async fn read<T, F>(&self, f: F) -> Result<T>
     where
@@ -308,21 +393,9 @@ impl Backend for SqliteBackend {
     {
         let readers = Arc::clone(&self.readers);
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
-        tokio::task::spawn_blocking(move || {
-            let n = readers.len();
-            // Take the first free connection; if all are busy, wait for the one we started at.
-            for i in 0..n {
-                if let Ok(conn) = readers[(start + i) % n].try_lock() {
-                    return f(&*conn);
-                }
-            }
-            let conn = readers[start % n]
-                .lock()
-                .map_err(|_| internal("a reader connection was poisoned"))?;
-            f(&*conn)
-        })
-        .await
-        .map_err(internal)?
+        tokio::task::spawn_blocking(move || Self::with_reader(&readers, start, f))
+            .await
+            .map_err(internal)?
     }
 
     async fn write<T, F>(&self, f: F) -> Result<T>
@@ -330,13 +403,17 @@ impl Backend for SqliteBackend {
         T: Send + 'static,
         F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
     {
-        self.on_writer(move |c| {
-            let tx = c.transaction()?;
-            let out = f(&*tx)?;
-            tx.commit()?;
-            Ok(out)
-        })
-        .await
+        self.on_writer(move |c| transaction(c, f)).await
+    }
+
+    async fn ingest(&self, batch: IngestBatch) -> Result<u64> {
+        let (tx, rx) = oneshot::channel();
+        self.writer
+            .send(WriteJob::Ingest(batch, tx))
+            .await
+            .map_err(|_| internal("the writer thread has stopped"))?;
+        rx.await
+            .map_err(|_| internal("the writer thread dropped a request"))?
     }
 
     async fn ping(&self) -> Result<()> {
@@ -458,6 +535,7 @@ mod tests {
         let (_dir, store) = open_temp();
         crate::conformance::story(&store).await;
         crate::conformance::keys_story(&store).await;
+        crate::conformance::group_commit_story(std::sync::Arc::new(store)).await;
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
