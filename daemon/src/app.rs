@@ -1,7 +1,7 @@
 //! The router and its layers, built from an [`AppState`] (tests call this directly).
 
 use crate::error::ApiError;
-use crate::middleware::{self, RequestTimeout};
+use crate::middleware;
 use crate::routes::{
     allowed_ips, audit, auth, health, keys, mfa, orgs, passwords, readiness, setup, team,
 };
@@ -129,11 +129,10 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .fallback(|| async { ApiError::NotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(limits.body_limit))
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::observe,
-        ))
-        .layer(axum::Extension(RequestTimeout(limits.request_timeout)))
+        .layer(middleware::ObserveLayer {
+            state: state.clone(),
+            timeout: limits.request_timeout,
+        })
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             panic_response,
         ))

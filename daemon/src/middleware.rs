@@ -8,6 +8,12 @@ use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use std::collections::HashSet;
+use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::RwLock;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 /// True for methods that may change state.
@@ -64,74 +70,146 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     next.run(req).await
 }
 
-/// The ingest route (see [`observe`] and `app::router`).
+/// The ingest route (see [`Observe`] and `app::router`).
 pub const INGEST_ROUTE: &str = "/api/v1/ingest/events";
+
+/// The metrics label of a method: the standard ones by name, any other as `other` (a client
+/// must not be able to mint label values).
+fn method_label(m: &Method) -> &'static str {
+    match *m {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
+/// The metrics label of a route: its template (`/api/v1/orgs/api-keys/{id}`), interned so
+/// that counting a request allocates nothing. Templates come only from the router, so the
+/// set is bounded by the routes the daemon declares; a request no route matched is
+/// `unmatched`.
+fn route_label(m: Option<&MatchedPath>) -> &'static str {
+    static ROUTES: std::sync::LazyLock<RwLock<HashSet<&'static str>>> =
+        std::sync::LazyLock::new(Default::default);
+    let Some(path) = m.map(MatchedPath::as_str) else {
+        return "unmatched";
+    };
+    if let Some(r) = ROUTES.read().ok().and_then(|set| set.get(path).copied()) {
+        return r;
+    }
+    let mut set = ROUTES.write().unwrap_or_else(|e| e.into_inner());
+    if let Some(r) = set.get(path) {
+        return r;
+    }
+    let r: &'static str = Box::leak(path.into());
+    set.insert(r);
+    r
+}
+
+/// [`Observe`] for every route of a router.
+#[derive(Clone)]
+pub struct ObserveLayer {
+    pub state: AppState,
+    /// Longest a request may run; slower gets 408 and its future is dropped.
+    pub timeout: Duration,
+}
+
+impl<S> tower::Layer<S> for ObserveLayer {
+    type Service = Observe<S>;
+
+    fn layer(&self, inner: S) -> Observe<S> {
+        Observe {
+            inner,
+            state: self.state.clone(),
+            timeout: self.timeout,
+        }
+    }
+}
 
 /// Bounds every request in time, counts it, logs it (method, route template, status,
 /// latency: never the path's ids, a query string or a header value) and sets the
 /// response headers every answer carries.
-pub async fn observe(
-    State(state): State<AppState>,
-    timeout: axum::Extension<RequestTimeout>,
-    req: Request,
-    next: Next,
-) -> Response {
-    let start = Instant::now();
-    let method = req.method().clone();
-    let route = req
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|m| m.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".to_string());
-    // Event streams live as long as the client listens (they end on shutdown instead).
-    let streaming = route.ends_with("/stream");
-    let mut resp = if streaming {
-        next.run(req).await
-    } else {
-        match tokio::time::timeout(timeout.0.0, next.run(req)).await {
-            Ok(r) => r,
-            Err(_) => ApiError::Timeout.into_response(),
-        }
-    };
-    let status = resp.status().as_u16();
-    let elapsed = start.elapsed();
-    state
-        .metrics
-        .requests
-        .get_or_create(&crate::metrics::RequestLabels {
-            method: method.to_string(),
-            route: route.clone(),
-            status,
-        })
-        .inc();
-    state
-        .metrics
-        .latency
-        .get_or_create(&crate::metrics::RouteLabels {
-            route: route.clone(),
-        })
-        .observe(elapsed.as_secs_f64());
-    // Accepted ingestion is the hot path: counted in metrics, logged only at debug level
-    // (one log line per event batch would dominate its cost). Everything else, and every
-    // refused ingestion, is logged at info.
-    if status < 400 && route == INGEST_ROUTE {
-        tracing::debug!(%method, %route, status, latency_ms = elapsed.as_millis() as u64, "request");
-    } else {
-        tracing::info!(%method, %route, status, latency_ms = elapsed.as_millis() as u64, "request");
-    }
-
-    let h = resp.headers_mut();
-    // API answers may carry secrets or set cookies: never cache them (SECURITY.md B.17).
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    h.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    resp
+///
+/// A plain tower service rather than `axum::middleware::from_fn`, and labels that borrow
+/// interned strings: on the ingest hot path this layer had cost a sixth of the throughput
+/// (BENCHMARKS.md).
+#[derive(Clone)]
+pub struct Observe<S> {
+    inner: S,
+    state: AppState,
+    timeout: Duration,
 }
 
-/// The configured request timeout, as a request extension for [`observe`].
-#[derive(Debug, Clone, Copy)]
-pub struct RequestTimeout(pub Duration);
+impl<S> tower::Service<Request> for Observe<S>
+where
+    S: tower::Service<Request, Response = Response, Error = Infallible> + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        let start = Instant::now();
+        let method = method_label(req.method());
+        let route = route_label(req.extensions().get::<MatchedPath>());
+        // Event streams live as long as the client listens (they end on shutdown instead).
+        let streaming = route.ends_with("/stream");
+        let answer = self.inner.call(req);
+        let (state, timeout) = (self.state.clone(), self.timeout);
+        Box::pin(async move {
+            let mut resp = if streaming {
+                answer.await?
+            } else {
+                match tokio::time::timeout(timeout, answer).await {
+                    Ok(r) => r?,
+                    Err(_) => ApiError::Timeout.into_response(),
+                }
+            };
+            let status = resp.status().as_u16();
+            let elapsed = start.elapsed();
+            state
+                .metrics
+                .requests
+                .get_or_create(&crate::metrics::RequestLabels {
+                    method,
+                    route,
+                    status,
+                })
+                .inc();
+            state
+                .metrics
+                .latency
+                .get_or_create(&crate::metrics::RouteLabels { route })
+                .observe(elapsed.as_secs_f64());
+            // Accepted ingestion is the hot path: counted in metrics, logged only at debug
+            // level (one log line per event batch would dominate its cost). Everything
+            // else, and every refused ingestion, is logged at info.
+            let latency_ms = elapsed.as_millis() as u64;
+            if status < 400 && route == INGEST_ROUTE {
+                tracing::debug!(method, route, status, latency_ms, "request");
+            } else {
+                tracing::info!(method, route, status, latency_ms, "request");
+            }
+
+            let h = resp.headers_mut();
+            // API answers may carry secrets or set cookies: never cache them (B.17).
+            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            h.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+            h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+            Ok(resp)
+        })
+    }
+}

@@ -802,6 +802,22 @@ async fn health_ready_metrics_and_openapi_answer() {
     let fx = fixture().await;
     fx.setup().await;
     fx.login(EMAIL, "wrong password 123").await;
+    // Label values come from the server's own vocabulary: a made-up method or a path no
+    // route matches cannot mint one (bounded cardinality, nothing from the client).
+    fx.send(
+        Request::builder()
+            .method("BREW")
+            .uri("/api/v1/auth/session")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
+    fx.send(
+        Request::get("/api/v1/no-such-route-7f3a")
+            .body(Body::empty())
+            .unwrap(),
+    )
+    .await;
     for (path, want) in [("/healthz", "ok"), ("/readyz", "ready")] {
         let r = fx
             .send(Request::get(path).body(Body::empty()).unwrap())
@@ -821,6 +837,12 @@ async fn health_ready_metrics_and_openapi_answer() {
         "{text}"
     );
     assert!(text.contains("wt_http_request_duration_seconds_bucket"));
+    assert!(text.contains(r#"method="other""#), "{text}");
+    assert!(text.contains(r#"route="unmatched""#), "{text}");
+    assert!(
+        !text.contains("BREW") && !text.contains("no-such-route"),
+        "{text}"
+    );
     let o = fx
         .send(
             Request::get("/api/v1/openapi.json")
