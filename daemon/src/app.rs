@@ -1,16 +1,29 @@
-//! The router and its layers, built from an [`AppState`] (tests call this directly).
+//! The daemon's HTTP service ([`App`]): the ingest hot path answered directly, every other
+//! request by the router and its layers, built from an [`AppState`] (tests call this).
 
 use crate::error::ApiError;
+use crate::extract::ClientMeta;
 use crate::middleware;
 use crate::routes::{
     allowed_ips, audit, auth, health, keys, mfa, orgs, passwords, readiness, setup, team,
 };
 use crate::state::AppState;
 use axum::Router;
+use axum::body::Bytes;
+use axum::extract::ConnectInfo;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, Method, Request, StatusCode, header};
 use axum::response::IntoResponse;
+use axum::response::Response;
 use axum::routing::{delete, get, patch, post};
-use std::time::Duration;
+use futures_util::FutureExt;
+use http_body_util::BodyExt;
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
 
 /// Limits of one request.
 #[derive(Debug, Clone, Copy)]
@@ -35,6 +48,7 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> axum::response:
     ApiError::Internal("a handler panicked".into()).into_response()
 }
 
+/// Every route but ingestion (see [`App`]).
 pub fn router(state: AppState, limits: Limits) -> Router {
     let api = Router::new()
         .route("/setup", post(setup::setup))
@@ -117,10 +131,6 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         ));
 
     Router::new()
-        // The ingest hot path, routed directly: outside the nested router (one prefix strip
-        // fewer) and its cookie CSRF layer, which never applies here (only an ingestion key
-        // in `Authorization` is read; a cookie is ignored).
-        .route("/api/v1/ingest/events", post(keys::ingest_events))
         .nest(wt_api::API_PREFIX, api)
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
@@ -137,4 +147,132 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             panic_response,
         ))
         .with_state(state)
+}
+
+/// The daemon's HTTP service. `POST /api/v1/ingest/events`, the hot path, is answered here
+/// with what the router's layers would do and nothing more: the request timeout, the body
+/// limit, the panic guard, the client's address, metrics, the log line and the common
+/// headers (one request, no routing table, no boxing of the body, no extractors). Every
+/// other request goes to [`router`]. The router cost a third of ingest throughput
+/// (BENCHMARKS.md).
+#[derive(Clone)]
+pub struct App {
+    router: Router,
+    state: AppState,
+    limits: Limits,
+    /// The socket's peer, when serving a connection (a request's `ConnectInfo` wins: tests).
+    peer: Option<SocketAddr>,
+}
+
+impl App {
+    pub fn new(state: AppState, limits: Limits) -> Self {
+        Self {
+            router: router(state.clone(), limits),
+            state,
+            limits,
+            peer: None,
+        }
+    }
+
+    /// This service for one connection from `peer`.
+    pub fn for_peer(&self, peer: SocketAddr) -> Self {
+        Self {
+            peer: Some(peer),
+            ..self.clone()
+        }
+    }
+}
+
+impl<B> tower::Service<Request<B>> for App
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = futures_util::future::Either<
+        axum::routing::future::RouteFuture<Infallible>,
+        Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>,
+    >;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, mut req: Request<B>) -> Self::Future {
+        use futures_util::future::Either;
+        let peer = req
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0)
+            .or(self.peer);
+        if req.uri().path() != middleware::INGEST_ROUTE {
+            if let Some(peer) = peer {
+                req.extensions_mut().insert(ConnectInfo(peer));
+            }
+            return Either::Left(self.router.call(req));
+        }
+        Either::Right(Box::pin(ingest(self.state.clone(), self.limits, peer, req)))
+    }
+}
+
+/// `POST /api/v1/ingest/events`: reads the body (bounded), checks the key and stores the
+/// events (`service::ingest`), then finishes the answer as every answer is finished.
+async fn ingest<B>(
+    state: AppState,
+    limits: Limits,
+    peer: Option<SocketAddr>,
+    req: Request<B>,
+) -> Result<Response, Infallible>
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let start = Instant::now();
+    let method = req.method().clone();
+    let answer = async {
+        if method != Method::POST {
+            let mut resp = ApiError::MethodNotAllowed.into_response();
+            resp.headers_mut()
+                .insert(header::ALLOW, HeaderValue::from_static("POST"));
+            return resp;
+        }
+        let (parts, body) = req.into_parts();
+        let meta = ClientMeta::of(peer, &parts.headers, &state.settings.trusted_proxies);
+        let body = match http_body_util::Limited::new(body, limits.body_limit)
+            .collect()
+            .await
+        {
+            Ok(b) => b.to_bytes(),
+            Err(e) if e.is::<http_body_util::LengthLimitError>() => {
+                return ApiError::PayloadTooLarge.into_response();
+            }
+            Err(_) => {
+                return ApiError::Malformed("the request body could not be read".into())
+                    .into_response();
+            }
+        };
+        match crate::service::ingest::ingest(&state, &parts.headers, &meta, &body).await {
+            Ok(accepted) => (
+                StatusCode::ACCEPTED,
+                axum::Json(wt_api::IngestResponse { accepted }),
+            )
+                .into_response(),
+            Err(e) => e.into_response(),
+        }
+    };
+    let guarded = std::panic::AssertUnwindSafe(answer).catch_unwind();
+    let mut resp = match tokio::time::timeout(limits.request_timeout, guarded).await {
+        Ok(Ok(resp)) => resp,
+        Ok(Err(panic)) => panic_response(panic),
+        Err(_) => ApiError::Timeout.into_response(),
+    };
+    middleware::finish(
+        &state,
+        middleware::method_label(&method),
+        middleware::INGEST_ROUTE,
+        start,
+        &mut resp,
+    );
+    Ok(resp)
 }

@@ -135,6 +135,30 @@ impl ClientMeta {
     }
 }
 
+impl ClientMeta {
+    /// The client of a request from `peer` (the socket's address) with these headers:
+    /// `X-Forwarded-For` counts only when `peer` is one of the `trusted` proxies.
+    pub fn of(peer: Option<SocketAddr>, headers: &HeaderMap, trusted: &[ipnet::IpNet]) -> Self {
+        let peer = peer.map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |p| p.ip());
+        let ip = if trusted.is_empty() {
+            wt_core::netaddr::normalize_ip(peer)
+        } else {
+            let xff: Vec<&str> = headers
+                .get_all("x-forwarded-for")
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .collect();
+            let joined = xff.join(",");
+            wt_core::netaddr::client_ip(peer, (!xff.is_empty()).then_some(&joined), trusted)
+        };
+        let user_agent = headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|ua| ua.chars().take(MAX_USER_AGENT).collect());
+        Self { ip, user_agent }
+    }
+}
+
 impl FromRequestParts<AppState> for ClientMeta {
     type Rejection = ApiError;
 
@@ -144,27 +168,13 @@ impl FromRequestParts<AppState> for ClientMeta {
     ) -> Result<Self, Self::Rejection> {
         let peer = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
             .await
-            .map(|ci| ci.0.ip())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        let trusted = &state.settings.trusted_proxies;
-        let ip = if trusted.is_empty() {
-            wt_core::netaddr::normalize_ip(peer)
-        } else {
-            let xff: Vec<&str> = parts
-                .headers
-                .get_all("x-forwarded-for")
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .collect();
-            let joined = xff.join(",");
-            wt_core::netaddr::client_ip(peer, (!xff.is_empty()).then_some(&joined), trusted)
-        };
-        let user_agent = parts
-            .headers
-            .get(header::USER_AGENT)
-            .and_then(|v| v.to_str().ok())
-            .map(|ua| ua.chars().take(MAX_USER_AGENT).collect());
-        Ok(Self { ip, user_agent })
+            .map(|ci| ci.0)
+            .ok();
+        Ok(Self::of(
+            peer,
+            &parts.headers,
+            &state.settings.trusted_proxies,
+        ))
     }
 }
 

@@ -75,7 +75,7 @@ pub const INGEST_ROUTE: &str = "/api/v1/ingest/events";
 
 /// The metrics label of a method: the standard ones by name, any other as `other` (a client
 /// must not be able to mint label values).
-fn method_label(m: &Method) -> &'static str {
+pub fn method_label(m: &Method) -> &'static str {
     match *m {
         Method::GET => "GET",
         Method::POST => "POST",
@@ -174,42 +174,56 @@ where
                     Err(_) => ApiError::Timeout.into_response(),
                 }
             };
-            let status = resp.status().as_u16();
-            let elapsed = start.elapsed();
-            state
-                .metrics
-                .requests
-                .get_or_create(&crate::metrics::RequestLabels {
-                    method,
-                    route,
-                    status,
-                })
-                .inc();
-            state
-                .metrics
-                .latency
-                .get_or_create(&crate::metrics::RouteLabels { route })
-                .observe(elapsed.as_secs_f64());
-            // Accepted ingestion is the hot path: counted in metrics, logged only at debug
-            // level (one log line per event batch would dominate its cost). Everything
-            // else, and every refused ingestion, is logged at info.
-            let latency_ms = elapsed.as_millis() as u64;
-            if status < 400 && route == INGEST_ROUTE {
-                tracing::debug!(method, route, status, latency_ms, "request");
-            } else {
-                tracing::info!(method, route, status, latency_ms, "request");
-            }
-
-            let h = resp.headers_mut();
-            // API answers may carry secrets or set cookies: never cache them (B.17).
-            h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            h.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
-            h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+            finish(&state, method, route, start, &mut resp);
             Ok(resp)
         })
     }
+}
+
+/// What every answer goes through last: counted in metrics, logged (method, route template,
+/// status, latency: never the path's ids, a query string or a header value), and given the
+/// headers every answer carries. Used by [`Observe`] and by the ingest hot path
+/// (`crate::app::App`).
+pub fn finish(
+    state: &AppState,
+    method: &'static str,
+    route: &'static str,
+    start: Instant,
+    resp: &mut Response,
+) {
+    let status = resp.status().as_u16();
+    let elapsed = start.elapsed();
+    state
+        .metrics
+        .requests
+        .get_or_create(&crate::metrics::RequestLabels {
+            method,
+            route,
+            status,
+        })
+        .inc();
+    state
+        .metrics
+        .latency
+        .get_or_create(&crate::metrics::RouteLabels { route })
+        .observe(elapsed.as_secs_f64());
+    // Accepted ingestion is the hot path: counted in metrics, logged only at debug level
+    // (one log line per event batch would dominate its cost). Everything else, and every
+    // refused ingestion, is logged at info.
+    let latency_ms = elapsed.as_millis() as u64;
+    if status < 400 && route == INGEST_ROUTE {
+        tracing::debug!(method, route, status, latency_ms, "request");
+    } else {
+        tracing::info!(method, route, status, latency_ms, "request");
+    }
+
+    let h = resp.headers_mut();
+    // API answers may carry secrets or set cookies: never cache them (B.17).
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("referrer-policy", HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
 }

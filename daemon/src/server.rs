@@ -1,6 +1,6 @@
 //! Serving: bind, optional TLS (rustls), graceful shutdown.
 
-use crate::app::{Limits, router};
+use crate::app::{App, Limits};
 use crate::config::ServeConfig;
 use crate::state::{AppState, Settings};
 use anyhow::Context;
@@ -145,14 +145,17 @@ pub async fn serve(
         mail,
         state.shutdown.subscribe(),
     ));
-    let app = router(
+    let app = App::new(
         state,
         Limits {
             body_limit: cfg.body_limit,
             request_timeout: Duration::from_secs(cfg.request_timeout),
         },
-    )
-    .into_make_service_with_connect_info::<SocketAddr>();
+    );
+    // One service per connection, knowing the connection's peer.
+    let app = tower::service_fn(move |peer: SocketAddr| {
+        std::future::ready(Ok::<_, std::convert::Infallible>(app.for_peer(peer)))
+    });
 
     // On stdout, so scripts and tests that pass port 0 learn the real port.
     println!("wtd listening on {scheme}://{local}");

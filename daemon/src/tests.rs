@@ -5,11 +5,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use crate::app::{Limits, router};
+use crate::app::{App, Limits};
 use crate::state::{AppState, Settings};
-use axum::Router;
 use axum::body::Body;
-use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -27,7 +25,7 @@ const PASSWORD: &str = "correct horse battery staple 42";
 const EMAIL: &str = "owner@acme.test";
 
 struct Fx {
-    app: Router,
+    app: App,
     state: AppState,
     clock: Arc<ManualClock>,
     store: Arc<SqliteStore>,
@@ -93,8 +91,8 @@ async fn fixture_mfa(settings: Settings, mfa_roles: Vec<wt_api::Role>) -> Fx {
         MasterKey::generate(),
     );
     state.start().await.unwrap();
-    let app = router(state.clone(), Limits::default())
-        .layer(MockConnectInfo(SocketAddr::from(([127, 0, 0, 1], 40000))));
+    let app = App::new(state.clone(), Limits::default())
+        .for_peer(SocketAddr::from(([127, 0, 0, 1], 40000)));
     Fx {
         app,
         state,
@@ -889,10 +887,70 @@ fn openapi_lists_exactly_the_routes_served() {
             }
         }
     }
+    // The ingest hot path is answered by `App` before the router (POST only).
+    assert!(app_src.contains("!=middleware::INGEST_ROUTE"));
+    served.push(format!("POST {}", crate::middleware::INGEST_ROUTE));
     served.sort();
     assert_eq!(documented, served);
-    // The ingest route is routed at the top level; the log and metrics know it by name.
-    assert!(served.contains(&format!("POST {}", crate::middleware::INGEST_ROUTE)));
+}
+
+/// The ingest hot path bypasses the router, not what its layers do: other methods get 405
+/// with `Allow`, an oversized body 413, and every answer the common headers, a metrics
+/// count under the route's name and the problem+json error mapping.
+#[tokio::test]
+async fn the_ingest_hot_path_keeps_the_layers_rules() {
+    let fx = fixture().await;
+    let get = fx
+        .send(
+            Request::get(crate::middleware::INGEST_ROUTE)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(get.status, StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(get.headers["allow"], "POST");
+    assert_eq!(get.headers["cache-control"], "no-store");
+
+    let big = vec![b' '; Limits::default().body_limit + 1];
+    let resp = fx
+        .send(
+            Request::post(crate::middleware::INGEST_ROUTE)
+                .header(header::CONTENT_TYPE, "application/json")
+                .header(header::AUTHORIZATION, "Bearer wtk_x")
+                .body(Body::from(big))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(resp.status, StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(resp.headers["content-type"], "application/problem+json");
+
+    let unknown = fx
+        .send(
+            Request::post(crate::middleware::INGEST_ROUTE)
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(r#"{"events":[{}]}"#))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::UNAUTHORIZED);
+    for h in ["cache-control", "x-content-type-options", "x-frame-options"] {
+        assert!(unknown.headers.contains_key(h), "{h} missing");
+    }
+
+    let metrics = fx
+        .send(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await;
+    let text = String::from_utf8(metrics.raw).unwrap();
+    for status in ["405", "413", "401"] {
+        let line = format!(
+            "route=\"{}\",status=\"{status}\"",
+            crate::middleware::INGEST_ROUTE
+        );
+        assert!(
+            text.lines().any(|l| l.contains(&line)),
+            "no count for {status}:\n{text}"
+        );
+    }
 }
 
 #[path = "tests_mfa.rs"]

@@ -1,14 +1,14 @@
 //! `/api/v1/orgs/api-keys` and `/api/v1/ingest/events`.
 
 use crate::error::ApiError;
-use crate::extract::{Auth, ClientMeta, Json, RawBody};
-use crate::service::{ingest, keys};
+use crate::extract::{Auth, ClientMeta, Json};
+use crate::service::keys;
 use crate::state::AppState;
-use axum::extract::{FromRequest, Path, Request, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use wt_api::{
     ApiKey, ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDetail, ApiKeyRotateRequest, ApiKeyRotated,
-    ApiKeyUpdateRequest, IngestResponse, Page,
+    ApiKeyUpdateRequest, Page,
 };
 
 pub async fn create(
@@ -70,24 +70,4 @@ pub async fn rotate(
 ) -> Result<(StatusCode, axum::Json<ApiKeyRotated>), ApiError> {
     let rotated = keys::rotate(&state, &auth, &meta, &id, req).await?;
     Ok((StatusCode::CREATED, axum::Json(rotated)))
-}
-
-/// `POST /api/v1/ingest/events`: the hot path. The body is taken raw (bounded by the body
-/// limit) and parsed only after the key passed. The request is split rather than taken
-/// through a `HeaderMap` extractor, which would copy every header.
-pub async fn ingest_events(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    req: Request,
-) -> Result<(StatusCode, axum::Json<IngestResponse>), ApiError> {
-    let (mut parts, body) = req.into_parts();
-    // The body limit travels in the extensions.
-    let mut body = Request::new(body);
-    *body.extensions_mut() = std::mem::take(&mut parts.extensions);
-    let RawBody(body) = RawBody::from_request(body, &state).await?;
-    let accepted = ingest::ingest(&state, &parts.headers, &meta, &body).await?;
-    Ok((
-        StatusCode::ACCEPTED,
-        axum::Json(IngestResponse { accepted }),
-    ))
 }

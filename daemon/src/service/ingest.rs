@@ -229,13 +229,7 @@ pub async fn ingest(
         received_at: now,
         events,
     };
-    static NOSTORE: std::sync::LazyLock<bool> =
-        std::sync::LazyLock::new(|| std::env::var_os("WT_EXP_NOSTORE").is_some());
-    let accepted = if *NOSTORE {
-        job.events.len() as u64
-    } else {
-        state.store.ingest(job).await?
-    };
+    let accepted = state.store.ingest(job).await?;
     // Last-used only moves on success (G.52), and only after the events are durable.
     state.caches.record_use(&key, meta.ip, now);
     state.metrics.ingest_accepted(accepted);
