@@ -70,7 +70,7 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
     next.run(req).await
 }
 
-/// The ingest route (see [`Observe`] and `app::router`).
+/// The ingest route, answered by `app::App` before the router (see [`finish`]).
 pub const INGEST_ROUTE: &str = "/api/v1/ingest/events";
 
 /// The metrics label of a method: the standard ones by name, any other as `other` (a client
@@ -135,8 +135,8 @@ impl<S> tower::Layer<S> for ObserveLayer {
 /// response headers every answer carries.
 ///
 /// A plain tower service rather than `axum::middleware::from_fn`, and labels that borrow
-/// interned strings: on the ingest hot path this layer had cost a sixth of the throughput
-/// (BENCHMARKS.md).
+/// interned strings: when ingestion still went through it, the `from_fn` version had cost a
+/// sixth of the ingest throughput (BENCHMARKS.md).
 #[derive(Clone)]
 pub struct Observe<S> {
     inner: S,
