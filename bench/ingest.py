@@ -141,9 +141,11 @@ def main():
     base_rps = rows[0][1]["rps"]
     print(f"{'case (medians of the rounds)':34} {'req/s':>10} {'ratio':>7} {'p50 ms':>8} {'p99 ms':>8} "
           f"{'CPU us/req':>10} {'non-2xx':>8}")
+    for _, r in rows:
+        r["ratio"] = r["rps"] / base_rps
+    # The 1-event case: the median of the rounds' own ratios, not the ratio of the medians.
+    pair["one_event"]["ratio"] = pair["ratio_median"]
     for name, r in rows:
-        # The 1-event case: the median of the rounds' own ratios (not of the medians' ratio).
-        r["ratio"] = pair["ratio_median"] if r is pair["one_event"] else r["rps"] / base_rps
         print(f"{name:34} {r['rps']:>10.0f} {r['ratio']:>7.2f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f} "
               f"{r['cpu_us_per_request']:>10.1f} {r['non_2xx']:>8}")
     print(f"1 event/request, ratio of each round: median {pair['ratio_median']:.2f}, range "
