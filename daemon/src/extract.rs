@@ -185,8 +185,10 @@ pub enum Via {
     Bearer,
     /// The console's session cookie.
     Cookie,
-    /// An automation token (`wtat_`), as a bearer token. It acts with its own role, and
-    /// never on a person's credentials (password, MFA, sessions) or the allowed-IP list.
+    /// An automation token (`wtat_`), as a bearer token. It acts for the member who
+    /// created it with the lower of its own role and theirs (SECURITY.md J.59), and never
+    /// on a person's credentials (password, MFA, sessions), security settings or anything
+    /// that needs a step-up.
     Token,
 }
 
@@ -217,7 +219,9 @@ pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
         .map(|(_, v)| v.to_string())
 }
 
-/// An authenticated member: a live session, its user, org and role.
+/// An authenticated member: a live session, its user, org and role. For an automation
+/// token, `user` is the member who created it, `role` the lower of the token's and
+/// theirs, and `session` stands for the token (its id, times and last address).
 #[derive(Debug, Clone)]
 pub struct Auth {
     pub session: SessionRecord,
@@ -225,6 +229,8 @@ pub struct Auth {
     pub org: OrgRecord,
     pub role: Role,
     pub via: Via,
+    /// The automation token's name, when the credential is one.
+    pub token_name: Option<String>,
     /// The role requires MFA and none is enrolled (shown to the client as a warning).
     pub mfa_enrollment_required: bool,
     /// ...and no grace runs: only enrollment is allowed (E.46).
@@ -245,11 +251,14 @@ impl Auth {
         if self.via == Via::Token
             && matches!(
                 perm,
-                Permission::SelfManage | Permission::MfaEnroll | Permission::TokensManage
+                Permission::SelfManage
+                    | Permission::MfaEnroll
+                    | Permission::TokensManage
+                    | Permission::OrgManage
             )
         {
             return Err(ApiError::Forbidden(
-                "automation tokens cannot manage credentials or tokens: sign in as a member (wt login)"
+                "automation tokens cannot manage credentials, tokens or security settings: sign in as a member (wt login)"
                     .into(),
             ));
         }
@@ -264,6 +273,18 @@ impl Auth {
                 self.role
             )))
         }
+    }
+
+    /// Refuses an automation token: for what only a person has (their own sessions, MFA
+    /// status, a step-up).
+    pub fn require_person(&self) -> Result<(), ApiError> {
+        if self.via == Via::Token {
+            return Err(ApiError::Forbidden(
+                "an automation token has no sessions, password or MFA of its own: sign in as a member (wt login)"
+                    .into(),
+            ));
+        }
+        Ok(())
     }
 
     /// Refuses with `step_up_required` unless the session signed in or stepped up within
@@ -288,8 +309,8 @@ impl Auth {
 
     /// The audit actor for this member.
     pub fn actor(&self) -> Actor {
-        if self.via == Via::Token {
-            return Actor::token(&self.session.id, &self.user.name);
+        if let Some(name) = &self.token_name {
+            return Actor::token(&self.session.id, name);
         }
         Actor::user(&self.user.id, &self.user.email)
     }
@@ -349,7 +370,13 @@ pub async fn authenticate_presented(
         .await?
         .ok_or(ApiError::Unauthenticated)?;
     let now = state.now();
-    if !found.session.is_live(now) || found.user.disabled {
+    // A session works only as what it was issued for: a console session only as the
+    // cookie, a CLI session only as a bearer token (SECURITY.md B.12).
+    let kind_matches = match via {
+        Via::Cookie => found.session.client == ClientKind::Console,
+        Via::Bearer | Via::Token => found.session.client == ClientKind::Cli,
+    };
+    if !found.session.is_live(now) || found.user.disabled || !kind_matches {
         return Err(ApiError::Unauthenticated);
     }
     check_address(state, &found.user, &found.org.id, meta, now).await?;
@@ -379,46 +406,49 @@ pub async fn authenticate_presented(
         org: found.org,
         role: found.role,
         via,
+        token_name: None,
         mfa_enrollment_required,
         ip: meta.ip,
     })
 }
 
-/// Authenticates an automation token: live (not revoked, not expired), from an address the
-/// org's list admits. It acts with its own role; its "session" is the token itself.
+/// Authenticates an automation token: live (not revoked, not expired), made by a member
+/// who still belongs to the org and is not disabled, from an address the org's list
+/// admits. It acts for that member with the lower of its own role and theirs, and is
+/// restricted like them while they owe required MFA (SECURITY.md J.59).
 async fn authenticate_token(
     state: &AppState,
     tok: &str,
     meta: &ClientMeta,
 ) -> Result<Auth, ApiError> {
-    let (t, org) = state
+    let found = state
         .store
         .access_token_by_hash(&token::hash(tok))
         .await?
         .ok_or(ApiError::Unauthenticated)?;
+    let (t, org, creator) = (found.token, found.org, found.creator);
     let now = state.now();
-    if t.revoked_at.is_some() || now >= t.expires_at {
-        return Err(ApiError::Unauthenticated);
-    }
-    let user = UserRecord {
-        id: t.id.clone(),
-        email: format!("token:{}", t.name),
-        name: t.name.clone(),
-        mfa_enabled: false,
-        disabled: false,
-    };
-    check_address(state, &user, &org.id, meta, now).await?;
+    let creator_role = found
+        .creator_role
+        .filter(|_| t.revoked_at.is_none() && now < t.expires_at && !creator.disabled)
+        .ok_or(ApiError::Unauthenticated)?;
+    check_address(state, &creator, &org.id, meta, now).await?;
     let ip = meta.ip.to_string();
     if t.last_used_at.is_none_or(|at| now - at >= TOUCH_INTERVAL)
         || t.last_used_ip.as_deref() != Some(ip.as_str())
     {
         state.store.access_token_touch(&t.id, now, &ip).await?;
     }
+    let owed = permissions::mfa_enrollment_required(
+        creator_role,
+        &org.mfa_required_roles,
+        creator.mfa_enabled,
+    );
     Ok(Auth {
         session: SessionRecord {
             id: t.id.clone(),
             org_id: org.id.clone(),
-            user_id: t.id.clone(),
+            user_id: creator.id.clone(),
             client: ClientKind::Cli,
             created_at: t.created_at,
             last_seen_at: now,
@@ -429,20 +459,22 @@ async fn authenticate_token(
             step_up_at: None,
             last_ip: Some(ip),
         },
-        user,
+        user: creator,
         org,
-        role: t.role,
+        role: permissions::lower(t.role, creator_role),
         via: Via::Token,
+        token_name: Some(t.name),
         mfa_enrollment_required: false,
-        mfa_restricted: false,
+        mfa_restricted: permissions::mfa_restricted(owed, found.creator_mfa_grace_until, now),
         mfa_grace_until: None,
         ip: meta.ip,
     })
 }
 
 /// The org's allowed-IP list, checked on every authenticated request (sessions and
-/// tokens); fails closed while it is not loaded (SECURITY.md H.55). A refusal is audited.
-async fn check_address(
+/// tokens, and a login before it creates one); fails closed while it is not loaded
+/// (SECURITY.md H.55). A refusal is audited.
+pub(crate) async fn check_address(
     state: &AppState,
     user: &UserRecord,
     org_id: &str,

@@ -76,6 +76,12 @@ pub fn rank(role: Role) -> u8 {
     }
 }
 
+/// The lower of two roles: what a credential acts as when it carries a role of its own
+/// and stands for a member whose role may have changed since (SECURITY.md J.59).
+pub fn lower(a: Role, b: Role) -> Role {
+    if rank(a) <= rank(b) { a } else { b }
+}
+
 /// The matrix. Owners and admins manage team access, keys, allowed IPs and settings; risk
 /// leads manage rules and read and review the audit log; analysts and viewers read.
 pub fn allows(role: Role, perm: Permission) -> bool {

@@ -83,6 +83,44 @@ pub fn record_failure(state: &State, policy: &Policy, now: UnixTime) -> State {
     }
 }
 
+/// What counting an attempt found (SECURITY.md J.60: an attempt is counted *before* the
+/// secret is checked, atomically, so requests in flight at once cannot overrun the bound).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Taken {
+    /// Every key admitted the attempt, and it is counted as a failure on each already;
+    /// for each key (in the order given), the state found and the state written.
+    Counted(Vec<(State, State)>),
+    /// A key was locked: nothing was counted; retry after this many seconds.
+    Locked(u64),
+}
+
+/// Counts an attempt at `now` before it is checked: the state to write, or how long to
+/// wait when the key is locked (then nothing is counted).
+pub fn take(state: &State, policy: &Policy, now: UnixTime) -> Result<State, u64> {
+    check(state, now)?;
+    Ok(record_failure(state, policy, now))
+}
+
+/// The state after an attempt counted by [`take`] turned out right (`before` is what
+/// `take` found, `charged` what it wrote, `current` what the key holds now). When nothing
+/// else touched the key meanwhile, it is exactly as before; otherwise the attempt is taken
+/// off the count, and a wait is lifted only when the count is back under the free ones.
+pub fn refund(current: &State, before: &State, charged: &State, policy: &Policy) -> State {
+    if current == charged {
+        return *before;
+    }
+    let failures = current.failures.saturating_sub(1);
+    State {
+        failures,
+        last_failure: current.last_failure,
+        locked_until: if failures < policy.free_failures {
+            before.locked_until.min(current.locked_until)
+        } else {
+            current.locked_until
+        },
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -123,6 +161,44 @@ mod tests {
         let s = record_failure(&s, &Policy::ACCOUNT, later);
         assert_eq!(s.failures, 1);
         assert_eq!(check(&s, later), Ok(()));
+    }
+
+    #[test]
+    fn take_counts_before_the_check_and_refuses_once_locked() {
+        let (p, now) = (Policy::ACCOUNT, 1_000_000);
+        let mut s = State::default();
+        // Five attempts in flight at once: each is counted as it is admitted.
+        for _ in 0..5 {
+            s = take(&s, &p, now).expect("admitted");
+        }
+        assert_eq!(
+            take(&s, &p, now),
+            Err(30),
+            "the sixth is refused, uncounted"
+        );
+        assert_eq!(s.failures, 5);
+    }
+
+    #[test]
+    fn a_right_attempt_gets_its_count_back() {
+        let (p, now) = (Policy::IP, 1_000_000);
+        let before = fail_n(19, &p, now);
+        let charged = take(&before, &p, now).expect("admitted");
+        assert!(
+            check(&charged, now).is_err(),
+            "the 20th attempt locks while in flight"
+        );
+        // Alone: exactly as before.
+        assert_eq!(refund(&charged, &before, &charged, &p), before);
+        // Another attempt was counted meanwhile: one fewer, and the lock stays only if
+        // the remaining count earns it.
+        let other = take(&State::default(), &p, now).expect("admitted");
+        let both = record_failure(&charged, &p, now);
+        let after = refund(&both, &before, &charged, &p);
+        assert_eq!(after.failures, 20);
+        assert!(check(&after, now).is_err());
+        let low = refund(&other, &State::default(), &State::default(), &p);
+        assert_eq!((low.failures, check(&low, now)), (0, Ok(())));
     }
 
     #[test]

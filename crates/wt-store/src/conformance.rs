@@ -122,6 +122,44 @@ pub async fn story(store: &dyn Store) {
         throttle::State::default()
     );
 
+    // Counting before checking: of 50 attempts at once, exactly the free ones are
+    // admitted, and a right one gets its count back.
+    let takes = (0..50).map(|_| {
+        store.throttle_take(
+            vec![
+                ("acct:burst".into(), Policy::ACCOUNT),
+                ("ip:burst".into(), Policy::IP),
+            ],
+            now,
+        )
+    });
+    let admitted = futures_util::future::join_all(takes)
+        .await
+        .into_iter()
+        .filter(|t| matches!(t.as_ref().unwrap(), throttle::Taken::Counted(_)))
+        .count();
+    assert_eq!(admitted, Policy::ACCOUNT.free_failures as usize);
+    let st = store.throttle_get("ip:burst").await.unwrap();
+    assert_eq!(
+        st.failures,
+        Policy::ACCOUNT.free_failures,
+        "refused ones count nowhere"
+    );
+    let Ok(throttle::Taken::Counted(c)) = store
+        .throttle_take(vec![("ip:refund".into(), Policy::IP)], now)
+        .await
+    else {
+        panic!("a fresh key admits")
+    };
+    store
+        .throttle_refund("ip:refund", Policy::IP, c[0].0, c[0].1)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.throttle_get("ip:refund").await.unwrap(),
+        throttle::State::default()
+    );
+
     // Sessions.
     let new_session = |id: &str, hash: &str| NewSession {
         id: id.into(),
@@ -597,8 +635,16 @@ pub async fn keys_story(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(t.created_by_email, "owner@acme.test");
-    let (found, org) = store.access_token_by_hash("th1").await.unwrap().unwrap();
-    assert_eq!((found.id.as_str(), org.id.as_str()), ("tok_1", "org_a"));
+    let found = store.access_token_by_hash("th1").await.unwrap().unwrap();
+    assert_eq!(
+        (
+            found.token.id.as_str(),
+            found.org.id.as_str(),
+            found.creator.email.as_str(),
+            found.creator_role
+        ),
+        ("tok_1", "org_a", "owner@acme.test", Some(Role::Owner))
+    );
     store
         .access_token_touch("tok_1", now + 5, "10.0.0.1")
         .await

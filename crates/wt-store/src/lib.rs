@@ -118,6 +118,25 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Forgets the failures of a key (after a successful login).
     async fn throttle_clear(&self, key: &str) -> Result<()>;
 
+    /// Counts one attempt on every key, in one transaction and before the attempt is
+    /// checked (SECURITY.md J.60): `Taken::Counted` when no key is locked, else
+    /// `Taken::Locked` and nothing is counted. Keys are locked in sorted order.
+    async fn throttle_take(
+        &self,
+        keys: Vec<(String, throttle::Policy)>,
+        now: UnixTime,
+    ) -> Result<throttle::Taken>;
+
+    /// Gives back an attempt [`Store::throttle_take`] counted that turned out right
+    /// (`before` and `charged` are what it found and wrote): `throttle::refund`.
+    async fn throttle_refund(
+        &self,
+        key: &str,
+        policy: throttle::Policy,
+        before: throttle::State,
+        charged: throttle::State,
+    ) -> Result<()>;
+
     /// Stores a new session together with its audit entry.
     async fn create_session(&self, session: NewSession, audit: AuditEvent) -> Result<()>;
 
@@ -231,8 +250,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// A challenge by token hash (any state; the caller applies the rules).
     async fn challenge_get(&self, token_hash: &str) -> Result<Option<ChallengeRecord>>;
 
-    /// Counts a wrong code against a challenge; returns the new count.
-    async fn challenge_fail(&self, id: &str) -> Result<i64>;
+    /// Counts an attempt at a challenge before its code is checked (SECURITY.md J.60):
+    /// `false`, and nothing counted, once `max` attempts were made.
+    async fn challenge_attempt(&self, id: &str, max: i64) -> Result<bool>;
 
     /// Marks a challenge used, atomically. `Ok(false)` when it already was.
     async fn challenge_consume(&self, id: &str, now: UnixTime) -> Result<bool>;
@@ -447,11 +467,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         audit: AuditEvent,
     ) -> Result<AccessTokenRecord>;
 
-    /// The token with this hash (any state) and its org.
-    async fn access_token_by_hash(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<(AccessTokenRecord, OrgRecord)>>;
+    /// The token with this hash (any state), its org, and its creator as they stand now.
+    async fn access_token_by_hash(&self, token_hash: &str) -> Result<Option<TokenAuth>>;
 
     /// Records a use of the token.
     async fn access_token_touch(&self, id: &str, now: UnixTime, ip: &str) -> Result<()>;

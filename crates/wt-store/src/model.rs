@@ -437,3 +437,16 @@ pub struct AccessTokenRecord {
     pub last_used_at: Option<i64>,
     pub last_used_ip: Option<String>,
 }
+
+/// An automation token found by its hash, with what it may act as: the member who
+/// created it, as they stand now (SECURITY.md J.59).
+#[derive(Debug, Clone)]
+pub struct TokenAuth {
+    pub token: AccessTokenRecord,
+    pub org: OrgRecord,
+    pub creator: UserRecord,
+    /// The creator's current role in the token's org; `None` once they were removed.
+    pub creator_role: Option<Role>,
+    /// Until when required MFA does not yet restrict the creator (bootstrap owner only).
+    pub creator_mfa_grace_until: Option<i64>,
+}

@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::extract::Query;
-use crate::extract::{Auth, ClientMeta, Json};
+use crate::extract::{Auth, ClientMeta, Json, Via, authenticate_presented, presented_token};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -275,17 +275,33 @@ pub async fn list_reviews(
 /// What a stream remembers between rounds.
 struct Cursor {
     state: AppState,
+    /// The credential the stream was opened with, and its client, authenticated again
+    /// before every round (SECURITY.md J.66).
+    credential: (String, Via),
+    meta: ClientMeta,
     org_id: String,
     query: AuditQuery,
     buffered: VecDeque<AuditRecord>,
     shutdown: tokio::sync::watch::Receiver<bool>,
 }
 
+/// Whether the stream's credential still works, for its org, with the right to read the
+/// audit log: a logout, removal, demotion, revocation or allowed-IP change ends it.
+async fn still_allowed(c: &Cursor) -> bool {
+    let (tok, via) = &c.credential;
+    match authenticate_presented(&c.state, tok, *via, &c.meta).await {
+        Ok(auth) => auth.org.id == c.org_id && auth.require(Permission::AuditRead).is_ok(),
+        Err(_) => false,
+    }
+}
+
 /// `GET /orgs/audit-logs/stream`: Server-Sent Events, `id:` = seq, oldest first, from
-/// after `Last-Event-ID` (or `after`), else from now. Ends on daemon shutdown.
+/// after `Last-Event-ID` (or `after`), else from now. Ends on daemon shutdown, and as soon
+/// as the credential or its permission no longer holds (checked before every round).
 pub async fn stream(
     State(state): State<AppState>,
     auth: Auth,
+    meta: ClientMeta,
     headers: HeaderMap,
     Query(filters): Query<Filters>,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
@@ -312,7 +328,10 @@ pub async fn stream(
         Some(s) => s,
         None => state.store.audit_last_seq(&auth.org.id).await?,
     });
+    let credential = presented_token(&headers).ok_or(ApiError::Unauthenticated)?;
     let cursor = Cursor {
+        credential,
+        meta,
         shutdown: state.shutdown.subscribe(),
         state,
         org_id: auth.org.id.clone(),
@@ -327,7 +346,7 @@ pub async fn stream(
                 let data = serde_json::to_string(&entry_json(r)).unwrap_or_default();
                 return Some((Ok(Event::default().id(id).event("audit").data(data)), c));
             }
-            if *c.shutdown.borrow() {
+            if *c.shutdown.borrow() || !still_allowed(&c).await {
                 return None;
             }
             match c.state.store.audit_query(&c.org_id, c.query.clone()).await {

@@ -141,6 +141,7 @@ pub async fn list_sessions(
     auth: Auth,
 ) -> Result<axum::Json<Page<SessionInfo>>, ApiError> {
     auth.require(Permission::SelfRead)?;
+    auth.require_person()?;
     let sessions = state
         .store
         .list_sessions(&auth.org.id, &auth.user.id, state.now())

@@ -35,6 +35,8 @@ pub async fn update_settings(
     Json(patch): Json<OrgSettingsPatch>,
 ) -> Result<axum::Json<OrgSettings>, ApiError> {
     auth.require(Permission::OrgManage)?;
+    // Security settings need a fresh sign-in or step-up (SECURITY.md J.65).
+    auth.require_step_up(state.now())?;
     let mut org = auth.org.clone();
     if let Some(mut roles) = patch.mfa_required_roles {
         roles.sort_by_key(|r| std::cmp::Reverse(rank(*r)));

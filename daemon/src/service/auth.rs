@@ -2,13 +2,14 @@
 
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
+use crate::service::attempts::{self, Key};
 use crate::service::passwords;
 use crate::state::AppState;
 use wt_api::{ClientKind, LoginRequest, Role, SetupRequest};
 use wt_core::audit::{Actor, AuditEvent, actions};
 use wt_core::password::{self as policy, MAX_LEN};
 use wt_core::permissions::Permission;
-use wt_core::{ids, throttle, token};
+use wt_core::{ids, token};
 use wt_store::{NewSession, OrgRecord, SessionRecord, SetupClaim, UserRecord};
 
 /// A session just created; the token is shown once, to whoever logged in.
@@ -82,14 +83,6 @@ pub async fn setup(
     Ok(state.store.claim_setup(claim, event).await?)
 }
 
-fn account_key(email: &str) -> String {
-    format!("acct:{email}")
-}
-
-fn ip_key(meta: &ClientMeta) -> String {
-    format!("ip:{}", meta.ip)
-}
-
 /// Email + password login. Every failure before the org choice answers the same
 /// ([`ApiError::InvalidCredentials`]) after the same argon2 work.
 pub async fn login(
@@ -99,8 +92,6 @@ pub async fn login(
 ) -> Result<LoginOutcome, ApiError> {
     check_max_len(&req.password)?;
     let email = ids::normalize_email(&req.email).unwrap_or_else(|| req.email.trim().to_lowercase());
-    let acct_key = account_key(&email);
-    let ip_key = ip_key(meta);
     let now = state.now();
 
     let candidate = state.store.user_for_login(&email).await?;
@@ -122,21 +113,32 @@ pub async fn login(
             email: None,
         });
 
-    // Throttles first: a locked account or address is not even checked.
-    let waits = [
-        throttle::check(&state.store.throttle_get(&acct_key).await?, now).err(),
-        throttle::check(&state.store.throttle_get(&ip_key).await?, now).err(),
-    ];
-    if let Some(retry_after) = waits.into_iter().flatten().max() {
-        state.metrics.login("throttled");
-        if let Some(org_id) = &audit_org {
-            let ev = AuditEvent::new(actor, actions::LOGIN_THROTTLED, &meta.audit())
-                .outcome("denied")
-                .details(serde_json::json!({ "retry_after": retry_after }));
-            state.store.append_audit(org_id, ev, now).await?;
+    // Counted before the password is checked, on the account (known or not) and the
+    // address: a locked one is not even checked, and a burst gets no more checks than
+    // the bound (SECURITY.md A.6, J.60).
+    let keys = vec![Key::account(&email), Key::address(meta.ip)];
+    let attempt = match attempts::begin(state, keys).await {
+        Ok(a) => a,
+        Err(ApiError::RateLimited { retry_after }) => {
+            state.metrics.login("throttled");
+            // One entry per account a minute, with how many were not written (J.61).
+            if let Some(org_id) = &audit_org
+                && let Some(suppressed) = state
+                    .denials
+                    .should_log(&format!("acct:{email}:throttled"), now)
+            {
+                let ev = AuditEvent::new(actor, actions::LOGIN_THROTTLED, &meta.audit())
+                    .outcome("denied")
+                    .details(serde_json::json!({
+                        "retry_after": retry_after,
+                        "suppressed_since_last": suppressed,
+                    }));
+                state.store.append_audit(org_id, ev, now).await?;
+            }
+            return Err(ApiError::RateLimited { retry_after });
         }
-        return Err(ApiError::RateLimited { retry_after });
-    }
+        Err(e) => return Err(e),
+    };
 
     let usable = candidate
         .as_ref()
@@ -145,14 +147,6 @@ pub async fn login(
     let ok = passwords::verify(state, req.password, phc).await?;
     let Some(cand) = usable.filter(|_| ok) else {
         state.metrics.login("failed");
-        state
-            .store
-            .throttle_fail(&acct_key, throttle::Policy::ACCOUNT, now)
-            .await?;
-        state
-            .store
-            .throttle_fail(&ip_key, throttle::Policy::IP, now)
-            .await?;
         if let Some(org_id) = &audit_org {
             let ev =
                 AuditEvent::new(actor, actions::LOGIN_FAILED, &meta.audit()).outcome("failure");
@@ -160,7 +154,7 @@ pub async fn login(
         }
         return Err(ApiError::InvalidCredentials);
     };
-    state.store.throttle_clear(&acct_key).await?;
+    attempt.succeeded(state).await?;
 
     // The password is right: now it is safe to say which orgs there are.
     let (org, role) = match &req.org {
@@ -181,6 +175,8 @@ pub async fn login(
             return Err(ApiError::OrgRequired(slugs.join(", ")));
         }
     };
+    // From an address the org does not admit, no session and no challenge (B.12).
+    crate::extract::check_address(state, &cand.user, &org.id, meta, now).await?;
     if cand.user.mfa_enabled {
         // SECURITY.md A.8: once MFA is on, the password alone never yields a session.
         state.metrics.login("mfa_required");

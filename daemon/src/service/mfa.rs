@@ -4,6 +4,7 @@
 
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
+use crate::service::attempts::{self, Key};
 use crate::service::auth::{IssuedSession, new_session};
 use crate::service::{notices, passwords};
 use crate::state::AppState;
@@ -12,7 +13,7 @@ use wt_core::audit::{Actor, AuditEvent, actions};
 use wt_core::clock::rfc3339;
 use wt_core::mfa::{self, CodeError};
 use wt_core::permissions::Permission;
-use wt_core::{ids, throttle, token};
+use wt_core::{ids, token};
 use wt_store::{ChallengeRecord, NewChallenge, TotpConfirm};
 use zeroize::Zeroizing;
 
@@ -21,53 +22,31 @@ fn aad(user_id: &str) -> Vec<u8> {
     format!("totp:{user_id}").into_bytes()
 }
 
-fn mfa_key(user_id: &str) -> String {
-    format!("mfa:{user_id}")
-}
-
-/// Refuses while the account's MFA throttle is locked.
-async fn check_throttle(state: &AppState, user_id: &str) -> Result<(), ApiError> {
-    let st = state.store.throttle_get(&mfa_key(user_id)).await?;
-    throttle::check(&st, state.now()).map_err(|retry_after| ApiError::RateLimited { retry_after })
-}
-
-/// Records a wrong (or replayed) code: throttle, audit, and the challenge's count.
+/// Records a wrong (or replayed) code, already counted on the account's second-factor key
+/// ([`attempts`]): its audit entry.
 async fn record_failure(
     state: &AppState,
     org_id: &str,
     actor: Actor,
     meta: &ClientMeta,
     action: &'static str,
-    challenge: Option<&str>,
 ) -> Result<ApiError, ApiError> {
-    let now = state.now();
-    state
-        .store
-        .throttle_fail(
-            &mfa_key(actor.id.as_deref().unwrap_or_default()),
-            throttle::Policy::MFA,
-            now,
-        )
-        .await?;
-    if let Some(id) = challenge {
-        state.store.challenge_fail(id).await?;
-    }
     let ev = AuditEvent::new(actor, action, &meta.audit()).outcome("failure");
-    state.store.append_audit(org_id, ev, now).await?;
+    state.store.append_audit(org_id, ev, state.now()).await?;
     Ok(ApiError::InvalidCode)
 }
 
 /// Verifies a TOTP code of a confirmed credential and records its step (compare-and-set).
+/// The attempt is counted before the code is checked (SECURITY.md E.42, J.60).
 pub(crate) async fn check_totp(
     state: &AppState,
     org_id: &str,
     actor: Actor,
     meta: &ClientMeta,
     code: &str,
-    challenge: Option<&str>,
 ) -> Result<(), ApiError> {
     let user_id = actor.id.clone().unwrap_or_default();
-    check_throttle(state, &user_id).await?;
+    let attempt = attempts::begin(state, vec![Key::second_factor(&user_id)]).await?;
     let rec = state
         .store
         .totp_get(&user_id)
@@ -82,35 +61,30 @@ pub(crate) async fn check_totp(
         Err(CodeError::Invalid) => Err(actions::MFA_FAILED),
     };
     match outcome {
-        Ok(()) => {
-            state.store.throttle_clear(&mfa_key(&user_id)).await?;
-            Ok(())
-        }
-        Err(action) => Err(record_failure(state, org_id, actor, meta, action, challenge).await?),
+        Ok(()) => attempt.succeeded(state).await,
+        Err(action) => Err(record_failure(state, org_id, actor, meta, action).await?),
     }
 }
 
-/// Burns a recovery code of the actor's (single use, E.44); a wrong one counts like a
-/// wrong TOTP code.
+/// Burns a recovery code of the actor's (single use, E.44); it is counted like a TOTP
+/// code, before it is checked.
 pub(crate) async fn use_recovery_code(
     state: &AppState,
     org_id: &str,
     actor: Actor,
     meta: &ClientMeta,
     code: &str,
-    challenge: Option<&str>,
 ) -> Result<(), ApiError> {
     let user_id = actor.id.clone().unwrap_or_default();
-    check_throttle(state, &user_id).await?;
+    let attempt = attempts::begin(state, vec![Key::second_factor(&user_id)]).await?;
     if !state
         .store
         .recovery_code_use(&user_id, &mfa::hash_recovery_code(code), state.now())
         .await?
     {
-        return Err(
-            record_failure(state, org_id, actor, meta, actions::MFA_FAILED, challenge).await?,
-        );
+        return Err(record_failure(state, org_id, actor, meta, actions::MFA_FAILED).await?);
     }
+    attempt.succeeded(state).await?;
     let ev = AuditEvent::new(actor, actions::MFA_RECOVERY_CODE_USED, &meta.audit())
         .target("user", &user_id);
     state.store.append_audit(org_id, ev, state.now()).await?;
@@ -169,7 +143,7 @@ pub async fn confirm(
     code: &str,
 ) -> Result<Vec<String>, ApiError> {
     auth.require(Permission::MfaEnroll)?;
-    check_throttle(state, &auth.user.id).await?;
+    let attempt = attempts::begin(state, vec![Key::second_factor(&auth.user.id)]).await?;
     let now = state.now();
     let no_pending = || {
         ApiError::Conflict(
@@ -192,7 +166,6 @@ pub async fn confirm(
                 auth.actor(),
                 meta,
                 actions::MFA_FAILED,
-                None,
             )
             .await?);
         }
@@ -212,7 +185,7 @@ pub async fn confirm(
     if !state.store.totp_confirm(confirm, ev).await? {
         return Err(no_pending());
     }
-    state.store.throttle_clear(&mfa_key(&auth.user.id)).await?;
+    attempt.succeeded(state).await?;
     notices::security_notice(
         state,
         &auth.org,
@@ -227,6 +200,7 @@ pub async fn confirm(
 /// `GET /auth/mfa`.
 pub async fn status(state: &AppState, auth: &Auth) -> Result<MfaStatus, ApiError> {
     auth.require(Permission::SelfRead)?;
+    auth.require_person()?;
     let now = state.now();
     let rec = state.store.totp_get(&auth.user.id).await?;
     Ok(MfaStatus {
@@ -255,28 +229,37 @@ async fn step_up(
             "MFA is not on: enroll with `wt mfa enroll`".into(),
         ));
     }
-    let acct_key = format!("acct:{}", auth.user.email);
     let now = state.now();
-    if let Err(retry_after) = throttle::check(&state.store.throttle_get(&acct_key).await?, now) {
-        return Err(ApiError::RateLimited { retry_after });
-    }
-    let phc = state
-        .store
-        .user_for_login(&auth.user.email)
-        .await?
-        .map(|c| c.password_hash);
-    if !passwords::verify(state, req.password, phc).await? {
-        state
-            .store
-            .throttle_fail(&acct_key, throttle::Policy::ACCOUNT, now)
-            .await?;
+    if !prove_password(state, auth, req.password).await? {
         let ev = AuditEvent::new(auth.actor(), actions::MFA_FAILED, &meta.audit())
             .outcome("failure")
             .details(serde_json::json!({ "factor": "password" }));
         state.store.append_audit(&auth.org.id, ev, now).await?;
         return Err(ApiError::InvalidCredentials);
     }
-    check_totp(state, &auth.org.id, auth.actor(), meta, &req.code, None).await
+    check_totp(state, &auth.org.id, auth.actor(), meta, &req.code).await
+}
+
+/// Checks the signed-in member's password again, counted on their account and address
+/// before the hash is checked, like a login (SECURITY.md J.60).
+pub(crate) async fn prove_password(
+    state: &AppState,
+    auth: &Auth,
+    password: String,
+) -> Result<bool, ApiError> {
+    auth.require_person()?;
+    let keys = vec![Key::account(&auth.user.email), Key::address(auth.ip)];
+    let attempt = attempts::begin(state, keys).await?;
+    let phc = state
+        .store
+        .user_for_login(&auth.user.email)
+        .await?
+        .map(|c| c.password_hash);
+    if !passwords::verify(state, password, phc).await? {
+        return Ok(false);
+    }
+    attempt.succeeded(state).await?;
+    Ok(true)
 }
 
 /// `POST /auth/step-up`: re-authenticates the current session for sensitive changes
@@ -289,21 +272,8 @@ pub async fn session_step_up(
     req: wt_api::StepUpRequest,
 ) -> Result<i64, ApiError> {
     auth.require(Permission::SelfRead)?;
-    let acct_key = format!("acct:{}", auth.user.email);
     let now = state.now();
-    if let Err(retry_after) = throttle::check(&state.store.throttle_get(&acct_key).await?, now) {
-        return Err(ApiError::RateLimited { retry_after });
-    }
-    let phc = state
-        .store
-        .user_for_login(&auth.user.email)
-        .await?
-        .map(|c| c.password_hash);
-    if !passwords::verify(state, req.password, phc).await? {
-        state
-            .store
-            .throttle_fail(&acct_key, throttle::Policy::ACCOUNT, now)
-            .await?;
+    if !prove_password(state, auth, req.password).await? {
         let ev = AuditEvent::new(auth.actor(), actions::STEP_UP, &meta.audit())
             .outcome("failure")
             .details(serde_json::json!({ "factor": "password" }));
@@ -312,7 +282,7 @@ pub async fn session_step_up(
     }
     if auth.user.mfa_enabled {
         let code = req.code.as_deref().ok_or(ApiError::MfaCodeRequired)?;
-        check_totp(state, &auth.org.id, auth.actor(), meta, code, None).await?;
+        check_totp(state, &auth.org.id, auth.actor(), meta, code).await?;
     }
     let ev = AuditEvent::new(auth.actor(), actions::STEP_UP, &meta.audit())
         .target("session", &auth.session.id);
@@ -445,19 +415,29 @@ pub async fn verify_login(
         .filter(|(u, _)| !u.disabled && u.mfa_enabled)
         .ok_or(ApiError::ChallengeInvalid)?;
     let actor = Actor::user(&user.id, &user.email);
+    if req.code.is_some() == req.recovery_code.is_some() {
+        return Err(ApiError::Validation(
+            "send exactly one of `code` and `recovery_code`".into(),
+        ));
+    }
+    // Counted on the challenge before the code is checked: it dies after its last
+    // attempt, however many arrive at once (E.42, J.60).
+    if !state
+        .store
+        .challenge_attempt(&ch.id, mfa::CHALLENGE_MAX_FAILURES)
+        .await?
+    {
+        return Err(ApiError::ChallengeInvalid);
+    }
     let method = match (req.code.as_deref(), req.recovery_code.as_deref()) {
-        (Some(code), None) => {
-            check_totp(state, &ch.org_id, actor.clone(), meta, code, Some(&ch.id)).await?;
+        (Some(code), _) => {
+            check_totp(state, &ch.org_id, actor.clone(), meta, code).await?;
             "totp"
         }
-        (None, Some(rc)) => {
-            use_recovery_code(state, &ch.org_id, actor.clone(), meta, rc, Some(&ch.id)).await?;
+        (_, rc) => {
+            let rc = rc.unwrap_or_default();
+            use_recovery_code(state, &ch.org_id, actor.clone(), meta, rc).await?;
             "recovery_code"
-        }
-        _ => {
-            return Err(ApiError::Validation(
-                "send exactly one of `code` and `recovery_code`".into(),
-            ));
         }
     };
     if !state.store.challenge_consume(&ch.id, state.now()).await? {

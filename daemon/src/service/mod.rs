@@ -2,6 +2,7 @@
 //! Handlers parse and authorize; services decide and persist.
 
 pub mod allowed_ips;
+pub mod attempts;
 pub mod auth;
 pub mod ingest;
 pub mod keys;

@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
-use crate::service::team::{check_token_throttle, token_failure};
+use crate::service::attempts::{self, Key};
 use crate::service::{mfa, notices, passwords};
 use crate::state::AppState;
 use wt_api::{ChangePasswordRequest, ResetPasswordRequest, ResetVerifyResponse};
@@ -17,14 +17,18 @@ pub const RESET_PREFIX: &str = "wtr_";
 /// How long a reset token lives (SECURITY.md D.29: within 30 minutes).
 pub const RESET_TTL: i64 = 30 * 60;
 
-/// Forgot-password requests per email before waiting (3, then 60 s doubling).
-const FORGOT_EMAIL: throttle::Policy = throttle::Policy {
+/// Reset mails per account: 3 at once, then one per 1, 2, 4, then 5 minutes. Beyond it a
+/// request is answered the same (202) but mints no token and sends nothing, so the newest
+/// mail's link (valid 30 minutes, longer than any wait here) keeps working: others can
+/// fill nobody's inbox and stop nobody's recovery (SECURITY.md J.67).
+const RESET_MAILS: throttle::Policy = throttle::Policy {
     free_failures: 3,
     base_delay: 60,
-    max_delay: 3600,
+    max_delay: 300,
     window: 3600,
 };
-/// Forgot-password requests per address.
+/// Forgot-password requests per requester address: 20 an hour, then 60 s doubling. Only
+/// this limit is ever answered with 429, and only to that address.
 const FORGOT_IP: throttle::Policy = throttle::Policy {
     free_failures: 20,
     base_delay: 60,
@@ -43,22 +47,29 @@ fn email_hint(email: &str) -> String {
     }
 }
 
-/// `POST /auth/password/forgot`: always 202, the same way and in the same time for known,
-/// unknown and disabled emails (D.27). The lookup and the mail happen after the answer.
+/// `POST /auth/password/forgot`: 202, the same way and in the same time for known,
+/// unknown and disabled emails (D.27), whoever else asked for the same account (J.67).
+/// Only the requester's own address is ever refused (429). The lookup, the account's
+/// mail limit and the mail happen after the answer.
 pub async fn forgot(state: &AppState, meta: &ClientMeta, email: &str) -> Result<(), ApiError> {
     let email = ids::normalize_email(email).unwrap_or_else(|| email.trim().to_lowercase());
     let now = state.now();
-    let (ekey, ikey) = (format!("forgot:{email}"), format!("forgot-ip:{}", meta.ip));
-    for key in [&ekey, &ikey] {
-        if let Err(retry_after) = throttle::check(&state.store.throttle_get(key).await?, now) {
-            return Err(ApiError::RateLimited { retry_after });
-        }
+    let requester = vec![(format!("forgot-ip:{}", meta.ip), FORGOT_IP)];
+    if let throttle::Taken::Locked(retry_after) = state.store.throttle_take(requester, now).await? {
+        return Err(ApiError::RateLimited { retry_after });
     }
-    state.store.throttle_fail(&ekey, FORGOT_EMAIL, now).await?;
-    state.store.throttle_fail(&ikey, FORGOT_IP, now).await?;
     let (state, meta) = (state.clone(), meta.clone());
     tokio::spawn(async move {
-        if let Err(e) = send_reset(&state, &meta, &email).await {
+        let mails = vec![(format!("forgot:{email}"), RESET_MAILS)];
+        let sent = match state.store.throttle_take(mails, now).await {
+            Ok(throttle::Taken::Counted(_)) => send_reset(&state, &meta, &email).await,
+            Ok(throttle::Taken::Locked(_)) => {
+                tracing::info!("a reset mail was not sent: the account's mail limit holds");
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = sent {
             tracing::error!(error = %e, "password reset mail failed to queue");
         }
     });
@@ -129,7 +140,7 @@ async fn live_reset(
     meta: &ClientMeta,
     raw: &str,
 ) -> Result<(ResetRecord, LoginCandidate), ApiError> {
-    check_token_throttle(state, meta).await?;
+    let attempt = attempts::begin(state, vec![Key::tokens(meta.ip)]).await?;
     let rec = if token::has_shape(raw, RESET_PREFIX) {
         state.store.reset_get(&token::hash(raw)).await?
     } else {
@@ -137,9 +148,9 @@ async fn live_reset(
     };
     let now = state.now();
     let Some(rec) = rec.filter(|r| !r.used && r.expires_at > now) else {
-        token_failure(state, meta).await?;
         return Err(ApiError::ResetTokenInvalid);
     };
+    attempt.succeeded(state).await?;
     let cand = state
         .store
         .user_by_id(&rec.user_id)
@@ -192,10 +203,10 @@ pub async fn reset(
     if cand.user.mfa_enabled {
         match (req.code.as_deref(), req.recovery_code.as_deref()) {
             (Some(code), None) => {
-                mfa::check_totp(state, &audit_org, actor.clone(), meta, code, None).await?
+                mfa::check_totp(state, &audit_org, actor.clone(), meta, code).await?
             }
             (None, Some(rc)) => {
-                mfa::use_recovery_code(state, &audit_org, actor.clone(), meta, rc, None).await?
+                mfa::use_recovery_code(state, &audit_org, actor.clone(), meta, rc).await?
             }
             (None, None) => return Err(ApiError::MfaCodeRequired),
             _ => {
@@ -244,27 +255,13 @@ pub async fn change(
     req: ChangePasswordRequest,
 ) -> Result<(), ApiError> {
     auth.require(Permission::SelfManage)?;
-    let acct_key = format!("acct:{}", auth.user.email);
     let now = state.now();
-    if let Err(retry_after) = throttle::check(&state.store.throttle_get(&acct_key).await?, now) {
-        return Err(ApiError::RateLimited { retry_after });
-    }
     let cand = state
         .store
         .user_for_login(&auth.user.email)
         .await?
         .ok_or(ApiError::Unauthenticated)?;
-    if !passwords::verify(
-        state,
-        req.current_password,
-        Some(cand.password_hash.clone()),
-    )
-    .await?
-    {
-        state
-            .store
-            .throttle_fail(&acct_key, throttle::Policy::ACCOUNT, now)
-            .await?;
+    if !mfa::prove_password(state, auth, req.current_password).await? {
         let ev = AuditEvent::new(auth.actor(), actions::PASSWORD_CHANGE_FAILED, &meta.audit())
             .outcome("failure");
         state.store.append_audit(&auth.org.id, ev, now).await?;
@@ -274,7 +271,7 @@ pub async fn change(
     check_policy_for(&cand, &req.new_password)?;
     if auth.user.mfa_enabled {
         let code = req.code.as_deref().ok_or(ApiError::MfaCodeRequired)?;
-        mfa::check_totp(state, &auth.org.id, auth.actor(), meta, code, None).await?;
+        mfa::check_totp(state, &auth.org.id, auth.actor(), meta, code).await?;
     }
     let hash = passwords::hash(state, req.new_password).await?;
     let ev = AuditEvent::new(auth.actor(), actions::PASSWORD_CHANGED, &meta.audit())
@@ -290,7 +287,6 @@ pub async fn change(
             ev,
         )
         .await?;
-    state.store.throttle_clear(&acct_key).await?;
     notices::security_notice(
         state,
         &auth.org,

@@ -7,39 +7,18 @@
 
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
+use crate::service::attempts::{self, Key};
 use crate::service::{notices, passwords};
 use crate::state::AppState;
 use wt_api::{InviteAcceptRequest, InviteCreateRequest, Role};
 use wt_core::audit::{Actor, AuditEvent, actions};
 use wt_core::clock::rfc3339;
 use wt_core::permissions::{self, Permission, check_role_grant};
-use wt_core::{ids, throttle, token};
+use wt_core::{ids, token};
 use wt_store::{InviteRecord, MemberRecord, NewInvite, NewMember, OrgRecord, ReviewRecord};
 
 /// Prefix of invite tokens.
 pub const INVITE_PREFIX: &str = "wti_";
-
-/// Refuses while this address has made too many wrong token attempts (SECURITY.md D.31).
-pub async fn check_token_throttle(state: &AppState, meta: &ClientMeta) -> Result<(), ApiError> {
-    let st = state
-        .store
-        .throttle_get(&format!("tok:{}", meta.ip))
-        .await?;
-    throttle::check(&st, state.now()).map_err(|retry_after| ApiError::RateLimited { retry_after })
-}
-
-/// Counts a wrong token from this address.
-pub async fn token_failure(state: &AppState, meta: &ClientMeta) -> Result<(), ApiError> {
-    state
-        .store
-        .throttle_fail(
-            &format!("tok:{}", meta.ip),
-            throttle::Policy::IP,
-            state.now(),
-        )
-        .await?;
-    Ok(())
-}
 
 /// Queues the invite mail: the only place the token goes.
 async fn send_invite(
@@ -161,40 +140,32 @@ pub async fn pending_invite(
     meta: &ClientMeta,
     raw: &str,
 ) -> Result<(InviteRecord, OrgRecord), ApiError> {
-    check_token_throttle(state, meta).await?;
+    let attempt = attempts::begin(state, vec![Key::tokens(meta.ip)]).await?;
     let found = if token::has_shape(raw, INVITE_PREFIX) {
         state.store.invite_by_token(&token::hash(raw)).await?
     } else {
         None
     };
-    match found.filter(|(inv, _)| inv.is_pending(state.now())) {
-        Some(f) => Ok(f),
-        None => {
-            token_failure(state, meta).await?;
-            Err(ApiError::InviteInvalid)
-        }
-    }
+    let found = found
+        .filter(|(inv, _)| inv.is_pending(state.now()))
+        .ok_or(ApiError::InviteInvalid)?;
+    attempt.succeeded(state).await?;
+    Ok(found)
 }
 
-/// Checks an existing account's password like a login would (same throttle).
+/// Checks an existing account's password like a login would: counted on the account and
+/// the address before the hash is checked (SECURITY.md J.60).
 async fn prove_password(
     state: &AppState,
+    meta: &ClientMeta,
     existing: &wt_store::LoginCandidate,
     password: String,
 ) -> Result<bool, ApiError> {
-    let key = format!("acct:{}", existing.user.email);
-    let now = state.now();
-    if let Err(retry_after) = throttle::check(&state.store.throttle_get(&key).await?, now) {
-        return Err(ApiError::RateLimited { retry_after });
-    }
+    let keys = vec![Key::account(&existing.user.email), Key::address(meta.ip)];
+    let attempt = attempts::begin(state, keys).await?;
     let ok = passwords::verify(state, password, Some(existing.password_hash.clone())).await?;
     if ok {
-        state.store.throttle_clear(&key).await?;
-    } else {
-        state
-            .store
-            .throttle_fail(&key, throttle::Policy::ACCOUNT, now)
-            .await?;
+        attempt.succeeded(state).await?;
     }
     Ok(ok)
 }
@@ -223,7 +194,7 @@ pub async fn invite_accept(
             req.password,
         ) {
             (Some(_), None) => true,
-            (None, Some(pw)) => prove_password(state, &existing, pw).await?,
+            (None, Some(pw)) => prove_password(state, meta, &existing, pw).await?,
             _ => false,
         };
         if !proven || req.name.is_some() || existing.user.disabled {
@@ -285,8 +256,14 @@ pub async fn set_role(
         .member(&auth.org.id, user_id)
         .await?
         .ok_or(ApiError::NotFound)?;
+    // The self-change rule looks at the member behind the credential (for a token, its
+    // creator: SECURITY.md J.59).
     check_role_grant(auth.role, target.id == auth.user.id, Some(current), role)
         .map_err(|e| ApiError::Forbidden(e.to_string()))?;
+    // Making someone an admin or owner needs a fresh sign-in or step-up (J.65).
+    if permissions::rank(role) >= permissions::rank(Role::Admin) {
+        auth.require_step_up(state.now())?;
+    }
     let ev = AuditEvent::new(auth.actor(), actions::MEMBER_ROLE_CHANGED, &meta.audit())
         .target("user", &target.id)
         .details(serde_json::json!({ "email": target.email, "from": current, "to": role }));
@@ -330,6 +307,8 @@ pub async fn remove(
             permissions::RoleChangeError::OwnerProtected.to_string(),
         ));
     }
+    // Removal needs a fresh sign-in or step-up (SECURITY.md J.65).
+    auth.require_step_up(state.now())?;
     let ev = AuditEvent::new(auth.actor(), actions::MEMBER_REMOVED, &meta.audit())
         .target("user", &target.id)
         .details(serde_json::json!({ "email": target.email, "role": current }));

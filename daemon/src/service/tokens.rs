@@ -45,6 +45,8 @@ pub async fn create(
 ) -> Result<AccessTokenCreated, ApiError> {
     auth.require(Permission::TokensManage)?;
     let now = state.now();
+    // A year-long credential needs a fresh sign-in or step-up (SECURITY.md J.65).
+    auth.require_step_up(now)?;
     let name = ids::validate_name(&req.name).map_err(|e| ApiError::Validation(e.to_string()))?;
     if rank(req.role) > rank(auth.role) {
         return Err(ApiError::Forbidden(format!(

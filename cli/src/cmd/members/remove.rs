@@ -2,6 +2,7 @@
 
 use crate::client::id_segment;
 use crate::output::OutputFormat;
+use crate::stepup::{StepUpArgs, with_step_up};
 use crate::{CliError, Ctx};
 use clap::Args;
 use serde::Serialize;
@@ -10,7 +11,13 @@ pub const ABOUT: &str = "Remove a member from your org";
 pub const LONG_ABOUT: &str = "\
 Remove a member from the org (owners and admins): their sessions and tokens for this org
 stop working at once. The last owner cannot be removed. Asks for confirmation unless --yes
-is given (with --no-input, --yes is required).
+is given (with --no-input, --yes is required). The automation tokens they made for this
+org are revoked (they stay listed, revoked).
+
+Removing a member needs a recent sign-in: when the server asks for one, wt asks for your password
+(and a code when MFA is on), then sends the change again. For scripts: --password-stdin
+reads the password from line 1 of stdin, --code-stdin the code (line 2 with
+--password-stdin); without them under --no-input, the command fails with exit 2.
 
 JSON (--output json): {user_id, removed: true}.
 
@@ -28,6 +35,9 @@ pub struct RemoveArgs {
     /// Do not ask for confirmation (required with --no-input)
     #[arg(long, short = 'y')]
     pub yes: bool,
+
+    #[command(flatten)]
+    pub step_up: StepUpArgs,
 }
 
 /// What `wt members remove --output json` prints.
@@ -45,9 +55,12 @@ pub async fn run(args: RemoveArgs, ctx: &Ctx) -> Result<(), CliError> {
         args.yes,
     )?;
     let (token, _) = ctx.bearer().await?;
-    ctx.client()?
-        .delete(&format!("/orgs/members/{id}"), Some(&token))
-        .await?;
+    let client = ctx.client()?;
+    let path = format!("/orgs/members/{id}");
+    with_step_up(ctx, &token, args.step_up, async || {
+        client.delete(&path, Some(&token)).await
+    })
+    .await?;
     match ctx.output {
         OutputFormat::Json => ctx.io.print_json(&RemoveOutput {
             user_id: id,

@@ -2,6 +2,7 @@
 
 use crate::client::id_segment;
 use crate::cmd::common::role_parser;
+use crate::stepup::{StepUpArgs, with_step_up};
 use crate::{CliError, Ctx};
 use clap::Args;
 use wt_api::{Member, MemberUpdateRequest, Role};
@@ -10,7 +11,14 @@ pub const ABOUT: &str = "Change a member's role";
 pub const LONG_ABOUT: &str = "\
 Change a member's role (owners and admins). Refused: changing your own role, granting a
 role above your own, an admin changing an owner, and demoting the last owner (the org must
-keep at least one owner). The change applies to the member's live sessions at once.
+keep at least one owner). The change applies to the member's live sessions and to the
+automation tokens they made (a token acts with the lower of its role and its creator's) at
+once.
+
+Making someone an admin or owner needs a recent sign-in: when the server asks for one, wt asks for your password
+(and a code when MFA is on), then sends the change again. For scripts: --password-stdin
+reads the password from line 1 of stdin, --code-stdin the code (line 2 with
+--password-stdin); without them under --no-input, the command fails with exit 2.
 
 Roles: owner, admin, risk_lead, analyst, viewer.
 
@@ -30,20 +38,22 @@ pub struct SetRoleArgs {
     /// The new role
     #[arg(value_name = "ROLE", value_parser = role_parser())]
     pub role: Role,
+
+    #[command(flatten)]
+    pub step_up: StepUpArgs,
 }
 
 /// Changes the role.
 pub async fn run(args: SetRoleArgs, ctx: &Ctx) -> Result<(), CliError> {
     let id = id_segment(&args.id, "ID")?;
     let (token, _) = ctx.bearer().await?;
-    let member: Member = ctx
-        .client()?
-        .patch(
-            &format!("/orgs/members/{id}"),
-            &MemberUpdateRequest { role: args.role },
-            Some(&token),
-        )
-        .await?;
+    let client = ctx.client()?;
+    let path = format!("/orgs/members/{id}");
+    let req = MemberUpdateRequest { role: args.role };
+    let member: Member = with_step_up(ctx, &token, args.step_up, async || {
+        client.patch(&path, &req, Some(&token)).await
+    })
+    .await?;
     ctx.io.emit(ctx.output, &member, |io| {
         io.key_value_table(&[
             ("Member", member.id.clone()),

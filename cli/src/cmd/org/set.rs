@@ -1,6 +1,7 @@
 //! `wt org set KEY VALUE`: change one org setting (`PATCH /api/v1/orgs/settings`).
 
 use super::show::print_settings;
+use crate::stepup::{StepUpArgs, with_step_up};
 use crate::{CliError, Ctx};
 use clap::Args;
 use wt_api::{OrgSettings, OrgSettingsPatch, ReadinessSettingsPatch, Role};
@@ -29,6 +30,12 @@ Thresholds of the readiness checklist (`wt check`), positive whole numbers:
                                 (default 90)
   audit-review-window-days      sensitive audit entries must be reviewed (`wt audit
                                 review`) within this many days (default 7)
+
+Every setting change needs a recent sign-in: when the server asks for one, wt asks for your password
+(and a code when MFA is on), then sends the change again. For scripts: --password-stdin
+reads the password from line 1 of stdin, --code-stdin the code (line 2 with
+--password-stdin); without them under --no-input, the command fails with exit 2.
+Automation tokens cannot change settings.
 
 Examples:
   wt org set mfa-required-roles owner,admin,risk_lead
@@ -65,6 +72,9 @@ pub struct SetArgs {
     /// The new value (for mfa-required-roles: e.g. owner,admin,risk_lead; '' for none)
     #[arg(value_name = "VALUE", allow_hyphen_values = true)]
     pub value: String,
+
+    #[command(flatten)]
+    pub step_up: StepUpArgs,
 }
 
 /// Changes a setting.
@@ -92,10 +102,11 @@ pub async fn run(args: SetArgs, ctx: &Ctx) -> Result<(), CliError> {
         },
     };
     let (token, _) = ctx.bearer().await?;
-    let settings: OrgSettings = ctx
-        .client()?
-        .patch("/orgs/settings", &patch, Some(&token))
-        .await?;
+    let client = ctx.client()?;
+    let settings: OrgSettings = with_step_up(ctx, &token, args.step_up, async || {
+        client.patch("/orgs/settings", &patch, Some(&token)).await
+    })
+    .await?;
     print_settings(ctx, &settings)
 }
 

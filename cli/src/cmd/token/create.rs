@@ -2,6 +2,7 @@
 
 use super::common::TOKENS_PATH;
 use crate::cmd::common::{parse_expires_arg, print_secret, role_parser};
+use crate::stepup::{StepUpArgs, with_step_up};
 use crate::{CliError, Ctx};
 use clap::Args;
 use wt_api::{AccessTokenCreateRequest, AccessTokenCreated, Role};
@@ -12,10 +13,12 @@ pub const LONG_ABOUT: &str = "\
 Create an automation token (owners and admins) for a CI job or a script: a bearer token
 used as WT_TOKEN, with a name, a role and an expiry.
 
-The token is usable as WT_TOKEN for every `wt` command: it acts with its role, like a
-session of a member with that role, and is subject to the org's allowed IPs (a CI runner
-outside them gets exit 4). It cannot change passwords or MFA, edit the allowed IPs, or
-manage automation tokens. A viewer token can run `wt check` and read what viewers read,
+The token is usable as WT_TOKEN for every `wt` command: it acts for you, with the lower of
+its role and your current role, and is subject to the org's allowed IPs (a CI runner
+outside them gets exit 4). It cannot change passwords or MFA, org settings, or anything
+that needs a recent sign-in (allowed IPs, removing members, making admins), or manage
+automation tokens. It stops when you leave the org, and is revoked when your password is
+reset or changed, your MFA is reset or turned off, or your sessions are ended. A viewer token can run `wt check` and read what viewers read,
 but change nothing: give a CI job the lowest role that does its work.
 
 --role is at most your own role (a higher one is refused, exit 4). --expires is required
@@ -25,6 +28,11 @@ or a duration from now: 30m, 24h, 90d (converted to UTC before sending).
 The secret (`wtat_...`) is printed ONCE, alone on stdout, so it can go straight to a file
 or your CI secret store; the summary and a reminder go to stderr. The server keeps only a
 hash: a lost secret can't be shown again (revoke the token and create another).
+
+Creating a token needs a recent sign-in: when the server asks for one, wt asks for your password
+(and a code when MFA is on), then sends the change again. For scripts: --password-stdin
+reads the password from line 1 of stdin, --code-stdin the code (line 2 with
+--password-stdin); without them under --no-input, the command fails with exit 2.
 
 JSON (--output json): the AccessTokenCreated object, the only time the secret is in an
 answer: {id, name, role, status, created_by (email), created_at, expires_at, revoked_at,
@@ -49,6 +57,9 @@ pub struct CreateArgs {
     /// When the token stops working: RFC 3339 or a duration from now (30m, 24h, 90d)
     #[arg(long, value_name = "T", value_parser = parse_expires_arg)]
     pub expires: String,
+
+    #[command(flatten)]
+    pub step_up: StepUpArgs,
 }
 
 impl CreateArgs {
@@ -70,8 +81,11 @@ impl CreateArgs {
 pub async fn run(args: CreateArgs, ctx: &Ctx) -> Result<(), CliError> {
     let req = args.request()?;
     let (bearer, _) = ctx.bearer().await?;
-    let mut created: AccessTokenCreated =
-        ctx.client()?.post(TOKENS_PATH, &req, Some(&bearer)).await?;
+    let client = ctx.client()?;
+    let mut created: AccessTokenCreated = with_step_up(ctx, &bearer, args.step_up, async || {
+        client.post(TOKENS_PATH, &req, Some(&bearer)).await
+    })
+    .await?;
     let t = &created.token;
     let summary = vec![
         format!(

@@ -13,6 +13,7 @@ use wt_core::audit::{
     Target,
 };
 use wt_core::clock::{UnixTime, rfc3339};
+use wt_core::permissions::rank;
 use wt_core::throttle;
 
 /// Appends `event` to the org's hash chain inside the caller's transaction. This is the
@@ -82,6 +83,32 @@ pub(super) fn append_audit_tx(
     Ok(seq)
 }
 
+/// A throttle key's state (the default when it has none).
+fn throttle_state(c: &dyn Db, key: &str) -> Result<throttle::State> {
+    Ok(c.query_row(
+        "SELECT failures, last_failure, locked_until FROM throttles WHERE key = ?1",
+        params![key],
+        |r| {
+            Ok(throttle::State {
+                failures: r.get(0)?,
+                last_failure: r.get(1)?,
+                locked_until: r.get(2)?,
+            })
+        },
+    )
+    .optional()?
+    .unwrap_or_default())
+}
+
+fn throttle_put(c: &dyn Db, key: &str, st: &throttle::State) -> Result<()> {
+    c.execute(
+        "INSERT INTO throttles (key, failures, last_failure, locked_until) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT (key) DO UPDATE SET failures = ?2, last_failure = ?3, locked_until = ?4",
+        params![key, st.failures, st.last_failure, st.locked_until],
+    )?;
+    Ok(())
+}
+
 /// How long [`Store::due_mail`] claims a mail for the daemon that is sending it.
 const MAIL_LEASE: i64 = 300;
 
@@ -92,11 +119,38 @@ fn revoke_user_sessions_tx(
     keep: Option<&str>,
     now: UnixTime,
 ) -> Result<usize> {
+    // A pending MFA login (the password was right) is a session in the making.
+    tx.execute(
+        "UPDATE mfa_challenges SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
+        params![user_id, now],
+    )?;
     tx.execute(
         "UPDATE sessions SET revoked_at = ?3
          WHERE user_id = ?1 AND revoked_at IS NULL AND id IS DISTINCT FROM ?2",
         params![user_id, keep, now],
     )
+}
+
+/// Revokes the live automation tokens a user created, in one org or (`None`) in every
+/// org: what a password reset or change, an MFA reset or disable, "end sessions" and
+/// removal do to them (SECURITY.md J.59; demotion re-scopes them instead, at each use).
+fn revoke_user_tokens_tx(
+    tx: &dyn Db,
+    org_id: Option<&str>,
+    user_id: &str,
+    now: UnixTime,
+) -> Result<usize> {
+    match org_id {
+        Some(org_id) => tx.execute(
+            "UPDATE access_tokens SET revoked_at = ?3
+             WHERE created_by = ?1 AND org_id = ?2 AND revoked_at IS NULL",
+            params![user_id, org_id, now],
+        ),
+        None => tx.execute(
+            "UPDATE access_tokens SET revoked_at = ?2 WHERE created_by = ?1 AND revoked_at IS NULL",
+            params![user_id, now],
+        ),
+    }
 }
 
 /// Replaces a user's recovery codes (the old set dies) inside the caller's transaction.
@@ -215,11 +269,11 @@ pub(super) fn org_from(r: &Row, at: usize) -> Result<OrgRecord> {
     })
 }
 
-const USER_COLS: &str = "u.id, u.email, u.name, u.mfa_enabled, u.disabled_at";
+pub(super) const USER_COLS: &str = "u.id, u.email, u.name, u.mfa_enabled, u.disabled_at";
 /// How many columns [`USER_COLS`] selects.
-const USER_NCOLS: usize = 5;
+pub(super) const USER_NCOLS: usize = 5;
 
-fn user_from(r: &Row, at: usize) -> Result<UserRecord> {
+pub(super) fn user_from(r: &Row, at: usize) -> Result<UserRecord> {
     Ok(UserRecord {
         id: r.get(at)?,
         email: r.get(at + 1)?,
@@ -461,10 +515,7 @@ impl<B: Backend> Store for SqlStore<B> {
         self.q_access_token_revoke(org_id, id, now, audit).await
     }
 
-    async fn access_token_by_hash(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<(AccessTokenRecord, OrgRecord)>> {
+    async fn access_token_by_hash(&self, token_hash: &str) -> Result<Option<TokenAuth>> {
         self.q_access_token_by_hash(token_hash).await
     }
 
@@ -770,22 +821,7 @@ impl<B: Backend> Store for SqlStore<B> {
 
     async fn throttle_get(&self, key: &str) -> Result<throttle::State> {
         let key = key.to_string();
-        self.read(move |c| {
-            Ok(c.query_row(
-                "SELECT failures, last_failure, locked_until FROM throttles WHERE key = ?1",
-                params![key],
-                |r| {
-                    Ok(throttle::State {
-                        failures: r.get(0)?,
-                        last_failure: r.get(1)?,
-                        locked_until: r.get(2)?,
-                    })
-                },
-            )
-            .optional()?
-            .unwrap_or_default())
-        })
-        .await
+        self.read(move |c| throttle_state(c, &key)).await
     }
 
     async fn throttle_fail(
@@ -795,30 +831,11 @@ impl<B: Backend> Store for SqlStore<B> {
         now: UnixTime,
     ) -> Result<throttle::State> {
         let key = key.to_string();
-        self.write(move |c| {
-            let tx = c;
+        self.write(move |tx| {
             // Read, count, write: one at a time per key, whichever daemon saw the failure.
             tx.lock(&format!("throttle:{key}"))?;
-            let old = tx
-                .query_row(
-                    "SELECT failures, last_failure, locked_until FROM throttles WHERE key = ?1",
-                    params![key],
-                    |r| {
-                        Ok(throttle::State {
-                            failures: r.get(0)?,
-                            last_failure: r.get(1)?,
-                            locked_until: r.get(2)?,
-                        })
-                    },
-                )
-                .optional()?
-                .unwrap_or_default();
-            let new = throttle::record_failure(&old, &policy, now);
-            tx.execute(
-                "INSERT INTO throttles (key, failures, last_failure, locked_until) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT (key) DO UPDATE SET failures = ?2, last_failure = ?3, locked_until = ?4",
-                params![key, new.failures, new.last_failure, new.locked_until],
-            )?;
+            let new = throttle::record_failure(&throttle_state(tx, &key)?, &policy, now);
+            throttle_put(tx, &key, &new)?;
             Ok(new)
         })
         .await
@@ -828,6 +845,63 @@ impl<B: Backend> Store for SqlStore<B> {
         let key = key.to_string();
         self.write(move |c| {
             c.execute("DELETE FROM throttles WHERE key = ?1", params![key])?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn throttle_take(
+        &self,
+        mut keys: Vec<(String, throttle::Policy)>,
+        now: UnixTime,
+    ) -> Result<throttle::Taken> {
+        self.write(move |tx| {
+            // One order for every caller: two takes of the same keys cannot deadlock.
+            let mut order: Vec<usize> = (0..keys.len()).collect();
+            order.sort_by(|a, b| keys[*a].0.cmp(&keys[*b].0));
+            for i in &order {
+                tx.lock(&format!("throttle:{}", keys[*i].0))?;
+            }
+            let mut found = Vec::with_capacity(keys.len());
+            for (key, _) in &keys {
+                found.push(throttle_state(tx, key)?);
+            }
+            let mut counted = Vec::with_capacity(keys.len());
+            let mut wait = None;
+            for ((_, policy), before) in keys.iter().zip(&found) {
+                match throttle::take(before, policy, now) {
+                    Ok(charged) => counted.push((*before, charged)),
+                    Err(w) => wait = Some(wait.map_or(w, |m: u64| m.max(w))),
+                }
+            }
+            if let Some(w) = wait {
+                return Ok(throttle::Taken::Locked(w));
+            }
+            for ((key, _), (_, charged)) in keys.drain(..).zip(&counted) {
+                throttle_put(tx, &key, charged)?;
+            }
+            Ok(throttle::Taken::Counted(counted))
+        })
+        .await
+    }
+
+    async fn throttle_refund(
+        &self,
+        key: &str,
+        policy: throttle::Policy,
+        before: throttle::State,
+        charged: throttle::State,
+    ) -> Result<()> {
+        let key = key.to_string();
+        self.write(move |tx| {
+            tx.lock(&format!("throttle:{key}"))?;
+            let current = throttle_state(tx, &key)?;
+            let new = throttle::refund(&current, &before, &charged, &policy);
+            if new == throttle::State::default() {
+                tx.execute("DELETE FROM throttles WHERE key = ?1", params![key])?;
+            } else {
+                throttle_put(tx, &key, &new)?;
+            }
             Ok(())
         })
         .await
@@ -1158,6 +1232,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 params![user_id],
             )?;
             revoke_user_sessions_tx(tx, &user_id, keep.as_deref(), now)?;
+            revoke_user_tokens_tx(tx, None, &user_id, now)?;
             Ok(())
         })
         .await
@@ -1189,14 +1264,14 @@ impl<B: Backend> Store for SqlStore<B> {
         .await
     }
 
-    async fn challenge_fail(&self, id: &str) -> Result<i64> {
+    async fn challenge_attempt(&self, id: &str, max: i64) -> Result<bool> {
         let id = id.to_string();
         self.write(move |c| {
-            c.query_row(
-                "UPDATE mfa_challenges SET failures = failures + 1 WHERE id = ?1 RETURNING failures",
-                params![id],
-                |r| r.get(0),
-            )
+            let n = c.execute(
+                "UPDATE mfa_challenges SET failures = failures + 1 WHERE id = ?1 AND failures < ?2",
+                params![id, max],
+            )?;
+            Ok(n == 1)
         })
         .await
     }
@@ -1590,6 +1665,20 @@ impl<B: Backend> Store for SqlStore<B> {
                 "UPDATE memberships SET role = ?3 WHERE org_id = ?1 AND user_id = ?2",
                 params![org_id, user_id, role.as_str()],
             )?;
+            // Pending invites this member sent for a role above their new one die with
+            // the standing that granted them (SECURITY.md J.59).
+            let email: String = tx.query_row(
+                "SELECT email FROM users WHERE id = ?1",
+                params![user_id],
+                |r| r.get(0),
+            )?;
+            for above in Role::ALL.iter().filter(|r| rank(**r) > rank(role)) {
+                tx.execute(
+                    "UPDATE invites SET revoked_at = ?4 WHERE org_id = ?1 AND invited_by = ?2
+                     AND role = ?3 AND accepted_at IS NULL AND revoked_at IS NULL",
+                    params![org_id, email, above.as_str(), now],
+                )?;
+            }
             Ok(())
         })
         .await
@@ -1616,13 +1705,16 @@ impl<B: Backend> Store for SqlStore<B> {
             if role == "owner" && owners(tx, &org_id)? <= 1 {
                 return Err(StoreError::LastOwner);
             }
-            // Sessions in this org go with the membership (ON DELETE CASCADE).
+            // Sessions in this org go with the membership (ON DELETE CASCADE); the
+            // tokens they made stay listed, revoked.
+            revoke_user_tokens_tx(tx, Some(&org_id), &user_id, now)?;
             tx.execute(
                 "DELETE FROM memberships WHERE org_id = ?1 AND user_id = ?2",
                 params![org_id, user_id],
             )?;
+            // Pending invites to them, and the ones they sent (J.59).
             tx.execute(
-                "UPDATE invites SET revoked_at = ?3 WHERE org_id = ?1 AND email = ?2
+                "UPDATE invites SET revoked_at = ?3 WHERE org_id = ?1 AND (email = ?2 OR invited_by = ?2)
                  AND accepted_at IS NULL AND revoked_at IS NULL",
                 params![org_id, email, now],
             )?;
@@ -1642,6 +1734,11 @@ impl<B: Backend> Store for SqlStore<B> {
         self.write_audited(org_id.clone(), now, audit, move |tx| {
             let n = tx.execute(
                 "UPDATE sessions SET revoked_at = ?3 WHERE org_id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
+                params![org_id, user_id, now],
+            )?;
+            revoke_user_tokens_tx(tx, Some(&org_id), &user_id, now)?;
+            tx.execute(
+                "UPDATE mfa_challenges SET used_at = ?3 WHERE org_id = ?1 AND user_id = ?2 AND used_at IS NULL",
                 params![org_id, user_id, now],
             )?;
             Ok(n)
@@ -1761,6 +1858,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 params![user_id, now],
             )?;
             revoke_user_sessions_tx(tx, &user_id, None, now)?;
+            revoke_user_tokens_tx(tx, None, &user_id, now)?;
             if let Some(org_id) = &audit_org {
                 append_audit_tx(tx, org_id, &audit, now)?;
             }
@@ -1794,6 +1892,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 params![user_id, now],
             )?;
             revoke_user_sessions_tx(tx, &user_id, keep.as_deref(), now)?;
+            revoke_user_tokens_tx(tx, None, &user_id, now)?;
             Ok(())
         })
         .await

@@ -1,7 +1,7 @@
 //! The SQL of automation tokens and readiness settings. The [`crate::Store`] methods in
 //! `queries.rs` delegate here.
 
-use super::queries::{ORG_COLS, org_from, parse_role};
+use super::queries::{ORG_COLS, ORG_NCOLS, USER_COLS, USER_NCOLS, org_from, parse_role, user_from};
 use super::{Backend, SqlStore};
 use super::{Db, OptionalExt, Row};
 use crate::model::*;
@@ -150,16 +150,30 @@ impl<B: Backend> SqlStore<B> {
     pub(super) async fn q_access_token_by_hash(
         &self,
         token_hash: &str,
-    ) -> Result<Option<(AccessTokenRecord, OrgRecord)>> {
+    ) -> Result<Option<TokenAuth>> {
         let token_hash = token_hash.to_string();
         self.read(move |c| {
             c.query_row(
                 &format!(
-                    "SELECT {TOKEN_COLS}, {ORG_COLS} FROM {TOKEN_FROM} JOIN orgs o ON o.id = t.org_id
+                    "SELECT {TOKEN_COLS}, {ORG_COLS}, {USER_COLS}, m.role, m.mfa_grace_until
+                     FROM {TOKEN_FROM} JOIN orgs o ON o.id = t.org_id
+                     LEFT JOIN memberships m ON m.org_id = t.org_id AND m.user_id = t.created_by
                      WHERE t.token_hash = ?1"
                 ),
                 params![token_hash],
-                |r| Ok((token_from(r)?, org_from(r, TOKEN_NCOLS)?)),
+                |r| {
+                    let at = TOKEN_NCOLS + ORG_NCOLS;
+                    Ok(TokenAuth {
+                        token: token_from(r)?,
+                        org: org_from(r, TOKEN_NCOLS)?,
+                        creator: user_from(r, at)?,
+                        creator_role: r
+                            .get::<Option<String>>(at + USER_NCOLS)?
+                            .map(|role| parse_role(&role))
+                            .transpose()?,
+                        creator_mfa_grace_until: r.get(at + USER_NCOLS + 1)?,
+                    })
+                },
             )
             .optional()
         })

@@ -1,0 +1,123 @@
+//! Counted attempts at a secret: passwords, TOTP and recovery codes, invite and reset
+//! tokens (SECURITY.md A.6, D.31, E.42, J.60).
+//!
+//! An attempt is counted on every key it is limited by *before* the secret is checked,
+//! in one store transaction ([`wt_store::Store::throttle_take`]). Requests that arrive at
+//! once therefore cannot get more checks than the bound, however many are in flight: the
+//! first ones in are counted, the rest are refused with 429 without any hashing. A right
+//! answer then gets its count back ([`Attempt::succeeded`]): an account's or a second
+//! factor's key starts afresh (as a successful login always did), an address's key gets
+//! just this one attempt back (one person's success must not wipe what others from the
+//! same address did).
+
+use crate::error::ApiError;
+use crate::state::AppState;
+use std::net::IpAddr;
+use wt_core::throttle::{Policy, State, Taken};
+
+/// What a right answer does to a key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum OnSuccess {
+    /// Forget every failure: the key belongs to the person who just proved themselves.
+    Clear,
+    /// Give back this attempt only: the key is shared (an address).
+    Refund,
+}
+
+/// One key an attempt is counted on.
+#[derive(Debug, Clone)]
+pub struct Key {
+    name: String,
+    policy: Policy,
+    on_success: OnSuccess,
+}
+
+impl Key {
+    /// Password guesses at one account, from anywhere.
+    pub fn account(email: &str) -> Self {
+        Self::new(format!("acct:{email}"), Policy::ACCOUNT, OnSuccess::Clear)
+    }
+
+    /// Password guesses from one address, at any account (known or not).
+    pub fn address(ip: IpAddr) -> Self {
+        Self::new(format!("ip:{ip}"), Policy::IP, OnSuccess::Refund)
+    }
+
+    /// Second-factor codes (TOTP or recovery) of one account, across sessions and
+    /// addresses (E.42).
+    pub fn second_factor(user_id: &str) -> Self {
+        Self::new(format!("mfa:{user_id}"), Policy::MFA, OnSuccess::Clear)
+    }
+
+    /// Invite and reset tokens tried from one address (D.31).
+    pub fn tokens(ip: IpAddr) -> Self {
+        Self::new(format!("tok:{ip}"), Policy::IP, OnSuccess::Refund)
+    }
+
+    fn new(name: String, policy: Policy, on_success: OnSuccess) -> Self {
+        Self {
+            name,
+            policy,
+            on_success,
+        }
+    }
+}
+
+/// An attempt counted on its keys; dropping it leaves it counted as a failure.
+#[must_use = "a right answer must call `succeeded`, or it stays counted as a failure"]
+#[derive(Debug)]
+pub struct Attempt {
+    counted: Vec<(Key, State, State)>,
+}
+
+/// Counts an attempt on `keys`, or refuses it with 429 (nothing counted) while any key
+/// waits.
+pub async fn begin(state: &AppState, keys: Vec<Key>) -> Result<Attempt, ApiError> {
+    let wanted = keys
+        .iter()
+        .map(|k| (k.name.clone(), k.policy))
+        .collect::<Vec<_>>();
+    match state.store.throttle_take(wanted, state.now()).await? {
+        Taken::Locked(retry_after) => Err(ApiError::RateLimited { retry_after }),
+        Taken::Counted(states) => Ok(Attempt {
+            counted: keys
+                .into_iter()
+                .zip(states)
+                .map(|(k, (before, charged))| (k, before, charged))
+                .collect(),
+        }),
+    }
+}
+
+impl Attempt {
+    /// The secret was right: the attempt is given back on each key (see the module docs).
+    pub async fn succeeded(self, state: &AppState) -> Result<(), ApiError> {
+        for (key, before, charged) in self.counted {
+            match key.on_success {
+                OnSuccess::Clear => state.store.throttle_clear(&key.name).await?,
+                OnSuccess::Refund => {
+                    state
+                        .store
+                        .throttle_refund(&key.name, key.policy, before, charged)
+                        .await?
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accounts_start_afresh_and_addresses_get_one_attempt_back() {
+        let ip: IpAddr = "192.0.2.7".parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+        assert_eq!(Key::account("a@b.test").on_success, OnSuccess::Clear);
+        assert_eq!(Key::second_factor("usr_1").on_success, OnSuccess::Clear);
+        assert_eq!(Key::address(ip).on_success, OnSuccess::Refund);
+        assert_eq!(Key::tokens(ip).on_success, OnSuccess::Refund);
+        assert_eq!(Key::address(ip).name, "ip:192.0.2.7");
+    }
+}
