@@ -1253,7 +1253,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__members__subcmd__remove)
-            opts="-y -h -V --yes --server --output --no-input --help --version"
+            opts="-y -h -V --yes --password-stdin --code-stdin --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1319,7 +1319,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__members__subcmd__set__subcmd__role)
-            opts="-h -V --server --output --no-input --help --version owner admin risk_lead analyst viewer"
+            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version owner admin risk_lead analyst viewer"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1495,7 +1495,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__org__subcmd__set)
-            opts="-h -V --server --output --no-input --help --version mfa-required-roles browser-ingest review-interval-days privileged-share-max-percent inactive-days rotation-age-days audit-review-window-days"
+            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version mfa-required-roles browser-ingest review-interval-days privileged-share-max-percent inactive-days rotation-age-days audit-review-window-days"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1741,7 +1741,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__token__subcmd__create)
-            opts="-h -V --name --role --expires --server --output --no-input --help --version"
+            opts="-h -V --name --role --expires --password-stdin --code-stdin --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -159,6 +159,8 @@ complete -c wt -n "__fish_wt_using_subcommand org; and __fish_seen_subcommand_fr
 complete -c wt -n "__fish_wt_using_subcommand org; and __fish_seen_subcommand_from set" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand org; and __fish_seen_subcommand_from set" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand org; and __fish_seen_subcommand_from set" -l password-stdin -d 'If a recent sign-in is needed: read your password from the first line of stdin'
+complete -c wt -n "__fish_wt_using_subcommand org; and __fish_seen_subcommand_from set" -l code-stdin -d 'If a recent sign-in is needed and MFA is on: read the code from stdin (line 2 with --password-stdin, else line 1)'
 complete -c wt -n "__fish_wt_using_subcommand org; and __fish_seen_subcommand_from set" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand org; and __fish_seen_subcommand_from set" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand org; and __fish_seen_subcommand_from set" -s V -l version -d 'Print version'
@@ -237,6 +239,8 @@ complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcomman
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from set-role" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from set-role" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from set-role" -l password-stdin -d 'If a recent sign-in is needed: read your password from the first line of stdin'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from set-role" -l code-stdin -d 'If a recent sign-in is needed and MFA is on: read the code from stdin (line 2 with --password-stdin, else line 1)'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from set-role" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from set-role" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from set-role" -s V -l version -d 'Print version'
@@ -244,6 +248,8 @@ complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcomman
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from remove" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from remove" -s y -l yes -d 'Do not ask for confirmation (required with --no-input)'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from remove" -l password-stdin -d 'If a recent sign-in is needed: read your password from the first line of stdin'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from remove" -l code-stdin -d 'If a recent sign-in is needed and MFA is on: read the code from stdin (line 2 with --password-stdin, else line 1)'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from remove" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from remove" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from remove" -s V -l version -d 'Print version'
@@ -497,6 +503,8 @@ complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_
 complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l password-stdin -d 'If a recent sign-in is needed: read your password from the first line of stdin'
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l code-stdin -d 'If a recent sign-in is needed and MFA is on: read the code from stdin (line 2 with --password-stdin, else line 1)'
 complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'

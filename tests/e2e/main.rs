@@ -3,6 +3,7 @@
 
 mod audit;
 mod backup;
+mod bursts;
 mod cli;
 mod console;
 mod crash;
