@@ -972,6 +972,9 @@ mod races;
 #[path = "tests_standing.rs"]
 mod standing;
 
+#[path = "tests_lifecycle.rs"]
+mod lifecycle;
+
 #[path = "tests_audit.rs"]
 mod audit;
 

@@ -466,10 +466,10 @@ async fn invites_die_with_the_standing_of_whoever_sent_them() {
     let fx = fixture().await;
     fx.setup().await;
     let owner = fx.token().await;
-    let ann = team_member(&fx, &owner, "ann@acme.test", "admin").await;
+    let ann = team_member(&fx, &owner, "ann@acme.test", "owner").await;
     let bob = team_member(&fx, &owner, "bob@acme.test", "admin").await;
     for (s, to, role) in [
-        (&ann, "a1@acme.test", "admin"),
+        (&ann, "a1@acme.test", "owner"),
         (&ann, "a2@acme.test", "analyst"),
         (&bob, "b1@acme.test", "analyst"),
     ] {
@@ -484,7 +484,7 @@ async fn invites_die_with_the_standing_of_whoever_sent_them() {
     }
     let ann_id = member_id(&fx, &owner, "ann@acme.test").await;
     assert_eq!(
-        set_role(&fx, &owner, &ann_id, "analyst").await.status,
+        set_role(&fx, &owner, &ann_id, "admin").await.status,
         StatusCode::OK
     );
     let bob_id = member_id(&fx, &owner, "bob@acme.test").await;

@@ -48,7 +48,10 @@ fn burst(d: &Daemon, shots: Vec<Shot>) -> Vec<(u16, String)> {
                 let r = client.execute(req).expect("response");
                 let status = r.status().as_u16();
                 let body: Value = r.json().unwrap_or(Value::Null);
-                (status, body["code"].as_str().unwrap_or_default().to_string())
+                (
+                    status,
+                    body["code"].as_str().unwrap_or_default().to_string(),
+                )
             })
         })
         .collect();
@@ -82,7 +85,9 @@ fn post(d: &Daemon, path: &str, body: Value, token: Option<&str>) -> (u16, Value
 fn sixty_guesses_at_one_account_at_once_get_five_checks_and_the_right_one_no_more() {
     let d = Daemon::start();
     d.setup();
-    let mut shots: Vec<Shot> = (0..59).map(|_| login(OWNER, "wrong password 123")).collect();
+    let mut shots: Vec<Shot> = (0..59)
+        .map(|_| login(OWNER, "wrong password 123"))
+        .collect();
     shots.push(login(OWNER, PASSWORD));
     let out = burst(&d, shots);
     let checked = count(&out, 401) + count(&out, 200);

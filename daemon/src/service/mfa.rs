@@ -414,6 +414,8 @@ pub async fn verify_login(
         .await?
         .filter(|(u, _)| !u.disabled && u.mfa_enabled)
         .ok_or(ApiError::ChallengeInvalid)?;
+    // From an address the org does not admit, no session (B.12, H.55).
+    crate::extract::check_address(state, &user, &ch.org_id, meta, state.now()).await?;
     let actor = Actor::user(&user.id, &user.email);
     if req.code.is_some() == req.recovery_code.is_some() {
         return Err(ApiError::Validation(

@@ -155,6 +155,7 @@ async fn live_reset(
         .store
         .user_by_id(&rec.user_id)
         .await?
+        .filter(|c| !c.user.disabled)
         .ok_or(ApiError::ResetTokenInvalid)?;
     Ok((rec, cand))
 }

@@ -150,7 +150,31 @@ pub async fn pending_invite(
         .filter(|(inv, _)| inv.is_pending(state.now()))
         .ok_or(ApiError::InviteInvalid)?;
     attempt.succeeded(state).await?;
+    if !inviter_still_grants(state, &found.0).await? {
+        return Err(ApiError::InviteInvalid);
+    }
     Ok(found)
+}
+
+/// Whether whoever sent the invite may still grant its role in its org: a member, not
+/// disabled, whose current role allows it (SECURITY.md J.59). The store also revokes
+/// such invites at removal and demotion; this covers every other change of standing.
+async fn inviter_still_grants(state: &AppState, invite: &InviteRecord) -> Result<bool, ApiError> {
+    let Some(by) = &invite.invited_by else {
+        return Ok(true);
+    };
+    let role = state
+        .store
+        .user_for_login(by)
+        .await?
+        .filter(|c| !c.user.disabled)
+        .and_then(|c| {
+            c.memberships
+                .into_iter()
+                .find(|(o, _)| o.id == invite.org_id)
+                .map(|(_, r)| r)
+        });
+    Ok(role.is_some_and(|r| check_role_grant(r, false, None, invite.role).is_ok()))
 }
 
 /// Checks an existing account's password like a login would: counted on the account and

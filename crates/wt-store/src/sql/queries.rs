@@ -13,7 +13,7 @@ use wt_core::audit::{
     Target,
 };
 use wt_core::clock::{UnixTime, rfc3339};
-use wt_core::permissions::rank;
+use wt_core::permissions::{self, rank};
 use wt_core::throttle;
 
 /// Appends `event` to the org's hash chain inside the caller's transaction. This is the
@@ -1665,14 +1665,18 @@ impl<B: Backend> Store for SqlStore<B> {
                 "UPDATE memberships SET role = ?3 WHERE org_id = ?1 AND user_id = ?2",
                 params![org_id, user_id, role.as_str()],
             )?;
-            // Pending invites this member sent for a role above their new one die with
-            // the standing that granted them (SECURITY.md J.59).
+            // Pending invites this member sent that their new role could not send (all of
+            // them once they may not invite) die with the standing that granted them (J.59).
             let email: String = tx.query_row(
                 "SELECT email FROM users WHERE id = ?1",
                 params![user_id],
                 |r| r.get(0),
             )?;
-            for above in Role::ALL.iter().filter(|r| rank(**r) > rank(role)) {
+            let can_invite = permissions::allows(role, permissions::Permission::MembersManage);
+            for above in Role::ALL
+                .iter()
+                .filter(|r| !can_invite || rank(**r) > rank(role))
+            {
                 tx.execute(
                     "UPDATE invites SET revoked_at = ?4 WHERE org_id = ?1 AND invited_by = ?2
                      AND role = ?3 AND accepted_at IS NULL AND revoked_at IS NULL",
