@@ -355,4 +355,74 @@ mod tests {
             .unwrap();
         assert!(!format!("{t:?}").contains(SECRET));
     }
+
+    #[tokio::test]
+    async fn create_signs_in_again_from_stdin_when_the_server_asks_and_retries_once() {
+        let r = run_wt(
+            &[
+                "wt",
+                "token",
+                "create",
+                "--name",
+                "ci",
+                "--role",
+                "viewer",
+                "--expires",
+                "90d",
+                "--password-stdin",
+                "--no-input",
+            ],
+            "the password\n",
+            vec![
+                ("POST", PATH, Reply::problem(403, "step_up_required")),
+                ("POST", PATH, created()),
+                (
+                    "POST",
+                    "/api/v1/auth/step-up",
+                    Reply::json(200, serde_json::json!({"until": "2030-01-01T00:00:00Z"})),
+                ),
+            ],
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        let seen: Vec<String> = r
+            .stub
+            .requests()
+            .iter()
+            .map(|q| format!("{} {}", q.method, q.path))
+            .collect();
+        assert_eq!(
+            seen,
+            [
+                format!("POST {PATH}"),
+                "POST /api/v1/auth/step-up".to_string(),
+                format!("POST {PATH}"),
+            ]
+        );
+        assert!(r.out.contains(SECRET), "{}", r.out);
+    }
+
+    #[tokio::test]
+    async fn create_under_no_input_without_the_password_flag_names_it() {
+        let r = run_wt(
+            &[
+                "wt",
+                "token",
+                "create",
+                "--name",
+                "ci",
+                "--role",
+                "viewer",
+                "--expires",
+                "90d",
+                "--no-input",
+            ],
+            "",
+            vec![("POST", PATH, Reply::problem(403, "step_up_required"))],
+        )
+        .await;
+        let (code, msg) = r.failure();
+        assert_eq!(code, 2);
+        assert!(msg.contains("--password-stdin"), "{msg}");
+    }
 }
