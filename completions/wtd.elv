@@ -55,6 +55,7 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand --body-limit 'Largest request body accepted, in bytes [default: 1048576]'
             cand --request-timeout 'Longest a request may take, in seconds [default: 30]'
             cand --header-timeout 'Longest a client may take to send a request''s headers, in seconds; slower connections are closed (slow-loris protection) [default: 10]'
+            cand --keepalive-timeout 'How long a keep-alive connection may sit idle between requests, in seconds, before it is closed; longer than the proxies usually in front (AWS ALB 60 s) [default: 75]'
             cand --console-idle-timeout 'Idle timeout of console sessions, in seconds [default: 1800]'
             cand --cli-idle-timeout 'Idle timeout of CLI sessions, in seconds [default: 43200]'
             cand --smtp-url 'SMTP relay for outgoing mail (`smtp://host:port`, `smtp://host?tls=required`, `smtps://user:pass@host`). Without it, mail is written as .eml files to <data-dir>/outbox/'

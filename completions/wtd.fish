@@ -56,6 +56,7 @@ complete -c wtd -n "__fish_wtd_using_subcommand serve" -l public-url -d 'Public 
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l body-limit -d 'Largest request body accepted, in bytes [default: 1048576]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l request-timeout -d 'Longest a request may take, in seconds [default: 30]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l header-timeout -d 'Longest a client may take to send a request\'s headers, in seconds; slower connections are closed (slow-loris protection) [default: 10]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l keepalive-timeout -d 'How long a keep-alive connection may sit idle between requests, in seconds, before it is closed; longer than the proxies usually in front (AWS ALB 60 s) [default: 75]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l console-idle-timeout -d 'Idle timeout of console sessions, in seconds [default: 1800]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l cli-idle-timeout -d 'Idle timeout of CLI sessions, in seconds [default: 43200]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l smtp-url -d 'SMTP relay for outgoing mail (`smtp://host:port`, `smtp://host?tls=required`, `smtps://user:pass@host`). Without it, mail is written as .eml files to <data-dir>/outbox/' -r

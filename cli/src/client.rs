@@ -21,6 +21,10 @@ pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 /// dropped and is reconnected: the server sends a keepalive comment every ~15 s, so three
 /// missed keepalives. Event streams have no total timeout.
 pub const STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(45);
+/// How long an idle pooled connection is kept for reuse: shorter than any server's
+/// keep-alive idle timeout we may meet (wtd 75 s, Node's default 5 s), so `wt` does not
+/// send on a connection the server is closing. After a prompt, a new connection is made.
+pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
 /// Sent on every request.
 pub const USER_AGENT: &str = concat!("wt/", env!("CARGO_PKG_VERSION"));
 
@@ -106,6 +110,7 @@ impl ApiClient {
         let http = reqwest::Client::builder()
             .connect_timeout(connect)
             .timeout(total)
+            .pool_idle_timeout(POOL_IDLE_TIMEOUT)
             .user_agent(USER_AGENT)
             .build()
             .map_err(|e| CliError::Other(format!("cannot build the HTTP client: {e}")))?;
@@ -273,7 +278,18 @@ impl ApiClient {
             // reqwest marks this header sensitive (kept out of Debug output).
             req = req.bearer_auth(token.expose());
         }
-        let resp = req.send().await.map_err(|e| self.transport_error(&e))?;
+        // A copy in case the first connection turns out closed (bodies here are JSON).
+        let again = req.try_clone();
+        let resp = match (req.send().await, again) {
+            (Ok(resp), _) => resp,
+            // Closed before any answer came (a pooled connection the server, or a proxy
+            // between, had just closed): the server never saw the request, so sending it
+            // once more on a fresh connection is safe, even for a POST.
+            (Err(e), Some(again)) if closed_before_answer(&e) => {
+                again.send().await.map_err(|e| self.transport_error(&e))?
+            }
+            (Err(e), _) => return Err(self.transport_error(&e)),
+        };
         if resp.status().is_success() {
             return Ok(resp);
         }
@@ -329,6 +345,36 @@ impl ApiClient {
     }
 }
 
+/// Whether a request failed because its connection was closed before any byte of an
+/// answer arrived ("connection closed before message completed", a reset or broken pipe
+/// on a reused connection), as opposed to no connection at all or a slow server.
+fn closed_before_answer(e: &reqwest::Error) -> bool {
+    if e.is_timeout() || e.is_connect() || e.is_body() || e.is_decode() {
+        return false;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(c) = cause {
+        if c.downcast_ref::<hyper::Error>()
+            .is_some_and(|h| h.is_incomplete_message() || h.is_canceled())
+        {
+            return true;
+        }
+        if let Some(io) = c.downcast_ref::<std::io::Error>()
+            && matches!(
+                io.kind(),
+                std::io::ErrorKind::ConnectionReset
+                    | std::io::ErrorKind::ConnectionAborted
+                    | std::io::ErrorKind::BrokenPipe
+                    | std::io::ErrorKind::UnexpectedEof
+            )
+        {
+            return true;
+        }
+        cause = c.source();
+    }
+    false
+}
+
 /// The innermost cause ("Connection refused (os error 111)") is what people need.
 fn root_cause(e: &reqwest::Error) -> String {
     let mut cause: &dyn std::error::Error = e;
@@ -340,6 +386,60 @@ fn root_cause(e: &reqwest::Error) -> String {
 
 #[cfg(test)]
 mod tests {
+    /// A server that reads a request and closes without answering the first `drops`
+    /// connections, then answers `{"ok":true}`; returns its address and a connection count.
+    async fn dropping_server(
+        drops: usize,
+    ) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+        use std::sync::atomic::Ordering;
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                let n = count.fetch_add(1, Ordering::SeqCst);
+                let mut buf = vec![0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                if n < drops {
+                    drop(sock);
+                    continue;
+                }
+                let body = r#"{"ok":true}"#;
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
+                    body.len()
+                );
+                let _ = sock.write_all(head.as_bytes()).await;
+                let _ = sock.write_all(body.as_bytes()).await;
+            }
+        });
+        (addr, seen)
+    }
+
+    #[tokio::test]
+    async fn a_connection_closed_before_any_answer_is_retried_once_on_a_fresh_one() {
+        let (addr, seen) = dropping_server(1).await;
+        let c = ApiClient::new(&addr).unwrap();
+        let v: serde_json::Value = c
+            .post("/x", &serde_json::json!({"a": 1}), None)
+            .await
+            .unwrap();
+        assert_eq!(v["ok"], true);
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_server_that_keeps_closing_gets_two_tries_then_a_clear_error() {
+        let (addr, seen) = dropping_server(usize::MAX).await;
+        let c = ApiClient::new(&addr).unwrap();
+        let r: Result<serde_json::Value, CliError> =
+            c.post("/x", &serde_json::json!({"a": 1}), None).await;
+        assert!(matches!(r, Err(CliError::Transport { .. })), "{r:?}");
+        assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
     use super::*;
 
     #[test]

@@ -194,6 +194,10 @@ pub struct ServeArgs {
     /// connections are closed (slow-loris protection) [default: 10].
     #[arg(long, env = "WT_HEADER_TIMEOUT", value_name = "SECS")]
     pub header_timeout: Option<u64>,
+    /// How long a keep-alive connection may sit idle between requests, in seconds, before
+    /// it is closed; longer than the proxies usually in front (AWS ALB 60 s) [default: 75].
+    #[arg(long, env = "WT_KEEPALIVE_TIMEOUT", value_name = "SECS")]
+    pub keepalive_timeout: Option<u64>,
     /// Idle timeout of console sessions, in seconds [default: 1800].
     #[arg(long, env = "WT_CONSOLE_IDLE_TIMEOUT", value_name = "SECS")]
     pub console_idle_timeout: Option<i64>,

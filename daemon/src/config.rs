@@ -15,6 +15,9 @@ pub const DEFAULT_BODY_LIMIT: usize = 1024 * 1024;
 pub const DEFAULT_REQUEST_TIMEOUT: u64 = 30;
 /// Seconds a client may take to send a request's headers (`--header-timeout`).
 pub const DEFAULT_HEADER_TIMEOUT: u64 = 10;
+/// Seconds a keep-alive connection may sit idle between requests (`--keepalive-timeout`);
+/// see `keepalive.rs` for why 75.
+pub const DEFAULT_KEEPALIVE_TIMEOUT: u64 = 75;
 /// Default invite lifetime (SECURITY.md C.20): 72 hours.
 pub const DEFAULT_INVITE_TTL: i64 = 72 * 60 * 60;
 /// Default From address of outgoing mail.
@@ -38,6 +41,7 @@ struct FileConfig {
     body_limit: Option<usize>,
     request_timeout: Option<u64>,
     header_timeout: Option<u64>,
+    keepalive_timeout: Option<u64>,
     console_idle_timeout: Option<i64>,
     cli_idle_timeout: Option<i64>,
     session_lifetime: Option<i64>,
@@ -69,6 +73,8 @@ pub struct ServeConfig {
     pub request_timeout: u64,
     /// Seconds to receive a request's headers.
     pub header_timeout: u64,
+    /// Seconds a keep-alive connection may be idle between requests.
+    pub keepalive_timeout: u64,
     pub console_idle_timeout: i64,
     pub cli_idle_timeout: i64,
     pub session_lifetime: i64,
@@ -184,6 +190,11 @@ impl ServeConfig {
                 .header_timeout
                 .or(file.header_timeout)
                 .unwrap_or(DEFAULT_HEADER_TIMEOUT)
+                .max(1),
+            keepalive_timeout: args
+                .keepalive_timeout
+                .or(file.keepalive_timeout)
+                .unwrap_or(DEFAULT_KEEPALIVE_TIMEOUT)
                 .max(1),
             console_idle_timeout: positive(
                 "--console-idle-timeout",

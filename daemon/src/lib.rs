@@ -31,6 +31,7 @@ pub mod denials;
 pub mod error;
 pub mod extract;
 pub mod init;
+pub mod keepalive;
 pub mod keycache;
 pub mod mailer;
 pub mod metrics;

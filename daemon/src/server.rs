@@ -15,17 +15,14 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 /// Largest request head (request line and headers) read; beyond it hyper answers 431.
 pub const MAX_HEADER_BYTES: usize = 16 * 1024;
 
-/// Connection settings every listener uses (plain or TLS).
-/// A client must send a request's complete headers within `header_timeout`, or the
-/// connection is closed (slow-loris protection; the request timeout covers handlers).
-fn harden(
-    builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>,
-    header_timeout: Duration,
-) {
+/// Connection settings every listener uses (plain or TLS). Hyper's header timer is off:
+/// it would also time the idle wait between keep-alive requests. The header and
+/// keep-alive idle timeouts are `keepalive::TimedStream`'s, on every accepted stream.
+fn harden(builder: &mut hyper_util::server::conn::auto::Builder<hyper_util::rt::TokioExecutor>) {
     builder
         .http1()
         .timer(hyper_util::rt::TokioTimer::new())
-        .header_read_timeout(header_timeout)
+        .header_read_timeout(None)
         .max_buf_size(MAX_HEADER_BYTES);
 }
 
@@ -161,7 +158,10 @@ pub async fn serve(
     println!("wtd listening on {scheme}://{local}");
     tracing::info!(%local, scheme, "listening");
 
-    let header_timeout = Duration::from_secs(cfg.header_timeout);
+    let timeouts = crate::keepalive::Timeouts {
+        header: Duration::from_secs(cfg.header_timeout),
+        idle: Duration::from_secs(cfg.keepalive_timeout),
+    };
     let handle = axum_server::Handle::new();
     let h = handle.clone();
     tokio::spawn(async move {
@@ -175,13 +175,17 @@ pub async fn serve(
             let rustls = axum_server::tls_rustls::RustlsConfig::from_pem_file(&tls.cert, &tls.key)
                 .await
                 .context("cannot load the TLS certificate or key")?;
-            let mut server = axum_server::from_tcp_rustls(listener, rustls)?.handle(handle);
-            harden(server.http_builder(), header_timeout);
+            let mut server = axum_server::from_tcp_rustls(listener, rustls)?
+                .handle(handle)
+                .map(|a| crate::keepalive::TimedAcceptor::new(a, timeouts));
+            harden(server.http_builder());
             server.serve(app).await?
         }
         None => {
-            let mut server = axum_server::from_tcp(listener)?.handle(handle);
-            harden(server.http_builder(), header_timeout);
+            let mut server = axum_server::from_tcp(listener)?
+                .handle(handle)
+                .map(|a| crate::keepalive::TimedAcceptor::new(a, timeouts));
+            harden(server.http_builder());
             server.serve(app).await?
         }
     }

@@ -13,6 +13,7 @@ mod harness;
 mod hygiene;
 mod keys;
 mod mfa;
+mod pace;
 mod qr;
 mod readiness;
 mod replicas;

@@ -1,0 +1,194 @@
+//! At a person's pace (issue #22): the flows that prompt and then call the daemon, with
+//! pauses longer than every server timeout between the answers. The daemon runs with a
+//! 1 s header timeout and a 2 s keep-alive idle timeout, so a 3 s pause outlasts both:
+//! `wt` must not send on a connection the daemon closed meanwhile (and, if it did, must
+//! send again on a fresh one).
+
+use crate::harness::{Daemon, OWNER, PASSWORD, bin, http};
+use crate::hygiene::mailed_token;
+use crate::mfa::{have_oathtool, oathtool};
+use serde_json::{Value, json};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+const PAUSE: Duration = Duration::from_secs(3);
+const SHORT_TIMEOUTS: [&str; 4] = ["--header-timeout", "1", "--keepalive-timeout", "2"];
+
+/// One answer typed at a prompt, after a pause; computed when it is typed (a TOTP code
+/// must be current then).
+type Answer<'a> = (Duration, Box<dyn Fn() -> String + 'a>);
+
+/// Runs `wt args`, typing each answer on stdin after its pause; (exit code, stderr).
+fn wt_paced(d: &Daemon, args: &[&str], answers: Vec<Answer<'_>>) -> (i32, String) {
+    let mut child = Command::new(bin("wt"))
+        .args(args)
+        .env("WT_SERVER", &d.base)
+        .env_remove("WT_TOKEN")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wt starts");
+    let mut stdin = child.stdin.take().expect("stdin");
+    for (pause, answer) in answers {
+        std::thread::sleep(pause);
+        // The process may have failed already; its exit code tells.
+        let _ = writeln!(stdin, "{}", answer());
+        let _ = stdin.flush();
+    }
+    drop(stdin);
+    let out = child.wait_with_output().expect("wt ends");
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn now_step() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() / 30)
+        .unwrap_or_default()
+}
+
+fn post(d: &Daemon, path: &str, body: Value, token: Option<&str>) -> (u16, Value) {
+    let mut r = http().post(d.url(path)).json(&body);
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    let r = r.send().expect("request");
+    (r.status().as_u16(), r.json().unwrap_or(Value::Null))
+}
+
+#[test]
+fn a_pause_longer_than_every_server_timeout_between_password_and_code_still_logs_in() {
+    if !have_oathtool() {
+        eprintln!("SKIPPED: oathtool not installed (Debian package oathtool)");
+        return;
+    }
+    let d = Daemon::start_with(&SHORT_TIMEOUTS);
+    d.setup();
+    let tok = d.login_token();
+    let (s, e) = post(&d, "/api/v1/auth/mfa/totp/enroll", json!({}), Some(&tok));
+    assert_eq!(s, 200, "{e}");
+    let secret = e["secret"].as_str().expect("secret").to_string();
+    let (s, b) = post(
+        &d,
+        "/api/v1/auth/mfa/totp/confirm",
+        json!({"code": oathtool(&secret, now_step() - 1)}),
+        Some(&tok),
+    );
+    assert_eq!(s, 200, "{b}");
+    let answers: Vec<Answer> = vec![
+        (Duration::ZERO, Box::new(|| PASSWORD.to_string())),
+        (PAUSE, Box::new(|| oathtool(&secret, now_step()))),
+    ];
+    let args = [
+        "login",
+        "--email",
+        OWNER,
+        "--password-stdin",
+        "--code-stdin",
+        "--no-input",
+    ];
+    let (code, err) = wt_paced(&d, &args, answers);
+    assert_eq!(code, 0, "{err}");
+    assert!(!err.contains("connection closed"), "{err}");
+}
+
+#[test]
+fn an_invitee_who_pauses_between_token_and_password_still_joins() {
+    let d = Daemon::start_with(&SHORT_TIMEOUTS);
+    d.setup();
+    let tok = d.login_token();
+    let email = "slow@acme.test";
+    let (s, b) = post(
+        &d,
+        "/api/v1/orgs/invites",
+        json!({"email": email, "role": "viewer"}),
+        Some(&tok),
+    );
+    assert_eq!(s, 201, "{b}");
+    let invite = mailed_token(&d, email, "wti_");
+    let answers: Vec<Answer> = vec![
+        (Duration::ZERO, Box::new(|| invite.clone())),
+        (PAUSE, Box::new(|| PASSWORD.to_string())),
+    ];
+    let args = [
+        "invite",
+        "accept",
+        "--token-stdin",
+        "--password-stdin",
+        "--name",
+        "Slow Person",
+        "--no-input",
+    ];
+    let (code, err) = wt_paced(&d, &args, answers);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_reset_with_pauses_between_token_password_and_code_still_completes() {
+    if !have_oathtool() {
+        eprintln!("SKIPPED: oathtool not installed (Debian package oathtool)");
+        return;
+    }
+    let d = Daemon::start_with(&SHORT_TIMEOUTS);
+    d.setup();
+    let tok = d.login_token();
+    let (_, e) = post(&d, "/api/v1/auth/mfa/totp/enroll", json!({}), Some(&tok));
+    let secret = e["secret"].as_str().expect("secret").to_string();
+    let (s, b) = post(
+        &d,
+        "/api/v1/auth/mfa/totp/confirm",
+        json!({"code": oathtool(&secret, now_step() - 1)}),
+        Some(&tok),
+    );
+    assert_eq!(s, 200, "{b}");
+    let (s, _) = post(
+        &d,
+        "/api/v1/auth/password/forgot",
+        json!({"email": OWNER}),
+        None,
+    );
+    assert_eq!(s, 202);
+    let reset = mailed_token(&d, OWNER, "wtr_");
+    let answers: Vec<Answer> = vec![
+        (Duration::ZERO, Box::new(|| reset.clone())),
+        (PAUSE, Box::new(|| "a brand new passphrase 77".to_string())),
+        (PAUSE, Box::new(|| oathtool(&secret, now_step()))),
+    ];
+    let args = [
+        "password",
+        "reset",
+        "--token-stdin",
+        "--password-stdin",
+        "--code-stdin",
+        "--no-input",
+    ];
+    let (code, err) = wt_paced(&d, &args, answers);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn a_started_request_head_is_still_cut_off_after_the_header_timeout() {
+    use std::io::Read;
+    let d = Daemon::start_with(&SHORT_TIMEOUTS);
+    let addr = d.base.trim_start_matches("http://").to_string();
+    let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+    s.set_read_timeout(Some(Duration::from_secs(10)))
+        .expect("timeout");
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+        .expect("write");
+    let started = std::time::Instant::now();
+    let mut buf = [0u8; 64];
+    let n = s.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "closed without an answer");
+    let took = started.elapsed();
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_secs(2),
+        "cut off after the 1 s header timeout, not the 2 s idle one: {took:?}"
+    );
+}
