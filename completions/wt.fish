@@ -453,7 +453,7 @@ complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from review" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from review" -s V -l version -d 'Print version'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l format -d 'Output format' -r -f -a "jsonl\t'One JSON object per line'
-csv\t'RFC 4180 CSV with a header line'"
+csv\t'RFC 4180 CSV with a header line, formulas neutralised for spreadsheets'"
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l action -d 'Only this action; a trailing `*` matches a prefix (`auth.*`, `api_key.*`)' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l actor -d 'Only entries by this actor (email or user id)' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l target -d 'Only entries about this target (its id)' -r

