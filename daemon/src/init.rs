@@ -49,9 +49,8 @@ pub async fn create_org(
     first: bool,
 ) -> anyhow::Result<()> {
     let name = ids::validate_name(org_name).map_err(|m| anyhow::anyhow!("--org: {m}"))?;
-    let Some(email) = ids::normalize_email(owner_email) else {
-        bail!("--owner-email: {owner_email:?} is not an email address");
-    };
+    let email =
+        ids::normalize_email(owner_email).map_err(|e| anyhow::anyhow!("--owner-email: {e}"))?;
     if first {
         prepare_data_dir(data_dir)?;
     }

@@ -1170,3 +1170,44 @@ async fn a_removed_member_rejoins_by_proving_their_current_password_which_stays(
         "password unchanged"
     );
 }
+
+#[tokio::test]
+async fn invites_to_undeliverable_addresses_are_refused_and_good_ones_normalised() {
+    let fx = fixture().await;
+    let tok = owner(&fx).await;
+    for (bad, why) in [
+        ("a,b@acme.test", "comma"),
+        ("x@[127.0.0.1]", "IP-address"),
+        ("<x@acme.test>", "angle brackets"),
+        ("Ann <ann@acme.test>", "angle brackets"),
+        ("\"a b\"@acme.test", "quoted"),
+    ] {
+        let r = invite(&fx, &tok, bad, "viewer").await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {:?}",
+            r.body
+        );
+        let detail = r.body["detail"].as_str().unwrap_or_default();
+        assert!(
+            detail.contains("is not an email address we can deliver to") && detail.contains(why),
+            "{bad}: {detail}"
+        );
+    }
+    let r = invite(&fx, &tok, "  New.Person@Acme.TEST ", "viewer").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    assert_eq!(r.body["email"], "new.person@acme.test");
+    let list = fx.get("/api/v1/orgs/invites", &tok).await;
+    let emails: Vec<&str> = list.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["email"].as_str())
+        .collect();
+    assert_eq!(
+        emails,
+        ["new.person@acme.test"],
+        "nothing refused was stored"
+    );
+}

@@ -95,27 +95,12 @@ pub fn read_current_password(io: &Io, from_stdin: bool) -> Result<Secret, CliErr
     }
 }
 
-/// A light local check of an email address (the server has the last word): exactly one
-/// `@` with something on both sides, no whitespace or control characters. Returns the
-/// trimmed address, or why it is not one.
+/// The local check of an email address, by the same rule the server applies
+/// (`wt_core::ids::normalize_email`: a plain deliverable `local@domain.tld`, no display
+/// name, brackets, commas, quoted local part or IP-address domain). Returns the address
+/// trimmed and lower-cased, or why it is not one.
 pub fn check_email(raw: &str) -> Result<String, String> {
-    let email = raw.trim();
-    if email.is_empty() {
-        return Err("the email is empty".into());
-    }
-    if email.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(format!(
-            "`{email}` is not an email address (it contains spaces)"
-        ));
-    }
-    match email.split_once('@') {
-        Some((local, domain))
-            if !local.is_empty() && !domain.is_empty() && !domain.contains('@') =>
-        {
-            Ok(email.to_string())
-        }
-        _ => Err(format!("`{email}` is not an email address")),
-    }
+    wt_core::ids::normalize_email(raw).map_err(|e| e.to_string())
 }
 
 /// Parses a duration written as a whole number and one unit, `s`, `m`, `h` or `d`
@@ -365,6 +350,9 @@ mod tests {
             "bob@",
             "a@b@c",
             "bob smith@example.com",
+            "a,b@acme.test",
+            "x@[127.0.0.1]",
+            "<x@acme.test>",
         ] {
             assert!(check_email(bad).is_err(), "{bad}");
         }

@@ -91,7 +91,8 @@ pub async fn login(
     meta: &ClientMeta,
 ) -> Result<LoginOutcome, ApiError> {
     check_max_len(&req.password)?;
-    let email = ids::normalize_email(&req.email).unwrap_or_else(|| req.email.trim().to_lowercase());
+    let email =
+        ids::normalize_email(&req.email).unwrap_or_else(|_| req.email.trim().to_lowercase());
     let now = state.now();
 
     let candidate = state.store.user_for_login(&email).await?;

@@ -100,7 +100,7 @@ pub fn normalize_cidrs(raw: &[String], max: usize) -> Result<Vec<String>, ApiErr
 /// The member of the caller's org with this email (the key's rotation owner).
 async fn owner_id(state: &AppState, auth: &Auth, email: &str) -> Result<String, ApiError> {
     let email = ids::normalize_email(email)
-        .ok_or_else(|| ApiError::Validation("owner_email is not an email address".into()))?;
+        .map_err(|e| ApiError::Validation(format!("owner_email: {e}")))?;
     let found = state.store.user_for_login(&email).await?;
     found
         .filter(|c| !c.user.disabled && c.memberships.iter().any(|(o, _)| o.id == auth.org.id))

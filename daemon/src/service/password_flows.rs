@@ -52,7 +52,7 @@ fn email_hint(email: &str) -> String {
 /// Only the requester's own address is ever refused (429). The lookup, the account's
 /// mail limit and the mail happen after the answer.
 pub async fn forgot(state: &AppState, meta: &ClientMeta, email: &str) -> Result<(), ApiError> {
-    let email = ids::normalize_email(email).unwrap_or_else(|| email.trim().to_lowercase());
+    let email = ids::normalize_email(email).unwrap_or_else(|_| email.trim().to_lowercase());
     let now = state.now();
     let requester = vec![(format!("forgot-ip:{}", meta.ip), FORGOT_IP)];
     if let throttle::Taken::Locked(retry_after) = state.store.throttle_take(requester, now).await? {

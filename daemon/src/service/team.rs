@@ -56,8 +56,8 @@ pub async fn invite_create(
     if auth.mfa_restricted {
         return Err(ApiError::MfaEnrollmentRequired);
     }
-    let email = ids::normalize_email(&req.email)
-        .ok_or_else(|| ApiError::Validation(format!("{:?} is not an email address", req.email)))?;
+    let email =
+        ids::normalize_email(&req.email).map_err(|e| ApiError::Validation(e.to_string()))?;
     if let Err(why) = check_role_grant(auth.role, false, None, req.role) {
         let ev = AuditEvent::new(auth.actor(), actions::INVITE_DENIED, &meta.audit())
             .outcome("denied")
