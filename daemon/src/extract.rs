@@ -287,6 +287,12 @@ impl Auth {
         Ok(())
     }
 
+    /// Whether [`Auth::require`] would allow `perm` (for answers that show more to those
+    /// who may read more, like the readiness report's evidence).
+    pub fn can(&self, perm: Permission) -> bool {
+        self.require(perm).is_ok()
+    }
+
     /// Refuses with `step_up_required` unless the session signed in or stepped up within
     /// [`STEP_UP_WINDOW`].
     pub fn require_step_up(&self, now: i64) -> Result<(), ApiError> {

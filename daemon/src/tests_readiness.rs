@@ -374,3 +374,84 @@ async fn tokens_expire_stay_below_their_creator_and_obey_allowed_ips() {
         .unwrap();
     assert_eq!(fx.send(inside).await.status, StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn a_viewer_sees_statuses_and_counts_but_no_member_key_or_actor_an_admin_sees_them() {
+    let fx = fixture_mfa(Settings::default(), vec![Role::Owner, Role::RiskLead]).await;
+    fx.setup().await;
+    let owner = fx.token().await;
+    let admin = super::team_member(&fx, &owner, "admin@acme.test", "admin").await;
+    let viewer = super::team_member(&fx, &owner, "viewer@acme.test", "viewer").await;
+    let k = fx
+        .post(
+            "/api/v1/orgs/api-keys",
+            json!({"name": "web-widget", "environment": "production", "owner_email": EMAIL}),
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(k.status, StatusCode::CREATED, "{:?}", k.body);
+    let key_id = k.body["id"].as_str().unwrap().to_string();
+    let secret = k.body["secret"].as_str().unwrap().to_string();
+    // The key used from a browser page: item 3 fails with the key and the origin.
+    fx.send(
+        Request::post("/api/v1/ingest/events")
+            .header(header::AUTHORIZATION, format!("Bearer {secret}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ORIGIN, "https://shop.example")
+            .body(Body::from(json!({"events": [{"a": 1}]}).to_string()))
+            .unwrap(),
+    )
+    .await;
+
+    // What the viewer's role cannot read anywhere else.
+    for path in [
+        "/api/v1/orgs/members",
+        "/api/v1/orgs/api-keys",
+        "/api/v1/orgs/audit-logs",
+    ] {
+        assert_eq!(
+            fx.get(path, &viewer).await.status,
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    let hidden = [
+        EMAIL,
+        "admin@acme.test",
+        "viewer@acme.test",
+        key_id.as_str(),
+        "web-widget",
+        "shop.example",
+        "127.0.0.1",
+    ];
+
+    let a = fx.get("/api/v1/orgs/readiness", &admin).await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let text = String::from_utf8_lossy(&a.raw);
+    for x in [
+        "owner@acme.test",
+        key_id.as_str(),
+        "web-widget",
+        "shop.example",
+    ] {
+        assert!(text.contains(x), "the admin sees {x}: {text}");
+    }
+    let v = fx.get("/api/v1/orgs/readiness", &viewer).await;
+    assert_eq!(v.status, StatusCode::OK, "{:?}", v.body);
+    let text = String::from_utf8_lossy(&v.raw);
+    for x in hidden {
+        assert!(!text.contains(x), "a viewer must not see {x}: {text}");
+    }
+    assert_eq!(statuses(&v), statuses(&a), "the same verdicts");
+    for id in ["mfa", "keys_server_side", "audit_reviewed"] {
+        let (ac, vc) = (status_of(&a, id), status_of(&v, id));
+        assert_eq!(vc["status"], "fail", "{id}");
+        assert_eq!(vc["evidence"], json!([]), "{id}");
+        assert_eq!(
+            vc["evidence_withheld"].as_u64(),
+            ac["evidence"].as_array().map(|e| e.len() as u64),
+            "{id}: the viewer gets the count"
+        );
+        assert_eq!(ac["evidence_withheld"], 0, "{id}");
+    }
+}

@@ -37,7 +37,11 @@ Checks (ids are stable; --only and --skip take them):
   key_owners             every key has an active owner and is within its rotation age
   audit_reviewed         the audit log was reviewed after sensitive changes
 Each has a status (pass, warn or fail), a summary, the evidence (the members, keys or
-audit entries concerned) and a remedy naming the `wt` command to run. The thresholds
+audit entries concerned) and a remedy naming the `wt` command to run. Evidence follows
+your role's read permissions: members and invites need a role that may list members,
+keys one that may list keys, audit entries one that may read the audit log; what your
+role cannot read is counted, not shown (`evidence_withheld`), and summaries then name no
+member, key or address. The thresholds
 (review interval, rotation age, ...) are org settings: see `wt org show` / `wt org set`.
 
 --only IDS / --skip IDS (comma-separated, mutually exclusive) select checks; the
@@ -56,7 +60,8 @@ JSON: the Readiness object as the API sends it, with `checks` reduced to the sel
 `ready` recomputed for the selection and --fail-on: {ready, checked_at, org {id, slug,
 name}, settings {review_interval_days, privileged_share_max_percent, inactive_days,
 rotation_age_days, audit_review_window_days}, checks: [{id, title, status
-(pass|warn|fail), summary, evidence: [{type, id, label, detail}], remedy}]}.
+(pass|warn|fail), summary, evidence: [{type, id, label, detail}], evidence_withheld,
+remedy}]}.
 
 JUnit: one <testsuite name=\"watchtower readiness: ORG\"> with one <testcase
 classname=\"watchtower.readiness\" name=\"ID\"> per selected check; a check that makes the
@@ -309,7 +314,9 @@ fn print_report(io: &Io, r: &Readiness, total: usize, fail_on: FailOn) -> Result
     let flagged: Vec<&ReadinessCheck> = r
         .checks
         .iter()
-        .filter(|c| c.status != CheckStatus::Pass && !c.evidence.is_empty())
+        .filter(|c| {
+            c.status != CheckStatus::Pass && (!c.evidence.is_empty() || c.evidence_withheld > 0)
+        })
         .collect();
     if !flagged.is_empty() {
         io.println("")?;
@@ -328,6 +335,12 @@ fn print_report(io: &Io, r: &Readiness, total: usize, fail_on: FailOn) -> Result
                 io.println(&format!(
                     "    … and {} more (all of them: --format json)",
                     c.evidence.len() - TABLE_EVIDENCE_LIMIT
+                ))?;
+            }
+            if c.evidence_withheld > 0 {
+                io.println(&format!(
+                    "    - {} not shown: your role cannot read them",
+                    c.evidence_withheld
                 ))?;
             }
         }
@@ -358,7 +371,7 @@ pub(crate) mod tests {
     fn check(id: &str, status: &str, evidence: serde_json::Value) -> serde_json::Value {
         serde_json::json!({
             "id": id, "title": format!("title of {id}"), "status": status,
-            "summary": format!("summary of {id}"), "evidence": evidence,
+            "summary": format!("summary of {id}"), "evidence": evidence, "evidence_withheld": 0,
             "remedy": if status == "pass" { String::new() } else { format!("remedy for {id}") },
         })
     }

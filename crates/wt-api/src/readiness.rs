@@ -49,6 +49,10 @@ pub struct ReadinessCheck {
     /// One line.
     pub summary: String,
     pub evidence: Vec<Evidence>,
+    /// Evidence items not shown because the caller's role cannot read their kind
+    /// (members and invites, keys, or the audit log); the summary then gives counts only.
+    #[serde(default)]
+    pub evidence_withheld: u32,
     /// What to do, naming the `wt` command (empty when the check passes).
     pub remedy: String,
 }

@@ -3,6 +3,7 @@
 //! functions decide pass/warn/fail, the evidence and the remedy. No I/O, so every rule is
 //! unit-tested here with hand-made snapshots.
 
+use crate::permissions::{self, Permission};
 use ipnet::IpNet;
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
@@ -70,9 +71,59 @@ pub struct EntryFact {
     pub actor: String,
 }
 
+/// What the caller of the checklist may read besides it (SECURITY.md #59 and issue #21):
+/// the readiness report is open to every role, but its evidence names members, keys and
+/// audit actors. Details of a kind are shown only when the caller's role may read that
+/// kind elsewhere (the permission matrix decides); otherwise the report gives counts.
+/// The default shows nothing (fail closed).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Visibility {
+    /// Members, invites and member reviews (`MembersRead`).
+    pub members: bool,
+    /// Ingestion keys: names, ids, owners, source addresses, origins (`KeysRead`).
+    pub keys: bool,
+    /// Audit entries and their actors (`AuditRead`).
+    pub audit: bool,
+}
+
+impl Visibility {
+    /// Everything (owners and admins; unit tests).
+    pub const ALL: Visibility = Visibility {
+        members: true,
+        keys: true,
+        audit: true,
+    };
+
+    /// What a caller with this role may see, from the permission matrix.
+    pub fn of(role: Role) -> Self {
+        Self::from_permissions(|p| permissions::allows(role, p))
+    }
+
+    /// What a caller may see, given whether it holds each permission.
+    pub fn from_permissions(has: impl Fn(Permission) -> bool) -> Self {
+        Self {
+            members: has(Permission::MembersRead),
+            keys: has(Permission::KeysRead),
+            audit: has(Permission::AuditRead),
+        }
+    }
+
+    /// Whether evidence of this kind may be shown. Unknown kinds are withheld.
+    pub fn shows(&self, kind: &str) -> bool {
+        match kind {
+            "member" | "invite" | "member_review" => self.members,
+            "api_key" | "address" => self.keys,
+            "audit_entry" => self.audit,
+            _ => false,
+        }
+    }
+}
+
 /// Everything the checklist reads.
 #[derive(Debug, Clone, Default)]
 pub struct Snapshot {
+    /// What the caller may see in the report (evidence and the summaries' details).
+    pub visible: Visibility,
     pub now: i64,
     pub settings: ReadinessSettings,
     pub mfa_required_roles: Vec<Role>,
@@ -125,14 +176,23 @@ fn ev(kind: &str, id: &str, label: &str, detail: impl Into<String>) -> Evidence 
     }
 }
 
+/// A finished check. Evidence the caller may not read is dropped and counted in
+/// `evidence_withheld`; what is left is capped at [`MAX_EVIDENCE`].
 fn check(
+    s: &Snapshot,
     id: &str,
     title: &str,
     status: CheckStatus,
     summary: String,
-    mut evidence: Vec<Evidence>,
+    evidence: Vec<Evidence>,
     remedy: &str,
 ) -> ReadinessCheck {
+    let total = evidence.len();
+    let mut evidence: Vec<Evidence> = evidence
+        .into_iter()
+        .filter(|e| s.visible.shows(&e.kind))
+        .collect();
+    let evidence_withheld = (total - evidence.len()) as u32;
     evidence.truncate(MAX_EVIDENCE);
     ReadinessCheck {
         id: id.into(),
@@ -140,6 +200,7 @@ fn check(
         status,
         summary,
         evidence,
+        evidence_withheld,
         remedy: if status == CheckStatus::Pass {
             String::new()
         } else {
@@ -192,6 +253,7 @@ pub fn mfa(s: &Snapshot) -> ReadinessCheck {
         )
     };
     check(
+        s,
         "mfa",
         "Admins and risk leads use MFA",
         status,
@@ -253,10 +315,11 @@ pub fn least_privilege(s: &Snapshot) -> ReadinessCheck {
     }
     for i in &s.open_invites {
         if is_privileged(i.role) && i.expires_at <= s.now {
-            fails.push(format!(
-                "expired {} invite for {} still pending",
-                i.role, i.email
-            ));
+            fails.push(if s.visible.members {
+                format!("expired {} invite for {} still pending", i.role, i.email)
+            } else {
+                format!("an expired {} invite is still pending", i.role)
+            });
             evidence.push(ev(
                 "invite",
                 &i.id,
@@ -273,10 +336,13 @@ pub fn least_privilege(s: &Snapshot) -> ReadinessCheck {
     for m in &s.members {
         let last = m.last_sign_in.unwrap_or(m.joined_at);
         if is_privileged(m.role) && s.now - last >= inactive_after {
+            let who = if s.visible.members {
+                format!("{} ({})", m.email, m.role)
+            } else {
+                format!("a member ({})", m.role)
+            };
             fails.push(format!(
-                "{} ({}) has not signed in for {} days",
-                m.email,
-                m.role,
+                "{who} has not signed in for {} days",
                 days(s.now - last)
             ));
             evidence.push(ev(
@@ -309,6 +375,7 @@ pub fn least_privilege(s: &Snapshot) -> ReadinessCheck {
         )
     };
     check(
+        s,
         "least_privilege",
         "Team roles reviewed for least privilege",
         status,
@@ -354,6 +421,7 @@ pub fn keys_server_side(s: &Snapshot) -> ReadinessCheck {
         )
     };
     check(
+        s,
         "keys_server_side",
         "Ingestion keys stored server-side",
         status,
@@ -382,7 +450,11 @@ pub fn environments_separate(s: &Snapshot) -> ReadinessCheck {
         let envs: BTreeSet<_> = users.iter().map(|(e, _)| *e).collect();
         if envs.len() > 1 {
             let names: Vec<&str> = users.iter().map(|(_, n)| *n).collect();
-            problems.push(format!("{ip} sends with both sandbox and production keys"));
+            problems.push(if s.visible.keys {
+                format!("{ip} sends with both sandbox and production keys")
+            } else {
+                "an address sends with both sandbox and production keys".to_string()
+            });
             evidence.push(ev(
                 "address",
                 &ip.to_string(),
@@ -403,10 +475,17 @@ pub fn environments_separate(s: &Snapshot) -> ReadinessCheck {
                 .iter()
                 .find(|ip| o.allowed_cidrs.iter().any(|n| n.contains(*ip)))
             {
-                problems.push(format!(
-                    "{} key {} is used from {ip}, inside {} key {}'s allowlist",
-                    k.environment, k.name, other, o.name
-                ));
+                problems.push(if s.visible.keys {
+                    format!(
+                        "{} key {} is used from {ip}, inside {} key {}'s allowlist",
+                        k.environment, k.name, other, o.name
+                    )
+                } else {
+                    format!(
+                        "a {} key is used from inside a {} key's allowlist",
+                        k.environment, other
+                    )
+                });
                 evidence.push(ev(
                     "api_key",
                     &k.id,
@@ -437,6 +516,7 @@ pub fn environments_separate(s: &Snapshot) -> ReadinessCheck {
         (CheckStatus::Fail, problems.join("; "))
     };
     check(
+        s,
         "environments_separate",
         "Sandbox and production keys separate",
         status,
@@ -516,6 +596,7 @@ pub fn key_owners(s: &Snapshot) -> ReadinessCheck {
         )
     };
     check(
+        s,
         "key_owners",
         "Key rotation owners known",
         status,
@@ -572,6 +653,7 @@ pub fn audit_reviewed(s: &Snapshot) -> ReadinessCheck {
         ),
     };
     check(
+        s,
         "audit_reviewed",
         "Audit logs reviewed after sensitive changes",
         status,
@@ -628,6 +710,7 @@ mod tests {
 
     fn snap() -> Snapshot {
         Snapshot {
+            visible: Visibility::ALL,
             now: NOW,
             settings: ReadinessSettings::default(),
             mfa_required_roles: vec![Role::Owner, Role::Admin, Role::RiskLead],
@@ -818,6 +901,89 @@ mod tests {
         assert_eq!(c.status, CheckStatus::Fail);
         assert_eq!(c.evidence[0].id, "3");
         assert!(c.remedy.contains("wt audit review"));
+    }
+
+    /// A snapshot where every check fails with evidence of every kind.
+    fn everything_wrong() -> Snapshot {
+        let mut s = snap();
+        let mut stale = member("stale", Role::Admin, false);
+        stale.last_sign_in = Some(NOW - 400 * DAY);
+        s.members = vec![member("ann", Role::Owner, false), stale];
+        s.latest_review = Some(ReviewFact {
+            id: "rev_1".into(),
+            reviewed_at: NOW - 400 * DAY,
+            members: vec![],
+        });
+        s.open_invites.push(InviteFact {
+            id: "inv_1".into(),
+            email: "invitee@acme.test".into(),
+            role: Role::Admin,
+            expires_at: NOW - DAY,
+        });
+        let ip: IpAddr = "203.0.113.9".parse().unwrap_or(IpAddr::from([0; 4]));
+        let mut p = key("prodkey", Environment::Production);
+        p.sources = vec![ip];
+        p.browser_requests = 2;
+        p.browser_origin = Some("https://leaky.example".into());
+        p.owner_active = false;
+        p.allowed_cidrs = vec!["203.0.113.0/24".parse().unwrap_or_default()];
+        let mut t = key("testkey", Environment::Sandbox);
+        t.sources = vec![ip];
+        s.keys = vec![p, t];
+        s.unreviewed_sensitive = vec![EntryFact {
+            seq: 9,
+            action: "member.role_changed".into(),
+            occurred_at: NOW - 30 * DAY,
+            actor: "actor@acme.test".into(),
+        }];
+        s
+    }
+
+    #[test]
+    fn evidence_follows_the_callers_read_permissions() {
+        let secrets = [
+            "acme.test",
+            "203.0.113",
+            "prodkey",
+            "testkey",
+            "leaky.example",
+            "rev_1",
+            "inv_1",
+        ];
+        // Owners see it all.
+        let mut s = everything_wrong();
+        s.visible = Visibility::of(Role::Owner);
+        let all = evaluate(&s);
+        let text = serde_json::to_string(&all).unwrap_or_default();
+        for x in secrets {
+            assert!(text.contains(x), "an owner sees {x}: {text}");
+        }
+        assert!(all.iter().all(|c| c.evidence_withheld == 0));
+        // Viewers may read none of members, keys or the audit log: statuses and counts
+        // only, nothing that names a member, a key, an address or an actor.
+        s.visible = Visibility::of(Role::Viewer);
+        assert_eq!(s.visible, Visibility::default());
+        let viewer = evaluate(&s);
+        let text = serde_json::to_string(&viewer).unwrap_or_default();
+        for x in secrets {
+            assert!(!text.contains(x), "a viewer must not see {x}: {text}");
+        }
+        for (a, v) in all.iter().zip(&viewer) {
+            assert_eq!(a.status, v.status, "{}", a.id);
+            assert!(v.evidence.is_empty(), "{}", v.id);
+            assert_eq!(v.evidence_withheld as usize, a.evidence.len(), "{}", a.id);
+        }
+        assert!(
+            viewer.iter().all(|c| c.status == CheckStatus::Fail),
+            "{viewer:?}"
+        );
+        // Analysts read members and keys but not the audit log.
+        s.visible = Visibility::of(Role::Analyst);
+        let analyst = evaluate(&s);
+        let audit = analyst.iter().find(|c| c.id == "audit_reviewed");
+        assert!(audit.is_some_and(|c| c.evidence.is_empty() && c.evidence_withheld == 1));
+        let text = serde_json::to_string(&analyst).unwrap_or_default();
+        assert!(!text.contains("actor@acme.test") && text.contains("ann@acme.test"));
     }
 
     #[test]

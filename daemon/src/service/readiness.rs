@@ -10,7 +10,9 @@ use std::net::IpAddr;
 use wt_api::{CheckStatus, Readiness, Role};
 use wt_core::clock::{parse_rfc3339, rfc3339};
 use wt_core::permissions::Permission;
-use wt_core::readiness::{self, EntryFact, InviteFact, KeyFact, MemberFact, ReviewFact, Snapshot};
+use wt_core::readiness::{
+    self, EntryFact, InviteFact, KeyFact, MemberFact, ReviewFact, Snapshot, Visibility,
+};
 
 use crate::service::allowed_ips::RECENT_SOURCES;
 /// Audit entries scanned after the last review (pages of 1,000).
@@ -132,6 +134,8 @@ pub async fn snapshot(state: &AppState, auth: &Auth) -> Result<Snapshot, ApiErro
     }
 
     Ok(Snapshot {
+        // Evidence only of what this caller could read through its own endpoints.
+        visible: Visibility::from_permissions(|p| auth.can(p)),
         now,
         settings: org.readiness,
         mfa_required_roles: org.mfa_required_roles.clone(),

@@ -63,6 +63,12 @@ fn details(c: &ReadinessCheck) -> String {
             ));
         }
     }
+    if c.evidence_withheld > 0 {
+        lines.push(format!(
+            "({} evidence items not shown: the caller's role cannot read them)",
+            c.evidence_withheld
+        ));
+    }
     if !c.remedy.is_empty() {
         lines.push(format!("Remedy: {}", c.remedy));
     }
