@@ -51,7 +51,7 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand --tls-cert 'PEM certificate chain for TLS'
             cand --tls-key 'PEM private key for TLS'
             cand --config 'TOML config file. Default: <data-dir>/wtd.toml when it exists'
-            cand --public-url 'Public base URL of this server (`https://host[:port]`): the base of the web console''s links in invitation and reset mails, and the console''s expected Origin. Without it, a loopback listener''s own address is used for links; elsewhere mails carry the token alone'
+            cand --public-url 'Public base URL of this server (`https://host[:port]`): the base of the web console''s links in invitation and reset mails, the console''s expected Origin, and the one host name served besides loopback ones (`localhost`, 127.x, [::1]) and the listener''s own IP: a request naming another `Host` gets 421 (DNS-rebinding defence; /healthz, /readyz and /metrics answer any). Without it, a loopback listener''s own address is used for links; elsewhere mails carry the token alone'
             cand --body-limit 'Largest request body accepted, in bytes [default: 1048576]'
             cand --request-timeout 'Longest a request may take, in seconds [default: 30]'
             cand --header-timeout 'Longest a client may take to send a request''s headers, in seconds; slower connections are closed (slow-loris protection) [default: 10]'

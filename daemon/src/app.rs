@@ -149,7 +149,8 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .with_state(state)
 }
 
-/// The daemon's HTTP service. `POST /api/v1/ingest/events`, the hot path, is answered here
+/// The daemon's HTTP service. First it refuses hosts it does not serve
+/// ([`middleware::check_host`], every route). `POST /api/v1/ingest/events`, the hot path, is answered here
 /// with what the router's layers would do and nothing more: the request timeout, the body
 /// limit, the panic guard, the client's address, metrics, the log line and the common
 /// headers (one request, no routing table, no boxing of the body, no extractors). Every
@@ -201,6 +202,15 @@ where
 
     fn call(&mut self, mut req: Request<B>) -> Self::Future {
         use futures_util::future::Either;
+        // Hosts first, for every route the hot path included (a header compare).
+        if let Err(e) = middleware::check_host(&self.state, &req) {
+            let (state, method) = (self.state.clone(), middleware::method_label(req.method()));
+            return Either::Right(Box::pin(async move {
+                let mut resp = e.into_response();
+                middleware::finish(&state, method, "host_refused", Instant::now(), &mut resp);
+                Ok(resp)
+            }));
+        }
         let peer = req
             .extensions()
             .get::<ConnectInfo<SocketAddr>>()

@@ -179,9 +179,11 @@ pub struct ServeArgs {
     #[arg(long, env = "WT_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// Public base URL of this server (`https://host[:port]`): the base of the web console's
-    /// links in invitation and reset mails, and the console's expected Origin. Without it,
-    /// a loopback listener's own address is used for links; elsewhere mails carry the
-    /// token alone.
+    /// links in invitation and reset mails, the console's expected Origin, and the one host
+    /// name served besides loopback ones (`localhost`, 127.x, [::1]) and the listener's own
+    /// IP: a request naming another `Host` gets 421 (DNS-rebinding defence; /healthz,
+    /// /readyz and /metrics answer any). Without it, a loopback listener's own address is
+    /// used for links; elsewhere mails carry the token alone.
     #[arg(long, env = "WT_PUBLIC_URL", value_name = "URL")]
     pub public_url: Option<String>,
     /// Largest request body accepted, in bytes [default: 1048576].

@@ -148,6 +148,8 @@ impl ServeConfig {
         {
             bail!("--public-url must start with https:// (or http:// for loopback)");
         }
+        wt_core::hosts::HostPolicy::new(public_url.as_deref(), listen.ip())
+            .map_err(|e| anyhow::anyhow!(e))?;
         let totp_issuer = args
             .totp_issuer
             .clone()

@@ -88,6 +88,8 @@ pub enum ApiError {
     #[error("the request took too long")]
     Timeout,
     #[error("{0}")]
+    MisdirectedRequest(String),
+    #[error("{0}")]
     Unavailable(&'static str),
     /// The cause is logged, never sent.
     #[error("internal error")]
@@ -242,6 +244,11 @@ impl ApiError {
                 StatusCode::REQUEST_TIMEOUT,
                 codes::TIMEOUT,
                 "Request timeout",
+            ),
+            MisdirectedRequest(_) => (
+                StatusCode::MISDIRECTED_REQUEST,
+                codes::MISDIRECTED_REQUEST,
+                "Misdirected request",
             ),
             Unavailable(_) => (
                 StatusCode::SERVICE_UNAVAILABLE,

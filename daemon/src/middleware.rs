@@ -21,13 +21,52 @@ fn is_unsafe(m: &Method) -> bool {
     !matches!(*m, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
+/// Paths answered whatever the `Host`: probes (load balancers and orchestrators address
+/// them by the pod's or machine's IP). They show no org data; `/metrics` has its own guard
+/// (`--metrics-token-file`).
+const ANY_HOST_PATHS: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+
+/// The host a request names: its URI's authority (HTTP/2, absolute-form), else `Host`.
+fn request_host<B>(req: &axum::http::Request<B>) -> Option<&str> {
+    match req.uri().authority() {
+        Some(a) => Some(a.as_str()),
+        None => req.headers().get(header::HOST)?.to_str().ok(),
+    }
+}
+
+/// Refuses a request for a host this daemon does not serve (SECURITY.md #63, DNS
+/// rebinding) with 421. Runs before everything else, the ingest hot path included
+/// (`app::App`); the probe paths are exempt. A request that names no host at all (an
+/// HTTP/1.0 client, an in-process call) is served: browsers always send `Host`, so
+/// rebinding cannot produce one, and without a `Host` no expected `Origin` is derived
+/// from it (cookie requests with an `Origin` are then refused by [`check_same_origin`]).
+pub fn check_host<B>(state: &AppState, req: &axum::http::Request<B>) -> Result<(), ApiError> {
+    if ANY_HOST_PATHS.contains(&req.uri().path()) {
+        return Ok(());
+    }
+    let policy = &state.settings.hosts;
+    match request_host(req) {
+        None => Ok(()),
+        Some(h) if policy.allows(h) => Ok(()),
+        Some(_) => Err(ApiError::MisdirectedRequest(format!(
+            "this server does not answer for that host name; it serves {} (an operator \
+             sets the public name with wtd serve --public-url)",
+            policy.describe()
+        ))),
+    }
+}
+
 /// The origin a browser on our own pages sends: the configured public URL, else the
-/// scheme and `Host` of this request.
+/// scheme and `Host` of this request, but only a `Host` the host policy serves (loopback,
+/// or the listener's own IP), never one a request made up.
 fn expected_origin(state: &AppState, headers: &HeaderMap) -> Option<String> {
     if let Some(u) = &state.settings.public_url {
         return Some(u.clone());
     }
     let host = headers.get(header::HOST)?.to_str().ok()?;
+    if !state.settings.hosts.allows(host) {
+        return None;
+    }
     let scheme = if state.settings.tls { "https" } else { "http" };
     Some(format!("{scheme}://{host}"))
 }

@@ -117,6 +117,8 @@ pub async fn serve(
         session_lifetime: cfg.session_lifetime,
         cookies_allowed: cfg.tls.is_some() || cfg.listen.ip().is_loopback(),
         public_url: cfg.public_url.clone(),
+        hosts: wt_core::hosts::HostPolicy::new(cfg.public_url.as_deref(), local.ip())
+            .map_err(|e| anyhow::anyhow!(e))?,
         link_base: link_base(cfg.public_url.as_deref(), scheme, local),
         tls: cfg.tls.is_some(),
         totp_issuer: cfg.totp_issuer.clone(),

@@ -27,6 +27,9 @@ pub struct Settings {
     pub cookies_allowed: bool,
     /// `https://host[:port]` of this server when configured; the console's expected Origin.
     pub public_url: Option<String>,
+    /// The `Host`s served (SECURITY.md #63): the public URL's, loopback names, and the
+    /// listener's own IP when bound to one. Others get 421 (`middleware::check_host`).
+    pub hosts: wt_core::hosts::HostPolicy,
     /// Base of the links in invitation and reset mails (`--public-url`, else a loopback
     /// listener's own address); `None`: mails carry only the token.
     pub link_base: Option<String>,
@@ -51,6 +54,7 @@ impl Default for Settings {
             session_lifetime: crate::config::DEFAULT_SESSION_LIFETIME,
             cookies_allowed: true,
             public_url: None,
+            hosts: wt_core::hosts::HostPolicy::loopback_only(),
             link_base: None,
             tls: false,
             totp_issuer: wt_core::mfa::DEFAULT_ISSUER.to_string(),

@@ -591,13 +591,29 @@ async fn a_members_review_records_who_when_and_which_members() {
 async fn mail_links_come_from_the_configured_url_never_the_host_header() {
     let fx = fixture_with(Settings {
         public_url: Some("https://wt.acme.example".into()),
+        hosts: wt_core::hosts::HostPolicy::new(
+            Some("https://wt.acme.example"),
+            [0, 0, 0, 0].into(),
+        )
+        .unwrap(),
         link_base: Some("https://wt.acme.example".into()),
         ..Settings::default()
     })
     .await;
     let tok = owner(&fx).await;
+    // A Host this server does not serve is refused before anything happens (#63); a
+    // loopback Host (served) still does not make the links.
     let req = Request::post("/api/v1/orgs/invites")
         .header(header::HOST, "evil.example")
+        .header(header::AUTHORIZATION, format!("Bearer {tok}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(
+            json!({"email": "l@x.test", "role": "viewer"}).to_string(),
+        ))
+        .unwrap();
+    assert_eq!(fx.send(req).await.status, StatusCode::MISDIRECTED_REQUEST);
+    let req = Request::post("/api/v1/orgs/invites")
+        .header(header::HOST, "127.0.0.1:9999")
         .header("x-forwarded-host", "evil.example")
         .header(header::AUTHORIZATION, format!("Bearer {tok}"))
         .header(header::CONTENT_TYPE, "application/json")
@@ -611,7 +627,10 @@ async fn mail_links_come_from_the_configured_url_never_the_host_header() {
         all.contains("https://wt.acme.example/invite#token=wti_"),
         "{all}"
     );
-    assert!(!all.contains("evil.example"));
+    assert!(
+        !all.contains("evil.example") && !all.contains("127.0.0.1"),
+        "{all}"
+    );
 }
 
 #[tokio::test]

@@ -671,6 +671,9 @@ pub mod codes {
     /// The batch has more events (or a larger event) than allowed.
     pub const BATCH_TOO_LARGE: &str = "batch_too_large";
     pub const TIMEOUT: &str = "timeout";
+    /// The request names a host this daemon does not serve (421; DNS rebinding defence):
+    /// use the configured public URL, or a loopback address.
+    pub const MISDIRECTED_REQUEST: &str = "misdirected_request";
     /// The daemon cannot serve this right now (starting, stopping, or the database cannot
     /// be written: disk full, read-only). Nothing was changed; retry later.
     pub const UNAVAILABLE: &str = "unavailable";

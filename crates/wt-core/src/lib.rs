@@ -21,6 +21,7 @@ pub mod apikey;
 pub mod audit;
 pub mod clock;
 pub mod crypto;
+pub mod hosts;
 pub mod ids;
 pub mod mfa;
 pub mod netaddr;
