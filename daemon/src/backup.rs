@@ -8,6 +8,7 @@
 use crate::server::MASTER_KEY_FILE;
 use anyhow::{Context, bail};
 use std::fs::File;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::process::ExitCode;
 use wt_store::Store;
@@ -24,6 +25,7 @@ pub fn lock_data_dir(data_dir: &Path) -> anyhow::Result<File> {
         .create(true)
         .truncate(false)
         .write(true)
+        .mode(crate::datadir::FILE_MODE)
         .open(&path)
         .with_context(|| format!("cannot open {}", path.display()))?;
     match f.try_lock() {
@@ -46,6 +48,7 @@ cannot check ingestion keys or MFA codes, and queued mail cannot be sent.";
 /// `wtd backup --to FILE`: online, while the daemon runs.
 pub async fn backup(data_dir: &Path, to: &Path) -> anyhow::Result<ExitCode> {
     let db = data_dir.join(DB_FILE);
+    crate::datadir::check_private(data_dir, Some(&db))?;
     if !db.exists() {
         bail!("no database at {}", db.display());
     }
@@ -66,10 +69,10 @@ pub async fn backup(data_dir: &Path, to: &Path) -> anyhow::Result<ExitCode> {
 
 /// `wtd restore --from FILE`: the daemon must be stopped.
 pub async fn restore(data_dir: &Path, from: &Path, force: bool) -> anyhow::Result<ExitCode> {
-    std::fs::create_dir_all(data_dir)
-        .with_context(|| format!("cannot create {}", data_dir.display()))?;
-    let _lock = lock_data_dir(data_dir)?;
+    crate::datadir::create_dir(data_dir)?;
     let db = data_dir.join(DB_FILE);
+    crate::datadir::check_private(data_dir, Some(&db))?;
+    let _lock = lock_data_dir(data_dir)?;
     if db.exists() && !force {
         bail!(
             "{} exists: restoring replaces it and everything since the backup is lost; \

@@ -56,6 +56,14 @@ impl Database {
         )
     }
 
+    /// The SQLite file, when the database is one.
+    pub fn sqlite_path(&self) -> Option<&Path> {
+        match self {
+            Database::Sqlite(p) => Some(p),
+            Database::Postgres { .. } => None,
+        }
+    }
+
     pub fn is_postgres(&self) -> bool {
         matches!(self, Database::Postgres { .. })
     }

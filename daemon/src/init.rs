@@ -5,7 +5,7 @@ use crate::database::Database;
 use crate::server::MASTER_KEY_FILE;
 use anyhow::{Context, bail};
 use std::io::Write;
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use wt_core::audit::{Actor, AuditEvent, RequestMeta, actions};
 use wt_core::{Clock, SystemClock, ids, token};
@@ -14,13 +14,11 @@ use wt_store::{NewOrg, NewSetupToken};
 /// How long a setup token stays claimable.
 pub const SETUP_TOKEN_TTL: i64 = 24 * 60 * 60;
 
-/// Creates the data directory (0700) and master key (0600) if missing.
-fn prepare_data_dir(dir: &Path) -> anyhow::Result<()> {
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(dir)
-        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+/// Creates the data directory (0700) and master key (0600) if missing; refuses a
+/// directory others can read (made earlier with another mode).
+fn prepare_data_dir(dir: &Path, db: Option<&Path>) -> anyhow::Result<()> {
+    crate::datadir::create_dir(dir)?;
+    crate::datadir::check_private(dir, db)?;
     let key_path = dir.join(MASTER_KEY_FILE);
     if !key_path.exists() {
         let mut f = std::fs::OpenOptions::new()
@@ -52,7 +50,9 @@ pub async fn create_org(
     let email =
         ids::normalize_email(owner_email).map_err(|e| anyhow::anyhow!("--owner-email: {e}"))?;
     if first {
-        prepare_data_dir(data_dir)?;
+        prepare_data_dir(data_dir, database.sqlite_path())?;
+    } else {
+        crate::datadir::check_private(data_dir, database.sqlite_path())?;
     }
     let store = database.open(first).await?;
     let key = crate::server::load_master_key(data_dir)?;

@@ -4,6 +4,7 @@
 //! Map of the modules:
 //! - [`cli`]: the clap definition of `wtd` (also used to generate its man page).
 //! - [`config`]: where settings come from: flags, `WT_*` environment, a TOML file, defaults.
+//! - [`datadir`]: the data directory is private (0700/0600), checked on every start.
 //! - [`database`]: which database a command works on (SQLite file or PostgreSQL URL).
 //! - [`init`]: `wtd init` / `wtd org create`: the database, master key and setup token.
 //! - [`backup`]: `wtd backup` / `wtd restore`, and the data directory's lock.
@@ -27,6 +28,7 @@ pub mod cli;
 pub mod config;
 pub mod console;
 pub mod database;
+pub mod datadir;
 pub mod denials;
 pub mod error;
 pub mod extract;

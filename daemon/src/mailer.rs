@@ -8,7 +8,7 @@
 
 use crate::state::AppState;
 use lettre::message::Mailbox;
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use std::path::PathBuf;
 use std::time::Duration;
 use tokio::sync::watch;
@@ -108,17 +108,38 @@ async fn deliver(state: &AppState, cfg: &MailConfig, m: &MailRecord) -> anyhow::
         .map_err(|_| anyhow::anyhow!("the queued mail does not decrypt with the master key"))?;
     let msg = build(&cfg.from, m, String::from_utf8(body)?)?;
     match &cfg.transport {
-        Transport::Outbox(dir) => {
-            tokio::fs::create_dir_all(dir).await?;
-            AsyncFileTransport::<Tokio1Executor>::new(dir)
-                .send(msg)
-                .await?;
-        }
+        Transport::Outbox(dir) => write_eml(dir, &m.id, &msg.formatted()).await?,
         Transport::Smtp(t) => {
             t.send(msg).await?;
         }
     }
     Ok(())
+}
+
+/// Writes one mail as `<dir>/<mail id>.eml`, the folder 0700 and the file 0600 whatever
+/// the umask (the mail may hold a live reset link; SECURITY.md #62). Named by the queued
+/// mail's id, so a retry after a crash rewrites the same file instead of adding a copy.
+async fn write_eml(dir: &std::path::Path, id: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let (dir, path, bytes) = (
+        dir.to_path_buf(),
+        dir.join(format!("{id}.eml")),
+        bytes.to_vec(),
+    );
+    tokio::task::spawn_blocking(move || -> anyhow::Result<()> {
+        crate::datadir::create_dir(&dir)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(crate::datadir::FILE_MODE)
+            .open(&path)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        Ok(())
+    })
+    .await?
 }
 
 /// Delivers what is due now; returns how many were sent.

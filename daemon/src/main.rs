@@ -94,6 +94,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 fn main() -> ExitCode {
+    // Before anything is created: every file private to this user (SECURITY.md #62).
+    wtd::datadir::restrict_umask();
     let cli = Cli::parse();
     init_tracing(cli.log_format);
     let rt = match tokio::runtime::Builder::new_multi_thread()

@@ -101,6 +101,8 @@ pub async fn serve(
     cfg: ServeConfig,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // Checked on every start: a private data directory (SECURITY.md #62).
+    crate::datadir::check_private(&cfg.data_dir, cfg.database.sqlite_path())?;
     // One daemon per data directory; `wtd restore` takes the same lock.
     let _lock = crate::backup::lock_data_dir(&cfg.data_dir)?;
     let master_key = load_master_key(&cfg.data_dir)?;
@@ -130,7 +132,7 @@ pub async fn serve(
     let mail = crate::mailer::MailConfig {
         transport: crate::mailer::Transport::from_config(
             cfg.smtp_url.as_deref(),
-            cfg.data_dir.join("outbox"),
+            cfg.data_dir.join(crate::datadir::OUTBOX_DIR),
         )?,
         from: cfg.mail_from.clone(),
     };

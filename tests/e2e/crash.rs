@@ -285,7 +285,8 @@ fn a_full_disk_gives_503_and_red_readiness_then_recovers_without_a_restart() {
     std::fs::rename(&data, &saved).expect("move data");
     std::fs::create_dir(&data).expect("mkdir");
     let mounted = Command::new("mount")
-        .args(["-t", "tmpfs", "-o", "size=8m", "tmpfs"])
+        // mode=0700: wtd refuses a data directory others can read (a tmpfs root is 1777).
+        .args(["-t", "tmpfs", "-o", "size=8m,mode=0700", "tmpfs"])
         .arg(&data)
         .status()
         .is_ok_and(|s| s.success());

@@ -101,6 +101,20 @@ impl Drop for PgDatabase {
     }
 }
 
+/// `wtd`, under `umask` when given.
+fn wtd_command(umask: Option<&str>) -> Command {
+    match umask {
+        None => Command::new(bin("wtd")),
+        Some(u) => {
+            let mut c = Command::new("sh");
+            c.arg("-c")
+                .arg(format!("umask {u} && exec \"$0\" \"$@\""))
+                .arg(bin("wtd"));
+            c
+        }
+    }
+}
+
 /// A running daemon; killed and its directory (and PostgreSQL database) removed on drop.
 pub struct Daemon {
     pub dir: tempfile::TempDir,
@@ -108,6 +122,9 @@ pub struct Daemon {
     pub setup_token: String,
     child: Option<Child>,
     extra_args: Vec<String>,
+    /// Every `wtd` of this daemon runs under this umask (`sh -c 'umask U && exec wtd'`);
+    /// `None`: the test process's own.
+    umask: Option<&'static str>,
     // Declared last: dropped after the daemon is killed.
     pg: Option<PgDatabase>,
 }
@@ -123,12 +140,18 @@ impl Daemon {
     }
 
     pub fn start_with(extra_args: &[&str]) -> Daemon {
-        Self::start_on(extra_args, postgres_admin_url().is_some())
+        Self::start_on(extra_args, postgres_admin_url().is_some(), None)
     }
 
     /// A daemon on the embedded SQLite file, even in the PostgreSQL pass.
     pub fn start_sqlite() -> Daemon {
-        Self::start_on(&[], false)
+        Self::start_on(&[], false, None)
+    }
+
+    /// A daemon on the SQLite file whose every `wtd` (init, serve, backup...) starts under
+    /// `umask` (e.g. "022").
+    pub fn start_with_umask(umask: &'static str) -> Daemon {
+        Self::start_on(&[], false, Some(umask))
     }
 
     /// Points this (stopped) daemon at a fresh, empty PostgreSQL database; returns its URL.
@@ -140,14 +163,14 @@ impl Daemon {
         url
     }
 
-    fn start_on(extra_args: &[&str], postgres: bool) -> Daemon {
+    fn start_on(extra_args: &[&str], postgres: bool, umask: Option<&'static str>) -> Daemon {
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
         let pg = postgres
             .then(postgres_admin_url)
             .flatten()
             .map(|admin| PgDatabase::create(&admin));
-        let mut init = Command::new(bin("wtd"));
+        let mut init = wtd_command(umask);
         if let Some(pg) = &pg {
             init.env("WT_DATABASE_URL", &pg.url);
         }
@@ -179,6 +202,7 @@ impl Daemon {
             setup_token,
             child: None,
             extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+            umask,
             pg,
         };
         d.serve();
@@ -230,7 +254,10 @@ impl Daemon {
             .expect("replicas need the PostgreSQL backend (WT_TEST_DATABASE_URL)");
         let dir = tempfile::tempdir().expect("tempdir");
         let data = dir.path().join("data");
-        std::fs::create_dir_all(&data).expect("data dir");
+        // Private, as wtd requires of a data directory (0700).
+        std::os::unix::fs::DirBuilderExt::mode(&mut std::fs::DirBuilder::new(), 0o700)
+            .create(&data)
+            .expect("data dir");
         std::fs::copy(self.data_dir().join("master.key"), data.join("master.key"))
             .expect("copy the master key");
         let mut d = Daemon {
@@ -239,6 +266,7 @@ impl Daemon {
             setup_token: self.setup_token.clone(),
             child: None,
             extra_args: self.extra_args.clone(),
+            umask: self.umask,
             pg: Some(PgDatabase {
                 admin: pg.admin.clone(),
                 name: pg.name.clone(),
@@ -252,7 +280,7 @@ impl Daemon {
 
     /// `wtd` for this daemon's database (its data directory still goes in `--data-dir`).
     pub fn wtd(&self) -> Command {
-        let mut c = Command::new(bin("wtd"));
+        let mut c = wtd_command(self.umask);
         if let Some(pg) = &self.pg {
             c.env("WT_DATABASE_URL", &pg.url);
         }

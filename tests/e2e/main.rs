@@ -9,6 +9,7 @@ mod console;
 mod crash;
 mod daemon;
 mod docs;
+mod files;
 mod harness;
 mod hygiene;
 mod keys;

@@ -224,6 +224,9 @@ fn configure(conn: &Connection) -> Result<()> {
 impl SqliteStore {
     /// Opens (creating if needed) the database at `path` and applies pending migrations.
     pub fn open(path: &Path) -> Result<Self> {
+        // A new database file is created private before SQLite opens it; SQLite gives its
+        // -wal and -shm files the database file's mode (SECURITY.md #62).
+        create_private(path, false)?;
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         configure(&conn)?;
@@ -451,6 +454,7 @@ pub fn backup_to(db: &Path, dest: &Path) -> Result<FileReport> {
     }
     let tmp = dest.with_extension("partial");
     let _ = std::fs::remove_file(&tmp);
+    create_private(&tmp, true)?;
     let src = Connection::open_with_flags(db, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     src.busy_timeout(BUSY_TIMEOUT)?;
     {
@@ -492,7 +496,13 @@ pub fn restore_from(from: &Path, db: &Path) -> Result<FileReport> {
     }
     let tmp = db.with_extension("restore");
     let _ = std::fs::remove_file(&tmp);
-    std::fs::copy(from, &tmp).map_err(internal)?;
+    // Not `fs::copy`: it would give the copy the backup file's mode, whatever it is.
+    let mut out = create_private(&tmp, true)?.ok_or_else(|| internal("the copy exists"))?;
+    let mut input = std::fs::File::open(from).map_err(internal)?;
+    std::io::copy(&mut input, &mut out)
+        .and_then(|_| out.sync_all())
+        .map_err(internal)?;
+    drop(out);
     {
         let mut conn = Connection::open(&tmp)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
@@ -508,6 +518,23 @@ pub fn restore_from(from: &Path, db: &Path) -> Result<FileReport> {
     std::fs::rename(&tmp, db).map_err(internal)?;
     sync_dir(db);
     Ok(report)
+}
+
+/// Creates `path` as an empty file readable and writable by its owner only (0600, whatever
+/// the umask), and returns it; `None` when it exists and `must_be_new` is false (an
+/// existing database is left as it is: `wtd serve` checks its mode).
+pub fn create_private(path: &Path, must_be_new: bool) -> Result<Option<std::fs::File>> {
+    use std::os::unix::fs::OpenOptionsExt as _;
+    match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+    {
+        Ok(f) => Ok(Some(f)),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && !must_be_new => Ok(None),
+        Err(e) => Err(internal(format!("cannot create {}: {e}", path.display()))),
+    }
 }
 
 /// Makes a rename durable (fsync of the containing directory); best effort.
