@@ -691,7 +691,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__serve)
-            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --keepalive-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --data-dir --database-url --database-pool-size --log-format --help"
+            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --metrics-token-file --data-dir --database-url --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -729,10 +729,6 @@ _wtd() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --keepalive-timeout)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
                 --console-idle-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -762,6 +758,10 @@ _wtd() {
                     return 0
                     ;;
                 --trusted-proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --metrics-token-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

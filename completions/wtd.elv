@@ -64,6 +64,7 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand --totp-issuer 'Issuer name shown in authenticator apps [default: WatchTower]'
             cand --session-lifetime 'Absolute lifetime of every session, in seconds [default: 43200]'
             cand --trusted-proxy 'A reverse proxy (CIDR) whose X-Forwarded-For is believed; repeat for several, or comma-separate in WT_TRUSTED_PROXIES. The client address is the rightmost hop that is not a trusted proxy [default: none: the socket peer is the client]'
+            cand --metrics-token-file 'File holding the bearer token /metrics requires (one line, at least 32 characters, mode 0600; Prometheus: `authorization: {credentials_file: FILE}`). Without it, /metrics answers only clients on loopback (the socket peer, never X-Forwarded-For)'
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
             cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
             cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'

@@ -233,6 +233,11 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub trusted_proxies: Vec<String>,
+    /// File holding the bearer token /metrics requires (one line, at least 32 characters,
+    /// mode 0600; Prometheus: `authorization: {credentials_file: FILE}`). Without it,
+    /// /metrics answers only clients on loopback (the socket peer, never X-Forwarded-For).
+    #[arg(long, env = "WT_METRICS_TOKEN_FILE", value_name = "FILE")]
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 /// The clap command, for man pages and completions.

@@ -50,6 +50,7 @@ struct FileConfig {
     mail_from: Option<String>,
     invite_ttl: Option<i64>,
     trusted_proxy: Option<Vec<String>>,
+    metrics_token_file: Option<PathBuf>,
 }
 
 /// TLS certificate and key files.
@@ -86,6 +87,8 @@ pub struct ServeConfig {
     pub invite_ttl: i64,
     /// Proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// The file with /metrics' bearer token; `None`: /metrics for loopback clients only.
+    pub metrics_token_file: Option<PathBuf>,
 }
 
 /// The data directory: `--data-dir` / `WT_DATA_DIR`, else `$XDG_DATA_HOME/watchtower`,
@@ -173,6 +176,7 @@ impl ServeConfig {
             Ok(v)
         };
         Ok(Self {
+            metrics_token_file: args.metrics_token_file.clone().or(file.metrics_token_file),
             database: crate::database::Database::Sqlite(data_dir.join(wt_store::sqlite::DB_FILE)),
             data_dir,
             listen,

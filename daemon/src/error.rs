@@ -87,6 +87,10 @@ pub enum ApiError {
     WouldLockOut(String),
     #[error("the request took too long")]
     Timeout,
+    #[error(
+        "/metrics needs its bearer token: Authorization: Bearer <the contents of wtd's --metrics-token-file>"
+    )]
+    MetricsTokenRequired,
     #[error("{0}")]
     MisdirectedRequest(String),
     #[error("{0}")]
@@ -244,6 +248,11 @@ impl ApiError {
                 StatusCode::REQUEST_TIMEOUT,
                 codes::TIMEOUT,
                 "Request timeout",
+            ),
+            MetricsTokenRequired => (
+                StatusCode::UNAUTHORIZED,
+                codes::UNAUTHENTICATED,
+                "Unauthenticated",
             ),
             MisdirectedRequest(_) => (
                 StatusCode::MISDIRECTED_REQUEST,

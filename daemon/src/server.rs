@@ -50,6 +50,34 @@ pub fn load_master_key(data_dir: &std::path::Path) -> anyhow::Result<wt_core::cr
     Ok(wt_core::crypto::MasterKey::from_file_contents(&text)?)
 }
 
+/// Shortest `/metrics` token accepted from `--metrics-token-file`.
+pub const MIN_METRICS_TOKEN: usize = 32;
+
+/// Reads `/metrics`' bearer token: one line, at least [`MIN_METRICS_TOKEN`] characters,
+/// from a file only its owner can read (like the master key).
+pub fn load_metrics_token(path: &std::path::Path) -> anyhow::Result<wt_core::secret::SecretString> {
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("--metrics-token-file: cannot read {}", path.display()))?;
+    if meta.permissions().mode() & 0o077 != 0 {
+        anyhow::bail!(
+            "--metrics-token-file: {} is readable by other users: run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        );
+    }
+    let text = wt_core::secret::SecretString::new(std::fs::read_to_string(path)?);
+    let token = text.expose().trim();
+    if token.chars().count() < MIN_METRICS_TOKEN || token.chars().any(char::is_whitespace) {
+        anyhow::bail!(
+            "--metrics-token-file: {} must hold one token of at least {MIN_METRICS_TOKEN} \
+             characters without spaces (e.g. `openssl rand -hex 32 > FILE`)",
+            path.display()
+        );
+    }
+    Ok(wt_core::secret::SecretString::new(token))
+}
+
 /// Refuses a master key other than the one the database was set up with (the first daemon
 /// or `wtd init` records its fingerprint; the key itself never enters the database).
 pub async fn check_master_key(
@@ -108,6 +136,10 @@ pub async fn serve(
     let master_key = load_master_key(&cfg.data_dir)?;
     let store = cfg.database.open(false).await?;
     check_master_key(store.as_ref(), &master_key, &cfg.data_dir).await?;
+    let metrics_token = match &cfg.metrics_token_file {
+        Some(p) => Some(load_metrics_token(p)?),
+        None => None,
+    };
     let listener = std::net::TcpListener::bind(cfg.listen)
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
     listener.set_nonblocking(true)?;
@@ -127,6 +159,7 @@ pub async fn serve(
         invite_ttl: cfg.invite_ttl,
         trusted_proxies: cfg.trusted_proxies.clone(),
         shared_database: cfg.database.is_postgres(),
+        metrics_token,
     };
     let state = AppState::new(store, Arc::new(SystemClock), settings, master_key);
     let mail = crate::mailer::MailConfig {

@@ -44,6 +44,9 @@ pub struct Settings {
     /// Other daemons may change the database (PostgreSQL): caches are checked against the
     /// store's cache version before use.
     pub shared_database: bool,
+    /// The bearer token `/metrics` requires (`--metrics-token-file`); `None`: `/metrics`
+    /// answers loopback peers only. Metrics count across every org.
+    pub metrics_token: Option<wt_core::secret::SecretString>,
 }
 
 impl Default for Settings {
@@ -61,6 +64,7 @@ impl Default for Settings {
             invite_ttl: crate::config::DEFAULT_INVITE_TTL,
             trusted_proxies: Vec::new(),
             shared_database: false,
+            metrics_token: None,
         }
     }
 }

@@ -4,9 +4,10 @@
 use crate::error::ApiError;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::State;
-use axum::http::header;
+use axum::extract::{ConnectInfo, State};
+use axum::http::{HeaderMap, header};
 use axum::response::IntoResponse;
+use std::net::SocketAddr;
 use wt_api::Health;
 
 fn health(status: &str) -> Json<Health> {
@@ -28,14 +29,52 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiEr
     Ok(health("ready"))
 }
 
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    (
+/// Whether this request may read `/metrics` (they count across every org, issue #21):
+/// with `--metrics-token-file`, only with that bearer token; without, only from a
+/// loopback peer (the socket's, never `X-Forwarded-For`).
+fn may_read_metrics(
+    state: &AppState,
+    peer: Option<SocketAddr>,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
+    match &state.settings.metrics_token {
+        Some(want) => {
+            let got = headers
+                .get(header::AUTHORIZATION)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.strip_prefix("Bearer "))
+                .unwrap_or_default();
+            if wt_core::token::ct_eq(got.as_bytes(), want.expose().as_bytes()) {
+                Ok(())
+            } else {
+                Err(ApiError::MetricsTokenRequired)
+            }
+        }
+        None if peer.is_some_and(|p| p.ip().to_canonical().is_loopback()) => Ok(()),
+        None => Err(ApiError::Forbidden(
+            "/metrics answers clients on this machine only: scrape it from loopback, or \
+             start wtd with --metrics-token-file and send that token"
+                .into(),
+        )),
+    }
+}
+
+pub async fn metrics(
+    State(state): State<AppState>,
+    req: axum::extract::Request,
+) -> Result<impl IntoResponse, ApiError> {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    may_read_metrics(&state, peer, req.headers())?;
+    Ok((
         [(
             header::CONTENT_TYPE,
             "application/openmetrics-text; version=1.0.0; charset=utf-8",
         )],
         state.metrics.render(),
-    )
+    ))
 }
 
 /// The OpenAPI 3.1 description of the routes (kept in step by a test).
