@@ -691,7 +691,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__serve)
-            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --metrics-token-file --data-dir --database-url --database-pool-size --log-format --help"
+            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --keepalive-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --metrics-token-file --data-dir --database-url --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -726,6 +726,10 @@ _wtd() {
                     return 0
                     ;;
                 --header-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --keepalive-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
