@@ -7,8 +7,13 @@
 //! 1. `WT_TOKEN` in the environment overrides everything for authentication (CI, containers);
 //! 2. `WT_KEYRING=secret-service|keyutils` forces a backend;
 //! 3. otherwise the Secret Service when `DBUS_SESSION_BUS_ADDRESS` is set and it answers,
-//!    else the kernel keyutils keyring;
+//!    else the kernel keyutils keyring ([`KernelKeyring`]: the user's persistent keyring,
+//!    which works on a headless server without any login session);
 //! 4. if none works: a clear error naming the remedies (never a plaintext fallback).
+//!
+//! `wt login` makes sure the chosen keyring can store and read back an entry *before* it
+//! asks the daemon for a session ([`Credentials::check_usable`]), so a keyring that cannot
+//! be used leaves no session and no token behind.
 //!
 //! Keyring calls may block on D-Bus (an unlock prompt, a hung daemon), so each runs on the
 //! blocking pool with a timeout ([`KEYRING_TIMEOUT`]). The backend sits behind the small
@@ -29,7 +34,7 @@ pub const SERVICE: &str = "watchtower";
 pub const KEYRING_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// What to do when no keyring works (shown verbatim).
-const NO_KEYRING_REMEDY: &str = "no OS keyring available: start a Secret Service (e.g. gnome-keyring) in a D-Bus session, or run under `keyctl session -` for the kernel keyring, or set WT_TOKEN";
+const NO_KEYRING_REMEDY: &str = "no OS keyring available: start a Secret Service (e.g. gnome-keyring) in a D-Bus session, or enable the kernel keyring (the `keyctl` syscalls; containers may block them), or use an automation token in WT_TOKEN instead of `wt login`";
 
 /// Where the credential in use comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,13 +147,6 @@ impl KeyringStore {
         Ok(KeyringStore::new(store, CredentialSource::SecretService))
     }
 
-    /// The kernel keyutils keyring.
-    pub fn keyutils() -> Result<Self, CliError> {
-        let store = linux_keyutils_keyring_store::Store::new()
-            .map_err(|e| CliError::Keyring(format!("kernel keyutils: {e}")))?;
-        Ok(KeyringStore::new(store, CredentialSource::Keyutils))
-    }
-
     fn entry(&self, user: &str) -> Result<Entry, CliError> {
         Entry::new_in_store(&self.store, SERVICE, user).map_err(|e| self.fail(e))
     }
@@ -194,6 +192,92 @@ impl SecretStore for KeyringStore {
     }
 }
 
+/// The kernel keyutils keyring, as `keyctl` users know it. Entries live in the user's
+/// persistent keyring (persistent-keyring(7): it outlives the login session and every
+/// process, and expires 3 days after its last use, `/proc/sys/kernel/keys/
+/// persistent_keyring_expiry`), or, on a kernel without persistent keyrings, in the user
+/// keyring (until the user's last process ends). Either is first linked into this
+/// process's own keyring, so the process possesses it and may read what an earlier `wt`
+/// wrote: from an SSH login, a tmux server started outside any session, `docker exec`, a
+/// systemd unit or `su -` alike. (The session keyring, which such processes share with
+/// the whole user or lack, gives only "access denied" on read.)
+pub struct KernelKeyring;
+
+impl KernelKeyring {
+    /// Checks the kernel keyring can be reached (a few syscalls).
+    pub fn open() -> Result<Self, CliError> {
+        Self::possessed().map(|_| KernelKeyring)
+    }
+
+    /// The keyring entries live in, linked into this thread's process keyring so that
+    /// this thread possesses it. Done again for every operation: a process keyring lives
+    /// in the credentials of the thread that made it, and keyring calls run on whichever
+    /// blocking-pool thread is free.
+    fn possessed() -> Result<linux_keyutils::KeyRing, CliError> {
+        use linux_keyutils::{KeyRing, KeyRingIdentifier};
+        let process =
+            KeyRing::from_special_id(KeyRingIdentifier::Process, true).map_err(Self::fail)?;
+        match KeyRing::get_persistent(KeyRingIdentifier::Process) {
+            Ok(persistent) => Ok(persistent),
+            Err(_) => {
+                let user =
+                    KeyRing::from_special_id(KeyRingIdentifier::User, true).map_err(Self::fail)?;
+                process.link_keyring(user).map_err(Self::fail)?;
+                Ok(user)
+            }
+        }
+    }
+
+    fn description(user: &str) -> String {
+        format!("{SERVICE}:{user}")
+    }
+
+    fn fail(e: linux_keyutils::KeyError) -> CliError {
+        CliError::Keyring(format!(
+            "kernel keyutils keyring: {e:?} ({NO_KEYRING_REMEDY})"
+        ))
+    }
+}
+
+impl SecretStore for KernelKeyring {
+    fn source(&self) -> CredentialSource {
+        CredentialSource::Keyutils
+    }
+
+    fn get(&self, user: &str) -> Result<Option<Secret>, CliError> {
+        use linux_keyutils::KeyError;
+        let key = match Self::possessed()?.search(&Self::description(user)) {
+            Ok(k) => k,
+            Err(KeyError::KeyDoesNotExist) => return Ok(None),
+            Err(e) => return Err(Self::fail(e)),
+        };
+        let bytes = zeroize::Zeroizing::new(key.read_to_vec().map_err(Self::fail)?);
+        String::from_utf8(bytes.to_vec())
+            .map(|s| Some(Secret::new(s)))
+            .map_err(|_| CliError::Keyring("the keyring entry is not text".into()))
+    }
+
+    fn set(&self, user: &str, secret: &Secret) -> Result<(), CliError> {
+        // Adding a key with the description of one already in the keyring replaces it.
+        Self::possessed()?
+            .add_key(&Self::description(user), secret.expose())
+            .map(drop)
+            .map_err(Self::fail)
+    }
+
+    fn delete(&self, user: &str) -> Result<bool, CliError> {
+        use linux_keyutils::KeyError;
+        let ring = Self::possessed()?;
+        match ring.search(&Self::description(user)) {
+            // Unlinked at once (an invalidated key lingers until the kernel collects it,
+            // and a search meanwhile answers "access denied").
+            Ok(key) => ring.unlink_key(key).map(|()| true).map_err(Self::fail),
+            Err(KeyError::KeyDoesNotExist) => Ok(false),
+            Err(e) => Err(Self::fail(e)),
+        }
+    }
+}
+
 /// Picks the system keyring per the rules in the module doc. Blocks.
 pub fn open_system_store(
     forced: Option<&str>,
@@ -207,7 +291,7 @@ pub fn open_system_store(
                     "WT_KEYRING=secret-service, but {e}; {NO_KEYRING_REMEDY}"
                 ))
             }),
-        Some("keyutils") => KeyringStore::keyutils()
+        Some("keyutils") => KernelKeyring::open()
             .map(|s| Arc::new(s) as Arc<dyn SecretStore>)
             .map_err(|e| {
                 CliError::Keyring(format!("WT_KEYRING=keyutils, but {e}; {NO_KEYRING_REMEDY}"))
@@ -224,7 +308,7 @@ pub fn open_system_store(
             } else {
                 "Secret Service: DBUS_SESSION_BUS_ADDRESS is not set".to_string()
             };
-            match KeyringStore::keyutils() {
+            match KernelKeyring::open() {
                 Ok(s) => Ok(Arc::new(s)),
                 Err(e) => Err(CliError::Keyring(format!(
                     "{NO_KEYRING_REMEDY} ({ss_reason}; {e})"
@@ -304,6 +388,29 @@ impl Credentials {
     /// Which keyring backend is (or would be) used.
     pub async fn keyring_source(&self) -> Result<CredentialSource, CliError> {
         Ok(self.store().await?.source())
+    }
+
+    /// Proves the keyring can store, read back and delete an entry (a probe beside this
+    /// server's), so `wt login` fails before a session exists rather than after.
+    pub async fn check_usable(&self) -> Result<CredentialSource, CliError> {
+        let store = self.store().await?;
+        let probe = format!("{}#probe-{}", self.user, std::process::id());
+        let source = store.source();
+        blocking(self.timeout, move || {
+            let value = Secret::new("probe".to_string());
+            store.set(&probe, &value)?;
+            let back = store.get(&probe)?;
+            store.delete(&probe)?;
+            match back {
+                Some(v) if v.expose() == value.expose() => Ok(()),
+                _ => Err(CliError::Keyring(format!(
+                    "{}: an entry written could not be read back ({NO_KEYRING_REMEDY})",
+                    source.describe()
+                ))),
+            }
+        })
+        .await?;
+        Ok(source)
     }
 
     /// The stored credential, `None` when this server has none.

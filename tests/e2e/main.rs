@@ -11,6 +11,7 @@ mod daemon;
 mod docs;
 mod files;
 mod harness;
+mod headless;
 mod hygiene;
 mod keys;
 mod mfa;

@@ -97,9 +97,9 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<(), CliError> {
             "warning: WT_TOKEN is set and takes precedence over the credential stored by this login",
         );
     }
-    // Open the keyring before creating a session, so a missing keyring fails fast instead
-    // of leaving an orphaned session behind.
-    ctx.credentials.keyring_source().await?;
+    // Prove the keyring works (store, read back, delete) before creating a session, so
+    // a keyring that cannot be used fails fast instead of leaving a session behind.
+    ctx.credentials.check_usable().await?;
 
     let client = ctx.client()?;
     let mut req = LoginRequest {
