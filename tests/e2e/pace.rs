@@ -192,3 +192,55 @@ fn a_started_request_head_is_still_cut_off_after_the_header_timeout() {
         "cut off after the 1 s header timeout, not the 2 s idle one: {took:?}"
     );
 }
+
+#[test]
+fn enrolling_with_a_pause_between_the_qr_code_and_the_code_still_turns_mfa_on() {
+    use std::io::{BufRead, BufReader};
+    if !have_oathtool() {
+        eprintln!("SKIPPED: oathtool not installed (Debian package oathtool)");
+        return;
+    }
+    let d = Daemon::start_with(&SHORT_TIMEOUTS);
+    d.setup();
+    let tok = d.login_token();
+    let mut child = Command::new(bin("wt"))
+        .args(["mfa", "enroll", "--code-stdin", "--output", "table"])
+        .env("WT_SERVER", &d.base)
+        .env("WT_TOKEN", &tok)
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("wt starts");
+    // Never hang the suite: whatever happens, the process ends within a minute.
+    let pid = child.id().to_string();
+    std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_secs(60));
+        let _ = Command::new("kill").arg(&pid).status();
+    });
+    let mut stdin = child.stdin.take().expect("stdin");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    // The person reads the secret off the screen...
+    let secret = loop {
+        let line = lines.next().expect("wt printed the secret").expect("utf8");
+        if let Some(s) = line.strip_prefix("Secret:") {
+            break s.split_whitespace().collect::<String>();
+        }
+    };
+    // ...types it into their phone, and comes back after a while.
+    std::thread::sleep(PAUSE);
+    writeln!(stdin, "{}", oathtool(&secret, now_step())).expect("type the code");
+    drop(stdin);
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let out = child.wait_with_output().expect("wt ends");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        rest.iter().any(|l| l.contains("MFA is now enabled")),
+        "{rest:?}"
+    );
+}
