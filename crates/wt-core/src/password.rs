@@ -1,92 +1,19 @@
-//! Password policy and hashing (SECURITY.md A.1-A.3).
+//! Password policy and hashing (SECURITY.md A.1-A.4).
 //!
-//! Policy: length only (8, or 15 where MFA is not enforced for the role), counted in
-//! Unicode scalar values; no composition rules; nothing truncated; over 128 characters is
-//! refused before any hashing so a huge password cannot burn CPU. Hashes are argon2id PHC
-//! strings with the OWASP parameters (m=19456 KiB, t=2, p=1) and a fresh salt each time.
+//! Policy ([`policy`], re-exported here): length (8, or 15 where MFA is not enforced for
+//! the role, counted in Unicode scalar values; over 128 refused before any hashing), no
+//! composition rules, and a blocklist: breached/common passwords, context words, and
+//! zxcvbn's guess estimate. Hashes are argon2id PHC strings with the OWASP parameters
+//! (m=19456 KiB, t=2, p=1) and a fresh salt each time; nothing is truncated.
 
 use argon2::{Argon2, PasswordHasher};
 use std::sync::OnceLock;
 
-/// Shortest password when the role has MFA enforced.
-pub const MIN_LEN_WITH_MFA: usize = 8;
-/// Shortest password when the role has no MFA enforced.
-pub const MIN_LEN_WITHOUT_MFA: usize = 15;
-/// Longest password accepted; longer is refused before hashing.
-pub const MAX_LEN: usize = 128;
-
-/// Why a password was refused. The message is shown to the user.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum PolicyError {
-    #[error(
-        "password is too short: use at least {min} characters (a passphrase of a few words works well)"
-    )]
-    TooShort { min: usize },
-    #[error("password is too long: use at most {MAX_LEN} characters")]
-    TooLong,
-    #[error("password must not contain {0}")]
-    ContextWord(String),
-    #[error(
-        "this password is one of the most common passwords, which attackers try first: choose another (a passphrase of a few unrelated words works well)"
-    )]
-    Common,
-}
-
-/// The shipped list of common passwords (8 characters or more; shorter ones fail the
-/// length rule anyway), lower-cased.
-static COMMON: &str = include_str!("../data/common-passwords.txt");
-
-fn is_common(password: &str) -> bool {
-    static SET: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
-    let set = SET.get_or_init(|| {
-        COMMON
-            .lines()
-            .filter(|l| !l.starts_with('#') && !l.is_empty())
-            .collect()
-    });
-    set.contains(password.to_lowercase().as_str())
-}
-
-/// The shortest password allowed: shorter where MFA is enforced for the role (A.2).
-pub fn min_len(mfa_enforced: bool) -> usize {
-    if mfa_enforced {
-        MIN_LEN_WITH_MFA
-    } else {
-        MIN_LEN_WITHOUT_MFA
-    }
-}
-
-/// Checks a new password against the length policy and context words (product name, org
-/// name, the email's local part). `mfa_enforced` says whether the user's role must use MFA.
-pub fn check_policy(
-    password: &str,
-    mfa_enforced: bool,
-    context: &[&str],
-) -> Result<(), PolicyError> {
-    let len = password.chars().count();
-    if len > MAX_LEN {
-        return Err(PolicyError::TooLong);
-    }
-    // Common first: "too short" would invite the user to pad a known password.
-    if is_common(password) {
-        return Err(PolicyError::Common);
-    }
-    let min = min_len(mfa_enforced);
-    if len < min {
-        return Err(PolicyError::TooShort { min });
-    }
-    let lower = password.to_lowercase();
-    for word in std::iter::once("watchtower").chain(context.iter().copied()) {
-        let w = word.trim().to_lowercase();
-        // Short words (e.g. a two-letter org) would refuse too much; they add no guessing cost anyway.
-        if w.chars().count() >= 4 && lower.contains(&w) {
-            return Err(PolicyError::ContextWord(format!(
-                "\"{w}\" (the product, org or account name): attackers try those first"
-            )));
-        }
-    }
-    Ok(())
-}
+pub mod policy;
+pub use policy::{
+    MAX_LEN, MIN_GUESSES, MIN_LEN_WITH_MFA, MIN_LEN_WITHOUT_MFA, PolicyError, check_policy,
+    context_words, is_common, min_len,
+};
 
 /// Hashing failed; only possible if the OS random source fails.
 #[derive(Debug, thiserror::Error)]
@@ -221,63 +148,5 @@ mod tests {
     fn malformed_hash_is_a_mismatch_not_a_panic() {
         assert!(!verify("x", "not a phc string"));
         assert!(!verify_dummy("anything"));
-    }
-
-    #[test]
-    fn length_rules_depend_on_mfa() {
-        assert_eq!(
-            check_policy("sevench", true, &[]),
-            Err(PolicyError::TooShort { min: 8 })
-        );
-        assert!(check_policy("eightchr", true, &[]).is_ok());
-        assert_eq!(
-            check_policy("fourteen chars", false, &[]),
-            Err(PolicyError::TooShort { min: 15 })
-        );
-        assert!(check_policy("fifteen chars!!", false, &[]).is_ok());
-    }
-
-    #[test]
-    fn sixty_four_accepted_over_128_refused() {
-        assert!(check_policy(&"a".repeat(64), true, &[]).is_ok());
-        assert!(check_policy(&"a".repeat(128), true, &[]).is_ok());
-        assert_eq!(
-            check_policy(&"a".repeat(129), true, &[]),
-            Err(PolicyError::TooLong)
-        );
-    }
-
-    #[test]
-    fn unicode_counts_characters_and_is_not_truncated() {
-        // 8 characters, 24 bytes.
-        let pw = "日本語のパスワ";
-        assert_eq!(pw.chars().count(), 7);
-        assert!(check_policy(pw, true, &[]).is_err());
-        let pw8 = "日本語のパスワー";
-        assert!(check_policy(pw8, true, &[]).is_ok());
-        let h = hash(&format!("{pw8}A")).unwrap_or_default();
-        assert!(
-            !verify(pw8, &h),
-            "a prefix must not match: nothing is truncated"
-        );
-    }
-
-    #[test]
-    fn common_passwords_are_refused_with_a_reason() {
-        for pw in ["password", "PASSWORD", "12345678", "baseball", "iloveyou"] {
-            let err = check_policy(pw, true, &[]);
-            assert_eq!(err, Err(PolicyError::Common), "{pw}");
-        }
-        assert!(PolicyError::Common.to_string().contains("most common"));
-        assert!(check_policy("violet staple orbit", true, &[]).is_ok());
-        assert!(COMMON.lines().filter(|l| !l.starts_with('#')).count() > 3000);
-    }
-
-    #[test]
-    fn context_words_are_refused_with_a_reason() {
-        let err = check_policy("my acme password 1", true, &["Acme", "ann"]);
-        assert!(matches!(err, Err(PolicyError::ContextWord(ref w)) if w.contains("acme")));
-        assert!(check_policy("WatchTower rocks!", true, &[]).is_err());
-        assert!(check_policy("unrelated passphrase", true, &["Acme"]).is_ok());
     }
 }
