@@ -504,3 +504,93 @@ async fn malformed_forms_get_a_page_not_a_panic() {
         assert!(html(&r).contains("id=\"error\""));
     }
 }
+
+/// Issue #22: every console form that sets a password shows why an obvious one is refused,
+/// and changes nothing.
+#[tokio::test]
+async fn console_password_forms_refuse_obvious_passwords_saying_why() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let obvious = [
+        ("passwordpassword", "breached and common"),
+        ("qwertyuiopasdfgh", "breached and common"),
+        ("Acme2026Acme2026", "acme"),
+        ("trustno1trustno1", "too easy to guess: repeats"),
+    ];
+    let refused = |r: &Resp, pw: &str, why: &str| {
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{pw}: {}",
+            html(r)
+        );
+        assert!(html(r).contains(why), "{pw}: {}", html(r));
+    };
+
+    // The security tab's change form.
+    let cookie = console_login(&fx).await;
+    let page = html(&fx.send(page_get("/security", Some(&cookie))).await);
+    assert!(page.contains("Breached and common passwords"), "{page}");
+    let csrf = field(&page, "csrf");
+    for (pw, why) in obvious {
+        let fields = [
+            ("csrf", csrf.as_str()),
+            ("current_password", PASSWORD),
+            ("new_password", pw),
+            ("new_password_confirm", pw),
+        ];
+        let r = fx
+            .send(form("/security/password", &fields, Some(&cookie)))
+            .await;
+        refused(&r, pw, why);
+    }
+
+    // The invitation form.
+    let owner = fx.token().await;
+    let r = fx
+        .post(
+            "/api/v1/orgs/invites",
+            json!({"email": "ann@x.test", "role": "viewer"}),
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let token = token_in_mail(&fx, "ann@x.test", "wti_").await;
+    let page = html(&fx.send(form("/invite", &[("token", &token)], None)).await);
+    assert!(page.contains("Breached and common passwords"), "{page}");
+    for (pw, why) in obvious {
+        let fields = [
+            ("token", token.as_str()),
+            ("name", "Ann"),
+            ("password", pw),
+            ("password_confirm", pw),
+        ];
+        refused(
+            &fx.send(form("/invite/accept", &fields, None)).await,
+            pw,
+            why,
+        );
+    }
+
+    // The reset form.
+    fx.send(form("/forgot", &[("email", EMAIL)], None)).await;
+    let reset = reset_token(&fx).await;
+    let page = html(&fx.send(form("/reset", &[("token", &reset)], None)).await);
+    assert!(page.contains("Breached and common passwords"), "{page}");
+    for (pw, why) in obvious {
+        let fields = [
+            ("token", reset.as_str()),
+            ("new_password", pw),
+            ("new_password_confirm", pw),
+        ];
+        refused(
+            &fx.send(form("/reset/complete", &fields, None)).await,
+            pw,
+            why,
+        );
+    }
+    // Nothing changed: the password still works, the links still do.
+    assert_eq!(fx.login(EMAIL, PASSWORD).await.status, StatusCode::OK);
+    let r = fx.send(form("/reset", &[("token", &reset)], None)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", html(&r));
+}

@@ -363,8 +363,9 @@ async fn common_and_context_passwords_are_refused_at_acceptance_saying_why() {
     invite(&fx, &tok, "i@x.test", "viewer").await;
     let t = token_in_mail(&fx, "i@x.test", "wti_").await;
     for (pw, why) in [
-        ("baseball", "most common"),
+        ("baseball", "breached and common"),
         ("my acme password is long", "acme"),
+        ("trustno1trustno1", "too easy to guess: repeats"),
     ] {
         let r = fx
             .post(
@@ -389,6 +390,116 @@ async fn common_and_context_passwords_are_refused_at_acceptance_saying_why() {
         )
         .await;
     assert!(short.body["detail"].as_str().unwrap().contains("15"));
+}
+
+/// Issue #22's three passwords that got through, and what the refusal must say.
+const OBVIOUS: [(&str, &str); 3] = [
+    ("passwordpassword", "breached and common passwords"),
+    ("qwertyuiopasdfgh", "breached and common passwords"),
+    ("Acme2026Acme2026", "must not contain \"acme\""),
+];
+
+/// A 422 `password_policy` whose detail says `why`.
+fn refused_saying(r: &Resp, pw: &str, why: &str) {
+    assert_eq!(
+        r.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{pw}: {:?}",
+        r.body
+    );
+    assert_eq!(r.body["code"], "password_policy", "{pw}");
+    let detail = r.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(why), "{pw}: {detail}");
+}
+
+#[tokio::test]
+async fn obvious_passwords_are_refused_at_setup_acceptance_reset_and_change_saying_why() {
+    let fx = fixture().await;
+    for (pw, why) in OBVIOUS {
+        let r = fx
+            .post(
+                "/api/v1/setup",
+                json!({"token": SETUP_TOKEN, "name": "Owner", "password": pw}),
+                None,
+            )
+            .await;
+        refused_saying(&r, pw, why);
+    }
+    let tok = owner(&fx).await;
+
+    invite(&fx, &tok, "i@x.test", "viewer").await;
+    let t = token_in_mail(&fx, "i@x.test", "wti_").await;
+    for (pw, why) in OBVIOUS {
+        let r = fx
+            .post(
+                "/api/v1/invites/accept",
+                json!({"token": t, "name": "Ivy", "password": pw}),
+                None,
+            )
+            .await;
+        refused_saying(&r, pw, why);
+    }
+    // The person's own name counts as context too.
+    let r = fx
+        .post(
+            "/api/v1/invites/accept",
+            json!({"token": t, "name": "Ivy Brennan", "password": "Brennan.2026.Summer!"}),
+            None,
+        )
+        .await;
+    refused_saying(&r, "Brennan.2026.Summer!", "must not contain \"brennan\"");
+
+    for (pw, why) in OBVIOUS {
+        let r = fx
+            .post(
+                "/api/v1/auth/password/change",
+                json!({"current_password": PASSWORD, "new_password": pw}),
+                Some(&tok),
+            )
+            .await;
+        refused_saying(&r, pw, why);
+    }
+
+    let r = fx
+        .post(
+            "/api/v1/auth/password/forgot",
+            json!({"email": EMAIL}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::ACCEPTED);
+    let reset = reset_token(&fx).await;
+    for (pw, why) in OBVIOUS {
+        let r = fx
+            .post(
+                "/api/v1/auth/password/reset",
+                json!({"token": reset, "new_password": pw}),
+                None,
+            )
+            .await;
+        refused_saying(&r, pw, why);
+    }
+    // None of the refusals used up the links or changed the password; a passphrase works.
+    let ok = fx
+        .post(
+            "/api/v1/invites/accept",
+            json!({"token": t, "name": "Ivy", "password": "a different long passphrase 9"}),
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::CREATED, "{:?}", ok.body);
+    let ok = fx
+        .post(
+            "/api/v1/auth/password/reset",
+            json!({"token": reset, "new_password": "a brand new passphrase 7"}),
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::NO_CONTENT, "{:?}", ok.body);
+    assert_eq!(
+        fx.login(EMAIL, "a brand new passphrase 7").await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]

@@ -222,7 +222,7 @@ pub fn invite_accept(error: Option<&str>, v: &InviteView<'_>, name: &str) -> Mar
                         input #name type="text" name="name" value=(name) autocomplete="name" required autofocus;
                         label for="password" { "Choose a password" }
                         input #password type="password" name="password" autocomplete="new-password" required minlength=(v.min_len);
-                        p.hint { "At least " (v.min_len) " characters; a long passphrase is best. Any characters are fine. Common passwords, and words like the product's, the org's or your email's name, are refused." }
+                        p.hint { "At least " (v.min_len) " characters; a passphrase of a few unrelated words is best. Any characters are fine. Breached and common passwords, easy-to-guess patterns (repeats, keyboard rows, years, p@ssw0rd-style swaps) and your org's, email's or own name are refused, with the reason." }
                         label for="password_confirm" { "Type it again" }
                         input #password_confirm type="password" name="password_confirm" autocomplete="new-password" required;
                         button #accept-submit type="submit" { "Accept and sign in" }
@@ -252,7 +252,7 @@ pub fn reset_form(error: Option<&str>, v: &ResetView<'_>) -> Markup {
                     input type="hidden" name="token" value=(v.token);
                     label for="new_password" { "New password" }
                     input #new_password type="password" name="new_password" autocomplete="new-password" required;
-                    p.hint { "A long passphrase is best. Common passwords and context words (the product, your org, your email's name) are refused." }
+                    p.hint { "A passphrase of a few unrelated words is best. Breached and common passwords, easy-to-guess patterns (repeats, keyboard rows, years, p@ssw0rd-style swaps) and your org's, email's or own name are refused, with the reason." }
                     label for="new_password_confirm" { "Type it again" }
                     input #new_password_confirm type="password" name="new_password_confirm" autocomplete="new-password" required;
                     @if v.mfa_required {
@@ -354,6 +354,7 @@ pub fn security(v: &SecurityView<'_>) -> Markup {
                         input #current_password type="password" name="current_password" autocomplete="current-password" required;
                         label for="new_password" { "New password" }
                         input #new_password type="password" name="new_password" autocomplete="new-password" required;
+                        p.hint { "A passphrase of a few unrelated words is best. Breached and common passwords, easy-to-guess patterns (repeats, keyboard rows, years, p@ssw0rd-style swaps) and your org's, email's or own name are refused, with the reason." }
                         label for="new_password_confirm" { "Type it again" }
                         input #new_password_confirm type="password" name="new_password_confirm" autocomplete="new-password" required;
                         @if v.mfa_enabled {

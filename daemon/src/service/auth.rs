@@ -7,7 +7,7 @@ use crate::service::passwords;
 use crate::state::AppState;
 use wt_api::{ClientKind, LoginRequest, Role, SetupRequest};
 use wt_core::audit::{Actor, AuditEvent, actions};
-use wt_core::password::{self as policy, MAX_LEN};
+use wt_core::password::MAX_LEN;
 use wt_core::permissions::Permission;
 use wt_core::{ids, token};
 use wt_store::{NewSession, OrgRecord, SessionRecord, SetupClaim, UserRecord};
@@ -57,10 +57,14 @@ pub async fn setup(
     let token_hash = token::hash(&req.token);
     let now = state.now();
     let (email, org) = state.store.setup_token_email(&token_hash, now).await?;
-    let local = email.split('@').next().unwrap_or_default();
     let mfa_enforced = org.mfa_required_roles.contains(&Role::Owner);
-    policy::check_policy(&req.password, mfa_enforced, &[&org.name, &org.slug, local])
-        .map_err(|e| ApiError::PasswordPolicy(e.to_string()))?;
+    passwords::check(
+        state,
+        &req.password,
+        mfa_enforced,
+        &[&org.name, &org.slug, &email, &name],
+    )
+    .await?;
     let password_hash = passwords::hash(state, req.password).await?;
     let user_id = ids::new_id("usr");
     let event = AuditEvent::new(

@@ -175,18 +175,24 @@ pub async fn reset_verify(
 }
 
 /// The strictest policy over the user's memberships (a role with MFA enforced allows 8
-/// characters; any role without it needs 15).
-fn check_policy_for(cand: &LoginCandidate, password: &str) -> Result<(), ApiError> {
-    match cand
-        .memberships
-        .iter()
-        .find(|(o, r)| !o.mfa_required_roles.contains(r))
-        .or(cand.memberships.first())
-    {
-        Some((org, role)) => passwords::check_new_password(password, *role, org, &cand.user.email),
-        None => wt_core::password::check_policy(password, false, &[])
-            .map_err(|e| ApiError::PasswordPolicy(e.to_string())),
+/// characters; any role without it, or no membership, needs 15), with every org's name
+/// and slug, the email and the user's name as context.
+async fn check_policy_for(
+    state: &AppState,
+    cand: &LoginCandidate,
+    password: &str,
+) -> Result<(), ApiError> {
+    let mfa_enforced = !cand.memberships.is_empty()
+        && cand
+            .memberships
+            .iter()
+            .all(|(o, r)| o.mfa_required_roles.contains(r));
+    let mut context: Vec<&str> = vec![&cand.user.email, &cand.user.name];
+    for (org, _) in &cand.memberships {
+        context.push(&org.name);
+        context.push(&org.slug);
     }
+    passwords::check(state, password, mfa_enforced, &context).await
 }
 
 /// `POST /auth/password/reset`: sets the password, burns the token atomically, ends every
@@ -197,7 +203,7 @@ pub async fn reset(
     req: ResetPasswordRequest,
 ) -> Result<(), ApiError> {
     let (_, cand) = live_reset(state, meta, &req.token).await?;
-    check_policy_for(&cand, &req.new_password)?;
+    check_policy_for(state, &cand, &req.new_password).await?;
     let org = cand.memberships.first().map(|(o, _)| o.clone());
     let audit_org = org.as_ref().map(|o| o.id.clone()).unwrap_or_default();
     let actor = Actor::user(&cand.user.id, &cand.user.email);
@@ -269,7 +275,7 @@ pub async fn change(
         return Err(ApiError::InvalidCredentials);
     }
     // The policy before the code: a refused password must not use up a TOTP step.
-    check_policy_for(&cand, &req.new_password)?;
+    check_policy_for(state, &cand, &req.new_password).await?;
     if auth.user.mfa_enabled {
         let code = req.code.as_deref().ok_or(ApiError::MfaCodeRequired)?;
         mfa::check_totp(state, &auth.org.id, auth.actor(), meta, code).await?;

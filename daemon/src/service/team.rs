@@ -241,7 +241,8 @@ pub async fn invite_accept(
     let password = req.password.ok_or_else(|| {
         ApiError::Validation("password: choose a password for the new account".into())
     })?;
-    passwords::check_new_password(&password, invite.role, &org, &invite.email)?;
+    passwords::check_new_password(state, &password, invite.role, &org, &invite.email, &name)
+        .await?;
     let password_hash = passwords::hash(state, password).await?;
     let user_id = ids::new_id("usr");
     let ev = AuditEvent::new(
