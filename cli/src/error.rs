@@ -262,6 +262,10 @@ pub enum CliError {
     /// The server answered with an error status.
     #[error("{0}")]
     Api(Box<ApiError>),
+    /// The new password fails the password policy, checked locally before any request
+    /// (exit 1, like the server's 422 `password_policy`); the message says why.
+    #[error("{0}")]
+    PasswordRefused(String),
     /// The user answered "no" to a confirmation prompt; nothing was changed.
     #[error("{0}")]
     Aborted(String),
@@ -320,6 +324,7 @@ impl CliError {
             | CliError::CheckFailed(_)
             | CliError::NotReady(_)
             | CliError::Aborted(_)
+            | CliError::PasswordRefused(_)
             | CliError::Keyring(_)
             | CliError::Daemon(_)
             | CliError::Io { .. }

@@ -70,18 +70,61 @@ pub fn token_from_link(raw: &Secret) -> Secret {
     Secret::new(s.to_string())
 }
 
-/// Reads a new password: one stdin line with `from_stdin`, else a hidden prompt typed twice
-/// (`--password-stdin` is named when prompting is impossible).
-pub fn read_new_password(io: &Io, from_stdin: bool) -> Result<Secret, CliError> {
+/// How many times a person may type a new password that is refused here (or not repeated
+/// the same) before the command gives up.
+const NEW_PASSWORD_TRIES: usize = 3;
+
+/// Reads a new password: one stdin line with `from_stdin`, else a hidden prompt
+/// (`--password-stdin` is named when prompting is impossible), then "Repeat to confirm".
+///
+/// Before it is repeated (or sent), the password goes through the server's own policy
+/// (`wt_core::password::check_policy`) with what this command knows of the person in
+/// `context` (org name and slug, email, name: whatever is known; see
+/// `wt_core::password::context_words`), so they learn at once why it would be refused.
+/// The role's MFA rule is not known here, so the shorter minimum (8) is used: the server
+/// still decides, and may ask for 15. On a terminal a refused or mistyped password is asked
+/// for again, [`NEW_PASSWORD_TRIES`] times in all; from stdin, it fails with exit 1.
+pub fn read_new_password(io: &Io, from_stdin: bool, context: &[&str]) -> Result<Secret, CliError> {
     if from_stdin {
-        io.read_stdin_secret("the new password")
-    } else {
-        let p = io.prompt_secret("New password", true, "a new password", "--password-stdin")?;
+        let p = io.read_stdin_secret("the new password")?;
+        check_new_password(&p, context)?;
+        return Ok(p);
+    }
+    let mut tries = 0;
+    loop {
+        tries += 1;
+        let last = tries >= NEW_PASSWORD_TRIES;
+        let p = io.prompt_secret("New password", false, "a new password", "--password-stdin")?;
         if p.is_blank() {
             return Err(CliError::Usage("the new password must not be empty".into()));
         }
-        Ok(p)
+        if let Err(e) = check_new_password(&p, context) {
+            if last {
+                return Err(e);
+            }
+            io.eprintln(&format!("{e}. Try another."));
+            continue;
+        }
+        let again = io.prompt_secret(
+            "Repeat to confirm",
+            false,
+            "the new password again",
+            "--password-stdin",
+        )?;
+        if again.expose() == p.expose() {
+            return Ok(p);
+        }
+        if last {
+            return Err(CliError::Other("the two entries do not match".into()));
+        }
+        io.eprintln("The two entries do not match. Try again.");
     }
+}
+
+/// The password policy, checked here before anything is sent (see [`read_new_password`]).
+pub fn check_new_password(password: &Secret, context: &[&str]) -> Result<(), CliError> {
+    wt_core::password::check_policy(password.expose(), true, context)
+        .map_err(|e| CliError::PasswordRefused(e.to_string()))
 }
 
 /// Reads the password of the account you are logged in as (a step-up: `wt mfa disable`,

@@ -1,5 +1,6 @@
 //! `wt setup`: claim the owner account created by `wtd init` with its one-time token.
 
+use crate::cmd::common::read_new_password;
 use crate::{CliError, Ctx};
 use clap::Args;
 use wt_api::{SetupRequest, SetupResponse};
@@ -9,10 +10,12 @@ pub const ABOUT: &str = "Claim the owner account printed by `wtd init`";
 pub const LONG_ABOUT: &str = "\
 Claim the owner account printed by `wtd init`, using its one-time setup token.
 
-The token is read from stdin with --token-stdin (or prompted, hidden, on a terminal). The new
-password is prompted twice on a terminal, or read from stdin with --password-stdin. When
-both --token-stdin and --password-stdin are given, the FIRST line of stdin is the token and
-the SECOND line is the password. The name is --name or prompted (required with --no-input).
+The token is read from stdin with --token-stdin (or prompted, hidden, on a terminal). The name
+is --name or prompted (required with --no-input). The new password is prompted twice on a
+terminal, or read from stdin with --password-stdin; wt checks it against the password policy
+before it is repeated or sent, and says why one is refused. When both --token-stdin and
+--password-stdin are given, the FIRST line of stdin is the token and the SECOND line is the
+password.
 
 Setup does not log in: run `wt login` afterwards.
 
@@ -49,16 +52,14 @@ pub async fn run(args: SetupArgs, ctx: &Ctx) -> Result<(), CliError> {
             "--token-stdin",
         )?
     };
-    let password = if args.password_stdin {
-        io.read_stdin_secret("the new password")?
-    } else {
-        io.prompt_secret("New password", true, "a new password", "--password-stdin")?
-    };
+    // The name first: the password is checked locally with it (the org and the email are
+    // only known to the server until the token is claimed).
     let name = match args.name {
         Some(n) if !n.trim().is_empty() => n.trim().to_string(),
         Some(_) => return Err(CliError::Usage("--name must not be empty".into())),
         None => io.prompt_text("Your name", "a name", "--name")?,
     };
+    let password = read_new_password(io, args.password_stdin, &[&name])?;
 
     let mut req = SetupRequest {
         token: token.expose().trim().to_string(),
@@ -192,7 +193,7 @@ mod run_tests {
                 "--password-stdin",
                 "--no-input",
             ],
-            "tok\npw\n",
+            "tok\nviolet staple orbit 7\n",
             Reply::json(201, setup_json()),
         )
         .await;
@@ -226,7 +227,7 @@ mod run_tests {
                 "--name",
                 "Ada",
             ],
-            "tok\npw\n",
+            "tok\nviolet staple orbit 7\n",
             Reply::problem(400, "setup_token_invalid"),
         )
         .await;
@@ -235,5 +236,35 @@ mod run_tests {
             .map(|e| (e.exit_code(), e.to_string()))
             .unwrap_or_default();
         assert_eq!(e, (1, "detail for setup_token_invalid".to_string()));
+    }
+
+    #[tokio::test]
+    async fn an_obvious_password_is_refused_before_the_token_is_sent() {
+        for (pw, why) in [
+            ("passwordpassword", "breached and common"),
+            ("qwertyuiopasdfgh", "breached and common"),
+            ("Lovelace1815!!", "must not contain \"lovelace\""),
+        ] {
+            let (stub, r, _) = run_setup(
+                &[
+                    "wt",
+                    "setup",
+                    "--token-stdin",
+                    "--password-stdin",
+                    "--name",
+                    "Ada Lovelace",
+                ],
+                &format!("wtsetup_tok\n{pw}\n"),
+                Reply::json(201, setup_json()),
+            )
+            .await;
+            let (code, msg) = r
+                .err()
+                .map(|e| (e.exit_code(), e.to_string()))
+                .unwrap_or_default();
+            assert_eq!(code, 1, "{pw}: {msg}");
+            assert!(msg.contains(why), "{pw}: {msg}");
+            assert!(stub.requests().is_empty(), "{pw}: nothing was sent");
+        }
     }
 }

@@ -19,7 +19,8 @@ link (its `token=` parameter is used). It is read from stdin with --token-stdin,
 prompted (hidden).
 
 New account: choose a name (--name, or prompted) and a password (prompted twice, or
---password-stdin). Accepting does not log in: run `wt login` afterwards. If your role
+--password-stdin). wt checks the password against the policy (with the org's name, your
+email and name) before it is repeated or sent, and says why one is refused. Accepting does not log in: run `wt login` afterwards. If your role
 requires MFA, that first session can only enroll MFA (`wt mfa enroll`).
 
 Existing account (the invited email already has one): prove it is yours with your current
@@ -86,7 +87,7 @@ pub async fn run(args: AcceptArgs, ctx: &Ctx) -> Result<(), CliError> {
     let accepted = if invite.account_exists {
         accept_existing(ctx, &args, &invite, &token).await
     } else {
-        accept_new(ctx, &args, &token).await
+        accept_new(ctx, &args, &invite, &token).await
     };
     let resp = accepted.map_err(|e| {
         if e.is_api_code(codes::ACCOUNT_EXISTS) {
@@ -177,6 +178,7 @@ async fn accept_existing(
 async fn accept_new(
     ctx: &Ctx,
     args: &AcceptArgs,
+    invite: &InviteVerifyResponse,
     token: &Secret,
 ) -> Result<InviteAcceptResponse, CliError> {
     let io = &ctx.io;
@@ -185,7 +187,13 @@ async fn accept_new(
         Some(_) => return Err(CliError::Usage("--name must not be empty".into())),
         None => io.prompt_text("Your name", "a name", "--name")?,
     };
-    let password = read_new_password(io, args.password_stdin)?;
+    let context = [
+        invite.org.name.as_str(),
+        &invite.org.slug,
+        &invite.email,
+        &name,
+    ];
+    let password = read_new_password(io, args.password_stdin, &context)?;
     let mut req = InviteAcceptRequest {
         token: token.expose().to_string(),
         name: Some(name),
@@ -299,7 +307,8 @@ mod tests {
             &[
                 "https://wt.example/invite?token=wti_tok",
                 "Bob",
-                "pw pw pw pw",
+                "violet staple orbit 7",
+                "violet staple orbit 7",
             ],
             routes(
                 Reply::json(200, verify_json(false)),
@@ -396,7 +405,7 @@ mod tests {
                 "--name",
                 "Bob",
             ],
-            "wti_tok\npw\n",
+            "wti_tok\nviolet staple orbit 7\n",
             routes(
                 Reply::json(200, verify_json(false)),
                 Reply::problem(401, "account_exists"),
@@ -457,7 +466,7 @@ mod tests {
                 "--name",
                 "Bob",
             ],
-            "wti_tok\nacme-acme-acme\n",
+            "wti_tok\nviolet staple orbit 7\n",
             routes(Reply::json(200, verify_json(false)), policy),
         )
         .await;
@@ -465,6 +474,40 @@ mod tests {
             r.failure(),
             (1, "the password contains the org name".to_string())
         );
+    }
+
+    #[tokio::test]
+    async fn an_obvious_password_is_refused_here_after_verifying_and_before_accepting() {
+        // The org (Acme), the email and the name are known once the invite is verified.
+        for (pw, why) in [
+            ("Acme2026Acme2026", "must not contain \"acme\""),
+            ("passwordpassword", "breached and common"),
+            ("Tables.Turn.1", "must not contain \"tables\""),
+        ] {
+            let r = run_wt_logged_out(
+                &[
+                    "wt",
+                    "invite",
+                    "accept",
+                    "--token-stdin",
+                    "--password-stdin",
+                    "--name",
+                    "Bobby Tables",
+                ],
+                &format!("wti_tok\n{pw}\n"),
+                routes(
+                    Reply::json(200, verify_json(false)),
+                    Reply::json(201, accept_json()),
+                ),
+            )
+            .await;
+            let (code, msg) = r.failure();
+            assert_eq!(code, 1, "{pw}: {msg}");
+            assert!(msg.contains(why), "{pw}: {msg}");
+            let seen = r.stub.requests();
+            assert_eq!(seen.len(), 1, "{pw}: only the verify was sent");
+            assert_eq!(seen[0].path, VERIFY);
+        }
     }
 
     #[tokio::test]

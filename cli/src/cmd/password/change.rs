@@ -17,7 +17,8 @@ when MFA is on, a current code from the authenticator app. Your other sessions a
 out; this one stays.
 
 On a terminal, the current password is prompted, then the new one twice; if the server
-says MFA is on, the code is prompted next (up to 3 tries).
+says MFA is on, the code is prompted next (up to 3 tries). wt checks the new password
+against the policy before it is repeated or sent, and says why one is refused.
 
 Stdin lines, in this order:
   1. the current password   (with --password-stdin)
@@ -64,7 +65,16 @@ pub async fn run(args: ChangeArgs, ctx: &Ctx) -> Result<(), CliError> {
             "--password-stdin",
         )?
     };
-    let new = read_new_password(io, args.password_stdin)?;
+    // Who is logged in (email, org slug), for the local policy check; none with WT_TOKEN.
+    let who = match ctx.credentials.env_token() {
+        Some(_) => None,
+        None => ctx.credentials.load().await.ok().flatten(),
+    };
+    let context: Vec<&str> = who
+        .iter()
+        .flat_map(|c| std::iter::once(c.email.as_str()).chain(c.org.as_deref()))
+        .collect();
+    let new = read_new_password(io, args.password_stdin, &context)?;
     let code = if args.code_stdin {
         Some(clean_totp(&io.read_stdin_secret("an authentication code")?))
     } else {
@@ -166,14 +176,14 @@ mod tests {
     async fn change_without_code_stdin_sends_no_code() {
         let r = run_wt(
             &["wt", "password", "change", "--password-stdin"],
-            "old\nnew\n",
+            "old\nnew pass phrase\n",
             vec![("POST", PATH, Reply::empty(204))],
         )
         .await;
         assert!(r.result.is_ok(), "{:?}", r.result);
         assert_eq!(
             r.body(0),
-            serde_json::json!({"current_password": "old", "new_password": "new"})
+            serde_json::json!({"current_password": "old", "new_password": "new pass phrase"})
         );
     }
 
@@ -181,7 +191,7 @@ mod tests {
     async fn change_needing_a_code_without_a_terminal_exits_1_naming_code_stdin() {
         let r = run_wt(
             &["wt", "password", "change", "--password-stdin", "--no-input"],
-            "old\nnew\n",
+            "old\nnew pass phrase\n",
             vec![("POST", PATH, Reply::problem(401, "mfa_code_required"))],
         )
         .await;
@@ -195,7 +205,7 @@ mod tests {
     async fn change_on_a_terminal_prompts_for_the_code_when_mfa_is_on() {
         let r = run_wt_scripted(
             &["wt", "password", "change", "--output", "table"],
-            &["old", "new pass", "123456"],
+            &["old", "new pass phrase", "new pass phrase", "123456"],
             vec![
                 ("POST", PATH, Reply::problem(401, "mfa_code_required")),
                 ("POST", PATH, Reply::empty(204)),
@@ -213,7 +223,7 @@ mod tests {
     async fn change_with_a_wrong_current_password_exits_1() {
         let r = run_wt(
             &["wt", "password", "change", "--password-stdin"],
-            "wrong\nnew\n",
+            "wrong\nnew pass phrase\n",
             vec![("POST", PATH, Reply::problem(401, "invalid_credentials"))],
         )
         .await;
@@ -221,10 +231,64 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_obvious_new_password_is_refused_here_before_any_request() {
+        for (pw, why) in [
+            ("qwertyuiopasdfgh", "breached and common"),
+            ("passwordpassword", "breached and common"),
+            ("trustno1trustno1", "too easy to guess: repeats"),
+        ] {
+            let r = run_wt(
+                &["wt", "password", "change", "--password-stdin", "--no-input"],
+                &format!("old\n{pw}\n"),
+                vec![("POST", PATH, Reply::empty(204))],
+            )
+            .await;
+            let (code, msg) = r.failure();
+            assert_eq!(code, 1, "{pw}: {msg}");
+            assert!(msg.contains(why), "{pw}: {msg}");
+            assert!(r.stub.requests().is_empty(), "{pw}: nothing was sent");
+        }
+    }
+
+    #[tokio::test]
+    async fn on_a_terminal_a_refused_or_mistyped_password_is_asked_for_again() {
+        let r = run_wt_scripted(
+            &["wt", "password", "change", "--output", "table"],
+            &[
+                "old",
+                "passwordpassword",
+                "violet staple orbit 7",
+                "violet staple orbit 8",
+                "violet staple orbit 7",
+                "violet staple orbit 7",
+            ],
+            vec![("POST", PATH, Reply::empty(204))],
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert!(r.err.contains("breached and common passwords"), "{}", r.err);
+        assert!(r.err.contains("Try another"), "{}", r.err);
+        assert!(r.err.contains("do not match"), "{}", r.err);
+        assert_eq!(r.stub.requests().len(), 1);
+        assert_eq!(r.body(0)["new_password"], "violet staple orbit 7");
+        // Three refusals in a row: the command gives up, having sent nothing.
+        let r = run_wt_scripted(
+            &["wt", "password", "change"],
+            &["old", "passwordpassword", "11111111", "qwertyuiopasdfgh"],
+            vec![("POST", PATH, Reply::empty(204))],
+        )
+        .await;
+        let (code, msg) = r.failure();
+        assert_eq!(code, 1);
+        assert!(msg.contains("breached and common"), "{msg}");
+        assert!(r.stub.requests().is_empty());
+    }
+
+    #[tokio::test]
     async fn change_when_not_logged_in_exits_3_before_reading_anything() {
         let r = run_wt_logged_out(
             &["wt", "password", "change", "--password-stdin"],
-            "old\nnew\n",
+            "old\nnew pass phrase\n",
             vec![("POST", PATH, Reply::empty(204))],
         )
         .await;

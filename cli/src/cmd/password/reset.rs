@@ -14,8 +14,9 @@ pub const ABOUT: &str = "Set a new password with the link from a reset mail";
 pub const LONG_ABOUT: &str = "\
 Complete a password reset started with `wt password forgot EMAIL` (no login needed). wt
 first checks the token and shows which account it is for (masked email) and when it
-expires, then asks for the new password (twice) and, when the account has MFA on, a code
-from the authenticator app or a one-time recovery code (up to 3 tries at a prompt).
+expires, then asks for the new password (twice; wt checks it against the password policy
+first and says why one is refused) and, when the account has MFA on, a code from the
+authenticator app or a one-time recovery code (up to 3 tries at a prompt).
 Paste the token or the whole link from the mail (its `token=` parameter is used).
 
 The reset signs out every session of the account and does not log in: run `wt login`
@@ -94,7 +95,8 @@ pub async fn run(args: ResetArgs, ctx: &Ctx) -> Result<(), CliError> {
         }
     ));
 
-    let new_password = read_new_password(io, args.password_stdin)?;
+    // The masked email still names the domain, which the policy counts as context.
+    let new_password = read_new_password(io, args.password_stdin, &[&verified.email_hint])?;
     let stdin_code = if args.code_stdin || args.recovery_code_stdin {
         let what = if args.code_stdin {
             "an authentication code"
@@ -258,14 +260,14 @@ mod tests {
                 "--password-stdin",
                 "--recovery-code-stdin",
             ],
-            "wtr_tok\nnew\nabcd-efgh\n",
+            "wtr_tok\nnew pass phrase\nabcd-efgh\n",
             routes(true, Reply::empty(204)),
         )
         .await;
         assert!(r.result.is_ok(), "{:?}", r.result);
         assert_eq!(
             r.body(1),
-            serde_json::json!({"token": "wtr_tok", "new_password": "new", "recovery_code": "abcd-efgh"})
+            serde_json::json!({"token": "wtr_tok", "new_password": "new pass phrase", "recovery_code": "abcd-efgh"})
         );
     }
 
@@ -280,14 +282,14 @@ mod tests {
                 "--password-stdin",
                 "--code-stdin",
             ],
-            "wtr_tok\nnew\n123456\n",
+            "wtr_tok\nnew pass phrase\n123456\n",
             routes(false, Reply::empty(204)),
         )
         .await;
         assert!(r.result.is_ok(), "{:?}", r.result);
         assert_eq!(
             r.body(1),
-            serde_json::json!({"token": "wtr_tok", "new_password": "new"})
+            serde_json::json!({"token": "wtr_tok", "new_password": "new pass phrase"})
         );
     }
 
@@ -302,7 +304,7 @@ mod tests {
                 "--password-stdin",
                 "--no-input",
             ],
-            "wtr_tok\nnew\n",
+            "wtr_tok\nnew pass phrase\n",
             routes(true, Reply::empty(204)),
         )
         .await;
@@ -334,7 +336,13 @@ mod tests {
     async fn reset_on_a_terminal_prompts_token_password_then_code() {
         let r = run_wt_scripted(
             &["wt", "password", "reset", "--output", "table"],
-            &["wtr_tok", "new pass", "000000", "123 456"],
+            &[
+                "wtr_tok",
+                "new pass phrase",
+                "new pass phrase",
+                "000000",
+                "123 456",
+            ],
             vec![
                 ("POST", VERIFY, Reply::json(200, verify_json(true))),
                 ("POST", RESET, Reply::problem(401, "invalid_code")),
@@ -362,10 +370,37 @@ mod tests {
                 "--token-stdin",
                 "--password-stdin",
             ],
-            "wtr_tok\npassword\n",
+            "wtr_tok\nnew pass phrase\n",
             routes(false, Reply::problem(422, "password_policy")),
         )
         .await;
         assert_eq!(r.failure(), (1, "detail for password_policy".to_string()));
+    }
+
+    #[tokio::test]
+    async fn an_obvious_password_is_refused_here_before_the_reset_is_posted() {
+        // The masked email still names the domain: example.com counts as context.
+        for (pw, why) in [
+            ("passwordpassword", "breached and common"),
+            ("Example!2026!", "must not contain \"example\""),
+        ] {
+            let r = run_wt_logged_out(
+                &[
+                    "wt",
+                    "password",
+                    "reset",
+                    "--token-stdin",
+                    "--password-stdin",
+                    "--no-input",
+                ],
+                &format!("wtr_tok\n{pw}\n"),
+                routes(false, Reply::empty(204)),
+            )
+            .await;
+            let (code, msg) = r.failure();
+            assert_eq!(code, 1, "{pw}: {msg}");
+            assert!(msg.contains(why), "{pw}: {msg}");
+            assert_eq!(r.stub.requests().len(), 1, "{pw}: only the verify was sent");
+        }
     }
 }
