@@ -244,3 +244,70 @@ fn enrolling_with_a_pause_between_the_qr_code_and_the_code_still_turns_mfa_on() 
         "{rest:?}"
     );
 }
+
+#[test]
+fn blank_lines_and_trickled_bytes_do_not_hold_a_connection_past_the_header_timeout() {
+    use std::io::Read;
+    let d = Daemon::start_with(&SHORT_TIMEOUTS);
+    let addr = d.base.trim_start_matches("http://").to_string();
+    let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+    s.write_all(b"\r\n\r\n").expect("write");
+    let started = std::time::Instant::now();
+    // One byte every 200 ms: each would have pushed an idle deadline back.
+    let closed = loop {
+        std::thread::sleep(Duration::from_millis(200));
+        if s.write_all(b"G").is_err() {
+            break true;
+        }
+        s.set_read_timeout(Some(Duration::from_millis(1)))
+            .expect("timeout");
+        let mut b = [0u8; 8];
+        if matches!(s.read(&mut b), Ok(0)) {
+            break true;
+        }
+        if started.elapsed() > Duration::from_secs(8) {
+            break false;
+        }
+    };
+    assert!(closed, "still open after 8 s");
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+}
+
+#[test]
+fn a_quiet_audit_stream_outlives_the_keepalive_timeout() {
+    use std::io::Read;
+    let d = Daemon::start_with(&SHORT_TIMEOUTS);
+    d.setup();
+    let tok = d.login_token();
+    let addr = d.base.trim_start_matches("http://").to_string();
+    let mut s = std::net::TcpStream::connect(&addr).expect("connect");
+    write!(
+        s,
+        "GET /api/v1/orgs/audit-logs/stream HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {tok}\r\nAccept: text/event-stream\r\n\r\n"
+    )
+    .expect("request");
+    s.set_read_timeout(Some(Duration::from_secs(2)))
+        .expect("timeout");
+    let mut head = [0u8; 512];
+    let n = s.read(&mut head).expect("answer");
+    assert!(
+        String::from_utf8_lossy(&head[..n]).starts_with("HTTP/1.1 200"),
+        "{}",
+        String::from_utf8_lossy(&head[..n])
+    );
+    // Nothing to say for 5 s, longer than the 2 s keep-alive timeout: the stream is open.
+    s.set_read_timeout(Some(Duration::from_secs(5)))
+        .expect("timeout");
+    let mut b = [0u8; 64];
+    match s.read(&mut b) {
+        Ok(0) => panic!("the daemon closed a live stream"),
+        Ok(_) => {}
+        Err(e) => assert!(
+            matches!(
+                e.kind(),
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+            ),
+            "{e}"
+        ),
+    }
+}
