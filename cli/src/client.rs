@@ -25,6 +25,10 @@ pub const STREAM_IDLE_TIMEOUT: Duration = Duration::from_secs(45);
 /// keep-alive idle timeout we may meet (wtd 75 s, Node's default 5 s), so `wt` does not
 /// send on a connection the server is closing. After a prompt, a new connection is made.
 pub const POOL_IDLE_TIMEOUT: Duration = Duration::from_secs(4);
+/// A non-idempotent request (POST, PATCH) whose connection fails this fast, before any
+/// answer, is taken to have met a connection that was already closed, and is sent once
+/// more; a later failure could mean the server acted on it, so it is reported instead.
+pub const STALE_CONNECTION_WINDOW: Duration = Duration::from_millis(500);
 /// Sent on every request.
 pub const USER_AGENT: &str = concat!("wt/", env!("CARGO_PKG_VERSION"));
 
@@ -280,12 +284,22 @@ impl ApiClient {
         }
         // A copy in case the first connection turns out closed (bodies here are JSON).
         let again = req.try_clone();
+        let idempotent = again
+            .as_ref()
+            .and_then(|r| r.try_clone()?.build().ok())
+            .is_some_and(|r| r.method().is_idempotent());
+        let sent = std::time::Instant::now();
         let resp = match (req.send().await, again) {
             (Ok(resp), _) => resp,
-            // Closed before any answer came (a pooled connection the server, or a proxy
-            // between, had just closed): the server never saw the request, so sending it
-            // once more on a fresh connection is safe, even for a POST.
-            (Err(e), Some(again)) if closed_before_answer(&e) => {
+            // Closed before any answer came: a pooled connection that the server, or a
+            // proxy between, had just closed as idle. Sent once more on a fresh
+            // connection when that is safe: an idempotent request, or one refused at once
+            // (`STALE_CONNECTION_WINDOW`), as a connection already closed refuses, before
+            // any server could have acted on it.
+            (Err(e), Some(again))
+                if closed_before_answer(&e)
+                    && (idempotent || sent.elapsed() < STALE_CONNECTION_WINDOW) =>
+            {
                 again.send().await.map_err(|e| self.transport_error(&e))?
             }
             (Err(e), _) => return Err(self.transport_error(&e)),
@@ -428,6 +442,31 @@ mod tests {
             .unwrap();
         assert_eq!(v["ok"], true);
         assert_eq!(seen.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+
+    #[tokio::test]
+    async fn a_post_the_server_held_before_dropping_is_not_sent_again() {
+        use std::sync::atomic::Ordering;
+        use tokio::io::AsyncReadExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = format!("http://{}", listener.local_addr().unwrap());
+        let seen = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let count = seen.clone();
+        tokio::spawn(async move {
+            while let Ok((mut sock, _)) = listener.accept().await {
+                count.fetch_add(1, Ordering::SeqCst);
+                let mut buf = vec![0u8; 4096];
+                let _ = sock.read(&mut buf).await;
+                // Works on it for a while (it may have acted), then the connection drops.
+                tokio::time::sleep(STALE_CONNECTION_WINDOW * 2).await;
+                drop(sock);
+            }
+        });
+        let c = ApiClient::new(&addr).unwrap();
+        let r: Result<serde_json::Value, CliError> =
+            c.post("/x", &serde_json::json!({"a": 1}), None).await;
+        assert!(matches!(r, Err(CliError::Transport { .. })), "{r:?}");
+        assert_eq!(seen.load(Ordering::SeqCst), 1, "sent once");
     }
 
     #[tokio::test]

@@ -312,7 +312,9 @@ impl<S: AsyncRead + Unpin> AsyncRead for TimedStream<S> {
                     self.timer.as_mut().reset(deadline);
                 }
                 match self.timer.as_mut().poll(cx) {
-                    Poll::Ready(()) => Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, why))),
+                    Poll::Ready(()) => {
+                        Poll::Ready(Err(io::Error::new(io::ErrorKind::TimedOut, why)))
+                    }
                     Poll::Pending => Poll::Pending,
                 }
             }
@@ -360,7 +362,11 @@ mod tests {
         idle: Duration::from_secs(75),
     };
 
-    fn pair() -> (tokio::io::DuplexStream, TimedStream<tokio::io::DuplexStream>, Exchange) {
+    fn pair() -> (
+        tokio::io::DuplexStream,
+        TimedStream<tokio::io::DuplexStream>,
+        Exchange,
+    ) {
         let (client, server) = duplex(1 << 16);
         let ex = Exchange::new();
         (client, TimedStream::new(server, T, ex.clone()), ex)
@@ -446,7 +452,10 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn an_http2_connection_is_held_to_the_idle_timeout_only() {
         let (mut client, mut s, _ex) = pair();
-        client.write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n").await.unwrap();
+        client
+            .write_all(b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n")
+            .await
+            .unwrap();
         let started = Instant::now();
         let err = read_err(&mut s).await;
         assert!(err.to_string().contains("keep-alive"), "{err}");

@@ -270,7 +270,11 @@ fn blank_lines_and_trickled_bytes_do_not_hold_a_connection_past_the_header_timeo
         }
     };
     assert!(closed, "still open after 8 s");
-    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
