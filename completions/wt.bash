@@ -848,7 +848,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__invite__subcmd__create)
-            opts="-h -V --role --from-csv --server --output --no-input --help --version"
+            opts="-h -V --role --from-csv --password-stdin --code-stdin --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -915,7 +915,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__invite__subcmd__resend)
-            opts="-h -V --server --output --no-input --help --version"
+            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1275,7 +1275,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__members__subcmd__reset__subcmd__mfa)
-            opts="-y -h -V --yes --server --output --no-input --help --version"
+            opts="-y -h -V --yes --password-stdin --code-stdin --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

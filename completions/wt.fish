@@ -184,6 +184,8 @@ complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand
 complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from create" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from create" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from create" -l password-stdin -d 'If a recent sign-in is needed: read your password from the first line of stdin'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from create" -l code-stdin -d 'If a recent sign-in is needed and MFA is on: read the code from stdin (line 2 with --password-stdin, else line 1)'
 complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from create" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from create" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from create" -s V -l version -d 'Print version'
@@ -200,6 +202,8 @@ complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand
 complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from resend" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from resend" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from resend" -l password-stdin -d 'If a recent sign-in is needed: read your password from the first line of stdin'
+complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from resend" -l code-stdin -d 'If a recent sign-in is needed and MFA is on: read the code from stdin (line 2 with --password-stdin, else line 1)'
 complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from resend" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from resend" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand invite; and __fish_seen_subcommand_from resend" -s V -l version -d 'Print version'
@@ -257,6 +261,8 @@ complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcomman
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from reset-mfa" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from reset-mfa" -s y -l yes -d 'Do not ask for confirmation (required with --no-input)'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from reset-mfa" -l password-stdin -d 'If a recent sign-in is needed: read your password from the first line of stdin'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from reset-mfa" -l code-stdin -d 'If a recent sign-in is needed and MFA is on: read the code from stdin (line 2 with --password-stdin, else line 1)'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from reset-mfa" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from reset-mfa" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from reset-mfa" -s V -l version -d 'Print version'

@@ -589,3 +589,177 @@ async fn throttled_logins_write_one_entry_a_minute_with_the_suppressed_count() {
     assert_eq!(entries.len(), 2);
     assert_eq!(entries[1].details["suppressed_since_last"], 199);
 }
+
+#[tokio::test]
+async fn making_an_admin_by_invite_and_acting_on_a_persons_credentials_need_a_step_up() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let owner = fx.token().await;
+    team_member(&fx, &owner, "carl@acme.test", "analyst").await;
+    let carl = member_id(&fx, &owner, "carl@acme.test").await;
+    let (_, t) = mint(&fx, &owner, "ci", "owner").await;
+    let pending = fx
+        .post(
+            "/api/v1/orgs/invites",
+            json!({"email": "boss@acme.test", "role": "owner"}),
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(pending.status, StatusCode::CREATED, "{:?}", pending.body);
+    let pending = pending.body["id"].as_str().unwrap().to_string();
+    let code = |r: &Resp| r.body["code"].as_str().unwrap_or_default().to_string();
+    let try_all = |tok: String| {
+        let (fx, carl, pending) = (&fx, carl.clone(), pending.clone());
+        async move {
+            vec![
+                fx.post(
+                    "/api/v1/orgs/invites",
+                    json!({"email": "new-admin@acme.test", "role": "admin"}),
+                    Some(&tok),
+                )
+                .await,
+                fx.post(
+                    &format!("/api/v1/orgs/invites/{pending}/resend"),
+                    json!({}),
+                    Some(&tok),
+                )
+                .await,
+                fx.post(
+                    &format!("/api/v1/orgs/members/{carl}/mfa/reset"),
+                    json!({}),
+                    Some(&tok),
+                )
+                .await,
+                fx.post(
+                    &format!("/api/v1/orgs/members/{carl}/password-reset"),
+                    json!({}),
+                    Some(&tok),
+                )
+                .await,
+            ]
+        }
+    };
+    // An owner token: refused outright (a token never steps up).
+    for (i, r) in try_all(t).await.iter().enumerate() {
+        assert_eq!(
+            r.status,
+            StatusCode::FORBIDDEN,
+            "token, change {i}: {:?}",
+            r.body
+        );
+    }
+    // A session older than the window: asked to step up.
+    fx.clock.advance(crate::extract::STEP_UP_WINDOW + 60);
+    for (i, r) in try_all(owner.clone()).await.iter().enumerate() {
+        assert_eq!(
+            code(r),
+            "step_up_required",
+            "stale session, change {i}: {:?}",
+            r.body
+        );
+    }
+    // Inviting a viewer needs none.
+    let r = fx
+        .post(
+            "/api/v1/orgs/invites",
+            json!({"email": "viewer@acme.test", "role": "viewer"}),
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+}
+
+#[tokio::test]
+async fn an_admin_cannot_resend_an_owner_invite() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let owner = fx.token().await;
+    let admin = team_member(&fx, &owner, "ann@acme.test", "admin").await;
+    let r = fx
+        .post(
+            "/api/v1/orgs/invites",
+            json!({"email": "boss@acme.test", "role": "owner"}),
+            Some(&owner),
+        )
+        .await;
+    let id = r.body["id"].as_str().unwrap().to_string();
+    let r = fx
+        .post(
+            &format!("/api/v1/orgs/invites/{id}/resend"),
+            json!({}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{:?}", r.body);
+}
+
+#[tokio::test]
+async fn a_token_cannot_accept_an_invite_for_its_creator() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let owner = fx.token().await;
+    let (_, t) = mint(&fx, &owner, "ci", "viewer").await;
+    // Another org invites the owner's address: a token of theirs in Acme must not stand
+    // in for the account's own session and join them there.
+    fx.store
+        .create_org(
+            wt_store::NewOrg {
+                id: "org_beta".into(),
+                slug: "beta".into(),
+                name: "Beta".into(),
+            },
+            None,
+            AuditEvent::new(
+                Actor::operator(),
+                actions::ORG_CREATED,
+                &RequestMeta::default(),
+            ),
+            fx.state.now(),
+        )
+        .await
+        .unwrap();
+    let invite = wt_store::NewInvite {
+        id: "inv_x".into(),
+        org_id: "org_beta".into(),
+        email: EMAIL.into(),
+        role: wt_api::Role::Viewer,
+        token_hash: wt_core::token::hash("wti_0123456789abcdefghijABCDEFGHIJ0123456789abc"),
+        invited_by: None,
+        now: fx.state.now(),
+        expires_at: fx.state.now() + 3600,
+    };
+    fx.store
+        .invite_create(
+            invite,
+            AuditEvent::new(
+                Actor::operator(),
+                actions::INVITE_CREATED,
+                &RequestMeta::default(),
+            ),
+        )
+        .await
+        .unwrap();
+    let r = fx
+        .post(
+            "/api/v1/invites/accept",
+            json!({"token": "wti_0123456789abcdefghijABCDEFGHIJ0123456789abc"}),
+            Some(&t),
+        )
+        .await;
+    assert_eq!(r.body["code"], "account_exists", "{:?}", r.body);
+    let who = fx
+        .store
+        .member(
+            "org_beta",
+            &fx.store
+                .user_for_login(EMAIL)
+                .await
+                .unwrap()
+                .unwrap()
+                .user
+                .id,
+        )
+        .await
+        .unwrap();
+    assert!(who.is_none(), "not a member of Beta");
+}

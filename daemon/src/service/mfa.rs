@@ -467,6 +467,8 @@ pub async fn reset_member(
     meta: &ClientMeta,
     user_id: &str,
 ) -> Result<(), ApiError> {
+    // Acting on a person's credentials: a person, freshly signed in (J.65).
+    auth.require_step_up(state.now())?;
     let (target, _) = crate::service::team::managed_member(state, auth, user_id).await?;
     if target.id == auth.user.id {
         return Err(ApiError::Validation(

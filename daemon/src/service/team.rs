@@ -6,7 +6,7 @@
 //! last-owner rule is the store's, inside the transaction.
 
 use crate::error::ApiError;
-use crate::extract::{Auth, ClientMeta};
+use crate::extract::{Auth, ClientMeta, Via};
 use crate::service::attempts::{self, Key};
 use crate::service::{notices, passwords};
 use crate::state::AppState;
@@ -46,6 +46,15 @@ async fn send_invite(
     crate::mailer::enqueue(state, Some(&auth.org.id), &invite.email, &subject, body).await
 }
 
+/// Making someone an admin or owner, by a role change or an invite, needs a fresh sign-in
+/// or step-up, which automation tokens never have (SECURITY.md J.65).
+fn require_step_up_to_elevate(auth: &Auth, role: Role, now: i64) -> Result<(), ApiError> {
+    if permissions::rank(role) >= permissions::rank(Role::Admin) {
+        auth.require_step_up(now)?;
+    }
+    Ok(())
+}
+
 /// `POST /orgs/invites`. Inviting above one's own role is refused and audited (C.24).
 pub async fn invite_create(
     state: &AppState,
@@ -71,6 +80,7 @@ pub async fn invite_create(
         return Err(ApiError::Forbidden(why.to_string()));
     }
     let now = state.now();
+    require_step_up_to_elevate(auth, req.role, now)?;
     let tok = token::generate(INVITE_PREFIX);
     let invite = NewInvite {
         id: ids::new_id("inv"),
@@ -99,6 +109,18 @@ pub async fn invite_resend(
 ) -> Result<InviteRecord, ApiError> {
     auth.require(Permission::MembersManage)?;
     let now = state.now();
+    // The resender must be able to send it today (an admin cannot resend an owner invite).
+    let role = state
+        .store
+        .invites_list(&auth.org.id)
+        .await?
+        .into_iter()
+        .find(|i| i.id == id)
+        .ok_or(ApiError::NotFound)?
+        .role;
+    check_role_grant(auth.role, false, None, role)
+        .map_err(|e| ApiError::Forbidden(e.to_string()))?;
+    require_step_up_to_elevate(auth, role, now)?;
     let tok = token::generate(INVITE_PREFIX);
     let ev =
         AuditEvent::new(auth.actor(), actions::INVITE_RESENT, &meta.audit()).target("invite", id);
@@ -214,7 +236,8 @@ pub async fn invite_accept(
         // Logging in to the account (C.23): its own session, or its current password.
         // Either way the invite never sets or changes the password.
         let proven = match (
-            caller.filter(|a| a.user.id == existing.user.id),
+            // The account's own session: not an automation token acting for it.
+            caller.filter(|a| a.user.id == existing.user.id && a.via != Via::Token),
             req.password,
         ) {
             (Some(_), None) => true,
@@ -285,10 +308,7 @@ pub async fn set_role(
     // creator: SECURITY.md J.59).
     check_role_grant(auth.role, target.id == auth.user.id, Some(current), role)
         .map_err(|e| ApiError::Forbidden(e.to_string()))?;
-    // Making someone an admin or owner needs a fresh sign-in or step-up (J.65).
-    if permissions::rank(role) >= permissions::rank(Role::Admin) {
-        auth.require_step_up(state.now())?;
-    }
+    require_step_up_to_elevate(auth, role, state.now())?;
     let ev = AuditEvent::new(auth.actor(), actions::MEMBER_ROLE_CHANGED, &meta.audit())
         .target("user", &target.id)
         .details(serde_json::json!({ "email": target.email, "from": current, "to": role }));
@@ -400,6 +420,8 @@ pub async fn send_member_reset(
     meta: &ClientMeta,
     user_id: &str,
 ) -> Result<(), ApiError> {
+    // Acting on a person's credentials: a person, freshly signed in (J.65).
+    auth.require_step_up(state.now())?;
     let (target, _) = managed_member(state, auth, user_id).await?;
     if target.id == auth.user.id {
         return Err(ApiError::Validation(

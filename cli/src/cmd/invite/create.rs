@@ -8,6 +8,7 @@ use crate::cmd::common::{read_input_file, role_parser};
 use crate::error::exit;
 use crate::output::OutputFormat;
 use crate::secret::Secret;
+use crate::stepup::{StepUpArgs, with_step_up};
 use crate::{CliError, Ctx};
 use clap::Args;
 use serde::Serialize;
@@ -36,6 +37,13 @@ status is that error's (3 or 6).
 JSON (--output json): for one invite, the Invite object as is: {id, email, role, status,
 invited_by, created_at, expires_at}. For --from-csv, an array with one object per row:
 {row, email, role, ok, id (when invited), error (when not)}.
+
+Inviting an admin or owner needs a recent sign-in: when the server asks for one, wt asks for your password
+(and a code when MFA is on), then sends the change again. For scripts: --password-stdin
+reads the password from line 1 of stdin, --code-stdin the code (line 2 with
+--password-stdin); without them under --no-input, the command fails with exit 2.
+With --from-csv, the first such row asks once (on a terminal, or with --password-stdin when
+the CSV is a file, not stdin).
 
 Examples:
   wt invite create bob@example.com --role analyst
@@ -66,23 +74,30 @@ pub struct CreateArgs {
     /// Invite every row of a CSV file (`email,role`; `-` reads stdin)
     #[arg(long, value_name = "FILE", value_hint = clap::ValueHint::FilePath)]
     pub from_csv: Option<PathBuf>,
+
+    #[command(flatten)]
+    pub step_up: StepUpArgs,
 }
 
 /// Creates one invite or one per CSV row.
 pub async fn run(args: CreateArgs, ctx: &Ctx) -> Result<(), CliError> {
     match (args.from_csv, args.email, args.role) {
-        (Some(path), _, _) => run_csv(&path, ctx).await,
-        (None, Some(email), Some(role)) => run_one(&email, role, ctx).await,
+        (Some(path), _, _) => run_csv(&path, args.step_up, ctx).await,
+        (None, Some(email), Some(role)) => run_one(&email, role, args.step_up, ctx).await,
         _ => Err(CliError::Usage(
             "give EMAIL and --role ROLE, or --from-csv FILE".into(),
         )),
     }
 }
 
-async fn run_one(email: &str, role: Role, ctx: &Ctx) -> Result<(), CliError> {
+async fn run_one(email: &str, role: Role, step_up: StepUpArgs, ctx: &Ctx) -> Result<(), CliError> {
     let email = check_email(email).map_err(CliError::Usage)?;
     let (token, _) = ctx.bearer().await?;
-    let invite = send(ctx.client()?, &token, email, role).await?;
+    let client = ctx.client()?;
+    let invite = with_step_up(ctx, &token, step_up, async || {
+        send(client, &token, email.clone(), role).await
+    })
+    .await?;
     print_invite(ctx, &invite)?;
     ctx.io.eprintln(&format!(
         "Invite link mailed to {} (the link is never shown here).",
@@ -157,7 +172,7 @@ fn ends_the_batch(e: &CliError) -> bool {
         || e.is_api_code(codes::MFA_ENROLLMENT_REQUIRED)
 }
 
-async fn run_csv(path: &Path, ctx: &Ctx) -> Result<(), CliError> {
+async fn run_csv(path: &Path, step_up: StepUpArgs, ctx: &Ctx) -> Result<(), CliError> {
     let text = read_csv(path, ctx)?;
     let rows = csv::parse(&text)?;
     let (token, _) = ctx.bearer().await?;
@@ -168,7 +183,11 @@ async fn run_csv(path: &Path, ctx: &Ctx) -> Result<(), CliError> {
         let result = match (&row.checked, &fatal) {
             (Err(why), _) => RowResult::failed(row, why.clone()),
             (Ok(_), Some(f)) => RowResult::failed(row, format!("not sent: {f}")),
-            (Ok((email, role)), None) => match send(client, &token, email.clone(), *role).await {
+            (Ok((email, role)), None) => match with_step_up(ctx, &token, step_up, async || {
+                send(client, &token, email.clone(), *role).await
+            })
+            .await
+            {
                 Ok(invite) => RowResult::invited(row, invite),
                 Err(e) => {
                     let r = RowResult::failed(row, e.to_string());

@@ -2,6 +2,7 @@
 
 use super::common::print_invite;
 use crate::client::id_segment;
+use crate::stepup::{StepUpArgs, with_step_up};
 use crate::{CliError, Ctx};
 use clap::Args;
 use wt_api::Invite;
@@ -14,6 +15,11 @@ link; the previous link stops working. The expiry starts again.
 JSON (--output json): the Invite object as is: {id, email, role, status, invited_by,
 created_at, expires_at}.
 
+Resending an admin or owner invite needs a recent sign-in: when the server asks for one, wt asks for your password
+(and a code when MFA is on), then sends the change again. For scripts: --password-stdin
+reads the password from line 1 of stdin, --code-stdin the code (line 2 with
+--password-stdin); without them under --no-input, the command fails with exit 2.
+
 Examples:
   wt invite resend inv_3kT9abcdEFGH1234";
 
@@ -23,20 +29,23 @@ pub struct ResendArgs {
     /// The invite id (inv_..., see `wt invite list`)
     #[arg(value_name = "ID")]
     pub id: String,
+
+    #[command(flatten)]
+    pub step_up: StepUpArgs,
 }
 
 /// Resends an invite.
 pub async fn run(args: ResendArgs, ctx: &Ctx) -> Result<(), CliError> {
     let id = id_segment(&args.id, "ID")?;
     let (token, _) = ctx.bearer().await?;
-    let invite: Invite = ctx
-        .client()?
-        .post(
-            &format!("/orgs/invites/{id}/resend"),
-            &serde_json::json!({}),
-            Some(&token),
-        )
-        .await?;
+    let client = ctx.client()?;
+    let path = format!("/orgs/invites/{id}/resend");
+    let invite: Invite = with_step_up(ctx, &token, args.step_up, async || {
+        client
+            .post(&path, &serde_json::json!({}), Some(&token))
+            .await
+    })
+    .await?;
     print_invite(ctx, &invite)?;
     ctx.io.eprintln(&format!(
         "A new invite link was mailed to {}; the previous link no longer works.",

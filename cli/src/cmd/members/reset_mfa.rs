@@ -2,6 +2,7 @@
 
 use crate::client::id_segment;
 use crate::output::OutputFormat;
+use crate::stepup::{StepUpArgs, with_step_up};
 use crate::{CliError, Ctx};
 use clap::Args;
 use serde::Serialize;
@@ -13,6 +14,11 @@ Remove a member's MFA authenticator and recovery codes, e.g. after they lost the
 Asks for confirmation unless --yes is given (with --no-input, --yes is required).
 
 JSON (--output json): {user_id, mfa_reset: true}.
+
+Resetting a member's MFA needs a recent sign-in: when the server asks for one, wt asks for your password
+(and a code when MFA is on), then sends the change again. For scripts: --password-stdin
+reads the password from line 1 of stdin, --code-stdin the code (line 2 with
+--password-stdin); without them under --no-input, the command fails with exit 2.
 
 Examples:
   wt members reset-mfa usr_3kT9abcdEFGH1234
@@ -28,6 +34,9 @@ pub struct ResetMfaArgs {
     /// Do not ask for confirmation (required with --no-input)
     #[arg(long, short = 'y')]
     pub yes: bool,
+
+    #[command(flatten)]
+    pub step_up: StepUpArgs,
 }
 
 /// What `wt members reset-mfa --output json` prints.
@@ -45,13 +54,14 @@ pub async fn run(args: ResetMfaArgs, ctx: &Ctx) -> Result<(), CliError> {
         args.yes,
     )?;
     let (token, _) = ctx.bearer().await?;
-    ctx.client()?
-        .post_no_content(
-            &format!("/orgs/members/{id}/mfa/reset"),
-            &serde_json::json!({}),
-            Some(&token),
-        )
-        .await?;
+    let client = ctx.client()?;
+    let path = format!("/orgs/members/{id}/mfa/reset");
+    with_step_up(ctx, &token, args.step_up, async || {
+        client
+            .post_no_content(&path, &serde_json::json!({}), Some(&token))
+            .await
+    })
+    .await?;
     match ctx.output {
         OutputFormat::Json => ctx.io.print_json(&ResetOutput {
             user_id: id,
