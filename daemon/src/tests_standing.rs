@@ -763,3 +763,46 @@ async fn a_token_cannot_accept_an_invite_for_its_creator() {
         .unwrap();
     assert!(who.is_none(), "not a member of Beta");
 }
+
+#[tokio::test]
+async fn anonymous_guesses_that_lock_an_account_do_not_keep_its_owner_from_a_step_up() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let owner = fx.token().await;
+    // Someone else guesses until the account waits.
+    for _ in 0..6 {
+        fx.login(EMAIL, "wrong password 123").await;
+    }
+    assert_eq!(
+        fx.login(EMAIL, PASSWORD).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // The owner, already signed in, can still step up to respond.
+    let r = fx
+        .post(
+            "/api/v1/auth/step-up",
+            json!({"password": PASSWORD}),
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    // Their own wrong passwords are limited per session (and still count on the account).
+    for _ in 0..5 {
+        let r = fx
+            .post(
+                "/api/v1/auth/step-up",
+                json!({"password": "nope nope nope 1"}),
+                Some(&owner),
+            )
+            .await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED);
+    }
+    let r = fx
+        .post(
+            "/api/v1/auth/step-up",
+            json!({"password": PASSWORD}),
+            Some(&owner),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+}

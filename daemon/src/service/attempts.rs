@@ -49,6 +49,17 @@ impl Key {
         Self::new(format!("mfa:{user_id}"), Policy::MFA, OnSuccess::Clear)
     }
 
+    /// Passwords re-entered in one signed-in session (step-up, password change): counted
+    /// there, so that anonymous guesses locking the account cannot keep its owner from a
+    /// step-up; each failure also counts on the account ([`failed_on`]).
+    pub fn session(session_id: &str) -> Self {
+        Self::new(
+            format!("ses:{session_id}"),
+            Policy::ACCOUNT,
+            OnSuccess::Clear,
+        )
+    }
+
     /// Invite and reset tokens tried from one address (D.31).
     pub fn tokens(ip: IpAddr) -> Self {
         Self::new(format!("tok:{ip}"), Policy::IP, OnSuccess::Refund)
@@ -87,6 +98,16 @@ pub async fn begin(state: &AppState, keys: Vec<Key>) -> Result<Attempt, ApiError
                 .collect(),
         }),
     }
+}
+
+/// Counts a failure on `key` without gating anything on it (a wrong password in a
+/// session still counts toward the account's login throttle, D.35).
+pub async fn failed_on(state: &AppState, key: Key) -> Result<(), ApiError> {
+    state
+        .store
+        .throttle_fail(&key.name, key.policy, state.now())
+        .await?;
+    Ok(())
 }
 
 impl Attempt {

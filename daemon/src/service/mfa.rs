@@ -240,15 +240,18 @@ async fn step_up(
     check_totp(state, &auth.org.id, auth.actor(), meta, &req.code).await
 }
 
-/// Checks the signed-in member's password again, counted on their account and address
-/// before the hash is checked, like a login (SECURITY.md J.60).
+/// Checks the signed-in member's password again, counted on the session and the address
+/// before the hash is checked (SECURITY.md J.60); a wrong one also counts toward the
+/// account's login throttle (D.35).
 pub(crate) async fn prove_password(
     state: &AppState,
     auth: &Auth,
     password: String,
 ) -> Result<bool, ApiError> {
     auth.require_person()?;
-    let keys = vec![Key::account(&auth.user.email), Key::address(auth.ip)];
+    // Gated on this session (and address), not on the account: anyone can lock an
+    // account with wrong guesses, and that must not keep its owner from a step-up.
+    let keys = vec![Key::session(&auth.session.id), Key::address(auth.ip)];
     let attempt = attempts::begin(state, keys).await?;
     let phc = state
         .store
@@ -256,6 +259,7 @@ pub(crate) async fn prove_password(
         .await?
         .map(|c| c.password_hash);
     if !passwords::verify(state, password, phc).await? {
+        attempts::failed_on(state, Key::account(&auth.user.email)).await?;
         return Ok(false);
     }
     attempt.succeeded(state).await?;
