@@ -387,7 +387,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
 
     // ---- Passwords ----
 
-    /// Stores a reset token for a user; their older unused tokens die.
+    /// Stores a reset token for a user; their older unused tokens die. Unless one of them
+    /// is live and was made after `fresh_since`: then nothing changes and the answer
+    /// is `false` (the link already mailed keeps working, SECURITY.md J.67).
     async fn reset_create(
         &self,
         id: &str,
@@ -395,7 +397,8 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         user_id: &str,
         now: UnixTime,
         expires_at: UnixTime,
-    ) -> Result<()>;
+        fresh_since: UnixTime,
+    ) -> Result<bool>;
 
     /// A reset token by hash (any state).
     async fn reset_get(&self, token_hash: &str) -> Result<Option<ResetRecord>>;

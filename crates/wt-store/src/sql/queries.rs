@@ -1794,11 +1794,24 @@ impl<B: Backend> Store for SqlStore<B> {
         user_id: &str,
         now: UnixTime,
         expires_at: UnixTime,
-    ) -> Result<()> {
+        fresh_since: UnixTime,
+    ) -> Result<bool> {
         let (id, token_hash, user_id) =
             (id.to_string(), token_hash.to_string(), user_id.to_string());
         self.write(move |c| {
             let tx = c;
+            tx.lock(&format!("reset:{user_id}"))?;
+            let fresh: Option<i64> = tx
+                .query_row(
+                    "SELECT created_at FROM password_resets WHERE user_id = ?1 AND used_at IS NULL
+                     AND expires_at > ?2 AND created_at > ?3",
+                    params![user_id, now, fresh_since],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if fresh.is_some() {
+                return Ok(false);
+            }
             tx.execute(
                 "UPDATE password_resets SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
                 params![user_id, now],
@@ -1807,7 +1820,7 @@ impl<B: Backend> Store for SqlStore<B> {
                 "INSERT INTO password_resets (id, token_hash, user_id, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                 params![id, token_hash, user_id, now, expires_at],
             )?;
-            Ok(())
+            Ok(true)
         })
         .await
     }
