@@ -359,13 +359,34 @@ pub async fn authenticate_presented(
     via: Via,
     meta: &ClientMeta,
 ) -> Result<Auth, ApiError> {
+    authenticate_as(state, tok, via, meta, Use::Request).await
+}
+
+/// Whether an authentication is a use of the credential (it keeps a session from idling
+/// out and records where it was used) or only a check that it still holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Use {
+    /// A request made with it.
+    Request,
+    /// A long-lived answer re-checking it (the audit stream): not a use (SECURITY.md B.13).
+    Recheck,
+}
+
+/// [`authenticate_presented`], saying whether this counts as a use.
+pub async fn authenticate_as(
+    state: &AppState,
+    tok: &str,
+    via: Via,
+    meta: &ClientMeta,
+    usage: Use,
+) -> Result<Auth, ApiError> {
     if tok.starts_with("wtk_") {
         return Err(ApiError::WrongCredential(
             "ingestion keys work only on POST /api/v1/ingest/events: log in for this (wt login)",
         ));
     }
     if token::has_shape(tok, token::ACCESS_TOKEN_PREFIX) {
-        return authenticate_token(state, tok, meta).await;
+        return authenticate_token(state, tok, meta, usage).await;
     }
     if !token::has_shape(tok, token::SESSION_PREFIX) {
         return Err(ApiError::Unauthenticated);
@@ -387,8 +408,9 @@ pub async fn authenticate_presented(
     }
     check_address(state, &found.user, &found.org.id, meta, now).await?;
     let ip = meta.ip.to_string();
-    if now - found.session.last_seen_at >= TOUCH_INTERVAL
-        || found.session.last_ip.as_deref() != Some(ip.as_str())
+    if usage == Use::Request
+        && (now - found.session.last_seen_at >= TOUCH_INTERVAL
+            || found.session.last_ip.as_deref() != Some(ip.as_str()))
     {
         state
             .store
@@ -426,6 +448,7 @@ async fn authenticate_token(
     state: &AppState,
     tok: &str,
     meta: &ClientMeta,
+    usage: Use,
 ) -> Result<Auth, ApiError> {
     let found = state
         .store
@@ -440,8 +463,9 @@ async fn authenticate_token(
         .ok_or(ApiError::Unauthenticated)?;
     check_address(state, &creator, &org.id, meta, now).await?;
     let ip = meta.ip.to_string();
-    if t.last_used_at.is_none_or(|at| now - at >= TOUCH_INTERVAL)
-        || t.last_used_ip.as_deref() != Some(ip.as_str())
+    if usage == Use::Request
+        && (t.last_used_at.is_none_or(|at| now - at >= TOUCH_INTERVAL)
+            || t.last_used_ip.as_deref() != Some(ip.as_str()))
     {
         state.store.access_token_touch(&t.id, now, &ip).await?;
     }

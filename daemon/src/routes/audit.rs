@@ -3,7 +3,7 @@
 
 use crate::error::ApiError;
 use crate::extract::Query;
-use crate::extract::{Auth, ClientMeta, Json, Via, authenticate_presented, presented_token};
+use crate::extract::{Auth, ClientMeta, Json, Use, Via, authenticate_as, presented_token};
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -289,7 +289,7 @@ struct Cursor {
 /// audit log: a logout, removal, demotion, revocation or allowed-IP change ends it.
 async fn still_allowed(c: &Cursor) -> bool {
     let (tok, via) = &c.credential;
-    match authenticate_presented(&c.state, tok, *via, &c.meta).await {
+    match authenticate_as(&c.state, tok, *via, &c.meta, Use::Recheck).await {
         Ok(auth) => auth.org.id == c.org_id && auth.require(Permission::AuditRead).is_ok(),
         Err(_) => false,
     }
