@@ -184,5 +184,5 @@ fn export_writes_every_entry_oldest_first_and_resumes_after_a_seq() {
             .expect("header")
             .starts_with("seq,occurred_at,actor_type")
     );
-    assert!(lines.next().expect("row").starts_with("4,"));
+    assert!(lines.next().expect("row").starts_with("\"4\","));
 }

