@@ -22,9 +22,9 @@ fn is_unsafe(m: &Method) -> bool {
 }
 
 /// Paths answered whatever the `Host`: probes (load balancers and orchestrators address
-/// them by the pod's or machine's IP). They show no org data; `/metrics` has its own guard
-/// (`--metrics-token-file`).
-const ANY_HOST_PATHS: [&str; 3] = ["/healthz", "/readyz", "/metrics"];
+/// them by the pod's or machine's IP). They show no org data. `/metrics` is not among them:
+/// a rebinding page in a local browser would reach it as a loopback peer.
+const ANY_HOST_PATHS: [&str; 2] = ["/healthz", "/readyz"];
 
 /// The host a request names: its URI's authority (HTTP/2, absolute-form), else `Host`.
 fn request_host<B>(req: &axum::http::Request<B>) -> Option<&str> {

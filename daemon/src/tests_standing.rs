@@ -874,3 +874,40 @@ async fn anonymous_guesses_that_lock_an_account_do_not_keep_its_owner_from_a_ste
         .await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn metrics_are_not_for_proxied_or_rebound_requests_from_loopback() {
+    let fx = fixture().await;
+    let get = |extra: (&'static str, &'static str)| {
+        let app = fx.app.clone();
+        async move {
+            let req = Request::get("/metrics")
+                .header(header::HOST, "127.0.0.1")
+                .header(extra.0, extra.1)
+                .body(Body::empty())
+                .unwrap();
+            app.oneshot(req).await.unwrap().status()
+        }
+    };
+    assert_eq!(
+        get(("accept", "*/*")).await,
+        StatusCode::OK,
+        "loopback itself"
+    );
+    // A proxy on the same machine passes on someone else's request.
+    assert_eq!(
+        get(("x-forwarded-for", "203.0.113.9")).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        get(("forwarded", "for=203.0.113.9")).await,
+        StatusCode::FORBIDDEN
+    );
+    // A page in a local browser whose name was rebound to 127.0.0.1.
+    let req = Request::get("/metrics")
+        .header(header::HOST, "rebind.attacker.example")
+        .body(Body::empty())
+        .unwrap();
+    let status = fx.app.clone().oneshot(req).await.unwrap().status();
+    assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
+}

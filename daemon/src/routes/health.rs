@@ -50,7 +50,22 @@ fn may_read_metrics(
                 Err(ApiError::MetricsTokenRequired)
             }
         }
-        None if peer.is_some_and(|p| p.ip().to_canonical().is_loopback()) => Ok(()),
+        // A loopback peer is this machine, unless it is a proxy passing on someone else's
+        // request (a trusted proxy, or any request carrying forwarding headers).
+        None if peer.is_some_and(|p| {
+            let ip = p.ip().to_canonical();
+            ip.is_loopback()
+                && !state
+                    .settings
+                    .trusted_proxies
+                    .iter()
+                    .any(|n| n.contains(&ip))
+                && !headers.contains_key("x-forwarded-for")
+                && !headers.contains_key(header::FORWARDED)
+        }) =>
+        {
+            Ok(())
+        }
         None => Err(ApiError::Forbidden(
             "/metrics answers clients on this machine only: scrape it from loopback, or \
              start wtd with --metrics-token-file and send that token"
