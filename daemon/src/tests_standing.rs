@@ -911,3 +911,59 @@ async fn metrics_are_not_for_proxied_or_rebound_requests_from_loopback() {
     let status = fx.app.clone().oneshot(req).await.unwrap().status();
     assert_eq!(status, StatusCode::MISDIRECTED_REQUEST);
 }
+
+#[tokio::test]
+async fn an_admin_of_one_org_cannot_reset_the_mfa_or_password_of_an_owner_of_another() {
+    let fx = fixture().await;
+    fx.setup().await;
+    let owner = fx.token().await;
+    team_member(&fx, &owner, "carl@acme.test", "analyst").await;
+    let carl = member_id(&fx, &owner, "carl@acme.test").await;
+    // Carl also owns another org.
+    fx.store
+        .create_org(
+            wt_store::NewOrg {
+                id: "org_beta".into(),
+                slug: "beta".into(),
+                name: "Beta".into(),
+            },
+            None,
+            AuditEvent::new(
+                Actor::operator(),
+                actions::ORG_CREATED,
+                &RequestMeta::default(),
+            ),
+            fx.state.now(),
+        )
+        .await
+        .unwrap();
+    rusqlite_open(&fx)
+        .execute(
+            "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ('org_beta', ?1, 'owner', 0)",
+            rusqlite::params![carl],
+        )
+        .unwrap();
+    for path in [
+        format!("/api/v1/orgs/members/{carl}/mfa/reset"),
+        format!("/api/v1/orgs/members/{carl}/password-reset"),
+    ] {
+        let r = fx.post(&path, json!({}), Some(&owner)).await;
+        assert_eq!(r.status, StatusCode::FORBIDDEN, "{path}: {:?}", r.body);
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("beta"),
+            "{:?}",
+            r.body
+        );
+    }
+    // Ending his sessions in Acme only is still theirs to do.
+    let path = format!("/api/v1/orgs/members/{carl}/sessions");
+    assert!(
+        send(&fx, "DELETE", &path, &owner, None)
+            .await
+            .status
+            .is_success()
+    );
+}

@@ -473,7 +473,7 @@ pub async fn reset_member(
 ) -> Result<(), ApiError> {
     // Acting on a person's credentials: a person, freshly signed in (J.65).
     auth.require_step_up(state.now())?;
-    let (target, _) = crate::service::team::managed_member(state, auth, user_id).await?;
+    let (target, _) = crate::service::team::managed_account(state, auth, user_id).await?;
     if target.id == auth.user.id {
         return Err(ApiError::Validation(
             "to change your own MFA use `wt mfa disable` (it needs your password and a code)"

@@ -392,6 +392,43 @@ pub(crate) async fn managed_member(
     Ok((target, role))
 }
 
+/// [`managed_member`] for changes to the account itself (its MFA, its password), which
+/// reach every org the member belongs to: the caller must be able to manage them in each
+/// of those orgs too, so an admin of one org cannot weaken an owner of another.
+pub(crate) async fn managed_account(
+    state: &AppState,
+    auth: &Auth,
+    user_id: &str,
+) -> Result<(wt_store::UserRecord, Role), ApiError> {
+    let (target, role) = managed_member(state, auth, user_id).await?;
+    let theirs = state
+        .store
+        .user_by_id(&target.id)
+        .await?
+        .map(|c| c.memberships)
+        .unwrap_or_default();
+    let mine = state
+        .store
+        .user_by_id(&auth.user.id)
+        .await?
+        .map(|c| c.memberships)
+        .unwrap_or_default();
+    for (org, their_role) in theirs.iter().filter(|(o, _)| o.id != auth.org.id) {
+        let my_role = mine.iter().find(|(o, _)| o.id == org.id).map(|(_, r)| *r);
+        let allowed = my_role.is_some_and(|r| {
+            permissions::allows(r, Permission::MembersManage)
+                && (*their_role != Role::Owner || r == Role::Owner)
+        });
+        if !allowed {
+            return Err(ApiError::Forbidden(format!(
+                "{} also belongs to the org {:?}, where you cannot manage them: ask an owner there",
+                target.email, org.slug
+            )));
+        }
+    }
+    Ok((target, role))
+}
+
 /// `DELETE /orgs/members/{id}/sessions`: ends a member's sessions in the org (B.16).
 pub async fn revoke_member_sessions(
     state: &AppState,
@@ -422,7 +459,7 @@ pub async fn send_member_reset(
 ) -> Result<(), ApiError> {
     // Acting on a person's credentials: a person, freshly signed in (J.65).
     auth.require_step_up(state.now())?;
-    let (target, _) = managed_member(state, auth, user_id).await?;
+    let (target, _) = managed_account(state, auth, user_id).await?;
     if target.id == auth.user.id {
         return Err(ApiError::Validation(
             "change your own password with `wt password change`".into(),
