@@ -134,7 +134,10 @@ fn two_replicas_share_revocation_throttling_and_the_audit_tail() {
     let stray = tempfile::tempdir().expect("tempdir");
     {
         use std::io::Write;
-        use std::os::unix::fs::OpenOptionsExt;
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        // Private, as a data directory must be: the refusal tested is the master key's.
+        std::fs::set_permissions(stray.path(), std::fs::Permissions::from_mode(0o700))
+            .expect("chmod");
         let mut f = std::fs::OpenOptions::new()
             .write(true)
             .create_new(true)
