@@ -259,10 +259,24 @@ impl SecretStore for KernelKeyring {
 
     fn set(&self, user: &str, secret: &Secret) -> Result<(), CliError> {
         // Adding a key with the description of one already in the keyring replaces it.
-        Self::possessed()?
+        let key = Self::possessed()?
             .add_key(&Self::description(user), secret.expose())
-            .map(drop)
-            .map_err(Self::fail)
+            .map_err(Self::fail)?;
+        // The kernel drops the entry when the session it holds ends (its absolute expiry),
+        // rather than keeping a dead token for as long as the persistent keyring lives.
+        let expires = StoredCredential::decode(secret)
+            .ok()
+            .and_then(|c| c.expires_at)
+            .and_then(|t| {
+                time::OffsetDateTime::parse(&t, &time::format_description::well_known::Rfc3339).ok()
+            });
+        if let Some(at) = expires {
+            let left = (at - time::OffsetDateTime::now_utc()).whole_seconds();
+            if left > 0 {
+                key.set_timeout(left as usize).map_err(Self::fail)?;
+            }
+        }
+        Ok(())
     }
 
     fn delete(&self, user: &str) -> Result<bool, CliError> {

@@ -44,7 +44,8 @@ fn login_then_whoami_script() -> String {
     let wt = wt.to_str().expect("utf8 path");
     format!(
         "printf '%s\\n' '{PASSWORD}' | {wt} login --email {OWNER} --password-stdin --no-input >/dev/null \
-         && {wt} whoami --output json && {wt} auth status --output json && {wt} logout >/dev/null"
+         && {wt} whoami --output json && {wt} auth status --output json \
+         && grep -F \"watchtower:$WT_SERVER\" /proc/keys && {wt} logout >/dev/null"
     )
 }
 
@@ -62,6 +63,13 @@ fn login_then_whoami_in_another_process_works_under_env_i_and_setsid() {
         assert!(ok, "{prefix:?}: {out}");
         assert!(out.contains(OWNER), "{prefix:?}: {out}");
         assert!(out.contains("kernel keyutils keyring"), "{prefix:?}: {out}");
+        // The kernel drops the entry when the session ends: it has a timeout, not `perm`.
+        let key = out
+            .lines()
+            .find(|l| l.contains(&format!("watchtower:{}", d.base)))
+            .unwrap_or_else(|| panic!("no key in /proc/keys: {out}"));
+        let timeout = key.split_whitespace().nth(3).unwrap_or_default();
+        assert_ne!(timeout, "perm", "{key}");
     }
 }
 
