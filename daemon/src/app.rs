@@ -5,7 +5,8 @@ use crate::error::ApiError;
 use crate::extract::ClientMeta;
 use crate::middleware;
 use crate::routes::{
-    allowed_ips, audit, auth, health, keys, mfa, orgs, passwords, readiness, setup, team,
+    allowed_ips, audit, auth, health, invites, keys, members, mfa, orgs, passwords, readiness,
+    setup, step_up, tokens,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -70,28 +71,28 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/orgs/members/{id}/mfa/reset", post(mfa::reset_member))
         .route(
             "/orgs/invites",
-            get(team::list_invites).post(team::create_invite),
+            get(invites::list_invites).post(invites::create_invite),
         )
-        .route("/orgs/invites/{id}", delete(team::revoke_invite))
-        .route("/orgs/invites/{id}/resend", post(team::resend_invite))
-        .route("/invites/verify", post(team::verify_invite))
-        .route("/invites/accept", post(team::accept_invite))
-        .route("/orgs/members", get(team::list_members))
+        .route("/orgs/invites/{id}", delete(invites::revoke_invite))
+        .route("/orgs/invites/{id}/resend", post(invites::resend_invite))
+        .route("/invites/verify", post(invites::verify_invite))
+        .route("/invites/accept", post(invites::accept_invite))
+        .route("/orgs/members", get(members::list_members))
         .route(
             "/orgs/members/{id}",
-            patch(team::update_member).delete(team::remove_member),
+            patch(members::update_member).delete(members::remove_member),
         )
         .route(
             "/orgs/members/reviews",
-            get(team::list_reviews).post(team::create_review),
+            get(members::list_reviews).post(members::create_review),
         )
         .route(
             "/orgs/members/{id}/sessions",
-            delete(team::revoke_member_sessions),
+            delete(members::revoke_member_sessions),
         )
         .route(
             "/orgs/members/{id}/password-reset",
-            post(team::send_member_reset),
+            post(members::send_member_reset),
         )
         .route("/orgs/audit-logs", get(audit::list))
         .route("/orgs/audit-logs/stream", get(audit::stream))
@@ -104,7 +105,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/auth/password/reset/verify", post(passwords::reset_verify))
         .route("/auth/password/reset", post(passwords::reset))
         .route("/auth/password/change", post(passwords::change))
-        .route("/auth/step-up", post(allowed_ips::step_up))
+        .route("/auth/step-up", post(step_up::step_up))
         .route("/orgs/api-keys", get(keys::list).post(keys::create))
         .route(
             "/orgs/api-keys/{id}",
@@ -120,9 +121,9 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/orgs/readiness", get(readiness::readiness))
         .route(
             "/orgs/access-tokens",
-            get(readiness::list_tokens).post(readiness::create_token),
+            get(tokens::list).post(tokens::create),
         )
-        .route("/orgs/access-tokens/{id}", delete(readiness::revoke_token))
+        .route("/orgs/access-tokens/{id}", delete(tokens::revoke))
         .route("/openapi.json", get(health::openapi))
         // The API's CSRF rules for cookie requests (the console has its own, for forms).
         .layer(axum::middleware::from_fn_with_state(

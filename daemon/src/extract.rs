@@ -293,6 +293,15 @@ impl Auth {
         self.require(perm).is_ok()
     }
 
+    /// Making someone an admin or owner, by a role change or an invite, needs a fresh
+    /// sign-in or step-up, which automation tokens never have (SECURITY.md J.65).
+    pub fn require_step_up_to_grant(&self, role: Role, now: i64) -> Result<(), ApiError> {
+        if permissions::rank(role) >= permissions::rank(Role::Admin) {
+            self.require_step_up(now)?;
+        }
+        Ok(())
+    }
+
     /// Refuses with `step_up_required` unless the session signed in or stepped up within
     /// [`STEP_UP_WINDOW`].
     pub fn require_step_up(&self, now: i64) -> Result<(), ApiError> {

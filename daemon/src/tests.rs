@@ -179,7 +179,7 @@ impl Fx {
 /// A member with `role`, created directly in the store (invites are tested in
 /// `tests_team`); returns their bearer token.
 async fn team_member(fx: &Fx, _owner_tok: &str, email: &str, role: &str) -> String {
-    let hash = crate::service::passwords::hash(&fx.state, PASSWORD.to_string())
+    let hash = crate::service::hashing::hash(&fx.state, PASSWORD.to_string())
         .await
         .unwrap();
     fx.store

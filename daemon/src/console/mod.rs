@@ -15,7 +15,8 @@ use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta, Via, authenticate_presented};
 use crate::routes::auth::console_cookie;
 use crate::service;
-use crate::service::auth::{IssuedSession, LoginOutcome};
+use crate::service::auth::LoginOutcome;
+use crate::service::sessions::IssuedSession;
 use crate::state::AppState;
 use axum::Router;
 use axum::extract::{Path, State};
@@ -178,7 +179,7 @@ async fn logout(
     Form(f): Form<CsrfForm>,
 ) -> PageResult {
     check_csrf(&state, &auth, &f.csrf)?;
-    service::auth::logout(&state, &auth, &meta).await?;
+    service::sessions::logout(&state, &auth, &meta).await?;
     let mut resp = Redirect::to("/login").into_response();
     if let Some(c) = crate::routes::auth::cleared_cookie() {
         resp.headers_mut().insert(header::SET_COOKIE, c);
@@ -200,7 +201,7 @@ async fn forgot(
     meta: ClientMeta,
     Form(f): Form<EmailForm>,
 ) -> PageResult {
-    match service::password_flows::forgot(&state, &meta, &f.email).await {
+    match service::passwords::forgot(&state, &meta, &f.email).await {
         Ok(()) => ok(pages::forgot(None, true)),
         Err(e) => form_error(e, |m| pages::forgot(Some(m), false)),
     }
@@ -239,8 +240,8 @@ async fn invite_form(
     error: Option<(StatusCode, &str)>,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let (invite, org) = service::team::pending_invite(state, meta, token).await?;
-    let account_exists = service::team::account_exists(state, &invite.email).await?;
+    let (invite, org) = service::invites::pending_invite(state, meta, token).await?;
+    let account_exists = service::invites::account_exists(state, &invite.email).await?;
     let csrf = signed_in(state, headers, meta)
         .await?
         .filter(|a| a.user.email == invite.email)
@@ -307,7 +308,8 @@ async fn invite_accept(
         name: (!joining_existing).then(|| f.name.clone()),
         password: (!joining_existing).then(|| f.password.clone()),
     };
-    let (user, org, _role) = match service::team::invite_accept(&state, &meta, caller, req).await {
+    let (user, org, _role) = match service::invites::invite_accept(&state, &meta, caller, req).await
+    {
         Ok(v) => v,
         Err(e) => return invite_form_or_entry(&state, &meta, &headers, &token, &f.name, e).await,
     };
@@ -385,7 +387,7 @@ async fn reset_form(
     token: &str,
     error: Option<ApiError>,
 ) -> PageResult {
-    let v = match service::password_flows::reset_verify(state, meta, token).await {
+    let v = match service::passwords::reset_verify(state, meta, token).await {
         Ok(v) => v,
         Err(e) => return form_error(e, |m| pages::token_entry(TokenKind::Reset, Some(m))),
     };
@@ -427,7 +429,7 @@ async fn reset_complete(
         code: nonempty(f.code),
         recovery_code: nonempty(f.recovery_code),
     };
-    match service::password_flows::reset(&state, &meta, req).await {
+    match service::passwords::reset(&state, &meta, req).await {
         Ok(()) => ok(pages::message(
             "Password changed",
             "Your new password is set and every session of your account has ended.",
@@ -676,7 +678,7 @@ async fn change_password(
         new_password: f.new_password,
         code: nonempty(f.code),
     };
-    match service::password_flows::change(&state, &auth, &meta, req).await {
+    match service::passwords::change(&state, &auth, &meta, req).await {
         Ok(()) => Ok(Redirect::to("/security?done=password").into_response()),
         Err(e) => security_error(&state, &auth, e).await,
     }
@@ -690,7 +692,7 @@ async fn revoke_session(
     Form(f): Form<CsrfForm>,
 ) -> PageResult {
     check_csrf(&state, &auth, &f.csrf)?;
-    match service::auth::revoke_own_session(&state, &auth, &meta, &id).await {
+    match service::sessions::revoke_own_session(&state, &auth, &meta, &id).await {
         Ok(()) => Ok(Redirect::to("/security?done=session").into_response()),
         Err(e) => security_error(&state, &auth, e).await,
     }

@@ -1,16 +1,14 @@
-//! `/api/v1/orgs/allowed-ips` and `/api/v1/auth/step-up`.
+//! `/api/v1/orgs/allowed-ips` (`wt allowed-ips`).
 
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta, Json, Query};
-use crate::service::{allowed_ips, mfa};
+use crate::service::allowed_ips;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use wt_api::{
     AllowedIp, AllowedIpCheckRequest, AllowedIpCheckResponse, AllowedIpCreateRequest, Page,
-    StepUpRequest, StepUpResponse,
 };
-use wt_core::clock::rfc3339;
 
 pub async fn list(
     State(state): State<AppState>,
@@ -59,16 +57,4 @@ pub async fn check(
     Ok(axum::Json(
         allowed_ips::check(&state, &auth, &meta, req).await?,
     ))
-}
-
-pub async fn step_up(
-    State(state): State<AppState>,
-    meta: ClientMeta,
-    auth: Auth,
-    Json(req): Json<StepUpRequest>,
-) -> Result<axum::Json<StepUpResponse>, ApiError> {
-    let until = mfa::session_step_up(&state, &auth, &meta, req).await?;
-    Ok(axum::Json(StepUpResponse {
-        until: rfc3339(until),
-    }))
 }

@@ -5,7 +5,8 @@ use crate::extract::{Auth, ClientMeta, Json, Via};
 use crate::middleware::check_same_origin;
 use crate::routes::{org_json, session_json, user_json};
 use crate::service;
-use crate::service::auth::{IssuedSession, LoginOutcome};
+use crate::service::auth::LoginOutcome;
+use crate::service::sessions::IssuedSession;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -109,7 +110,7 @@ pub async fn logout(
             "an automation token is not a session: revoke it with `wt token revoke ID`".into(),
         ));
     }
-    service::auth::logout(&state, &auth, &meta).await?;
+    service::sessions::logout(&state, &auth, &meta).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
     if auth.via == Via::Cookie
         && let Some(c) = cleared_cookie()
@@ -161,6 +162,6 @@ pub async fn revoke_session(
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    service::auth::revoke_own_session(&state, &auth, &meta, &id).await?;
+    service::sessions::revoke_own_session(&state, &auth, &meta, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -4,13 +4,16 @@ pub mod allowed_ips;
 pub mod audit;
 pub mod auth;
 pub mod health;
+pub mod invites;
 pub mod keys;
+pub mod members;
 pub mod mfa;
 pub mod orgs;
 pub mod passwords;
 pub mod readiness;
 pub mod setup;
-pub mod team;
+pub mod step_up;
+pub mod tokens;
 
 use wt_core::clock::rfc3339;
 use wt_store::{OrgRecord, SessionRecord, UserRecord};

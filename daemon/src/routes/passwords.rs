@@ -2,7 +2,7 @@
 
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta, Json};
-use crate::service::password_flows;
+use crate::service::passwords;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -16,7 +16,7 @@ pub async fn forgot(
     meta: ClientMeta,
     Json(req): Json<ForgotPasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
-    password_flows::forgot(&state, &meta, &req.email).await?;
+    passwords::forgot(&state, &meta, &req.email).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -26,7 +26,7 @@ pub async fn reset_verify(
     Json(req): Json<TokenRequest>,
 ) -> Result<axum::Json<ResetVerifyResponse>, ApiError> {
     Ok(axum::Json(
-        password_flows::reset_verify(&state, &meta, &req.token).await?,
+        passwords::reset_verify(&state, &meta, &req.token).await?,
     ))
 }
 
@@ -35,7 +35,7 @@ pub async fn reset(
     meta: ClientMeta,
     Json(req): Json<ResetPasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
-    password_flows::reset(&state, &meta, req).await?;
+    passwords::reset(&state, &meta, req).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -45,6 +45,6 @@ pub async fn change(
     auth: Auth,
     Json(req): Json<ChangePasswordRequest>,
 ) -> Result<StatusCode, ApiError> {
-    password_flows::change(&state, &auth, &meta, req).await?;
+    passwords::change(&state, &auth, &meta, req).await?;
     Ok(StatusCode::NO_CONTENT)
 }

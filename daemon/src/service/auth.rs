@@ -1,25 +1,16 @@
 //! Setup, login and sessions (SECURITY.md A and B).
 
 use crate::error::ApiError;
-use crate::extract::{Auth, ClientMeta};
+use crate::extract::ClientMeta;
 use crate::service::attempts::{self, Key};
-use crate::service::passwords;
+use crate::service::hashing;
+use crate::service::sessions::{IssuedSession, new_session};
 use crate::state::AppState;
-use wt_api::{ClientKind, LoginRequest, Role, SetupRequest};
+use wt_api::{LoginRequest, Role, SetupRequest};
 use wt_core::audit::{Actor, AuditEvent, actions};
 use wt_core::password::MAX_LEN;
-use wt_core::permissions::Permission;
 use wt_core::{ids, token};
-use wt_store::{NewSession, OrgRecord, SessionRecord, SetupClaim, UserRecord};
-
-/// A session just created; the token is shown once, to whoever logged in.
-#[derive(Debug)]
-pub struct IssuedSession {
-    pub token: wt_core::secret::SecretString,
-    pub session: SessionRecord,
-    /// The role requires MFA and none is enrolled: the session can only enroll.
-    pub mfa_enrollment_required: bool,
-}
+use wt_store::{OrgRecord, SetupClaim, UserRecord};
 
 /// What a correct password leads to.
 #[derive(Debug)]
@@ -58,14 +49,14 @@ pub async fn setup(
     let now = state.now();
     let (email, org) = state.store.setup_token_email(&token_hash, now).await?;
     let mfa_enforced = org.mfa_required_roles.contains(&Role::Owner);
-    passwords::check(
+    hashing::check(
         state,
         &req.password,
         mfa_enforced,
         &[&org.name, &org.slug, &email, &name],
     )
     .await?;
-    let password_hash = passwords::hash(state, req.password).await?;
+    let password_hash = hashing::hash(state, req.password).await?;
     let user_id = ids::new_id("usr");
     let event = AuditEvent::new(
         Actor::user(&user_id, &email),
@@ -149,7 +140,7 @@ pub async fn login(
         .as_ref()
         .filter(|c| !c.user.disabled && !c.memberships.is_empty());
     let phc = usable.map(|c| c.password_hash.clone());
-    let ok = passwords::verify(state, req.password, phc).await?;
+    let ok = hashing::verify(state, req.password, phc).await?;
     let Some(cand) = usable.filter(|_| ok) else {
         state.metrics.login("failed");
         if let Some(org_id) = &audit_org {
@@ -192,102 +183,4 @@ pub async fn login(
 
     let issued = new_session(state, &cand.user, org, *role, req.client, meta, "password").await?;
     Ok(LoginOutcome::Session(Box::new(issued)))
-}
-
-/// Creates a session after every factor succeeded; `method` is recorded in the audit
-/// entry (`password`, `totp`, `recovery_code`).
-pub(crate) async fn new_session(
-    state: &AppState,
-    user: &UserRecord,
-    org: &OrgRecord,
-    role: Role,
-    client: ClientKind,
-    meta: &ClientMeta,
-    method: &'static str,
-) -> Result<IssuedSession, ApiError> {
-    let now = state.now();
-    let s = &state.settings;
-    let token = token::generate(token::SESSION_PREFIX);
-    let idle_timeout = match client {
-        ClientKind::Console => s.console_idle_timeout,
-        ClientKind::Cli => s.cli_idle_timeout,
-    };
-    let new = NewSession {
-        id: ids::new_id("ses"),
-        token_hash: token::hash(token.expose()),
-        org_id: org.id.clone(),
-        user_id: user.id.clone(),
-        client,
-        created_at: now,
-        expires_at: now + s.session_lifetime,
-        idle_timeout,
-        ip: Some(meta.ip.to_string()),
-        user_agent: meta.user_agent.clone(),
-    };
-    let event = AuditEvent::new(
-        Actor::user(&user.id, &user.email),
-        actions::LOGIN_SUCCEEDED,
-        &meta.audit(),
-    )
-    .target("session", &new.id)
-    .details(serde_json::json!({ "client": client.as_str(), "method": method }));
-    let session = SessionRecord {
-        id: new.id.clone(),
-        org_id: new.org_id.clone(),
-        user_id: new.user_id.clone(),
-        client,
-        created_at: now,
-        last_seen_at: now,
-        expires_at: new.expires_at,
-        idle_timeout,
-        ip: new.ip.clone(),
-        user_agent: new.user_agent.clone(),
-        step_up_at: None,
-        last_ip: new.ip.clone(),
-    };
-    state.store.create_session(new, event).await?;
-    state.metrics.login("succeeded");
-    Ok(IssuedSession {
-        token,
-        session,
-        mfa_enrollment_required: wt_core::permissions::mfa_enrollment_required(
-            role,
-            &org.mfa_required_roles,
-            user.mfa_enabled,
-        ),
-    })
-}
-
-/// Ends the caller's own session (`POST /auth/logout`, the console's "Sign out").
-pub async fn logout(state: &AppState, auth: &Auth, meta: &ClientMeta) -> Result<(), ApiError> {
-    let ev = AuditEvent::new(auth.actor(), actions::LOGOUT, &meta.audit())
-        .target("session", &auth.session.id);
-    state
-        .store
-        .revoke_session(
-            &auth.org.id,
-            &auth.user.id,
-            &auth.session.id,
-            state.now(),
-            ev,
-        )
-        .await?;
-    Ok(())
-}
-
-/// Ends another session of the caller's own (B.16).
-pub async fn revoke_own_session(
-    state: &AppState,
-    auth: &Auth,
-    meta: &ClientMeta,
-    id: &str,
-) -> Result<(), ApiError> {
-    auth.require(Permission::SelfManage)?;
-    let ev = AuditEvent::new(auth.actor(), actions::SESSION_REVOKED, &meta.audit())
-        .target("session", id);
-    state
-        .store
-        .revoke_session(&auth.org.id, &auth.user.id, id, state.now(), ev)
-        .await?;
-    Ok(())
 }

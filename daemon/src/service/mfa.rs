@@ -5,8 +5,8 @@
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
 use crate::service::attempts::{self, Key};
-use crate::service::auth::{IssuedSession, new_session};
-use crate::service::{notices, passwords};
+use crate::service::sessions::{IssuedSession, new_session};
+use crate::service::{hashing, notices};
 use crate::state::AppState;
 use wt_api::{MfaStatus, MfaStepUpRequest, MfaVerifyRequest, TotpEnrollResponse};
 use wt_core::audit::{Actor, AuditEvent, actions};
@@ -258,7 +258,7 @@ pub(crate) async fn prove_password(
         .user_for_login(&auth.user.email)
         .await?
         .map(|c| c.password_hash);
-    if !passwords::verify(state, password, phc).await? {
+    if !hashing::verify(state, password, phc).await? {
         attempts::failed_on(state, Key::account(&auth.user.email)).await?;
         return Ok(false);
     }
@@ -473,7 +473,7 @@ pub async fn reset_member(
 ) -> Result<(), ApiError> {
     // Acting on a person's credentials: a person, freshly signed in (J.65).
     auth.require_step_up(state.now())?;
-    let (target, _) = crate::service::team::managed_account(state, auth, user_id).await?;
+    let (target, _) = crate::service::members::managed_account(state, auth, user_id).await?;
     if target.id == auth.user.id {
         return Err(ApiError::Validation(
             "to change your own MFA use `wt mfa disable` (it needs your password and a code)"

@@ -1,15 +1,23 @@
 //! The work behind the handlers: rules from `wt-core`, state through `wt-store`.
-//! Handlers parse and authorize; services decide and persist.
+//! Handlers parse and authorize; services decide and persist. One file per noun of the
+//! CLI and the URL (`wt invite` -> `invites.rs`, `/orgs/members` -> `members.rs`), plus
+//! the pieces several of them use: `attempts` (counted attempts at a secret), `hashing`
+//! (argon2 and the password policy on the blocking pool), `notices` and `resets` (mail),
+//! `sessions` (issuing and ending sessions). Dependencies point down that list, never
+//! in a circle.
 
 pub mod allowed_ips;
 pub mod attempts;
 pub mod auth;
+pub mod hashing;
 pub mod ingest;
+pub mod invites;
 pub mod keys;
+pub mod members;
 pub mod mfa;
 pub mod notices;
-pub mod password_flows;
 pub mod passwords;
 pub mod readiness;
-pub mod team;
+pub mod resets;
+pub mod sessions;
 pub mod tokens;

@@ -1,21 +1,20 @@
-//! Invites and members (SPEC flows 1-2, SECURITY.md C and F).
+//! Invites (`wt invite`, `/orgs/invites`, `/invites/...`; SPEC flow 1, SECURITY.md C).
 //!
 //! Invite tokens (`wti_` + 256 bits) travel only by mail and are stored as SHA-256; an
 //! invite is bound to its org, email and role, and acceptance takes all three from the
-//! invite, never from the request. Role guard rails come from `wt_core::permissions`; the
-//! last-owner rule is the store's, inside the transaction.
+//! invite, never from the request. Role guard rails come from `wt_core::permissions`.
 
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta, Via};
 use crate::service::attempts::{self, Key};
-use crate::service::{notices, passwords};
+use crate::service::hashing;
 use crate::state::AppState;
 use wt_api::{InviteAcceptRequest, InviteCreateRequest, Role};
 use wt_core::audit::{Actor, AuditEvent, actions};
 use wt_core::clock::rfc3339;
-use wt_core::permissions::{self, Permission, check_role_grant};
+use wt_core::permissions::{Permission, check_role_grant};
 use wt_core::{ids, token};
-use wt_store::{InviteRecord, MemberRecord, NewInvite, NewMember, OrgRecord, ReviewRecord};
+use wt_store::{InviteRecord, NewInvite, NewMember, OrgRecord};
 
 /// Prefix of invite tokens.
 pub const INVITE_PREFIX: &str = "wti_";
@@ -46,15 +45,6 @@ async fn send_invite(
     crate::mailer::enqueue(state, Some(&auth.org.id), &invite.email, &subject, body).await
 }
 
-/// Making someone an admin or owner, by a role change or an invite, needs a fresh sign-in
-/// or step-up, which automation tokens never have (SECURITY.md J.65).
-fn require_step_up_to_elevate(auth: &Auth, role: Role, now: i64) -> Result<(), ApiError> {
-    if permissions::rank(role) >= permissions::rank(Role::Admin) {
-        auth.require_step_up(now)?;
-    }
-    Ok(())
-}
-
 /// `POST /orgs/invites`. Inviting above one's own role is refused and audited (C.24).
 pub async fn invite_create(
     state: &AppState,
@@ -80,7 +70,7 @@ pub async fn invite_create(
         return Err(ApiError::Forbidden(why.to_string()));
     }
     let now = state.now();
-    require_step_up_to_elevate(auth, req.role, now)?;
+    auth.require_step_up_to_grant(req.role, now)?;
     let tok = token::generate(INVITE_PREFIX);
     let invite = NewInvite {
         id: ids::new_id("inv"),
@@ -120,7 +110,7 @@ pub async fn invite_resend(
         .role;
     check_role_grant(auth.role, false, None, role)
         .map_err(|e| ApiError::Forbidden(e.to_string()))?;
-    require_step_up_to_elevate(auth, role, now)?;
+    auth.require_step_up_to_grant(role, now)?;
     let tok = token::generate(INVITE_PREFIX);
     let ev =
         AuditEvent::new(auth.actor(), actions::INVITE_RESENT, &meta.audit()).target("invite", id);
@@ -209,7 +199,7 @@ async fn prove_password(
 ) -> Result<bool, ApiError> {
     let keys = vec![Key::account(&existing.user.email), Key::address(meta.ip)];
     let attempt = attempts::begin(state, keys).await?;
-    let ok = passwords::verify(state, password, Some(existing.password_hash.clone())).await?;
+    let ok = hashing::verify(state, password, Some(existing.password_hash.clone())).await?;
     if ok {
         attempt.succeeded(state).await?;
     }
@@ -264,9 +254,8 @@ pub async fn invite_accept(
     let password = req.password.ok_or_else(|| {
         ApiError::Validation("password: choose a password for the new account".into())
     })?;
-    passwords::check_new_password(state, &password, invite.role, &org, &invite.email, &name)
-        .await?;
-    let password_hash = passwords::hash(state, password).await?;
+    hashing::check_new_password(state, &password, invite.role, &org, &invite.email, &name).await?;
+    let password_hash = hashing::hash(state, password).await?;
     let user_id = ids::new_id("usr");
     let ev = AuditEvent::new(
         Actor::user(&user_id, &invite.email),
@@ -288,223 +277,4 @@ pub async fn invite_accept(
         .store
         .invite_accept(&token_hash, Some(member), None, now, ev)
         .await?)
-}
-
-/// `PATCH /orgs/members/{id}`.
-pub async fn set_role(
-    state: &AppState,
-    auth: &Auth,
-    meta: &ClientMeta,
-    user_id: &str,
-    role: Role,
-) -> Result<MemberRecord, ApiError> {
-    auth.require(Permission::MembersManage)?;
-    let (target, current) = state
-        .store
-        .member(&auth.org.id, user_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    // The self-change rule looks at the member behind the credential (for a token, its
-    // creator: SECURITY.md J.59).
-    check_role_grant(auth.role, target.id == auth.user.id, Some(current), role)
-        .map_err(|e| ApiError::Forbidden(e.to_string()))?;
-    require_step_up_to_elevate(auth, role, state.now())?;
-    let ev = AuditEvent::new(auth.actor(), actions::MEMBER_ROLE_CHANGED, &meta.audit())
-        .target("user", &target.id)
-        .details(serde_json::json!({ "email": target.email, "from": current, "to": role }));
-    state
-        .store
-        .member_set_role(&auth.org.id, &target.id, role, state.now(), ev)
-        .await?;
-    member(state, &auth.org.id, &target.id).await
-}
-
-async fn member(state: &AppState, org_id: &str, user_id: &str) -> Result<MemberRecord, ApiError> {
-    state
-        .store
-        .members_list(org_id)
-        .await?
-        .into_iter()
-        .find(|m| m.user.id == user_id)
-        .ok_or(ApiError::NotFound)
-}
-
-/// `DELETE /orgs/members/{id}`: their sessions in the org end at once (C.22, B.15).
-pub async fn remove(
-    state: &AppState,
-    auth: &Auth,
-    meta: &ClientMeta,
-    user_id: &str,
-) -> Result<(), ApiError> {
-    auth.require(Permission::MembersManage)?;
-    let (target, current) = state
-        .store
-        .member(&auth.org.id, user_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if target.id == auth.user.id {
-        return Err(ApiError::Forbidden(
-            "you cannot remove yourself: ask another owner or admin".into(),
-        ));
-    }
-    if current == Role::Owner && auth.role != Role::Owner {
-        return Err(ApiError::Forbidden(
-            permissions::RoleChangeError::OwnerProtected.to_string(),
-        ));
-    }
-    // Removal needs a fresh sign-in or step-up (SECURITY.md J.65).
-    auth.require_step_up(state.now())?;
-    let ev = AuditEvent::new(auth.actor(), actions::MEMBER_REMOVED, &meta.audit())
-        .target("user", &target.id)
-        .details(serde_json::json!({ "email": target.email, "role": current }));
-    state
-        .store
-        .member_remove(&auth.org.id, &target.id, state.now(), ev)
-        .await?;
-    notices::security_notice(
-        state,
-        &auth.org,
-        &target.email,
-        "You were removed from the org",
-        Some(meta),
-    )
-    .await?;
-    Ok(())
-}
-
-/// Target checks shared by actions an owner or admin takes on another member.
-pub(crate) async fn managed_member(
-    state: &AppState,
-    auth: &Auth,
-    user_id: &str,
-) -> Result<(wt_store::UserRecord, Role), ApiError> {
-    auth.require(Permission::MembersManage)?;
-    let (target, role) = state
-        .store
-        .member(&auth.org.id, user_id)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    if role == Role::Owner && auth.role != Role::Owner {
-        return Err(ApiError::Forbidden(
-            permissions::RoleChangeError::OwnerProtected.to_string(),
-        ));
-    }
-    Ok((target, role))
-}
-
-/// [`managed_member`] for changes to the account itself (its MFA, its password), which
-/// reach every org the member belongs to: the caller must be able to manage them in each
-/// of those orgs too, so an admin of one org cannot weaken an owner of another.
-pub(crate) async fn managed_account(
-    state: &AppState,
-    auth: &Auth,
-    user_id: &str,
-) -> Result<(wt_store::UserRecord, Role), ApiError> {
-    let (target, role) = managed_member(state, auth, user_id).await?;
-    let theirs = state
-        .store
-        .user_by_id(&target.id)
-        .await?
-        .map(|c| c.memberships)
-        .unwrap_or_default();
-    let mine = state
-        .store
-        .user_by_id(&auth.user.id)
-        .await?
-        .map(|c| c.memberships)
-        .unwrap_or_default();
-    for (org, their_role) in theirs.iter().filter(|(o, _)| o.id != auth.org.id) {
-        let my_role = mine.iter().find(|(o, _)| o.id == org.id).map(|(_, r)| *r);
-        let allowed = my_role.is_some_and(|r| {
-            permissions::allows(r, Permission::MembersManage)
-                && (*their_role != Role::Owner || r == Role::Owner)
-        });
-        if !allowed {
-            return Err(ApiError::Forbidden(format!(
-                "{} also belongs to the org {:?}, where you cannot manage them: ask an owner there",
-                target.email, org.slug
-            )));
-        }
-    }
-    Ok((target, role))
-}
-
-/// `DELETE /orgs/members/{id}/sessions`: ends a member's sessions in the org (B.16).
-pub async fn revoke_member_sessions(
-    state: &AppState,
-    auth: &Auth,
-    meta: &ClientMeta,
-    user_id: &str,
-) -> Result<usize, ApiError> {
-    let (target, _) = managed_member(state, auth, user_id).await?;
-    let ev = AuditEvent::new(
-        auth.actor(),
-        actions::MEMBER_SESSIONS_REVOKED,
-        &meta.audit(),
-    )
-    .target("user", &target.id);
-    Ok(state
-        .store
-        .member_sessions_revoke(&auth.org.id, &target.id, state.now(), ev)
-        .await?)
-}
-
-/// `POST /orgs/members/{id}/password-reset`: mails the member a reset link; the admin
-/// never sets or sees the password or the link (D.34).
-pub async fn send_member_reset(
-    state: &AppState,
-    auth: &Auth,
-    meta: &ClientMeta,
-    user_id: &str,
-) -> Result<(), ApiError> {
-    // Acting on a person's credentials: a person, freshly signed in (J.65).
-    auth.require_step_up(state.now())?;
-    let (target, _) = managed_account(state, auth, user_id).await?;
-    if target.id == auth.user.id {
-        return Err(ApiError::Validation(
-            "change your own password with `wt password change`".into(),
-        ));
-    }
-    let ev = AuditEvent::new(auth.actor(), actions::PASSWORD_RESET_SENT, &meta.audit())
-        .target("user", &target.id);
-    state
-        .store
-        .append_audit(&auth.org.id, ev, state.now())
-        .await?;
-    crate::service::password_flows::send_reset(state, meta, &target.email).await
-}
-
-/// `POST /orgs/members/reviews`: records who reviewed which members' roles, and when.
-pub async fn review(
-    state: &AppState,
-    auth: &Auth,
-    meta: &ClientMeta,
-) -> Result<ReviewRecord, ApiError> {
-    auth.require(Permission::MembersManage)?;
-    let members: Vec<wt_api::ReviewedMember> = state
-        .store
-        .members_list(&auth.org.id)
-        .await?
-        .into_iter()
-        .map(|m| wt_api::ReviewedMember {
-            id: m.user.id,
-            email: m.user.email,
-            role: m.role,
-        })
-        .collect();
-    let review = ReviewRecord {
-        id: ids::new_id("rev"),
-        reviewed_by: auth.user.email.clone(),
-        reviewed_at: state.now(),
-        members_json: serde_json::to_string(&members)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
-    };
-    let ev = AuditEvent::new(auth.actor(), actions::MEMBERS_REVIEWED, &meta.audit())
-        .target("review", &review.id)
-        .details(serde_json::json!({ "members": members.len() }));
-    state
-        .store
-        .member_review_create(&auth.org.id, review.clone(), ev)
-        .await?;
-    Ok(review)
 }

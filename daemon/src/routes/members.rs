@@ -1,0 +1,122 @@
+//! `/api/v1/orgs/members` (`wt members`).
+
+use crate::error::ApiError;
+use crate::extract::{Auth, ClientMeta, Json};
+use crate::routes::mfa::Empty;
+use crate::service::members;
+use crate::state::AppState;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use wt_api::{Member, MemberReview, MemberUpdateRequest, Page};
+use wt_core::clock::rfc3339;
+use wt_core::permissions::Permission;
+use wt_store::{MemberRecord, ReviewRecord};
+
+fn member_json(m: &MemberRecord) -> Member {
+    Member {
+        id: m.user.id.clone(),
+        email: m.user.email.clone(),
+        name: m.user.name.clone(),
+        role: m.role,
+        mfa_enabled: m.user.mfa_enabled,
+        joined_at: rfc3339(m.joined_at),
+    }
+}
+
+fn review_json(r: &ReviewRecord) -> Result<MemberReview, ApiError> {
+    Ok(MemberReview {
+        id: r.id.clone(),
+        reviewed_by: r.reviewed_by.clone(),
+        reviewed_at: rfc3339(r.reviewed_at),
+        members: serde_json::from_str(&r.members_json)
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+    })
+}
+
+pub async fn list_members(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<axum::Json<Page<Member>>, ApiError> {
+    auth.require(Permission::MembersRead)?;
+    let items = state
+        .store
+        .members_list(&auth.org.id)
+        .await?
+        .iter()
+        .map(member_json)
+        .collect();
+    Ok(axum::Json(Page {
+        items,
+        next_cursor: None,
+    }))
+}
+
+pub async fn update_member(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    auth: Auth,
+    Path(id): Path<String>,
+    Json(req): Json<MemberUpdateRequest>,
+) -> Result<axum::Json<Member>, ApiError> {
+    let m = members::set_role(&state, &auth, &meta, &id, req.role).await?;
+    Ok(axum::Json(member_json(&m)))
+}
+
+pub async fn remove_member(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    members::remove(&state, &auth, &meta, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn revoke_member_sessions(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    members::revoke_member_sessions(&state, &auth, &meta, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn send_member_reset(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    auth: Auth,
+    Path(id): Path<String>,
+    Json(_): Json<Empty>,
+) -> Result<StatusCode, ApiError> {
+    members::send_member_reset(&state, &auth, &meta, &id).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+pub async fn create_review(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    auth: Auth,
+    Json(_): Json<Empty>,
+) -> Result<(StatusCode, axum::Json<MemberReview>), ApiError> {
+    let r = members::review(&state, &auth, &meta).await?;
+    Ok((StatusCode::CREATED, axum::Json(review_json(&r)?)))
+}
+
+pub async fn list_reviews(
+    State(state): State<AppState>,
+    auth: Auth,
+) -> Result<axum::Json<Page<MemberReview>>, ApiError> {
+    auth.require(Permission::MembersRead)?;
+    let items = state
+        .store
+        .member_reviews(&auth.org.id)
+        .await?
+        .iter()
+        .map(review_json)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(axum::Json(Page {
+        items,
+        next_cursor: None,
+    }))
+}

@@ -1,0 +1,233 @@
+//! Members (`wt members`, `/orgs/members`; SPEC flow 2, SECURITY.md F): role changes,
+//! removal, their sessions, and what an owner or admin does to a member's account. Role
+//! guard rails come from `wt_core::permissions`; the last-owner rule is the store's, inside
+//! the transaction.
+
+use crate::error::ApiError;
+use crate::extract::{Auth, ClientMeta};
+use crate::service::notices;
+use crate::state::AppState;
+use wt_api::Role;
+use wt_core::audit::{AuditEvent, actions};
+use wt_core::ids;
+use wt_core::permissions::{self, Permission, check_role_grant};
+use wt_store::{MemberRecord, ReviewRecord};
+
+/// `PATCH /orgs/members/{id}`.
+pub async fn set_role(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    user_id: &str,
+    role: Role,
+) -> Result<MemberRecord, ApiError> {
+    auth.require(Permission::MembersManage)?;
+    let (target, current) = state
+        .store
+        .member(&auth.org.id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    // The self-change rule looks at the member behind the credential (for a token, its
+    // creator: SECURITY.md J.59).
+    check_role_grant(auth.role, target.id == auth.user.id, Some(current), role)
+        .map_err(|e| ApiError::Forbidden(e.to_string()))?;
+    auth.require_step_up_to_grant(role, state.now())?;
+    let ev = AuditEvent::new(auth.actor(), actions::MEMBER_ROLE_CHANGED, &meta.audit())
+        .target("user", &target.id)
+        .details(serde_json::json!({ "email": target.email, "from": current, "to": role }));
+    state
+        .store
+        .member_set_role(&auth.org.id, &target.id, role, state.now(), ev)
+        .await?;
+    member(state, &auth.org.id, &target.id).await
+}
+
+async fn member(state: &AppState, org_id: &str, user_id: &str) -> Result<MemberRecord, ApiError> {
+    state
+        .store
+        .members_list(org_id)
+        .await?
+        .into_iter()
+        .find(|m| m.user.id == user_id)
+        .ok_or(ApiError::NotFound)
+}
+
+/// `DELETE /orgs/members/{id}`: their sessions in the org end at once (C.22, B.15).
+pub async fn remove(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    user_id: &str,
+) -> Result<(), ApiError> {
+    auth.require(Permission::MembersManage)?;
+    let (target, current) = state
+        .store
+        .member(&auth.org.id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if target.id == auth.user.id {
+        return Err(ApiError::Forbidden(
+            "you cannot remove yourself: ask another owner or admin".into(),
+        ));
+    }
+    if current == Role::Owner && auth.role != Role::Owner {
+        return Err(ApiError::Forbidden(
+            permissions::RoleChangeError::OwnerProtected.to_string(),
+        ));
+    }
+    // Removal needs a fresh sign-in or step-up (SECURITY.md J.65).
+    auth.require_step_up(state.now())?;
+    let ev = AuditEvent::new(auth.actor(), actions::MEMBER_REMOVED, &meta.audit())
+        .target("user", &target.id)
+        .details(serde_json::json!({ "email": target.email, "role": current }));
+    state
+        .store
+        .member_remove(&auth.org.id, &target.id, state.now(), ev)
+        .await?;
+    notices::security_notice(
+        state,
+        &auth.org,
+        &target.email,
+        "You were removed from the org",
+        Some(meta),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Target checks shared by actions an owner or admin takes on another member.
+pub(crate) async fn managed_member(
+    state: &AppState,
+    auth: &Auth,
+    user_id: &str,
+) -> Result<(wt_store::UserRecord, Role), ApiError> {
+    auth.require(Permission::MembersManage)?;
+    let (target, role) = state
+        .store
+        .member(&auth.org.id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    if role == Role::Owner && auth.role != Role::Owner {
+        return Err(ApiError::Forbidden(
+            permissions::RoleChangeError::OwnerProtected.to_string(),
+        ));
+    }
+    Ok((target, role))
+}
+
+/// [`managed_member`] for changes to the account itself (its MFA, its password), which
+/// reach every org the member belongs to: the caller must be able to manage them in each
+/// of those orgs too, so an admin of one org cannot weaken an owner of another.
+pub(crate) async fn managed_account(
+    state: &AppState,
+    auth: &Auth,
+    user_id: &str,
+) -> Result<(wt_store::UserRecord, Role), ApiError> {
+    let (target, role) = managed_member(state, auth, user_id).await?;
+    let theirs = state
+        .store
+        .user_by_id(&target.id)
+        .await?
+        .map(|c| c.memberships)
+        .unwrap_or_default();
+    let mine = state
+        .store
+        .user_by_id(&auth.user.id)
+        .await?
+        .map(|c| c.memberships)
+        .unwrap_or_default();
+    for (org, their_role) in theirs.iter().filter(|(o, _)| o.id != auth.org.id) {
+        let my_role = mine.iter().find(|(o, _)| o.id == org.id).map(|(_, r)| *r);
+        let allowed = my_role.is_some_and(|r| {
+            permissions::allows(r, Permission::MembersManage)
+                && (*their_role != Role::Owner || r == Role::Owner)
+        });
+        if !allowed {
+            return Err(ApiError::Forbidden(format!(
+                "{} also belongs to the org {:?}, where you cannot manage them: ask an owner there",
+                target.email, org.slug
+            )));
+        }
+    }
+    Ok((target, role))
+}
+
+/// `DELETE /orgs/members/{id}/sessions`: ends a member's sessions in the org (B.16).
+pub async fn revoke_member_sessions(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    user_id: &str,
+) -> Result<usize, ApiError> {
+    let (target, _) = managed_member(state, auth, user_id).await?;
+    let ev = AuditEvent::new(
+        auth.actor(),
+        actions::MEMBER_SESSIONS_REVOKED,
+        &meta.audit(),
+    )
+    .target("user", &target.id);
+    Ok(state
+        .store
+        .member_sessions_revoke(&auth.org.id, &target.id, state.now(), ev)
+        .await?)
+}
+
+/// `POST /orgs/members/{id}/password-reset`: mails the member a reset link; the admin
+/// never sets or sees the password or the link (D.34).
+pub async fn send_member_reset(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    user_id: &str,
+) -> Result<(), ApiError> {
+    // Acting on a person's credentials: a person, freshly signed in (J.65).
+    auth.require_step_up(state.now())?;
+    let (target, _) = managed_account(state, auth, user_id).await?;
+    if target.id == auth.user.id {
+        return Err(ApiError::Validation(
+            "change your own password with `wt password change`".into(),
+        ));
+    }
+    let ev = AuditEvent::new(auth.actor(), actions::PASSWORD_RESET_SENT, &meta.audit())
+        .target("user", &target.id);
+    state
+        .store
+        .append_audit(&auth.org.id, ev, state.now())
+        .await?;
+    crate::service::resets::send_reset(state, meta, &target.email).await
+}
+
+/// `POST /orgs/members/reviews`: records who reviewed which members' roles, and when.
+pub async fn review(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+) -> Result<ReviewRecord, ApiError> {
+    auth.require(Permission::MembersManage)?;
+    let members: Vec<wt_api::ReviewedMember> = state
+        .store
+        .members_list(&auth.org.id)
+        .await?
+        .into_iter()
+        .map(|m| wt_api::ReviewedMember {
+            id: m.user.id,
+            email: m.user.email,
+            role: m.role,
+        })
+        .collect();
+    let review = ReviewRecord {
+        id: ids::new_id("rev"),
+        reviewed_by: auth.user.email.clone(),
+        reviewed_at: state.now(),
+        members_json: serde_json::to_string(&members)
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+    };
+    let ev = AuditEvent::new(auth.actor(), actions::MEMBERS_REVIEWED, &meta.audit())
+        .target("review", &review.id)
+        .details(serde_json::json!({ "members": members.len() }));
+    state
+        .store
+        .member_review_create(&auth.org.id, review.clone(), ev)
+        .await?;
+    Ok(review)
+}
