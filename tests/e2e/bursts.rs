@@ -3,7 +3,7 @@
 //! a barrier until all are ready) and the exact bound is asserted. An attempt that was
 //! checked answers 401 (or succeeds); one refused before any check answers 429.
 
-use crate::harness::{Daemon, OWNER, PASSWORD, http};
+use crate::harness::{Daemon, OWNER, PASSWORD, http, post_json as post};
 use crate::hygiene::mailed_token;
 use crate::mfa::{at_current_step, have_oathtool, oathtool};
 use serde_json::{Value, json};
@@ -70,15 +70,6 @@ fn login(email: &str, password: &str) -> Shot {
         "/api/v1/auth/login",
         json!({"email": email, "password": password, "client": "cli"}),
     )
-}
-
-fn post(d: &Daemon, path: &str, body: Value, token: Option<&str>) -> (u16, Value) {
-    let mut r = http().post(d.url(path)).json(&body);
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    let r = r.send().expect("request");
-    (r.status().as_u16(), r.json().unwrap_or(Value::Null))
 }
 
 #[test]

@@ -457,6 +457,17 @@ pub fn http() -> reqwest::blocking::Client {
         .expect("client")
 }
 
+/// `POST` a JSON body to the daemon (with a bearer token, if given): (status, JSON answer,
+/// `null` when it is not JSON).
+pub fn post_json(d: &Daemon, path: &str, body: Value, token: Option<&str>) -> (u16, Value) {
+    let mut r = http().post(d.url(path)).json(&body);
+    if let Some(t) = token {
+        r = r.bearer_auth(t);
+    }
+    let r = r.send().expect("request");
+    (r.status().as_u16(), r.json().unwrap_or(Value::Null))
+}
+
 /// Runs a `wt` command with `stdin` and returns (status code, stdout, stderr).
 pub fn run(mut cmd: assert_cmd::Command, stdin: &str) -> (i32, String, String) {
     let out = cmd.write_stdin(stdin.to_string()).output().expect("run wt");

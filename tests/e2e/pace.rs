@@ -4,10 +4,10 @@
 //! `wt` must not send on a connection the daemon closed meanwhile (and, if it did, must
 //! send again on a fresh one).
 
-use crate::harness::{Daemon, OWNER, PASSWORD, bin, http};
+use crate::harness::{Daemon, OWNER, PASSWORD, bin, post_json as post};
 use crate::hygiene::mailed_token;
 use crate::mfa::{have_oathtool, oathtool};
-use serde_json::{Value, json};
+use serde_json::json;
 use std::io::Write;
 use std::process::{Command, Stdio};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -51,15 +51,6 @@ fn now_step() -> u64 {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs() / 30)
         .unwrap_or_default()
-}
-
-fn post(d: &Daemon, path: &str, body: Value, token: Option<&str>) -> (u16, Value) {
-    let mut r = http().post(d.url(path)).json(&body);
-    if let Some(t) = token {
-        r = r.bearer_auth(t);
-    }
-    let r = r.send().expect("request");
-    (r.status().as_u16(), r.json().unwrap_or(Value::Null))
 }
 
 #[test]

@@ -11,7 +11,7 @@ use wt_api::Role;
 use wt_core::audit::{AuditEvent, actions};
 use wt_core::ids;
 use wt_core::permissions::{self, Permission, check_role_grant};
-use wt_store::{MemberRecord, ReviewRecord};
+use wt_store::{MemberRecord, OrgRecord, ReviewRecord};
 
 /// `PATCH /orgs/members/{id}`.
 pub async fn set_role(
@@ -124,18 +124,18 @@ pub(crate) async fn managed_account(
     user_id: &str,
 ) -> Result<(wt_store::UserRecord, Role), ApiError> {
     let (target, role) = managed_member(state, auth, user_id).await?;
-    let theirs = state
-        .store
-        .user_by_id(&target.id)
-        .await?
-        .map(|c| c.memberships)
-        .unwrap_or_default();
-    let mine = state
-        .store
-        .user_by_id(&auth.user.id)
-        .await?
-        .map(|c| c.memberships)
-        .unwrap_or_default();
+    let memberships = async |user_id: &str| -> Result<Vec<(OrgRecord, Role)>, ApiError> {
+        Ok(state
+            .store
+            .user_by_id(user_id)
+            .await?
+            .map(|c| c.memberships)
+            .unwrap_or_default())
+    };
+    let (theirs, mine) = (
+        memberships(&target.id).await?,
+        memberships(&auth.user.id).await?,
+    );
     for (org, their_role) in theirs.iter().filter(|(o, _)| o.id != auth.org.id) {
         let my_role = mine.iter().find(|(o, _)| o.id == org.id).map(|(_, r)| *r);
         let allowed = my_role.is_some_and(|r| {
