@@ -1,4 +1,4 @@
-//! Criterion benchmark of the ingest path's key verification alone (issue #9, item 2):
+//! Criterion benchmark of the ingest path's key verification alone (item 2):
 //! parse + checksum, the keyed hash, the cache lookup, the lifetime and both allowlist
 //! checks, against a cache holding 100,000 keys and an org list of 50 networks.
 //!

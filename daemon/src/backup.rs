@@ -1,4 +1,4 @@
-//! `wtd backup --to FILE` and `wtd restore --from FILE` (issue #10), and the data
+//! `wtd backup --to FILE` and `wtd restore --from FILE`, and the data
 //! directory's lock that keeps a restore away from a running daemon.
 //!
 //! A backup is the database only. The master key stays out of it on purpose: it must be

@@ -42,6 +42,7 @@ pub mod routes;
 pub mod server;
 pub mod service;
 pub mod state;
+pub mod wire;
 
 #[cfg(test)]
 mod tests;

@@ -1,4 +1,4 @@
-//! `wtd backup` under load and `wtd restore` (issue #10): the copy is consistent, restores
+//! `wtd backup` under load and `wtd restore`: the copy is consistent, restores
 //! into a daemon that works, and a restore never runs under a live daemon.
 
 use crate::harness::{Daemon, OWNER, PASSWORD, bin, http};

@@ -1,4 +1,4 @@
-//! Crash safety (issue #10): ten `kill -9` cycles at varying points of a mixed load
+//! Crash safety: ten `kill -9` cycles at varying points of a mixed load
 //! (ingest, key create/rotate/revoke, invites, logins). After each restart every
 //! acknowledged write is present, `PRAGMA integrity_check` is ok and the audit chain
 //! verifies. The test prints one line per cycle.

@@ -1,4 +1,4 @@
-//! On a bare server (issue #22): `wt login`, then `wt whoami` in another process, with no
+//! On a bare server: `wt login`, then `wt whoami` in another process, with no
 //! D-Bus session and no session keyring of the process's own: under `env -i`, under
 //! `setsid`, and from a tmux server started outside any login session. The credential
 //! lives in the kernel's persistent keyring. Where no keyring can be used, `wt login`

@@ -1,4 +1,4 @@
-//! Ingestion keys and allowed IPs end to end, as issue #5's acceptance describes: the real
+//! Ingestion keys and allowed IPs end to end: the real
 //! `wt` manages keys and the list, a raw HTTP client ingests.
 
 use crate::harness::{Daemon, OWNER, http, run};

@@ -1,4 +1,4 @@
-//! At a person's pace (issue #22): the flows that prompt and then call the daemon, with
+//! At a person's pace: the flows that prompt and then call the daemon, with
 //! pauses longer than every server timeout between the answers. The daemon runs with a
 //! 1 s header timeout and a 2 s keep-alive idle timeout, so a 3 s pause outlasts both:
 //! `wt` must not send on a connection the daemon closed meanwhile (and, if it did, must

@@ -1,4 +1,4 @@
-//! The readiness checklist end to end (issue #7's acceptance): `wt check` against a real
+//! The readiness checklist end to end: `wt check` against a real
 //! daemon, a viewer automation token as `WT_TOKEN`, JUnit XML checked by a real parser.
 
 use crate::harness::{Daemon, OWNER, http, run};

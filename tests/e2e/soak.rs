@@ -1,4 +1,4 @@
-//! A bounded soak (issue #10): mixed traffic on loopback for `WT_SOAK_SECONDS` (default 20;
+//! A bounded soak: mixed traffic on loopback for `WT_SOAK_SECONDS` (default 20;
 //! CI runs 60): ingest, logins, key create/rotate/list, invites, audit reads, readiness,
 //! whoami. No request may fail, and resident memory may not grow by more than
 //! `MAX_GROWTH_MIB` between the end of the warm-up (a fifth of the run) and the end.

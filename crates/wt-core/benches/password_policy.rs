@@ -1,4 +1,4 @@
-//! Criterion benchmark of the password policy check (issue #22): the blocklist lookup in
+//! Criterion benchmark of the password policy check: the blocklist lookup in
 //! the compiled fst, the context words and zxcvbn's estimate, for a strong passphrase (the
 //! whole check runs), a guessable password (refused by zxcvbn, with its feedback), a common
 //! one (refused by the blocklist first), one built on the org's name, and the longest

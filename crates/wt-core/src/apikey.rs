@@ -1,4 +1,4 @@
-//! Ingestion key format (issue #5, SECURITY.md G.50): generation, parsing, checksum.
+//! Ingestion key format (SECURITY.md G.50): generation, parsing, checksum.
 //!
 //! A key is `wtk_live_` (production) or `wtk_test_` (sandbox), then 43 base62 characters of
 //! randomness (256 bits), then a 6-character base62 CRC32 of everything before it. The

@@ -1,4 +1,4 @@
-//! Client addresses and CIDR lists (issue #5, SECURITY.md G.53, H.54-55).
+//! Client addresses and CIDR lists (SECURITY.md G.53, H.54-55).
 //!
 //! - [`parse_cidr`] accepts `10.0.0.0/8`, `2001:db8::/32` or a bare address, refuses
 //!   malformed input and out-of-range prefixes, normalises host bits away (`10.0.0.1/8` ->

@@ -1,4 +1,4 @@
-//! Property tests of the parsers that face hostile input (issue #10): ingestion keys and
+//! Property tests of the parsers that face hostile input: ingestion keys and
 //! their checksum, CIDRs and allowlist matching, X-Forwarded-For, TOTP codes. Bounded case
 //! counts keep them in the normal test run; `PROPTEST_CASES=100000 cargo test -p wt-core
 //! proptests` runs them longer on demand.

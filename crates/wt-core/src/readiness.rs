@@ -1,4 +1,4 @@
-//! The production readiness checklist (SPEC flow 13, issue #7): pure rules over a
+//! The production readiness checklist (SPEC flow 13): pure rules over a
 //! [`Snapshot`] of live state. The daemon gathers the snapshot from the store; these
 //! functions decide pass/warn/fail, the evidence and the remedy. No I/O, so every rule is
 //! unit-tested here with hand-made snapshots.
@@ -71,7 +71,7 @@ pub struct EntryFact {
     pub actor: String,
 }
 
-/// What the caller of the checklist may read besides it (SECURITY.md #59 and issue #21):
+/// What the caller of the checklist may read besides it (SECURITY.md #59):
 /// the readiness report is open to every role, but its evidence names members, keys and
 /// audit actors. Details of a kind are shown only when the caller's role may read that
 /// kind elsewhere (the permission matrix decides); otherwise the report gives counts.

@@ -1,8 +1,9 @@
 //! Persistence of the WatchTower control plane behind one narrow trait, [`Store`].
 //!
 //! Handlers and services only see `Arc<dyn Store>`; the SQLite implementation
-//! ([`sqlite::SqliteStore`]) is the embedded default, and a PostgreSQL implementation can
-//! be added beside it without touching them. Every method that changes security state
+//! ([`sqlite::SqliteStore`]) is the embedded default, and the PostgreSQL one
+//! ([`postgres::PgStore`]) serves several daemons on one database; both run the same SQL
+//! (`sql`). Every method that changes security state
 //! takes the [`AuditEvent`] that records it and writes both in one transaction: no change
 //! without its entry, no entry without its change.
 //!

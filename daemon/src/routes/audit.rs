@@ -5,6 +5,7 @@ use crate::error::ApiError;
 use crate::extract::Query;
 use crate::extract::{Auth, ClientMeta, Json, Use, Via, authenticate_as, presented_token};
 use crate::state::AppState;
+use crate::wire::{audit_entry_json, audit_review_json};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -13,9 +14,7 @@ use futures_util::stream::{self, Stream};
 use std::collections::VecDeque;
 use std::convert::Infallible;
 use std::time::Duration;
-use wt_api::{
-    AuditActor, AuditEntry, AuditReview, AuditReviewRequest, AuditTarget, AuditVerifyResponse, Page,
-};
+use wt_api::{AuditEntry, AuditReview, AuditReviewRequest, AuditVerifyResponse, Page};
 use wt_core::audit::{AuditEvent, AuditRecord, actions};
 use wt_core::clock::{parse_rfc3339, rfc3339};
 use wt_core::ids;
@@ -30,29 +29,6 @@ const DEFAULT_LIMIT: u32 = 50;
 const STREAM_POLL: Duration = Duration::from_millis(200);
 /// Entries fetched per stream round.
 const STREAM_BATCH: u32 = 200;
-
-pub fn entry_json(r: AuditRecord) -> AuditEntry {
-    AuditEntry {
-        seq: r.seq,
-        occurred_at: r.occurred_at,
-        actor: AuditActor {
-            kind: r.actor.kind,
-            id: r.actor.id,
-            email: r.actor.email,
-        },
-        action: r.action,
-        target: r.target.map(|t| AuditTarget {
-            kind: t.kind,
-            id: t.id,
-        }),
-        ip: r.ip,
-        user_agent: r.user_agent,
-        outcome: r.outcome,
-        details: r.details,
-        prev_hash: r.prev_hash,
-        hash: r.hash,
-    }
-}
 
 /// Query parameters of the list and the stream.
 #[derive(Debug, Default, serde::Deserialize)]
@@ -197,7 +173,7 @@ pub async fn list(
         None
     };
     page_response(&Page {
-        items: rows.into_iter().map(entry_json).collect(),
+        items: rows.into_iter().map(audit_entry_json).collect(),
         next_cursor,
     })
 }
@@ -213,15 +189,6 @@ pub async fn verify(
         entries: r.entries,
         first_bad_seq: r.first_bad_seq,
     }))
-}
-
-fn review_json(r: AuditReviewRecord) -> AuditReview {
-    AuditReview {
-        id: r.id,
-        reviewed_by: r.reviewed_by,
-        reviewed_at: rfc3339(r.reviewed_at),
-        through_seq: r.through_seq,
-    }
 }
 
 pub async fn create_review(
@@ -251,7 +218,7 @@ pub async fn create_review(
         .store
         .audit_review_create(&auth.org.id, review.clone(), ev)
         .await?;
-    Ok((StatusCode::CREATED, axum::Json(review_json(review))))
+    Ok((StatusCode::CREATED, axum::Json(audit_review_json(review))))
 }
 
 pub async fn list_reviews(
@@ -264,7 +231,7 @@ pub async fn list_reviews(
         .audit_reviews(&auth.org.id)
         .await?
         .into_iter()
-        .map(review_json)
+        .map(audit_review_json)
         .collect();
     Ok(axum::Json(Page {
         items,
@@ -343,7 +310,7 @@ pub async fn stream(
             if let Some(r) = c.buffered.pop_front() {
                 c.query.after_seq = Some(r.seq);
                 let id = r.seq.to_string();
-                let data = serde_json::to_string(&entry_json(r)).unwrap_or_default();
+                let data = serde_json::to_string(&audit_entry_json(r)).unwrap_or_default();
                 return Some((Ok(Event::default().id(id).event("audit").data(data)), c));
             }
             if *c.shutdown.borrow() || !still_allowed(&c).await {

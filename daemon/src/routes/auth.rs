@@ -3,11 +3,11 @@
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta, Json, Via};
 use crate::middleware::check_same_origin;
-use crate::routes::{org_json, session_json, user_json};
 use crate::service;
 use crate::service::auth::LoginOutcome;
 use crate::service::sessions::IssuedSession;
 use crate::state::AppState;
+use crate::wire::{org_json, session_json, user_json};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};

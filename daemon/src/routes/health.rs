@@ -29,7 +29,7 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, ApiEr
     Ok(health("ready"))
 }
 
-/// Whether this request may read `/metrics` (they count across every org, issue #21):
+/// Whether this request may read `/metrics` (they count across every org):
 /// with `--metrics-token-file`, only with that bearer token; without, only from a
 /// loopback peer (the socket's, never `X-Forwarded-For`).
 fn may_read_metrics(

@@ -4,9 +4,9 @@ use crate::error::ApiError;
 use crate::extract::Query;
 use crate::extract::{Auth, ClientMeta, Json, authenticate};
 use crate::routes::mfa::Empty;
-use crate::routes::{org_json, user_json};
 use crate::service::invites;
 use crate::state::AppState;
+use crate::wire::{invite_json, org_json, user_json};
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use wt_api::{
@@ -15,28 +15,6 @@ use wt_api::{
 };
 use wt_core::clock::rfc3339;
 use wt_core::permissions::Permission;
-use wt_store::InviteRecord;
-
-fn invite_json(i: &InviteRecord, now: i64) -> Invite {
-    let status = if i.accepted_at.is_some() {
-        InviteStatus::Accepted
-    } else if i.revoked_at.is_some() {
-        InviteStatus::Revoked
-    } else if now >= i.expires_at {
-        InviteStatus::Expired
-    } else {
-        InviteStatus::Pending
-    };
-    Invite {
-        id: i.id.clone(),
-        email: i.email.clone(),
-        role: i.role,
-        status,
-        invited_by: i.invited_by.clone(),
-        created_at: rfc3339(i.created_at),
-        expires_at: rfc3339(i.expires_at),
-    }
-}
 
 pub async fn create_invite(
     State(state): State<AppState>,

@@ -1,4 +1,5 @@
-//! `/api/v1/orgs/api-keys` and `/api/v1/ingest/events`.
+//! `/api/v1/orgs/api-keys` (`wt keys`). The ingest route is answered by `app::App`
+//! before the router (`service::ingest`).
 
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta, Json};

@@ -5,33 +5,11 @@ use crate::extract::{Auth, ClientMeta, Json};
 use crate::routes::mfa::Empty;
 use crate::service::members;
 use crate::state::AppState;
+use crate::wire::{member_json, member_review_json};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use wt_api::{Member, MemberReview, MemberUpdateRequest, Page};
-use wt_core::clock::rfc3339;
 use wt_core::permissions::Permission;
-use wt_store::{MemberRecord, ReviewRecord};
-
-fn member_json(m: &MemberRecord) -> Member {
-    Member {
-        id: m.user.id.clone(),
-        email: m.user.email.clone(),
-        name: m.user.name.clone(),
-        role: m.role,
-        mfa_enabled: m.user.mfa_enabled,
-        joined_at: rfc3339(m.joined_at),
-    }
-}
-
-fn review_json(r: &ReviewRecord) -> Result<MemberReview, ApiError> {
-    Ok(MemberReview {
-        id: r.id.clone(),
-        reviewed_by: r.reviewed_by.clone(),
-        reviewed_at: rfc3339(r.reviewed_at),
-        members: serde_json::from_str(&r.members_json)
-            .map_err(|e| ApiError::Internal(e.to_string()))?,
-    })
-}
 
 pub async fn list_members(
     State(state): State<AppState>,
@@ -100,7 +78,7 @@ pub async fn create_review(
     Json(_): Json<Empty>,
 ) -> Result<(StatusCode, axum::Json<MemberReview>), ApiError> {
     let r = members::review(&state, &auth, &meta).await?;
-    Ok((StatusCode::CREATED, axum::Json(review_json(&r)?)))
+    Ok((StatusCode::CREATED, axum::Json(member_review_json(&r)?)))
 }
 
 pub async fn list_reviews(
@@ -113,7 +91,7 @@ pub async fn list_reviews(
         .member_reviews(&auth.org.id)
         .await?
         .iter()
-        .map(review_json)
+        .map(member_review_json)
         .collect::<Result<Vec<_>, _>>()?;
     Ok(axum::Json(Page {
         items,

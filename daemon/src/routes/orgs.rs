@@ -2,8 +2,8 @@
 
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta, Json};
-use crate::routes::org_json;
 use crate::state::AppState;
+use crate::wire::org_json;
 use axum::extract::State;
 use wt_api::{BrowserIngest, OrgSettings, OrgSettingsPatch};
 use wt_store::OrgRecord;

@@ -2,9 +2,9 @@
 
 use crate::error::ApiError;
 use crate::extract::{ClientMeta, Json};
-use crate::routes::{org_json, user_json};
 use crate::service;
 use crate::state::AppState;
+use crate::wire::{org_json, user_json};
 use axum::extract::State;
 use axum::http::StatusCode;
 use wt_api::{Role, SetupRequest, SetupResponse};

@@ -3,8 +3,8 @@
 
 use crate::error::ApiError;
 use crate::extract::Auth;
-use crate::routes::org_json;
 use crate::state::AppState;
+use crate::wire::org_json;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use wt_api::{CheckStatus, Readiness, Role};

@@ -5,7 +5,7 @@
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
 use crate::state::AppState;
-use wt_api::{AccessToken, AccessTokenCreateRequest, AccessTokenCreated, AccessTokenStatus};
+use wt_api::{AccessToken, AccessTokenCreateRequest, AccessTokenCreated};
 use wt_core::audit::{AuditEvent, actions};
 use wt_core::clock::{parse_rfc3339, rfc3339};
 use wt_core::permissions::{Permission, rank};
@@ -14,27 +14,6 @@ use wt_store::AccessTokenRecord;
 
 /// Longest lifetime of a token (a year): tokens always expire.
 pub const MAX_LIFETIME: i64 = 366 * 86_400;
-
-pub fn token_json(t: &AccessTokenRecord, now: i64) -> AccessToken {
-    AccessToken {
-        id: t.id.clone(),
-        name: t.name.clone(),
-        role: t.role,
-        status: if t.revoked_at.is_some() {
-            AccessTokenStatus::Revoked
-        } else if now >= t.expires_at {
-            AccessTokenStatus::Expired
-        } else {
-            AccessTokenStatus::Active
-        },
-        created_by: t.created_by_email.clone(),
-        created_at: rfc3339(t.created_at),
-        expires_at: rfc3339(t.expires_at),
-        revoked_at: t.revoked_at.map(rfc3339),
-        last_used_at: t.last_used_at.map(rfc3339),
-        last_used_ip: t.last_used_ip.clone(),
-    }
-}
 
 /// `POST /orgs/access-tokens`.
 pub async fn create(
@@ -85,7 +64,7 @@ pub async fn create(
         }));
     let stored = state.store.access_token_create(rec, ev).await?;
     Ok(AccessTokenCreated {
-        token: token_json(&stored, now),
+        token: crate::wire::token_json(&stored, now),
         secret: secret.expose().to_string(),
     })
 }
@@ -99,7 +78,7 @@ pub async fn list(state: &AppState, auth: &Auth) -> Result<Vec<AccessToken>, Api
         .access_tokens_list(&auth.org.id)
         .await?
         .iter()
-        .map(|t| token_json(t, now))
+        .map(|t| crate::wire::token_json(t, now))
         .collect())
 }
 

@@ -712,7 +712,7 @@ async fn mail_links_come_from_the_configured_url_never_the_host_header() {
     })
     .await;
     let tok = owner(&fx).await;
-    // A Host this server does not serve is refused before anything happens (#63); a
+    // A Host this server does not serve is refused before anything happens; a
     // loopback Host (served) still does not make the links.
     let req = Request::post("/api/v1/orgs/invites")
         .header(header::HOST, "evil.example")

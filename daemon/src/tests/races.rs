@@ -1,4 +1,4 @@
-//! Races (issue #10): many requests on one object at once get exactly the safe outcome,
+//! Races: many requests on one object at once get exactly the safe outcome,
 //! every round. Requests run as parallel tasks on a multi-threaded runtime.
 
 use super::*;

@@ -177,7 +177,7 @@ impl Fx {
 }
 
 /// A member with `role`, created directly in the store (invites are tested in
-/// `tests_team`); returns their bearer token.
+/// `tests/team.rs`); returns their bearer token.
 async fn team_member(fx: &Fx, _owner_tok: &str, email: &str, role: &str) -> String {
     let hash = crate::service::hashing::hash(&fx.state, PASSWORD.to_string())
         .await
@@ -868,7 +868,7 @@ fn openapi_lists_exactly_the_routes_served() {
         .collect();
     documented.sort();
     // The route table, with rustfmt's line breaks undone: `.route("/path", get(h).patch(h))`.
-    let app_src: String = include_str!("app.rs").split_whitespace().collect();
+    let app_src: String = include_str!("../app.rs").split_whitespace().collect();
     let mut served = vec![];
     for chunk in app_src.split(".route(\"").skip(1) {
         let path = chunk.split('"').next().unwrap();
@@ -954,31 +954,22 @@ async fn the_ingest_hot_path_keeps_the_layers_rules() {
     }
 }
 
-#[path = "tests_mfa.rs"]
 mod mfa;
 
-#[path = "tests_team.rs"]
 mod team;
 
-#[path = "tests_keys.rs"]
 mod keys;
 
-#[path = "tests_readiness.rs"]
 mod readiness;
 
-#[path = "tests_races.rs"]
 mod races;
 
-#[path = "tests_standing.rs"]
 mod standing;
 
-#[path = "tests_lifecycle.rs"]
 mod lifecycle;
 
-#[path = "tests_audit.rs"]
 mod audit;
 
-#[path = "tests_console.rs"]
 mod console;
 
 /// A console login (`client: console`) naming `host` and sending `origin`.

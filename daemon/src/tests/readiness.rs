@@ -1,4 +1,4 @@
-//! The readiness checklist and automation tokens through the whole router (issue #7).
+//! The readiness checklist and automation tokens through the whole router.
 
 use super::*;
 use wt_api::Role;

@@ -1,0 +1,140 @@
+//! Record-to-wire mapping: how the store's rows (`wt_store`) become the API's answers
+//! (`wt_api`), in one place. Handlers and services call these; nothing else builds a wire
+//! type from a row.
+
+use crate::error::ApiError;
+use wt_api::{
+    AccessToken, AccessTokenStatus, AuditActor, AuditEntry, AuditReview, AuditTarget, Invite,
+    InviteStatus, Member, MemberReview,
+};
+use wt_core::audit::AuditRecord;
+use wt_core::clock::rfc3339;
+use wt_store::{
+    AccessTokenRecord, AuditReviewRecord, InviteRecord, MemberRecord, OrgRecord, ReviewRecord,
+    SessionRecord, UserRecord,
+};
+
+pub fn user_json(u: &UserRecord) -> wt_api::User {
+    wt_api::User {
+        id: u.id.clone(),
+        email: u.email.clone(),
+        name: u.name.clone(),
+    }
+}
+
+pub fn org_json(o: &OrgRecord) -> wt_api::Org {
+    wt_api::Org {
+        id: o.id.clone(),
+        slug: o.slug.clone(),
+        name: o.name.clone(),
+    }
+}
+
+pub fn session_json(s: &SessionRecord, current_id: &str) -> wt_api::SessionInfo {
+    wt_api::SessionInfo {
+        id: s.id.clone(),
+        client: s.client,
+        created_at: rfc3339(s.created_at),
+        last_seen_at: rfc3339(s.last_seen_at),
+        expires_at: rfc3339(s.expires_at),
+        idle_expires_at: rfc3339(s.idle_expires_at()),
+        ip: s.ip.clone(),
+        user_agent: s.user_agent.clone(),
+        current: s.id == current_id,
+    }
+}
+
+pub fn invite_json(i: &InviteRecord, now: i64) -> Invite {
+    let status = if i.accepted_at.is_some() {
+        InviteStatus::Accepted
+    } else if i.revoked_at.is_some() {
+        InviteStatus::Revoked
+    } else if now >= i.expires_at {
+        InviteStatus::Expired
+    } else {
+        InviteStatus::Pending
+    };
+    Invite {
+        id: i.id.clone(),
+        email: i.email.clone(),
+        role: i.role,
+        status,
+        invited_by: i.invited_by.clone(),
+        created_at: rfc3339(i.created_at),
+        expires_at: rfc3339(i.expires_at),
+    }
+}
+
+pub fn member_json(m: &MemberRecord) -> Member {
+    Member {
+        id: m.user.id.clone(),
+        email: m.user.email.clone(),
+        name: m.user.name.clone(),
+        role: m.role,
+        mfa_enabled: m.user.mfa_enabled,
+        joined_at: rfc3339(m.joined_at),
+    }
+}
+
+pub fn member_review_json(r: &ReviewRecord) -> Result<MemberReview, ApiError> {
+    Ok(MemberReview {
+        id: r.id.clone(),
+        reviewed_by: r.reviewed_by.clone(),
+        reviewed_at: rfc3339(r.reviewed_at),
+        members: serde_json::from_str(&r.members_json)
+            .map_err(|e| ApiError::Internal(e.to_string()))?,
+    })
+}
+
+pub fn token_json(t: &AccessTokenRecord, now: i64) -> AccessToken {
+    AccessToken {
+        id: t.id.clone(),
+        name: t.name.clone(),
+        role: t.role,
+        status: if t.revoked_at.is_some() {
+            AccessTokenStatus::Revoked
+        } else if now >= t.expires_at {
+            AccessTokenStatus::Expired
+        } else {
+            AccessTokenStatus::Active
+        },
+        created_by: t.created_by_email.clone(),
+        created_at: rfc3339(t.created_at),
+        expires_at: rfc3339(t.expires_at),
+        revoked_at: t.revoked_at.map(rfc3339),
+        last_used_at: t.last_used_at.map(rfc3339),
+        last_used_ip: t.last_used_ip.clone(),
+    }
+}
+
+pub fn audit_entry_json(r: AuditRecord) -> AuditEntry {
+    AuditEntry {
+        seq: r.seq,
+        occurred_at: r.occurred_at,
+        actor: AuditActor {
+            kind: r.actor.kind,
+            id: r.actor.id,
+            email: r.actor.email,
+        },
+        action: r.action,
+        target: r.target.map(|t| AuditTarget {
+            kind: t.kind,
+            id: t.id,
+        }),
+        ip: r.ip,
+        user_agent: r.user_agent,
+        outcome: r.outcome,
+        details: r.details,
+        prev_hash: r.prev_hash,
+        hash: r.hash,
+    }
+}
+
+pub fn audit_review_json(r: AuditReviewRecord) -> AuditReview {
+    AuditReview {
+        id: r.id,
+        reviewed_by: r.reviewed_by,
+        reviewed_at: rfc3339(r.reviewed_at),
+        through_seq: r.through_seq,
+    }
+}
