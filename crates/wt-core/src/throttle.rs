@@ -94,6 +94,18 @@ pub enum Taken {
     Locked(u64),
 }
 
+/// How an attempt counted by [`take`] that turned out right is given back on one key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settle {
+    pub key: String,
+    pub policy: Policy,
+    /// What `take` found and what it wrote.
+    pub before: State,
+    pub charged: State,
+    /// Forget every failure (the key is the person's own) instead of giving back this one.
+    pub clear: bool,
+}
+
 /// Counts an attempt at `now` before it is checked: the state to write, or how long to
 /// wait when the key is locked (then nothing is counted).
 pub fn take(state: &State, policy: &Policy, now: UnixTime) -> Result<State, u64> {

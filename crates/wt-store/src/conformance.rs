@@ -152,7 +152,13 @@ pub async fn story(store: &dyn Store) {
         panic!("a fresh key admits")
     };
     store
-        .throttle_refund("ip:refund", Policy::IP, c[0].0, c[0].1)
+        .throttle_settle(vec![throttle::Settle {
+            key: "ip:refund".into(),
+            policy: Policy::IP,
+            before: c[0].0,
+            charged: c[0].1,
+            clear: false,
+        }])
         .await
         .unwrap();
     assert_eq!(

@@ -128,15 +128,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         now: UnixTime,
     ) -> Result<throttle::Taken>;
 
-    /// Gives back an attempt [`Store::throttle_take`] counted that turned out right
-    /// (`before` and `charged` are what it found and wrote): `throttle::refund`.
-    async fn throttle_refund(
-        &self,
-        key: &str,
-        policy: throttle::Policy,
-        before: throttle::State,
-        charged: throttle::State,
-    ) -> Result<()>;
+    /// Gives back, in one transaction, an attempt [`Store::throttle_take`] counted that
+    /// turned out right: each key is cleared or gets `throttle::refund`.
+    async fn throttle_settle(&self, settles: Vec<throttle::Settle>) -> Result<()>;
 
     /// Stores a new session together with its audit entry.
     async fn create_session(&self, session: NewSession, audit: AuditEvent) -> Result<()>;

@@ -13,7 +13,7 @@
 use crate::error::ApiError;
 use crate::state::AppState;
 use std::net::IpAddr;
-use wt_core::throttle::{Policy, State, Taken};
+use wt_core::throttle::{Policy, Settle, State, Taken};
 
 /// What a right answer does to a key.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,20 +111,21 @@ pub async fn failed_on(state: &AppState, key: Key) -> Result<(), ApiError> {
 }
 
 impl Attempt {
-    /// The secret was right: the attempt is given back on each key (see the module docs).
+    /// The secret was right: the attempt is given back on each key (see the module docs),
+    /// in one store transaction.
     pub async fn succeeded(self, state: &AppState) -> Result<(), ApiError> {
-        for (key, before, charged) in self.counted {
-            match key.on_success {
-                OnSuccess::Clear => state.store.throttle_clear(&key.name).await?,
-                OnSuccess::Refund => {
-                    state
-                        .store
-                        .throttle_refund(&key.name, key.policy, before, charged)
-                        .await?
-                }
-            }
-        }
-        Ok(())
+        let settles = self
+            .counted
+            .into_iter()
+            .map(|(key, before, charged)| Settle {
+                clear: key.on_success == OnSuccess::Clear,
+                key: key.name,
+                policy: key.policy,
+                before,
+                charged,
+            })
+            .collect();
+        Ok(state.store.throttle_settle(settles).await?)
     }
 }
 

@@ -885,22 +885,25 @@ impl<B: Backend> Store for SqlStore<B> {
         .await
     }
 
-    async fn throttle_refund(
-        &self,
-        key: &str,
-        policy: throttle::Policy,
-        before: throttle::State,
-        charged: throttle::State,
-    ) -> Result<()> {
-        let key = key.to_string();
+    async fn throttle_settle(&self, mut settles: Vec<throttle::Settle>) -> Result<()> {
+        // The same lock order as `throttle_take`.
+        settles.sort_by(|a, b| a.key.cmp(&b.key));
         self.write(move |tx| {
-            tx.lock(&format!("throttle:{key}"))?;
-            let current = throttle_state(tx, &key)?;
-            let new = throttle::refund(&current, &before, &charged, &policy);
-            if new == throttle::State::default() {
-                tx.execute("DELETE FROM throttles WHERE key = ?1", params![key])?;
-            } else {
-                throttle_put(tx, &key, &new)?;
+            for s in &settles {
+                tx.lock(&format!("throttle:{}", s.key))?;
+            }
+            for s in &settles {
+                let new = if s.clear {
+                    throttle::State::default()
+                } else {
+                    let current = throttle_state(tx, &s.key)?;
+                    throttle::refund(&current, &s.before, &s.charged, &s.policy)
+                };
+                if new == throttle::State::default() {
+                    tx.execute("DELETE FROM throttles WHERE key = ?1", params![s.key])?;
+                } else {
+                    throttle_put(tx, &s.key, &new)?;
+                }
             }
             Ok(())
         })
