@@ -1,53 +1,8 @@
 //! Ingestion keys, the ingest endpoint and allowed IPs (SPEC flows 9-11).
 
+use crate::{ApiKeyStatus, Environment};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-
-/// Which ingestion environment a key belongs to. Production keys start `wtk_live_`,
-/// sandbox keys `wtk_test_`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Environment {
-    Sandbox,
-    Production,
-}
-
-impl Environment {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Environment::Sandbox => "sandbox",
-            Environment::Production => "production",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "sandbox" => Some(Environment::Sandbox),
-            "production" => Some(Environment::Production),
-            _ => None,
-        }
-    }
-}
-
-impl fmt::Display for Environment {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// The state of a key, derived from its dates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ApiKeyStatus {
-    /// Valid, no rotation pending.
-    Active,
-    /// Rotated: still valid until `grace_until`, then dead.
-    Rotating,
-    /// Past its expiry or its rotation grace.
-    Expired,
-    /// Revoked.
-    Revoked,
-}
 
 /// `POST /api/v1/orgs/api-keys`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -13,76 +13,18 @@ mod readiness;
 pub use keys::*;
 pub use readiness::*;
 
+// Domain vocabulary lives in `wt-core`; the wire uses it as is (same serde names).
+pub use wt_core::apikey::{ApiKeyStatus, Environment};
+pub use wt_core::permissions::Role;
+pub use wt_core::readiness::{CheckStatus, Evidence, ReadinessCheck, ReadinessSettings};
+pub use wt_core::sessions::ClientKind;
+
 /// Prefix of every API route.
 pub const API_PREFIX: &str = "/api/v1";
 
 /// Name of the console session cookie. The `__Host-` prefix makes browsers insist on
 /// `Secure`, `Path=/` and no `Domain`.
 pub const SESSION_COOKIE: &str = "__Host-wt_session";
-
-/// Roles inside an org, highest first. What each may do is decided by the permission
-/// matrix in `wt-core`, never by comparing these strings in handlers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Owner,
-    Admin,
-    RiskLead,
-    Analyst,
-    Viewer,
-}
-
-impl Role {
-    /// Every role, highest first.
-    pub const ALL: [Role; 5] = [
-        Role::Owner,
-        Role::Admin,
-        Role::RiskLead,
-        Role::Analyst,
-        Role::Viewer,
-    ];
-
-    /// The stable wire name (`risk_lead`, ...).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Admin => "admin",
-            Role::RiskLead => "risk_lead",
-            Role::Analyst => "analyst",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    /// Parses the wire name; `None` for anything else.
-    pub fn parse(s: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == s)
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// Which kind of client a session belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ClientKind {
-    /// `wt` and scripts: a bearer token in the response body.
-    Cli,
-    /// The web console: an HttpOnly cookie, never a token in the body.
-    Console,
-}
-
-impl ClientKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ClientKind::Cli => "cli",
-            ClientKind::Console => "console",
-        }
-    }
-}
 
 /// `POST /api/v1/setup`: claim the owner account printed by `wtd init`.
 #[derive(Clone, Serialize, Deserialize)]

@@ -8,6 +8,8 @@
 
 use crate::secret::SecretString;
 use crate::token::random_base62;
+use serde::{Deserialize, Serialize};
+use std::fmt;
 
 const BASE62: &[u8; 62] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /// Random characters in a key (43 * log2(62) > 256 bits).
@@ -17,7 +19,51 @@ pub const CHECKSUM_LEN: usize = 6;
 /// The pattern secret scanners can use.
 pub const REGEX: &str = r"wtk_(live|test)_[0-9A-Za-z]{49}";
 
-pub use wt_api::Environment;
+/// Which ingestion environment a key belongs to. Production keys start `wtk_live_`,
+/// sandbox keys `wtk_test_`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    Sandbox,
+    Production,
+}
+
+impl Environment {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::Sandbox => "sandbox",
+            Environment::Production => "production",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "sandbox" => Some(Environment::Sandbox),
+            "production" => Some(Environment::Production),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Environment {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The state of a key, derived from its dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiKeyStatus {
+    /// Valid, no rotation pending.
+    Active,
+    /// Rotated: still valid until `grace_until`, then dead.
+    Rotating,
+    /// Past its expiry or its rotation grace.
+    Expired,
+    /// Revoked.
+    Revoked,
+}
 
 /// The prefix of keys for `env`.
 pub fn prefix(env: Environment) -> &'static str {
@@ -135,8 +181,8 @@ impl Lifetime {
         self.revoked_at.is_none() && self.end().is_none_or(|end| now < end)
     }
 
-    pub fn status(&self, now: i64) -> wt_api::ApiKeyStatus {
-        use wt_api::ApiKeyStatus::*;
+    pub fn status(&self, now: i64) -> ApiKeyStatus {
+        use ApiKeyStatus::*;
         if self.revoked_at.is_some() {
             Revoked
         } else if !self.usable(now) {
@@ -247,13 +293,13 @@ mod tests {
     fn lifetime_rules() {
         let plain = Lifetime::default();
         assert!(plain.usable(i64::MAX - 1));
-        assert_eq!(plain.status(100), wt_api::ApiKeyStatus::Active);
+        assert_eq!(plain.status(100), ApiKeyStatus::Active);
         let exp = Lifetime {
             expires_at: Some(100),
             ..Default::default()
         };
         assert!(exp.usable(99) && !exp.usable(100));
-        assert_eq!(exp.status(100), wt_api::ApiKeyStatus::Expired);
+        assert_eq!(exp.status(100), ApiKeyStatus::Expired);
         // A grace never outlives the key's own expiry.
         assert_eq!(exp.grace_end(50, 3600), 100);
         assert_eq!(exp.grace_end(50, 10), 60);
@@ -262,15 +308,15 @@ mod tests {
             grace_until: Some(60),
             ..exp
         };
-        assert_eq!(rotating.status(59), wt_api::ApiKeyStatus::Rotating);
-        assert_eq!(rotating.status(60), wt_api::ApiKeyStatus::Expired);
+        assert_eq!(rotating.status(59), ApiKeyStatus::Rotating);
+        assert_eq!(rotating.status(60), ApiKeyStatus::Expired);
         assert_eq!(rotating.end(), Some(60));
         let revoked = Lifetime {
             revoked_at: Some(10),
             ..rotating
         };
         assert!(!revoked.usable(0));
-        assert_eq!(revoked.status(0), wt_api::ApiKeyStatus::Revoked);
+        assert_eq!(revoked.status(0), ApiKeyStatus::Revoked);
     }
 
     #[test]

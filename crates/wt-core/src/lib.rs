@@ -13,6 +13,13 @@
 //! - [`ids`]: public identifiers and input validation helpers.
 //! - [`netaddr`]: client addresses behind trusted proxies, CIDR parsing and allowlists.
 //! - [`mfa`]: TOTP verification with replay protection, otpauth URIs, recovery codes.
+//! - [`readiness`]: the production readiness checklist over a snapshot of live state.
+//! - [`sessions`]: which kind of client a session is bound to.
+//! - [`hosts`]: which `Host` values a request may name.
+//!
+//! The domain vocabulary (roles, environments, key and check states, readiness settings)
+//! is defined here with its serde names; `wt-api` re-exports it for the wire, so the two
+//! never drift and rows in `wt-store` hold domain types, never wire types.
 //!
 //! Everything here is deterministic given its inputs (time and randomness come in from
 //! outside or through [`token::random_bytes`]), so it is unit-tested without a database.
@@ -31,6 +38,7 @@ pub mod permissions;
 mod proptests;
 pub mod readiness;
 pub mod secret;
+pub mod sessions;
 pub mod throttle;
 pub mod token;
 

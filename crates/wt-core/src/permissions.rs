@@ -3,7 +3,53 @@
 //! Every route names the [`Permission`] it needs and calls [`allows`]; no handler compares
 //! role strings. New resources add a permission here and a row in the table test below.
 
-use wt_api::Role;
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Roles inside an org, highest first. What each may do is decided by the permission
+/// matrix in `wt-core`, never by comparing these strings in handlers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Owner,
+    Admin,
+    RiskLead,
+    Analyst,
+    Viewer,
+}
+
+impl Role {
+    /// Every role, highest first.
+    pub const ALL: [Role; 5] = [
+        Role::Owner,
+        Role::Admin,
+        Role::RiskLead,
+        Role::Analyst,
+        Role::Viewer,
+    ];
+
+    /// The stable wire name (`risk_lead`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Owner => "owner",
+            Role::Admin => "admin",
+            Role::RiskLead => "risk_lead",
+            Role::Analyst => "analyst",
+            Role::Viewer => "viewer",
+        }
+    }
+
+    /// Parses the wire name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// Something a member may be allowed to do inside their org.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -3,10 +3,10 @@
 //! counts keep them in the normal test run; `PROPTEST_CASES=100000 cargo test -p wt-core
 //! proptests` runs them longer on demand.
 
+use crate::apikey::Environment;
 use crate::{apikey, mfa, netaddr};
 use proptest::prelude::*;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
-use wt_api::Environment;
 
 fn any_ip() -> impl Strategy<Value = IpAddr> {
     prop_oneof![

@@ -1,0 +1,339 @@
+use super::*;
+
+const NOW: i64 = 1_900_000_000;
+
+fn member(id: &str, role: Role, mfa: bool) -> MemberFact {
+    MemberFact {
+        id: id.into(),
+        email: format!("{id}@acme.test"),
+        role,
+        mfa_enabled: mfa,
+        joined_at: NOW - DAY,
+        last_sign_in: Some(NOW - DAY),
+    }
+}
+
+fn key(id: &str, env: Environment) -> KeyFact {
+    KeyFact {
+        id: id.into(),
+        name: id.into(),
+        environment: env,
+        owner_email: "o@acme.test".into(),
+        owner_active: true,
+        created_at: NOW - DAY,
+        usable: true,
+        browser_requests: 0,
+        browser_origin: None,
+        allowed_cidrs: vec![],
+        sources: vec![],
+    }
+}
+
+fn snap() -> Snapshot {
+    Snapshot {
+        visible: Visibility::ALL,
+        now: NOW,
+        settings: ReadinessSettings::default(),
+        mfa_required_roles: vec![Role::Owner, Role::Admin, Role::RiskLead],
+        ..Default::default()
+    }
+}
+
+#[test]
+fn mfa_fails_naming_members_of_required_roles_only() {
+    let mut s = snap();
+    s.members = vec![
+        member("a", Role::Owner, false),
+        member("b", Role::Analyst, false),
+        member("c", Role::RiskLead, true),
+    ];
+    let c = mfa(&s);
+    assert_eq!(c.status, CheckStatus::Fail);
+    assert_eq!(c.evidence.len(), 1);
+    assert_eq!(c.evidence[0].label, "a@acme.test");
+    assert!(c.remedy.contains("wt mfa enroll"));
+    s.members[0].mfa_enabled = true;
+    let c = mfa(&s);
+    assert_eq!(c.status, CheckStatus::Pass);
+    assert!(c.remedy.is_empty());
+}
+
+#[test]
+fn least_privilege_needs_a_recent_review_covering_current_roles() {
+    let mut s = snap();
+    s.members = vec![
+        member("a", Role::Owner, true),
+        member("b", Role::Analyst, true),
+    ];
+    assert_eq!(
+        least_privilege(&s).status,
+        CheckStatus::Fail,
+        "never reviewed"
+    );
+    s.latest_review = Some(ReviewFact {
+        id: "rev".into(),
+        reviewed_at: NOW - DAY,
+        members: vec![("a".into(), Role::Owner), ("b".into(), Role::Analyst)],
+    });
+    assert_eq!(least_privilege(&s).status, CheckStatus::Pass);
+    // A role change after the review is not covered.
+    s.members[1].role = Role::Admin;
+    let c = least_privilege(&s);
+    assert_eq!(c.status, CheckStatus::Fail);
+    assert_eq!(c.evidence[0].label, "b@acme.test");
+    s.members[1].role = Role::Analyst;
+    // Too old.
+    s.now = NOW + 91 * DAY;
+    s.members
+        .iter_mut()
+        .for_each(|m| m.last_sign_in = Some(s.now));
+    assert_eq!(least_privilege(&s).status, CheckStatus::Fail);
+}
+
+#[test]
+fn least_privilege_fails_stale_privileged_invites_and_inactive_admins_and_warns_on_share() {
+    let mut s = snap();
+    s.members = vec![
+        member("a", Role::Owner, true),
+        member("b", Role::Admin, true),
+        member("c", Role::Viewer, true),
+    ];
+    s.latest_review = Some(ReviewFact {
+        id: "rev".into(),
+        reviewed_at: NOW,
+        members: s.members.iter().map(|m| (m.id.clone(), m.role)).collect(),
+    });
+    let c = least_privilege(&s);
+    assert_eq!(
+        c.status,
+        CheckStatus::Warn,
+        "2 of 3 privileged > 50%: {}",
+        c.summary
+    );
+    s.settings.privileged_share_max_percent = 70;
+    assert_eq!(least_privilege(&s).status, CheckStatus::Pass);
+    s.open_invites.push(InviteFact {
+        id: "inv".into(),
+        email: "x@acme.test".into(),
+        role: Role::Admin,
+        expires_at: NOW - 1,
+    });
+    let c = least_privilege(&s);
+    assert_eq!(c.status, CheckStatus::Fail);
+    assert!(c.evidence.iter().any(|e| e.kind == "invite"));
+    s.open_invites.clear();
+    s.members[1].last_sign_in = Some(NOW - 90 * DAY);
+    let c = least_privilege(&s);
+    assert_eq!(c.status, CheckStatus::Fail);
+    assert!(c.summary.contains("b@acme.test"));
+}
+
+#[test]
+fn a_key_used_from_a_browser_fails_item_three_until_it_is_gone() {
+    let mut s = snap();
+    let mut k = key("k1", Environment::Production);
+    k.browser_requests = 1;
+    k.browser_origin = Some("https://app.example".into());
+    s.keys = vec![k];
+    let c = keys_server_side(&s);
+    assert_eq!(c.status, CheckStatus::Fail);
+    assert!(c.evidence[0].detail.contains("https://app.example"));
+    s.keys.clear();
+    assert_eq!(keys_server_side(&s).status, CheckStatus::Pass);
+}
+
+#[test]
+fn environments_must_not_share_addresses_or_allowlists() {
+    let mut s = snap();
+    let ip: IpAddr = "10.0.0.5".parse().unwrap_or(IpAddr::from([0; 4]));
+    let mut p = key("prod", Environment::Production);
+    let mut t = key("test", Environment::Sandbox);
+    p.sources = vec![ip];
+    t.sources = vec!["192.0.2.1".parse().unwrap_or(ip)];
+    s.keys = vec![p.clone(), t.clone()];
+    assert_eq!(environments_separate(&s).status, CheckStatus::Pass);
+    // Same address with both.
+    t.sources.push(ip);
+    s.keys = vec![p.clone(), t.clone()];
+    assert_eq!(environments_separate(&s).status, CheckStatus::Fail);
+    // Sandbox used from inside production's allowlist.
+    t.sources = vec!["10.9.9.9".parse().unwrap_or(ip)];
+    p.allowed_cidrs = vec!["10.0.0.0/8".parse().unwrap_or_default()];
+    s.keys = vec![p, t.clone()];
+    let c = environments_separate(&s);
+    assert_eq!(c.status, CheckStatus::Fail, "{}", c.summary);
+    // Traffic but no production key.
+    s.keys = vec![t];
+    let c = environments_separate(&s);
+    assert_eq!(c.status, CheckStatus::Fail);
+    assert!(c.summary.contains("no active production key"));
+    s.keys.clear();
+    assert_eq!(environments_separate(&s).status, CheckStatus::Pass);
+}
+
+#[test]
+fn key_owners_and_age() {
+    let mut s = snap();
+    let mut k = key("k", Environment::Production);
+    s.keys = vec![k.clone()];
+    assert_eq!(key_owners(&s).status, CheckStatus::Pass);
+    k.created_at = NOW - 91 * DAY;
+    s.keys = vec![k.clone()];
+    assert_eq!(key_owners(&s).status, CheckStatus::Warn);
+    k.created_at = NOW - 181 * DAY;
+    s.keys = vec![k.clone()];
+    assert_eq!(key_owners(&s).status, CheckStatus::Fail);
+    k.created_at = NOW;
+    k.owner_active = false;
+    s.keys = vec![k.clone()];
+    let c = key_owners(&s);
+    assert_eq!(c.status, CheckStatus::Fail);
+    assert!(c.evidence[0].detail.contains("o@acme.test"));
+    // Expired keys do not count.
+    k.usable = false;
+    s.keys = vec![k];
+    assert_eq!(key_owners(&s).status, CheckStatus::Pass);
+}
+
+#[test]
+fn audit_review_fails_when_never_reviewed_or_outside_the_window() {
+    let mut s = snap();
+    let e = |seq, at| EntryFact {
+        seq,
+        action: "member.role_changed".into(),
+        occurred_at: at,
+        actor: "o@acme.test".into(),
+    };
+    assert_eq!(audit_reviewed(&s).status, CheckStatus::Pass);
+    s.unreviewed_sensitive = vec![e(3, NOW - 60)];
+    assert_eq!(
+        audit_reviewed(&s).status,
+        CheckStatus::Fail,
+        "never reviewed"
+    );
+    s.last_audit_review_at = Some(NOW - 120);
+    assert_eq!(
+        audit_reviewed(&s).status,
+        CheckStatus::Warn,
+        "within the window"
+    );
+    s.unreviewed_sensitive = vec![e(3, NOW - 8 * DAY), e(4, NOW)];
+    let c = audit_reviewed(&s);
+    assert_eq!(c.status, CheckStatus::Fail);
+    assert_eq!(c.evidence[0].id, "3");
+    assert!(c.remedy.contains("wt audit review"));
+}
+
+/// A snapshot where every check fails with evidence of every kind.
+fn everything_wrong() -> Snapshot {
+    let mut s = snap();
+    let mut stale = member("stale", Role::Admin, false);
+    stale.last_sign_in = Some(NOW - 400 * DAY);
+    s.members = vec![member("ann", Role::Owner, false), stale];
+    s.latest_review = Some(ReviewFact {
+        id: "rev_1".into(),
+        reviewed_at: NOW - 400 * DAY,
+        members: vec![],
+    });
+    s.open_invites.push(InviteFact {
+        id: "inv_1".into(),
+        email: "invitee@acme.test".into(),
+        role: Role::Admin,
+        expires_at: NOW - DAY,
+    });
+    let ip: IpAddr = "203.0.113.9".parse().unwrap_or(IpAddr::from([0; 4]));
+    let mut p = key("prodkey", Environment::Production);
+    p.sources = vec![ip];
+    p.browser_requests = 2;
+    p.browser_origin = Some("https://leaky.example".into());
+    p.owner_active = false;
+    p.allowed_cidrs = vec!["203.0.113.0/24".parse().unwrap_or_default()];
+    let mut t = key("testkey", Environment::Sandbox);
+    t.sources = vec![ip];
+    s.keys = vec![p, t];
+    s.unreviewed_sensitive = vec![EntryFact {
+        seq: 9,
+        action: "member.role_changed".into(),
+        occurred_at: NOW - 30 * DAY,
+        actor: "actor@acme.test".into(),
+    }];
+    s
+}
+
+#[test]
+fn evidence_follows_the_callers_read_permissions() {
+    let secrets = [
+        "acme.test",
+        "203.0.113",
+        "prodkey",
+        "testkey",
+        "leaky.example",
+        "rev_1",
+        "inv_1",
+    ];
+    // Owners see it all.
+    let mut s = everything_wrong();
+    s.visible = Visibility::of(Role::Owner);
+    let all = evaluate(&s);
+    let text = serde_json::to_string(&all).unwrap_or_default();
+    for x in secrets {
+        assert!(text.contains(x), "an owner sees {x}: {text}");
+    }
+    assert!(all.iter().all(|c| c.evidence_withheld == 0));
+    // Viewers may read none of members, keys or the audit log: statuses and counts
+    // only, nothing that names a member, a key, an address or an actor.
+    s.visible = Visibility::of(Role::Viewer);
+    assert_eq!(s.visible, Visibility::default());
+    let viewer = evaluate(&s);
+    let text = serde_json::to_string(&viewer).unwrap_or_default();
+    for x in secrets {
+        assert!(!text.contains(x), "a viewer must not see {x}: {text}");
+    }
+    for (a, v) in all.iter().zip(&viewer) {
+        assert_eq!(a.status, v.status, "{}", a.id);
+        assert!(v.evidence.is_empty(), "{}", v.id);
+        assert_eq!(v.evidence_withheld as usize, a.evidence.len(), "{}", a.id);
+    }
+    assert!(
+        viewer.iter().all(|c| c.status == CheckStatus::Fail),
+        "{viewer:?}"
+    );
+    // Analysts read members and keys but not the audit log.
+    s.visible = Visibility::of(Role::Analyst);
+    let analyst = evaluate(&s);
+    let audit = analyst.iter().find(|c| c.id == "audit_reviewed");
+    assert!(audit.is_some_and(|c| c.evidence.is_empty() && c.evidence_withheld == 1));
+    let text = serde_json::to_string(&analyst).unwrap_or_default();
+    assert!(!text.contains("actor@acme.test") && text.contains("ann@acme.test"));
+}
+
+#[test]
+fn counts_read_naturally() {
+    assert_eq!(count(1, "member"), "1 member");
+    assert_eq!(count(2, "member"), "2 members");
+    assert_eq!(count(3, "sensitive entry"), "3 sensitive entries");
+}
+
+#[test]
+fn sensitivity_of_actions() {
+    for a in [
+        "member.role_changed",
+        "mfa.disabled",
+        "api_key.rotated",
+        "allowed_ip.added",
+        "org.settings.updated",
+        "password.reset",
+    ] {
+        assert!(is_sensitive(a), "{a}");
+    }
+    for a in [
+        "auth.login.succeeded",
+        "audit.reviewed",
+        "members.reviewed",
+        "api_key.denied",
+        "password.reset_requested",
+        "password.reset_sent",
+    ] {
+        assert!(!is_sensitive(a), "{a}");
+    }
+}
