@@ -9,7 +9,7 @@ use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
 use axum::http::{HeaderMap, header, request::Parts};
 use serde::de::DeserializeOwned;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
-use wt_api::{ClientKind, Role, SESSION_COOKIE};
+use wt_api::{ClientKind, Role};
 use wt_core::audit::{Actor, RequestMeta};
 use wt_core::permissions::{self, Permission};
 use wt_core::token;
@@ -204,19 +204,7 @@ pub fn presented_token(headers: &HeaderMap) -> Option<(String, Via)> {
             .eq_ignore_ascii_case("bearer")
             .then(|| (rest.trim().to_string(), Via::Bearer));
     }
-    session_cookie(headers).map(|t| (t, Via::Cookie))
-}
-
-/// The value of the `__Host-wt_session` cookie, if sent.
-pub fn session_cookie(headers: &HeaderMap) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|kv| kv.trim().split_once('='))
-        .find(|(k, _)| *k == SESSION_COOKIE)
-        .map(|(_, v)| v.to_string())
+    crate::console::cookies::presented(headers).map(|t| (t, Via::Cookie))
 }
 
 /// An authenticated member: a live session, its user, org and role. For an automation

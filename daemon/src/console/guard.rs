@@ -2,10 +2,11 @@
 //! rules for its form posts, the signed-in session (from the cookie only), and how an
 //! error becomes a page.
 
+use super::cookies;
+use super::csrf::check_form_post;
 use super::pages;
 use crate::error::ApiError;
-use crate::extract::{Auth, ClientMeta, Via, authenticate_presented, session_cookie};
-use crate::middleware::check_same_origin;
+use crate::extract::{Auth, ClientMeta, Via, authenticate_presented};
 use crate::state::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts};
@@ -44,47 +45,6 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
         );
     }
     resp
-}
-
-/// A form post must come from one of our pages: the browser says so with
-/// `Sec-Fetch-Site: same-origin` or an `Origin` of this server (every current browser
-/// sends at least one of them on a POST), and it is a form, not a cross-site JSON or
-/// multipart request.
-///
-/// Our pages send `Referrer-Policy: no-referrer`, under which browsers send `Origin: null`
-/// on their form posts: then `Sec-Fetch-Site` alone decides; a real `Origin` must still
-/// be ours.
-fn check_form_post(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
-    let site = headers
-        .get("sec-fetch-site")
-        .map(|v| v.to_str().unwrap_or_default());
-    if site.is_some_and(|s| s != "same-origin") {
-        return Err(ApiError::Csrf("cross-site form posts are not accepted"));
-    }
-    let origin = headers
-        .get(header::ORIGIN)
-        .map(|v| v.to_str().unwrap_or_default())
-        .filter(|o| *o != "null");
-    if site.is_none() && origin.is_none() {
-        return Err(ApiError::Csrf(
-            "a form post must come from this server's pages (no Origin or Sec-Fetch-Site header)",
-        ));
-    }
-    if origin.is_some() {
-        check_same_origin(state, headers)?;
-    }
-    let is_form = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|m| {
-            m.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        });
-    if !is_form {
-        return Err(ApiError::UnsupportedMediaType);
-    }
-    Ok(())
 }
 
 /// An `ApiError` shown as a page: a sign-in that is missing or has lapsed goes to the
@@ -195,35 +155,12 @@ pub async fn signed_in(
     headers: &HeaderMap,
     meta: &ClientMeta,
 ) -> Result<Option<Auth>, ApiError> {
-    let Some(tok) = session_cookie(headers) else {
+    let Some(tok) = cookies::presented(headers) else {
         return Ok(None);
     };
     match authenticate_presented(state, &tok, Via::Cookie, meta).await {
         Ok(auth) if auth.via == Via::Cookie => Ok(Some(auth)),
         Ok(_) | Err(ApiError::Unauthenticated) | Err(ApiError::WrongCredential(_)) => Ok(None),
         Err(e) => Err(e),
-    }
-}
-
-/// The CSRF token of a session's forms: a MAC of the session id under a key derived from
-/// the master key. Stable for the session, useless for any other one, and unknowable to
-/// another site.
-pub fn csrf_token(state: &AppState, session_id: &str) -> String {
-    hex::encode(
-        &state
-            .master_key
-            .derive(&format!("console-csrf:{session_id}"))[..16],
-    )
-}
-
-/// Refuses a form whose CSRF token is not this session's.
-pub fn check_csrf(state: &AppState, auth: &Auth, presented: &str) -> Result<(), ApiError> {
-    let want = csrf_token(state, &auth.session.id);
-    if wt_core::token::ct_eq(want.as_bytes(), presented.as_bytes()) {
-        Ok(())
-    } else {
-        Err(ApiError::Csrf(
-            "this form is stale or did not come from this page: reload it and try again",
-        ))
     }
 }

@@ -1,5 +1,6 @@
 //! `/api/v1/auth/...`: login, logout, who am I, and the caller's own sessions.
 
+use crate::console::cookies;
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta, Json, Via};
 use crate::middleware::check_same_origin;
@@ -9,38 +10,11 @@ use crate::service::sessions::IssuedSession;
 use crate::state::AppState;
 use crate::wire::{org_json, session_json, user_json};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use wt_api::{ClientKind, LoginRequest, LoginResponse, Page, SESSION_COOKIE, SessionInfo, WhoAmI};
+use wt_api::{ClientKind, LoginRequest, LoginResponse, Page, SessionInfo, WhoAmI};
 use wt_core::clock::rfc3339;
 use wt_core::permissions::Permission;
-
-/// The console cookie (SECURITY.md B.10): `__Host-` prefix, Secure, HttpOnly,
-/// SameSite=Strict, Path=/, no Domain.
-fn session_cookie(value: &str, max_age: i64) -> Option<HeaderValue> {
-    HeaderValue::from_str(&format!(
-        "{SESSION_COOKIE}={value}; Path=/; Max-Age={max_age}; Secure; HttpOnly; SameSite=Strict"
-    ))
-    .ok()
-}
-
-/// The cookie that carries a console session just issued; refused where browsers would
-/// not keep a `Secure` cookie (plain HTTP off loopback).
-pub fn console_cookie(state: &AppState, issued: &IssuedSession) -> Result<HeaderValue, ApiError> {
-    if !state.settings.cookies_allowed {
-        return Err(ApiError::Validation(
-            "console sessions need HTTPS: serve with --tls-cert/--tls-key or on loopback".into(),
-        ));
-    }
-    let max_age = issued.session.expires_at - issued.session.created_at;
-    session_cookie(issued.token.expose(), max_age)
-        .ok_or_else(|| ApiError::Internal("cookie encoding".into()))
-}
-
-/// The header that makes the browser forget its session cookie.
-pub fn cleared_cookie() -> Option<HeaderValue> {
-    session_cookie("", 0)
-}
 
 pub async fn login(
     State(state): State<AppState>,
@@ -87,7 +61,7 @@ pub fn session_response(
         })
         .into_response()),
         ClientKind::Console => {
-            let cookie = console_cookie(state, &issued)?;
+            let cookie = cookies::for_session(state, &issued)?;
             let mut resp = axum::Json(LoginResponse {
                 session,
                 mfa_enrollment_required,
@@ -113,7 +87,7 @@ pub async fn logout(
     service::sessions::logout(&state, &auth, &meta).await?;
     let mut resp = StatusCode::NO_CONTENT.into_response();
     if auth.via == Via::Cookie
-        && let Some(c) = cleared_cookie()
+        && let Some(c) = cookies::cleared()
     {
         resp.headers_mut().insert(header::SET_COOKIE, c);
     }
