@@ -43,6 +43,3 @@ pub mod server;
 pub mod service;
 pub mod state;
 pub mod wire;
-
-#[cfg(test)]
-mod tests;

@@ -137,7 +137,7 @@ async fn hold(fx: &Fx) -> Held {
         )
         .await;
     assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
-    let invite = super::team::token_in_mail(fx, "friend@acme.test", "wti_").await;
+    let invite = super::token_in_mail(fx, "friend@acme.test", "wti_").await;
     let k = fx
         .post(
             "/api/v1/orgs/api-keys",
@@ -186,12 +186,12 @@ async fn hold(fx: &Fx) -> Held {
     assert_eq!(r.status, StatusCode::ACCEPTED);
     let mut reset = None;
     for _ in 0..200 {
-        let all = super::team::mails(fx).await;
+        let all = super::mails(fx).await;
         if all
             .iter()
             .any(|m| m.contains(&format!("To: {MEMBER}")) && m.contains("wtr_"))
         {
-            reset = Some(super::team::token_in_mail(fx, MEMBER, "wtr_").await);
+            reset = Some(super::token_in_mail(fx, MEMBER, "wtr_").await);
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;

@@ -660,11 +660,11 @@ async fn mfa_changes_send_a_notice_mail_without_secrets() {
         .await;
     assert_eq!(r.status, StatusCode::NO_CONTENT);
     let outbox = fx.dir.path().join("outbox");
-    let cfg = crate::mailer::MailConfig {
-        transport: crate::mailer::Transport::Outbox(outbox.clone()),
+    let cfg = wtd::mailer::MailConfig {
+        transport: wtd::mailer::Transport::Outbox(outbox.clone()),
         from: "WatchTower <noreply@localhost>".parse().unwrap(),
     };
-    let n = crate::mailer::deliver_due(&fx.state, &cfg).await;
+    let n = wtd::mailer::deliver_due(&fx.state, &cfg).await;
     let conn = super::rusqlite_open(&fx);
     let rows: Vec<(String, Option<i64>, Option<String>)> = conn
         .prepare("SELECT subject, sent_at, last_error FROM mail_outbox")
@@ -675,7 +675,7 @@ async fn mfa_changes_send_a_notice_mail_without_secrets() {
         .collect();
     assert_eq!(n, 2, "{rows:?}");
     assert_eq!(
-        crate::mailer::deliver_due(&fx.state, &cfg).await,
+        wtd::mailer::deliver_due(&fx.state, &cfg).await,
         0,
         "sent once"
     );
@@ -704,27 +704,27 @@ async fn undeliverable_mail_is_kept_and_retried_later() {
         .local_addr()
         .unwrap()
         .port();
-    let bad = crate::mailer::MailConfig {
-        transport: crate::mailer::Transport::from_config(
+    let bad = wtd::mailer::MailConfig {
+        transport: wtd::mailer::Transport::from_config(
             Some(&format!("smtp://127.0.0.1:{port}")),
             fx.dir.path().into(),
         )
         .unwrap(),
         from: "WatchTower <noreply@localhost>".parse().unwrap(),
     };
-    assert_eq!(crate::mailer::deliver_due(&fx.state, &bad).await, 0);
-    let good = crate::mailer::MailConfig {
-        transport: crate::mailer::Transport::Outbox(fx.dir.path().join("outbox")),
+    assert_eq!(wtd::mailer::deliver_due(&fx.state, &bad).await, 0);
+    let good = wtd::mailer::MailConfig {
+        transport: wtd::mailer::Transport::Outbox(fx.dir.path().join("outbox")),
         from: "WatchTower <noreply@localhost>".parse().unwrap(),
     };
     assert_eq!(
-        crate::mailer::deliver_due(&fx.state, &good).await,
+        wtd::mailer::deliver_due(&fx.state, &good).await,
         0,
         "not due before the backoff"
     );
     fx.clock.advance(30);
     assert_eq!(
-        crate::mailer::deliver_due(&fx.state, &good).await,
+        wtd::mailer::deliver_due(&fx.state, &good).await,
         1,
         "retried after the backoff"
     );

@@ -54,7 +54,7 @@ async fn an_invite_accepted_twice_at_once_creates_one_member() {
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED);
-        let t = super::team::token_in_mail(&fx, &email, "wti_").await;
+        let t = super::token_in_mail(&fx, &email, "wti_").await;
         let reqs = (0..4)
             .map(|i| {
                 post(

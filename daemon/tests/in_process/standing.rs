@@ -223,7 +223,7 @@ async fn tokens_die_with_a_password_reset_or_change_an_mfa_reset_and_ended_sessi
     let mut mailed = false;
     for _ in 0..200 {
         tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-        let all = super::team::mails(&fx).await;
+        let all = super::mails(&fx).await;
         if all
             .iter()
             .any(|m| m.contains(&format!("To: {email}")) && m.contains("wtr_"))
@@ -233,7 +233,7 @@ async fn tokens_die_with_a_password_reset_or_change_an_mfa_reset_and_ended_sessi
         }
     }
     assert!(mailed, "a reset mail");
-    let reset = super::team::token_in_mail(&fx, email, "wtr_").await;
+    let reset = super::token_in_mail(&fx, email, "wtr_").await;
     let r = fx
         .post(
             "/api/v1/auth/password/reset",
@@ -325,7 +325,7 @@ async fn security_settings_tokens_elevation_and_removal_need_a_step_up() {
     let owner = fx.token().await;
     team_member(&fx, &owner, "carl@acme.test", "analyst").await;
     let carl = member_id(&fx, &owner, "carl@acme.test").await;
-    fx.clock.advance(crate::extract::STEP_UP_WINDOW + 60);
+    fx.clock.advance(wtd::extract::STEP_UP_WINDOW + 60);
     let settings = json!({"mfa_required_roles": []});
     let token = json!({"name": "ci", "role": "viewer", "expires_at": "2027-06-01T00:00:00Z"});
     let path = format!("/api/v1/orgs/members/{carl}");
@@ -717,7 +717,7 @@ async fn making_an_admin_by_invite_and_acting_on_a_persons_credentials_need_a_st
         );
     }
     // A session older than the window: asked to step up.
-    fx.clock.advance(crate::extract::STEP_UP_WINDOW + 60);
+    fx.clock.advance(wtd::extract::STEP_UP_WINDOW + 60);
     for (i, r) in try_all(owner.clone()).await.iter().enumerate() {
         assert_eq!(
             code(r),

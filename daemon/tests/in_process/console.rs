@@ -2,7 +2,6 @@
 //! cookie, and every flow with plain form posts as a browser sends them (SECURITY.md B.10,
 //! B.17, B.18, A.8; the browser itself is driven end to end in `tests/e2e/console.rs`).
 
-use super::team::{reset_token, token_in_mail};
 use super::*;
 use wt_api::{Role, SESSION_COOKIE};
 use wt_core::Clock;
