@@ -30,6 +30,20 @@ pub fn org_json(o: &OrgRecord) -> wt_api::Org {
     }
 }
 
+/// An org's settings as `GET /orgs/settings` answers them.
+pub fn org_settings_json(org: &OrgRecord) -> wt_api::OrgSettings {
+    wt_api::OrgSettings {
+        org: org_json(org),
+        mfa_required_roles: org.mfa_required_roles.clone(),
+        browser_ingest: if org.browser_ingest_allowed {
+            wt_api::BrowserIngest::Allow
+        } else {
+            wt_api::BrowserIngest::Refuse
+        },
+        readiness: org.readiness,
+    }
+}
+
 pub fn session_json(s: &SessionRecord, current_id: &str) -> wt_api::SessionInfo {
     wt_api::SessionInfo {
         id: s.id.clone(),

@@ -1,31 +1,17 @@
-//! `/api/v1/orgs/...`: org settings, and member actions that belong to MFA.
+//! `/api/v1/orgs/settings`: read and change the org's settings.
 
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta, Json};
+use crate::service;
 use crate::state::AppState;
-use crate::wire::org_json;
+use crate::wire::org_settings_json;
 use axum::extract::State;
-use wt_api::{BrowserIngest, OrgSettings, OrgSettingsPatch};
-use wt_store::OrgRecord;
-
-fn settings_json(org: &OrgRecord) -> OrgSettings {
-    OrgSettings {
-        org: org_json(org),
-        mfa_required_roles: org.mfa_required_roles.clone(),
-        browser_ingest: if org.browser_ingest_allowed {
-            BrowserIngest::Allow
-        } else {
-            BrowserIngest::Refuse
-        },
-        readiness: org.readiness,
-    }
-}
-use wt_core::audit::{AuditEvent, actions};
-use wt_core::permissions::{Permission, rank};
+use wt_api::{OrgSettings, OrgSettingsPatch};
+use wt_core::permissions::Permission;
 
 pub async fn settings(auth: Auth) -> Result<axum::Json<OrgSettings>, ApiError> {
     auth.require(Permission::OrgRead)?;
-    Ok(axum::Json(settings_json(&auth.org)))
+    Ok(axum::Json(org_settings_json(&auth.org)))
 }
 
 pub async fn update_settings(
@@ -34,76 +20,6 @@ pub async fn update_settings(
     auth: Auth,
     Json(patch): Json<OrgSettingsPatch>,
 ) -> Result<axum::Json<OrgSettings>, ApiError> {
-    auth.require(Permission::OrgManage)?;
-    // Security settings need a fresh sign-in or step-up (SECURITY.md J.65).
-    auth.require_step_up(state.now())?;
-    let mut org = auth.org.clone();
-    if let Some(mut roles) = patch.mfa_required_roles {
-        roles.sort_by_key(|r| std::cmp::Reverse(rank(*r)));
-        roles.dedup();
-        let ev = AuditEvent::new(auth.actor(), actions::ORG_SETTINGS_UPDATED, &meta.audit())
-            .target("org", &org.id)
-            .details(serde_json::json!({
-                "mfa_required_roles": roles,
-                "previous_mfa_required_roles": org.mfa_required_roles,
-            }));
-        org = state
-            .store
-            .set_mfa_required_roles(&org.id, roles, state.now(), ev)
-            .await?;
-    }
-    if let Some(policy) = patch.browser_ingest {
-        let _serial = state.cache_writes.lock().await;
-        let allow = policy == BrowserIngest::Allow;
-        let ev = AuditEvent::new(auth.actor(), actions::ORG_SETTINGS_UPDATED, &meta.audit())
-            .target("org", &org.id)
-            .details(serde_json::json!({
-                "browser_ingest": policy,
-                "previous_browser_ingest": if org.browser_ingest_allowed { "allow" } else { "refuse" },
-            }));
-        org = state
-            .store
-            .set_browser_ingest(&org.id, allow, state.now(), ev)
-            .await?;
-        let list = state.store.allowed_ips_list(&org.id).await?;
-        state.caches.put_org(&org, list.iter());
-    }
-    if let Some(p) = patch.readiness {
-        let mut r = org.readiness;
-        for (v, slot, max) in [
-            (p.review_interval_days, &mut r.review_interval_days, 3650),
-            (
-                p.privileged_share_max_percent,
-                &mut r.privileged_share_max_percent,
-                100,
-            ),
-            (p.inactive_days, &mut r.inactive_days, 3650),
-            (p.rotation_age_days, &mut r.rotation_age_days, 3650),
-            (
-                p.audit_review_window_days,
-                &mut r.audit_review_window_days,
-                3650,
-            ),
-        ] {
-            if let Some(v) = v {
-                if v == 0 || v > max {
-                    return Err(ApiError::Validation(format!(
-                        "readiness thresholds are between 1 and {max}"
-                    )));
-                }
-                *slot = v;
-            }
-        }
-        let ev = AuditEvent::new(auth.actor(), actions::ORG_SETTINGS_UPDATED, &meta.audit())
-            .target("org", &org.id)
-            .details(serde_json::json!({
-                "readiness": r,
-                "previous_readiness": org.readiness,
-            }));
-        org = state
-            .store
-            .set_readiness_settings(&org.id, r, state.now(), ev)
-            .await?;
-    }
-    Ok(axum::Json(settings_json(&org)))
+    let org = service::orgs::update_settings(&state, &auth, &meta, patch).await?;
+    Ok(axum::Json(org_settings_json(&org)))
 }

@@ -8,6 +8,7 @@
 
 pub mod allowed_ips;
 pub mod attempts;
+pub mod audit;
 pub mod auth;
 pub mod hashing;
 pub mod ingest;
@@ -16,6 +17,7 @@ pub mod keys;
 pub mod members;
 pub mod mfa;
 pub mod notices;
+pub mod orgs;
 pub mod passwords;
 pub mod readiness;
 pub mod resets;

@@ -1,0 +1,289 @@
+//! The audit log as members read it: filtered pages, the chain check, reviews, and the
+//! live tail. Nothing here updates or deletes an entry (the store's triggers refuse it).
+
+use crate::error::ApiError;
+use crate::extract::{Auth, ClientMeta, Use, Via, authenticate_as};
+use crate::state::AppState;
+use std::collections::VecDeque;
+use std::time::Duration;
+use wt_core::audit::{AuditEvent, AuditRecord, ChainReport, actions};
+use wt_core::clock::{parse_rfc3339, rfc3339};
+use wt_core::ids;
+use wt_core::permissions::Permission;
+use wt_store::{AuditQuery, AuditReviewRecord};
+
+/// Largest page.
+const MAX_LIMIT: u32 = 1000;
+/// Default page.
+const DEFAULT_LIMIT: u32 = 50;
+/// How often an idle tail looks for new entries (a fraction of a second: tail latency).
+const TAIL_POLL: Duration = Duration::from_millis(200);
+/// Entries fetched per tail round.
+const TAIL_BATCH: u32 = 200;
+
+/// Query parameters of the list and the stream.
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Filters {
+    limit: Option<u32>,
+    cursor: Option<String>,
+    order: Option<String>,
+    after: Option<i64>,
+    action: Option<String>,
+    actor: Option<String>,
+    target: Option<String>,
+    outcome: Option<String>,
+    since: Option<String>,
+    until: Option<String>,
+    unreviewed: Option<bool>,
+}
+
+fn time_bound(name: &str, v: Option<String>) -> Result<Option<String>, ApiError> {
+    v.map(|s| {
+        parse_rfc3339(&s)
+            .map(rfc3339)
+            .ok_or_else(|| ApiError::Validation(format!("{name}: {s:?} is not an RFC 3339 time")))
+    })
+    .transpose()
+}
+
+/// An empty parameter (`?action=`) means no filter, as forms and scripts send them.
+fn non_empty(v: Option<String>) -> Option<String> {
+    v.filter(|s| !s.is_empty())
+}
+
+/// Validated filters as a store query (without paging).
+async fn to_query(state: &AppState, org_id: &str, mut f: Filters) -> Result<AuditQuery, ApiError> {
+    f.action = non_empty(f.action);
+    f.actor = non_empty(f.actor);
+    f.target = non_empty(f.target);
+    f.outcome = non_empty(f.outcome);
+    f.since = non_empty(f.since);
+    f.until = non_empty(f.until);
+    f.cursor = non_empty(f.cursor);
+    f.order = non_empty(f.order);
+    if let Some(a) = &f.action
+        && (a.is_empty()
+            || a.len() > 100
+            || (a.contains('*')
+                && !(a == "*" || (a.ends_with(".*") && a.matches('*').count() == 1))))
+    {
+        return Err(ApiError::Validation(
+            "action: an action name, or a prefix ending in `.*` (e.g. `api_key.*`)".into(),
+        ));
+    }
+    if let Some(o) = &f.outcome
+        && !matches!(o.as_str(), "success" | "failure" | "denied")
+    {
+        return Err(ApiError::Validation(
+            "outcome: one of success, failure, denied".into(),
+        ));
+    }
+    let limit = f.limit.unwrap_or(DEFAULT_LIMIT);
+    if limit == 0 || limit > MAX_LIMIT {
+        return Err(ApiError::Validation(format!("limit: 1 to {MAX_LIMIT}")));
+    }
+    let ascending = match f.order.as_deref() {
+        None | Some("desc") => false,
+        Some("asc") => true,
+        Some(_) => return Err(ApiError::Validation("order: asc or desc".into())),
+    };
+    let cursor = f
+        .cursor
+        .map(|c| {
+            c.parse::<i64>().map_err(|_| {
+                ApiError::Validation("cursor: use the next_cursor of the previous page".into())
+            })
+        })
+        .transpose()?;
+    let mut after = f.after;
+    if f.unreviewed == Some(true) {
+        let reviewed = state
+            .store
+            .audit_reviews(org_id)
+            .await?
+            .first()
+            .map_or(0, |r| r.through_seq);
+        after = Some(after.unwrap_or(0).max(reviewed));
+    }
+    let (before_seq, after_seq) = match (ascending, cursor) {
+        (false, c) => (c, after),
+        (true, c) => (None, c.or(after)),
+    };
+    Ok(AuditQuery {
+        action: f.action,
+        actor: f.actor,
+        target: f.target,
+        outcome: f.outcome,
+        since: time_bound("since", f.since)?,
+        until: time_bound("until", f.until)?,
+        before_seq,
+        after_seq,
+        ascending,
+        limit,
+    })
+}
+
+/// One page of entries, newest first unless the filters ask otherwise.
+pub struct EntryPage {
+    pub entries: Vec<AuditRecord>,
+    /// Where the next page starts; `None` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// A page of the org's audit log matching `filters`.
+pub async fn page(state: &AppState, auth: &Auth, filters: Filters) -> Result<EntryPage, ApiError> {
+    auth.require(Permission::AuditRead)?;
+    let mut q = to_query(state, &auth.org.id, filters).await?;
+    let limit = q.limit;
+    // One extra row says whether there is a next page.
+    q.limit = limit + 1;
+    let mut entries = state.store.audit_query(&auth.org.id, q).await?;
+    let more = entries.len() > limit as usize;
+    entries.truncate(limit as usize);
+    let next_cursor = if more {
+        entries.last().map(|r| r.seq.to_string())
+    } else {
+        None
+    };
+    Ok(EntryPage {
+        entries,
+        next_cursor,
+    })
+}
+
+/// Recomputes the org's hash chain.
+pub async fn verify(state: &AppState, auth: &Auth) -> Result<ChainReport, ApiError> {
+    auth.require(Permission::AuditRead)?;
+    Ok(state.store.verify_audit(&auth.org.id).await?)
+}
+
+/// Records that the caller reviewed the log through `through_seq` (default: the latest
+/// entry).
+pub async fn review(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    through_seq: Option<i64>,
+) -> Result<AuditReviewRecord, ApiError> {
+    auth.require(Permission::AuditReview)?;
+    let last = state.store.audit_last_seq(&auth.org.id).await?;
+    let through = through_seq.unwrap_or(last);
+    if through < 1 || through > last {
+        return Err(ApiError::Validation(format!(
+            "through_seq: 1 to {last} (the latest entry)"
+        )));
+    }
+    let review = AuditReviewRecord {
+        id: ids::new_id("arv"),
+        reviewed_by: auth.user.email.clone(),
+        reviewed_at: state.now(),
+        through_seq: through,
+    };
+    let ev = AuditEvent::new(auth.actor(), actions::AUDIT_REVIEWED, &meta.audit())
+        .target("audit_review", &review.id)
+        .details(serde_json::json!({ "through_seq": through }));
+    state
+        .store
+        .audit_review_create(&auth.org.id, review.clone(), ev)
+        .await?;
+    Ok(review)
+}
+
+/// The org's reviews, newest first.
+pub async fn reviews(state: &AppState, auth: &Auth) -> Result<Vec<AuditReviewRecord>, ApiError> {
+    auth.require(Permission::AuditRead)?;
+    Ok(state.store.audit_reviews(&auth.org.id).await?)
+}
+
+/// A live tail of the log: entries oldest first, from after a given sequence number.
+/// Before every round it authenticates the credential it was opened with again
+/// (SECURITY.md J.66), so a logout, removal, demotion, revocation or allowed-IP change
+/// ends it; so does the daemon's shutdown.
+pub struct Tail {
+    state: AppState,
+    credential: (String, Via),
+    meta: ClientMeta,
+    org_id: String,
+    query: AuditQuery,
+    buffered: VecDeque<AuditRecord>,
+    shutdown: tokio::sync::watch::Receiver<bool>,
+}
+
+impl Tail {
+    /// Opens a tail from after `Last-Event-ID` (`last_event_id`), else `after`, else from
+    /// now. `credential` is the token the request was authenticated with.
+    pub async fn open(
+        state: &AppState,
+        auth: &Auth,
+        meta: ClientMeta,
+        credential: (String, Via),
+        filters: Filters,
+        last_event_id: Option<i64>,
+    ) -> Result<Tail, ApiError> {
+        auth.require(Permission::AuditRead)?;
+        if filters.limit.is_some() || filters.cursor.is_some() || filters.order.is_some() {
+            return Err(ApiError::Validation(
+                "the stream takes filters and `after`, not limit, cursor or order".into(),
+            ));
+        }
+        let explicit_start = last_event_id.or(filters.after);
+        let mut query = to_query(state, &auth.org.id, filters).await?;
+        query.ascending = true;
+        query.limit = TAIL_BATCH;
+        query.after_seq = Some(match explicit_start {
+            Some(s) => s,
+            None => state.store.audit_last_seq(&auth.org.id).await?,
+        });
+        Ok(Tail {
+            credential,
+            meta,
+            shutdown: state.shutdown.subscribe(),
+            state: state.clone(),
+            org_id: auth.org.id.clone(),
+            query,
+            buffered: VecDeque::new(),
+        })
+    }
+
+    /// The next entry, waiting for one; `None` when the tail ends.
+    pub async fn next(&mut self) -> Option<AuditRecord> {
+        loop {
+            if let Some(r) = self.buffered.pop_front() {
+                self.query.after_seq = Some(r.seq);
+                return Some(r);
+            }
+            if *self.shutdown.borrow() || !self.still_allowed().await {
+                return None;
+            }
+            match self
+                .state
+                .store
+                .audit_query(&self.org_id, self.query.clone())
+                .await
+            {
+                Ok(rows) if !rows.is_empty() => self.buffered.extend(rows),
+                Ok(_) => {
+                    tokio::select! {
+                        _ = tokio::time::sleep(TAIL_POLL) => {}
+                        _ = self.shutdown.changed() => return None,
+                    }
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "audit stream query failed");
+                    return None;
+                }
+            }
+        }
+    }
+
+    /// Whether the tail's credential still works, for its org, with the right to read the
+    /// audit log.
+    async fn still_allowed(&self) -> bool {
+        let (tok, via) = &self.credential;
+        match authenticate_as(&self.state, tok, *via, &self.meta, Use::Recheck).await {
+            Ok(auth) => auth.org.id == self.org_id && auth.require(Permission::AuditRead).is_ok(),
+            Err(_) => false,
+        }
+    }
+}

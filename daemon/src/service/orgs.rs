@@ -1,0 +1,91 @@
+//! Org settings: which roles must use MFA, whether browsers may ingest, and the
+//! readiness thresholds. Each change is audited with its previous value.
+
+use crate::error::ApiError;
+use crate::extract::{Auth, ClientMeta};
+use crate::state::AppState;
+use wt_api::{BrowserIngest, OrgSettingsPatch};
+use wt_core::audit::{AuditEvent, actions};
+use wt_core::permissions::{Permission, rank};
+use wt_store::OrgRecord;
+
+/// Applies `patch` to the caller's org and returns the org as it now is.
+pub async fn update_settings(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    patch: OrgSettingsPatch,
+) -> Result<OrgRecord, ApiError> {
+    auth.require(Permission::OrgManage)?;
+    // Security settings need a fresh sign-in or step-up (SECURITY.md J.65).
+    auth.require_step_up(state.now())?;
+    let mut org = auth.org.clone();
+    if let Some(mut roles) = patch.mfa_required_roles {
+        roles.sort_by_key(|r| std::cmp::Reverse(rank(*r)));
+        roles.dedup();
+        let ev = AuditEvent::new(auth.actor(), actions::ORG_SETTINGS_UPDATED, &meta.audit())
+            .target("org", &org.id)
+            .details(serde_json::json!({
+                "mfa_required_roles": roles,
+                "previous_mfa_required_roles": org.mfa_required_roles,
+            }));
+        org = state
+            .store
+            .set_mfa_required_roles(&org.id, roles, state.now(), ev)
+            .await?;
+    }
+    if let Some(policy) = patch.browser_ingest {
+        let _serial = state.cache_writes.lock().await;
+        let allow = policy == BrowserIngest::Allow;
+        let ev = AuditEvent::new(auth.actor(), actions::ORG_SETTINGS_UPDATED, &meta.audit())
+            .target("org", &org.id)
+            .details(serde_json::json!({
+                "browser_ingest": policy,
+                "previous_browser_ingest": if org.browser_ingest_allowed { "allow" } else { "refuse" },
+            }));
+        org = state
+            .store
+            .set_browser_ingest(&org.id, allow, state.now(), ev)
+            .await?;
+        let list = state.store.allowed_ips_list(&org.id).await?;
+        state.caches.put_org(&org, list.iter());
+    }
+    if let Some(p) = patch.readiness {
+        let mut r = org.readiness;
+        for (v, slot, max) in [
+            (p.review_interval_days, &mut r.review_interval_days, 3650),
+            (
+                p.privileged_share_max_percent,
+                &mut r.privileged_share_max_percent,
+                100,
+            ),
+            (p.inactive_days, &mut r.inactive_days, 3650),
+            (p.rotation_age_days, &mut r.rotation_age_days, 3650),
+            (
+                p.audit_review_window_days,
+                &mut r.audit_review_window_days,
+                3650,
+            ),
+        ] {
+            if let Some(v) = v {
+                if v == 0 || v > max {
+                    return Err(ApiError::Validation(format!(
+                        "readiness thresholds are between 1 and {max}"
+                    )));
+                }
+                *slot = v;
+            }
+        }
+        let ev = AuditEvent::new(auth.actor(), actions::ORG_SETTINGS_UPDATED, &meta.audit())
+            .target("org", &org.id)
+            .details(serde_json::json!({
+                "readiness": r,
+                "previous_readiness": org.readiness,
+            }));
+        org = state
+            .store
+            .set_readiness_settings(&org.id, r, state.now(), ev)
+            .await?;
+    }
+    Ok(org)
+}
