@@ -17,7 +17,10 @@ use wt_core::ManualClock;
 use wt_core::audit::{Actor, AuditEvent, RequestMeta, actions};
 use wt_core::crypto::MasterKey;
 use wt_store::sqlite::{DB_FILE, SqliteStore};
-use wt_store::{NewOrg, NewSetupToken, Store};
+use wt_store::{
+    AllowedIpStore, AuditStore, IngestStore, InviteStore, KeyStore, MemberStore, NewOrg,
+    NewSetupToken, OrgStore, UserStore,
+};
 
 const T0: i64 = 1_800_000_000;
 const SETUP_TOKEN: &str = "wtsetup_0123456789abcdefghijABCDEFGHIJ0123456789abc";

@@ -450,7 +450,7 @@ async fn group_commit(pool: Arc<Pool>, mut rx: mpsc::Receiver<IngestJob>) {
         let (batches, acks): (Vec<_>, Vec<_>) = group.drain(..).unzip();
         let counts: Vec<u64> = batches.iter().map(|b| b.events.len() as u64).collect();
         let result = Arc::clone(&pool)
-            .write(move |db| crate::sql::keys::insert_events(db, &batches))
+            .write(move |db| crate::sql::ingest::insert_events(db, &batches))
             .await;
         for (ack, n) in acks.into_iter().zip(counts) {
             let _ = ack.send(result.as_ref().map(|_| n).map_err(Clone::clone));
@@ -490,7 +490,7 @@ impl Pool {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::Store;
+    use crate::{AuditStore, IngestStore, KeyStore, UserStore};
 
     /// A fresh, empty database on the test server (`WT_TEST_DATABASE_URL`, default the
     /// local server), dropped when the guard goes. `None` (the test says SKIPPED) when no

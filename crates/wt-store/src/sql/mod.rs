@@ -17,10 +17,24 @@
 //!   one transaction (committed when the closure returns `Ok`, rolled back otherwise).
 //!   Both backends pass the same conformance story (`crate::conformance`).
 
+mod allowed_ips;
+mod audit;
 pub mod copy;
-pub(crate) mod keys;
-mod queries;
+mod health;
+pub(crate) mod ingest;
+mod invites;
+mod keys;
+mod members;
+mod mfa;
+mod orgs;
+mod outbox;
+mod passwords;
+mod readiness;
+mod sessions;
+mod setup;
+mod throttle;
 mod tokens;
+mod users;
 
 use crate::{Result, StoreError};
 use std::future::Future;
@@ -422,7 +436,7 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
     /// many requests). Resolves once they are committed.
     fn ingest(&self, batch: crate::IngestBatch) -> impl Future<Output = Result<u64>> + Send;
 
-    /// Cheap liveness check (see `Store::ping`).
+    /// Cheap liveness check (see `HealthStore::ping`).
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;
 }
 
@@ -475,7 +489,7 @@ impl<B: Backend> SqlStore<B> {
         self.write(move |db| {
             db.lock(&format!("audit:{org_id}"))?;
             let out = f(db)?;
-            queries::append_audit_tx(db, &org_id, &audit, now)?;
+            audit::append_audit_tx(db, &org_id, &audit, now)?;
             Ok(out)
         })
         .await

@@ -301,7 +301,7 @@ fn run_writer(mut conn: Connection, mut rx: mpsc::Receiver<WriteJob>, writable: 
                 }
                 let (batches, acks): (Vec<_>, Vec<_>) = group.drain(..).unzip();
                 let result = transaction(&mut conn, |db| {
-                    crate::sql::keys::insert_events(db, &batches)
+                    crate::sql::ingest::insert_events(db, &batches)
                 });
                 note_writable(writable, &result);
                 for (ack, b) in acks.into_iter().zip(&batches) {
@@ -549,7 +549,7 @@ fn sync_dir(file: &Path) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::Store;
+    use crate::{AuditStore, OrgStore};
 
     fn open_temp() -> (tempfile::TempDir, SqliteStore) {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("tempdir: {e}"));
