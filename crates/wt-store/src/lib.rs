@@ -9,7 +9,6 @@
 //!
 //! Row types ([`model`]) are separate from wire types; the daemon maps between them.
 
-pub mod conformance;
 pub mod model;
 pub mod postgres;
 pub mod sql;

@@ -15,7 +15,7 @@
 //!   `INSERT OR IGNORE`, no two-argument `MAX`/`MIN`, no `rowid`.
 //! - A [`Backend`] runs a closure on a connection: reads on a read connection, writes in
 //!   one transaction (committed when the closure returns `Ok`, rolled back otherwise).
-//!   Both backends pass the same conformance story (`crate::conformance`).
+//!   Both backends pass the same conformance story (the crate's `tests/conformance/`).
 
 mod allowed_ips;
 mod audit;
