@@ -1,13 +1,17 @@
-//! Persistence of the WatchTower control plane behind one narrow trait, [`Store`].
+//! Persistence of the WatchTower control plane behind one trait, [`Store`].
 //!
-//! Handlers and services only see `Arc<dyn Store>`; the SQLite implementation
-//! ([`sqlite::SqliteStore`]) is the embedded default, and the PostgreSQL one
-//! ([`postgres::PgStore`]) serves several daemons on one database; both run the same SQL
-//! (`sql`). Every method that changes security state
-//! takes the [`AuditEvent`](wt_core::audit::AuditEvent) that records it and writes both in one transaction: no change
-//! without its entry, no entry without its change.
+//! Handlers and services only see `Arc<dyn Store>`. [`Store`] is made of one sub-trait per
+//! noun of the product ([`OrgStore`], [`SessionStore`], [`KeyStore`], ...; all in
+//! `store.rs`), and every method is callable on `dyn Store` without importing them. The
+//! SQLite implementation ([`sqlite::SqliteStore`]) is the embedded default, and the
+//! PostgreSQL one ([`postgres::PgStore`]) serves several daemons on one database; both run
+//! the same SQL ([`sql`], one file per noun). Every method that changes security state
+//! takes the [`AuditEvent`](wt_core::audit::AuditEvent) that records it and writes both in
+//! one transaction: no change without its entry, no entry without its change.
 //!
-//! Row types ([`model`]) are separate from wire types; the daemon maps between them.
+//! Row types ([`model`]) are separate from wire types; the daemon maps between them. The
+//! conformance story both backends must pass is the crate's integration test
+//! (`tests/conformance/`).
 
 pub mod model;
 pub mod postgres;

@@ -2,6 +2,16 @@
 //! against a small driver-neutral interface ([`Db`]), in the subset of SQL that SQLite and
 //! PostgreSQL share.
 //!
+//! One noun, one file: each sub-trait of [`Store`](crate::Store) is implemented for
+//! [`SqlStore`] in the file of its noun, with the SQL written right there: `health.rs`,
+//! `orgs.rs`, `setup.rs`, `users.rs`, `throttle.rs`, `sessions.rs`, `audit.rs`, `mfa.rs`,
+//! `invites.rs`, `members.rs`, `passwords.rs`, `outbox.rs`, `keys.rs`, `ingest.rs`,
+//! `allowed_ips.rs`, `tokens.rs`, `readiness.rs`. A row mapper or helper that other files
+//! need is `pub(super)` in the file of its noun (the org row in `orgs.rs`, the user row in
+//! `users.rs`, `append_audit_tx` in `audit.rs`, `revoke_user_sessions_tx` in `sessions.rs`,
+//! `revoke_user_tokens_tx` in `tokens.rs`, `parse_role` in `members.rs`). This file is the
+//! interface they are written against; `copy.rs` is `wtd copy`.
+//!
 //! - Values cross the interface as [`Value`] (64-bit integers, text, blobs, reals, NULL);
 //!   rows come back owned ([`Row`]) and are read with typed [`Row::get`]. Every integer
 //!   column is 64-bit in both schemas, booleans are integers 0/1, times are Unix seconds
