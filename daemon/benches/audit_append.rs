@@ -8,7 +8,7 @@
 use std::time::Instant;
 use wt_core::audit::{Actor, AuditEvent, RequestMeta, actions};
 use wt_store::sqlite::{DB_FILE, SqliteStore};
-use wt_store::{NewOrg, Store};
+use wt_store::{AuditStore, NewOrg, OrgStore};
 
 const N: usize = 10_000;
 

@@ -11,8 +11,8 @@ use std::fs::File;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::process::ExitCode;
-use wt_store::Store;
 use wt_store::sqlite::{DB_FILE, SqliteStore};
+use wt_store::{AuditStore, OrgStore};
 
 /// File locked (exclusively) by `wtd serve` for as long as it runs.
 pub const LOCK_FILE: &str = "wtd.lock";

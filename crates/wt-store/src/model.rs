@@ -28,7 +28,7 @@ pub struct UserRecord {
     pub disabled: bool,
 }
 
-/// Input of [`crate::Store::create_org`].
+/// Input of [`crate::OrgStore::create_org`].
 #[derive(Debug, Clone)]
 pub struct NewOrg {
     pub id: String,
@@ -44,7 +44,7 @@ pub struct NewSetupToken {
     pub expires_at: i64,
 }
 
-/// Input of [`crate::Store::claim_setup`]. The password is already hashed.
+/// Input of [`crate::SetupStore::claim_setup`]. The password is already hashed.
 #[derive(Debug, Clone)]
 pub struct SetupClaim {
     pub token_hash: String,
@@ -65,7 +65,7 @@ pub struct LoginCandidate {
     pub memberships: Vec<(OrgRecord, Role)>,
 }
 
-/// Input of [`crate::Store::create_session`].
+/// Input of [`crate::SessionStore::create_session`].
 #[derive(Debug, Clone)]
 pub struct NewSession {
     pub id: String,
@@ -135,7 +135,7 @@ pub struct TotpRecord {
     pub confirmed_at: Option<i64>,
 }
 
-/// Input of [`crate::Store::totp_confirm`].
+/// Input of [`crate::MfaStore::totp_confirm`].
 #[derive(Debug, Clone)]
 pub struct TotpConfirm {
     pub org_id: String,
@@ -149,7 +149,7 @@ pub struct TotpConfirm {
     pub now: i64,
 }
 
-/// Input of [`crate::Store::challenge_create`].
+/// Input of [`crate::MfaStore::challenge_create`].
 #[derive(Debug, Clone)]
 pub struct NewChallenge {
     pub id: String,
@@ -173,7 +173,7 @@ pub struct ChallengeRecord {
     pub used: bool,
 }
 
-/// Input of [`crate::Store::create_member`]: a new account and its first membership.
+/// Input of [`crate::MemberStore::create_member`]: a new account and its first membership.
 #[derive(Debug, Clone)]
 pub struct NewMember {
     pub user_id: String,
@@ -207,7 +207,7 @@ pub struct MailRecord {
     pub attempts: i64,
 }
 
-/// Input of [`crate::Store::invite_create`].
+/// Input of [`crate::InviteStore::invite_create`].
 #[derive(Debug, Clone)]
 pub struct NewInvite {
     pub id: String,
@@ -299,7 +299,7 @@ pub struct AuditReviewRecord {
     pub through_seq: i64,
 }
 
-/// Input of [`crate::Store::api_key_create`] and the successor of a rotation.
+/// Input of [`crate::KeyStore::api_key_create`] and the successor of a rotation.
 #[derive(Debug, Clone)]
 pub struct NewApiKey {
     pub id: String,
@@ -356,7 +356,7 @@ impl ApiKeyRecord {
     }
 }
 
-/// Changes of [`crate::Store::api_key_update`]; `None` keeps the value.
+/// Changes of [`crate::KeyStore::api_key_update`]; `None` keeps the value.
 #[derive(Debug, Clone, Default)]
 pub struct ApiKeyPatch {
     pub name: Option<String>,

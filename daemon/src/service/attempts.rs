@@ -2,13 +2,13 @@
 //! tokens (SECURITY.md A.6, D.31, E.42, J.60).
 //!
 //! An attempt is counted on every key it is limited by *before* the secret is checked,
-//! in one store transaction ([`wt_store::Store::throttle_take`]). Requests that arrive at
-//! once therefore cannot get more checks than the bound, however many are in flight: the
-//! first ones in are counted, the rest are refused with 429 without any hashing. A right
-//! answer then gets its count back ([`Attempt::succeeded`]): an account's or a second
-//! factor's key starts afresh (as a successful login always did), an address's key gets
-//! just this one attempt back (one person's success must not wipe what others from the
-//! same address did).
+//! in one store transaction ([`wt_store::ThrottleStore::throttle_take`]). Requests that
+//! arrive at once therefore cannot get more checks than the bound, however many are in
+//! flight: the first ones in are counted, the rest are refused with 429 without any
+//! hashing. A right answer then gets its count back ([`Attempt::succeeded`]): an
+//! account's or a second factor's key starts afresh (as a successful login always did),
+//! an address's key gets just this one attempt back (one person's success must not wipe
+//! what others from the same address did).
 
 use crate::error::ApiError;
 use crate::state::AppState;

@@ -8,7 +8,7 @@
 //! the destination exactly as on the source; `copy_between` checks that before returning.
 
 use super::{Backend, Db, Dialect, Row, SqlStore, Value, internal};
-use crate::{Result, Store, StoreError};
+use crate::{AuditStore, OrgStore, Result, StoreError};
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
 /// Every table holding data, in an order that satisfies their foreign keys. A new table

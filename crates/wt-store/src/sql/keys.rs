@@ -1,12 +1,10 @@
-//! The SQL of ingestion keys, ingested events, allowed IPs and session step-up. The
-//! [`crate::Store`] methods in `queries.rs` delegate here.
+//! The SQL of [`KeyStore`]: ingestion keys, their usage and the addresses they were used from.
 
-use super::queries::{ORG_COLS, SESSION_COLS, SESSION_NCOLS, org_from, session_from};
-use super::{Backend, SqlStore, internal};
-use super::{Db, OptionalExt, Row, Value};
-use crate::model::*;
+use super::{Backend, Db, OptionalExt, Row, SqlStore, internal};
+use crate::model::{ApiKeyPatch, ApiKeyRecord, KeySourceRecord, KeyUsage, NewApiKey};
 use crate::params;
-use crate::{Result, StoreError};
+use crate::{KeyStore, Result, StoreError};
+use async_trait::async_trait;
 use wt_api::Environment;
 use wt_core::audit::AuditEvent;
 use wt_core::clock::UnixTime;
@@ -15,6 +13,7 @@ const KEY_COLS: &str = "k.id, k.org_id, k.name, k.environment, k.secret_hash, k.
     k.owner_id, ow.email, k.created_by, cr.email, k.created_at, k.expires_at, k.revoked_at,
     k.allowed_cidrs, k.rotated_from, k.rotated_to, k.grace_until, k.last_used_at,
     k.last_used_ip, k.use_count, k.browser_count, k.browser_last_at, k.browser_origin";
+
 const KEY_FROM: &str =
     "api_keys k JOIN users ow ON ow.id = k.owner_id JOIN users cr ON cr.id = k.created_by";
 
@@ -98,99 +97,29 @@ fn insert_key(tx: &dyn Db, k: &NewApiKey, rotated_from: Option<&str>) -> Result<
     Ok(())
 }
 
-fn allowed_ip_from(r: &Row) -> Result<AllowedIpRecord> {
-    Ok(AllowedIpRecord {
-        id: r.get(0)?,
-        org_id: r.get(1)?,
-        cidr: r.get(2)?,
-        note: r.get(3)?,
-        created_by: r.get(4)?,
-        created_at: r.get(5)?,
-        hit_count: r.get(6)?,
-        last_hit_at: r.get(7)?,
-    })
-}
+/// Usage of a key: counts add up, the latest use wins (GREATEST ignores NULL: a key never
+/// used before takes the new time; a NULL browser time keeps the old one).
+const KEY_USED_SQL: &str = "UPDATE api_keys SET
+    use_count = use_count + ?2,
+    last_used_ip = CASE WHEN ?3 >= COALESCE(last_used_at, 0) THEN ?4 ELSE last_used_ip END,
+    last_used_at = GREATEST(last_used_at, ?3),
+    browser_count = browser_count + ?5,
+    browser_last_at = GREATEST(browser_last_at, ?6),
+    browser_origin = COALESCE(?7, browser_origin)
+ WHERE id = ?1";
 
-const ALLOWED_COLS: &str = "id, org_id, cidr, note, created_by, created_at, hit_count, last_hit_at";
+/// One source address of a key: first and last seen widen, counts add up.
+const KEY_SOURCE_SQL: &str =
+    "INSERT INTO api_key_sources (key_id, ip, first_seen, last_seen, count)
+    VALUES (?1, ?2, ?3, ?4, ?5)
+    ON CONFLICT (key_id, ip) DO UPDATE SET
+        count = api_key_sources.count + excluded.count,
+        last_seen = GREATEST(api_key_sources.last_seen, excluded.last_seen),
+        first_seen = LEAST(api_key_sources.first_seen, excluded.first_seen)";
 
-impl<B: Backend> SqlStore<B> {
-    pub(super) async fn q_session_step_up(
-        &self,
-        org_id: &str,
-        session_id: &str,
-        now: UnixTime,
-        audit: AuditEvent,
-    ) -> Result<()> {
-        let id = session_id.to_string();
-        self.write_audited(org_id.to_string(), now, audit, move |tx| {
-            let n = tx.execute(
-                "UPDATE sessions SET step_up_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-                params![id, now],
-            )?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
-            Ok(())
-        })
-        .await
-    }
-
-    pub(super) async fn q_org_sessions(
-        &self,
-        org_id: &str,
-        now: UnixTime,
-    ) -> Result<Vec<OrgSessionRecord>> {
-        let org_id = org_id.to_string();
-        self.read(move |c| {
-            c.query_map(
-                &format!(
-                "SELECT {SESSION_COLS}, u.email FROM sessions s JOIN users u ON u.id = s.user_id
-                 WHERE s.org_id = ?1 AND s.revoked_at IS NULL AND s.expires_at > ?2
-                   AND s.last_seen_at + s.idle_timeout > ?2
-                 ORDER BY s.last_seen_at DESC"
-            ),
-                params![org_id, now],
-                |r| {
-                    Ok(OrgSessionRecord {
-                        session: session_from(r, 0)?,
-                        email: r.get(SESSION_NCOLS)?,
-                    })
-                },
-            )
-        })
-        .await
-    }
-
-    pub(super) async fn q_set_browser_ingest(
-        &self,
-        org_id: &str,
-        allowed: bool,
-        now: UnixTime,
-        audit: AuditEvent,
-    ) -> Result<OrgRecord> {
-        let org_id = org_id.to_string();
-        self.write_audited(org_id.clone(), now, audit, move |tx| {
-            let n = tx.execute(
-                "UPDATE orgs SET browser_ingest = ?2 WHERE id = ?1",
-                params![org_id, if allowed { "allow" } else { "refuse" }],
-            )?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
-            tx.query_row(
-                &format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = ?1"),
-                params![org_id],
-                |r| org_from(r, 0),
-            )
-        })
-        .await
-    }
-
-    pub(super) async fn q_api_key_create(
-        &self,
-        key: NewApiKey,
-        audit: AuditEvent,
-    ) -> Result<ApiKeyRecord> {
+#[async_trait]
+impl<B: Backend> KeyStore for SqlStore<B> {
+    async fn api_key_create(&self, key: NewApiKey, audit: AuditEvent) -> Result<ApiKeyRecord> {
         self.write_audited(key.org_id.clone(), key.created_at, audit, move |tx| {
             insert_key(tx, &key, None)?;
             key_by_id(tx, &key.org_id, &key.id)?.ok_or(StoreError::NotFound)
@@ -198,7 +127,7 @@ impl<B: Backend> SqlStore<B> {
         .await
     }
 
-    pub(super) async fn q_api_keys_list(&self, org_id: &str) -> Result<Vec<ApiKeyRecord>> {
+    async fn api_keys_list(&self, org_id: &str) -> Result<Vec<ApiKeyRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
             c.query_map(
@@ -213,10 +142,7 @@ impl<B: Backend> SqlStore<B> {
         .await
     }
 
-    pub(super) async fn q_api_keys_for_cache(
-        &self,
-        revoked_since: UnixTime,
-    ) -> Result<Vec<ApiKeyRecord>> {
+    async fn api_keys_for_cache(&self, revoked_since: UnixTime) -> Result<Vec<ApiKeyRecord>> {
         self.read(move |c| {
             c.query_map(
                 &format!(
@@ -230,16 +156,12 @@ impl<B: Backend> SqlStore<B> {
         .await
     }
 
-    pub(super) async fn q_api_key_get(
-        &self,
-        org_id: &str,
-        id: &str,
-    ) -> Result<Option<ApiKeyRecord>> {
+    async fn api_key_get(&self, org_id: &str, id: &str) -> Result<Option<ApiKeyRecord>> {
         let (org_id, id) = (org_id.to_string(), id.to_string());
         self.read(move |c| key_by_id(c, &org_id, &id)).await
     }
 
-    pub(super) async fn q_api_key_sources(&self, key_id: &str) -> Result<Vec<KeySourceRecord>> {
+    async fn api_key_sources(&self, key_id: &str) -> Result<Vec<KeySourceRecord>> {
         let key_id = key_id.to_string();
         self.read(move |c| {
             c.query_map(
@@ -260,7 +182,7 @@ impl<B: Backend> SqlStore<B> {
         .await
     }
 
-    pub(super) async fn q_org_key_sources(
+    async fn org_key_sources(
         &self,
         org_id: &str,
         since: UnixTime,
@@ -290,7 +212,7 @@ impl<B: Backend> SqlStore<B> {
         .await
     }
 
-    pub(super) async fn q_api_key_update(
+    async fn api_key_update(
         &self,
         org_id: &str,
         id: &str,
@@ -328,7 +250,7 @@ impl<B: Backend> SqlStore<B> {
         .await
     }
 
-    pub(super) async fn q_api_key_revoke(
+    async fn api_key_revoke(
         &self,
         org_id: &str,
         id: &str,
@@ -351,7 +273,7 @@ impl<B: Backend> SqlStore<B> {
         .await
     }
 
-    pub(super) async fn q_api_key_rotate(
+    async fn api_key_rotate(
         &self,
         org_id: &str,
         old_id: &str,
@@ -401,7 +323,7 @@ impl<B: Backend> SqlStore<B> {
         .await
     }
 
-    pub(super) async fn q_api_key_usage_flush(&self, usage: Vec<KeyUsage>) -> Result<()> {
+    async fn api_key_usage_flush(&self, usage: Vec<KeyUsage>) -> Result<()> {
         if usage.is_empty() {
             return Ok(());
         }
@@ -446,199 +368,4 @@ impl<B: Backend> SqlStore<B> {
         })
         .await
     }
-
-    pub(super) async fn q_ingest_append(&self, batches: Vec<IngestBatch>) -> Result<u64> {
-        self.write(move |c| insert_events(c, &batches)).await
-    }
-
-    pub(super) async fn q_ingest_count(&self, org_id: &str) -> Result<u64> {
-        let org_id = org_id.to_string();
-        self.read(move |c| {
-            let n: i64 = c.query_row(
-                "SELECT COUNT(*) FROM ingest_events WHERE org_id = ?1",
-                params![org_id],
-                |r| r.get(0),
-            )?;
-            Ok(u64::try_from(n).unwrap_or_default())
-        })
-        .await
-    }
-
-    pub(super) async fn q_allowed_ips_all(&self) -> Result<Vec<AllowedIpRecord>> {
-        self.read(move |c| {
-            c.query_map(
-                &format!("SELECT {ALLOWED_COLS} FROM allowed_ips ORDER BY org_id, created_at, id"),
-                params![],
-                allowed_ip_from,
-            )
-        })
-        .await
-    }
-
-    pub(super) async fn q_allowed_ips_list(&self, org_id: &str) -> Result<Vec<AllowedIpRecord>> {
-        let org_id = org_id.to_string();
-        self.read(move |c| {
-            c.query_map(&format!(
-                "SELECT {ALLOWED_COLS} FROM allowed_ips WHERE org_id = ?1 ORDER BY created_at, id"
-            ), params![org_id], allowed_ip_from)
-        })
-        .await
-    }
-
-    pub(super) async fn q_allowed_ip_add(
-        &self,
-        e: AllowedIpRecord,
-        audit: AuditEvent,
-    ) -> Result<AllowedIpRecord> {
-        self.write_audited(e.org_id.clone(), e.created_at, audit, move |tx| {
-            let dup = tx
-                .query_row(
-                    "SELECT 1 FROM allowed_ips WHERE org_id = ?1 AND cidr = ?2",
-                    params![e.org_id, e.cidr],
-                    |_| Ok(()),
-                )
-                .optional()?;
-            if dup.is_some() {
-                return Err(StoreError::Conflict(format!(
-                    "{} is already in the allowed-IP list",
-                    e.cidr
-                )));
-            }
-            tx.execute(
-                &format!(
-                    "INSERT INTO allowed_ips ({ALLOWED_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0, NULL)"
-                ),
-                params![e.id, e.org_id, e.cidr, e.note, e.created_by, e.created_at],
-            )?;
-            Ok(e)
-        })
-        .await
-    }
-
-    pub(super) async fn q_allowed_ip_remove(
-        &self,
-        org_id: &str,
-        id: &str,
-        now: UnixTime,
-        audit: AuditEvent,
-    ) -> Result<AllowedIpRecord> {
-        let (org_id, id) = (org_id.to_string(), id.to_string());
-        self.write_audited(org_id.clone(), now, audit, move |tx| {
-            let e = tx
-                .query_row(
-                    &format!(
-                        "SELECT {ALLOWED_COLS} FROM allowed_ips WHERE org_id = ?1 AND id = ?2"
-                    ),
-                    params![org_id, id],
-                    allowed_ip_from,
-                )
-                .optional()?
-                .ok_or(StoreError::NotFound)?;
-            tx.execute(
-                "DELETE FROM allowed_ips WHERE org_id = ?1 AND id = ?2",
-                params![org_id, id],
-            )?;
-            Ok(e)
-        })
-        .await
-    }
-
-    pub(super) async fn q_allowed_ip_hits_flush(
-        &self,
-        hits: Vec<(String, i64, i64)>,
-    ) -> Result<()> {
-        if hits.is_empty() {
-            return Ok(());
-        }
-        self.write(move |c| {
-            let tx = c;
-            {
-                for (id, n, last) in &hits {
-                    tx.execute(
-                        "UPDATE allowed_ips SET hit_count = hit_count + ?2,
-                            last_hit_at = GREATEST(last_hit_at, ?3) WHERE id = ?1",
-                        params![id, n, last],
-                    )?;
-                }
-            }
-            Ok(())
-        })
-        .await
-    }
-}
-
-/// Usage of a key: counts add up, the latest use wins (GREATEST ignores NULL: a key never
-/// used before takes the new time; a NULL browser time keeps the old one).
-const KEY_USED_SQL: &str = "UPDATE api_keys SET
-    use_count = use_count + ?2,
-    last_used_ip = CASE WHEN ?3 >= COALESCE(last_used_at, 0) THEN ?4 ELSE last_used_ip END,
-    last_used_at = GREATEST(last_used_at, ?3),
-    browser_count = browser_count + ?5,
-    browser_last_at = GREATEST(browser_last_at, ?6),
-    browser_origin = COALESCE(?7, browser_origin)
- WHERE id = ?1";
-
-/// One source address of a key: first and last seen widen, counts add up.
-const KEY_SOURCE_SQL: &str =
-    "INSERT INTO api_key_sources (key_id, ip, first_seen, last_seen, count)
-    VALUES (?1, ?2, ?3, ?4, ?5)
-    ON CONFLICT (key_id, ip) DO UPDATE SET
-        count = api_key_sources.count + excluded.count,
-        last_seen = GREATEST(api_key_sources.last_seen, excluded.last_seen),
-        first_seen = LEAST(api_key_sources.first_seen, excluded.first_seen)";
-
-/// Inserts every event of `batches` (in the caller's transaction): multi-row inserts of
-/// [`INGEST_CHUNK`] events, then the rest one by one. One round trip per chunk on
-/// PostgreSQL, and only two statements to prepare and cache.
-pub(crate) fn insert_events(c: &dyn Db, batches: &[IngestBatch]) -> Result<u64> {
-    let mut params: Vec<Value> = Vec::with_capacity(INGEST_CHUNK * 5);
-    let mut stored = 0u64;
-    let total: usize = batches.iter().map(|b| b.events.len()).sum();
-    let chunked = total - total % INGEST_CHUNK;
-    for b in batches {
-        for e in &b.events {
-            params.extend([
-                Value::Text(b.org_id.clone()),
-                Value::Text(b.key_id.clone()),
-                Value::Text(b.environment.as_str().to_string()),
-                Value::Int(b.received_at),
-                Value::Text(e.clone()),
-            ]);
-            let rows = params.len() / 5;
-            if (stored as usize) < chunked {
-                if rows == INGEST_CHUNK {
-                    c.execute(&INGEST_CHUNK_SQL, &params)?;
-                    stored += INGEST_CHUNK as u64;
-                    params.clear();
-                }
-            } else {
-                c.execute(&INGEST_ONE_SQL, &params)?;
-                stored += 1;
-                params.clear();
-            }
-        }
-    }
-    Ok(stored)
-}
-
-/// Events per multi-row insert.
-const INGEST_CHUNK: usize = 32;
-
-static INGEST_CHUNK_SQL: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| ingest_insert_sql(INGEST_CHUNK));
-static INGEST_ONE_SQL: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| ingest_insert_sql(1));
-
-/// `INSERT INTO ingest_events ... VALUES (?1, ..., ?5), (?6, ...)` for `rows` events.
-fn ingest_insert_sql(rows: usize) -> String {
-    let values: Vec<String> = (0..rows)
-        .map(|r| {
-            let p: Vec<String> = (1..=5).map(|i| format!("?{}", r * 5 + i)).collect();
-            format!("({})", p.join(", "))
-        })
-        .collect();
-    format!(
-        "INSERT INTO ingest_events (org_id, key_id, environment, received_at, payload) VALUES {}",
-        values.join(", ")
-    )
 }

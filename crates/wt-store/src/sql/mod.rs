@@ -2,6 +2,16 @@
 //! against a small driver-neutral interface ([`Db`]), in the subset of SQL that SQLite and
 //! PostgreSQL share.
 //!
+//! One noun, one file: each sub-trait of [`Store`](crate::Store) is implemented for
+//! [`SqlStore`] in the file of its noun, with the SQL written right there: `health.rs`,
+//! `orgs.rs`, `setup.rs`, `users.rs`, `throttle.rs`, `sessions.rs`, `audit.rs`, `mfa.rs`,
+//! `invites.rs`, `members.rs`, `passwords.rs`, `outbox.rs`, `keys.rs`, `ingest.rs`,
+//! `allowed_ips.rs`, `tokens.rs`, `readiness.rs`. A row mapper or helper that other files
+//! need is `pub(super)` in the file of its noun (the org row in `orgs.rs`, the user row in
+//! `users.rs`, `append_audit_tx` in `audit.rs`, `revoke_user_sessions_tx` in `sessions.rs`,
+//! `revoke_user_tokens_tx` in `tokens.rs`, `parse_role` in `members.rs`). This file is the
+//! interface they are written against; `copy.rs` is `wtd copy`.
+//!
 //! - Values cross the interface as [`Value`] (64-bit integers, text, blobs, reals, NULL);
 //!   rows come back owned ([`Row`]) and are read with typed [`Row::get`]. Every integer
 //!   column is 64-bit in both schemas, booleans are integers 0/1, times are Unix seconds
@@ -15,12 +25,26 @@
 //!   `INSERT OR IGNORE`, no two-argument `MAX`/`MIN`, no `rowid`.
 //! - A [`Backend`] runs a closure on a connection: reads on a read connection, writes in
 //!   one transaction (committed when the closure returns `Ok`, rolled back otherwise).
-//!   Both backends pass the same conformance story (`crate::conformance`).
+//!   Both backends pass the same conformance story (the crate's `tests/conformance/`).
 
+mod allowed_ips;
+mod audit;
 pub mod copy;
-pub(crate) mod keys;
-mod queries;
+mod health;
+pub(crate) mod ingest;
+mod invites;
+mod keys;
+mod members;
+mod mfa;
+mod orgs;
+mod outbox;
+mod passwords;
+mod readiness;
+mod sessions;
+mod setup;
+mod throttle;
 mod tokens;
+mod users;
 
 use crate::{Result, StoreError};
 use std::future::Future;
@@ -422,7 +446,7 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
     /// many requests). Resolves once they are committed.
     fn ingest(&self, batch: crate::IngestBatch) -> impl Future<Output = Result<u64>> + Send;
 
-    /// Cheap liveness check (see `Store::ping`).
+    /// Cheap liveness check (see `HealthStore::ping`).
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;
 }
 
@@ -475,7 +499,7 @@ impl<B: Backend> SqlStore<B> {
         self.write(move |db| {
             db.lock(&format!("audit:{org_id}"))?;
             let out = f(db)?;
-            queries::append_audit_tx(db, &org_id, &audit, now)?;
+            audit::append_audit_tx(db, &org_id, &audit, now)?;
             Ok(out)
         })
         .await

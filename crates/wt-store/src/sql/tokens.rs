@@ -1,18 +1,22 @@
-//! The SQL of automation tokens and readiness settings. The [`crate::Store`] methods in
-//! `queries.rs` delegate here.
+//! The SQL of [`TokenStore`], and [`revoke_user_tokens_tx`], which password, MFA and member
+//! changes call.
 
-use super::queries::{ORG_COLS, ORG_NCOLS, USER_COLS, USER_NCOLS, org_from, parse_role, user_from};
-use super::{Backend, SqlStore};
-use super::{Db, OptionalExt, Row};
-use crate::model::*;
+use super::members::parse_role;
+use super::orgs::{ORG_COLS, ORG_NCOLS, org_from};
+use super::users::{USER_COLS, USER_NCOLS, user_from};
+use super::{Backend, Db, OptionalExt, Row, SqlStore};
+use crate::model::{AccessTokenRecord, TokenAuth};
 use crate::params;
-use crate::{Result, StoreError};
+use crate::{Result, StoreError, TokenStore};
+use async_trait::async_trait;
 use wt_core::audit::AuditEvent;
 use wt_core::clock::UnixTime;
 
 const TOKEN_COLS: &str = "t.id, t.org_id, t.name, t.role, t.token_hash, t.created_by, u.email,
     t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip";
+
 const TOKEN_NCOLS: usize = 12;
+
 const TOKEN_FROM: &str = "access_tokens t JOIN users u ON u.id = t.created_by";
 
 fn token_from(r: &Row) -> Result<AccessTokenRecord> {
@@ -41,47 +45,31 @@ fn token_by_id(c: &dyn Db, org_id: &str, id: &str) -> Result<Option<AccessTokenR
     .optional()
 }
 
-impl<B: Backend> SqlStore<B> {
-    pub(super) async fn q_set_readiness_settings(
-        &self,
-        org_id: &str,
-        settings: wt_api::ReadinessSettings,
-        now: UnixTime,
-        audit: AuditEvent,
-    ) -> Result<OrgRecord> {
-        let org_id = org_id.to_string();
-        let json =
-            serde_json::to_string(&settings).map_err(|e| StoreError::Internal(e.to_string()))?;
-        self.write_audited(org_id.clone(), now, audit, move |tx| {
-            let n = tx.execute(
-                "UPDATE orgs SET readiness_settings = ?2 WHERE id = ?1",
-                params![org_id, json],
-            )?;
-            if n == 0 {
-                return Err(StoreError::NotFound);
-            }
-            tx.query_row(
-                &format!("SELECT {ORG_COLS} FROM orgs o WHERE o.id = ?1"),
-                params![org_id],
-                |r| org_from(r, 0),
-            )
-        })
-        .await
+/// Revokes the live automation tokens a user created, in one org or (`None`) in every
+/// org: what a password reset or change, an MFA reset or disable, "end sessions" and
+/// removal do to them (SECURITY.md J.59; demotion re-scopes them instead, at each use).
+pub(super) fn revoke_user_tokens_tx(
+    tx: &dyn Db,
+    org_id: Option<&str>,
+    user_id: &str,
+    now: UnixTime,
+) -> Result<usize> {
+    match org_id {
+        Some(org_id) => tx.execute(
+            "UPDATE access_tokens SET revoked_at = ?3
+             WHERE created_by = ?1 AND org_id = ?2 AND revoked_at IS NULL",
+            params![user_id, org_id, now],
+        ),
+        None => tx.execute(
+            "UPDATE access_tokens SET revoked_at = ?2 WHERE created_by = ?1 AND revoked_at IS NULL",
+            params![user_id, now],
+        ),
     }
+}
 
-    pub(super) async fn q_member_last_sign_ins(&self, org_id: &str) -> Result<Vec<(String, i64)>> {
-        let org_id = org_id.to_string();
-        self.read(move |c| {
-            c.query_map(
-                "SELECT user_id, MAX(created_at) FROM sessions WHERE org_id = ?1 GROUP BY user_id",
-                params![org_id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-        })
-        .await
-    }
-
-    pub(super) async fn q_access_token_create(
+#[async_trait]
+impl<B: Backend> TokenStore for SqlStore<B> {
+    async fn access_token_create(
         &self,
         t: AccessTokenRecord,
         audit: AuditEvent,
@@ -106,10 +94,7 @@ impl<B: Backend> SqlStore<B> {
         .await
     }
 
-    pub(super) async fn q_access_tokens_list(
-        &self,
-        org_id: &str,
-    ) -> Result<Vec<AccessTokenRecord>> {
+    async fn access_tokens_list(&self, org_id: &str) -> Result<Vec<AccessTokenRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
             c.query_map(
@@ -124,7 +109,7 @@ impl<B: Backend> SqlStore<B> {
         .await
     }
 
-    pub(super) async fn q_access_token_revoke(
+    async fn access_token_revoke(
         &self,
         org_id: &str,
         id: &str,
@@ -147,10 +132,7 @@ impl<B: Backend> SqlStore<B> {
         .await
     }
 
-    pub(super) async fn q_access_token_by_hash(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<TokenAuth>> {
+    async fn access_token_by_hash(&self, token_hash: &str) -> Result<Option<TokenAuth>> {
         let token_hash = token_hash.to_string();
         self.read(move |c| {
             c.query_row(
@@ -180,12 +162,7 @@ impl<B: Backend> SqlStore<B> {
         .await
     }
 
-    pub(super) async fn q_access_token_touch(
-        &self,
-        id: &str,
-        now: UnixTime,
-        ip: &str,
-    ) -> Result<()> {
+    async fn access_token_touch(&self, id: &str, now: UnixTime, ip: &str) -> Result<()> {
         let (id, ip) = (id.to_string(), ip.to_string());
         self.write(move |c| {
             c.execute(

@@ -1,13 +1,14 @@
 //! The conformance story every [`Store`] implementation must pass.
 //!
-//! One scenario exercising each operation the way the daemon uses it; each backend's tests
-//! run it against a fresh database (SQLite always, PostgreSQL when one is configured).
+//! One scenario exercising each operation the way the daemon uses it, over `&dyn Store`;
+//! each backend's tests run it against a fresh database (`sqlite.rs` always,
+//! `postgres.rs` when a server answers).
 
-use crate::model::*;
-use crate::{Store, StoreError};
 use wt_api::{ClientKind, Role};
 use wt_core::audit::{Actor, AuditEvent, RequestMeta, actions};
 use wt_core::throttle::{self, Policy};
+use wt_store::model::*;
+use wt_store::{Store, StoreError};
 
 fn event(action: &'static str) -> AuditEvent {
     AuditEvent::new(Actor::operator(), action, &RequestMeta::default())

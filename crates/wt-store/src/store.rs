@@ -1,0 +1,658 @@
+//! The [`Store`] trait: everything the daemon persists, one sub-trait per noun of the
+//! product (orgs, setup, users, throttles, sessions, audit, MFA, invites, members,
+//! passwords, the mail outbox, ingestion keys, ingested events, allowed IPs, automation
+//! tokens, readiness), each implemented by the SQL in the file of the same name under
+//! `sql/`.
+//!
+//! Callers hold `Arc<dyn Store>` (or a generic `S: Store`) and call any method without
+//! importing the sub-traits; code that holds a concrete store (`SqliteStore`, `PgStore`)
+//! imports the sub-traits it calls.
+
+use crate::Result;
+use crate::model::*;
+use async_trait::async_trait;
+use wt_api::Role;
+use wt_core::audit::{AuditEvent, ChainReport};
+use wt_core::clock::UnixTime;
+use wt_core::throttle;
+
+/// Everything the daemon persists. Implementations must be safe to share across tasks and
+/// must never block the async executor. Implemented for every type that implements all
+/// the sub-traits.
+pub trait Store:
+    HealthStore
+    + OrgStore
+    + SetupStore
+    + UserStore
+    + ThrottleStore
+    + SessionStore
+    + AuditStore
+    + MfaStore
+    + InviteStore
+    + MemberStore
+    + PasswordStore
+    + OutboxStore
+    + KeyStore
+    + IngestStore
+    + AllowedIpStore
+    + TokenStore
+    + ReadinessStore
+    + std::fmt::Debug
+    + 'static
+{
+}
+
+impl<T> Store for T where
+    T: HealthStore
+        + OrgStore
+        + SetupStore
+        + UserStore
+        + ThrottleStore
+        + SessionStore
+        + AuditStore
+        + MfaStore
+        + InviteStore
+        + MemberStore
+        + PasswordStore
+        + OutboxStore
+        + KeyStore
+        + IngestStore
+        + AllowedIpStore
+        + TokenStore
+        + ReadinessStore
+        + std::fmt::Debug
+        + 'static
+{
+}
+
+/// The database itself: liveness, the cache version daemons compare, the installation's
+/// master key fingerprint.
+#[async_trait]
+pub trait HealthStore: Send + Sync {
+    /// Cheap liveness check of the database (for `/readyz`). While the last write failed
+    /// with [`StoreError::Unavailable`](crate::StoreError::Unavailable), it also tries a tiny write, so readiness recovers
+    /// by itself once the disk has room again.
+    async fn ping(&self) -> Result<()>;
+
+    /// A counter that moves whenever ingestion keys, allowed IPs or an org's ingest policy
+    /// change, through any daemon. Daemons sharing a database compare it with the version
+    /// their in-memory caches were loaded at before trusting them.
+    async fn cache_version(&self) -> Result<i64>;
+
+    /// Records `fingerprint` (of the master key) if the database has none yet, and says
+    /// whether the recorded one is this one. Every daemon of a database needs the same key.
+    async fn master_key_matches(&self, fingerprint: &str, now: UnixTime) -> Result<bool>;
+}
+
+/// Orgs and their settings (the roles that must use MFA, browser-side ingestion).
+#[async_trait]
+pub trait OrgStore: Send + Sync {
+    /// Creates an org, optionally with a one-time setup token for its first owner.
+    async fn create_org(
+        &self,
+        org: NewOrg,
+        setup: Option<NewSetupToken>,
+        audit: AuditEvent,
+        now: UnixTime,
+    ) -> Result<OrgRecord>;
+
+    /// All orgs, oldest first.
+    async fn list_orgs(&self) -> Result<Vec<OrgRecord>>;
+
+    /// Sets the roles that must use MFA, with its audit entry.
+    async fn set_mfa_required_roles(
+        &self,
+        org_id: &str,
+        roles: Vec<Role>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord>;
+
+    /// Sets whether browser-side ingestion is accepted, with its audit entry.
+    async fn set_browser_ingest(
+        &self,
+        org_id: &str,
+        allowed: bool,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord>;
+}
+
+/// The one-time setup token that makes an org's first owner.
+#[async_trait]
+pub trait SetupStore: Send + Sync {
+    /// Claims the owner account with a setup token: creates the user and the owner
+    /// membership and burns the token, atomically. Unknown, used and expired tokens all
+    /// answer [`StoreError::SetupTokenInvalid`](crate::StoreError::SetupTokenInvalid).
+    async fn claim_setup(
+        &self,
+        claim: SetupClaim,
+        audit: AuditEvent,
+    ) -> Result<(UserRecord, OrgRecord)>;
+
+    /// Looks up the email of a setup token that is still claimable (for policy context).
+    async fn setup_token_email(
+        &self,
+        token_hash: &str,
+        now: UnixTime,
+    ) -> Result<(String, OrgRecord)>;
+}
+
+/// Accounts as a login sees them: the password hash and every membership.
+#[async_trait]
+pub trait UserStore: Send + Sync {
+    /// A user by normalised email, with their password hash and memberships.
+    async fn user_for_login(&self, email: &str) -> Result<Option<LoginCandidate>>;
+
+    /// The same by user id.
+    async fn user_by_id(&self, user_id: &str) -> Result<Option<LoginCandidate>>;
+}
+
+/// Failure counters of logins and other guessable secrets (SECURITY.md J.60).
+#[async_trait]
+pub trait ThrottleStore: Send + Sync {
+    /// Current throttle state of a key (default when none).
+    async fn throttle_get(&self, key: &str) -> Result<throttle::State>;
+
+    /// Records a failure atomically and returns the new state.
+    async fn throttle_fail(
+        &self,
+        key: &str,
+        policy: throttle::Policy,
+        now: UnixTime,
+    ) -> Result<throttle::State>;
+
+    /// Forgets the failures of a key (after a successful login).
+    async fn throttle_clear(&self, key: &str) -> Result<()>;
+
+    /// Counts one attempt on every key, in one transaction and before the attempt is
+    /// checked (SECURITY.md J.60): `Taken::Counted` when no key is locked, else
+    /// `Taken::Locked` and nothing is counted. Keys are locked in sorted order.
+    async fn throttle_take(
+        &self,
+        keys: Vec<(String, throttle::Policy)>,
+        now: UnixTime,
+    ) -> Result<throttle::Taken>;
+
+    /// Gives back, in one transaction, an attempt [`ThrottleStore::throttle_take`] counted that
+    /// turned out right: each key is cleared or gets `throttle::refund`.
+    async fn throttle_settle(&self, settles: Vec<throttle::Settle>) -> Result<()>;
+}
+
+/// Login sessions: creation, lookup by token, idle bookkeeping, step-up and revocation.
+#[async_trait]
+pub trait SessionStore: Send + Sync {
+    /// Stores a new session together with its audit entry.
+    async fn create_session(&self, session: NewSession, audit: AuditEvent) -> Result<()>;
+
+    /// The live (unrevoked) session with this token hash, with its user, org and role.
+    /// Expiry is the caller's rule to apply.
+    async fn session_by_token_hash(&self, token_hash: &str) -> Result<Option<SessionAuth>>;
+
+    /// Moves a session's `last_seen_at` forward (idle timeout bookkeeping) and records the
+    /// address of its latest request.
+    async fn touch_session(&self, session_id: &str, now: UnixTime, ip: &str) -> Result<()>;
+
+    /// Records that the session re-authenticated (step-up) at `now`, with its audit entry.
+    async fn session_step_up(
+        &self,
+        org_id: &str,
+        session_id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// Every live session of the org's members, with their emails.
+    async fn org_sessions(&self, org_id: &str, now: UnixTime) -> Result<Vec<OrgSessionRecord>>;
+
+    /// Revokes one of the user's sessions in the org; `NotFound` when it is not theirs or
+    /// already revoked.
+    async fn revoke_session(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        session_id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// The user's sessions in the org that are neither revoked nor past `now`'s expiry.
+    async fn list_sessions(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        now: UnixTime,
+    ) -> Result<Vec<SessionRecord>>;
+}
+
+/// The org's audit log: appends, verification of the hash chain, filtered reads, reviews.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends an entry that records something with no other state change (a failed
+    /// login, a throttled attempt).
+    async fn append_audit(&self, org_id: &str, audit: AuditEvent, now: UnixTime) -> Result<()>;
+
+    /// Verifies an org's audit hash chain from the first entry to the last.
+    async fn verify_audit(&self, org_id: &str) -> Result<ChainReport>;
+
+    /// A filtered page of an org's audit log.
+    async fn audit_query(
+        &self,
+        org_id: &str,
+        query: AuditQuery,
+    ) -> Result<Vec<wt_core::audit::AuditRecord>>;
+
+    /// The org's latest sequence number (0 when empty).
+    async fn audit_last_seq(&self, org_id: &str) -> Result<i64>;
+
+    /// Records a review of the log through a sequence number, with its own audit entry.
+    async fn audit_review_create(
+        &self,
+        org_id: &str,
+        review: AuditReviewRecord,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// The org's audit reviews, newest first.
+    async fn audit_reviews(&self, org_id: &str) -> Result<Vec<AuditReviewRecord>>;
+
+    /// An org's audit entries with `seq` greater than `after`, oldest first.
+    async fn audit_entries(
+        &self,
+        org_id: &str,
+        after: i64,
+        limit: u32,
+    ) -> Result<Vec<wt_core::audit::AuditRecord>>;
+}
+
+/// MFA (SECURITY.md E): TOTP credentials, recovery codes and pre-MFA login challenges.
+#[async_trait]
+pub trait MfaStore: Send + Sync {
+    /// The user's TOTP credential, pending or confirmed.
+    async fn totp_get(&self, user_id: &str) -> Result<Option<TotpRecord>>;
+
+    /// Starts (or restarts) a pending enrollment. `Conflict` when MFA is already on.
+    async fn totp_begin(
+        &self,
+        user_id: &str,
+        secret_sealed: &str,
+        pending_expires_at: UnixTime,
+        now: UnixTime,
+    ) -> Result<()>;
+
+    /// Confirms a pending enrollment: records the step, stores the recovery codes, turns MFA
+    /// on and revokes the user's other sessions, with its audit entry. `Ok(false)` when the
+    /// enrollment is no longer pending (expired, or confirmed by a parallel request).
+    async fn totp_confirm(&self, confirm: TotpConfirm, audit: AuditEvent) -> Result<bool>;
+
+    /// Records `step` as accepted if it is later than the last one (compare-and-set).
+    /// `Ok(false)` means the step was already used: a replay.
+    async fn totp_accept_step(&self, user_id: &str, step: u64) -> Result<bool>;
+
+    /// Burns an unused recovery code. `Ok(false)` when unknown or already used.
+    async fn recovery_code_use(
+        &self,
+        user_id: &str,
+        code_hash: &str,
+        now: UnixTime,
+    ) -> Result<bool>;
+
+    /// Unused recovery codes left.
+    async fn recovery_codes_remaining(&self, user_id: &str) -> Result<u32>;
+
+    /// Replaces the user's recovery codes (the old set dies) and revokes their other
+    /// sessions, with its audit entry.
+    async fn recovery_codes_replace(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        hashes: Vec<String>,
+        keep_session: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// Turns MFA off (credential and recovery codes deleted) and revokes the user's
+    /// sessions except `keep_session`, with its audit entry. Used by the user (keeping
+    /// their session) and by an admin's reset (keeping none).
+    async fn mfa_disable(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        keep_session: Option<&str>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// Stores a pre-MFA login challenge.
+    async fn challenge_create(&self, challenge: NewChallenge) -> Result<()>;
+
+    /// A challenge by token hash (any state; the caller applies the rules).
+    async fn challenge_get(&self, token_hash: &str) -> Result<Option<ChallengeRecord>>;
+
+    /// Counts an attempt at a challenge before its code is checked (SECURITY.md J.60):
+    /// `false`, and nothing counted, once `max` attempts were made.
+    async fn challenge_attempt(&self, id: &str, max: i64) -> Result<bool>;
+
+    /// Marks a challenge used, atomically. `Ok(false)` when it already was.
+    async fn challenge_consume(&self, id: &str, now: UnixTime) -> Result<bool>;
+}
+
+/// Invites into an org, from creation to acceptance.
+#[async_trait]
+pub trait InviteStore: Send + Sync {
+    /// Creates an invite. `Conflict` when the email already has a pending invite or is
+    /// already a member of the org.
+    async fn invite_create(&self, invite: NewInvite, audit: AuditEvent) -> Result<InviteRecord>;
+
+    /// The org's invites, newest first.
+    async fn invites_list(&self, org_id: &str) -> Result<Vec<InviteRecord>>;
+
+    /// Gives a pending invite a new token and expiry (the old token dies). `NotFound` for
+    /// other orgs' ids; `Conflict` when it is no longer pending.
+    async fn invite_resend(
+        &self,
+        org_id: &str,
+        id: &str,
+        token_hash: &str,
+        expires_at: UnixTime,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<InviteRecord>;
+
+    /// Revokes a pending invite.
+    async fn invite_revoke(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// The invite with this token hash and its org (any state; the caller applies rules).
+    async fn invite_by_token(&self, token_hash: &str) -> Result<Option<(InviteRecord, OrgRecord)>>;
+
+    /// Accepts a pending invite, atomically: burns it and creates the account and the
+    /// membership (`existing_user_id = None`, the password already hashed in `member`), or
+    /// adds the membership to the existing account whose email the invite names.
+    /// `InviteInvalid` when it is no longer pending (of two parallel accepts one wins);
+    /// `Conflict` when a new account's email already exists.
+    async fn invite_accept(
+        &self,
+        token_hash: &str,
+        new_account: Option<NewMember>,
+        existing_user_id: Option<&str>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<(UserRecord, OrgRecord, Role)>;
+}
+
+/// An org's members: accounts with a membership, their roles, removal, and reviews of the
+/// member list.
+#[async_trait]
+pub trait MemberStore: Send + Sync {
+    /// Creates an account with a membership, with its audit entry. `Conflict` when the
+    /// email already has an account (an invite never overwrites a password).
+    async fn create_member(&self, member: NewMember, audit: AuditEvent) -> Result<UserRecord>;
+
+    /// A member of the org and their role; `None` for non-members (and other orgs' users).
+    async fn member(&self, org_id: &str, user_id: &str) -> Result<Option<(UserRecord, Role)>>;
+
+    /// The org's members, oldest first.
+    async fn members_list(&self, org_id: &str) -> Result<Vec<MemberRecord>>;
+
+    /// Changes a member's role. `LastOwner` when it would leave no owner (checked in the
+    /// transaction, so parallel demotions cannot race past it).
+    async fn member_set_role(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        role: Role,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// Removes a member: their sessions in the org end (cascade) and pending invites for
+    /// their email die. `LastOwner` when they are the last owner.
+    async fn member_remove(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// Revokes every live session a member has in the org (an admin's action, B.16);
+    /// returns how many.
+    async fn member_sessions_revoke(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<usize>;
+
+    /// Records a review of the member list.
+    async fn member_review_create(
+        &self,
+        org_id: &str,
+        review: ReviewRecord,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// The org's member reviews, newest first.
+    async fn member_reviews(&self, org_id: &str) -> Result<Vec<ReviewRecord>>;
+}
+
+/// Passwords: reset tokens and password changes.
+#[async_trait]
+pub trait PasswordStore: Send + Sync {
+    /// Stores a reset token for a user; their older unused tokens die. Unless one of them
+    /// is live and was made after `fresh_since`: then nothing changes and the answer
+    /// is `false` (the link already mailed keeps working, SECURITY.md J.67).
+    async fn reset_create(
+        &self,
+        id: &str,
+        token_hash: &str,
+        user_id: &str,
+        now: UnixTime,
+        expires_at: UnixTime,
+        fresh_since: UnixTime,
+    ) -> Result<bool>;
+
+    /// A reset token by hash (any state).
+    async fn reset_get(&self, token_hash: &str) -> Result<Option<ResetRecord>>;
+
+    /// Completes a reset atomically: burns the token (of two parallel completions one
+    /// wins), sets the password, revokes every session and every other reset token.
+    /// `Ok(false)` when the token is no longer usable.
+    async fn reset_complete(
+        &self,
+        token_hash: &str,
+        password_hash: &str,
+        now: UnixTime,
+        audit_org: Option<&str>,
+        audit: AuditEvent,
+    ) -> Result<bool>;
+
+    /// Sets a new password and revokes the user's sessions except `keep_session`.
+    async fn password_set(
+        &self,
+        user_id: &str,
+        password_hash: &str,
+        keep_session: Option<&str>,
+        now: UnixTime,
+        audit_org: &str,
+        audit: AuditEvent,
+    ) -> Result<()>;
+}
+
+/// The mail outbox the mailer sends from.
+#[async_trait]
+pub trait OutboxStore: Send + Sync {
+    /// Queues a mail for the mailer.
+    async fn enqueue_mail(&self, mail: NewMail) -> Result<()>;
+
+    /// Claims unsent mail whose next attempt is due at `now` (oldest first) for a few
+    /// minutes, so that of several daemons only one sends it; `mail_sent` or `mail_failed`
+    /// settles it, and a daemon that dies mid-send leaves it to be claimed again later.
+    async fn due_mail(&self, now: UnixTime, limit: u32) -> Result<Vec<MailRecord>>;
+
+    /// Marks a mail delivered and forgets its body.
+    async fn mail_sent(&self, id: &str, now: UnixTime) -> Result<()>;
+
+    /// Records a failed attempt and when to try again.
+    async fn mail_failed(&self, id: &str, error: &str, next_attempt_at: UnixTime) -> Result<()>;
+}
+
+/// Ingestion keys (SECURITY.md G): creation, rotation, revocation, usage and sources.
+#[async_trait]
+pub trait KeyStore: Send + Sync {
+    /// Stores a new key, with its audit entry. `Conflict` when the owner is not a member.
+    async fn api_key_create(&self, key: NewApiKey, audit: AuditEvent) -> Result<ApiKeyRecord>;
+
+    /// The org's keys, newest first.
+    async fn api_keys_list(&self, org_id: &str) -> Result<Vec<ApiKeyRecord>>;
+
+    /// Every key of every org that was not revoked before `revoked_since` (to load the
+    /// daemon's key cache).
+    async fn api_keys_for_cache(&self, revoked_since: UnixTime) -> Result<Vec<ApiKeyRecord>>;
+
+    /// One key of the org.
+    async fn api_key_get(&self, org_id: &str, id: &str) -> Result<Option<ApiKeyRecord>>;
+
+    /// Where a key was used from, most recent first.
+    async fn api_key_sources(&self, key_id: &str) -> Result<Vec<KeySourceRecord>>;
+
+    /// Every key source of the org seen at or after `since` (for the allowed-IP dry run).
+    async fn org_key_sources(
+        &self,
+        org_id: &str,
+        since: UnixTime,
+    ) -> Result<Vec<(KeySourceRecord, String)>>;
+
+    /// Changes name, owner or allowlist, with its audit entry. `Conflict` when the new owner
+    /// is not a member or the key is revoked.
+    async fn api_key_update(
+        &self,
+        org_id: &str,
+        id: &str,
+        patch: ApiKeyPatch,
+        audit: AuditEvent,
+        now: UnixTime,
+    ) -> Result<ApiKeyRecord>;
+
+    /// Revokes a key, with its audit entry. `Conflict` when it already is.
+    async fn api_key_revoke(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<ApiKeyRecord>;
+
+    /// Rotates `old_id` into `successor`, atomically: the old key gets `grace_until` (and is
+    /// revoked when that is `now`), and points at its successor. `Conflict` when the old
+    /// key is revoked, expired or already rotated (one pending rotation per key). Returns
+    /// (successor, old key).
+    async fn api_key_rotate(
+        &self,
+        org_id: &str,
+        old_id: &str,
+        successor: NewApiKey,
+        grace_until: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<(ApiKeyRecord, ApiKeyRecord)>;
+
+    /// Adds coalesced usage to keys (one transaction for the whole batch).
+    async fn api_key_usage_flush(&self, usage: Vec<KeyUsage>) -> Result<()>;
+}
+
+/// Ingested events.
+#[async_trait]
+pub trait IngestStore: Send + Sync {
+    /// Appends ingested events durably (one transaction for the whole group).
+    async fn ingest_append(&self, batches: Vec<IngestBatch>) -> Result<u64>;
+
+    /// Stores one ingest request's events durably, grouped into one transaction with the
+    /// other requests' events waiting at that moment (group commit); returns how many were
+    /// stored once they are committed. The ingest hot path.
+    async fn ingest(&self, batch: IngestBatch) -> Result<u64>;
+
+    /// Events stored for a key (for tests and readiness).
+    async fn ingest_count(&self, org_id: &str) -> Result<u64>;
+}
+
+/// The org's allowed-IP list (SECURITY.md H).
+#[async_trait]
+pub trait AllowedIpStore: Send + Sync {
+    /// Every org's list (to load the daemon's cache).
+    async fn allowed_ips_all(&self) -> Result<Vec<AllowedIpRecord>>;
+
+    /// The org's list, oldest first.
+    async fn allowed_ips_list(&self, org_id: &str) -> Result<Vec<AllowedIpRecord>>;
+
+    /// Adds an entry, with its audit entry. `Conflict` when the CIDR is already listed.
+    async fn allowed_ip_add(
+        &self,
+        entry: AllowedIpRecord,
+        audit: AuditEvent,
+    ) -> Result<AllowedIpRecord>;
+
+    /// Removes an entry, with its audit entry.
+    async fn allowed_ip_remove(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<AllowedIpRecord>;
+
+    /// Adds coalesced hits: (entry id, hits, last hit).
+    async fn allowed_ip_hits_flush(&self, hits: Vec<(String, i64, i64)>) -> Result<()>;
+}
+
+/// Automation tokens (SPEC flow 14).
+#[async_trait]
+pub trait TokenStore: Send + Sync {
+    /// Stores a new token (`created_by_email` is filled in), with its audit entry.
+    async fn access_token_create(
+        &self,
+        token: AccessTokenRecord,
+        audit: AuditEvent,
+    ) -> Result<AccessTokenRecord>;
+
+    /// The org's tokens, newest first.
+    async fn access_tokens_list(&self, org_id: &str) -> Result<Vec<AccessTokenRecord>>;
+
+    /// Revokes a token, with its audit entry. `Conflict` when it already is.
+    async fn access_token_revoke(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<AccessTokenRecord>;
+
+    /// The token with this hash (any state), its org, and its creator as they stand now.
+    async fn access_token_by_hash(&self, token_hash: &str) -> Result<Option<TokenAuth>>;
+
+    /// Records a use of the token.
+    async fn access_token_touch(&self, id: &str, now: UnixTime, ip: &str) -> Result<()>;
+}
+
+/// What the readiness report reads and the thresholds it applies.
+#[async_trait]
+pub trait ReadinessStore: Send + Sync {
+    /// Sets the readiness thresholds, with its audit entry.
+    async fn set_readiness_settings(
+        &self,
+        org_id: &str,
+        settings: wt_api::ReadinessSettings,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord>;
+
+    /// Each member's latest sign-in to the org (the newest session they created).
+    async fn member_last_sign_ins(&self, org_id: &str) -> Result<Vec<(String, i64)>>;
+}
