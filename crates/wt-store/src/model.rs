@@ -1,6 +1,7 @@
 //! Row types the store reads and writes. Times are Unix seconds (UTC).
 
-use wt_api::{ClientKind, Role};
+use wt_core::permissions::Role;
+use wt_core::sessions::ClientKind;
 
 /// An org as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,7 +16,7 @@ pub struct OrgRecord {
     /// accepted; refused by default. Either way it is recorded against the key.
     pub browser_ingest_allowed: bool,
     /// Thresholds of the readiness checklist.
-    pub readiness: wt_api::ReadinessSettings,
+    pub readiness: wt_core::readiness::ReadinessSettings,
 }
 
 /// A user as stored, without the password hash.
@@ -305,7 +306,7 @@ pub struct NewApiKey {
     pub id: String,
     pub org_id: String,
     pub name: String,
-    pub environment: wt_api::Environment,
+    pub environment: wt_core::apikey::Environment,
     /// HMAC-SHA256 of the key under the pepper, hex.
     pub secret_hash: String,
     pub last4: String,
@@ -323,7 +324,7 @@ pub struct ApiKeyRecord {
     pub id: String,
     pub org_id: String,
     pub name: String,
-    pub environment: wt_api::Environment,
+    pub environment: wt_core::apikey::Environment,
     pub secret_hash: String,
     pub last4: String,
     pub owner_id: String,
@@ -393,7 +394,7 @@ pub struct KeySourceRecord {
 pub struct IngestBatch {
     pub org_id: String,
     pub key_id: String,
-    pub environment: wt_api::Environment,
+    pub environment: wt_core::apikey::Environment,
     pub received_at: i64,
     /// Each event's JSON text (an object).
     pub events: Vec<String>,

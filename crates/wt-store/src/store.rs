@@ -11,9 +11,9 @@
 use crate::Result;
 use crate::model::*;
 use async_trait::async_trait;
-use wt_api::Role;
 use wt_core::audit::{AuditEvent, ChainReport};
 use wt_core::clock::UnixTime;
+use wt_core::permissions::Role;
 use wt_core::throttle;
 
 /// Everything the daemon persists. Implementations must be safe to share across tasks and
@@ -648,7 +648,7 @@ pub trait ReadinessStore: Send + Sync {
     async fn set_readiness_settings(
         &self,
         org_id: &str,
-        settings: wt_api::ReadinessSettings,
+        settings: wt_core::readiness::ReadinessSettings,
         now: UnixTime,
         audit: AuditEvent,
     ) -> Result<OrgRecord>;

@@ -20,7 +20,10 @@ use wt_core::ManualClock;
 use wt_core::audit::{Actor, AuditEvent, RequestMeta, actions};
 use wt_core::crypto::MasterKey;
 use wt_store::sqlite::{DB_FILE, SqliteStore};
-use wt_store::{NewOrg, NewSetupToken, Store};
+use wt_store::{
+    AllowedIpStore, AuditStore, IngestStore, InviteStore, KeyStore, MemberStore, NewOrg,
+    NewSetupToken, OrgStore, UserStore,
+};
 use wtd::app::{App, Limits};
 use wtd::mailer::{MailConfig, Transport, deliver_due};
 use wtd::state::{AppState, Settings};

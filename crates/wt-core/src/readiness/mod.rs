@@ -73,8 +73,9 @@ pub struct ReadinessCheck {
     pub remedy: String,
 }
 
-/// Thresholds of the checklist (org settings).
+/// Thresholds of the checklist (org settings). Absent fields take their default.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct ReadinessSettings {
     /// A member review must be at most this old (default 90).
     pub review_interval_days: u32,

@@ -9,9 +9,9 @@ use crate::model::{InviteRecord, NewInvite, NewMember, OrgRecord, UserRecord};
 use crate::params;
 use crate::{InviteStore, Result, StoreError};
 use async_trait::async_trait;
-use wt_api::Role;
 use wt_core::audit::AuditEvent;
 use wt_core::clock::UnixTime;
+use wt_core::permissions::Role;
 
 const INVITE_COLS: &str =
     "id, org_id, email, role, invited_by, created_at, expires_at, accepted_at, revoked_at";

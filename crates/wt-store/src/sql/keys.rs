@@ -5,7 +5,7 @@ use crate::model::{ApiKeyPatch, ApiKeyRecord, KeySourceRecord, KeyUsage, NewApiK
 use crate::params;
 use crate::{KeyStore, Result, StoreError};
 use async_trait::async_trait;
-use wt_api::Environment;
+use wt_core::apikey::Environment;
 use wt_core::audit::AuditEvent;
 use wt_core::clock::UnixTime;
 

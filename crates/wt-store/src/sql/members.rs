@@ -7,9 +7,9 @@ use crate::model::{MemberRecord, NewMember, ReviewRecord, UserRecord};
 use crate::params;
 use crate::{MemberStore, Result, StoreError};
 use async_trait::async_trait;
-use wt_api::Role;
 use wt_core::audit::AuditEvent;
 use wt_core::clock::UnixTime;
+use wt_core::permissions::Role;
 use wt_core::permissions::{self, rank};
 
 /// Owners of an org, counted inside the caller's transaction.

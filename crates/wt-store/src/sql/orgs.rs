@@ -7,9 +7,9 @@ use crate::model::{NewOrg, NewSetupToken, OrgRecord};
 use crate::params;
 use crate::{OrgStore, Result, StoreError};
 use async_trait::async_trait;
-use wt_api::Role;
 use wt_core::audit::AuditEvent;
 use wt_core::clock::UnixTime;
+use wt_core::permissions::Role;
 
 pub(super) const ORG_COLS: &str = "o.id, o.slug, o.name, o.mfa_required_roles, o.created_at,
     o.browser_ingest, o.readiness_settings";

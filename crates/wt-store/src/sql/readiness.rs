@@ -9,22 +9,12 @@ use crate::{ReadinessStore, Result, StoreError};
 use async_trait::async_trait;
 use wt_core::audit::AuditEvent;
 use wt_core::clock::UnixTime;
+use wt_core::readiness::ReadinessSettings;
 
-/// Stored thresholds over the defaults (absent or unreadable fields take the default).
-pub(super) fn readiness_from(json: &str) -> wt_api::ReadinessSettings {
-    let d = wt_api::ReadinessSettings::default();
-    let p: wt_api::ReadinessSettingsPatch = serde_json::from_str(json).unwrap_or_default();
-    wt_api::ReadinessSettings {
-        review_interval_days: p.review_interval_days.unwrap_or(d.review_interval_days),
-        privileged_share_max_percent: p
-            .privileged_share_max_percent
-            .unwrap_or(d.privileged_share_max_percent),
-        inactive_days: p.inactive_days.unwrap_or(d.inactive_days),
-        rotation_age_days: p.rotation_age_days.unwrap_or(d.rotation_age_days),
-        audit_review_window_days: p
-            .audit_review_window_days
-            .unwrap_or(d.audit_review_window_days),
-    }
+/// Stored thresholds over the defaults (absent fields take the default, and an unreadable
+/// value all of them).
+pub(super) fn readiness_from(json: &str) -> ReadinessSettings {
+    serde_json::from_str(json).unwrap_or_default()
 }
 
 #[async_trait]
@@ -32,7 +22,7 @@ impl<B: Backend> ReadinessStore for SqlStore<B> {
     async fn set_readiness_settings(
         &self,
         org_id: &str,
-        settings: wt_api::ReadinessSettings,
+        settings: ReadinessSettings,
         now: UnixTime,
         audit: AuditEvent,
     ) -> Result<OrgRecord> {

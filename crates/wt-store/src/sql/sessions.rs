@@ -9,9 +9,9 @@ use crate::model::{NewSession, OrgSessionRecord, SessionAuth, SessionRecord};
 use crate::params;
 use crate::{Result, SessionStore, StoreError};
 use async_trait::async_trait;
-use wt_api::ClientKind;
 use wt_core::audit::AuditEvent;
 use wt_core::clock::UnixTime;
+use wt_core::sessions::ClientKind;
 
 const SESSION_COLS: &str = "s.id, s.org_id, s.user_id, s.client, s.created_at,
     s.last_seen_at, s.expires_at, s.idle_timeout, s.ip, s.user_agent, s.step_up_at, s.last_ip";

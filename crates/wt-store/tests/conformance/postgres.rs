@@ -203,7 +203,7 @@ async fn copy_from_sqlite_into_postgres_keeps_every_row_and_the_chain() {
     pg.ingest_append(vec![wt_store::IngestBatch {
         org_id: "org_a".into(),
         key_id: "key_1".into(),
-        environment: wt_api::Environment::Production,
+        environment: wt_core::apikey::Environment::Production,
         received_at: 1_800_000_900,
         events: vec!["{}".into()],
     }])

@@ -4,8 +4,9 @@
 //! each backend's tests run it against a fresh database (`sqlite.rs` always,
 //! `postgres.rs` when a server answers).
 
-use wt_api::{ClientKind, Role};
 use wt_core::audit::{Actor, AuditEvent, RequestMeta, actions};
+use wt_core::permissions::Role;
+use wt_core::sessions::ClientKind;
 use wt_core::throttle::{self, Policy};
 use wt_store::model::*;
 use wt_store::{Store, StoreError};
@@ -366,7 +367,7 @@ pub async fn keys_story(store: &dyn Store) {
         id: id.into(),
         org_id: "org_a".into(),
         name: "billing".into(),
-        environment: wt_api::Environment::Production,
+        environment: wt_core::apikey::Environment::Production,
         secret_hash: hash.into(),
         last4: "abcd".into(),
         owner_id: "usr_1".into(),
@@ -527,7 +528,7 @@ pub async fn keys_story(store: &dyn Store) {
         .ingest_append(vec![IngestBatch {
             org_id: "org_a".into(),
             key_id: "key_1".into(),
-            environment: wt_api::Environment::Production,
+            environment: wt_core::apikey::Environment::Production,
             received_at: now,
             events: vec!["{\"a\":1}".into(), "{\"b\":2}".into()],
         }])
@@ -539,7 +540,7 @@ pub async fn keys_story(store: &dyn Store) {
     let many = |k: usize| IngestBatch {
         org_id: "org_a".into(),
         key_id: "key_1".into(),
-        environment: wt_api::Environment::Production,
+        environment: wt_core::apikey::Environment::Production,
         received_at: now,
         events: (0..k).map(|i| format!("{{\"i\":{i}}}")).collect(),
     };
@@ -607,8 +608,11 @@ pub async fn keys_story(store: &dyn Store) {
     assert!(org.browser_ingest_allowed);
 
     // Readiness thresholds round-trip; the defaults apply until set.
-    assert_eq!(org.readiness, wt_api::ReadinessSettings::default());
-    let custom = wt_api::ReadinessSettings {
+    assert_eq!(
+        org.readiness,
+        wt_core::readiness::ReadinessSettings::default()
+    );
+    let custom = wt_core::readiness::ReadinessSettings {
         rotation_age_days: 30,
         ..Default::default()
     };
@@ -706,7 +710,7 @@ pub async fn group_commit_story(store: std::sync::Arc<dyn Store>) {
                 .ingest(IngestBatch {
                     org_id: "org_a".into(),
                     key_id: format!("key_{i}"),
-                    environment: wt_api::Environment::Production,
+                    environment: wt_core::apikey::Environment::Production,
                     received_at: 1_000,
                     events: (0..k).map(|e| format!("{{\"r\":{i},\"e\":{e}}}")).collect(),
                 })
