@@ -69,18 +69,15 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             get(orgs::settings).patch(orgs::update_settings),
         )
         .route("/orgs/members/{id}/mfa/reset", post(mfa::reset_member))
-        .route(
-            "/orgs/invites",
-            get(invites::list_invites).post(invites::create_invite),
-        )
-        .route("/orgs/invites/{id}", delete(invites::revoke_invite))
-        .route("/orgs/invites/{id}/resend", post(invites::resend_invite))
-        .route("/invites/verify", post(invites::verify_invite))
-        .route("/invites/accept", post(invites::accept_invite))
-        .route("/orgs/members", get(members::list_members))
+        .route("/orgs/invites", get(invites::list).post(invites::create))
+        .route("/orgs/invites/{id}", delete(invites::revoke))
+        .route("/orgs/invites/{id}/resend", post(invites::resend))
+        .route("/invites/verify", post(invites::verify))
+        .route("/invites/accept", post(invites::accept))
+        .route("/orgs/members", get(members::list))
         .route(
             "/orgs/members/{id}",
-            patch(members::update_member).delete(members::remove_member),
+            patch(members::update).delete(members::remove),
         )
         .route(
             "/orgs/members/reviews",
@@ -88,11 +85,11 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         )
         .route(
             "/orgs/members/{id}/sessions",
-            delete(members::revoke_member_sessions),
+            delete(members::revoke_sessions),
         )
         .route(
             "/orgs/members/{id}/password-reset",
-            post(members::send_member_reset),
+            post(members::send_reset),
         )
         .route("/orgs/audit-logs", get(audit::list))
         .route("/orgs/audit-logs/stream", get(audit::stream))

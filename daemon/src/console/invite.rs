@@ -43,7 +43,7 @@ pub(super) async fn invite_form(
     error: Option<(StatusCode, &str)>,
     name: &str,
 ) -> Result<Response, ApiError> {
-    let (invite, org) = service::invites::pending_invite(state, meta, token).await?;
+    let (invite, org) = service::invites::pending(state, meta, token).await?;
     let account_exists = service::invites::account_exists(state, &invite.email).await?;
     let csrf = signed_in(state, headers, meta)
         .await?
@@ -111,8 +111,7 @@ pub(super) async fn invite_accept(
         name: (!joining_existing).then(|| f.name.clone()),
         password: (!joining_existing).then(|| f.password.clone()),
     };
-    let (user, org, _role) = match service::invites::invite_accept(&state, &meta, caller, req).await
-    {
+    let (user, org, _role) = match service::invites::accept(&state, &meta, caller, req).await {
         Ok(v) => v,
         Err(e) => return invite_form_or_entry(&state, &meta, &headers, &token, &f.name, e).await,
     };

@@ -16,13 +16,13 @@ use wt_api::{
 use wt_core::clock::rfc3339;
 use wt_core::permissions::Permission;
 
-pub async fn create_invite(
+pub async fn create(
     State(state): State<AppState>,
     meta: ClientMeta,
     auth: Auth,
     Json(req): Json<InviteCreateRequest>,
 ) -> Result<(StatusCode, axum::Json<Invite>), ApiError> {
-    let rec = invites::invite_create(&state, &auth, &meta, req).await?;
+    let rec = invites::create(&state, &auth, &meta, req).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(invite_json(&rec, state.now())),
@@ -35,7 +35,7 @@ pub struct InviteFilter {
     status: Option<InviteStatus>,
 }
 
-pub async fn list_invites(
+pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
     Query(filter): Query<InviteFilter>,
@@ -56,33 +56,33 @@ pub async fn list_invites(
     }))
 }
 
-pub async fn resend_invite(
+pub async fn resend(
     State(state): State<AppState>,
     meta: ClientMeta,
     auth: Auth,
     Path(id): Path<String>,
     Json(_): Json<Empty>,
 ) -> Result<axum::Json<Invite>, ApiError> {
-    let rec = invites::invite_resend(&state, &auth, &meta, &id).await?;
+    let rec = invites::resend(&state, &auth, &meta, &id).await?;
     Ok(axum::Json(invite_json(&rec, state.now())))
 }
 
-pub async fn revoke_invite(
+pub async fn revoke(
     State(state): State<AppState>,
     meta: ClientMeta,
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    invites::invite_revoke(&state, &auth, &meta, &id).await?;
+    invites::revoke(&state, &auth, &meta, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn verify_invite(
+pub async fn verify(
     State(state): State<AppState>,
     meta: ClientMeta,
     Json(req): Json<TokenRequest>,
 ) -> Result<axum::Json<InviteVerifyResponse>, ApiError> {
-    let (invite, org) = invites::pending_invite(&state, &meta, &req.token).await?;
+    let (invite, org) = invites::pending(&state, &meta, &req.token).await?;
     Ok(axum::Json(InviteVerifyResponse {
         org: org_json(&org),
         account_exists: invites::account_exists(&state, &invite.email).await?,
@@ -92,7 +92,7 @@ pub async fn verify_invite(
     }))
 }
 
-pub async fn accept_invite(
+pub async fn accept(
     State(state): State<AppState>,
     meta: ClientMeta,
     headers: HeaderMap,
@@ -100,7 +100,7 @@ pub async fn accept_invite(
 ) -> Result<(StatusCode, axum::Json<InviteAcceptResponse>), ApiError> {
     // Optional: only an existing account's own session can accept for it.
     let caller = authenticate(&state, &headers, &meta).await.ok();
-    let (user, org, role) = invites::invite_accept(&state, &meta, caller, req).await?;
+    let (user, org, role) = invites::accept(&state, &meta, caller, req).await?;
     Ok((
         StatusCode::CREATED,
         axum::Json(InviteAcceptResponse {

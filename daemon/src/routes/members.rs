@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use wt_api::{Member, MemberReview, MemberUpdateRequest, Page};
 use wt_core::permissions::Permission;
 
-pub async fn list_members(
+pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<axum::Json<Page<Member>>, ApiError> {
@@ -29,7 +29,7 @@ pub async fn list_members(
     }))
 }
 
-pub async fn update_member(
+pub async fn update(
     State(state): State<AppState>,
     meta: ClientMeta,
     auth: Auth,
@@ -40,7 +40,7 @@ pub async fn update_member(
     Ok(axum::Json(member_json(&m)))
 }
 
-pub async fn remove_member(
+pub async fn remove(
     State(state): State<AppState>,
     meta: ClientMeta,
     auth: Auth,
@@ -50,24 +50,24 @@ pub async fn remove_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn revoke_member_sessions(
+pub async fn revoke_sessions(
     State(state): State<AppState>,
     meta: ClientMeta,
     auth: Auth,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    members::revoke_member_sessions(&state, &auth, &meta, &id).await?;
+    members::revoke_sessions(&state, &auth, &meta, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn send_member_reset(
+pub async fn send_reset(
     State(state): State<AppState>,
     meta: ClientMeta,
     auth: Auth,
     Path(id): Path<String>,
     Json(_): Json<Empty>,
 ) -> Result<StatusCode, ApiError> {
-    members::send_member_reset(&state, &auth, &meta, &id).await?;
+    members::send_reset(&state, &auth, &meta, &id).await?;
     Ok(StatusCode::ACCEPTED)
 }
 

@@ -46,7 +46,7 @@ async fn send_invite(
 }
 
 /// `POST /orgs/invites`. Inviting above one's own role is refused and audited (C.24).
-pub async fn invite_create(
+pub async fn create(
     state: &AppState,
     auth: &Auth,
     meta: &ClientMeta,
@@ -91,7 +91,7 @@ pub async fn invite_create(
 }
 
 /// `POST /orgs/invites/{id}/resend`: a new token (the old one dies) and a new mail.
-pub async fn invite_resend(
+pub async fn resend(
     state: &AppState,
     auth: &Auth,
     meta: &ClientMeta,
@@ -130,7 +130,7 @@ pub async fn invite_resend(
 }
 
 /// `DELETE /orgs/invites/{id}`.
-pub async fn invite_revoke(
+pub async fn revoke(
     state: &AppState,
     auth: &Auth,
     meta: &ClientMeta,
@@ -147,7 +147,7 @@ pub async fn invite_revoke(
 
 /// A pending invite by raw token, or the one generic refusal (C.25), counted against the
 /// caller's address.
-pub async fn pending_invite(
+pub async fn pending(
     state: &AppState,
     meta: &ClientMeta,
     raw: &str,
@@ -213,13 +213,13 @@ pub async fn account_exists(state: &AppState, email: &str) -> Result<bool, ApiEr
 
 /// `POST /invites/accept`. A new account gets a name and password; an existing account
 /// must be the caller's own session (C.23: an invite never overwrites a password).
-pub async fn invite_accept(
+pub async fn accept(
     state: &AppState,
     meta: &ClientMeta,
     caller: Option<Auth>,
     req: InviteAcceptRequest,
 ) -> Result<(wt_store::UserRecord, OrgRecord, Role), ApiError> {
-    let (invite, org) = pending_invite(state, meta, &req.token).await?;
+    let (invite, org) = pending(state, meta, &req.token).await?;
     let token_hash = token::hash(&req.token);
     let now = state.now();
     if let Some(existing) = state.store.user_for_login(&invite.email).await? {

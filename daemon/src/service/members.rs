@@ -153,7 +153,7 @@ pub(crate) async fn managed_account(
 }
 
 /// `DELETE /orgs/members/{id}/sessions`: ends a member's sessions in the org (B.16).
-pub async fn revoke_member_sessions(
+pub async fn revoke_sessions(
     state: &AppState,
     auth: &Auth,
     meta: &ClientMeta,
@@ -174,7 +174,7 @@ pub async fn revoke_member_sessions(
 
 /// `POST /orgs/members/{id}/password-reset`: mails the member a reset link; the admin
 /// never sets or sees the password or the link (D.34).
-pub async fn send_member_reset(
+pub async fn send_reset(
     state: &AppState,
     auth: &Auth,
     meta: &ClientMeta,
