@@ -81,7 +81,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         )
         .route(
             "/orgs/members/reviews",
-            get(members::list_reviews).post(members::create_review),
+            get(members::reviews).post(members::review),
         )
         .route(
             "/orgs/members/{id}/sessions",
@@ -96,7 +96,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/orgs/audit-logs/verify", get(audit::verify))
         .route(
             "/orgs/audit-logs/reviews",
-            get(audit::list_reviews).post(audit::create_review),
+            get(audit::reviews).post(audit::review),
         )
         .route("/auth/password/forgot", post(passwords::forgot))
         .route("/auth/password/reset/verify", post(passwords::reset_verify))

@@ -60,7 +60,7 @@ pub async fn verify(
     }))
 }
 
-pub async fn create_review(
+pub async fn review(
     State(state): State<AppState>,
     meta: ClientMeta,
     auth: Auth,
@@ -70,7 +70,7 @@ pub async fn create_review(
     Ok((StatusCode::CREATED, axum::Json(audit_review_json(review))))
 }
 
-pub async fn list_reviews(
+pub async fn reviews(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<axum::Json<Page<AuditReview>>, ApiError> {

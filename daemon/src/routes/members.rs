@@ -71,7 +71,7 @@ pub async fn send_reset(
     Ok(StatusCode::ACCEPTED)
 }
 
-pub async fn create_review(
+pub async fn review(
     State(state): State<AppState>,
     meta: ClientMeta,
     auth: Auth,
@@ -81,7 +81,7 @@ pub async fn create_review(
     Ok((StatusCode::CREATED, axum::Json(member_review_json(&r)?)))
 }
 
-pub async fn list_reviews(
+pub async fn reviews(
     State(state): State<AppState>,
     auth: Auth,
 ) -> Result<axum::Json<Page<MemberReview>>, ApiError> {
