@@ -3,15 +3,17 @@
 //! type from a row.
 
 use crate::error::ApiError;
+use crate::keycache::PendingUsage;
 use wt_api::{
-    AccessToken, AccessTokenStatus, AuditActor, AuditEntry, AuditReview, AuditTarget, Invite,
-    InviteStatus, Member, MemberReview,
+    AccessToken, AccessTokenStatus, AllowedIp, ApiKey, AuditActor, AuditEntry, AuditReview,
+    AuditTarget, BrowserUse, Invite, InviteStatus, KeyPerson, Member, MemberReview,
 };
+use wt_core::apikey;
 use wt_core::audit::AuditRecord;
 use wt_core::clock::rfc3339;
 use wt_store::{
-    AccessTokenRecord, AuditReviewRecord, InviteRecord, MemberRecord, OrgRecord, ReviewRecord,
-    SessionRecord, UserRecord,
+    AccessTokenRecord, AllowedIpRecord, ApiKeyRecord, AuditReviewRecord, InviteRecord,
+    MemberRecord, OrgRecord, ReviewRecord, SessionRecord, UserRecord,
 };
 
 pub fn user_json(u: &UserRecord) -> wt_api::User {
@@ -150,5 +152,64 @@ pub fn audit_review_json(r: AuditReviewRecord) -> AuditReview {
         reviewed_by: r.reviewed_by,
         reviewed_at: rfc3339(r.reviewed_at),
         through_seq: r.through_seq,
+    }
+}
+
+/// The wire view of a stored key, with usage not yet flushed (`p`, from the key cache)
+/// added, so it is visible at once.
+pub fn api_key_json(k: &ApiKeyRecord, p: &PendingUsage, now: i64) -> ApiKey {
+    let (last_used_at, last_used_ip) = match (p.last_at, k.last_used_at) {
+        (Some(pa), Some(sa)) if sa > pa => (Some(sa), k.last_used_ip.clone()),
+        (Some(pa), _) => (Some(pa), p.last_ip.clone()),
+        (None, s) => (s, k.last_used_ip.clone()),
+    };
+    let browser_count = k.browser_count + p.browser;
+    let life = k.lifetime();
+    ApiKey {
+        id: k.id.clone(),
+        name: k.name.clone(),
+        environment: k.environment,
+        prefix: apikey::prefix(k.environment).to_string(),
+        last4: k.last4.clone(),
+        status: life.status(now),
+        owner: KeyPerson {
+            id: k.owner_id.clone(),
+            email: k.owner_email.clone(),
+        },
+        created_by: KeyPerson {
+            id: k.created_by.clone(),
+            email: k.created_by_email.clone(),
+        },
+        created_at: rfc3339(k.created_at),
+        expires_at: k.expires_at.map(rfc3339),
+        revoked_at: k.revoked_at.map(rfc3339),
+        allowed_cidrs: k.allowed_cidrs.clone(),
+        rotated_from: k.rotated_from.clone(),
+        rotated_to: k.rotated_to.clone(),
+        grace_until: k.grace_until.map(rfc3339),
+        last_used_at: last_used_at.map(rfc3339),
+        last_used_ip,
+        use_count: u64::try_from(k.use_count + p.requests).unwrap_or_default(),
+        browser_use: (browser_count > 0).then(|| BrowserUse {
+            count: u64::try_from(browser_count).unwrap_or_default(),
+            last_seen_at: rfc3339(p.browser_last.or(k.browser_last_at).unwrap_or_default()),
+            last_origin: p
+                .browser_origin
+                .clone()
+                .or_else(|| k.browser_origin.clone()),
+        }),
+    }
+}
+
+/// An allowed-IP entry as listed.
+pub fn allowed_ip_json(e: &AllowedIpRecord) -> AllowedIp {
+    AllowedIp {
+        id: e.id.clone(),
+        cidr: e.cidr.clone(),
+        note: e.note.clone(),
+        created_by: e.created_by.clone(),
+        created_at: rfc3339(e.created_at),
+        hit_count: u64::try_from(e.hit_count).unwrap_or_default(),
+        last_hit_at: e.last_hit_at.map(rfc3339),
     }
 }

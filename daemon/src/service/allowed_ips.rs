@@ -8,6 +8,7 @@
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
 use crate::state::AppState;
+use crate::wire::allowed_ip_json;
 use ipnet::IpNet;
 use std::net::IpAddr;
 use wt_api::{
@@ -24,18 +25,6 @@ use wt_store::AllowedIpRecord;
 pub const MAX_ENTRIES: usize = 256;
 /// Key sources this recent count (the allowed-IP dry run and the readiness checks).
 pub const RECENT_SOURCES: i64 = 30 * 86_400;
-
-fn ip_json(e: &AllowedIpRecord) -> AllowedIp {
-    AllowedIp {
-        id: e.id.clone(),
-        cidr: e.cidr.clone(),
-        note: e.note.clone(),
-        created_by: e.created_by.clone(),
-        created_at: rfc3339(e.created_at),
-        hit_count: u64::try_from(e.hit_count).unwrap_or_default(),
-        last_hit_at: e.last_hit_at.map(rfc3339),
-    }
-}
 
 fn nets(list: &[AllowedIpRecord]) -> Vec<IpNet> {
     list.iter()
@@ -66,7 +55,7 @@ pub async fn list(state: &AppState, auth: &Auth) -> Result<Vec<AllowedIp>, ApiEr
         .allowed_ips_list(&auth.org.id)
         .await?
         .iter()
-        .map(ip_json)
+        .map(allowed_ip_json)
         .collect())
 }
 
@@ -128,7 +117,7 @@ pub async fn add(
         }));
     let rec = state.store.allowed_ip_add(entry, ev).await?;
     refresh(state, auth).await?;
-    Ok(ip_json(&rec))
+    Ok(allowed_ip_json(&rec))
 }
 
 /// `DELETE /orgs/allowed-ips/{id}`.

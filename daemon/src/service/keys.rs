@@ -8,65 +8,20 @@
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
 use crate::state::AppState;
+use crate::wire::api_key_json;
 use wt_api::{
     ApiKey, ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDetail, ApiKeyRotateRequest, ApiKeyRotated,
-    ApiKeyUpdateRequest, BrowserUse, KeyPerson, KeySource,
+    ApiKeyUpdateRequest, KeySource,
 };
 use wt_core::apikey;
 use wt_core::audit::{AuditEvent, actions};
 use wt_core::clock::{parse_rfc3339, rfc3339};
 use wt_core::ids;
 use wt_core::permissions::Permission;
-use wt_store::{ApiKeyPatch, ApiKeyRecord, NewApiKey};
+use wt_store::{ApiKeyPatch, NewApiKey};
 
 /// Most CIDRs on one key.
 pub const MAX_KEY_CIDRS: usize = 64;
-
-/// The wire view of a stored key, with usage not yet flushed added (visible at once).
-pub fn key_json(state: &AppState, k: &ApiKeyRecord, now: i64) -> ApiKey {
-    let p = state.caches.pending(&k.id);
-    let (last_used_at, last_used_ip) = match (p.last_at, k.last_used_at) {
-        (Some(pa), Some(sa)) if sa > pa => (Some(sa), k.last_used_ip.clone()),
-        (Some(pa), _) => (Some(pa), p.last_ip.clone()),
-        (None, s) => (s, k.last_used_ip.clone()),
-    };
-    let browser_count = k.browser_count + p.browser;
-    let life = k.lifetime();
-    ApiKey {
-        id: k.id.clone(),
-        name: k.name.clone(),
-        environment: k.environment,
-        prefix: apikey::prefix(k.environment).to_string(),
-        last4: k.last4.clone(),
-        status: life.status(now),
-        owner: KeyPerson {
-            id: k.owner_id.clone(),
-            email: k.owner_email.clone(),
-        },
-        created_by: KeyPerson {
-            id: k.created_by.clone(),
-            email: k.created_by_email.clone(),
-        },
-        created_at: rfc3339(k.created_at),
-        expires_at: k.expires_at.map(rfc3339),
-        revoked_at: k.revoked_at.map(rfc3339),
-        allowed_cidrs: k.allowed_cidrs.clone(),
-        rotated_from: k.rotated_from.clone(),
-        rotated_to: k.rotated_to.clone(),
-        grace_until: k.grace_until.map(rfc3339),
-        last_used_at: last_used_at.map(rfc3339),
-        last_used_ip,
-        use_count: u64::try_from(k.use_count + p.requests).unwrap_or_default(),
-        browser_use: (browser_count > 0).then(|| BrowserUse {
-            count: u64::try_from(browser_count).unwrap_or_default(),
-            last_seen_at: rfc3339(p.browser_last.or(k.browser_last_at).unwrap_or_default()),
-            last_origin: p
-                .browser_origin
-                .clone()
-                .or_else(|| k.browser_origin.clone()),
-        }),
-    }
-}
 
 fn validate_key_name(raw: &str) -> Result<String, ApiError> {
     let n = ids::validate_name(raw).map_err(|e| ApiError::Validation(e.to_string()))?;
@@ -195,7 +150,7 @@ pub async fn create(
     let rec = state.store.api_key_create(key, ev).await?;
     state.caches.put_key(&rec);
     Ok(ApiKeyCreated {
-        key: key_json(state, &rec, now),
+        key: api_key_json(&rec, &state.caches.pending(&rec.id), now),
         secret,
     })
 }
@@ -209,7 +164,7 @@ pub async fn list(state: &AppState, auth: &Auth) -> Result<Vec<ApiKey>, ApiError
         .api_keys_list(&auth.org.id)
         .await?
         .iter()
-        .map(|k| key_json(state, k, now))
+        .map(|k| api_key_json(k, &state.caches.pending(&k.id), now))
         .collect())
 }
 
@@ -251,7 +206,7 @@ pub async fn show(state: &AppState, auth: &Auth, id: &str) -> Result<ApiKeyDetai
     }
     sources.sort_by(|a, b| b.last_seen_at.cmp(&a.last_seen_at).then(a.ip.cmp(&b.ip)));
     Ok(ApiKeyDetail {
-        key: key_json(state, &rec, now),
+        key: api_key_json(&rec, &state.caches.pending(&rec.id), now),
         sources,
     })
 }
@@ -291,7 +246,7 @@ pub async fn update(
         .api_key_update(&auth.org.id, id, patch, ev, now)
         .await?;
     state.caches.put_key(&rec);
-    Ok(key_json(state, &rec, now))
+    Ok(api_key_json(&rec, &state.caches.pending(&rec.id), now))
 }
 
 /// `DELETE /orgs/api-keys/{id}`: revocation, effective on the next request.
@@ -362,7 +317,7 @@ pub async fn rotate(
     state.caches.put_key(&new);
     state.caches.put_key(&old);
     Ok(ApiKeyRotated {
-        key: key_json(state, &new, now),
+        key: api_key_json(&new, &state.caches.pending(&new.id), now),
         secret,
         previous_id: old.id.clone(),
         previous_expires_at: rfc3339(old.revoked_at.or(old.grace_until).unwrap_or(now)),
