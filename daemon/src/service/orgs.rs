@@ -9,6 +9,18 @@ use wt_core::audit::{AuditEvent, actions};
 use wt_core::permissions::{Permission, rank};
 use wt_store::OrgRecord;
 
+/// The audit entry of one settings change (`details` names the new and previous value).
+fn settings_changed(
+    auth: &Auth,
+    meta: &ClientMeta,
+    org_id: &str,
+    details: serde_json::Value,
+) -> AuditEvent {
+    AuditEvent::new(auth.actor(), actions::ORG_SETTINGS_UPDATED, &meta.audit())
+        .target("org", org_id)
+        .details(details)
+}
+
 /// Applies `patch` to the caller's org and returns the org as it now is.
 pub async fn update_settings(
     state: &AppState,
@@ -23,12 +35,15 @@ pub async fn update_settings(
     if let Some(mut roles) = patch.mfa_required_roles {
         roles.sort_by_key(|r| std::cmp::Reverse(rank(*r)));
         roles.dedup();
-        let ev = AuditEvent::new(auth.actor(), actions::ORG_SETTINGS_UPDATED, &meta.audit())
-            .target("org", &org.id)
-            .details(serde_json::json!({
+        let ev = settings_changed(
+            auth,
+            meta,
+            &org.id,
+            serde_json::json!({
                 "mfa_required_roles": roles,
                 "previous_mfa_required_roles": org.mfa_required_roles,
-            }));
+            }),
+        );
         org = state
             .store
             .set_mfa_required_roles(&org.id, roles, state.now(), ev)
@@ -37,12 +52,15 @@ pub async fn update_settings(
     if let Some(policy) = patch.browser_ingest {
         let _serial = state.cache_writes.lock().await;
         let allow = policy == BrowserIngest::Allow;
-        let ev = AuditEvent::new(auth.actor(), actions::ORG_SETTINGS_UPDATED, &meta.audit())
-            .target("org", &org.id)
-            .details(serde_json::json!({
+        let ev = settings_changed(
+            auth,
+            meta,
+            &org.id,
+            serde_json::json!({
                 "browser_ingest": policy,
                 "previous_browser_ingest": if org.browser_ingest_allowed { "allow" } else { "refuse" },
-            }));
+            }),
+        );
         org = state
             .store
             .set_browser_ingest(&org.id, allow, state.now(), ev)
@@ -76,12 +94,15 @@ pub async fn update_settings(
                 *slot = v;
             }
         }
-        let ev = AuditEvent::new(auth.actor(), actions::ORG_SETTINGS_UPDATED, &meta.audit())
-            .target("org", &org.id)
-            .details(serde_json::json!({
+        let ev = settings_changed(
+            auth,
+            meta,
+            &org.id,
+            serde_json::json!({
                 "readiness": r,
                 "previous_readiness": org.readiness,
-            }));
+            }),
+        );
         org = state
             .store
             .set_readiness_settings(&org.id, r, state.now(), ev)
