@@ -83,9 +83,6 @@ pub fn masked(key: &ApiKey) -> String {
 /// The clap value parser of `--grace`: `0` (the old key stops now) or a duration (`2s`,
 /// `15m`, `24h`, `7d`, `1h30m`: [`parse_duration_secs`]), in seconds.
 pub fn parse_grace(raw: &str) -> Result<u64, String> {
-    if raw.trim() == "0" {
-        return Ok(0);
-    }
     parse_duration_secs(raw).ok_or_else(|| {
         format!(
             "`{raw}` is not a grace period: use 0 (the old key stops working now) or a duration such as 2s, 15m, 24h or 7d"
