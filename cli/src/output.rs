@@ -4,12 +4,14 @@
 //! so tests can capture output and feed stdin, and so the rules live in one place:
 //! - tables (comfy-table) for people: decorated on a terminal, plain when piped or `NO_COLOR`;
 //! - JSON (pretty, stable field names) for programs with `--output json`;
+//! - progress lines (indicatif) on stderr, and only when it is a terminal;
 //! - prompts only when stdin and stderr are terminals and `--no-input` is not set; otherwise
 //!   a [`CliError::InputRequired`] that names the stdin flag to use instead.
 
 use crate::error::CliError;
 use crate::secret::Secret;
 use comfy_table::{ContentArrangement, Table, presets};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use serde::Serialize;
 use std::collections::VecDeque;
 use std::io::{BufRead, IsTerminal, Write};
@@ -154,12 +156,18 @@ impl Io {
         let _ = err.flush();
     }
 
-    /// Rewrites the current stderr line with `line` (a progress indicator). Call only when
-    /// stderr is a terminal; finish with [`Io::eprintln`] to end the line.
-    pub fn eprogress(&self, line: &str) {
-        let mut err = self.err.lock().unwrap_or_else(|p| p.into_inner());
-        let _ = write!(err, "\r{line}\x1b[K");
-        let _ = err.flush();
+    /// A one-line progress indicator (indicatif) showing its message: on stderr when stderr
+    /// is a terminal, else hidden, so it never reaches a pipe, a log or stdout. End it with
+    /// `finish_with_message`, which leaves the last state on screen.
+    pub fn progress_line(&self) -> ProgressBar {
+        let target = if self.stderr_tty {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        };
+        let style = ProgressStyle::with_template("{msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        ProgressBar::with_draw_target(None, target).with_style(style)
     }
 
     /// Prints a value as pretty JSON.
@@ -455,6 +463,16 @@ mod tests {
         let e = io.confirm_destructive("Really?", false).err();
         assert_eq!(e.map(|e| e.exit_code()), Some(1));
         assert!(io.confirm_destructive("Really?", false).is_ok());
+    }
+
+    #[test]
+    fn progress_is_hidden_when_stderr_is_not_a_terminal() {
+        let (io, out, err) = Io::buffered("", true);
+        let bar = io.progress_line();
+        assert!(bar.is_hidden());
+        bar.set_message("exported 1000 entries");
+        bar.finish_with_message("exported 1000 entries");
+        assert!(out.contents().is_empty() && err.contents().is_empty());
     }
 
     #[test]

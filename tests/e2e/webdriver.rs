@@ -1,15 +1,21 @@
-//! A small, blocking W3C WebDriver client for browser end-to-end tests.
+//! The browser side of the end-to-end tests: Debian's headless Chromium (`chromium`)
+//! through chromedriver (`chromium-driver`), driven with the `fantoccini` WebDriver client.
 //!
-//! It drives Debian's headless Chromium (`chromium` package) through chromedriver
-//! (`chromium-driver` package) over plain JSON/HTTP with `reqwest::blocking`: no async
-//! runtime and no WebDriver crate. [`Browser::start`] spawns chromedriver on a free
-//! loopback port, waits for `GET /status` to report ready and opens a session with a
-//! fresh profile in a temp directory; dropping the [`Browser`] deletes the session, kills
-//! chromedriver and removes the directory.
+//! What is ours: [`Browser::start`] spawns chromedriver on a free loopback port and opens a
+//! session with a fresh profile in a temp directory; dropping the [`Browser`] ends the
+//! session, kills chromedriver and removes the directory. The tests are plain `#[test]`s
+//! beside a blocking harness, so [`Browser`] runs fantoccini on a runtime of its own and
+//! offers blocking calls that panic with the WebDriver error, plus the waits the tests need
+//! (an element to appear, a form post to load a new page).
 //!
-//! Everything here is a test helper: a failing WebDriver command panics with the command,
-//! the HTTP status and the WebDriver error JSON (minus chromedriver's native stack trace);
-//! a failing start shows the tail of chromedriver's log, which carries Chromium's stderr.
+//! Commands fantoccini has no method for (the WebAuthn virtual authenticator of passkey
+//! tests: `POST /session/{id}/webauthn/authenticator`, `.../credential`, ...) go through
+//! [`Browser::session_cmd`]: a [`SessionCommand`] is a `WebDriverCompatibleCommand`, which
+//! `fantoccini::Client::issue_cmd` sends as it is. [`Browser::cookies`] already uses it;
+//! chromedriver's authenticator is added with `b.session_cmd(Method::POST,
+//! "webauthn/authenticator", Some(json!({"protocol": "ctap2", "transport": "internal",
+//! "hasResidentKey": true, "hasUserVerification": true, "isUserVerified": true})))`, which
+//! answers the authenticator's id.
 //!
 //! Paths: `WT_CHROMIUM` and `WT_CHROMEDRIVER` override `/usr/bin/chromium` and
 //! `/usr/bin/chromedriver`. Tests start with `if !webdriver::require_browser() { return; }`:
@@ -23,26 +29,24 @@
 // A helper API: not every test uses every method.
 #![allow(dead_code)]
 
-use reqwest::Method;
-use reqwest::blocking::Client;
+use fantoccini::elements::Element as WdElement;
+use fantoccini::error::{CmdError, NewSessionError};
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{Value, json};
-use std::fmt;
+use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::thread::sleep;
 use std::time::{Duration, Instant};
 
-/// The W3C web element identifier key.
-pub const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
-
-/// How long chromedriver gets to answer `/status` with `ready: true`.
+/// How long chromedriver gets to start and open a session.
 const DRIVER_START_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long [`Browser::find`] waits for an element to appear.
 const FIND_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long [`Browser::wait_for`] and [`Browser::submit_and_wait`] wait.
 const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
-/// Timeout of every HTTP request to chromedriver.
-const HTTP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Pause between two checks of a wait.
+const POLL: Duration = Duration::from_millis(50);
 
 /// The Chromium binary: `WT_CHROMIUM`, else `/usr/bin/chromium`.
 pub fn chromium_path() -> PathBuf {
@@ -81,156 +85,62 @@ pub fn require_browser() -> bool {
     false
 }
 
-/// A failed WebDriver command (or a transport failure, with `status == 0`).
+/// A command under the session, `path` relative to `/session/{id}` (e.g. `cookie`,
+/// `webauthn/authenticator`), for [`Browser::session_cmd`].
 #[derive(Debug)]
-struct WdError {
-    method: Method,
-    url: String,
-    status: u16,
-    body: Value,
+pub struct SessionCommand {
+    pub method: http::Method,
+    pub path: String,
+    pub body: Option<Value>,
 }
 
-impl WdError {
-    /// The W3C error code, e.g. `no such element`; empty for transport failures.
-    fn code(&self) -> &str {
-        self.body["value"]["error"].as_str().unwrap_or("")
+impl WebDriverCompatibleCommand for SessionCommand {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/{}",
+            session.unwrap_or_default(),
+            self.path
+        ))
     }
-}
 
-impl fmt::Display for WdError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let mut body = self.body.clone();
-        // chromedriver's stack trace is a page of native addresses: noise in a test failure.
-        if let Some(value) = body.get_mut("value").and_then(Value::as_object_mut) {
-            value.remove("stacktrace");
-        }
-        let what = if self.status == 0 {
-            "no answer".to_string()
-        } else {
-            format!("HTTP {}", self.status)
-        };
-        write!(
-            f,
-            "WebDriver {} {} failed ({what}): {body}",
-            self.method, self.url
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (
+            self.method.clone(),
+            self.body.as_ref().map(Value::to_string),
         )
     }
-}
-
-/// One HTTP round trip to chromedriver; returns the response's `value` member.
-fn wd_request(
-    http: &Client,
-    method: Method,
-    url: String,
-    body: Option<Value>,
-    timeout: Duration,
-) -> Result<Value, WdError> {
-    let mut req = http.request(method.clone(), &url).timeout(timeout);
-    if let Some(body) = body {
-        req = req.json(&body);
-    }
-    let fail = |status: u16, body: Value| WdError {
-        method: method.clone(),
-        url: url.clone(),
-        status,
-        body,
-    };
-    let resp = req
-        .send()
-        .map_err(|e| fail(0, Value::String(e.to_string())))?;
-    let status = resp.status();
-    let text = resp
-        .text()
-        .map_err(|e| fail(status.as_u16(), Value::String(e.to_string())))?;
-    let json: Value = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    if status.is_success() {
-        Ok(json.get("value").cloned().unwrap_or(Value::Null))
-    } else {
-        Err(fail(status.as_u16(), json))
-    }
-}
-
-/// Sleeps for `delay` and doubles it, up to 100 ms.
-fn backoff(delay: &mut Duration) {
-    sleep(*delay);
-    *delay = (*delay * 2).min(Duration::from_millis(100));
 }
 
 /// A chromedriver process; killed and reaped on drop.
 struct Driver {
     child: Child,
-    base: String,
     log: PathBuf,
 }
 
 impl Driver {
-    /// Spawns chromedriver on a free port and waits until it is ready. Its log, with
-    /// Chromium's stderr in it, goes to `log`. A port taken between probing and
-    /// chromedriver binding it makes chromedriver exit: retried.
-    fn start(http: &Client, log: PathBuf) -> Driver {
+    fn spawn(port: u16, log: &Path) -> Driver {
         let exe = chromedriver_path();
-        let mut attempt = 1;
-        loop {
-            let port = std::net::TcpListener::bind("127.0.0.1:0")
-                .and_then(|l| l.local_addr())
-                .expect("probing a free port for chromedriver")
-                .port();
-            let child = Command::new(&exe)
-                .arg(format!("--port={port}"))
-                .arg(format!("--log-path={}", log.display()))
-                .arg("--enable-chrome-logs")
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|e| panic!("spawning {}: {e}", exe.display()));
-            let mut driver = Driver {
-                child,
-                base: format!("http://127.0.0.1:{port}"),
-                log: log.clone(),
-            };
-            match driver.wait_ready(http) {
-                Ok(()) => return driver,
-                Err(exit) if attempt < 3 => {
-                    eprintln!("chromedriver on port {port} exited early ({exit}); retrying");
-                    attempt += 1;
-                }
-                Err(exit) => panic!(
-                    "chromedriver exited before becoming ready ({exit})\n{}",
-                    driver.log_tail()
-                ),
-            }
+        let child = Command::new(&exe)
+            .arg(format!("--port={port}"))
+            .arg(format!("--log-path={}", log.display()))
+            .arg("--enable-chrome-logs")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("spawning {}: {e}", exe.display()));
+        Driver {
+            child,
+            log: log.to_path_buf(),
         }
     }
 
-    /// Polls `/status` until `ready`; `Err` if chromedriver exits, panics at the deadline.
-    fn wait_ready(&mut self, http: &Client) -> Result<(), String> {
-        let deadline = Instant::now() + DRIVER_START_TIMEOUT;
-        let mut delay = Duration::from_millis(5);
-        let url = format!("{}/status", self.base);
-        loop {
-            if let Ok(Some(exit)) = self.child.try_wait() {
-                return Err(exit.to_string());
-            }
-            let last = wd_request(http, Method::GET, url.clone(), None, Duration::from_secs(2));
-            if let Ok(status) = &last
-                && status["ready"] == true
-            {
-                return Ok(());
-            }
-            if Instant::now() >= deadline {
-                panic!(
-                    "chromedriver at {} not ready after {DRIVER_START_TIMEOUT:?}; last /status: {last:?}\n{}",
-                    self.base,
-                    self.log_tail()
-                );
-            }
-            backoff(&mut delay);
-        }
-    }
-
-    /// The last lines of chromedriver's log, for panic messages (the log goes with the
-    /// temp directory).
+    /// The last lines of chromedriver's log, which carries Chromium's stderr, for panic
+    /// messages (the log goes with the temp directory).
     fn log_tail(&self) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
         let lines: Vec<&str> = log.lines().collect();
@@ -248,16 +158,17 @@ impl Drop for Driver {
 
 /// A headless Chromium session. Dropping it ends the session and chromedriver.
 pub struct Browser {
-    http: Client,
-    session: String,
-    // Dropped in this order after `Drop::drop` deleted the session: chromedriver is
+    client: Client,
+    rt: tokio::runtime::Runtime,
+    // Dropped in this order after `Drop::drop` closed the session: chromedriver is
     // killed, then the profile directory (and chromedriver's log) is removed.
     driver: Driver,
     _dir: tempfile::TempDir,
 }
 
 impl Browser {
-    /// Starts chromedriver and a headless Chromium session with a fresh profile.
+    /// Starts chromedriver and a headless Chromium session with a fresh profile. A port
+    /// taken between probing and chromedriver binding it makes chromedriver exit: retried.
     pub fn start() -> Browser {
         assert!(
             browser_available(),
@@ -267,141 +178,152 @@ impl Browser {
             .prefix("wt-webdriver-")
             .tempdir()
             .expect("creating a temp dir for the Chromium profile");
-        let http = Client::builder()
-            .timeout(HTTP_TIMEOUT)
-            .no_proxy()
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
             .build()
-            .expect("building the WebDriver HTTP client");
-        let driver = Driver::start(&http, dir.path().join("chromedriver.log"));
-        let profile = dir.path().join("profile");
+            .expect("a runtime for the WebDriver client");
         let caps = json!({
-            "capabilities": {
-                "alwaysMatch": {
-                    "browserName": "chrome",
-                    "acceptInsecureCerts": true,
-                    "goog:chromeOptions": {
-                        "binary": chromium_path().to_string_lossy(),
-                        "args": [
-                            "--headless=new",
-                            "--no-sandbox",
-                            "--disable-dev-shm-usage",
-                            "--disable-gpu",
-                            "--window-size=1280,1600",
-                            format!("--user-data-dir={}", profile.display()),
-                        ],
-                    },
-                },
+            "browserName": "chrome",
+            "acceptInsecureCerts": true,
+            "goog:chromeOptions": {
+                "binary": chromium_path().to_string_lossy(),
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-dev-shm-usage",
+                    "--disable-gpu",
+                    "--window-size=1280,1600",
+                    format!("--user-data-dir={}", dir.path().join("profile").display()),
+                ],
             },
         });
-        let url = format!("{}/session", driver.base);
-        let created = wd_request(&http, Method::POST, url, Some(caps), HTTP_TIMEOUT)
-            .unwrap_or_else(|e| panic!("creating a Chromium session: {e}\n{}", driver.log_tail()));
-        let session = created["sessionId"]
-            .as_str()
-            .unwrap_or_else(|| panic!("new session answer without sessionId: {created}"))
-            .to_string();
-        Browser {
-            http,
-            session,
-            driver,
-            _dir: dir,
+        let Value::Object(caps) = caps else {
+            unreachable!("capabilities are an object")
+        };
+        let log = dir.path().join("chromedriver.log");
+        for attempt in 1.. {
+            let port = std::net::TcpListener::bind("127.0.0.1:0")
+                .and_then(|l| l.local_addr())
+                .expect("probing a free port for chromedriver")
+                .port();
+            let mut driver = Driver::spawn(port, &log);
+            let url = format!("http://127.0.0.1:{port}");
+            let deadline = Instant::now() + DRIVER_START_TIMEOUT;
+            loop {
+                if let Ok(Some(exit)) = driver.child.try_wait() {
+                    assert!(
+                        attempt < 3,
+                        "chromedriver exited before becoming ready ({exit})\n{}",
+                        driver.log_tail()
+                    );
+                    eprintln!("chromedriver on port {port} exited early ({exit}); retrying");
+                    break;
+                }
+                let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+                let opened = rt.block_on(
+                    ClientBuilder::new(connector)
+                        .capabilities(caps.clone())
+                        .connect(&url),
+                );
+                match opened {
+                    Ok(client) => {
+                        return Browser {
+                            client,
+                            rt,
+                            driver,
+                            _dir: dir,
+                        };
+                    }
+                    // Not listening yet.
+                    Err(NewSessionError::Failed(_) | NewSessionError::FailedC(_))
+                        if Instant::now() < deadline =>
+                    {
+                        std::thread::sleep(POLL);
+                    }
+                    Err(e) => panic!(
+                        "creating a Chromium session at {url}: {e}\n{}",
+                        driver.log_tail()
+                    ),
+                }
+            }
         }
+        unreachable!("the attempts end in a return or a panic")
     }
 
-    /// A session command (`path` relative to `/session/{id}`, "" for the session
-    /// itself), errors returned.
-    fn try_cmd(&self, method: Method, path: &str, body: Option<Value>) -> Result<Value, WdError> {
-        let mut url = format!("{}/session/{}", self.driver.base, self.session);
-        if !path.is_empty() {
-            url = format!("{url}/{path}");
-        }
-        wd_request(&self.http, method, url, body, HTTP_TIMEOUT)
+    /// Runs a WebDriver call to its end; a failure panics naming `what` and the error.
+    fn run<T>(&self, what: &str, call: impl Future<Output = Result<T, CmdError>>) -> T {
+        self.rt
+            .block_on(call)
+            .unwrap_or_else(|e| panic!("WebDriver {what} failed: {e}"))
     }
 
-    /// A session command that must succeed.
-    fn cmd(&self, method: Method, path: &str, body: Option<Value>) -> Value {
-        self.try_cmd(method, path, body)
-            .unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    fn get(&self, path: &str) -> Value {
-        self.cmd(Method::GET, path, None)
-    }
-
-    fn post(&self, path: &str, body: Value) -> Value {
-        self.cmd(Method::POST, path, Some(body))
-    }
-
-    fn string(&self, path: &str) -> String {
-        let v = self.get(path);
-        v.as_str()
-            .unwrap_or_else(|| panic!("WebDriver GET {path}: expected a string, got {v}"))
-            .to_string()
+    /// Sends a command fantoccini has no method for (see [`SessionCommand`]) and returns
+    /// the answer's `value`.
+    pub fn session_cmd(&self, method: http::Method, path: &str, body: Option<Value>) -> Value {
+        let cmd = SessionCommand {
+            method,
+            path: path.to_string(),
+            body,
+        };
+        self.run(path, self.client.issue_cmd(cmd))
     }
 
     /// Navigates to `url` and waits for the page load (WebDriver's normal strategy).
     pub fn goto(&self, url: &str) {
-        self.post("url", json!({ "url": url }));
+        self.run("goto", self.client.goto(url));
     }
 
     pub fn current_url(&self) -> String {
-        self.string("url")
+        self.run("current url", self.client.current_url()).into()
     }
 
     pub fn title(&self) -> String {
-        self.string("title")
+        self.run("title", self.client.title())
     }
 
     /// The serialized DOM (not the bytes the server sent).
     pub fn source(&self) -> String {
-        self.string("source")
+        self.run("source", self.client.source())
     }
 
     /// History back, waiting for the load.
     pub fn back(&self) {
-        self.post("back", json!({}));
+        self.run("back", self.client.back());
     }
 
     pub fn refresh(&self) {
-        self.post("refresh", json!({}));
-    }
-
-    fn try_find(&self, css: &str) -> Result<Element<'_>, WdError> {
-        let found = self.try_cmd(
-            Method::POST,
-            "element",
-            Some(json!({ "using": "css selector", "value": css })),
-        )?;
-        Ok(Element::from_json(self, &found))
+        self.run("refresh", self.client.refresh());
     }
 
     /// The first element matching `css`, waiting up to 5 s for it to appear.
     pub fn find(&self, css: &str) -> Element<'_> {
-        let deadline = Instant::now() + FIND_TIMEOUT;
-        let mut delay = Duration::from_millis(10);
-        loop {
-            match self.try_find(css) {
-                Ok(element) => return element,
-                Err(e) if e.code() == "no such element" && Instant::now() < deadline => {
-                    backoff(&mut delay);
-                }
-                Err(e) if e.code() == "no such element" => panic!(
-                    "no element matches `{css}` after {FIND_TIMEOUT:?} on {}\n{e}",
-                    self.current_url()
-                ),
-                Err(e) => panic!("finding `{css}`: {e}"),
-            }
+        let wait = self
+            .client
+            .wait()
+            .at_most(FIND_TIMEOUT)
+            .every(POLL)
+            .for_element(Locator::Css(css));
+        match self.rt.block_on(wait) {
+            Ok(element) => Element {
+                browser: self,
+                element,
+            },
+            Err(CmdError::WaitTimeout) => panic!(
+                "no element matches `{css}` after {FIND_TIMEOUT:?} on {}",
+                self.current_url()
+            ),
+            Err(e) => panic!("finding `{css}`: {e}"),
         }
     }
 
     /// All elements matching `css` now (no waiting).
     pub fn find_all(&self, css: &str) -> Vec<Element<'_>> {
-        let found = self.post("elements", json!({ "using": "css selector", "value": css }));
-        found
-            .as_array()
-            .unwrap_or_else(|| panic!("find_all `{css}`: expected an array, got {found}"))
-            .iter()
-            .map(|v| Element::from_json(self, v))
+        self.run(css, self.client.find_all(Locator::Css(css)))
+            .into_iter()
+            .map(|element| Element {
+                browser: self,
+                element,
+            })
             .collect()
     }
 
@@ -427,15 +349,12 @@ impl Browser {
     pub fn submit_and_wait(&self, css_button: &str) {
         self.execute("window.__wd_marker = 1;", vec![]);
         self.click(css_button);
+        let probe =
+            "return window.__wd_marker === undefined && document.readyState === 'complete';";
         let deadline = Instant::now() + WAIT_TIMEOUT;
-        let mut delay = Duration::from_millis(10);
-        let probe = json!({
-            "script": "return window.__wd_marker === undefined && document.readyState === 'complete';",
-            "args": [],
-        });
         loop {
             // Errors while the old document goes away are expected: keep polling.
-            let last = self.try_cmd(Method::POST, "execute/sync", Some(probe.clone()));
+            let last = self.rt.block_on(self.client.execute(probe, vec![]));
             if matches!(last, Ok(Value::Bool(true))) {
                 return;
             }
@@ -450,23 +369,19 @@ impl Browser {
                     self.current_url()
                 );
             }
-            backoff(&mut delay);
+            std::thread::sleep(POLL);
         }
     }
 
     /// Runs `script` as a function body (`return ...` gives the result) with `args` as
-    /// `arguments`; pass elements with [`Element::json`].
+    /// `arguments`.
     pub fn execute(&self, script: &str, args: Vec<Value>) -> Value {
-        self.post("execute/sync", json!({ "script": script, "args": args }))
+        self.run("execute", self.client.execute(script, args))
     }
 
     /// A PNG screenshot of the viewport.
     pub fn screenshot_png(&self) -> Vec<u8> {
-        let b64 = self.get("screenshot");
-        let b64 = b64
-            .as_str()
-            .unwrap_or_else(|| panic!("screenshot: expected base64 text, got {b64}"));
-        decode_base64(b64)
+        self.run("screenshot", self.client.screenshot())
     }
 
     /// Writes a PNG screenshot to `path`, creating its directory.
@@ -480,13 +395,13 @@ impl Browser {
             .unwrap_or_else(|e| panic!("writing screenshot {}: {e}", path.display()));
     }
 
-    /// The cookies visible to the current page, HttpOnly ones included (W3C cookie
-    /// objects: `name`, `value`, `path`, `domain`, `secure`, `httpOnly`, `sameSite`, ...).
+    /// The cookies visible to the current page, HttpOnly ones included, as the W3C cookie
+    /// objects (`name`, `value`, `path`, `domain`, `secure`, `httpOnly`, `sameSite`, ...).
     pub fn cookies(&self) -> Vec<Value> {
-        let all = self.get("cookie");
-        all.as_array()
-            .unwrap_or_else(|| panic!("cookies: expected an array, got {all}"))
-            .clone()
+        match self.session_cmd(http::Method::GET, "cookie", None) {
+            Value::Array(all) => all,
+            other => panic!("cookies: expected an array, got {other}"),
+        }
     }
 
     /// The cookie called `name` visible to the current page, if any.
@@ -496,21 +411,19 @@ impl Browser {
 
     /// Deletes the cookies visible to the current page.
     pub fn delete_cookies(&self) {
-        self.cmd(Method::DELETE, "cookie", None);
+        self.run("delete cookies", self.client.delete_all_cookies());
     }
 
     /// Polls `f` until it returns true; panics after 10 s naming `what`.
     pub fn wait_for(&self, what: &str, f: impl Fn(&Browser) -> bool) {
         let deadline = Instant::now() + WAIT_TIMEOUT;
-        let mut delay = Duration::from_millis(10);
         while !f(self) {
-            if Instant::now() >= deadline {
-                panic!(
-                    "timed out after {WAIT_TIMEOUT:?} waiting for {what} (at {})",
-                    self.current_url()
-                );
-            }
-            backoff(&mut delay);
+            assert!(
+                Instant::now() < deadline,
+                "timed out after {WAIT_TIMEOUT:?} waiting for {what} (at {})",
+                self.current_url()
+            );
+            std::thread::sleep(POLL);
         }
     }
 }
@@ -518,98 +431,47 @@ impl Browser {
 impl Drop for Browser {
     fn drop(&mut self) {
         // Closes Chromium; never panic here (we may be unwinding from a failed test).
-        let _ = self.try_cmd(Method::DELETE, "", None);
+        let _ = self.rt.block_on(self.client.clone().close());
     }
 }
 
 /// An element of the current page of a [`Browser`].
 pub struct Element<'a> {
     browser: &'a Browser,
-    id: String,
+    element: WdElement,
 }
 
-impl<'a> Element<'a> {
-    fn from_json(browser: &'a Browser, v: &Value) -> Element<'a> {
-        let id = v[ELEMENT_KEY]
-            .as_str()
-            .unwrap_or_else(|| panic!("not a W3C element reference: {v}"))
-            .to_string();
-        Element { browser, id }
-    }
-
-    /// The reference to pass this element in [`Browser::execute`] arguments.
-    pub fn json(&self) -> Value {
-        json!({ ELEMENT_KEY: self.id })
-    }
-
-    fn path(&self, what: &str) -> String {
-        format!("element/{}/{what}", self.id)
-    }
-
+impl Element<'_> {
     /// The rendered text (`innerText`-like: hidden text excluded).
     pub fn text(&self) -> String {
-        self.browser.string(&self.path("text"))
+        self.browser.run("element text", self.element.text())
     }
 
     /// The HTML attribute `name` (`None` if absent). W3C semantics: `attr("value")` of an
     /// input stays the markup's value after typing; use [`Element::property`] for that.
     pub fn attr(&self, name: &str) -> Option<String> {
-        match self.browser.get(&self.path(&format!("attribute/{name}"))) {
-            Value::Null => None,
-            Value::String(s) => Some(s),
-            other => Some(other.to_string()),
-        }
+        self.browser.run(name, self.element.attr(name))
     }
 
-    /// The DOM property `name` (e.g. `value`, `checked`), `Null` if undefined.
-    pub fn property(&self, name: &str) -> Value {
-        self.browser.get(&self.path(&format!("property/{name}")))
+    /// The DOM property `name` (e.g. `value`, `checked`) as text, `None` if undefined.
+    pub fn property(&self, name: &str) -> Option<String> {
+        self.browser.run(name, self.element.prop(name))
     }
 
     /// Types `text` into the element (focusing it first).
     pub fn send_keys(&self, text: &str) {
-        self.browser
-            .post(&self.path("value"), json!({ "text": text }));
+        self.browser.run("send keys", self.element.send_keys(text));
     }
 
     pub fn clear(&self) {
-        self.browser.post(&self.path("clear"), json!({}));
+        self.browser.run("clear", self.element.clear());
     }
 
     pub fn click(&self) {
-        self.browser.post(&self.path("click"), json!({}));
+        self.browser.run("click", self.element.click());
     }
 
     pub fn inner_html(&self) -> String {
-        let html = self
-            .browser
-            .execute("return arguments[0].innerHTML;", vec![self.json()]);
-        html.as_str()
-            .unwrap_or_else(|| panic!("innerHTML: expected a string, got {html}"))
-            .to_string()
+        self.browser.run("innerHTML", self.element.html(true))
     }
-}
-
-/// Standard base64 (screenshots); padding and line breaks are skipped.
-fn decode_base64(text: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len() / 4 * 3);
-    let (mut acc, mut bits) = (0u32, 0u32);
-    for c in text.bytes() {
-        let sextet = match c {
-            b'A'..=b'Z' => c - b'A',
-            b'a'..=b'z' => c - b'a' + 26,
-            b'0'..=b'9' => c - b'0' + 52,
-            b'+' => 62,
-            b'/' => 63,
-            b'=' | b'\r' | b'\n' => continue,
-            _ => panic!("invalid byte {c:#04x} in base64 screenshot"),
-        };
-        acc = (acc << 6 | u32::from(sextet)) & 0xffff;
-        bits += 6;
-        if bits >= 8 {
-            bits -= 8;
-            out.push((acc >> bits) as u8);
-        }
-    }
-    out
 }

@@ -1,8 +1,8 @@
 //! What several nouns share: the role value parser, a light email check, reading a
 //! one-time token from a mail (invites, password resets), reading a new password,
-//! durations (`15m`, `7d`), expiries (`--expires` of keys and automation tokens), printing
-//! a secret that is shown once, CIDRs as the server normalises them, and reading a text
-//! file given as an argument (`-` for stdin).
+//! durations (`15m`, `7d`, `1h30m`) and points in time (`--expires` of keys and automation
+//! tokens, `--since` of the audit log), printing a secret that is shown once, CIDRs as the
+//! server normalises them, and reading a text file given as an argument (`-` for stdin).
 
 use crate::output::{Io, OutputFormat};
 use crate::secret::Secret;
@@ -146,24 +146,47 @@ pub fn check_email(raw: &str) -> Result<String, String> {
     wt_core::ids::normalize_email(raw).map_err(|e| e.to_string())
 }
 
-/// Parses a duration written as a whole number and one unit, `s`, `m`, `h` or `d`
-/// (`30s`, `15m`, `24h`, `7d`), into seconds. `None` for anything else, including values
-/// that overflow.
+/// Parses a duration into whole seconds: the one duration grammar of every flag that takes
+/// one (`--grace`, `--expires`, `--since`, `--until`), humantime's. A number and a unit
+/// (`30s`, `15m`, `24h`, `7d`, `2w`; also long names such as `90 days`), several of them
+/// added up (`1h30m`, `1h 30m`), decimals allowed (`1.5h`). `0` alone is zero. `None` for
+/// anything else: no unit (`15`), a sign (`-5m`), a result that is not a whole number of
+/// seconds (`500ms`, `0.5s`: a grace period must not round down to "now"), or one that
+/// overflows.
 pub fn parse_duration_secs(raw: &str) -> Option<u64> {
+    let d = humantime::parse_duration(raw.trim()).ok()?;
+    (d.subsec_nanos() == 0).then_some(d.as_secs())
+}
+
+/// Which side of now a duration points to: `--expires 90d` is later, `--since 2h` earlier.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FromNow {
+    Later,
+    Earlier,
+}
+
+/// Parses a point in time: RFC 3339 (any offset), or a duration ([`parse_duration_secs`])
+/// before or after `now`, counted from `now` without its fraction of a second. Returns the
+/// time in UTC; `None` when it is neither.
+pub fn parse_point_in_time(raw: &str, now: OffsetDateTime, dir: FromNow) -> Option<OffsetDateTime> {
     let s = raw.trim();
-    let unit = s.chars().last()?;
-    let digits = &s[..s.len() - unit.len_utf8()];
-    let unit_secs: u64 = match unit {
-        's' => 1,
-        'm' => 60,
-        'h' => 3_600,
-        'd' => 86_400,
-        _ => return None,
+    let at = match parse_duration_secs(s) {
+        Some(secs) => {
+            let span = time::Duration::seconds(i64::try_from(secs).ok()?);
+            let base = now.replace_nanosecond(0).unwrap_or(now);
+            match dir {
+                FromNow::Later => base.checked_add(span)?,
+                FromNow::Earlier => base.checked_sub(span)?,
+            }
+        }
+        None => OffsetDateTime::parse(s, &Rfc3339).ok()?,
     };
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    digits.parse::<u64>().ok()?.checked_mul(unit_secs)
+    Some(at.to_offset(time::UtcOffset::UTC))
+}
+
+/// RFC 3339 text of a time (the form the server is sent).
+pub fn rfc3339(at: OffsetDateTime) -> Option<String> {
+    at.format(&Rfc3339).ok()
 }
 
 /// The clap value parser of `--expires`: relative to the clock at parse time.
@@ -171,33 +194,22 @@ pub fn parse_expires_arg(raw: &str) -> Result<String, String> {
     parse_expires_at(raw, OffsetDateTime::now_utc())
 }
 
-/// Parses an expiry: RFC 3339 (any offset), or a duration from `now` written as a whole
-/// number and a unit `s`, `m`, `h` or `d` (`90d`, `24h`, `30m`). Returns RFC 3339 in UTC,
-/// the form sent to the server. A time that is not in the future is refused.
+/// Parses an expiry: RFC 3339 (any offset), or a duration from `now` (`90d`, `24h`, `30m`,
+/// `1h30m`). Returns RFC 3339 in UTC, the form sent to the server. A time that is not in
+/// the future is refused.
 pub fn parse_expires_at(raw: &str, now: OffsetDateTime) -> Result<String, String> {
-    let s = raw.trim();
     let bad = || {
         format!(
             "`{raw}` is not an expiry: use RFC 3339 (2027-01-01T00:00:00Z) or a duration from now such as 90d, 24h or 30m"
         )
     };
-    let at = if let Some(secs) = parse_duration_secs(s) {
-        let secs = i64::try_from(secs).map_err(|_| bad())?;
-        now.replace_nanosecond(0)
-            .unwrap_or(now)
-            .checked_add(time::Duration::seconds(secs))
-            .ok_or_else(bad)?
-    } else {
-        OffsetDateTime::parse(s, &Rfc3339).map_err(|_| bad())?
-    };
+    let at = parse_point_in_time(raw, now, FromNow::Later).ok_or_else(bad)?;
     if at <= now {
         return Err(format!(
             "`{raw}` is not in the future: an expiry must be later than now"
         ));
     }
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
-        .map_err(|_| bad())
+    rfc3339(at).ok_or_else(bad)
 }
 
 /// Said after every secret printed in table output.
@@ -275,23 +287,37 @@ mod tests {
     use super::*;
 
     #[test]
-    fn durations_are_a_whole_number_and_one_unit() {
-        assert_eq!(parse_duration_secs("2s"), Some(2));
-        assert_eq!(parse_duration_secs(" 15m "), Some(900));
-        assert_eq!(parse_duration_secs("24h"), Some(86_400));
-        assert_eq!(parse_duration_secs("7d"), Some(604_800));
-        assert_eq!(parse_duration_secs("0s"), Some(0));
+    fn durations_are_humantime_in_whole_seconds() {
+        for (raw, secs) in [
+            ("2s", 2),
+            (" 15m ", 900),
+            ("24h", 86_400),
+            ("7d", 604_800),
+            ("90d", 7_776_000),
+            ("0s", 0),
+            ("0", 0),
+            ("1h30m", 5_400),
+            ("1h 30m", 5_400),
+            ("15 m", 900),
+            ("5 minutes", 300),
+            ("2w", 1_209_600),
+            ("1.5h", 5_400),
+        ] {
+            assert_eq!(parse_duration_secs(raw), Some(secs), "{raw}");
+        }
         for bad in [
             "",
-            "0",
             "15",
             "m",
             "-5m",
             "+5m",
-            "1.5h",
-            "2w",
-            "15 m",
             "5mm",
+            "1h-30m",
+            "0.5s",
+            "500ms",
+            "1500ms",
+            "tomorrow",
+            "2026-01-01",
             "99999999999999999999d",
         ] {
             assert_eq!(parse_duration_secs(bad), None, "{bad}");
@@ -308,6 +334,7 @@ mod tests {
             ("90d", "2026-06-08T12:00:00Z"),
             ("24h", "2026-03-11T12:00:00Z"),
             ("30m", "2026-03-10T12:30:00Z"),
+            ("1h30m", "2026-03-10T13:30:00Z"),
             ("2027-01-01T02:00:00+02:00", "2027-01-01T00:00:00Z"),
         ] {
             assert_eq!(parse_expires_at(raw, now()).as_deref(), Ok(want), "{raw}");
@@ -316,11 +343,19 @@ mod tests {
 
     #[test]
     fn expiries_in_the_past_or_malformed_are_refused() {
-        for bad in ["0s", "2025-01-01T00:00:00Z"] {
+        for bad in ["0s", "0", "2025-01-01T00:00:00Z"] {
             let e = parse_expires_at(bad, now()).err().unwrap_or_default();
             assert!(e.contains("not in the future"), "{bad}: {e}");
         }
-        for bad in ["", "tomorrow", "90", "2w", "2027-01-01", "99999999999d"] {
+        for bad in [
+            "",
+            "tomorrow",
+            "90",
+            "-2w",
+            "2027-01-01",
+            "500ms",
+            "99999999999d",
+        ] {
             let e = parse_expires_at(bad, now()).err().unwrap_or_default();
             assert!(e.contains("RFC 3339") && e.contains("90d"), "{bad}: {e}");
         }

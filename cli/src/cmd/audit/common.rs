@@ -7,12 +7,11 @@
 //! entry cannot move the cursor or recolour the terminal of the person reading the log.
 
 use crate::client::with_query;
-use crate::cmd::common::parse_duration_secs;
+use crate::cmd::common::{FromNow, parse_point_in_time, rfc3339};
 use crate::output::{Io, OutputFormat};
 use crate::secret::Secret;
 use crate::{CliError, Ctx};
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use wt_api::{AuditEntry, Page};
 
 /// `GET` a page of entries (`?limit&cursor&order&after&<filters>`).
@@ -107,28 +106,17 @@ fn parse_time_arg(raw: &str) -> Result<String, String> {
     parse_time_at(raw, OffsetDateTime::now_utc())
 }
 
-/// Parses a point in time: RFC 3339 (any offset), or a duration before `now` written as a
-/// whole number and a unit `s`, `m`, `h` or `d` (`30s`, `15m`, `2h`, `7d`). Returns RFC
-/// 3339 in UTC (`2026-01-01T10:00:00Z`), the form the server is sent.
+/// Parses a point in time: RFC 3339 (any offset), or a duration before `now` (`30s`,
+/// `15m`, `2h`, `7d`, `1h30m`). Returns RFC 3339 in UTC (`2026-01-01T10:00:00Z`), the form
+/// the server is sent.
 pub fn parse_time_at(raw: &str, now: OffsetDateTime) -> Result<String, String> {
-    let s = raw.trim();
-    let bad = || {
-        format!(
-            "`{raw}` is not a time: use RFC 3339 (2026-01-01T00:00:00Z) or a duration ago such as 30s, 15m, 2h or 7d"
-        )
-    };
-    let at = if let Some(secs) = parse_duration_secs(s) {
-        let secs = i64::try_from(secs).map_err(|_| bad())?;
-        now.replace_nanosecond(0)
-            .unwrap_or(now)
-            .checked_sub(time::Duration::seconds(secs))
-            .ok_or_else(bad)?
-    } else {
-        OffsetDateTime::parse(s, &Rfc3339).map_err(|_| bad())?
-    };
-    at.to_offset(time::UtcOffset::UTC)
-        .format(&Rfc3339)
-        .map_err(|_| bad())
+    parse_point_in_time(raw, now, FromNow::Earlier)
+        .and_then(rfc3339)
+        .ok_or_else(|| {
+            format!(
+                "`{raw}` is not a time: use RFC 3339 (2026-01-01T00:00:00Z) or a duration ago such as 30s, 15m, 2h or 7d"
+            )
+        })
 }
 
 /// `path?k=v&...` (percent-encoded) from owned pairs.
@@ -288,6 +276,7 @@ pub(crate) mod tests {
             ("15m", "2026-03-10T11:45:00Z"),
             ("2h", "2026-03-10T10:00:00Z"),
             ("7d", "2026-03-03T12:00:00Z"),
+            ("1h30m", "2026-03-10T10:30:00Z"),
             (" 0s ", "2026-03-10T12:00:00Z"),
         ];
         for (raw, want) in cases {
@@ -315,9 +304,8 @@ pub(crate) mod tests {
             "15",
             "m",
             "-5m",
-            "1.5h",
-            "2w",
-            "15 m",
+            "5mm",
+            "500ms",
             "2026-01-01",
             "9999999999999999999d",
         ] {

@@ -88,36 +88,28 @@ pub async fn run(args: ExportArgs, ctx: &Ctx) -> Result<(), CliError> {
     }
     let mut cursor: Option<String> = None;
     let mut count = 0u64;
+    let progress = ctx.io.progress_line();
     for _ in 0..MAX_PAGES {
         let mut pairs = base.clone();
         if let Some(c) = &cursor {
             pairs.push(("cursor", c.clone()));
         }
         let page = fetch_page(ctx, &token, &pairs).await?;
-        let mut chunk = String::new();
-        if header {
-            chunk.push_str(CSV_HEADER);
-            chunk.push_str("\r\n");
-            header = false;
-        }
-        for e in &page.items {
-            match args.format {
-                ExportFormat::Jsonl => {
+        let chunk = match args.format {
+            ExportFormat::Jsonl => {
+                let mut chunk = String::new();
+                for e in &page.items {
                     chunk.push_str(&json_line(e)?);
                     chunk.push('\n');
                 }
-                ExportFormat::Csv => {
-                    chunk.push_str(&csv_record(e));
-                    chunk.push_str("\r\n");
-                }
+                chunk
             }
-        }
+            ExportFormat::Csv => csv_chunk(&page.items, std::mem::take(&mut header))?,
+        };
         sink.write(&chunk)?;
         count += page.items.len() as u64;
-        if ctx.io.stderr_tty
-            && let Some(last) = page.items.last()
-        {
-            ctx.io.eprogress(&format!(
+        if let Some(last) = page.items.last() {
+            progress.set_message(format!(
                 "exported {count} entries (through seq {})",
                 last.seq
             ));
@@ -128,10 +120,7 @@ pub async fn run(args: ExportArgs, ctx: &Ctx) -> Result<(), CliError> {
             }
             _ => {
                 sink.finish()?;
-                if ctx.io.stderr_tty {
-                    ctx.io.eprogress(&format!("exported {count} entries"));
-                    ctx.io.eprintln("");
-                }
+                progress.finish_with_message(format!("exported {count} entries"));
                 return Ok(());
             }
         }
@@ -222,24 +211,31 @@ impl<'a> Sink<'a> {
 /// injection): `=`, `+`, `-`, `@`, tab and carriage return.
 const FORMULA_STARTS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
-/// One CSV field: a value a spreadsheet would run as a formula gets a leading `'` (shown
-/// as text, SECURITY.md #64); then always quoted (quotes doubled), so a spreadsheet whose
-/// list separator is `;` (or a tab) cannot split `Mozilla;=HYPERLINK(...)` into a cell
-/// that starts with `=`. Every value of the CSV export goes through here.
-pub fn csv_field(s: &str) -> std::borrow::Cow<'_, str> {
-    let s = if s.starts_with(FORMULA_STARTS) {
-        format!("'{s}")
+/// A value a spreadsheet would run as a formula gets a leading `'`, so it shows as text
+/// (SECURITY.md #64). Every value of the CSV export goes through here.
+pub fn neutralise(s: &str) -> std::borrow::Cow<'_, str> {
+    if s.starts_with(FORMULA_STARTS) {
+        format!("'{s}").into()
     } else {
-        s.to_string()
-    };
-    format!("\"{}\"", s.replace('"', "\"\"")).into()
+        s.into()
+    }
 }
 
-/// One entry as a CSV record (no line end), columns as [`CSV_HEADER`].
-pub fn csv_record(e: &AuditEntry) -> String {
+/// The CSV writer of records: RFC 4180 with CRLF line ends, and every field quoted (quotes
+/// doubled), so a spreadsheet whose list separator is `;` (or a tab) cannot split
+/// `Mozilla;=HYPERLINK(...)` into a cell that starts with `=`.
+fn csv_writer<W: std::io::Write>(out: W) -> csv::Writer<W> {
+    csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(out)
+}
+
+/// One entry's CSV fields, neutralised, columns as [`CSV_HEADER`].
+pub fn csv_fields(e: &AuditEntry) -> [String; 14] {
     let opt = |v: &Option<String>| v.clone().unwrap_or_default();
     let details = serde_json::to_string(&e.details).unwrap_or_default();
-    let fields: [String; 14] = [
+    [
         e.seq.to_string(),
         e.occurred_at.clone(),
         e.actor.kind.clone(),
@@ -257,12 +253,30 @@ pub fn csv_record(e: &AuditEntry) -> String {
         details,
         e.prev_hash.clone(),
         e.hash.clone(),
-    ];
-    fields
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",")
+    ]
+    .map(|f| neutralise(&f).into_owned())
+}
+
+/// A page of entries as CSV records (each ending CRLF), after the header line when
+/// `header` is set. The header is written unquoted, as [`CSV_HEADER`] reads.
+pub fn csv_chunk(entries: &[AuditEntry], header: bool) -> Result<String, CliError> {
+    let encode = |e: csv::Error| CliError::Other(format!("cannot encode CSV output: {e}"));
+    let mut buf = Vec::new();
+    if header {
+        let mut w = csv::WriterBuilder::new()
+            .terminator(csv::Terminator::CRLF)
+            .from_writer(&mut buf);
+        w.write_record(CSV_HEADER.split(',')).map_err(encode)?;
+        w.flush().map_err(|e| encode(e.into()))?;
+    }
+    let mut w = csv_writer(&mut buf);
+    for e in entries {
+        w.write_record(csv_fields(e)).map_err(encode)?;
+    }
+    w.flush().map_err(|e| encode(e.into()))?;
+    drop(w);
+    // Every field came in as a String: the bytes are UTF-8.
+    String::from_utf8(buf).map_err(|e| CliError::Other(format!("cannot encode CSV output: {e}")))
 }
 
 #[cfg(test)]
@@ -314,6 +328,28 @@ mod tests {
         assert!(parse(&["wt", "audit", "export", "--format", "xml"]).is_err());
     }
 
+    /// Fields as the export writes them: one CSV record, without its line end.
+    fn record<S: AsRef<str>>(fields: &[S]) -> String {
+        let mut buf = Vec::new();
+        let mut w = csv_writer(&mut buf);
+        w.write_record(fields.iter().map(|f| f.as_ref()))
+            .and_then(|()| w.flush().map_err(Into::into))
+            .map_err(|e| e.to_string())
+            .unwrap();
+        drop(w);
+        let text = String::from_utf8(buf).map_err(|e| e.to_string()).unwrap();
+        text.strip_suffix("\r\n").unwrap_or(&text).to_string()
+    }
+
+    /// One value as the export writes it: neutralised, then quoted.
+    fn csv_field(s: &str) -> String {
+        record(&[neutralise(s)])
+    }
+
+    fn csv_record(e: &AuditEntry) -> String {
+        record(&csv_fields(e))
+    }
+
     #[test]
     fn csv_fields_are_always_quoted() {
         assert_eq!(csv_field("plain"), "\"plain\"");
@@ -360,6 +396,14 @@ mod tests {
              \"{\"\"from\"\":\"\"viewer\"\",\"\"to\"\":\"\"analyst\"\"}\",\"h4\",\"h5\""
         );
         assert_eq!(CSV_HEADER.split(',').count(), 14);
+        let chunk = csv_chunk(&[e.clone(), entry(6)], true)
+            .map_err(|e| e.to_string())
+            .unwrap();
+        assert_eq!(
+            chunk,
+            format!("{CSV_HEADER}\r\n{rec}\r\n{}\r\n", csv_record(&entry(6)))
+        );
+        assert_eq!(csv_chunk(&[], false).ok().as_deref(), Some(""));
     }
 
     #[tokio::test]

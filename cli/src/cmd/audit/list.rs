@@ -14,7 +14,7 @@ to stderr; pass it back with --cursor and the same filters. With --all every pag
 fetched and printed as it arrives.
 
 --since and --until take RFC 3339 (2026-01-01T00:00:00Z, any offset) or a duration ago:
-30s, 15m, 2h, 7d (converted to UTC before sending). --action accepts a trailing `*`
+30s, 15m, 2h, 7d, 1h30m (converted to UTC before sending). --action accepts a trailing `*`
 (`auth.*`). --actor matches an email or user id, --target a target id.
 
 Table columns: SEQ, TIME, ACTOR (email, else type:id), ACTION, TARGET (type:id), IP,
@@ -164,7 +164,7 @@ mod tests {
     fn bad_since_limit_or_outcome_are_usage_errors_exit_2() {
         for argv in [
             &["wt", "audit", "list", "--since", "yesterday"][..],
-            &["wt", "audit", "list", "--until", "5 minutes"],
+            &["wt", "audit", "list", "--until", "5 fortnights"],
             &["wt", "audit", "list", "--limit", "0"],
             &["wt", "audit", "list", "--limit", "1001"],
             &["wt", "audit", "list", "--outcome", "maybe"],

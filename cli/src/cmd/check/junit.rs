@@ -7,7 +7,8 @@
 //! characters XML 1.0 cannot carry at all (control characters), so the output is always
 //! well-formed. The tests read it back with a real parser (roxmltree).
 
-use super::{FailOn, describe_evidence};
+use super::FailOn;
+use super::report::describe_evidence;
 use wt_api::{CheckStatus, Readiness, ReadinessCheck};
 
 /// Evidence items written per check; the rest is counted. A CI report stays readable, and

@@ -81,11 +81,8 @@ pub fn masked(key: &ApiKey) -> String {
 }
 
 /// The clap value parser of `--grace`: `0` (the old key stops now) or a duration (`2s`,
-/// `15m`, `24h`, `7d`), in seconds.
+/// `15m`, `24h`, `7d`, `1h30m`: [`parse_duration_secs`]), in seconds.
 pub fn parse_grace(raw: &str) -> Result<u64, String> {
-    if raw.trim() == "0" {
-        return Ok(0);
-    }
     parse_duration_secs(raw).ok_or_else(|| {
         format!(
             "`{raw}` is not a grace period: use 0 (the old key stops working now) or a duration such as 2s, 15m, 24h or 7d"
@@ -205,7 +202,8 @@ pub(crate) mod tests {
         assert_eq!(parse_grace("15m"), Ok(900));
         assert_eq!(parse_grace("24h"), Ok(86_400));
         assert_eq!(parse_grace("7d"), Ok(604_800));
-        for bad in ["", "1", "-1h", "1w", "soon", "24 h"] {
+        assert_eq!(parse_grace("1h30m"), Ok(5_400));
+        for bad in ["", "1", "-1h", "500ms", "soon", "24 hh"] {
             let e = parse_grace(bad).err().unwrap_or_default();
             assert!(e.contains("use 0") && e.contains("24h"), "{bad}: {e}");
         }

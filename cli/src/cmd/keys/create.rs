@@ -20,7 +20,7 @@ secret can't be shown again (rotate the key instead).
 --allow takes a network (10.0.0.0/8, 2001:db8::/32) or a single address (192.0.2.7) and
 may be repeated; without it the key works from any address the org's allowed IPs let in.
 --expires takes RFC 3339 (2027-01-01T00:00:00Z, any offset) or a duration from now: 30m,
-24h, 90d (converted to UTC before sending).
+24h, 90d, 1h30m (converted to UTC before sending).
 
 JSON (--output json): the ApiKeyCreated object, the only time the secret is in an answer:
 {id, name, environment, prefix, last4, status, owner {id, email}, created_by {id, email},

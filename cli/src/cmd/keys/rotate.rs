@@ -14,9 +14,9 @@ pub const ABOUT: &str =
 pub const LONG_ABOUT: &str = "\
 Rotate an ingestion API key (owners and admins): the server creates a successor with the
 same name, environment, owner, allowed CIDRs and expiry, and the old key keeps working for
-a grace period so clients can move over. --grace takes 0 or a duration: 2s, 15m, 24h, 7d
-(default 24h; never beyond the old key's own expiry). Use --grace 0 after an exposure: the
-old key stops working at once.
+a grace period so clients can move over. --grace takes 0 or a duration: 2s, 15m, 24h, 7d,
+1h30m (default 24h; never beyond the old key's own expiry). Use --grace 0 after an
+exposure: the old key stops working at once.
 
 The new secret is printed ONCE, alone on stdout (for a file or a secret manager); the new
 key's id and when the old key stops working go to stderr. Only an active key can be
@@ -149,7 +149,11 @@ mod tests {
             g(&["wt", "keys", "rotate", "key_old", "--grace", "7d"]),
             Ok(604_800)
         );
-        for bad in ["1", "1w", "-5m", "soon", ""] {
+        assert_eq!(
+            g(&["wt", "keys", "rotate", "key_old", "--grace", "1h30m"]),
+            Ok(5_400)
+        );
+        for bad in ["1", "5mm", "-5m", "soon", "500ms", ""] {
             assert_eq!(
                 g(&["wt", "keys", "rotate", "key_old", "--grace", bad]),
                 Err(2),

@@ -23,7 +23,8 @@ but change nothing: give a CI job the lowest role that does its work.
 
 --role is at most your own role (a higher one is refused, exit 4). --expires is required
 (tokens always expire, at most a year ahead): RFC 3339 (2027-01-01T00:00:00Z, any offset)
-or a duration from now: 30m, 24h, 90d (converted to UTC before sending).
+or a duration from now: 30m, 24h, 90d, 1h30m (converted to UTC before
+sending).
 
 The secret (`wtat_...`) is printed ONCE, alone on stdout, so it can go straight to a file
 or your CI secret store; the summary and a reminder go to stderr. The server keeps only a
