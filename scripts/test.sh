@@ -39,7 +39,7 @@ if [ "$#" -eq 0 ]; then
     if (exec 3<>"/dev/tcp/$1/${2:-5432}") 2>/dev/null; then
         echo "== the end-to-end suite on PostgreSQL ($1:${2:-5432}) =="
         WT_TEST_DATABASE_URL="$pg_url" WT_SOAK_SECONDS="${WT_PG_SOAK_SECONDS:-10}" \
-            cargo test -p wt-tests --test e2e
+            cargo test --workspace --test e2e
     elif [ "${WT_REQUIRE_POSTGRES:-}" = 1 ]; then
         echo "PostgreSQL is required (WT_REQUIRE_POSTGRES=1) but nothing answers at $1:${2:-5432}" >&2
         exit 1
