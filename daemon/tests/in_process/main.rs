@@ -10,6 +10,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
@@ -386,9 +387,59 @@ fn rusqlite_open(fx: &Fx) -> rusqlite::Connection {
     rusqlite::Connection::open(fx.dir.path().join(DB_FILE)).unwrap()
 }
 
+// ---- keys, ingest and allowed IPs ----
+
+const LOCAL: &str = "127.0.0.1:40000";
+
+impl Fx {
+    /// Sends `r` as if from `from` (a socket peer address).
+    async fn send_from(&self, mut r: Request<Body>, from: &str) -> Resp {
+        let addr: SocketAddr = from.parse().unwrap();
+        r.extensions_mut().insert(ConnectInfo(addr));
+        self.send(r).await
+    }
+
+    async fn ingest(&self, key: &str, body: Value) -> Resp {
+        self.ingest_from(key, body, LOCAL).await
+    }
+
+    async fn ingest_from(&self, key: &str, body: Value, from: &str) -> Resp {
+        self.send_from(req("POST", "/api/v1/ingest/events", key, Some(body)), from)
+            .await
+    }
+
+    async fn create_key(&self, tok: &str, body: Value) -> Resp {
+        self.post("/api/v1/orgs/api-keys", body, Some(tok)).await
+    }
+
+    async fn count(&self, action: &str) -> usize {
+        self.actions().await.iter().filter(|a| *a == action).count()
+    }
+}
+
+/// Creates a production key; returns (id, secret).
+async fn prod_key(fx: &Fx, tok: &str, extra: Value) -> (String, String) {
+    let mut body = json!({"name": "billing", "environment": "production", "owner_email": EMAIL});
+    if let (Some(b), Some(e)) = (body.as_object_mut(), extra.as_object()) {
+        b.extend(e.clone());
+    }
+    let r = fx.create_key(tok, body).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    (
+        r.body["id"].as_str().unwrap().to_string(),
+        r.body["secret"].as_str().unwrap().to_string(),
+    )
+}
+
+fn one_event() -> Value {
+    json!({"events": [{"type": "login", "user": "u1"}]})
+}
+
+mod allowed_ips;
 mod audit;
 mod console;
 mod hosts;
+mod ingest;
 mod invites;
 mod keys;
 mod lifecycle;
