@@ -261,11 +261,22 @@ where
             }
         };
         match crate::service::ingest::ingest(&state, &parts.headers, &meta, &body).await {
-            Ok(accepted) => (
-                StatusCode::ACCEPTED,
-                axum::Json(wt_api::IngestResponse { accepted }),
-            )
-                .into_response(),
+            Ok(accepted) => {
+                let mut resp = (
+                    StatusCode::ACCEPTED,
+                    axum::Json(wt_api::IngestResponse {
+                        accepted: accepted.count,
+                    }),
+                )
+                    .into_response();
+                if accepted.replayed {
+                    resp.headers_mut().insert(
+                        "idempotent-replayed",
+                        axum::http::HeaderValue::from_static("true"),
+                    );
+                }
+                resp
+            }
             Err(e) => e.into_response(),
         }
     };

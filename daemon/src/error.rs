@@ -80,6 +80,10 @@ pub enum ApiError {
     #[error("{0}")]
     BatchTooLarge(String),
     #[error(
+        "this Idempotency-Key was already used for a different batch in the last 24 hours: send a new key for new events"
+    )]
+    IdempotencyKeyReused,
+    #[error(
         "this change needs a recent sign-in: confirm your password (POST /api/v1/auth/step-up; wt asks for it)"
     )]
     StepUpRequired,
@@ -233,6 +237,11 @@ impl ApiError {
                 StatusCode::PAYLOAD_TOO_LARGE,
                 codes::BATCH_TOO_LARGE,
                 "Batch too large",
+            ),
+            IdempotencyKeyReused => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                codes::IDEMPOTENCY_KEY_REUSED,
+                "Idempotency key reused",
             ),
             StepUpRequired => (
                 StatusCode::FORBIDDEN,

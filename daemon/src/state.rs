@@ -131,9 +131,10 @@ impl AppState {
     /// Until the caches are loaded, authenticated requests fail closed with 503.
     pub async fn start(&self) -> Result<Vec<tokio::task::JoinHandle<()>>, wt_store::StoreError> {
         self.caches.load(self.store.as_ref(), self.now()).await?;
-        Ok(vec![tokio::spawn(crate::keycache::run_flusher(
-            self.clone(),
-        ))])
+        Ok(vec![
+            tokio::spawn(crate::keycache::run_flusher(self.clone())),
+            tokio::spawn(crate::service::ingest::run_idempotency_purger(self.clone())),
+        ])
     }
 
     /// Makes the in-memory caches (keys, allowed IPs, org policies) at least as new as the

@@ -612,6 +612,8 @@ pub mod codes {
     pub const BROWSER_NOT_ALLOWED: &str = "browser_not_allowed";
     /// The batch has more events (or a larger event) than allowed.
     pub const BATCH_TOO_LARGE: &str = "batch_too_large";
+    /// The `Idempotency-Key` was already used, within its window, for a different batch.
+    pub const IDEMPOTENCY_KEY_REUSED: &str = "idempotency_key_reused";
     pub const TIMEOUT: &str = "timeout";
     /// The request names a host this daemon does not serve (421; DNS rebinding defence):
     /// use the configured public URL, or a loopback address.

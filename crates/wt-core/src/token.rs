@@ -61,7 +61,12 @@ pub fn has_shape(s: &str, prefix: &str) -> bool {
 
 /// Hex SHA-256 of a token: what the database stores and looks up.
 pub fn hash(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
+    digest(token.as_bytes())
+}
+
+/// Hex SHA-256 of any bytes (e.g. the fingerprint of a request body).
+pub fn digest(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// Constant-time equality of two secrets' bytes.

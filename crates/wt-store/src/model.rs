@@ -398,6 +398,31 @@ pub struct IngestBatch {
     pub received_at: i64,
     /// Each event's JSON text (an object).
     pub events: Vec<String>,
+    /// The request's `Idempotency-Key`, when it sent one.
+    pub idempotency: Option<IngestIdempotency>,
+}
+
+/// An ingest request's idempotency key: a second request with the same key in the same
+/// org, while the first is remembered, stores nothing and gets the first one's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IngestIdempotency {
+    pub key: String,
+    /// A hash of the request (its body): the same key with another body is a conflict.
+    pub fingerprint: String,
+    /// A key first used before this time is forgotten (the window is the caller's rule).
+    pub remembered_since: i64,
+}
+
+/// What became of one ingest request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IngestOutcome {
+    /// Its events are stored (how many).
+    Stored(u64),
+    /// Its idempotency key was already used for the same request: nothing stored again;
+    /// the first request's count.
+    Replayed(u64),
+    /// Its idempotency key was already used for another request: nothing stored.
+    KeyReused,
 }
 
 /// An entry of an org's allowed-IP list.

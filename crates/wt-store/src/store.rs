@@ -577,7 +577,10 @@ pub trait IngestStore: Send + Sync {
     /// Stores one ingest request's events durably, grouped into one transaction with the
     /// other requests' events waiting at that moment (group commit); returns how many were
     /// stored once they are committed. The ingest hot path.
-    async fn ingest(&self, batch: IngestBatch) -> Result<u64>;
+    async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome>;
+
+    /// Forgets idempotency keys first used before `before`; returns how many.
+    async fn ingest_idempotency_purge(&self, before: UnixTime) -> Result<u64>;
 
     /// Events stored for a key (for tests and readiness).
     async fn ingest_count(&self, org_id: &str) -> Result<u64>;

@@ -17,7 +17,7 @@ use serde_json::value::RawValue;
 use wt_api::Environment;
 use wt_core::apikey;
 use wt_core::audit::{Actor, AuditEvent, actions};
-use wt_store::IngestBatch;
+use wt_store::{IngestBatch, IngestIdempotency, IngestOutcome};
 
 /// Most events in one request.
 pub const MAX_EVENTS: usize = 1_000;
@@ -101,13 +101,50 @@ fn presented_key(headers: &HeaderMap) -> Result<&str, ApiError> {
     Ok(key)
 }
 
-/// Checks the key and the request, stores the events, returns how many were accepted.
+/// How long an `Idempotency-Key` is remembered: a retry within this window stores nothing
+/// again and gets the first answer.
+pub const IDEMPOTENCY_WINDOW: i64 = 24 * 3600;
+
+/// The request header that makes a batch idempotent.
+pub const IDEMPOTENCY_HEADER: &str = "idempotency-key";
+
+/// Longest idempotency key accepted.
+const MAX_IDEMPOTENCY_KEY: usize = 255;
+
+/// What an accepted ingest request gets back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Accepted {
+    /// Events stored (for a replay: by the first request with its idempotency key).
+    pub count: u64,
+    /// The request repeated an earlier one's idempotency key; nothing was stored again.
+    pub replayed: bool,
+}
+
+/// The request's `Idempotency-Key`, checked: 1 to 255 visible ASCII characters.
+fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
+    let Some(v) = headers.get(IDEMPOTENCY_HEADER) else {
+        return Ok(None);
+    };
+    let key = v.to_str().unwrap_or_default();
+    if key.is_empty()
+        || key.len() > MAX_IDEMPOTENCY_KEY
+        || !key.bytes().all(|b| b.is_ascii_graphic())
+    {
+        return Err(ApiError::Validation(format!(
+            "Idempotency-Key: 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters (a UUID is a good choice)"
+        )));
+    }
+    Ok(Some(key.to_string()))
+}
+
+/// Checks the key and the request, stores the events (once per idempotency key), and
+/// says how many were accepted.
 pub async fn ingest(
     state: &AppState,
     headers: &HeaderMap,
     meta: &ClientMeta,
     body: &[u8],
-) -> Result<u64, ApiError> {
+) -> Result<Accepted, ApiError> {
     if !state.caches.is_loaded() {
         return Err(ApiError::Unavailable("the daemon is starting"));
     }
@@ -183,6 +220,11 @@ pub async fn ingest(
     if !crate::extract::is_json_content_type(headers) {
         return Err(ApiError::UnsupportedMediaType);
     }
+    let idempotency = idempotency_key(headers)?.map(|key| IngestIdempotency {
+        key,
+        fingerprint: wt_core::token::digest(body),
+        remembered_since: now - IDEMPOTENCY_WINDOW,
+    });
     let batch: Batch<'_> = serde_json::from_slice(body)
         .map_err(|e| ApiError::Malformed(crate::extract::describe_json_error(&e)))?;
     if batch.environment.is_some_and(|e| e != key.environment)
@@ -228,10 +270,34 @@ pub async fn ingest(
         environment: key.environment,
         received_at: now,
         events,
+        idempotency,
     };
-    let accepted = state.store.ingest(job).await?;
+    let (count, replayed) = match state.store.ingest(job).await? {
+        IngestOutcome::Stored(n) => (n, false),
+        IngestOutcome::Replayed(n) => (n, true),
+        IngestOutcome::KeyReused => return Err(ApiError::IdempotencyKeyReused),
+    };
     // Last-used only moves on success (G.52), and only after the events are durable.
     state.caches.record_use(&key, meta.ip, now);
-    state.metrics.ingest_accepted(accepted);
-    Ok(accepted)
+    if !replayed {
+        state.metrics.ingest_accepted(count);
+    }
+    Ok(Accepted { count, replayed })
+}
+
+/// Forgets idempotency keys past their window, every few minutes until shutdown.
+pub async fn run_idempotency_purger(state: AppState) {
+    let mut tick = tokio::time::interval(std::time::Duration::from_secs(600));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {
+                let before = state.now() - IDEMPOTENCY_WINDOW;
+                if let Err(e) = state.store.ingest_idempotency_purge(before).await {
+                    tracing::warn!(error = %e, "could not purge old idempotency keys");
+                }
+            }
+            _ = state.shutdown_requested() => break,
+        }
+    }
 }

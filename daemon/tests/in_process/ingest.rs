@@ -232,3 +232,102 @@ async fn browser_use_is_refused_by_default_always_recorded_and_allowed_by_policy
     );
     assert_eq!(k.body["use_count"], 1);
 }
+
+/// An ingest request with `Idempotency-Key: key`.
+fn idempotent(secret: &str, key: &str, body: &Value) -> Request<Body> {
+    let mut r = req("POST", "/api/v1/ingest/events", secret, Some(body.clone()));
+    r.headers_mut()
+        .insert("idempotency-key", key.parse().unwrap());
+    r.extensions_mut()
+        .insert(ConnectInfo(LOCAL.parse::<SocketAddr>().unwrap()));
+    r
+}
+
+#[tokio::test]
+async fn a_retried_batch_with_its_idempotency_key_is_stored_once_and_answered_the_same() {
+    let fx = fixture().await;
+    let tok = owner(&fx).await;
+    let (_, secret) = prod_key(&fx, &tok, json!({})).await;
+    let body = json!({"events": [{"a": 1}, {"b": 2}, {"c": 3}]});
+
+    let first = fx.send(idempotent(&secret, "batch-0001", &body)).await;
+    assert_eq!(first.status, StatusCode::ACCEPTED, "{:?}", first.body);
+    assert_eq!(first.body, json!({"accepted": 3}));
+    assert!(first.headers.get("idempotent-replayed").is_none());
+
+    // 50 retries at once (a load balancer retrying after a lost answer): one copy stored.
+    let retries = futures_util::future::join_all(
+        (0..50).map(|_| fx.send(idempotent(&secret, "batch-0001", &body))),
+    )
+    .await;
+    for r in &retries {
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+        assert_eq!(r.body, json!({"accepted": 3}));
+        assert_eq!(r.headers["idempotent-replayed"], "true");
+    }
+    assert_eq!(fx.store.ingest_count("org_acme").await.unwrap(), 3);
+
+    // The same key with other events: refused, nothing stored.
+    let other = json!({"events": [{"z": 26}]});
+    let r = fx.send(idempotent(&secret, "batch-0001", &other)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(r.body["code"], "idempotency_key_reused");
+    assert_eq!(fx.store.ingest_count("org_acme").await.unwrap(), 3);
+
+    // Without a key, or with a new one, a batch is stored again.
+    assert_eq!(
+        fx.ingest(&secret, body.clone()).await.status,
+        StatusCode::ACCEPTED
+    );
+    let r = fx.send(idempotent(&secret, "batch-0002", &body)).await;
+    assert!(r.headers.get("idempotent-replayed").is_none());
+    assert_eq!(fx.store.ingest_count("org_acme").await.unwrap(), 9);
+
+    // After the window the key is new again.
+    fx.clock
+        .advance(wtd::service::ingest::IDEMPOTENCY_WINDOW + 1);
+    let r = fx.send(idempotent(&secret, "batch-0001", &other)).await;
+    assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+    assert_eq!(r.body, json!({"accepted": 1}));
+    assert_eq!(fx.store.ingest_count("org_acme").await.unwrap(), 10);
+}
+
+#[tokio::test]
+async fn bad_idempotency_keys_get_a_clear_422_and_store_nothing() {
+    let fx = fixture().await;
+    let tok = owner(&fx).await;
+    let (_, secret) = prod_key(&fx, &tok, json!({})).await;
+    let body = json!({"events": [{"a": 1}]});
+    for bad in ["", "with space", &"k".repeat(256), "tab\there"] {
+        let mut r = req("POST", "/api/v1/ingest/events", &secret, Some(body.clone()));
+        r.headers_mut().insert(
+            "idempotency-key",
+            axum::http::HeaderValue::from_str(bad).unwrap(),
+        );
+        let r = fx.send_from(r, LOCAL).await;
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad:?}: {:?}",
+            r.body
+        );
+        assert_eq!(r.body["code"], "validation_failed");
+        assert!(
+            r.body["detail"]
+                .as_str()
+                .unwrap()
+                .contains("Idempotency-Key")
+        );
+    }
+    // Not UTF-8 at all.
+    let mut r = req("POST", "/api/v1/ingest/events", &secret, Some(body.clone()));
+    r.headers_mut().insert(
+        "idempotency-key",
+        axum::http::HeaderValue::from_bytes(b"\xffkey").unwrap(),
+    );
+    assert_eq!(
+        fx.send_from(r, LOCAL).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(fx.store.ingest_count("org_acme").await.unwrap(), 0);
+}

@@ -39,6 +39,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("migrations/0010_health.sql")),
     (11, include_str!("migrations/0011_cache_version.sql")),
     (12, include_str!("migrations/0012_installation.sql")),
+    (13, include_str!("migrations/0013_ingest_idempotency.sql")),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by every daemon).
@@ -61,7 +62,10 @@ const INGEST_QUEUE: usize = 4096;
 /// Ingest requests grouped into one transaction at most.
 const MAX_GROUP: usize = 512;
 
-type IngestJob = (crate::IngestBatch, oneshot::Sender<Result<u64>>);
+type IngestJob = (
+    crate::IngestBatch,
+    oneshot::Sender<Result<crate::IngestOutcome>>,
+);
 
 /// A pool of connections to one PostgreSQL database, and the ingest group-commit queue.
 pub struct PgBackend {
@@ -421,7 +425,7 @@ impl Backend for PgBackend {
         Arc::clone(&self.pool).write(f).await
     }
 
-    async fn ingest(&self, batch: crate::IngestBatch) -> Result<u64> {
+    async fn ingest(&self, batch: crate::IngestBatch) -> Result<crate::IngestOutcome> {
         let queue = self.ingest.get_or_init(|| {
             let (tx, rx) = mpsc::channel(INGEST_QUEUE);
             tokio::spawn(group_commit(Arc::clone(&self.pool), rx));
@@ -448,12 +452,11 @@ async fn group_commit(pool: Arc<Pool>, mut rx: mpsc::Receiver<IngestJob>) {
     let mut group: Vec<IngestJob> = Vec::with_capacity(MAX_GROUP);
     while rx.recv_many(&mut group, MAX_GROUP).await > 0 {
         let (batches, acks): (Vec<_>, Vec<_>) = group.drain(..).unzip();
-        let counts: Vec<u64> = batches.iter().map(|b| b.events.len() as u64).collect();
         let result = Arc::clone(&pool)
             .write(move |db| crate::sql::ingest::insert_events(db, &batches))
             .await;
-        for (ack, n) in acks.into_iter().zip(counts) {
-            let _ = ack.send(result.as_ref().map(|_| n).map_err(Clone::clone));
+        for (i, ack) in acks.into_iter().enumerate() {
+            let _ = ack.send(result.as_ref().map(|o| o[i]).map_err(Clone::clone));
         }
     }
 }

@@ -33,6 +33,7 @@ pub const COPY_TABLES: &[&str] = &[
     "api_keys",
     "api_key_sources",
     "ingest_events",
+    "ingest_idempotency",
     "allowed_ips",
     "access_tokens",
     "installation",

@@ -443,8 +443,11 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
 
     /// Stores one request's events durably, in one transaction with the events of every
     /// other request waiting at that moment (group commit: under load, one commit serves
-    /// many requests). Resolves once they are committed.
-    fn ingest(&self, batch: crate::IngestBatch) -> impl Future<Output = Result<u64>> + Send;
+    /// many requests). Resolves once they are committed, with what became of the request.
+    fn ingest(
+        &self,
+        batch: crate::IngestBatch,
+    ) -> impl Future<Output = Result<crate::IngestOutcome>> + Send;
 
     /// Cheap liveness check (see `HealthStore::ping`).
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;

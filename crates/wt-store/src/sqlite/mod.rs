@@ -10,7 +10,7 @@
 //! PostgreSQL backend (`crate::sql`).
 
 use crate::sql::{Backend, Db, Dialect, Row, SqlStore, Value, internal};
-use crate::{IngestBatch, Result, StoreError};
+use crate::{IngestBatch, IngestOutcome, Result, StoreError};
 use rusqlite::functions::FunctionFlags;
 use rusqlite::types::{ToSqlOutput, ValueRef};
 use rusqlite::{Connection, OpenFlags};
@@ -35,6 +35,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0010_health.sql")),
     M::up(include_str!("migrations/0011_cache_version.sql")),
     M::up(include_str!("migrations/0012_installation.sql")),
+    M::up(include_str!("migrations/0013_ingest_idempotency.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {
@@ -59,7 +60,7 @@ enum WriteJob {
     Run(Box<dyn FnOnce(&mut Connection) + Send>),
     /// One ingest request's events: grouped with the ingest requests queued behind it into
     /// one transaction (group commit).
-    Ingest(IngestBatch, oneshot::Sender<Result<u64>>),
+    Ingest(IngestBatch, oneshot::Sender<Result<IngestOutcome>>),
 }
 
 /// The SQLite store: the shared queries over [`SqliteBackend`].
@@ -276,7 +277,7 @@ impl SqliteStore {
 /// next group, with no hand-off in between.
 fn run_writer(mut conn: Connection, mut rx: mpsc::Receiver<WriteJob>, writable: &AtomicBool) {
     let mut next: Option<WriteJob> = None;
-    let mut group: Vec<(IngestBatch, oneshot::Sender<Result<u64>>)> = Vec::new();
+    let mut group: Vec<(IngestBatch, oneshot::Sender<Result<IngestOutcome>>)> = Vec::new();
     loop {
         let job = match next.take() {
             Some(job) => job,
@@ -304,9 +305,9 @@ fn run_writer(mut conn: Connection, mut rx: mpsc::Receiver<WriteJob>, writable: 
                     crate::sql::ingest::insert_events(db, &batches)
                 });
                 note_writable(writable, &result);
-                for (ack, b) in acks.into_iter().zip(&batches) {
+                for (i, ack) in acks.into_iter().enumerate() {
                     let _ = ack.send(match &result {
-                        Ok(_) => Ok(b.events.len() as u64),
+                        Ok(outcomes) => Ok(outcomes[i]),
                         Err(e) => Err(e.clone()),
                     });
                 }
@@ -409,7 +410,7 @@ impl Backend for SqliteBackend {
         self.on_writer(move |c| transaction(c, f)).await
     }
 
-    async fn ingest(&self, batch: IngestBatch) -> Result<u64> {
+    async fn ingest(&self, batch: IngestBatch) -> Result<IngestOutcome> {
         let (tx, rx) = oneshot::channel();
         self.writer
             .send(WriteJob::Ingest(batch, tx))

@@ -110,7 +110,9 @@ async fn postgres_passes_the_conformance_story() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(report.ok, "{report:?}");
-    story::group_commit_story(std::sync::Arc::new(store)).await;
+    let store = std::sync::Arc::new(store);
+    story::group_commit_story(store.clone()).await;
+    story::idempotency_story(store).await;
 }
 
 /// Every table of both schemas is either copied or deliberately not.
@@ -206,6 +208,7 @@ async fn copy_from_sqlite_into_postgres_keeps_every_row_and_the_chain() {
         environment: wt_core::apikey::Environment::Production,
         received_at: 1_800_000_900,
         events: vec!["{}".into()],
+        idempotency: None,
     }])
     .await
     .unwrap_or_else(|e| panic!("{e}"));

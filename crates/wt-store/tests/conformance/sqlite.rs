@@ -16,7 +16,9 @@ async fn sqlite_passes_the_conformance_story() {
     let (_dir, store) = open_temp();
     story::story(&store).await;
     story::keys_story(&store).await;
-    story::group_commit_story(std::sync::Arc::new(store)).await;
+    let store = std::sync::Arc::new(store);
+    story::group_commit_story(store.clone()).await;
+    story::idempotency_story(store).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

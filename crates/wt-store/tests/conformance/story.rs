@@ -531,6 +531,7 @@ pub async fn keys_story(store: &dyn Store) {
             environment: wt_core::apikey::Environment::Production,
             received_at: now,
             events: vec!["{\"a\":1}".into(), "{\"b\":2}".into()],
+            idempotency: None,
         }])
         .await
         .unwrap();
@@ -543,6 +544,7 @@ pub async fn keys_story(store: &dyn Store) {
         environment: wt_core::apikey::Environment::Production,
         received_at: now,
         events: (0..k).map(|i| format!("{{\"i\":{i}}}")).collect(),
+        idempotency: None,
     };
     let n = store
         .ingest_append(vec![many(40), many(1), many(29)])
@@ -713,10 +715,15 @@ pub async fn group_commit_story(store: std::sync::Arc<dyn Store>) {
                     environment: wt_core::apikey::Environment::Production,
                     received_at: 1_000,
                     events: (0..k).map(|e| format!("{{\"r\":{i},\"e\":{e}}}")).collect(),
+                    idempotency: None,
                 })
                 .await
                 .unwrap();
-            assert_eq!(stored, k as u64, "request {i} gets its own count");
+            assert_eq!(
+                stored,
+                IngestOutcome::Stored(k as u64),
+                "request {i} gets its own count"
+            );
             k as u64
         }));
     }
@@ -732,4 +739,83 @@ pub async fn group_commit_story(store: std::sync::Arc<dyn Store>) {
         audit_before + 8,
         "every audited write between them landed"
     );
+}
+
+/// Idempotency keys: of 50 concurrent requests with one key and one body, exactly one
+/// stores; the others replay its count. The same key with another body stores nothing;
+/// past the window the key is taken over; purging forgets old keys (after `story`).
+pub async fn idempotency_story(store: std::sync::Arc<dyn Store>) {
+    let before = store.ingest_count("org_a").await.unwrap();
+    let batch = |key: &str, fingerprint: &str, at: i64, n: usize| IngestBatch {
+        org_id: "org_a".into(),
+        key_id: "key_1".into(),
+        environment: wt_core::apikey::Environment::Production,
+        received_at: at,
+        events: (0..n).map(|e| format!("{{\"e\":{e}}}")).collect(),
+        idempotency: Some(IngestIdempotency {
+            key: key.into(),
+            fingerprint: fingerprint.into(),
+            remembered_since: at - 100,
+        }),
+    };
+    let mut tasks = Vec::new();
+    for _ in 0..50 {
+        let store = store.clone();
+        let b = batch("retry-1", "body-a", 10_000, 3);
+        tasks.push(tokio::spawn(async move { store.ingest(b).await.unwrap() }));
+    }
+    let mut outcomes = Vec::new();
+    for t in tasks {
+        outcomes.push(t.await.unwrap());
+    }
+    let stored = outcomes
+        .iter()
+        .filter(|o| **o == IngestOutcome::Stored(3))
+        .count();
+    let replayed = outcomes
+        .iter()
+        .filter(|o| **o == IngestOutcome::Replayed(3))
+        .count();
+    assert_eq!((stored, replayed), (1, 49), "{outcomes:?}");
+    assert_eq!(store.ingest_count("org_a").await.unwrap(), before + 3);
+
+    // The same key with another body: refused, nothing stored.
+    let other = store
+        .ingest(batch("retry-1", "body-b", 10_050, 5))
+        .await
+        .unwrap();
+    assert_eq!(other, IngestOutcome::KeyReused);
+    // Keys are per org: another org may use the same key.
+    let mut elsewhere = batch("retry-1", "body-a", 10_050, 1);
+    elsewhere.org_id = "org_b".into();
+    assert_eq!(
+        store.ingest(elsewhere).await.unwrap(),
+        IngestOutcome::Stored(1)
+    );
+    assert_eq!(store.ingest_count("org_a").await.unwrap(), before + 3);
+
+    // Past the window the key is free again.
+    let later = store
+        .ingest(batch("retry-1", "body-b", 10_200, 2))
+        .await
+        .unwrap();
+    assert_eq!(later, IngestOutcome::Stored(2));
+    assert_eq!(store.ingest_count("org_a").await.unwrap(), before + 5);
+
+    // A purge forgets keys first used before its bound, and only those.
+    store
+        .ingest(batch("retry-2", "body-c", 20_000, 1))
+        .await
+        .unwrap();
+    assert!(store.ingest_idempotency_purge(10_201).await.unwrap() >= 1);
+    let again = store
+        .ingest(batch("retry-1", "body-z", 10_250, 1))
+        .await
+        .unwrap();
+    assert_eq!(again, IngestOutcome::Stored(1), "retry-1 was purged");
+    let kept = store
+        .ingest(batch("retry-2", "body-c", 20_010, 1))
+        .await
+        .unwrap();
+    assert_eq!(kept, IngestOutcome::Replayed(1), "retry-2 was kept");
 }
