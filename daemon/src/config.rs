@@ -51,6 +51,9 @@ struct FileConfig {
     invite_ttl: Option<i64>,
     trusted_proxy: Option<Vec<String>>,
     metrics_token_file: Option<PathBuf>,
+    /// The database (the global --database-url / --database-url-file, which win).
+    database_url: Option<String>,
+    database_url_file: Option<PathBuf>,
 }
 
 /// TLS certificate and key files.
@@ -108,14 +111,46 @@ pub fn data_dir(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 
 fn read_file_config(path: &Path, explicit: bool) -> anyhow::Result<FileConfig> {
     match std::fs::read_to_string(path) {
-        Ok(text) => {
-            toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
-        }
+        // The parser's message quotes the offending line, which may hold the database
+        // URL's password: only the line number and the reason are repeated.
+        Ok(text) => toml::from_str(&text).map_err(|e| {
+            let line = e.span().map_or(0, |s| {
+                text[..s.start.min(text.len())].lines().count().max(1)
+            });
+            anyhow::anyhow!(
+                "invalid config file {}, line {line}: {}",
+                path.display(),
+                e.message()
+            )
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
             Ok(FileConfig::default())
         }
         Err(e) => Err(e).with_context(|| format!("cannot read config file {}", path.display())),
     }
+}
+
+/// Where the database is, for every command: `--database-url` or `--database-url-file`
+/// (flags or `WT_*`) when given, else `database_url` or `database_url_file` of the config
+/// file (`config`, else `<data-dir>/wtd.toml` when present). Both (`None`, `None`): the
+/// embedded SQLite file.
+pub fn database_location(
+    data_dir: &Path,
+    config: Option<&Path>,
+    url: Option<String>,
+    url_file: Option<PathBuf>,
+) -> anyhow::Result<(Option<String>, Option<PathBuf>)> {
+    if url.is_some() || url_file.is_some() {
+        return Ok((url, url_file));
+    }
+    let file = match config {
+        Some(p) => read_file_config(p, true)?,
+        None => read_file_config(&data_dir.join("wtd.toml"), false)?,
+    };
+    if file.database_url.is_some() && file.database_url_file.is_some() {
+        bail!("the config file sets both database_url and database_url_file: keep one");
+    }
+    Ok((file.database_url, file.database_url_file))
 }
 
 impl ServeConfig {

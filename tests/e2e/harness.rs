@@ -48,6 +48,12 @@ pub fn on_postgres(test: &str) -> bool {
     pg
 }
 
+/// A connection to `url` opened as `wtd` opens its own (libpq's TLS parameters, the
+/// password from the URL, PGPASSWORD or ~/.pgpass).
+pub fn pg_client(url: &str) -> Result<postgres::Client, String> {
+    wt_store::postgres::connect::client(url).map_err(|e| e.to_string())
+}
+
 /// A fresh PostgreSQL database for one daemon, dropped with it.
 struct PgDatabase {
     admin: String,
@@ -62,7 +68,7 @@ impl PgDatabase {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = format!("wt_e2e_{}_{n}", std::process::id());
-        let mut c = postgres::Client::connect(admin, postgres::NoTls)
+        let mut c = pg_client(admin)
             .unwrap_or_else(|e| panic!("WT_TEST_DATABASE_URL: cannot connect: {e}"));
         // Two statements: CREATE DATABASE cannot share a (implicit) transaction.
         for sql in [
@@ -92,7 +98,7 @@ impl Drop for PgDatabase {
         if !self.owned {
             return;
         }
-        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+        if let Ok(mut c) = pg_client(&self.admin) {
             let _ = c.batch_execute(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
@@ -294,8 +300,8 @@ impl Daemon {
     /// Runs SQL statements on the daemon's database (the daemon should be stopped).
     pub fn sql(&self, statements: &str) {
         match &self.pg {
-            Some(pg) => postgres::Client::connect(&pg.url, postgres::NoTls)
-                .and_then(|mut c| c.batch_execute(statements))
+            Some(pg) => pg_client(&pg.url)
+                .and_then(|mut c| c.batch_execute(statements).map_err(|e| e.to_string()))
                 .unwrap_or_else(|e| panic!("{statements}: {e}")),
             None => rusqlite::Connection::open(self.data_dir().join("watchtower.db"))
                 .and_then(|c| c.execute_batch(statements))
@@ -307,7 +313,7 @@ impl Daemon {
     pub fn sql_column(&self, query: &str) -> Vec<String> {
         match &self.pg {
             Some(pg) => {
-                let mut c = postgres::Client::connect(&pg.url, postgres::NoTls).expect("connect");
+                let mut c = pg_client(&pg.url).expect("connect");
                 c.simple_query(query)
                     .expect("query")
                     .into_iter()
