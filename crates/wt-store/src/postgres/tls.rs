@@ -415,7 +415,7 @@ fn describe_rustls(e: &rustls::Error, policy: &TlsPolicy, hosts: &str) -> String
             ),
             CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
                 format!(
-                    "the database's certificate is not valid for the host name {hosts} \
+                    "the database's certificate is not valid for the host {hosts} \
                      (sslmode=verify-full checks it): connect by a name the certificate \
                      lists, or use sslmode=verify-ca to check only the CA"
                 )
