@@ -383,6 +383,43 @@ mod tests {
     }
 
     #[test]
+    fn the_database_comes_from_flags_then_the_config_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let none =
+            database_location(dir.path(), None, None, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(none, (None, None));
+        std::fs::write(
+            dir.path().join("wtd.toml"),
+            "database_url = \"postgres://wt@db/wt?sslmode=verify-full\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let from_file =
+            database_location(dir.path(), None, None, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            from_file.0.as_deref(),
+            Some("postgres://wt@db/wt?sslmode=verify-full")
+        );
+        let flag = database_location(dir.path(), None, None, Some("/etc/wt/url".into()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(flag, (None, Some(PathBuf::from("/etc/wt/url"))));
+    }
+
+    #[test]
+    fn a_bad_config_file_is_not_quoted_back() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            dir.path().join("wtd.toml"),
+            "listen = \"127.0.0.1:1\"\ndatabase_url = \"postgres://wt:hunter2@db/wt\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let err = database_location(dir.path(), None, None, None)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("line 2") && !err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
     fn unknown_config_keys_are_errors() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(dir.path().join("wtd.toml"), "lsten = \"x\"\n")
