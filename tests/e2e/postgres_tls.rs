@@ -72,6 +72,15 @@ impl Cluster {
         db
     }
 
+    /// A daemon on a fresh database (and its name), reached as the superuser with
+    /// `sslmode=verify-full` against the right CA.
+    fn daemon_verify_full(&self) -> (Daemon, String) {
+        let db = self.database("postgres");
+        let name = db.name.clone();
+        let d = Daemon::start_on_database(db, reach_by_url(self.url("postgres", &name)));
+        (d, name)
+    }
+
     /// A login role that authenticates with `password` (SCRAM, pg_hba's `+wt_password`).
     fn password_role(&self, password: &str) -> String {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
@@ -169,9 +178,7 @@ fn verify_full_against_the_right_ca_serves_over_tls() {
     let Some(c) = Cluster::get("verify_full_against_the_right_ca_serves_over_tls") else {
         return;
     };
-    let db = c.database("postgres");
-    let name = db.name.clone();
-    let d = Daemon::start_on_database(db, reach_by_url(c.url("postgres", &name)));
+    let (d, name) = c.daemon_verify_full();
     d.setup();
     d.login_token();
     let (n, all_tls, _) = c.connections_of(&name);
@@ -184,9 +191,7 @@ fn a_wrong_ca_refuses_to_start_and_says_why() {
     let Some(c) = Cluster::get("a_wrong_ca_refuses_to_start_and_says_why") else {
         return;
     };
-    let db = c.database("postgres");
-    let name = db.name.clone();
-    let mut d = Daemon::start_on_database(db, reach_by_url(c.url("postgres", &name)));
+    let (mut d, name) = c.daemon_verify_full();
     d.terminate();
     let wrong = c.url("postgres", &name).replace("ca.pem", "other-ca.pem");
     let out = d
@@ -321,57 +326,54 @@ fn rotate_without_restart(
     d.login_token();
 }
 
-#[test]
-fn the_password_comes_from_pgpass_and_a_new_one_needs_no_restart() {
-    let Some(c) = Cluster::get("the_password_comes_from_pgpass_and_a_new_one_needs_no_restart")
-    else {
+/// A daemon whose role logs in with a password that `keep` writes where the daemon finds
+/// it (in `dir`; it returns how `wtd` reaches the database), rotated without a restart;
+/// no password ever reaches the log.
+fn password_rotation(test: &str, keep: impl Fn(&Cluster, &Path, &str, &str, &str) -> Reach) {
+    let Some(c) = Cluster::get(test) else {
         return;
     };
-    let (first, second) = ("pgpass-first-Secret-1", "pgpass-second-Secret-2");
+    let (first, second) = ("first-Secret-1", "second-Secret-2");
     let role = c.password_role(first);
     let db = c.database(&role);
     let name = db.name.clone();
-    let home = tempfile::tempdir().expect("home");
-    let pgpass = home.path().join(".pgpass");
-    let line = |pw: &str| format!("# wt\nlocalhost:{}:{name}:{role}:{pw}\n", c.tls_port);
-    write_private(&pgpass, &line(first));
-    let mut reach = reach_by_url(c.url(&role, &name));
-    reach
-        .vars
-        .push(("HOME".into(), home.path().display().to_string()));
+    let dir = tempfile::tempdir().expect("dir");
+    let reach = keep(&c, dir.path(), &role, &name, first);
     let d = Daemon::start_on_database(db, reach);
     d.setup();
     d.login_token();
     rotate_without_restart(&c, &d, &role, second, || {
-        write_private(&pgpass, &line(second))
+        keep(&c, dir.path(), &role, &name, second);
     });
     let log = d.log();
     assert!(!log.contains(first) && !log.contains(second), "{log}");
 }
 
 #[test]
-fn the_url_file_gives_the_password_and_is_read_again() {
-    let Some(c) = Cluster::get("the_url_file_gives_the_password_and_is_read_again") else {
-        return;
-    };
-    let (first, second) = ("urlfile-first-Secret-1", "urlfile-second-Secret-2");
-    let role = c.password_role(first);
-    let db = c.database(&role);
-    let name = db.name.clone();
-    let files = tempfile::tempdir().expect("dir");
-    let file = files.path().join("database-url");
-    let url = |pw: &str| c.url(&format!("{role}:{pw}"), &name) + "\n";
-    write_private(&file, &url(first));
-    let d = Daemon::start_on_database(
-        db,
-        Reach {
-            vars: vec![],
-            args: vec!["--database-url-file".into(), file.display().to_string()],
+fn the_password_comes_from_pgpass_and_a_new_one_needs_no_restart() {
+    password_rotation(
+        "the_password_comes_from_pgpass_and_a_new_one_needs_no_restart",
+        |c, home, role, db, password| {
+            let line = format!("# wt\nlocalhost:{}:{db}:{role}:{password}\n", c.tls_port);
+            write_private(&home.join(".pgpass"), &line);
+            let mut reach = reach_by_url(c.url(role, db));
+            reach.vars.push(("HOME".into(), home.display().to_string()));
+            reach
         },
     );
-    d.setup();
-    d.login_token();
-    rotate_without_restart(&c, &d, &role, second, || write_private(&file, &url(second)));
-    let log = d.log();
-    assert!(!log.contains(first) && !log.contains(second), "{log}");
+}
+
+#[test]
+fn the_url_file_gives_the_password_and_is_read_again() {
+    password_rotation(
+        "the_url_file_gives_the_password_and_is_read_again",
+        |c, dir, role, db, password| {
+            let file = dir.join("database-url");
+            write_private(&file, &(c.url(&format!("{role}:{password}"), db) + "\n"));
+            Reach {
+                vars: vec![],
+                args: vec!["--database-url-file".into(), file.display().to_string()],
+            }
+        },
+    );
 }

@@ -410,6 +410,10 @@ pub fn client(url: &str) -> Result<postgres::Client, StoreError> {
 mod tests {
     use super::*;
 
+    fn connector(url: &str) -> PgConnector {
+        PgConnector::from_url(url).unwrap_or_else(|e| panic!("{e}"))
+    }
+
     #[test]
     fn our_parameters_are_taken_out_and_the_rest_is_kept() {
         let (own, rest) = split_params(
@@ -452,8 +456,7 @@ mod tests {
 
     #[test]
     fn the_url_password_is_kept_apart_and_hidden() {
-        let c = PgConnector::from_url("postgres://wt:s3cret@db.internal:6432/wt?sslmode=disable")
-            .unwrap_or_else(|e| panic!("{e}"));
+        let c = connector("postgres://wt:s3cret@db.internal:6432/wt?sslmode=disable");
         assert_eq!(
             c.display(),
             "postgres://wt:***@db.internal:6432/wt?sslmode=disable"
@@ -476,8 +479,7 @@ mod tests {
 
     #[test]
     fn the_password_file_is_searched_with_libpq_defaults() {
-        let c = PgConnector::from_url("postgres://wt_app@db.internal/wt?sslmode=disable")
-            .unwrap_or_else(|e| panic!("{e}"));
+        let c = connector("postgres://wt_app@db.internal/wt?sslmode=disable");
         assert_eq!(
             c.lookup(),
             Lookup {
@@ -488,19 +490,14 @@ mod tests {
             }
         );
         // No database: the user's name.
-        let c = PgConnector::from_url("postgres://wt_app@db.internal:6432?sslmode=disable")
-            .unwrap_or_else(|e| panic!("{e}"));
+        let c = connector("postgres://wt_app@db.internal:6432?sslmode=disable");
         assert_eq!(c.lookup().database, "wt_app");
         assert_eq!(c.lookup().port, "6432");
     }
 
     #[test]
     fn loopback_hosts_and_sockets_are_local_others_are_not() {
-        let local = |url: &str| {
-            PgConnector::from_url(url)
-                .unwrap_or_else(|e| panic!("{e}"))
-                .is_local()
-        };
+        let local = |url: &str| connector(url).is_local();
         assert!(local("postgres://wt@127.0.0.1:5432/wt"));
         assert!(local("postgres://wt@localhost/wt"));
         assert!(local("postgres://wt@[::1]/wt"));
