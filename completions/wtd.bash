@@ -107,7 +107,7 @@ _wtd() {
 
     case "${cmd}" in
         wtd)
-            opts="-h -V --data-dir --database-url --database-pool-size --log-format --help --version init serve migrate org audit backup restore copy help"
+            opts="-h -V --data-dir --database-url --database-url-file --database-pool-size --log-format --help --version init serve migrate org audit backup restore copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -118,6 +118,10 @@ _wtd() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -137,7 +141,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__audit)
-            opts="-h --data-dir --database-url --database-pool-size --log-format --help verify help"
+            opts="-h --data-dir --database-url --database-url-file --database-pool-size --log-format --help verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -148,6 +152,10 @@ _wtd() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -209,7 +217,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__audit__subcmd__verify)
-            opts="-h --data-dir --database-url --database-pool-size --log-format --help"
+            opts="-h --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -220,6 +228,10 @@ _wtd() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -239,7 +251,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__backup)
-            opts="-h --to --data-dir --database-url --database-pool-size --log-format --help"
+            opts="-h --to --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -254,6 +266,10 @@ _wtd() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -273,7 +289,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__copy)
-            opts="-h --from --to --data-dir --database-url --database-pool-size --log-format --help"
+            opts="-h --from --to --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -292,6 +308,10 @@ _wtd() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -479,7 +499,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__init)
-            opts="-h --org --owner-email --data-dir --database-url --database-pool-size --log-format --help"
+            opts="-h --org --owner-email --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -498,6 +518,10 @@ _wtd() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -517,7 +541,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__migrate)
-            opts="-h --data-dir --database-url --database-pool-size --log-format --help"
+            opts="-h --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -528,6 +552,10 @@ _wtd() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -547,7 +575,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__org)
-            opts="-h --data-dir --database-url --database-pool-size --log-format --help create help"
+            opts="-h --data-dir --database-url --database-url-file --database-pool-size --log-format --help create help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -558,6 +586,10 @@ _wtd() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -577,7 +609,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__org__subcmd__create)
-            opts="-h --org --owner-email --data-dir --database-url --database-pool-size --log-format --help"
+            opts="-h --org --owner-email --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -596,6 +628,10 @@ _wtd() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -657,7 +693,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__restore)
-            opts="-h --from --force --data-dir --database-url --database-pool-size --log-format --help"
+            opts="-h --from --force --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -672,6 +708,10 @@ _wtd() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -691,7 +731,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__serve)
-            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --keepalive-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --metrics-token-file --data-dir --database-url --database-pool-size --log-format --help"
+            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --keepalive-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --metrics-token-file --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -774,6 +814,10 @@ _wtd() {
                     return 0
                     ;;
                 --database-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-url-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -19,7 +19,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
     var completions = [
         &'wtd'= {
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
-            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER@HOST:PORT/DB, with libpq''s sslmode (disable, prefer, require, verify-ca, verify-full), sslrootcert (FILE or system), sslcert, sslkey and passfile parameters. The password: in PGPASSWORD or ~/.pgpass (PGPASSFILE), read again for every new connection; better not in this flag, which other users see in `ps`. Default: the embedded SQLite file in the data directory (or database_url in wtd.toml). Every replica also needs the same master key file in its data directory'
+            cand --database-url-file 'File holding the --database-url (one line; mode 0600 when it holds a password). Read again, for its password, by every new connection: a rotated password needs no restart'
             cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -40,7 +41,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand --org 'Display name of the first org'
             cand --owner-email 'Email of the owner who will claim the account with the setup token'
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
-            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER@HOST:PORT/DB, with libpq''s sslmode (disable, prefer, require, verify-ca, verify-full), sslrootcert (FILE or system), sslcert, sslkey and passfile parameters. The password: in PGPASSWORD or ~/.pgpass (PGPASSFILE), read again for every new connection; better not in this flag, which other users see in `ps`. Default: the embedded SQLite file in the data directory (or database_url in wtd.toml). Every replica also needs the same master key file in its data directory'
+            cand --database-url-file 'File holding the --database-url (one line; mode 0600 when it holds a password). Read again, for its password, by every new connection: a rotated password needs no restart'
             cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -66,7 +68,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand --trusted-proxy 'A reverse proxy (CIDR) whose X-Forwarded-For is believed; repeat for several, or comma-separate in WT_TRUSTED_PROXIES. The client address is the rightmost hop that is not a trusted proxy [default: none: the socket peer is the client]'
             cand --metrics-token-file 'File holding the bearer token /metrics requires (one line, at least 32 characters, mode 0600; Prometheus: `authorization: {credentials_file: FILE}`). Without it, /metrics answers only clients on loopback (the socket peer, never X-Forwarded-For)'
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
-            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER@HOST:PORT/DB, with libpq''s sslmode (disable, prefer, require, verify-ca, verify-full), sslrootcert (FILE or system), sslcert, sslkey and passfile parameters. The password: in PGPASSWORD or ~/.pgpass (PGPASSFILE), read again for every new connection; better not in this flag, which other users see in `ps`. Default: the embedded SQLite file in the data directory (or database_url in wtd.toml). Every replica also needs the same master key file in its data directory'
+            cand --database-url-file 'File holding the --database-url (one line; mode 0600 when it holds a password). Read again, for its password, by every new connection: a rotated password needs no restart'
             cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand --insecure-http 'Allow plain HTTP on a non-loopback address (only behind a TLS-terminating proxy)'
@@ -75,7 +78,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
         }
         &'wtd;migrate'= {
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
-            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER@HOST:PORT/DB, with libpq''s sslmode (disable, prefer, require, verify-ca, verify-full), sslrootcert (FILE or system), sslcert, sslkey and passfile parameters. The password: in PGPASSWORD or ~/.pgpass (PGPASSFILE), read again for every new connection; better not in this flag, which other users see in `ps`. Default: the embedded SQLite file in the data directory (or database_url in wtd.toml). Every replica also needs the same master key file in its data directory'
+            cand --database-url-file 'File holding the --database-url (one line; mode 0600 when it holds a password). Read again, for its password, by every new connection: a rotated password needs no restart'
             cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -83,7 +87,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
         }
         &'wtd;org'= {
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
-            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER@HOST:PORT/DB, with libpq''s sslmode (disable, prefer, require, verify-ca, verify-full), sslrootcert (FILE or system), sslcert, sslkey and passfile parameters. The password: in PGPASSWORD or ~/.pgpass (PGPASSFILE), read again for every new connection; better not in this flag, which other users see in `ps`. Default: the embedded SQLite file in the data directory (or database_url in wtd.toml). Every replica also needs the same master key file in its data directory'
+            cand --database-url-file 'File holding the --database-url (one line; mode 0600 when it holds a password). Read again, for its password, by every new connection: a rotated password needs no restart'
             cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -95,7 +100,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand --org 'Display name of the first org'
             cand --owner-email 'Email of the owner who will claim the account with the setup token'
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
-            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER@HOST:PORT/DB, with libpq''s sslmode (disable, prefer, require, verify-ca, verify-full), sslrootcert (FILE or system), sslcert, sslkey and passfile parameters. The password: in PGPASSWORD or ~/.pgpass (PGPASSFILE), read again for every new connection; better not in this flag, which other users see in `ps`. Default: the embedded SQLite file in the data directory (or database_url in wtd.toml). Every replica also needs the same master key file in its data directory'
+            cand --database-url-file 'File holding the --database-url (one line; mode 0600 when it holds a password). Read again, for its password, by every new connection: a rotated password needs no restart'
             cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -111,7 +117,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
         }
         &'wtd;audit'= {
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
-            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER@HOST:PORT/DB, with libpq''s sslmode (disable, prefer, require, verify-ca, verify-full), sslrootcert (FILE or system), sslcert, sslkey and passfile parameters. The password: in PGPASSWORD or ~/.pgpass (PGPASSFILE), read again for every new connection; better not in this flag, which other users see in `ps`. Default: the embedded SQLite file in the data directory (or database_url in wtd.toml). Every replica also needs the same master key file in its data directory'
+            cand --database-url-file 'File holding the --database-url (one line; mode 0600 when it holds a password). Read again, for its password, by every new connection: a rotated password needs no restart'
             cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -121,7 +128,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
         }
         &'wtd;audit;verify'= {
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
-            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER@HOST:PORT/DB, with libpq''s sslmode (disable, prefer, require, verify-ca, verify-full), sslrootcert (FILE or system), sslcert, sslkey and passfile parameters. The password: in PGPASSWORD or ~/.pgpass (PGPASSFILE), read again for every new connection; better not in this flag, which other users see in `ps`. Default: the embedded SQLite file in the data directory (or database_url in wtd.toml). Every replica also needs the same master key file in its data directory'
+            cand --database-url-file 'File holding the --database-url (one line; mode 0600 when it holds a password). Read again, for its password, by every new connection: a rotated password needs no restart'
             cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -138,7 +146,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
         &'wtd;backup'= {
             cand --to 'Where to write the copy (must not exist)'
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
-            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER@HOST:PORT/DB, with libpq''s sslmode (disable, prefer, require, verify-ca, verify-full), sslrootcert (FILE or system), sslcert, sslkey and passfile parameters. The password: in PGPASSWORD or ~/.pgpass (PGPASSFILE), read again for every new connection; better not in this flag, which other users see in `ps`. Default: the embedded SQLite file in the data directory (or database_url in wtd.toml). Every replica also needs the same master key file in its data directory'
+            cand --database-url-file 'File holding the --database-url (one line; mode 0600 when it holds a password). Read again, for its password, by every new connection: a rotated password needs no restart'
             cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'
@@ -147,7 +156,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
         &'wtd;restore'= {
             cand --from 'The backup file to restore'
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
-            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER@HOST:PORT/DB, with libpq''s sslmode (disable, prefer, require, verify-ca, verify-full), sslrootcert (FILE or system), sslcert, sslkey and passfile parameters. The password: in PGPASSWORD or ~/.pgpass (PGPASSFILE), read again for every new connection; better not in this flag, which other users see in `ps`. Default: the embedded SQLite file in the data directory (or database_url in wtd.toml). Every replica also needs the same master key file in its data directory'
+            cand --database-url-file 'File holding the --database-url (one line; mode 0600 when it holds a password). Read again, for its password, by every new connection: a rotated password needs no restart'
             cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand --force 'Replace an existing database (everything written since the backup is lost)'
@@ -158,7 +168,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand --from 'Source: sqlite:PATH or postgres://... Default: this data directory''s SQLite file'
             cand --to 'Destination: postgres://USER@HOST:PORT/DB (or sqlite:PATH); must hold no data'
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
-            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB. Default: the embedded SQLite file in the data directory. Every replica also needs the same master key file in its data directory'
+            cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER@HOST:PORT/DB, with libpq''s sslmode (disable, prefer, require, verify-ca, verify-full), sslrootcert (FILE or system), sslcert, sslkey and passfile parameters. The password: in PGPASSWORD or ~/.pgpass (PGPASSFILE), read again for every new connection; better not in this flag, which other users see in `ps`. Default: the embedded SQLite file in the data directory (or database_url in wtd.toml). Every replica also needs the same master key file in its data directory'
+            cand --database-url-file 'File holding the --database-url (one line; mode 0600 when it holds a password). Read again, for its password, by every new connection: a rotated password needs no restart'
             cand --database-pool-size 'Connections to PostgreSQL kept by each daemon'
             cand --log-format 'Log format on stderr'
             cand -h 'Print help (see more with ''--help'')'

@@ -24,17 +24,28 @@ pub struct Cli {
     #[arg(long, global = true, env = "WT_DATA_DIR", value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
 
-    /// PostgreSQL database shared by several daemons: postgres://USER[:PASSWORD]@HOST:PORT/DB.
-    /// Default: the embedded SQLite file in the data directory. Every replica also needs
-    /// the same master key file in its data directory.
+    /// PostgreSQL database shared by several daemons: postgres://USER@HOST:PORT/DB, with
+    /// libpq's sslmode (disable, prefer, require, verify-ca, verify-full), sslrootcert
+    /// (FILE or system), sslcert, sslkey and passfile parameters. The password: in
+    /// PGPASSWORD or ~/.pgpass (PGPASSFILE), read again for every new connection; better
+    /// not in this flag, which other users see in `ps`. Default: the embedded SQLite file
+    /// in the data directory (or database_url in wtd.toml). Every replica also needs the
+    /// same master key file in its data directory.
     #[arg(
         long,
         global = true,
         env = "WT_DATABASE_URL",
         hide_env_values = true,
-        value_name = "URL"
+        value_name = "URL",
+        conflicts_with = "database_url_file"
     )]
     pub database_url: Option<String>,
+
+    /// File holding the --database-url (one line; mode 0600 when it holds a password).
+    /// Read again, for its password, by every new connection: a rotated password needs
+    /// no restart.
+    #[arg(long, global = true, env = "WT_DATABASE_URL_FILE", value_name = "FILE")]
+    pub database_url_file: Option<PathBuf>,
 
     /// Connections to PostgreSQL kept by each daemon.
     #[arg(long, global = true, env = "WT_DATABASE_POOL_SIZE", default_value_t = wt_store::postgres::DEFAULT_POOL_SIZE, value_name = "N")]

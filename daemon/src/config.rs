@@ -51,6 +51,9 @@ struct FileConfig {
     invite_ttl: Option<i64>,
     trusted_proxy: Option<Vec<String>>,
     metrics_token_file: Option<PathBuf>,
+    /// The database (the global --database-url / --database-url-file, which win).
+    database_url: Option<String>,
+    database_url_file: Option<PathBuf>,
 }
 
 /// TLS certificate and key files.
@@ -108,14 +111,46 @@ pub fn data_dir(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 
 fn read_file_config(path: &Path, explicit: bool) -> anyhow::Result<FileConfig> {
     match std::fs::read_to_string(path) {
-        Ok(text) => {
-            toml::from_str(&text).with_context(|| format!("invalid config file {}", path.display()))
-        }
+        // The parser's message quotes the offending line, which may hold the database
+        // URL's password: only the line number and the reason are repeated.
+        Ok(text) => toml::from_str(&text).map_err(|e| {
+            let line = e.span().map_or(0, |s| {
+                text[..s.start.min(text.len())].lines().count().max(1)
+            });
+            anyhow::anyhow!(
+                "invalid config file {}, line {line}: {}",
+                path.display(),
+                e.message()
+            )
+        }),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !explicit => {
             Ok(FileConfig::default())
         }
         Err(e) => Err(e).with_context(|| format!("cannot read config file {}", path.display())),
     }
+}
+
+/// Where the database is, for every command: `--database-url` or `--database-url-file`
+/// (flags or `WT_*`) when given, else `database_url` or `database_url_file` of the config
+/// file (`config`, else `<data-dir>/wtd.toml` when present). Both (`None`, `None`): the
+/// embedded SQLite file.
+pub fn database_location(
+    data_dir: &Path,
+    config: Option<&Path>,
+    url: Option<String>,
+    url_file: Option<PathBuf>,
+) -> anyhow::Result<(Option<String>, Option<PathBuf>)> {
+    if url.is_some() || url_file.is_some() {
+        return Ok((url, url_file));
+    }
+    let file = match config {
+        Some(p) => read_file_config(p, true)?,
+        None => read_file_config(&data_dir.join("wtd.toml"), false)?,
+    };
+    if file.database_url.is_some() && file.database_url_file.is_some() {
+        bail!("the config file sets both database_url and database_url_file: keep one");
+    }
+    Ok((file.database_url, file.database_url_file))
 }
 
 impl ServeConfig {
@@ -345,6 +380,43 @@ mod tests {
                 "README.md does not document --{flag}"
             );
         }
+    }
+
+    #[test]
+    fn the_database_comes_from_flags_then_the_config_file() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let none =
+            database_location(dir.path(), None, None, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(none, (None, None));
+        std::fs::write(
+            dir.path().join("wtd.toml"),
+            "database_url = \"postgres://wt@db/wt?sslmode=verify-full\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let from_file =
+            database_location(dir.path(), None, None, None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            from_file.0.as_deref(),
+            Some("postgres://wt@db/wt?sslmode=verify-full")
+        );
+        let flag = database_location(dir.path(), None, None, Some("/etc/wt/url".into()))
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(flag, (None, Some(PathBuf::from("/etc/wt/url"))));
+    }
+
+    #[test]
+    fn a_bad_config_file_is_not_quoted_back() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            dir.path().join("wtd.toml"),
+            "listen = \"127.0.0.1:1\"\ndatabase_url = \"postgres://wt:hunter2@db/wt\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let err = database_location(dir.path(), None, None, None)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(err.contains("line 2") && !err.contains("hunter2"), "{err}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use wt_store::Store;
-use wt_store::postgres::{PgStore, redact};
+use wt_store::postgres::{PgConnector, PgStore};
 use wt_store::sql::copy::{CopyReport, copy_between};
 use wt_store::sqlite::{DB_FILE, SqliteStore};
 
@@ -15,8 +15,12 @@ use wt_store::sqlite::{DB_FILE, SqliteStore};
 pub enum Database {
     /// An SQLite file (by default `<data-dir>/watchtower.db`).
     Sqlite(PathBuf),
-    /// A PostgreSQL database and how many connections to keep.
-    Postgres { url: String, pool_size: usize },
+    /// A PostgreSQL database (how to connect: URL, TLS, password source) and how many
+    /// connections to keep.
+    Postgres {
+        connector: Arc<PgConnector>,
+        pool_size: usize,
+    },
 }
 
 impl std::fmt::Debug for Database {
@@ -26,20 +30,33 @@ impl std::fmt::Debug for Database {
 }
 
 impl Database {
-    /// `--database-url` when given (`postgres://...`, `postgresql://...` or
-    /// `sqlite:PATH`), else the SQLite file in `data_dir`.
-    pub fn resolve(data_dir: &Path, url: Option<&str>, pool_size: usize) -> anyhow::Result<Self> {
+    /// `--database-url` (`postgres://...`, `postgresql://...` or `sqlite:PATH`) or the URL
+    /// in `--database-url-file` when given, else the SQLite file in `data_dir`.
+    pub fn resolve(
+        data_dir: &Path,
+        url: Option<&str>,
+        url_file: Option<&Path>,
+        pool_size: usize,
+    ) -> anyhow::Result<Self> {
+        if let Some(file) = url_file {
+            let connector = PgConnector::from_url_file(file)?;
+            return Ok(Database::Postgres {
+                connector: Arc::new(connector),
+                pool_size: pool_size.max(1),
+            });
+        }
         match url.map(str::trim).filter(|u| !u.is_empty()) {
             None => Ok(Database::Sqlite(data_dir.join(DB_FILE))),
             Some(u) => Self::parse(u, pool_size),
         }
     }
 
-    /// A URL as `wtd copy` takes them: `sqlite:PATH` or `postgres://...`.
+    /// A URL as `wtd copy` takes them: `sqlite:PATH` or `postgres://...`. A PostgreSQL
+    /// URL's TLS files are read here: a missing one is named now.
     pub fn parse(url: &str, pool_size: usize) -> anyhow::Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Database::Postgres {
-                url: url.to_string(),
+                connector: Arc::new(PgConnector::from_url(url)?),
                 pool_size: pool_size.max(1),
             });
         }
@@ -72,7 +89,7 @@ impl Database {
     pub fn describe(&self) -> String {
         match self {
             Database::Sqlite(p) => p.display().to_string(),
-            Database::Postgres { url, .. } => redact(url),
+            Database::Postgres { connector, .. } => connector.display().to_string(),
         }
     }
 
@@ -91,20 +108,23 @@ impl Database {
                     .with_context(|| format!("cannot open the database {}", path.display()))?;
                 Ok(Arc::new(store))
             }
-            Database::Postgres { url, pool_size } => {
-                let store = PgStore::connect(url, *pool_size)
-                    .await
-                    .with_context(|| format!("cannot open the database {}", redact(url)))?;
-                Ok(Arc::new(store))
-            }
+            Database::Postgres { .. } => Ok(Arc::new(self.open_pg().await?)),
         }
     }
-}
 
-async fn open_pg(url: &str, pool_size: usize) -> anyhow::Result<PgStore> {
-    PgStore::connect(url, pool_size)
-        .await
-        .with_context(|| format!("cannot open {}", redact(url)))
+    /// The PostgreSQL store, for `open` and `wtd copy`.
+    async fn open_pg(&self) -> anyhow::Result<PgStore> {
+        let Database::Postgres {
+            connector,
+            pool_size,
+        } = self
+        else {
+            bail!("{} is not a PostgreSQL database", self.describe());
+        };
+        PgStore::open(Arc::clone(connector), *pool_size)
+            .await
+            .with_context(|| format!("cannot open the database {}", connector.display()))
+    }
 }
 
 /// `wtd copy`: everything from `from` into the empty `to`; see [`copy_between`].
@@ -126,18 +146,14 @@ pub async fn copy(from: &Database, to: &Database) -> anyhow::Result<CopyReport> 
         |p: &PathBuf| SqliteStore::open(p).with_context(|| format!("cannot open {}", p.display()));
     let report = match (from, to) {
         (Database::Sqlite(a), Database::Sqlite(b)) => copy_between(&sqlite(a)?, &sqlite(b)?).await,
-        (Database::Sqlite(a), Database::Postgres { url, pool_size }) => {
-            copy_between(&sqlite(a)?, &open_pg(url, *pool_size).await?).await
+        (Database::Sqlite(a), pg @ Database::Postgres { .. }) => {
+            copy_between(&sqlite(a)?, &pg.open_pg().await?).await
         }
-        (Database::Postgres { url, pool_size }, Database::Sqlite(b)) => {
-            copy_between(&open_pg(url, *pool_size).await?, &sqlite(b)?).await
+        (pg @ Database::Postgres { .. }, Database::Sqlite(b)) => {
+            copy_between(&pg.open_pg().await?, &sqlite(b)?).await
         }
-        (Database::Postgres { url: a, pool_size }, Database::Postgres { url: b, .. }) => {
-            copy_between(
-                &open_pg(a, *pool_size).await?,
-                &open_pg(b, *pool_size).await?,
-            )
-            .await
+        (a @ Database::Postgres { .. }, b @ Database::Postgres { .. }) => {
+            copy_between(&a.open_pg().await?, &b.open_pg().await?).await
         }
     };
     Ok(report?)
@@ -151,17 +167,18 @@ mod tests {
     fn urls_choose_the_backend() {
         let dir = Path::new("/data");
         assert_eq!(
-            Database::resolve(dir, None, 8).ok(),
+            Database::resolve(dir, None, None, 8).ok(),
             Some(Database::Sqlite(PathBuf::from("/data/watchtower.db")))
         );
         assert_eq!(
-            Database::resolve(dir, Some("sqlite:/tmp/x.db"), 8).ok(),
+            Database::resolve(dir, Some("sqlite:/tmp/x.db"), None, 8).ok(),
             Some(Database::Sqlite(PathBuf::from("/tmp/x.db")))
         );
         assert!(
-            Database::resolve(dir, Some("postgres://u@h/db"), 8).is_ok_and(|d| d.is_postgres())
+            Database::resolve(dir, Some("postgres://u@h/db"), None, 8)
+                .is_ok_and(|d| d.is_postgres())
         );
-        let err = Database::resolve(dir, Some("mysql://u:hunter2@h/db"), 8)
+        let err = Database::resolve(dir, Some("mysql://u:hunter2@h/db"), None, 8)
             .err()
             .map(|e| e.to_string())
             .unwrap_or_default();

@@ -296,6 +296,12 @@ impl From<StoreError> for ApiError {
                     "the database cannot be written right now (disk full or read-only): nothing was changed, retry later",
                 )
             }
+            StoreError::Connect(cause) => {
+                tracing::error!(%cause, "the database cannot be reached");
+                ApiError::Unavailable(
+                    "the database cannot be reached right now: nothing was changed, retry later",
+                )
+            }
             StoreError::Internal(m) => ApiError::Internal(m),
         }
     }

@@ -20,14 +20,27 @@ fn init_tracing(format: LogFormat) {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let data_dir = wtd::config::data_dir(cli.data_dir)?;
-    let database = match Database::resolve(
+    let config_file = match &cli.command {
+        Command::Serve(a) => a.config.as_deref(),
+        _ => None,
+    };
+    let database = match wtd::config::database_location(
         &data_dir,
-        cli.database_url.as_deref(),
-        cli.database_pool_size,
-    ) {
+        config_file,
+        cli.database_url,
+        cli.database_url_file,
+    )
+    .and_then(|(url, file)| {
+        Database::resolve(
+            &data_dir,
+            url.as_deref(),
+            file.as_deref(),
+            cli.database_pool_size,
+        )
+    }) {
         Ok(d) => d,
         Err(e) => {
-            eprintln!("wtd: error: --database-url: {e:#}");
+            eprintln!("wtd: error: the database: {e:#}");
             return Ok(ExitCode::from(2));
         }
     };

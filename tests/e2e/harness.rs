@@ -48,21 +48,29 @@ pub fn on_postgres(test: &str) -> bool {
     pg
 }
 
+/// A connection to `url` opened as `wtd` opens its own (libpq's TLS parameters, the
+/// password from the URL, PGPASSWORD or ~/.pgpass).
+pub fn pg_client(url: &str) -> Result<postgres::Client, String> {
+    wt_store::postgres::connect::client(url).map_err(|e| e.to_string())
+}
+
 /// A fresh PostgreSQL database for one daemon, dropped with it.
-struct PgDatabase {
+pub struct PgDatabase {
     admin: String,
-    name: String,
-    url: String,
+    pub name: String,
+    /// The database's URL: the admin URL (its user, TLS parameters) with this database.
+    pub url: String,
     /// Dropped with this daemon (false for a replica's view of another's database).
     owned: bool,
 }
 
 impl PgDatabase {
-    fn create(admin: &str) -> PgDatabase {
+    /// A fresh database on the server of `admin` (a superuser's URL).
+    pub fn create(admin: &str) -> PgDatabase {
         static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
         let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let name = format!("wt_e2e_{}_{n}", std::process::id());
-        let mut c = postgres::Client::connect(admin, postgres::NoTls)
+        let mut c = pg_client(admin)
             .unwrap_or_else(|e| panic!("WT_TEST_DATABASE_URL: cannot connect: {e}"));
         // Two statements: CREATE DATABASE cannot share a (implicit) transaction.
         for sql in [
@@ -92,7 +100,7 @@ impl Drop for PgDatabase {
         if !self.owned {
             return;
         }
-        if let Ok(mut c) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+        if let Ok(mut c) = pg_client(&self.admin) {
             let _ = c.batch_execute(&format!(
                 "DROP DATABASE IF EXISTS {} WITH (FORCE)",
                 self.name
@@ -125,6 +133,9 @@ pub struct Daemon {
     /// Every `wtd` of this daemon runs under this umask (`sh -c 'umask U && exec wtd'`);
     /// `None`: the test process's own.
     umask: Option<&'static str>,
+    /// How every `wtd` of this daemon reaches its database, when the test chose it
+    /// ([`Daemon::start_on_database`]); `None`: `WT_DATABASE_URL` of `pg`, if any.
+    reach: Option<Reach>,
     // Declared last: dropped after the daemon is killed.
     pg: Option<PgDatabase>,
 }
@@ -164,17 +175,39 @@ impl Daemon {
     }
 
     fn start_on(extra_args: &[&str], postgres: bool, umask: Option<&'static str>) -> Daemon {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let data = dir.path().join("data");
         let pg = postgres
             .then(postgres_admin_url)
             .flatten()
             .map(|admin| PgDatabase::create(&admin));
-        let mut init = wtd_command(umask);
-        if let Some(pg) = &pg {
-            init.env("WT_DATABASE_URL", &pg.url);
-        }
-        let out = init
+        Self::launch(extra_args, pg, umask, None)
+    }
+
+    /// A daemon on `db`, a database the test made, whose every `wtd` reaches it as `reach`
+    /// says (not through `WT_DATABASE_URL` of `db`): TLS parameters, a password file, a
+    /// URL file. `db` is dropped with the daemon.
+    pub fn start_on_database(db: PgDatabase, reach: Reach) -> Daemon {
+        Self::launch(&[], Some(db), None, Some(reach))
+    }
+
+    /// `wtd init` then `wtd serve`.
+    fn launch(
+        extra_args: &[&str],
+        pg: Option<PgDatabase>,
+        umask: Option<&'static str>,
+        reach: Option<Reach>,
+    ) -> Daemon {
+        let mut d = Daemon {
+            dir: tempfile::tempdir().expect("tempdir"),
+            base: String::new(),
+            setup_token: String::new(),
+            child: None,
+            extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
+            umask,
+            reach,
+            pg,
+        };
+        let out = d
+            .wtd()
             .args([
                 "init",
                 "--org",
@@ -183,7 +216,7 @@ impl Daemon {
                 OWNER,
                 "--data-dir",
             ])
-            .arg(&data)
+            .arg(d.data_dir())
             .output()
             .expect("run wtd init");
         assert!(
@@ -196,15 +229,7 @@ impl Daemon {
             setup_token.starts_with("wtsetup_"),
             "stdout is the token alone: {setup_token:?}"
         );
-        let mut d = Daemon {
-            dir,
-            base: String::new(),
-            setup_token,
-            child: None,
-            extra_args: extra_args.iter().map(|s| s.to_string()).collect(),
-            umask,
-            pg,
-        };
+        d.setup_token = setup_token;
         d.serve();
         d
     }
@@ -267,6 +292,7 @@ impl Daemon {
             child: None,
             extra_args: self.extra_args.clone(),
             umask: self.umask,
+            reach: self.reach.clone(),
             pg: Some(PgDatabase {
                 admin: pg.admin.clone(),
                 name: pg.name.clone(),
@@ -281,8 +307,19 @@ impl Daemon {
     /// `wtd` for this daemon's database (its data directory still goes in `--data-dir`).
     pub fn wtd(&self) -> Command {
         let mut c = wtd_command(self.umask);
-        if let Some(pg) = &self.pg {
-            c.env("WT_DATABASE_URL", &pg.url);
+        match (&self.reach, &self.pg) {
+            (Some(reach), _) => {
+                // The test's choice alone, not the developer's password settings.
+                c.env_remove("WT_DATABASE_URL")
+                    .env_remove("PGPASSWORD")
+                    .env_remove("PGPASSFILE")
+                    .envs(reach.vars.iter().map(|(k, v)| (k, v)))
+                    .args(&reach.args);
+            }
+            (None, Some(pg)) => {
+                c.env("WT_DATABASE_URL", &pg.url);
+            }
+            (None, None) => {}
         }
         c
     }
@@ -294,8 +331,8 @@ impl Daemon {
     /// Runs SQL statements on the daemon's database (the daemon should be stopped).
     pub fn sql(&self, statements: &str) {
         match &self.pg {
-            Some(pg) => postgres::Client::connect(&pg.url, postgres::NoTls)
-                .and_then(|mut c| c.batch_execute(statements))
+            Some(pg) => pg_client(&pg.url)
+                .and_then(|mut c| c.batch_execute(statements).map_err(|e| e.to_string()))
                 .unwrap_or_else(|e| panic!("{statements}: {e}")),
             None => rusqlite::Connection::open(self.data_dir().join("watchtower.db"))
                 .and_then(|c| c.execute_batch(statements))
@@ -307,7 +344,7 @@ impl Daemon {
     pub fn sql_column(&self, query: &str) -> Vec<String> {
         match &self.pg {
             Some(pg) => {
-                let mut c = postgres::Client::connect(&pg.url, postgres::NoTls).expect("connect");
+                let mut c = pg_client(&pg.url).expect("connect");
                 c.simple_query(query)
                     .expect("query")
                     .into_iter()
@@ -440,6 +477,15 @@ impl Daemon {
             .expect("token")
             .to_string()
     }
+}
+
+/// How a test's daemon reaches its database: environment variables (`WT_DATABASE_URL`,
+/// `HOME` for `~/.pgpass`, ...) and global flags (`--database-url-file FILE`) given to
+/// every `wtd` of it.
+#[derive(Debug, Clone, Default)]
+pub struct Reach {
+    pub vars: Vec<(String, String)>,
+    pub args: Vec<String>,
 }
 
 impl Drop for Daemon {

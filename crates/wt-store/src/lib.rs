@@ -50,6 +50,11 @@ pub enum StoreError {
     /// error). Nothing was changed; the same request can succeed later.
     #[error("the database cannot be written right now: {0}")]
     Unavailable(String),
+    /// The database cannot be reached: refused, unreachable, TLS or authentication
+    /// failed, or how to reach it is misconfigured. The message names the cause (never a
+    /// password); the same request can succeed once the cause is gone.
+    #[error("{0}")]
+    Connect(String),
     /// The database failed; details are for the log only.
     #[error("storage failure: {0}")]
     Internal(String),

@@ -1,9 +1,11 @@
 //! The PostgreSQL backend: the same queries as SQLite (`crate::sql`), for several daemons
 //! on one database.
 //!
-//! - Connections come from a small pool ([`PgBackend::connect`]); every call runs on the
+//! - Connections come from a small pool ([`PgStore::open`]); every call runs on the
 //!   blocking pool with one of them (the `postgres` driver is synchronous), so nothing
 //!   blocks the async executor. A connection that failed is dropped, not reused.
+//! - How a connection is opened (the URL, libpq's TLS parameters over rustls, the password
+//!   looked up per connection) is [`connect`]'s, with [`tls`] and [`passfile`].
 //! - Statements are prepared once per connection and cached; `?1` placeholders become
 //!   `$1` ([`crate::sql::numbered_placeholders`]).
 //! - Each write is one transaction (READ COMMITTED). What the single SQLite writer gave
@@ -18,11 +20,17 @@ use crate::{Result, StoreError};
 use bytes::BytesMut;
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
-use postgres::{Client, GenericClient, NoTls, Statement};
+use postgres::{Client, GenericClient, Statement};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{Semaphore, mpsc, oneshot};
+
+pub mod connect;
+pub mod passfile;
+pub mod tls;
+
+pub use connect::PgConnector;
 
 /// Numbered migrations, twins of `sqlite/migrations/` (same numbers, same end schema;
 /// `scripts/pg-schema-check.py` compares the two).
@@ -76,17 +84,16 @@ pub struct PgBackend {
 
 /// The connections themselves.
 struct Pool {
-    config: postgres::Config,
+    /// Opens connections: URL, TLS, and the password looked up anew each time.
+    connector: Arc<PgConnector>,
     idle: Mutex<Vec<Conn>>,
     permits: Arc<Semaphore>,
-    /// The URL without its password, for messages.
-    display: String,
 }
 
 impl std::fmt::Debug for PgBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgBackend")
-            .field("database", &self.pool.display)
+            .field("database", &self.pool.connector.display())
             .finish()
     }
 }
@@ -296,21 +303,28 @@ fn redact_userinfo(url: &str) -> String {
 }
 
 impl PgStore {
-    /// Connects to `url` (`postgres://user@host:port/db`), applies pending migrations and
-    /// keeps up to `pool_size` connections.
+    /// Connects to `url` (`postgres://user@host:port/db`, with libpq's TLS and password
+    /// parameters), applies pending migrations and keeps up to `pool_size` connections.
     pub async fn connect(url: &str, pool_size: usize) -> Result<Self> {
-        let config: postgres::Config = url
-            .parse()
-            .map_err(|e| StoreError::Internal(format!("not a PostgreSQL URL: {e}")))?;
+        Self::open(Arc::new(PgConnector::from_url(url)?), pool_size).await
+    }
+
+    /// Connects with `connector`, applies pending migrations and keeps up to `pool_size`
+    /// connections. Warns loudly when a database on another machine is reached without
+    /// TLS, or without checking its certificate.
+    pub async fn open(connector: Arc<PgConnector>, pool_size: usize) -> Result<Self> {
         let pool = Arc::new(Pool {
-            config,
+            connector,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(pool_size.max(1))),
-            display: redact(url),
         });
-        Arc::clone(&pool)
-            .with_conn(|conn| migrate(&mut conn.client))
+        let encrypted = Arc::clone(&pool)
+            .with_conn(|conn| {
+                migrate(&mut conn.client)?;
+                Ok(encrypted(&mut conn.client))
+            })
             .await?;
+        warn_if_exposed(&pool.connector, encrypted);
         Ok(SqlStore::new(PgBackend {
             pool,
             ingest: OnceLock::new(),
@@ -319,7 +333,60 @@ impl PgStore {
 
     /// The database URL, password hidden.
     pub fn display_url(&self) -> &str {
-        &self.backend.pool.display
+        self.backend.pool.connector.display()
+    }
+}
+
+/// Whether this connection is encrypted, as the server sees it (`None`: it would not say,
+/// e.g. behind a pooler).
+fn encrypted(client: &mut Client) -> Option<bool> {
+    client
+        .query_opt(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+            &[],
+        )
+        .ok()
+        .flatten()
+        .and_then(|row| row.try_get::<_, bool>(0).ok())
+}
+
+/// The warning for a database on another machine reached in plain text (or, with
+/// `prefer`/`require` and no CA, over TLS whose certificate nobody checks); `None` when
+/// there is nothing to warn about.
+pub fn exposure_warning(connector: &PgConnector, encrypted: Option<bool>) -> Option<String> {
+    if connector.is_local() {
+        return None;
+    }
+    let policy = connector.tls_policy();
+    let hosts = connector.hosts();
+    let remedy = "add sslmode=verify-full&sslrootcert=/path/to/ca.pem to the database URL \
+                  (README: Running on managed PostgreSQL)";
+    let plain = match encrypted {
+        Some(e) => !e,
+        None => !policy.mode.requires_tls(),
+    };
+    if plain {
+        return Some(format!(
+            "DATABASE TRAFFIC IS NOT ENCRYPTED: the connection to {hosts} (sslmode={}) is \
+             plain text, so passwords, sessions and audit data cross the network readable \
+             and alterable; to turn TLS on, {remedy}",
+            policy.mode.as_str()
+        ));
+    }
+    if !policy.verifies() {
+        return Some(format!(
+            "the database's certificate is NOT CHECKED: the connection to {hosts} is \
+             encrypted (sslmode={}) but anyone on the path could pose as the server; \
+             {remedy}",
+            policy.mode.as_str()
+        ));
+    }
+    None
+}
+
+fn warn_if_exposed(connector: &PgConnector, encrypted: Option<bool>) {
+    if let Some(w) = exposure_warning(connector, encrypted) {
+        tracing::warn!("{w}");
     }
 }
 
@@ -382,7 +449,7 @@ impl Pool {
             let mut conn = match pooled {
                 Some(c) if !c.client.is_closed() => c,
                 _ => Conn {
-                    client: self.config.connect(NoTls)?,
+                    client: self.connector.connect()?,
                     statements: HashMap::new(),
                 },
             };
@@ -493,6 +560,55 @@ impl Pool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn warning(url: &str, encrypted: Option<bool>) -> Option<String> {
+        let c = PgConnector::from_url(url).unwrap_or_else(|e| panic!("{e}"));
+        exposure_warning(&c, encrypted)
+    }
+
+    #[test]
+    fn a_remote_database_in_plain_text_gets_a_loud_warning_naming_the_remedy() {
+        let w = warning("postgres://wt@db.internal/wt", Some(false)).unwrap_or_default();
+        assert!(
+            w.contains("NOT ENCRYPTED") && w.contains("sslmode=verify-full"),
+            "{w}"
+        );
+        assert!(
+            w.contains("sslmode=prefer") && w.contains("db.internal:5432"),
+            "{w}"
+        );
+        let w = warning("postgres://wt@db.internal/wt?sslmode=disable", None).unwrap_or_default();
+        assert!(w.contains("NOT ENCRYPTED"), "{w}");
+        // prefer that got TLS, or require: encrypted but the certificate is not checked.
+        let w = warning("postgres://wt@db.internal/wt", Some(true)).unwrap_or_default();
+        assert!(w.contains("NOT CHECKED"), "{w}");
+        let w = warning("postgres://wt@db.internal/wt?sslmode=require", None).unwrap_or_default();
+        assert!(w.contains("NOT CHECKED"), "{w}");
+    }
+
+    #[test]
+    fn local_or_verified_databases_get_no_warning() {
+        assert_eq!(
+            warning("postgres://postgres@127.0.0.1:5432/wt", Some(false)),
+            None
+        );
+        assert_eq!(
+            warning("postgres://wt@localhost/wt?sslmode=disable", None),
+            None
+        );
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        let ca = dir.path().join("ca.pem");
+        // Any certificate will do: it is only parsed.
+        std::fs::write(&ca, TEST_CA).unwrap_or_else(|e| panic!("{e}"));
+        let url = format!(
+            "postgres://wt@db.internal/wt?sslmode=verify-full&sslrootcert={}",
+            ca.display()
+        );
+        assert_eq!(warning(&url, Some(true)), None);
+    }
+
+    /// A self-signed CA certificate (`openssl req -x509 -newkey ec ...`), only parsed.
+    const TEST_CA: &str = include_str!("testdata/ca.pem");
 
     #[test]
     fn urls_hide_their_password() {

@@ -3,8 +3,8 @@
 //! answers, unless `WT_REQUIRE_POSTGRES=1`.
 
 use crate::story;
-use postgres::{Client, NoTls};
 use std::sync::Arc;
+use wt_store::postgres::connect::client;
 use wt_store::postgres::{PgStore, migrate, redact};
 use wt_store::sql::{Backend, copy};
 use wt_store::sqlite::SqliteStore;
@@ -31,7 +31,7 @@ impl TempDb {
     fn create_blocking(test: &str) -> Option<TempDb> {
         let admin = std::env::var("WT_TEST_DATABASE_URL")
             .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let mut client = match Client::connect(&admin, NoTls) {
+        let mut client = match client(&admin) {
             Ok(c) => c,
             Err(e) if std::env::var("WT_REQUIRE_POSTGRES").as_deref() == Ok("1") => {
                 panic!("PostgreSQL required (WT_REQUIRE_POSTGRES=1) but {admin}: {e}")
@@ -74,7 +74,7 @@ impl Drop for TempDb {
     fn drop(&mut self) {
         let (admin, name) = (self.admin.clone(), self.name.clone());
         let _ = std::thread::spawn(move || {
-            if let Ok(mut c) = Client::connect(&admin, NoTls) {
+            if let Ok(mut c) = client(&admin) {
                 let _ = c.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
             }
         })
@@ -287,7 +287,7 @@ async fn migrations_run_once_even_from_several_daemons_at_once() {
     b.unwrap_or_else(|e| panic!("{e}"));
     let url = db.url.clone();
     let (versions, again) = tokio::task::spawn_blocking(move || {
-        let mut c = Client::connect(&url, NoTls).unwrap_or_else(|e| panic!("{e}"));
+        let mut c = client(&url).unwrap_or_else(|e| panic!("{e}"));
         let v: i64 = c
             .query_one("SELECT COUNT(*) FROM schema_migrations", &[])
             .unwrap_or_else(|e| panic!("{e}"))
