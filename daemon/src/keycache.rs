@@ -119,6 +119,10 @@ pub struct Caches {
     loaded: AtomicBool,
     /// The store's cache version the last load saw (read before loading).
     version: AtomicI64,
+    /// Held for writing while a flush moves usage from memory into the store, and for
+    /// reading by anyone who reads stored usage and then adds [`Caches::pending`]: without
+    /// it, a flush between the two reads would leave usage in neither view.
+    flushing: tokio::sync::RwLock<()>,
 }
 
 fn parse_nets(cidrs: &[String]) -> Vec<IpNet> {
@@ -146,6 +150,7 @@ impl Caches {
             dirty: Mutex::default(),
             loaded: AtomicBool::new(false),
             version: AtomicI64::new(-1),
+            flushing: tokio::sync::RwLock::new(()),
         }
     }
 
@@ -377,7 +382,14 @@ impl Caches {
 
     /// Writes what is pending. On failure the counts are lost for this round (logged);
     /// usage is bookkeeping, never a security decision.
+    /// Hold the returned guard while reading stored usage and then [`Caches::pending`],
+    /// so that no flush moves usage from one to the other in between.
+    pub async fn settled(&self) -> tokio::sync::RwLockReadGuard<'_, ()> {
+        self.flushing.read().await
+    }
+
     pub async fn flush(&self, store: &dyn Store) {
+        let _flushing = self.flushing.write().await;
         let (usage, hits) = self.take();
         if let Err(e) = store.api_key_usage_flush(usage).await {
             tracing::warn!(error = %e, "could not write key usage");

@@ -204,6 +204,8 @@ pub async fn check(
             })
         })
         .collect();
+    // Stored sources and those not yet flushed, read with no flush in between.
+    let _settled = state.caches.settled().await;
     let mut keys: Vec<CutOffKey> = state
         .store
         .org_key_sources(&auth.org.id, now - RECENT_SOURCES)

@@ -159,6 +159,7 @@ pub async fn create(
 pub async fn list(state: &AppState, auth: &Auth) -> Result<Vec<ApiKey>, ApiError> {
     auth.require(Permission::KeysRead)?;
     let now = state.now();
+    let _settled = state.caches.settled().await;
     Ok(state
         .store
         .api_keys_list(&auth.org.id)
@@ -172,6 +173,7 @@ pub async fn list(state: &AppState, auth: &Auth) -> Result<Vec<ApiKey>, ApiError
 pub async fn show(state: &AppState, auth: &Auth, id: &str) -> Result<ApiKeyDetail, ApiError> {
     auth.require(Permission::KeysRead)?;
     let now = state.now();
+    let _settled = state.caches.settled().await;
     let rec = state
         .store
         .api_key_get(&auth.org.id, id)
@@ -241,6 +243,7 @@ pub async fn update(
             "owner_id": patch.owner_id,
             "allowed_cidrs": patch.allowed_cidrs,
         }));
+    let _settled = state.caches.settled().await;
     let rec = state
         .store
         .api_key_update(&auth.org.id, id, patch, ev, now)

@@ -72,6 +72,8 @@ pub async fn snapshot(state: &AppState, auth: &Auth) -> Result<Snapshot, ApiErro
         })
         .collect();
 
+    // Stored usage and usage not yet flushed, read with no flush in between.
+    let _settled = state.caches.settled().await;
     let mut sources: HashMap<String, Vec<IpAddr>> = HashMap::new();
     for (s, _) in store.org_key_sources(&org.id, now - RECENT_SOURCES).await? {
         if let Ok(ip) = s.ip.parse() {
