@@ -2,6 +2,7 @@
 //! variables (clap reads both), then the TOML config file, then the defaults below.
 
 use crate::cli::ServeArgs;
+use crate::mailer::relay::{PASSWORD_ENV, RelayInputs, RelaySettings};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -47,6 +48,9 @@ struct FileConfig {
     session_lifetime: Option<i64>,
     totp_issuer: Option<String>,
     smtp_url: Option<String>,
+    smtp_ca_file: Option<PathBuf>,
+    smtp_user: Option<String>,
+    smtp_password_file: Option<PathBuf>,
     mail_from: Option<String>,
     invite_ttl: Option<i64>,
     trusted_proxy: Option<Vec<String>>,
@@ -80,8 +84,9 @@ pub struct ServeConfig {
     pub cli_idle_timeout: i64,
     pub session_lifetime: i64,
     pub totp_issuer: String,
-    /// SMTP relay URL; `None` writes .eml files to `<data-dir>/outbox/`.
-    pub smtp_url: Option<String>,
+    /// The SMTP relay (its TLS, CAs and credentials); `None` writes .eml files to
+    /// `<data-dir>/outbox/`. `Debug` shows no password.
+    pub smtp: Option<RelaySettings>,
     pub mail_from: lettre::message::Mailbox,
     /// Invite lifetime in seconds.
     pub invite_ttl: i64,
@@ -221,7 +226,20 @@ impl ServeConfig {
                     .unwrap_or(DEFAULT_SESSION_LIFETIME),
             )?,
             totp_issuer,
-            smtp_url: args.smtp_url.clone().or(file.smtp_url),
+            smtp: RelaySettings::resolve(RelayInputs {
+                url: args
+                    .smtp_url
+                    .clone()
+                    .or(file.smtp_url)
+                    .map(wt_core::secret::SecretString::new),
+                ca_file: args.smtp_ca_file.clone().or(file.smtp_ca_file),
+                user: args.smtp_user.clone().or(file.smtp_user),
+                password_file: args.smtp_password_file.clone().or(file.smtp_password_file),
+                password_env: std::env::var(PASSWORD_ENV)
+                    .ok()
+                    .filter(|p| !p.is_empty())
+                    .map(wt_core::secret::SecretString::new),
+            })?,
             mail_from,
             invite_ttl: positive(
                 "--invite-ttl",

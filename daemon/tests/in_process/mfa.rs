@@ -706,7 +706,11 @@ async fn undeliverable_mail_is_kept_and_retried_later() {
         .port();
     let bad = wtd::mailer::MailConfig {
         transport: wtd::mailer::Transport::from_config(
-            Some(&format!("smtp://127.0.0.1:{port}")),
+            wtd::mailer::relay::RelaySettings::resolve(wtd::mailer::relay::RelayInputs {
+                url: Some(format!("smtp://127.0.0.1:{port}").into()),
+                ..Default::default()
+            })
+            .unwrap(),
             fx.dir.path().into(),
         )
         .unwrap(),
@@ -735,6 +739,10 @@ async fn undeliverable_mail_is_kept_and_retried_later() {
     );
     assert!(
         metrics.contains(r#"wt_mail_deliveries_total{outcome="sent"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"wt_mail_delivery_failures_total{class="relay_unreachable"} 1"#),
         "{metrics}"
     );
 }
