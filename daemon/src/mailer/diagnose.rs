@@ -78,9 +78,17 @@ pub fn classify(e: &Error) -> DeliveryFailure {
     DeliveryFailure::Other
 }
 
-/// A failed SMTP delivery as the mailer records it.
+/// A failed SMTP delivery as the mailer records it. lettre's pool wraps a connection
+/// error in another (`Connection error: Connection error: ...`): said once.
 pub fn failure(e: &Error) -> Failure {
-    Failure::new(classify(e), e)
+    let text = e.to_string();
+    let mut parts: Vec<&str> = Vec::new();
+    for p in text.split(": ") {
+        if parts.last() != Some(&p) {
+            parts.push(p);
+        }
+    }
+    Failure::new(classify(e), parts.join(": "))
 }
 
 #[cfg(test)]

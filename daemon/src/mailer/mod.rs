@@ -232,9 +232,8 @@ pub async fn deliver_due(state: &AppState, cfg: &MailConfig) -> usize {
                 mail = %m.id,
                 attempt = m.attempts + 1,
                 retry_in_s = backoff,
-                "mail delivery failed: {}: {}. To fix: {}",
+                "mail delivery failed: {}. To fix: {}",
                 f.class.explains(),
-                f.detail,
                 f.class.remedy()
             );
             if f.class.is_relay() {
