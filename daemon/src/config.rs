@@ -366,6 +366,48 @@ mod tests {
     }
 
     #[test]
+    fn relay_settings_come_from_the_file_and_flags_win() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            dir.path().join("wtd.toml"),
+            "smtp_url = \"smtp://relay.corp.example\"\nsmtp_user = \"mailer\"\n\
+             smtp_password_file = \"/run/secrets/smtp\"\nsmtp_ca_file = \"/etc/ca.pem\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let c = ServeConfig::resolve(dir.path().into(), &ServeArgs::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let relay = c.smtp.map(|s| s.describe()).unwrap_or_default();
+        assert_eq!(
+            relay,
+            "smtp://mailer@relay.corp.example:587 (STARTTLS required; CAs of /etc/ca.pem; \
+             password from /run/secrets/smtp)"
+        );
+        let args = ServeArgs {
+            smtp_url: Some("smtps://relay2.corp.example".into()),
+            smtp_password_file: Some("/etc/wt/smtp".into()),
+            ..Default::default()
+        };
+        let c = ServeConfig::resolve(dir.path().into(), &args).unwrap_or_else(|e| panic!("{e}"));
+        let relay = c.smtp.map(|s| s.describe()).unwrap_or_default();
+        assert!(
+            relay.starts_with("smtps://mailer@relay2.corp.example:465 (implicit TLS")
+                && relay.ends_with("password from /etc/wt/smtp)"),
+            "{relay}"
+        );
+        // Relay settings without a relay are a mistake, not ignored.
+        std::fs::write(dir.path().join("wtd.toml"), "smtp_user = \"mailer\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = ServeConfig::resolve(dir.path().into(), &ServeArgs::default())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("--smtp-user") && err.contains("--smtp-url"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn unknown_config_keys_are_errors() {
         let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
         std::fs::write(dir.path().join("wtd.toml"), "lsten = \"x\"\n")
