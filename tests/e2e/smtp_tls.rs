@@ -126,6 +126,47 @@ fn relay(pki: &Pki, mode: &str, mechanism: Option<&str>) -> SmtpSink {
     SmtpSink::spawn(cmd, maildir, port)
 }
 
+/// A fresh CA and a relay (see [`relay`]) with a certificate for `san`; `None` (the test
+/// skipped) without openssl or aiosmtpd.
+fn relay_with_ca(
+    test: &str,
+    san: &str,
+    mode: &str,
+    mechanism: Option<&str>,
+) -> Option<(Pki, SmtpSink)> {
+    if !prerequisites(test) {
+        return None;
+    }
+    let pki = Pki::make(san);
+    let smtp = relay(&pki, mode, mechanism);
+    Some((pki, smtp))
+}
+
+/// `--smtp-url` for the STARTTLS relay on `port` (TLS asked for: the host is loopback).
+fn starttls_url(port: u16) -> String {
+    format!("smtp://{USER}@127.0.0.1:{port}?tls=required")
+}
+
+/// A daemon mailing through the STARTTLS relay on `port` as [`USER`] with the password in
+/// the file `pw`, trusting the CA of `pki` through `--smtp-ca-file`.
+fn daemon_trusting(pki: &Pki, port: u16, pw: &Path) -> Daemon {
+    Daemon::start_with(&[
+        "--smtp-url",
+        &starttls_url(port),
+        "--smtp-ca-file",
+        &pki.path("ca.pem"),
+        "--smtp-password-file",
+        &pw.display().to_string(),
+    ])
+}
+
+/// Every one of `words` is in the log.
+fn assert_says(log: &str, words: &[&str]) {
+    for w in words {
+        assert!(log.contains(w), "the log says {w:?}: {log}");
+    }
+}
+
 /// A private password file holding `password`.
 fn password_file(dir: &tempfile::TempDir, password: &str) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
@@ -192,22 +233,16 @@ fn assert_no_secret(d: &Daemon) {
 
 #[test]
 fn starttls_with_auth_plain_delivers_to_a_relay_whose_ca_is_given_in_a_file() {
-    if !prerequisites("starttls + --smtp-ca-file") {
+    let Some((pki, smtp)) = relay_with_ca(
+        "starttls + --smtp-ca-file",
+        "IP:127.0.0.1",
+        "starttls",
+        Some("PLAIN"),
+    ) else {
         return;
-    }
-    let pki = Pki::make("IP:127.0.0.1");
-    let smtp = relay(&pki, "starttls", Some("PLAIN"));
+    };
     let secrets = tempfile::tempdir().expect("tempdir");
-    let pw = password_file(&secrets, SECRET);
-    let url = format!("smtp://{USER}@127.0.0.1:{}?tls=required", smtp.port);
-    let d = Daemon::start_with(&[
-        "--smtp-url",
-        &url,
-        "--smtp-ca-file",
-        &pki.path("ca.pem"),
-        "--smtp-password-file",
-        &pw.display().to_string(),
-    ]);
+    let d = daemon_trusting(&pki, smtp.port, &password_file(&secrets, SECRET));
     queue_a_mail(&d);
     wait_until(20, "the reset mail at the relay", || delivered(&smtp));
     let log = d.log();
@@ -224,12 +259,12 @@ fn starttls_with_auth_plain_delivers_to_a_relay_whose_ca_is_given_in_a_file() {
 
 #[test]
 fn the_os_trust_store_is_used_by_default_and_ssl_cert_file_points_it_at_the_company_ca() {
-    if !prerequisites("starttls + SSL_CERT_FILE") {
+    let Some((pki, smtp)) =
+        relay_with_ca("starttls + SSL_CERT_FILE", "IP:127.0.0.1", "starttls", None)
+    else {
         return;
-    }
-    let pki = Pki::make("IP:127.0.0.1");
-    let smtp = relay(&pki, "starttls", None);
-    let url = format!("smtp://{USER}@127.0.0.1:{}?tls=required", smtp.port);
+    };
+    let url = starttls_url(smtp.port);
     let mut d = Daemon::start();
     d.terminate();
     d.set_args(&["--smtp-url", &url]);
@@ -250,11 +285,10 @@ fn the_os_trust_store_is_used_by_default_and_ssl_cert_file_points_it_at_the_comp
 
 #[test]
 fn implicit_tls_with_auth_login_and_the_password_in_the_url_which_is_never_shown() {
-    if !prerequisites("smtps") {
+    let Some((pki, smtp)) = relay_with_ca("smtps", "IP:127.0.0.1", "implicit", Some("LOGIN"))
+    else {
         return;
-    }
-    let pki = Pki::make("IP:127.0.0.1");
-    let smtp = relay(&pki, "implicit", Some("LOGIN"));
+    };
     let url = format!("smtps://{USER}:{SECRET}@127.0.0.1:{}", smtp.port);
     let d = Daemon::start_with(&["--smtp-url", &url, "--smtp-ca-file", &pki.path("ca.pem")]);
     queue_a_mail(&d);
@@ -273,26 +307,26 @@ fn implicit_tls_with_auth_login_and_the_password_in_the_url_which_is_never_shown
 #[test]
 fn an_untrusted_relay_keeps_the_mail_says_why_shows_in_metrics_and_check_then_delivers_once_trusted()
  {
-    if !prerequisites("untrusted relay") {
+    let Some((pki, smtp)) = relay_with_ca("untrusted relay", "IP:127.0.0.1", "starttls", None)
+    else {
         return;
-    }
-    let pki = Pki::make("IP:127.0.0.1");
-    let smtp = relay(&pki, "starttls", None);
+    };
     let secrets = tempfile::tempdir().expect("tempdir");
     let pw = password_file(&secrets, SECRET).display().to_string();
-    let url = format!("smtp://{USER}@127.0.0.1:{}?tls=required", smtp.port);
+    let url = starttls_url(smtp.port);
     // The CA is in no trust store the daemon reads (the OS store has never heard of it).
     let mut d = Daemon::start_with(&["--smtp-url", &url, "--smtp-password-file", &pw]);
     queue_a_mail(&d);
     let log = failure_logged(&d);
-    for why in [
-        "certificate_untrusted",
-        "not signed by a CA this daemon trusts",
-        "--smtp-ca-file",
-        "OS trust store",
-    ] {
-        assert!(log.contains(why), "the log says {why:?}: {log}");
-    }
+    assert_says(
+        &log,
+        &[
+            "certificate_untrusted",
+            "not signed by a CA this daemon trusts",
+            "--smtp-ca-file",
+            "OS trust store",
+        ],
+    );
     assert!(!delivered(&smtp));
     assert_eq!(undelivered_rows(&d), ["1"], "the mail is kept");
 
@@ -366,31 +400,26 @@ fn an_untrusted_relay_keeps_the_mail_says_why_shows_in_metrics_and_check_then_de
 
 #[test]
 fn a_wrong_password_is_logged_clearly_and_a_fixed_password_file_works_without_a_restart() {
-    if !prerequisites("wrong password") {
+    let Some((pki, smtp)) = relay_with_ca("wrong password", "IP:127.0.0.1", "starttls", None)
+    else {
         return;
-    }
-    let pki = Pki::make("IP:127.0.0.1");
-    let smtp = relay(&pki, "starttls", None);
+    };
     let secrets = tempfile::tempdir().expect("tempdir");
-    let pw = password_file(&secrets, "not-the-password");
-    let url = format!("smtp://{USER}@127.0.0.1:{}?tls=required", smtp.port);
-    let d = Daemon::start_with(&[
-        "--smtp-url",
-        &url,
-        "--smtp-ca-file",
-        &pki.path("ca.pem"),
-        "--smtp-password-file",
-        &pw.display().to_string(),
-    ]);
+    let d = daemon_trusting(
+        &pki,
+        smtp.port,
+        &password_file(&secrets, "not-the-password"),
+    );
     queue_a_mail(&d);
     let log = failure_logged(&d);
-    for why in [
-        "auth_failed",
-        "refused the SMTP user and password",
-        "--smtp-password-file",
-    ] {
-        assert!(log.contains(why), "the log says {why:?}: {log}");
-    }
+    assert_says(
+        &log,
+        &[
+            "auth_failed",
+            "refused the SMTP user and password",
+            "--smtp-password-file",
+        ],
+    );
     assert!(!log.contains("not-the-password"), "{log}");
     assert_eq!(undelivered_rows(&d), ["1"], "the mail is kept");
     // The password rotated in its file: the retry (30 s later) reads it again.
@@ -403,12 +432,11 @@ fn a_wrong_password_is_logged_clearly_and_a_fixed_password_file_works_without_a_
 
 #[test]
 fn relays_with_another_name_or_no_starttls_are_named_in_the_log() {
-    if !prerequisites("misnamed relay") {
-        return;
-    }
     // A certificate for relay.internal, dialled as 127.0.0.1.
-    let pki = Pki::make("DNS:relay.internal");
-    let smtp = relay(&pki, "implicit", None);
+    let Some((pki, smtp)) = relay_with_ca("misnamed relay", "DNS:relay.internal", "implicit", None)
+    else {
+        return;
+    };
     let url = format!("smtps://{USER}:{SECRET}@127.0.0.1:{}", smtp.port);
     let d = Daemon::start_with(&["--smtp-url", &url, "--smtp-ca-file", &pki.path("ca.pem")]);
     queue_a_mail(&d);
