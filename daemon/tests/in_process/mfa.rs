@@ -717,6 +717,17 @@ async fn undeliverable_mail_is_kept_and_retried_later() {
         from: "WatchTower <noreply@localhost>".parse().unwrap(),
     };
     assert_eq!(wtd::mailer::deliver_due(&fx.state, &bad).await, 0);
+    // Kept, with the class of the failure first (what `wt check` reports).
+    let errors: Vec<String> = rusqlite::Connection::open(fx.dir.path().join(DB_FILE))
+        .unwrap()
+        .prepare("SELECT last_error FROM mail_outbox WHERE sent_at IS NULL")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("relay_unreachable: "), "{errors:?}");
     let good = wtd::mailer::MailConfig {
         transport: wtd::mailer::Transport::Outbox(fx.dir.path().join("outbox")),
         from: "WatchTower <noreply@localhost>".parse().unwrap(),
