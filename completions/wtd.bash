@@ -731,7 +731,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__serve)
-            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --keepalive-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --metrics-token-file --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
+            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --keepalive-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --smtp-ca-file --smtp-user --smtp-password-file --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --metrics-token-file --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -782,6 +782,18 @@ _wtd() {
                     return 0
                     ;;
                 --smtp-url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --smtp-ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --smtp-user)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --smtp-password-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

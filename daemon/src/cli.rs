@@ -217,11 +217,25 @@ pub struct ServeArgs {
     /// Idle timeout of CLI sessions, in seconds [default: 43200].
     #[arg(long, env = "WT_CLI_IDLE_TIMEOUT", value_name = "SECS")]
     pub cli_idle_timeout: Option<i64>,
-    /// SMTP relay for outgoing mail (`smtp://host:port`, `smtp://host?tls=required`,
-    /// `smtps://user:pass@host`). Without it, mail is written as .eml files to
-    /// <data-dir>/outbox/.
+    /// SMTP relay for outgoing mail: `smtp://[USER@]HOST[:PORT]` upgrades with STARTTLS,
+    /// which must succeed (`?tls=required`, port 587 by default), except to a loopback host
+    /// (plain text); `smtps://HOST` is implicit TLS (port 465). Plain text to another host
+    /// only with `?tls=none` (warned at start; never with a password). Without it, mail is
+    /// written as .eml files to <data-dir>/outbox/.
     #[arg(long, env = "WT_SMTP_URL", value_name = "URL", hide_env_values = true)]
     pub smtp_url: Option<String>,
+    /// PEM file of the CA certificate(s) that sign the relay's certificate (a company CA),
+    /// trusted for the relay instead of the OS trust store [default: the OS trust store;
+    /// SSL_CERT_FILE and SSL_CERT_DIR point it elsewhere].
+    #[arg(long, env = "WT_SMTP_CA_FILE", value_name = "FILE")]
+    pub smtp_ca_file: Option<PathBuf>,
+    /// SMTP user, when not in --smtp-url.
+    #[arg(long, env = "WT_SMTP_USER", value_name = "USER")]
+    pub smtp_user: Option<String>,
+    /// File holding the SMTP password on its first line (mode 0600), read again for every
+    /// new connection: a rotated password needs no restart. Or set WT_SMTP_PASSWORD.
+    #[arg(long, env = "WT_SMTP_PASSWORD_FILE", value_name = "FILE")]
+    pub smtp_password_file: Option<PathBuf>,
     /// From address of outgoing mail [default: WatchTower <noreply@localhost>].
     #[arg(long, env = "WT_MAIL_FROM", value_name = "ADDRESS")]
     pub mail_from: Option<String>,

@@ -2,6 +2,7 @@
 //! variables (clap reads both), then the TOML config file, then the defaults below.
 
 use crate::cli::ServeArgs;
+use crate::mailer::relay::{PASSWORD_ENV, RelayInputs, RelaySettings};
 use anyhow::{Context, bail};
 use serde::Deserialize;
 use std::net::SocketAddr;
@@ -47,6 +48,9 @@ struct FileConfig {
     session_lifetime: Option<i64>,
     totp_issuer: Option<String>,
     smtp_url: Option<String>,
+    smtp_ca_file: Option<PathBuf>,
+    smtp_user: Option<String>,
+    smtp_password_file: Option<PathBuf>,
     mail_from: Option<String>,
     invite_ttl: Option<i64>,
     trusted_proxy: Option<Vec<String>>,
@@ -83,8 +87,9 @@ pub struct ServeConfig {
     pub cli_idle_timeout: i64,
     pub session_lifetime: i64,
     pub totp_issuer: String,
-    /// SMTP relay URL; `None` writes .eml files to `<data-dir>/outbox/`.
-    pub smtp_url: Option<String>,
+    /// The SMTP relay (its TLS, CAs and credentials); `None` writes .eml files to
+    /// `<data-dir>/outbox/`. `Debug` shows no password.
+    pub smtp: Option<RelaySettings>,
     pub mail_from: lettre::message::Mailbox,
     /// Invite lifetime in seconds.
     pub invite_ttl: i64,
@@ -256,7 +261,20 @@ impl ServeConfig {
                     .unwrap_or(DEFAULT_SESSION_LIFETIME),
             )?,
             totp_issuer,
-            smtp_url: args.smtp_url.clone().or(file.smtp_url),
+            smtp: RelaySettings::resolve(RelayInputs {
+                url: args
+                    .smtp_url
+                    .clone()
+                    .or(file.smtp_url)
+                    .map(wt_core::secret::SecretString::new),
+                ca_file: args.smtp_ca_file.clone().or(file.smtp_ca_file),
+                user: args.smtp_user.clone().or(file.smtp_user),
+                password_file: args.smtp_password_file.clone().or(file.smtp_password_file),
+                password_env: std::env::var(PASSWORD_ENV)
+                    .ok()
+                    .filter(|p| !p.is_empty())
+                    .map(wt_core::secret::SecretString::new),
+            })?,
             mail_from,
             invite_ttl: positive(
                 "--invite-ttl",
@@ -417,6 +435,48 @@ mod tests {
             .map(|e| e.to_string())
             .unwrap_or_default();
         assert!(err.contains("line 2") && !err.contains("hunter2"), "{err}");
+    }
+
+    #[test]
+    fn relay_settings_come_from_the_file_and_flags_win() {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+        std::fs::write(
+            dir.path().join("wtd.toml"),
+            "smtp_url = \"smtp://relay.corp.example\"\nsmtp_user = \"mailer\"\n\
+             smtp_password_file = \"/run/secrets/smtp\"\nsmtp_ca_file = \"/etc/ca.pem\"\n",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        let c = ServeConfig::resolve(dir.path().into(), &ServeArgs::default())
+            .unwrap_or_else(|e| panic!("{e}"));
+        let relay = c.smtp.map(|s| s.describe()).unwrap_or_default();
+        assert_eq!(
+            relay,
+            "smtp://mailer@relay.corp.example:587 (STARTTLS required; CAs of /etc/ca.pem; \
+             password from /run/secrets/smtp)"
+        );
+        let args = ServeArgs {
+            smtp_url: Some("smtps://relay2.corp.example".into()),
+            smtp_password_file: Some("/etc/wt/smtp".into()),
+            ..Default::default()
+        };
+        let c = ServeConfig::resolve(dir.path().into(), &args).unwrap_or_else(|e| panic!("{e}"));
+        let relay = c.smtp.map(|s| s.describe()).unwrap_or_default();
+        assert!(
+            relay.starts_with("smtps://mailer@relay2.corp.example:465 (implicit TLS")
+                && relay.ends_with("password from /etc/wt/smtp)"),
+            "{relay}"
+        );
+        // Relay settings without a relay are a mistake, not ignored.
+        std::fs::write(dir.path().join("wtd.toml"), "smtp_user = \"mailer\"\n")
+            .unwrap_or_else(|e| panic!("{e}"));
+        let err = ServeConfig::resolve(dir.path().into(), &ServeArgs::default())
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(
+            err.contains("--smtp-user") && err.contains("--smtp-url"),
+            "{err}"
+        );
     }
 
     #[test]

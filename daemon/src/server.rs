@@ -164,7 +164,7 @@ pub async fn serve(
     let state = AppState::new(store, Arc::new(SystemClock), settings, master_key);
     let mail = crate::mailer::MailConfig {
         transport: crate::mailer::Transport::from_config(
-            cfg.smtp_url.as_deref(),
+            cfg.smtp.clone(),
             cfg.data_dir.join(crate::datadir::OUTBOX_DIR),
         )?,
         from: cfg.mail_from.clone(),

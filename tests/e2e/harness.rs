@@ -241,6 +241,16 @@ impl Daemon {
 
     /// Starts `wtd serve` on `listen` and waits for its "listening" line.
     pub fn serve_on(&mut self, listen: &str) {
+        self.serve_with_env(listen, &[]);
+    }
+
+    /// The extra `wtd serve` arguments of the next (re)start.
+    pub fn set_args(&mut self, extra_args: &[&str]) {
+        self.extra_args = extra_args.iter().map(|s| s.to_string()).collect();
+    }
+
+    /// [`Daemon::serve_on`] with these environment variables for `wtd serve`.
+    pub fn serve_with_env(&mut self, listen: &str, env: &[(&str, &str)]) {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -253,6 +263,7 @@ impl Daemon {
             .arg(self.data_dir())
             .args(["--listen", listen])
             .args(&self.extra_args)
+            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .stderr(log)
             .spawn()

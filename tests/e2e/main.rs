@@ -21,6 +21,7 @@ mod qr;
 mod readiness;
 mod replicas;
 mod skeleton;
+mod smtp_tls;
 mod soak;
 mod team;
 mod webdriver;

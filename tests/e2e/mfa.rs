@@ -259,6 +259,23 @@ fn the_cli_enrolls_and_logs_in_with_a_code_then_with_a_recovery_code_once() {
     assert!(err.contains("wrong, expired or already used"), "{err}");
 }
 
+/// Whether Python's aiosmtpd is installed (CI installs it with pip).
+pub fn have_aiosmtpd() -> bool {
+    Command::new("python3")
+        .args(["-c", "import aiosmtpd"])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+/// A port nobody listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
 /// A real SMTP server (Python's aiosmtpd) writing to a Maildir; killed on drop.
 pub struct SmtpSink {
     child: std::process::Child,
@@ -267,35 +284,35 @@ pub struct SmtpSink {
 }
 
 impl SmtpSink {
+    /// Python's aiosmtpd, plain SMTP on a free port; `None` when it is not installed.
     pub fn start() -> Option<SmtpSink> {
-        let ok = Command::new("python3")
-            .args(["-c", "import aiosmtpd"])
-            .output()
-            .is_ok_and(|o| o.status.success());
-        if !ok {
+        if !have_aiosmtpd() {
             return None;
         }
         let maildir = tempfile::tempdir().expect("maildir");
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .expect("bind")
-            .local_addr()
-            .expect("addr")
-            .port();
-        let child = Command::new("python3")
-            .args([
-                "-m",
-                "aiosmtpd",
-                "-n",
-                "-l",
-                &format!("127.0.0.1:{port}"),
-                "-c",
-                "aiosmtpd.handlers.Mailbox",
-            ])
-            .arg(maildir.path().join("mail"))
+        let port = free_port();
+        let mut cmd = Command::new("python3");
+        cmd.args([
+            "-m",
+            "aiosmtpd",
+            "-n",
+            "-l",
+            &format!("127.0.0.1:{port}"),
+            "-c",
+            "aiosmtpd.handlers.Mailbox",
+        ])
+        .arg(maildir.path().join("mail"));
+        Some(Self::spawn(cmd, maildir, port))
+    }
+
+    /// Runs `cmd`, an SMTP server on 127.0.0.1:`port` writing to `<maildir>/mail`, and
+    /// waits until it accepts connections.
+    pub fn spawn(mut cmd: Command, maildir: tempfile::TempDir, port: u16) -> SmtpSink {
+        let child = cmd
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
-            .expect("start aiosmtpd");
+            .expect("start the SMTP server");
         // Owned by the guard from here on: killed and reaped on every path.
         let sink = SmtpSink {
             child,
@@ -305,11 +322,11 @@ impl SmtpSink {
         // Ready when it accepts connections.
         for _ in 0..100 {
             if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                return Some(sink);
+                return sink;
             }
             std::thread::sleep(std::time::Duration::from_millis(100));
         }
-        panic!("aiosmtpd did not start");
+        panic!("the SMTP server did not start");
     }
 
     /// Polls (bounded, 20 s) until `found` returns something from the messages so far.

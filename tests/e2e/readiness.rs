@@ -127,7 +127,7 @@ fn a_viewer_token_writes_junit_exits_1_while_failing_and_cannot_create_keys() {
         .descendants()
         .filter(|n| n.has_tag_name("testcase"))
         .collect();
-    assert_eq!(cases.len(), 6, "one testcase per check");
+    assert_eq!(cases.len(), 7, "one testcase per check");
     let failed: Vec<&str> = cases
         .iter()
         .filter(|c| c.children().any(|n| n.has_tag_name("failure")))

@@ -16,6 +16,7 @@
 //! - [`readiness`]: the production readiness checklist over a snapshot of live state.
 //! - [`sessions`]: which kind of client a session is bound to.
 //! - [`hosts`]: which `Host` values a request may name.
+//! - [`mail`]: why a mail was not delivered (the class of a failure) and what to do.
 //!
 //! The domain vocabulary (roles, environments, key and check states, readiness settings)
 //! is defined here with its serde names; `wt-api` re-exports it for the wire, so the two
@@ -30,6 +31,7 @@ pub mod clock;
 pub mod crypto;
 pub mod hosts;
 pub mod ids;
+pub mod mail;
 pub mod mfa;
 pub mod netaddr;
 pub mod password;

@@ -208,6 +208,26 @@ pub struct MailRecord {
     pub attempts: i64,
 }
 
+/// A mail not delivered yet, as [`crate::OutboxStore::mail_backlog`] lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingMail {
+    pub id: String,
+    pub to: String,
+    pub created_at: i64,
+    pub attempts: i64,
+    /// The last failure (`<class>: <detail>`, see `wt_core::mail`), if tried.
+    pub last_error: Option<String>,
+}
+
+/// Undelivered mail: how much, and the oldest of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MailBacklog {
+    /// Every undelivered mail the query selected (not only those listed).
+    pub count: i64,
+    /// The oldest of them, oldest first, at most the limit asked for.
+    pub oldest: Vec<PendingMail>,
+}
+
 /// Input of [`crate::InviteStore::invite_create`].
 #[derive(Debug, Clone)]
 pub struct NewInvite {

@@ -503,6 +503,15 @@ pub trait OutboxStore: Send + Sync {
 
     /// Records a failed attempt and when to try again.
     async fn mail_failed(&self, id: &str, error: &str, next_attempt_at: UnixTime) -> Result<()>;
+
+    /// Undelivered mail queued at or before `queued_by`: its count and the `limit` oldest.
+    /// Of one org with `Some`, of every org (and of none) with `None`.
+    async fn mail_backlog(
+        &self,
+        org_id: Option<&str>,
+        queued_by: UnixTime,
+        limit: u32,
+    ) -> Result<MailBacklog>;
 }
 
 /// Ingestion keys (SECURITY.md G): creation, rotation, revocation, usage and sources.

@@ -83,6 +83,7 @@ pub async fn metrics(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0);
     may_read_metrics(&state, peer, req.headers())?;
+    crate::mailer::observe_backlog(&state).await;
     Ok((
         [(
             header::CONTENT_TYPE,

@@ -9,9 +9,11 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use wt_api::{CheckStatus, Readiness, Role};
 use wt_core::clock::{parse_rfc3339, rfc3339};
+use wt_core::mail::DeliveryFailure;
 use wt_core::permissions::Permission;
 use wt_core::readiness::{
-    self, EntryFact, InviteFact, KeyFact, MemberFact, ReviewFact, Snapshot, Visibility,
+    self, EntryFact, InviteFact, KeyFact, LateMail, MAIL_LATE_AFTER, MailFact, MemberFact,
+    ReviewFact, Snapshot, Visibility,
 };
 
 use crate::service::allowed_ips::RECENT_SOURCES;
@@ -135,6 +137,30 @@ pub async fn snapshot(state: &AppState, auth: &Auth) -> Result<Snapshot, ApiErro
         }
     }
 
+    // The org's own mail only: another org's recipients and backlog are not its business
+    // (the operator sees every org's in /metrics).
+    let backlog = store
+        .mail_backlog(
+            Some(&org.id),
+            now - MAIL_LATE_AFTER,
+            readiness::MAX_EVIDENCE as u32,
+        )
+        .await?;
+    let mail = MailFact {
+        late: backlog.count.max(0) as u64,
+        oldest: backlog
+            .oldest
+            .into_iter()
+            .map(|m| LateMail {
+                failure: m.last_error.as_deref().and_then(DeliveryFailure::of_record),
+                id: m.id,
+                to: m.to,
+                queued_at: m.created_at,
+                attempts: m.attempts,
+            })
+            .collect(),
+    };
+
     Ok(Snapshot {
         // Evidence only of what this caller could read through its own endpoints.
         visible: Visibility::from_permissions(|p| auth.can(p)),
@@ -147,6 +173,7 @@ pub async fn snapshot(state: &AppState, auth: &Auth) -> Result<Snapshot, ApiErro
         keys,
         last_audit_review_at: last_review.map(|r| r.reviewed_at),
         unreviewed_sensitive: unreviewed,
+        mail,
     })
 }
 

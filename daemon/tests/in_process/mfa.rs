@@ -706,13 +706,28 @@ async fn undeliverable_mail_is_kept_and_retried_later() {
         .port();
     let bad = wtd::mailer::MailConfig {
         transport: wtd::mailer::Transport::from_config(
-            Some(&format!("smtp://127.0.0.1:{port}")),
+            wtd::mailer::relay::RelaySettings::resolve(wtd::mailer::relay::RelayInputs {
+                url: Some(format!("smtp://127.0.0.1:{port}").into()),
+                ..Default::default()
+            })
+            .unwrap(),
             fx.dir.path().into(),
         )
         .unwrap(),
         from: "WatchTower <noreply@localhost>".parse().unwrap(),
     };
     assert_eq!(wtd::mailer::deliver_due(&fx.state, &bad).await, 0);
+    // Kept, with the class of the failure first (what `wt check` reports).
+    let errors: Vec<String> = rusqlite::Connection::open(fx.dir.path().join(DB_FILE))
+        .unwrap()
+        .prepare("SELECT last_error FROM mail_outbox WHERE sent_at IS NULL")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert!(errors[0].starts_with("relay_unreachable: "), "{errors:?}");
     let good = wtd::mailer::MailConfig {
         transport: wtd::mailer::Transport::Outbox(fx.dir.path().join("outbox")),
         from: "WatchTower <noreply@localhost>".parse().unwrap(),
@@ -735,6 +750,10 @@ async fn undeliverable_mail_is_kept_and_retried_later() {
     );
     assert!(
         metrics.contains(r#"wt_mail_deliveries_total{outcome="sent"} 1"#),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"wt_mail_delivery_failures_total{class="relay_unreachable"} 1"#),
         "{metrics}"
     );
 }

@@ -47,6 +47,7 @@ async fn a_fresh_org_fails_mfa_roles_and_audit_review_then_passes_after_the_work
             ("environments_separate".into(), "pass".into()),
             ("key_owners".into(), "pass".into()),
             ("audit_reviewed".into(), "fail".into()),
+            ("mail_delivery".into(), "pass".into()),
         ]
     );
     let mfa = status_of(&r, "mfa");
@@ -454,4 +455,81 @@ async fn a_viewer_sees_statuses_and_counts_but_no_member_key_or_actor_an_admin_s
         );
         assert_eq!(ac["evidence_withheld"], 0, "{id}");
     }
+}
+
+#[tokio::test]
+async fn mail_waiting_too_long_warns_and_shows_in_metrics_naming_recipients_only_to_member_readers()
+{
+    use wt_core::mail::DeliveryFailure;
+    use wt_store::OutboxStore;
+    let fx = fixture().await;
+    fx.setup().await;
+    let owner = fx.token().await;
+    let viewer = super::team_member(&fx, &owner, "viewer@acme.test", "viewer").await;
+    let r = super::invite(&fx, &owner, "late@acme.test", "analyst").await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let r = fx.get("/api/v1/orgs/readiness", &owner).await;
+    assert_eq!(
+        status_of(&r, "mail_delivery")["status"],
+        "pass",
+        "just queued"
+    );
+    // The relay refuses its certificate, as the mailer records it.
+    for m in fx.store.due_mail(T0, 10).await.unwrap() {
+        let error = DeliveryFailure::CertificateUntrusted.record("invalid peer certificate");
+        fx.store.mail_failed(&m.id, &error, T0 + 30).await.unwrap();
+    }
+    fx.clock.advance(20 * 60);
+
+    let r = fx.get("/api/v1/orgs/readiness", &owner).await;
+    let c = status_of(&r, "mail_delivery");
+    assert_eq!(c["status"], "warn", "{c}");
+    let summary = c["summary"].as_str().unwrap();
+    assert!(
+        summary.contains("1 mail undelivered") && summary.contains("certificate_untrusted"),
+        "{summary}"
+    );
+    assert!(
+        c["remedy"].as_str().unwrap().contains("--smtp-ca-file"),
+        "{c}"
+    );
+    assert_eq!(c["evidence"][0]["label"], "late@acme.test");
+    let v = fx.get("/api/v1/orgs/readiness", &viewer).await;
+    let vc = status_of(&v, "mail_delivery");
+    assert_eq!(vc["status"], "warn");
+    assert_eq!(vc["evidence"], json!([]));
+    assert_eq!(vc["evidence_withheld"], 1);
+    assert!(!String::from_utf8_lossy(&v.raw).contains("late@acme.test"));
+
+    let metrics = |fx: &Fx| {
+        let req = Request::get("/metrics").body(Body::empty()).unwrap();
+        let app = fx.app.clone();
+        async move {
+            let r = app.oneshot(req).await.unwrap();
+            let b = axum::body::to_bytes(r.into_body(), 1 << 20).await.unwrap();
+            String::from_utf8_lossy(&b).into_owned()
+        }
+    };
+    let text = metrics(&fx).await;
+    assert!(
+        text.contains("wt_mail_oldest_undelivered_age_seconds 1200")
+            && text.contains("wt_mail_undelivered 1"),
+        "{text}"
+    );
+
+    // Delivered at last: the check passes and nothing waits.
+    assert!(
+        super::mails(&fx)
+            .await
+            .iter()
+            .any(|m| m.contains("late@acme.test"))
+    );
+    let r = fx.get("/api/v1/orgs/readiness", &owner).await;
+    assert_eq!(status_of(&r, "mail_delivery")["status"], "pass");
+    let text = metrics(&fx).await;
+    assert!(
+        text.contains("wt_mail_oldest_undelivered_age_seconds 0")
+            && text.contains("wt_mail_undelivered 0"),
+        "{text}"
+    );
 }

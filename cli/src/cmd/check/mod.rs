@@ -33,9 +33,12 @@ Checks (ids are stable; --only and --skip take them):
   environments_separate  sandbox and production keys kept apart
   key_owners             every key has an active owner and is within its rotation age
   audit_reviewed         the audit log was reviewed after sensitive changes
-Each has a status (pass, warn or fail), a summary, the evidence (the members, keys or
-audit entries concerned) and a remedy naming the `wt` command to run. Evidence follows
-your role's read permissions: members and invites need a role that may list members,
+  mail_delivery          no mail of the org waits more than 15 minutes for delivery
+                         (warns only, with the last error's class and the wtd settings
+                         that fix it: --smtp-ca-file, --smtp-password-file, ...)
+Each has a status (pass, warn or fail), a summary, the evidence (the members, keys, audit
+entries or mails concerned) and a remedy naming the `wt` command to run. Evidence follows
+your role's read permissions: members, invites and mail recipients need a role that may list members,
 keys one that may list keys, audit entries one that may read the audit log; what your
 role cannot read is counted, not shown (`evidence_withheld`), and summaries then name no
 member, key or address. The thresholds

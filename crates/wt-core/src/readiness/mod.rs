@@ -5,15 +5,18 @@
 
 mod audit;
 mod keys;
+mod mail;
 mod people;
 #[cfg(test)]
 mod tests;
 
 pub use audit::audit_reviewed;
 pub use keys::{environments_separate, key_owners, keys_server_side};
+pub use mail::{MAIL_LATE_AFTER, mail_delivery};
 pub use people::{least_privilege, mfa};
 
 use crate::apikey::Environment;
+use crate::mail::DeliveryFailure;
 use crate::permissions::{self, Permission, Role};
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
@@ -43,7 +46,7 @@ impl CheckStatus {
 /// One thing a check found: a member, key, invite, audit entry or review.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Evidence {
-    /// `member`, `invite`, `api_key`, `audit_entry`, `member_review`, `address`.
+    /// `member`, `invite`, `api_key`, `audit_entry`, `member_review`, `address`, `mail`.
     #[serde(rename = "type")]
     pub kind: String,
     /// The object's id (member or key id, audit sequence number, address).
@@ -58,7 +61,7 @@ pub struct Evidence {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReadinessCheck {
     /// Stable id: `mfa`, `least_privilege`, `keys_server_side`, `environments_separate`,
-    /// `key_owners`, `audit_reviewed`.
+    /// `key_owners`, `audit_reviewed`, `mail_delivery`.
     pub id: String,
     pub title: String,
     pub status: CheckStatus,
@@ -163,6 +166,27 @@ pub struct EntryFact {
     pub actor: String,
 }
 
+/// A mail of the org not delivered [`MAIL_LATE_AFTER`] after it was queued.
+#[derive(Debug, Clone)]
+pub struct LateMail {
+    pub id: String,
+    /// The recipient: member data (shown with `MembersRead` only).
+    pub to: String,
+    pub queued_at: i64,
+    pub attempts: i64,
+    /// The class of its last failure; `None` when not tried yet or stored without one.
+    pub failure: Option<DeliveryFailure>,
+}
+
+/// The org's mail that waits too long.
+#[derive(Debug, Clone, Default)]
+pub struct MailFact {
+    /// How many mails are late (the list below may be capped).
+    pub late: u64,
+    /// The oldest late mails, oldest first.
+    pub oldest: Vec<LateMail>,
+}
+
 /// What the caller of the checklist may read besides it (SECURITY.md #59):
 /// the readiness report is open to every role, but its evidence names members, keys and
 /// audit actors. Details of a kind are shown only when the caller's role may read that
@@ -170,7 +194,7 @@ pub struct EntryFact {
 /// The default shows nothing (fail closed).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Visibility {
-    /// Members, invites and member reviews (`MembersRead`).
+    /// Members, invites, member reviews and mail recipients (`MembersRead`).
     pub members: bool,
     /// Ingestion keys: names, ids, owners, source addresses, origins (`KeysRead`).
     pub keys: bool,
@@ -203,7 +227,7 @@ impl Visibility {
     /// Whether evidence of this kind may be shown. Unknown kinds are withheld.
     pub fn shows(&self, kind: &str) -> bool {
         match kind {
-            "member" | "invite" | "member_review" => self.members,
+            "member" | "invite" | "member_review" | "mail" => self.members,
             "api_key" | "address" => self.keys,
             "audit_entry" => self.audit,
             _ => false,
@@ -227,6 +251,8 @@ pub struct Snapshot {
     pub last_audit_review_at: Option<i64>,
     /// Sensitive entries after the last review, oldest first (may be capped).
     pub unreviewed_sensitive: Vec<EntryFact>,
+    /// Mail of the org that waits too long for delivery.
+    pub mail: MailFact,
 }
 
 /// Audit actions that change security state and so must be reviewed (item 6). Reviews
@@ -301,11 +327,13 @@ fn check(
     }
 }
 
-/// `1 member`, `2 members`; `entry` -> `entries`.
+/// `1 member`, `2 members`; `entry` -> `entries`, `day` -> `days`.
 fn count(n: usize, one: &str) -> String {
     if n == 1 {
         format!("1 {one}")
-    } else if let Some(stem) = one.strip_suffix('y') {
+    } else if let Some(stem) = one.strip_suffix('y')
+        && !stem.ends_with(['a', 'e', 'o', 'u'])
+    {
         format!("{n} {stem}ies")
     } else {
         format!("{n} {one}s")
@@ -329,5 +357,6 @@ pub fn evaluate(s: &Snapshot) -> Vec<ReadinessCheck> {
         environments_separate(s),
         key_owners(s),
         audit_reviewed(s),
+        mail_delivery(s),
     ]
 }

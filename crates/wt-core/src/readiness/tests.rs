@@ -257,6 +257,10 @@ fn everything_wrong() -> Snapshot {
         occurred_at: NOW - 30 * DAY,
         actor: "actor@acme.test".into(),
     }];
+    s.mail = MailFact {
+        late: 1,
+        oldest: vec![late_mail("mail_1", NOW - DAY, None)],
+    };
     s
 }
 
@@ -295,7 +299,7 @@ fn evidence_follows_the_callers_read_permissions() {
         assert_eq!(v.evidence_withheld as usize, a.evidence.len(), "{}", a.id);
     }
     assert!(
-        viewer.iter().all(|c| c.status == CheckStatus::Fail),
+        viewer.iter().all(|c| c.status != CheckStatus::Pass),
         "{viewer:?}"
     );
     // Analysts read members and keys but not the audit log.
@@ -312,6 +316,7 @@ fn counts_read_naturally() {
     assert_eq!(count(1, "member"), "1 member");
     assert_eq!(count(2, "member"), "2 members");
     assert_eq!(count(3, "sensitive entry"), "3 sensitive entries");
+    assert_eq!(count(3, "day"), "3 days");
 }
 
 #[test]
@@ -335,5 +340,83 @@ fn sensitivity_of_actions() {
         "password.reset_sent",
     ] {
         assert!(!is_sensitive(a), "{a}");
+    }
+}
+
+fn late_mail(id: &str, queued_at: i64, failure: Option<DeliveryFailure>) -> LateMail {
+    LateMail {
+        id: id.into(),
+        to: format!("{id}@acme.test"),
+        queued_at,
+        attempts: 6,
+        failure,
+    }
+}
+
+#[test]
+fn mail_waiting_too_long_warns_with_the_class_of_its_last_error_and_the_flags_to_fix_it() {
+    let mut s = snap();
+    let c = mail_delivery(&s);
+    assert_eq!(c.status, CheckStatus::Pass);
+    assert!(c.remedy.is_empty());
+    // Queued a minute ago: not late yet, whatever the error.
+    s.mail = MailFact {
+        late: 1,
+        oldest: vec![late_mail(
+            "fresh",
+            NOW - 60,
+            Some(DeliveryFailure::CertificateUntrusted),
+        )],
+    };
+    assert_eq!(mail_delivery(&s).status, CheckStatus::Pass);
+    s.mail = MailFact {
+        late: 3,
+        oldest: vec![
+            late_mail("old", NOW - 42 * 60, None),
+            late_mail(
+                "newer",
+                NOW - 20 * 60,
+                Some(DeliveryFailure::CertificateUntrusted),
+            ),
+        ],
+    };
+    let c = mail_delivery(&s);
+    assert_eq!(c.status, CheckStatus::Warn, "a warning, never a failure");
+    assert!(
+        c.summary
+            .starts_with("3 mails undelivered for more than 15 minutes, the oldest for 42 minutes"),
+        "{}",
+        c.summary
+    );
+    assert!(c.summary.contains("certificate_untrusted"), "{}", c.summary);
+    assert!(
+        c.remedy.contains("--smtp-ca-file") && c.remedy.contains("OS trust store"),
+        "{}",
+        c.remedy
+    );
+    assert_eq!(c.evidence.len(), 2);
+    assert_eq!(c.evidence[0].kind, "mail");
+    assert_eq!(c.evidence[0].label, "old@acme.test");
+    assert!(c.evidence[0].detail.contains("not tried yet"));
+    // Recipients are member data: a viewer gets the verdict and counts, no address.
+    s.visible = Visibility::of(Role::Viewer);
+    let v = mail_delivery(&s);
+    assert_eq!(v.status, CheckStatus::Warn);
+    assert_eq!(v.evidence_withheld, 2);
+    let text = serde_json::to_string(&v).unwrap_or_default();
+    assert!(!text.contains("acme.test"), "{text}");
+}
+
+#[test]
+fn mail_without_a_classified_error_names_every_relay_setting() {
+    let mut s = snap();
+    s.mail = MailFact {
+        late: 1,
+        oldest: vec![late_mail("m", NOW - 3 * DAY, None)],
+    };
+    let c = mail_delivery(&s);
+    assert!(c.summary.contains("the oldest for 3 days"), "{}", c.summary);
+    for flag in ["--smtp-url", "--smtp-ca-file", "--smtp-password-file"] {
+        assert!(c.remedy.contains(flag), "{}", c.remedy);
     }
 }

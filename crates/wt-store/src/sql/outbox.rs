@@ -1,7 +1,7 @@
 //! The SQL of [`OutboxStore`]: queued mail, claimed by one mailer at a time.
 
-use super::{Backend, SqlStore};
-use crate::model::{MailRecord, NewMail};
+use super::{Backend, SqlStore, ToValue, Value};
+use crate::model::{MailBacklog, MailRecord, NewMail, PendingMail};
 use crate::params;
 use crate::{OutboxStore, Result};
 use async_trait::async_trait;
@@ -70,6 +70,46 @@ impl<B: Backend> OutboxStore for SqlStore<B> {
                 params![id, error, next_attempt_at],
             )?;
             Ok(())
+        })
+        .await
+    }
+
+    async fn mail_backlog(
+        &self,
+        org_id: Option<&str>,
+        queued_by: UnixTime,
+        limit: u32,
+    ) -> Result<MailBacklog> {
+        let org_id = org_id.map(str::to_string);
+        self.read(move |c| {
+            // Two texts rather than `?2 IS NULL OR ...`: PostgreSQL cannot type a parameter
+            // that is only compared with NULL.
+            let mut args: Vec<Value> = vec![queued_by.to_value()];
+            let mut scope = "";
+            if let Some(o) = &org_id {
+                args.push(o.to_value());
+                scope = " AND org_id = ?2";
+            }
+            let unsent =
+                format!("FROM mail_outbox WHERE sent_at IS NULL AND created_at <= ?1{scope}");
+            let count = c.query_row(&format!("SELECT COUNT(*) {unsent}"), &args, |r| r.get(0))?;
+            let oldest = c.query_map(
+                &format!(
+                    "SELECT id, to_addr, created_at, attempts, last_error {unsent}
+                     ORDER BY created_at, id LIMIT {limit}"
+                ),
+                &args,
+                |r| {
+                    Ok(PendingMail {
+                        id: r.get(0)?,
+                        to: r.get(1)?,
+                        created_at: r.get(2)?,
+                        attempts: r.get(3)?,
+                        last_error: r.get(4)?,
+                    })
+                },
+            )?;
+            Ok(MailBacklog { count, oldest })
         })
         .await
     }

@@ -346,6 +346,53 @@ pub async fn story(store: &dyn Store) {
     assert_eq!(failed.len(), 1);
     assert_eq!(store.audit_last_seq("org_a").await.unwrap(), 6);
     assert_eq!(store.audit_last_seq("org_none").await.unwrap(), 0);
+
+    // The outbox: claimed, failed with a class, listed as undelivered until sent.
+    for (id, org, at) in [("mail_1", Some("org_a"), now), ("mail_2", None, now + 5)] {
+        store
+            .enqueue_mail(NewMail {
+                id: id.into(),
+                org_id: org.map(str::to_string),
+                to: format!("{id}@acme.test"),
+                subject: "s".into(),
+                body: "sealed".into(),
+                now: at,
+            })
+            .await
+            .unwrap();
+    }
+    let due = store.due_mail(now + 5, 10).await.unwrap();
+    assert_eq!(due.len(), 2);
+    assert!(
+        store.due_mail(now + 5, 10).await.unwrap().is_empty(),
+        "claimed"
+    );
+    store
+        .mail_failed("mail_1", "certificate_untrusted: UnknownIssuer", now + 30)
+        .await
+        .unwrap();
+    let all = store.mail_backlog(None, now + 60, 1).await.unwrap();
+    assert_eq!(all.count, 2);
+    assert_eq!(all.oldest.len(), 1, "the limit");
+    assert_eq!(all.oldest[0].id, "mail_1");
+    assert_eq!(all.oldest[0].attempts, 1);
+    assert_eq!(
+        all.oldest[0].last_error.as_deref(),
+        Some("certificate_untrusted: UnknownIssuer")
+    );
+    let org_a = store
+        .mail_backlog(Some("org_a"), now + 60, 10)
+        .await
+        .unwrap();
+    assert_eq!(org_a.count, 1);
+    let old = store.mail_backlog(None, now, 10).await.unwrap();
+    assert_eq!(old.count, 1, "only mail queued by then");
+    store.mail_sent("mail_1", now + 61).await.unwrap();
+    store.mail_sent("mail_2", now + 61).await.unwrap();
+    assert_eq!(
+        store.mail_backlog(None, now + 60, 10).await.unwrap(),
+        MailBacklog::default()
+    );
 }
 
 /// The ingestion-key and allowed-IP part of the story. Needs [`story`] to have run first
