@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use wt_store::Store;
-use wt_store::postgres::{PgConnector, PgStore};
+use wt_store::postgres::{PgConnector, PgStore, Schema};
 use wt_store::sql::copy::{CopyReport, copy_between};
 use wt_store::sqlite::{DB_FILE, SqliteStore};
 
@@ -93,8 +93,11 @@ impl Database {
         }
     }
 
-    /// Opens the database and applies pending migrations. An SQLite file must exist unless
-    /// `create` (only `wtd init` and `wtd copy` create one).
+    /// Opens the database. An SQLite file must exist unless `create` (only `wtd init` and
+    /// `wtd copy` create one) and gets its pending migrations (the daemon owns the file). A
+    /// PostgreSQL schema is migrated only when `create` (the first `wtd init`), else only
+    /// checked: migrating it is `wtd migrate`'s job, with the owner role
+    /// ([`Database::migrate`]).
     pub async fn open(&self, create: bool) -> anyhow::Result<Arc<dyn Store>> {
         match self {
             Database::Sqlite(path) => {
@@ -108,12 +111,28 @@ impl Database {
                     .with_context(|| format!("cannot open the database {}", path.display()))?;
                 Ok(Arc::new(store))
             }
-            Database::Postgres { .. } => Ok(Arc::new(self.open_pg().await?)),
+            Database::Postgres { .. } => {
+                let schema = if create {
+                    Schema::Migrate
+                } else {
+                    Schema::Check
+                };
+                Ok(Arc::new(self.open_pg(schema).await?))
+            }
         }
     }
 
-    /// The PostgreSQL store, for `open` and `wtd copy`.
-    async fn open_pg(&self) -> anyhow::Result<PgStore> {
+    /// `wtd migrate`: applies pending migrations (SQLite: on open; PostgreSQL: needs the
+    /// role that owns the schema).
+    pub async fn migrate(&self) -> anyhow::Result<()> {
+        match self {
+            Database::Sqlite(_) => self.open(false).await.map(drop),
+            Database::Postgres { .. } => self.open_pg(Schema::Migrate).await.map(drop),
+        }
+    }
+
+    /// The PostgreSQL store, for `open`, `migrate` and `wtd copy`.
+    async fn open_pg(&self, schema: Schema) -> anyhow::Result<PgStore> {
         let Database::Postgres {
             connector,
             pool_size,
@@ -121,7 +140,7 @@ impl Database {
         else {
             bail!("{} is not a PostgreSQL database", self.describe());
         };
-        PgStore::open(Arc::clone(connector), *pool_size)
+        PgStore::open(Arc::clone(connector), *pool_size, schema)
             .await
             .with_context(|| format!("cannot open the database {}", connector.display()))
     }
@@ -147,13 +166,17 @@ pub async fn copy(from: &Database, to: &Database) -> anyhow::Result<CopyReport> 
     let report = match (from, to) {
         (Database::Sqlite(a), Database::Sqlite(b)) => copy_between(&sqlite(a)?, &sqlite(b)?).await,
         (Database::Sqlite(a), pg @ Database::Postgres { .. }) => {
-            copy_between(&sqlite(a)?, &pg.open_pg().await?).await
+            copy_between(&sqlite(a)?, &pg.open_pg(Schema::Migrate).await?).await
         }
         (pg @ Database::Postgres { .. }, Database::Sqlite(b)) => {
-            copy_between(&pg.open_pg().await?, &sqlite(b)?).await
+            copy_between(&pg.open_pg(Schema::Check).await?, &sqlite(b)?).await
         }
         (a @ Database::Postgres { .. }, b @ Database::Postgres { .. }) => {
-            copy_between(&a.open_pg().await?, &b.open_pg().await?).await
+            copy_between(
+                &a.open_pg(Schema::Check).await?,
+                &b.open_pg(Schema::Migrate).await?,
+            )
+            .await
         }
     };
     Ok(report?)

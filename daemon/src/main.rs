@@ -63,7 +63,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             wtd::server::serve(cfg, wtd::server::shutdown_signal()?).await?
         }
         Command::Migrate => {
-            database.open(false).await?;
+            database.migrate().await?;
             eprintln!("migrations applied to {}", database.describe());
         }
         Command::Audit(AuditCommand::Verify) => return wtd::init::verify_audit(&database).await,

@@ -277,3 +277,60 @@ fn wtd_copy_moves_an_sqlite_installation_to_postgres_that_then_serves_it() {
     assert!(out.status.success(), "{v}");
     assert_eq!(v["ok"], json!(true), "{v}");
 }
+
+/// On PostgreSQL only `wtd migrate` (and the first `wtd init`) changes the schema: `wtd
+/// serve` checks it and refuses one it was not built for, naming what to run, so the
+/// runtime role needs no DDL right.
+#[test]
+fn serve_checks_the_schema_and_only_wtd_migrate_changes_it() {
+    if postgres_admin_url().is_none() {
+        eprintln!(
+            "SKIPPED serve_checks_the_schema_and_only_wtd_migrate_changes_it: needs \
+             PostgreSQL (runs in the suite's PostgreSQL pass, WT_TEST_DATABASE_URL)"
+        );
+        return;
+    }
+    let mut d = Daemon::start();
+    d.setup();
+    d.terminate();
+    let serve = |d: &Daemon| {
+        d.wtd()
+            .args(["serve", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(d.data_dir())
+            .output()
+            .expect("run wtd serve")
+    };
+
+    // One migration short: refused, with the command to run; nothing is migrated.
+    d.sql("DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)");
+    let out = serve(&d);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("run `wtd migrate`"), "{err}");
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"));
+    let behind = d.sql_column("SELECT COUNT(*) FROM schema_migrations");
+
+    // `wtd migrate` brings it up to date (its last migration is idempotent to re-apply
+    // here only because the table it creates is dropped first).
+    let last = d.sql_column("SELECT MAX(version) FROM schema_migrations");
+    assert_eq!(behind.len(), 1);
+    d.sql("DROP TABLE IF EXISTS ingest_idempotency");
+    let out = d.wtd().arg("migrate").output().expect("run wtd migrate");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let now = d.sql_column("SELECT MAX(version) FROM schema_migrations");
+    assert_ne!(now, last, "wtd migrate applied the missing migration");
+    d.serve();
+    d.login_token();
+    d.terminate();
+
+    // A schema from a newer wtd: refused too.
+    d.sql("INSERT INTO schema_migrations (version) VALUES (999999)");
+    let out = serve(&d);
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(!out.status.success(), "{err}");
+    assert!(err.contains("newer than this wtd"), "{err}");
+}

@@ -302,25 +302,53 @@ fn redact_userinfo(url: &str) -> String {
     }
 }
 
+/// Whether opening a database may change its schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// Apply pending migrations (`wtd migrate`, the first `wtd init`, the destination of
+    /// `wtd copy`): needs the role that owns the schema.
+    Migrate,
+    /// Only check that the schema is the one this build was made for (`wtd serve` and the
+    /// other commands): a runtime role without any DDL right is enough.
+    Check,
+}
+
+/// The schema version this build needs (its last migration).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].0;
+
 impl PgStore {
     /// Connects to `url` (`postgres://user@host:port/db`, with libpq's TLS and password
     /// parameters), applies pending migrations and keeps up to `pool_size` connections.
     pub async fn connect(url: &str, pool_size: usize) -> Result<Self> {
-        Self::open(Arc::new(PgConnector::from_url(url)?), pool_size).await
+        Self::open(
+            Arc::new(PgConnector::from_url(url)?),
+            pool_size,
+            Schema::Migrate,
+        )
+        .await
     }
 
-    /// Connects with `connector`, applies pending migrations and keeps up to `pool_size`
-    /// connections. Warns loudly when a database on another machine is reached without
-    /// TLS, or without checking its certificate.
-    pub async fn open(connector: Arc<PgConnector>, pool_size: usize) -> Result<Self> {
+    /// Connects with `connector`, migrates or checks the schema (`schema`) and keeps up
+    /// to `pool_size` connections. Warns loudly when a database on another machine is
+    /// reached without TLS, or without checking its certificate.
+    pub async fn open(
+        connector: Arc<PgConnector>,
+        pool_size: usize,
+        schema: Schema,
+    ) -> Result<Self> {
         let pool = Arc::new(Pool {
             connector,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(pool_size.max(1))),
         });
         let encrypted = Arc::clone(&pool)
-            .with_conn(|conn| {
-                migrate(&mut conn.client)?;
+            .with_conn(move |conn| {
+                match schema {
+                    Schema::Migrate => {
+                        migrate(&mut conn.client)?;
+                    }
+                    Schema::Check => check_schema(&mut conn.client)?,
+                }
                 Ok(encrypted(&mut conn.client))
             })
             .await?;
@@ -388,6 +416,32 @@ fn warn_if_exposed(connector: &PgConnector, encrypted: Option<bool>) {
     if let Some(w) = exposure_warning(connector, encrypted) {
         tracing::warn!("{w}");
     }
+}
+
+/// Refuses a database whose schema is not this build's: not migrated yet (or not to the
+/// end), or migrated by a newer `wtd`. The messages name what to run.
+fn check_schema(client: &mut Client) -> Result<()> {
+    let found: i64 = client
+        .query_one(
+            "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0
+                    ELSE (SELECT COALESCE(MAX(version), 0) FROM schema_migrations) END",
+            &[],
+        )?
+        .get(0);
+    if found < SCHEMA_VERSION {
+        return Err(StoreError::Conflict(format!(
+            "the database schema is at version {found}, this wtd needs {SCHEMA_VERSION}: \
+             run `wtd migrate` with the role that owns the schema (the same --database-url \
+             with the owner's user), then start again"
+        )));
+    }
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::Conflict(format!(
+            "the database schema is at version {found}, newer than this wtd's \
+             {SCHEMA_VERSION}: run the wtd release that migrated it (or a newer one)"
+        )));
+    }
+    Ok(())
 }
 
 /// Applies every migration not yet recorded in `schema_migrations`, each in its own
