@@ -31,12 +31,15 @@ fn failed_login(d: &Daemon) {
 #[test]
 fn tail_follow_shows_new_entries_and_survives_a_daemon_restart_without_gap_or_duplicate() {
     let (mut d, tok) = daemon_without_mfa_rule();
+    // One entry before wt starts: `-n 1` prints it once wt has read where the log ends,
+    // so every entry written after it arrives must come through the stream.
+    failed_login(&d);
     let mut child = Command::new(bin("wt"))
         .args([
             "audit",
             "tail",
             "-n",
-            "0",
+            "1",
             "--follow",
             "--output",
             "json",
@@ -63,8 +66,9 @@ fn tail_follow_shows_new_entries_and_survives_a_daemon_restart_without_gap_or_du
             .expect("an entry in time")
     };
 
-    // wt is connected once it has fetched the log; events it then sees prove the stream.
-    let mut seen = vec![];
+    // wt has read where the log ends once it prints the entry made before it started;
+    // entries after it prove the stream.
+    let mut seen = vec![next(&rx)];
     failed_login(&d);
     seen.push(next(&rx));
     failed_login(&d);

@@ -327,7 +327,18 @@ fn serve_checks_the_schema_and_only_wtd_migrate_changes_it() {
     d.login_token();
     d.terminate();
 
-    // A schema from a newer wtd: refused too.
+    // One version ahead (a rolling upgrade, the new release migrated first): served,
+    // with a warning.
+    d.sql(&format!(
+        "INSERT INTO schema_migrations (version) VALUES ({})",
+        wt_store::postgres::SCHEMA_VERSION + 1
+    ));
+    d.serve();
+    d.login_token();
+    assert!(d.log().contains("one ahead of this wtd"), "{}", d.log());
+    d.terminate();
+
+    // Two or more ahead: refused.
     d.sql("INSERT INTO schema_migrations (version) VALUES (999999)");
     let out = serve(&d);
     let err = String::from_utf8_lossy(&out.stderr).to_string();

@@ -419,7 +419,8 @@ fn warn_if_exposed(connector: &PgConnector, encrypted: Option<bool>) {
 }
 
 /// Refuses a database whose schema is not this build's: not migrated yet (or not to the
-/// end), or migrated by a newer `wtd`. The messages name what to run.
+/// end), or migrated by a `wtd` more than one release newer (one ahead is a rolling
+/// upgrade in progress, and allowed). The messages name what to run.
 fn check_schema(client: &mut Client) -> Result<()> {
     let found: i64 = client
         .query_one(
@@ -434,6 +435,15 @@ fn check_schema(client: &mut Client) -> Result<()> {
              run `wtd migrate` with the role that owns the schema (the same --database-url \
              with the owner's user), then start again"
         )));
+    }
+    if found == SCHEMA_VERSION + 1 {
+        // A rolling upgrade: the new release migrated, this daemon is still the old one.
+        // Migrations stay compatible with the release before them.
+        tracing::warn!(
+            "the database schema is at version {found}, one ahead of this wtd's \
+             {SCHEMA_VERSION} (a rolling upgrade?): upgrade this daemon soon"
+        );
+        return Ok(());
     }
     if found > SCHEMA_VERSION {
         return Err(StoreError::Conflict(format!(
