@@ -13,7 +13,9 @@
 //!   upserts, and the org row lock every audited change takes first, which serialises the
 //!   org's audit chain across daemons (one gap-free chain per org).
 //! - Migrations ([`migrate`]) are numbered twins of the SQLite ones, applied under an
-//!   advisory lock, so several daemons may run them at once.
+//!   advisory lock, so several daemons may run them at once. Only opening with
+//!   [`Schema::Migrate`] (`wtd migrate`) applies them; [`Schema::Check`] (`wtd serve`)
+//!   only checks the version, so the runtime role needs no DDL right.
 
 use crate::sql::{Backend, Db, Dialect, Row, SqlStore, Value, internal, numbered_placeholders};
 use crate::{Result, StoreError};
