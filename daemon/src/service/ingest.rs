@@ -220,9 +220,14 @@ pub async fn ingest(
     if !crate::extract::is_json_content_type(headers) {
         return Err(ApiError::UnsupportedMediaType);
     }
-    let idempotency = idempotency_key(headers)?.map(|key| IngestIdempotency {
-        key,
-        fingerprint: wt_core::token::digest(body),
+    // The fingerprint covers the key's environment too: a sandbox key reusing a
+    // production batch's idempotency key is a conflict, never a replay.
+    let environment = key.environment;
+    let idempotency = idempotency_key(headers)?.map(|idempotency_key| IngestIdempotency {
+        key: idempotency_key,
+        fingerprint: wt_core::token::digest(
+            &[environment.as_str().as_bytes(), b"\n", body].concat(),
+        ),
         remembered_since: now - IDEMPOTENCY_WINDOW,
     });
     let batch: Batch<'_> = serde_json::from_slice(body)

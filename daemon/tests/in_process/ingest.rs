@@ -274,6 +274,21 @@ async fn a_retried_batch_with_its_idempotency_key_is_stored_once_and_answered_th
     assert_eq!(r.body["code"], "idempotency_key_reused");
     assert_eq!(fx.store.ingest_count("org_acme").await.unwrap(), 3);
 
+    // A sandbox key of the same org reusing the key with the same body: a conflict, not
+    // a replay of the production batch.
+    let sandbox = fx
+        .create_key(
+            &tok,
+            json!({"name": "tests", "environment": "sandbox", "owner_email": EMAIL}),
+        )
+        .await;
+    assert_eq!(sandbox.status, StatusCode::CREATED, "{:?}", sandbox.body);
+    let sandbox = sandbox.body["secret"].as_str().unwrap().to_string();
+    let r = fx.send(idempotent(&sandbox, "batch-0001", &body)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", r.body);
+    assert_eq!(r.body["code"], "idempotency_key_reused");
+    assert_eq!(fx.store.ingest_count("org_acme").await.unwrap(), 3);
+
     // Without a key, or with a new one, a batch is stored again.
     assert_eq!(
         fx.ingest(&secret, body.clone()).await.status,
