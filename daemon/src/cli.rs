@@ -51,6 +51,13 @@ pub struct Cli {
     #[arg(long, global = true, env = "WT_DATABASE_POOL_SIZE", default_value_t = wt_store::postgres::DEFAULT_POOL_SIZE, value_name = "N")]
     pub database_pool_size: usize,
 
+    /// A connection pooler between wtd and PostgreSQL: `transaction` for pgbouncer in
+    /// transaction mode (or a managed service's transaction pooler); nothing then
+    /// outlives a transaction (no named prepared statements, session settings or
+    /// session locks). Default: none (wtd connects to PostgreSQL itself).
+    #[arg(long, global = true, env = "WT_DATABASE_POOLER", value_enum, default_value_t = PoolerArg::None, value_name = "MODE")]
+    pub database_pooler: PoolerArg,
+
     /// Log format on stderr.
     #[arg(long, global = true, env = "WT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -291,5 +298,28 @@ mod tests {
         assert!(Cli::try_parse_from(["wtd", "init", "--org", "Acme"]).is_err());
         let ok = Cli::try_parse_from(["wtd", "init", "--org", "Acme", "--owner-email", "a@b.c"]);
         assert!(ok.is_ok());
+    }
+}
+
+/// `--database-pooler`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PoolerArg {
+    /// wtd connects to PostgreSQL itself.
+    None,
+    /// A pooler in transaction mode (pgbouncer `pool_mode = transaction`).
+    Transaction,
+}
+
+impl Cli {
+    /// The PostgreSQL connection settings the flags give.
+    pub fn pg_options(&self) -> wt_store::postgres::PgOptions {
+        use wt_store::postgres::{PgOptions, Pooler};
+        PgOptions {
+            pooler: match self.database_pooler {
+                PoolerArg::None => Pooler::None,
+                PoolerArg::Transaction => Pooler::Transaction,
+            },
+            ..PgOptions::with_pool_size(self.database_pool_size)
+        }
     }
 }

@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use wt_store::Store;
-use wt_store::postgres::{PgConnector, PgStore, Schema};
+use wt_store::postgres::{PgConnector, PgOptions, PgStore, Schema};
 use wt_store::sql::copy::{CopyReport, copy_between};
 use wt_store::sqlite::{DB_FILE, SqliteStore};
 
@@ -15,11 +15,11 @@ use wt_store::sqlite::{DB_FILE, SqliteStore};
 pub enum Database {
     /// An SQLite file (by default `<data-dir>/watchtower.db`).
     Sqlite(PathBuf),
-    /// A PostgreSQL database (how to connect: URL, TLS, password source) and how many
-    /// connections to keep.
+    /// A PostgreSQL database (how to connect: URL, TLS, password source) and how to use
+    /// its connections (pool, pooler).
     Postgres {
         connector: Arc<PgConnector>,
-        pool_size: usize,
+        options: PgOptions,
     },
 }
 
@@ -36,28 +36,28 @@ impl Database {
         data_dir: &Path,
         url: Option<&str>,
         url_file: Option<&Path>,
-        pool_size: usize,
+        options: &PgOptions,
     ) -> anyhow::Result<Self> {
         if let Some(file) = url_file {
             let connector = PgConnector::from_url_file(file)?;
             return Ok(Database::Postgres {
                 connector: Arc::new(connector),
-                pool_size: pool_size.max(1),
+                options: options.clone(),
             });
         }
         match url.map(str::trim).filter(|u| !u.is_empty()) {
             None => Ok(Database::Sqlite(data_dir.join(DB_FILE))),
-            Some(u) => Self::parse(u, pool_size),
+            Some(u) => Self::parse(u, options),
         }
     }
 
     /// A URL as `wtd copy` takes them: `sqlite:PATH` or `postgres://...`. A PostgreSQL
     /// URL's TLS files are read here: a missing one is named now.
-    pub fn parse(url: &str, pool_size: usize) -> anyhow::Result<Self> {
+    pub fn parse(url: &str, options: &PgOptions) -> anyhow::Result<Self> {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             return Ok(Database::Postgres {
                 connector: Arc::new(PgConnector::from_url(url)?),
-                pool_size: pool_size.max(1),
+                options: options.clone(),
             });
         }
         if let Some(path) = url.strip_prefix("sqlite:") {
@@ -133,14 +133,10 @@ impl Database {
 
     /// The PostgreSQL store, for `open`, `migrate` and `wtd copy`.
     async fn open_pg(&self, schema: Schema) -> anyhow::Result<PgStore> {
-        let Database::Postgres {
-            connector,
-            pool_size,
-        } = self
-        else {
+        let Database::Postgres { connector, options } = self else {
             bail!("{} is not a PostgreSQL database", self.describe());
         };
-        PgStore::open(Arc::clone(connector), *pool_size, schema)
+        PgStore::open(Arc::clone(connector), options, schema)
             .await
             .with_context(|| format!("cannot open the database {}", connector.display()))
     }
@@ -190,27 +186,32 @@ mod tests {
     fn urls_choose_the_backend() {
         let dir = Path::new("/data");
         assert_eq!(
-            Database::resolve(dir, None, None, 8).ok(),
+            Database::resolve(dir, None, None, &PgOptions::default()).ok(),
             Some(Database::Sqlite(PathBuf::from("/data/watchtower.db")))
         );
         assert_eq!(
-            Database::resolve(dir, Some("sqlite:/tmp/x.db"), None, 8).ok(),
+            Database::resolve(dir, Some("sqlite:/tmp/x.db"), None, &PgOptions::default()).ok(),
             Some(Database::Sqlite(PathBuf::from("/tmp/x.db")))
         );
         assert!(
-            Database::resolve(dir, Some("postgres://u@h/db"), None, 8)
+            Database::resolve(dir, Some("postgres://u@h/db"), None, &PgOptions::default())
                 .is_ok_and(|d| d.is_postgres())
         );
-        let err = Database::resolve(dir, Some("mysql://u:hunter2@h/db"), None, 8)
-            .err()
-            .map(|e| e.to_string())
-            .unwrap_or_default();
+        let err = Database::resolve(
+            dir,
+            Some("mysql://u:hunter2@h/db"),
+            None,
+            &PgOptions::default(),
+        )
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
         assert!(
             err.contains("unsupported") && !err.contains("hunter2"),
             "{err}"
         );
         assert_eq!(
-            Database::parse("postgres://wt:pw@db/wt", 1)
+            Database::parse("postgres://wt:pw@db/wt", &PgOptions::with_pool_size(1))
                 .map(|d| d.describe())
                 .ok(),
             Some("postgres://wt:***@db/wt".into())

@@ -19,6 +19,7 @@ fn init_tracing(format: LogFormat) {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    let pg_options = cli.pg_options();
     let data_dir = wtd::config::data_dir(cli.data_dir)?;
     let config_file = match &cli.command {
         Command::Serve(a) => a.config.as_deref(),
@@ -31,12 +32,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         cli.database_url_file,
     )
     .and_then(|(url, file)| {
-        Database::resolve(
-            &data_dir,
-            url.as_deref(),
-            file.as_deref(),
-            cli.database_pool_size,
-        )
+        Database::resolve(&data_dir, url.as_deref(), file.as_deref(), &pg_options)
     }) {
         Ok(d) => d,
         Err(e) => {
@@ -69,10 +65,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Audit(AuditCommand::Verify) => return wtd::init::verify_audit(&database).await,
         Command::Copy(a) => {
             let from = match &a.from {
-                Some(u) => Database::parse(u, cli.database_pool_size),
+                Some(u) => Database::parse(u, &pg_options),
                 None => Ok(Database::Sqlite(data_dir.join(wt_store::sqlite::DB_FILE))),
             };
-            let (from, to) = match (from, Database::parse(&a.to, cli.database_pool_size)) {
+            let (from, to) = match (from, Database::parse(&a.to, &pg_options)) {
                 (Ok(f), Ok(t)) => (f, t),
                 (Err(e), _) | (_, Err(e)) => {
                     eprintln!("wtd: error: {e:#}");

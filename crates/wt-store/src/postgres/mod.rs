@@ -29,10 +29,12 @@ use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 pub mod connect;
+pub mod options;
 pub mod passfile;
 pub mod tls;
 
 pub use connect::PgConnector;
+pub use options::{PgOptions, Pooler};
 
 /// Numbered migrations, twins of `sqlite/migrations/` (same numbers, same end schema;
 /// `scripts/pg-schema-check.py` compares the two).
@@ -324,24 +326,24 @@ impl PgStore {
     pub async fn connect(url: &str, pool_size: usize) -> Result<Self> {
         Self::open(
             Arc::new(PgConnector::from_url(url)?),
-            pool_size,
+            &PgOptions::with_pool_size(pool_size),
             Schema::Migrate,
         )
         .await
     }
 
     /// Connects with `connector`, migrates or checks the schema (`schema`) and keeps up
-    /// to `pool_size` connections. Warns loudly when a database on another machine is
+    /// to `options.pool_size` connections. Warns loudly when a database on another machine is
     /// reached without TLS, or without checking its certificate.
     pub async fn open(
         connector: Arc<PgConnector>,
-        pool_size: usize,
+        options: &PgOptions,
         schema: Schema,
     ) -> Result<Self> {
         let pool = Arc::new(Pool {
             connector,
             idle: Mutex::new(Vec::new()),
-            permits: Arc::new(Semaphore::new(pool_size.max(1))),
+            permits: Arc::new(Semaphore::new(options.pool_size.max(1))),
         });
         let encrypted = Arc::clone(&pool)
             .with_conn(move |conn| {
