@@ -17,3 +17,20 @@
   window.history.replaceState(null, "", window.location.pathname);
   form.submit();
 })();
+
+// Long tables (the member list) get a filter box: rows whose text does not contain what
+// is typed are hidden. Without JavaScript the box is inert and every row shows.
+(function () {
+  "use strict";
+  var boxes = document.querySelectorAll("input[data-filter-table]");
+  Array.prototype.forEach.call(boxes, function (box) {
+    var table = document.getElementById(box.getAttribute("data-filter-table"));
+    if (!table) { return; }
+    box.addEventListener("input", function () {
+      var want = box.value.trim().toLowerCase();
+      Array.prototype.forEach.call(table.tBodies[0].rows, function (row) {
+        row.hidden = want !== "" && row.textContent.toLowerCase().indexOf(want) === -1;
+      });
+    });
+  });
+})();

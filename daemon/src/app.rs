@@ -134,7 +134,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .merge(crate::console::router(state.clone()))
-        .fallback(|| async { ApiError::NotFound })
+        .fallback(crate::console::not_found)
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(limits.body_limit))
         .layer(middleware::ObserveLayer {

@@ -21,7 +21,7 @@ pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; 
 
 /// Headers of every console answer, and the CSRF rules for every form post.
 pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let mut resp = if req.method() == Method::GET || req.method() == Method::HEAD {
+    let resp = if req.method() == Method::GET || req.method() == Method::HEAD {
         next.run(req).await
     } else {
         match check_form_post(&state, req.headers()) {
@@ -29,6 +29,12 @@ pub async fn protect(State(state): State<AppState>, req: Request, next: Next) ->
             Err(e) => ConsoleError(e).into_response(),
         }
     };
+    with_headers(&state, resp)
+}
+
+/// The headers of every console page (the pages of [`protect`]'s routes and the 404 page
+/// of the router's fallback).
+pub fn with_headers(state: &AppState, mut resp: Response) -> Response {
     let h = resp.headers_mut();
     h.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -72,7 +78,7 @@ impl IntoResponse for ConsoleError {
         let msg = message(&self.0);
         (
             self.0.status(),
-            Html(pages::error_page(&msg, None).into_string()),
+            Html(pages::error_page(self.0.status(), &msg, None).into_string()),
         )
             .into_response()
     }
@@ -90,6 +96,10 @@ pub fn message(e: &ApiError) -> String {
         // The API's wording points at `wt`; in a browser, point at the page instead.
         ApiError::ResetTokenInvalid => "this reset link is invalid, used or expired: ask for a \
                                         new one from the sign-in page (Forgot your password?)"
+            .into(),
+        ApiError::StepUpRequired => "this change needs a recent sign-in: type your password \
+                                     (and a code from your authenticator app) in the form and \
+                                     send it again"
             .into(),
         ApiError::MfaEnrollmentRequired => "your role requires two-factor authentication: set \
                                             it up on the Security tab first"

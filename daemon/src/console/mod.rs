@@ -1,12 +1,15 @@
 //! The web console: server-rendered pages for the links in invitation and reset mails,
-//! login, and the Security tab (MFA, recovery codes, password, sessions).
+//! login, the Security tab (MFA, recovery codes, password, sessions), and for those whose
+//! role allows it the Members and Invites tabs; unknown paths get an HTML 404 page.
 //!
 //! Handlers are as thin as the API's: read the form, call the same `service` functions
 //! the JSON API calls, render a page ([`pages`]). Plain HTML forms, no JavaScript except
-//! `console.js`, which moves an emailed token from the URL fragment into a form post.
+//! `console.js`, which moves an emailed token from the URL fragment into a form post and
+//! filters long tables.
 //!
 //! One file per browser flow: `login` (sign in, the MFA step, sign out), `invite` (the
-//! invitation link), `reset` (forgotten password), `security` (the Security tab). Beside
+//! invitation link), `reset` (forgotten password), `security` (the Security tab),
+//! `members` (the Members tab), `invites` (the Invites tab: an admin's side). Beside
 //! them, the browser-security rules: `guard` (headers of every page, the signed-in
 //! session, errors as pages), `csrf` (same-origin form posts and per-session tokens) and
 //! [`cookies`] (the session cookie, written and read in one place).
@@ -15,20 +18,26 @@ pub mod cookies;
 mod csrf;
 mod guard;
 mod invite;
+mod invites;
 mod login;
+mod members;
 pub mod pages;
 mod reset;
 mod security;
 
 use crate::error::ApiError;
+use crate::extract::Auth;
 use crate::service::sessions::IssuedSession;
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::{Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use guard::{ConsoleError, page};
+use pages::{Tab, Viewer};
 use serde::Deserialize;
+use wt_core::permissions::Permission;
 
 pub use guard::CSP;
 
@@ -71,7 +80,38 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/security/sessions/{id}/revoke",
             post(security::revoke_session),
         )
+        .route("/members", get(members::members))
+        .route("/members/{id}", get(members::member))
+        .route("/members/{id}/role", post(members::change_role))
+        .route("/members/{id}/sessions/end", post(members::end_sessions))
+        .route("/members/{id}/mfa/reset", post(members::reset_mfa))
+        .route("/members/{id}/remove", post(members::remove))
+        .route("/invites", get(invites::invites).post(invites::create))
+        .route("/invites/csv", post(invites::create_csv))
+        .route("/invites/{id}/resend", post(invites::resend))
+        .route("/invites/{id}/revoke", post(invites::revoke))
         .layer(axum::middleware::from_fn_with_state(state, guard::protect))
+}
+
+/// Answers a path no route serves: the API's JSON problem under the API prefix, an HTML
+/// page with the console's headers anywhere else, so a mistyped console address is a
+/// page, not JSON.
+pub async fn not_found(State(state): State<AppState>, req: Request) -> Response {
+    let path = req.uri().path();
+    let api = wt_api::API_PREFIX;
+    if path == api
+        || path
+            .strip_prefix(api)
+            .is_some_and(|rest| rest.starts_with('/'))
+    {
+        return ApiError::NotFound.into_response();
+    }
+    let markup = pages::error_page(
+        StatusCode::NOT_FOUND,
+        "There is no page at this address: check it, or start again from the console.",
+        None,
+    );
+    guard::with_headers(&state, page(StatusCode::NOT_FOUND, markup))
 }
 
 async fn asset(content_type: &'static str, body: &'static str) -> Response {
@@ -99,6 +139,17 @@ fn with_session(state: &AppState, issued: &IssuedSession, location: &str) -> Pag
     resp.headers_mut()
         .insert(header::SET_COOKIE, cookies::for_session(state, issued)?);
     Ok(resp)
+}
+
+/// The signed-in member as the page header and navigation show them.
+fn viewer<'a>(auth: &'a Auth, csrf: &'a str, current: Option<Tab>) -> Viewer<'a> {
+    Viewer {
+        email: &auth.user.email,
+        org: &auth.org.name,
+        csrf,
+        members: auth.can(Permission::MembersRead),
+        current,
+    }
 }
 
 /// A form that carries only an emailed token (invite or reset link).

@@ -3,7 +3,7 @@
 
 use super::csrf::{check_csrf, csrf_token};
 use super::guard::{ConsoleError, Form, Signed, page};
-use super::pages::{self, Viewer};
+use super::pages::{self, Tab, Viewer};
 use super::{CsrfForm, PageResult, nonempty, ok};
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
@@ -89,11 +89,7 @@ pub(super) async fn security_page(
 }
 
 fn viewer<'a>(auth: &'a Auth, csrf: &'a str) -> Viewer<'a> {
-    Viewer {
-        email: &auth.user.email,
-        org: &auth.org.name,
-        csrf,
-    }
+    super::viewer(auth, csrf, Some(Tab::Security))
 }
 
 /// The Security tab again with `e` shown, unless the sign-in itself has lapsed.

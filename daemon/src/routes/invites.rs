@@ -14,7 +14,6 @@ use wt_api::{
     InviteVerifyResponse, Page, TokenRequest,
 };
 use wt_core::clock::rfc3339;
-use wt_core::permissions::Permission;
 
 pub async fn create(
     State(state): State<AppState>,
@@ -40,11 +39,8 @@ pub async fn list(
     auth: Auth,
     Query(filter): Query<InviteFilter>,
 ) -> Result<axum::Json<Page<Invite>>, ApiError> {
-    auth.require(Permission::MembersRead)?;
     let now = state.now();
-    let items = state
-        .store
-        .invites_list(&auth.org.id)
+    let items = invites::list(&state, &auth)
         .await?
         .iter()
         .map(|i| invite_json(i, now))

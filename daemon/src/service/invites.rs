@@ -90,6 +90,12 @@ pub async fn create(
     Ok(rec)
 }
 
+/// `GET /orgs/invites`: every invite of the org, newest first as the store keeps them.
+pub async fn list(state: &AppState, auth: &Auth) -> Result<Vec<InviteRecord>, ApiError> {
+    auth.require(Permission::MembersRead)?;
+    Ok(state.store.invites_list(&auth.org.id).await?)
+}
+
 /// `POST /orgs/invites/{id}/resend`: a new token (the old one dies) and a new mail.
 pub async fn resend(
     state: &AppState,

@@ -231,3 +231,73 @@ pub async fn review(
         .await?;
     Ok(review)
 }
+
+/// Where a member stands with two-factor authentication.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MfaState {
+    On,
+    Off,
+    /// Off, and the org requires it for their role (SECURITY.md E.46): the row an admin
+    /// must act on.
+    Missing,
+}
+
+/// A row of the console's member list: the member, their MFA standing, their live
+/// sessions in the org and their last sign-in to it.
+#[derive(Debug, Clone)]
+pub struct MemberOverview {
+    pub member: MemberRecord,
+    pub mfa: MfaState,
+    pub sessions: usize,
+    /// RFC 3339, UTC.
+    pub last_sign_in: Option<String>,
+}
+
+/// The member list with what an owner or admin checks first (who lacks MFA, who is
+/// signed in where). Sessions come from one query for the org; the last sign-in is the
+/// newest `auth.login.succeeded` entry of the org's audit log for each member.
+pub async fn overview(state: &AppState, auth: &Auth) -> Result<Vec<MemberOverview>, ApiError> {
+    auth.require(Permission::MembersRead)?;
+    let now = state.now();
+    let members = state.store.members_list(&auth.org.id).await?;
+    let sessions = state.store.org_sessions(&auth.org.id, now).await?;
+    let mut rows = Vec::with_capacity(members.len());
+    for member in members {
+        let last_sign_in = state
+            .store
+            .audit_query(
+                &auth.org.id,
+                wt_store::AuditQuery {
+                    action: Some(actions::LOGIN_SUCCEEDED.into()),
+                    actor: Some(member.user.id.clone()),
+                    limit: 1,
+                    ..Default::default()
+                },
+            )
+            .await?
+            .into_iter()
+            .next()
+            .map(|e| e.occurred_at);
+        let mfa = if member.user.mfa_enabled {
+            MfaState::On
+        } else if permissions::mfa_enrollment_required(
+            member.role,
+            &auth.org.mfa_required_roles,
+            false,
+        ) {
+            MfaState::Missing
+        } else {
+            MfaState::Off
+        };
+        rows.push(MemberOverview {
+            sessions: sessions
+                .iter()
+                .filter(|s| s.session.user_id == member.user.id)
+                .count(),
+            member,
+            mfa,
+            last_sign_in,
+        });
+    }
+    Ok(rows)
+}

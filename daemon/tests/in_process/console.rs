@@ -7,11 +7,11 @@ use wt_api::{Role, SESSION_COOKIE};
 use wt_core::Clock;
 use wt_core::mfa::{STEP, code_at_step};
 
-const HOST: &str = "127.0.0.1:7878";
-const ORIGIN: &str = "http://127.0.0.1:7878";
+pub(super) const HOST: &str = "127.0.0.1:7878";
+pub(super) const ORIGIN: &str = "http://127.0.0.1:7878";
 
 /// A form post as a browser on our own page sends it.
-fn form(path: &str, fields: &[(&str, &str)], cookie: Option<&str>) -> Request<Body> {
+pub(super) fn form(path: &str, fields: &[(&str, &str)], cookie: Option<&str>) -> Request<Body> {
     let mut b = Request::post(path)
         .header(header::HOST, HOST)
         .header(header::ORIGIN, ORIGIN)
@@ -23,7 +23,7 @@ fn form(path: &str, fields: &[(&str, &str)], cookie: Option<&str>) -> Request<Bo
     b.body(Body::from(encode(fields))).unwrap()
 }
 
-fn encode(fields: &[(&str, &str)]) -> String {
+pub(super) fn encode(fields: &[(&str, &str)]) -> String {
     fields
         .iter()
         .map(|(k, v)| {
@@ -42,7 +42,7 @@ fn encode(fields: &[(&str, &str)]) -> String {
         .join("&")
 }
 
-fn page_get(path: &str, cookie: Option<&str>) -> Request<Body> {
+pub(super) fn page_get(path: &str, cookie: Option<&str>) -> Request<Body> {
     let mut b = Request::get(path).header(header::HOST, HOST);
     if let Some(c) = cookie {
         b = b.header(header::COOKIE, format!("{SESSION_COOKIE}={c}"));
@@ -50,19 +50,19 @@ fn page_get(path: &str, cookie: Option<&str>) -> Request<Body> {
     b.body(Body::empty()).unwrap()
 }
 
-fn html(r: &Resp) -> String {
+pub(super) fn html(r: &Resp) -> String {
     String::from_utf8_lossy(&r.raw).into_owned()
 }
 
 /// The session token the answer's `Set-Cookie` carries.
-fn cookie_of(r: &Resp) -> Option<String> {
+pub(super) fn cookie_of(r: &Resp) -> Option<String> {
     let v = r.headers.get(header::SET_COOKIE)?.to_str().ok()?;
     let (_, rest) = v.split_once(&format!("{SESSION_COOKIE}="))?;
     Some(rest.split(';').next()?.to_string()).filter(|t| !t.is_empty())
 }
 
 /// The value of `<input ... name="NAME" value="...">` on a page.
-fn field(page: &str, name: &str) -> String {
+pub(super) fn field(page: &str, name: &str) -> String {
     let at = page
         .find(&format!("name=\"{name}\" value=\""))
         .unwrap_or_else(|| panic!("no field {name} in {page}"));
@@ -71,7 +71,7 @@ fn field(page: &str, name: &str) -> String {
 }
 
 /// The text of the element with `id`.
-fn text_of(page: &str, id: &str) -> String {
+pub(super) fn text_of(page: &str, id: &str) -> String {
     let at = page
         .find(&format!("id=\"{id}\""))
         .unwrap_or_else(|| panic!("no #{id} in {page}"));
@@ -418,7 +418,14 @@ async fn invite_link_to_mfa_in_two_forms_then_totp_login() {
         ))
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", html(&done));
-    assert_eq!(html(&done).matches("<li>").count(), 10);
+    let codes_page = html(&done);
+    let codes = &codes_page[codes_page.find("id=\"recovery-codes\"").unwrap()..];
+    assert_eq!(
+        codes[..codes.find("</ul>").unwrap()]
+            .matches("<li>")
+            .count(),
+        10
+    );
     let tab = html(&fx.send(page_get("/security", Some(&cookie))).await);
     assert_eq!(text_of(&tab, "mfa-status"), "on");
     assert!(tab.contains("id=\"password-form\""));

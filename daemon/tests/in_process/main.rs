@@ -438,6 +438,8 @@ fn one_event() -> Value {
 mod allowed_ips;
 mod audit;
 mod console;
+mod console_invites;
+mod console_members;
 mod hosts;
 mod ingest;
 mod invites;
