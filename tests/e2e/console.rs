@@ -4,11 +4,15 @@
 //! revokes another session and changes the password; page script never sees the session
 //! cookie, the QR code decodes (zbarimg) to the same otpauth URI, and a form posted from
 //! another origin is refused. The Security tab's screenshot is kept as an artifact.
+//!
+//! An owner's side: the Members tab shows the admin who lacks the MFA their role requires,
+//! highlighted; the owner invites someone from the Invites tab and revokes the invite;
+//! axe-core finds no serious or critical accessibility violation on the console's pages.
 
 use crate::harness::{Daemon, PASSWORD, http};
 use crate::hygiene::mailed_token;
 use crate::mfa::{have_oathtool, oathtool};
-use crate::webdriver::{Browser, require_browser};
+use crate::webdriver::{Browser, require_axe, require_browser};
 use serde_json::{Value, json};
 use std::io::{Read, Write};
 use std::path::PathBuf;
@@ -264,5 +268,171 @@ fn a_new_member_goes_from_the_mailed_link_to_mfa_and_manages_their_security_in_a
         None,
     );
     assert_eq!(s, 401, "the old one does not");
+    d.terminate();
+}
+
+/// Invites `email` as `role` over the API and accepts for them (name "`name`").
+fn join(d: &Daemon, owner: &str, email: &str, role: &str, name: &str) {
+    let (s, b) = api(
+        d,
+        "/api/v1/orgs/invites",
+        json!({"email": email, "role": role}),
+        Some(owner),
+    );
+    assert_eq!(s, 201, "{b}");
+    let token = mailed_token(d, email, "wti_");
+    let (s, b) = api(
+        d,
+        "/api/v1/invites/accept",
+        json!({"token": token, "name": name, "password": PASSWORD}),
+        None,
+    );
+    assert_eq!(s, 201, "{b}");
+}
+
+/// The serious and critical axe-core violations of the page now shown, if axe is there.
+fn assert_accessible(b: &Browser, axe: Option<&str>, what: &str) {
+    if let Some(axe) = axe {
+        let found = b.axe_violations(axe);
+        assert!(found.is_empty(), "{what}: axe-core found {found:#?}");
+    }
+}
+
+#[test]
+fn an_owner_finds_the_admin_without_mfa_invites_someone_and_revokes_the_invite() {
+    if !require_browser() {
+        return;
+    }
+    let axe = require_axe();
+    let mut d = Daemon::start();
+    d.setup();
+    let owner = d.login_token();
+    // The product default requires MFA of admins: Ada has none yet, Al (analyst) needs none.
+    join(&d, &owner, "ada@acme.test", "admin", "Ada Admin");
+    join(&d, &owner, "al@acme.test", "analyst", "Al Analyst");
+
+    let b = Browser::start();
+    if let Some(axe) = axe.as_deref() {
+        // The check itself works: a page with an unlabelled field fails it.
+        b.goto("data:text/html,<!doctype html><html lang=en><title>t</title><input>");
+        let found = b.axe_violations(axe);
+        assert!(found.iter().any(|v| v.starts_with("label:")), "{found:?}");
+    }
+    b.goto(&d.url("/login"));
+    assert_accessible(&b, axe.as_deref(), "the login page");
+    b.fill("#email", crate::harness::OWNER);
+    b.fill("#password", PASSWORD);
+    b.submit_and_wait("#login-submit");
+    assert!(
+        b.current_url().ends_with("/security"),
+        "{}",
+        b.current_url()
+    );
+    assert_accessible(&b, axe.as_deref(), "the Security tab");
+
+    // Members: the navigation leads there; Ada's row stands out.
+    b.submit_and_wait("#tabs a[href='/members']");
+    assert!(b.current_url().ends_with("/members"), "{}", b.current_url());
+    b.find("#members-table");
+    let missing: Vec<_> = b
+        .find_all("tr[data-mfa='missing']")
+        .into_iter()
+        .map(|r| (r.text(), r.attr("data-member-id").unwrap_or_default()))
+        .collect();
+    // The owner (still in the grace after setup) and Ada both lack it; Al needs none.
+    let (ada_row, ada_id) = missing
+        .iter()
+        .find(|(text, _)| text.contains("ada@acme.test"))
+        .unwrap_or_else(|| panic!("Ada's row is not marked: {}", b.source()));
+    assert!(ada_row.contains("required, not set up"), "{ada_row}");
+    assert!(
+        !missing
+            .iter()
+            .any(|(text, _)| text.contains("al@acme.test"))
+    );
+    let al = b.find("tr[data-mfa='off']");
+    assert!(al.text().contains("al@acme.test"));
+    let background = |css: &str| {
+        b.execute(
+            "return getComputedStyle(document.querySelector(arguments[0])).backgroundColor",
+            vec![json!(css)],
+        )
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+    };
+    let (highlight, plain) = (
+        background(&format!("tr[data-member-id='{ada_id}']")),
+        background("tr[data-mfa='off']"),
+    );
+    assert_ne!(highlight, plain, "the row without MFA is highlighted");
+    assert_accessible(&b, axe.as_deref(), "the Members tab");
+    b.save_screenshot(&artifact("members-tab.png"));
+    b.submit_and_wait(&format!("tr[data-member-id='{ada_id}'] a.manage"));
+    assert!(b.find("h1").text().contains("Ada Admin"));
+    assert!(
+        b.find("#remove-form")
+            .text()
+            .contains("Remove Ada Admin (ada@acme.test) from")
+    );
+    assert_accessible(&b, axe.as_deref(), "a member's page");
+
+    // Invites: invite someone, see it pending, revoke it.
+    b.submit_and_wait("#tabs a[href='/invites']");
+    assert_accessible(&b, axe.as_deref(), "the Invites tab");
+    b.fill("#invite_email", "newbie@acme.test");
+    b.find("#invite_role option[value='analyst']").click();
+    b.submit_and_wait("#invite-submit");
+    assert!(
+        b.find("#notice").text().contains("invite is sent"),
+        "{}",
+        b.source()
+    );
+    let row = "tr[data-invite-id][data-status='pending']";
+    let pending: Vec<_> = b
+        .find_all(row)
+        .into_iter()
+        .filter(|r| r.text().contains("newbie@acme.test"))
+        .collect();
+    assert_eq!(pending.len(), 1, "{}", b.source());
+    let id = pending[0].attr("data-invite-id").expect("id");
+    assert!(pending[0].text().contains("analyst"));
+    let mailed = mailed_token(&d, "newbie@acme.test", "wti_");
+    b.submit_and_wait(&format!("tr[data-invite-id='{id}'] button.revoke"));
+    assert!(
+        b.find("#notice").text().contains("revoked"),
+        "{}",
+        b.source()
+    );
+    assert_eq!(
+        b.find(&format!("tr[data-invite-id='{id}']"))
+            .attr("data-status")
+            .as_deref(),
+        Some("revoked")
+    );
+    assert_accessible(&b, axe.as_deref(), "the Invites tab after a revoke");
+    b.save_screenshot(&artifact("invites-tab.png"));
+    let (s, _) = api(&d, "/api/v1/invites/verify", json!({"token": mailed}), None);
+    assert_ne!(s, 200, "the revoked invite's link is dead");
+    let invites = http()
+        .get(d.url("/api/v1/orgs/invites"))
+        .bearer_auth(&owner)
+        .send()
+        .expect("request")
+        .json::<Value>()
+        .expect("json");
+    let newbie = invites["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|i| i["email"] == "newbie@acme.test")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(newbie["status"], "revoked", "{invites}");
+
+    // An unknown console path is a page, not JSON.
+    b.goto(&d.url("/members-nope"));
+    assert_eq!(b.find("h1").text(), "Page not found");
+    assert_accessible(&b, axe.as_deref(), "the 404 page");
     d.terminate();
 }

@@ -22,6 +22,12 @@
 //! without a browser they print `SKIPPED: ...` and pass, unless `WT_REQUIRE_BROWSER=1`
 //! (set in CI, which installs Chromium) turns the missing browser into a failure.
 //!
+//! Accessibility: [`Browser::axe_violations`] runs axe-core (Deque's engine, the npm
+//! package `axe-core`) on the current page. The script is read from `WT_AXE_JS`, else
+//! from the global npm locations; `.ci/run` installs it with npm and sets `WT_AXE_JS`.
+//! Tests check [`require_axe`] like [`require_browser`]: without the script they skip the
+//! check with `SKIPPED: ...`, unless `WT_REQUIRE_BROWSER=1` makes that a failure.
+//!
 //! Chromium runs with `--no-sandbox` (tests run as root in containers, where the sandbox
 //! cannot start) and `--disable-dev-shm-usage` (containers have a tiny `/dev/shm`).
 //! `acceptInsecureCerts` is on, so a daemon serving a self-signed certificate works.
@@ -83,6 +89,36 @@ pub fn require_browser() -> bool {
     }
     eprintln!("SKIPPED: {why}");
     false
+}
+
+/// Where axe-core's `axe.min.js` is: `WT_AXE_JS`, else the first global npm install found.
+pub fn axe_path() -> Option<PathBuf> {
+    if let Some(p) = std::env::var_os("WT_AXE_JS") {
+        return Some(PathBuf::from(p));
+    }
+    [
+        "/usr/lib/node_modules/axe-core/axe.min.js",
+        "/usr/local/lib/node_modules/axe-core/axe.min.js",
+        "/usr/share/nodejs/axe-core/axe.min.js",
+    ]
+    .into_iter()
+    .map(PathBuf::from)
+    .find(|p| p.is_file())
+}
+
+/// axe-core's script, if installed. Otherwise panics if `WT_REQUIRE_BROWSER=1`, else
+/// prints `SKIPPED: ...` and returns `None` so the caller can leave the check out.
+pub fn require_axe() -> Option<String> {
+    let found = axe_path().and_then(|p| std::fs::read_to_string(p).ok());
+    if found.is_none() {
+        let why = "the accessibility check needs axe-core's axe.min.js \
+                   (npm install axe-core, then set WT_AXE_JS to its axe.min.js)";
+        if std::env::var("WT_REQUIRE_BROWSER").is_ok_and(|v| v == "1") {
+            panic!("WT_REQUIRE_BROWSER=1 but {why}");
+        }
+        eprintln!("SKIPPED: {why}");
+    }
+    found
 }
 
 /// A command under the session, `path` relative to `/session/{id}` (e.g. `cookie`,
@@ -377,6 +413,49 @@ impl Browser {
     /// `arguments`.
     pub fn execute(&self, script: &str, args: Vec<Value>) -> Value {
         self.run("execute", self.client.execute(script, args))
+    }
+
+    /// Runs `script` as an asynchronous function body: it ends by calling the callback
+    /// that is its last argument with the result.
+    pub fn execute_async(&self, script: &str, args: Vec<Value>) -> Value {
+        self.run("execute async", self.client.execute_async(script, args))
+    }
+
+    /// The axe-core violations of impact `serious` or `critical` on the current page
+    /// (`axe` is the script from [`require_axe`], injected into the page each call, since
+    /// every page load drops it): each as `id: help (nodes' targets)`.
+    pub fn axe_violations(&self, axe: &str) -> Vec<String> {
+        // WebDriver's script runs outside the page's Content-Security-Policy, which
+        // forbids inline script to the page itself.
+        self.execute(&format!("{axe}\n;return typeof axe;"), vec![]);
+        let found = self.execute_async(
+            "var done = arguments[arguments.length - 1];\
+             axe.run(document, {resultTypes: ['violations']})\
+               .then(function (r) { done({ok: r.violations}); })\
+               .catch(function (e) { done({error: String(e)}); });",
+            vec![],
+        );
+        let Some(violations) = found["ok"].as_array() else {
+            panic!("axe-core did not run on {}: {found}", self.current_url());
+        };
+        violations
+            .iter()
+            .filter(|v| matches!(v["impact"].as_str(), Some("serious" | "critical")))
+            .map(|v| {
+                let targets: Vec<String> = v["nodes"]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .map(|n| n["target"].to_string())
+                    .collect();
+                format!(
+                    "{}: {} ({})",
+                    v["id"].as_str().unwrap_or("?"),
+                    v["help"].as_str().unwrap_or("?"),
+                    targets.join(", ")
+                )
+            })
+            .collect()
     }
 
     /// A PNG screenshot of the viewport.

@@ -191,11 +191,38 @@ mod tests {
             members: true,
             current: Some(Tab::Security),
         };
+        let v = || Viewer {
+            email: "a@b.test",
+            org: "Acme",
+            csrf: "c",
+            members: true,
+            current: Some(Tab::Members),
+        };
         let pages = [
             login(None, "", true),
             login_mfa(None, "ch"),
             token_entry(TokenKind::Invite, None),
             recovery_codes(&viewer, &["a".into()], true),
+            members(&MembersView {
+                viewer: v(),
+                rows: vec![],
+                manage: true,
+                notice: None,
+                error: None,
+            }),
+            invites(&InvitesView {
+                viewer: v(),
+                rows: vec![],
+                manage: true,
+                grantable: vec!["viewer"],
+                code: true,
+                notice: None,
+                error: None,
+                csv: vec![],
+                email: "",
+                csv_text: "",
+            }),
+            error_page(StatusCode::NOT_FOUND, "x", None),
             security(&SecurityView {
                 viewer,
                 name: "A",
