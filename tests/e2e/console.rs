@@ -310,6 +310,16 @@ fn an_owner_finds_the_admin_without_mfa_invites_someone_and_revokes_the_invite()
     // The product default requires MFA of admins: Ada has none yet, Al (analyst) needs none.
     join(&d, &owner, "ada@acme.test", "admin", "Ada Admin");
     join(&d, &owner, "al@acme.test", "analyst", "Al Analyst");
+    // Enough people for the list's filter box (console.js) to show.
+    for i in 1..=6 {
+        join(
+            &d,
+            &owner,
+            &format!("v{i}@acme.test"),
+            "viewer",
+            &format!("Viewer {i}"),
+        );
+    }
 
     let b = Browser::start();
     if let Some(axe) = axe.as_deref() {
@@ -367,6 +377,27 @@ fn an_owner_finds_the_admin_without_mfa_invites_someone_and_revokes_the_invite()
     );
     assert_ne!(highlight, plain, "the row without MFA is highlighted");
     assert_accessible(&b, axe.as_deref(), "the Members tab");
+    // console.js filters the rows as one types; without it every row shows.
+    let visible = |b: &Browser| {
+        b.execute(
+            "return Array.from(document.querySelectorAll('#members-table tbody tr'))\
+               .filter(function (r) { return !r.hidden; }).length",
+            vec![],
+        )
+        .as_u64()
+        .unwrap_or(0)
+    };
+    assert_eq!(visible(&b), 9);
+    b.fill("#member-filter", "al@acme");
+    b.wait_for("the filter to leave Al's row only", |b| visible(b) == 1);
+    assert!(
+        b.find("#members-table tbody tr:not([hidden])")
+            .text()
+            .contains("Al Analyst")
+    );
+    b.fill("#member-filter", "");
+    b.find("#member-filter").send_keys(" ");
+    b.wait_for("every row back", |b| visible(b) == 9);
     b.save_screenshot(&artifact("members-tab.png"));
     b.submit_and_wait(&format!("tr[data-member-id='{ada_id}'] a.manage"));
     assert!(b.find("h1").text().contains("Ada Admin"));
