@@ -416,6 +416,7 @@ impl PgStore {
             permits: Arc::new(Semaphore::new(options.pool_size.max(1))),
             pooler: options.pooler,
         });
+        let pooler = options.pooler;
         let encrypted = Arc::clone(&pool)
             .with_conn(move |conn| {
                 match schema {
@@ -424,7 +425,12 @@ impl PgStore {
                     }
                     Schema::Check => check_schema(&mut conn.client)?,
                 }
-                Ok(encrypted(&mut conn.client))
+                // Behind a pooler the server sees the pooler's connection, not ours:
+                // judge by the URL's sslmode instead.
+                Ok(match pooler {
+                    Pooler::None => encrypted(&mut conn.client),
+                    Pooler::Transaction => None,
+                })
             })
             .await?;
         warn_if_exposed(&pool.connector, encrypted);
