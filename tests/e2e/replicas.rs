@@ -378,7 +378,7 @@ fn three_replicas_behind_haproxy_survive_a_kill_and_share_revocation() {
     }
     let a = Daemon::start();
     a.setup();
-    let mut replicas = vec![a.replica(), a.replica()];
+    let mut replicas = [a.replica(), a.replica()];
     let addr = |d: &Daemon| d.base.trim_start_matches("http://").to_string();
     let servers = [addr(&a), addr(&replicas[0]), addr(&replicas[1])];
     let lb =

@@ -79,6 +79,25 @@ fn the_runtime_role_serves_but_cannot_touch_the_audit_log_or_the_schema() {
     }
     assert_eq!(d.sql_column("SELECT COUNT(*) FROM audit_log"), entries);
 
+    // The runtime role cannot migrate: with a migration pending, `wtd migrate` as it is
+    // refused, naming the role to use.
+    let last = d.sql_column("SELECT MAX(version) FROM schema_migrations");
+    d.sql(&format!(
+        "DELETE FROM schema_migrations WHERE version = {}",
+        last[0]
+    ));
+    let out = d.wtd().arg("migrate").output().expect("wtd migrate");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{err}");
+    assert!(
+        err.contains("must run as the role that owns the schema"),
+        "{err}"
+    );
+    d.sql(&format!(
+        "INSERT INTO schema_migrations (version) VALUES ({})",
+        last[0]
+    ));
+
     // The owner can still migrate (nothing pending: it only re-grants).
     let out = d.wtd_owner().arg("migrate").output().expect("wtd migrate");
     assert!(

@@ -35,6 +35,19 @@ pub fn apply(client: &mut impl GenericClient) -> Result<bool> {
         );
         return Ok(false);
     }
+    // Only the tables' owner (or a superuser) can grant on them: another role (the
+    // runtime role running `wtd init` on a migrated database) has nothing to grant.
+    let owner = client
+        .query_typed_opt(
+            "SELECT pg_has_role(tableowner, 'MEMBER') FROM pg_tables
+              WHERE schemaname = current_schema() AND tablename = 'audit_log'",
+            &[],
+        )?
+        .is_some_and(|r| r.get::<_, bool>(0));
+    if !owner {
+        tracing::info!("not the owner of the schema: runtime rights left as they are");
+        return Ok(false);
+    }
     client.batch_execute(GRANTS_SQL)?;
     Ok(true)
 }

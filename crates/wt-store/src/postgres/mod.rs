@@ -144,16 +144,14 @@ impl From<postgres::Error> for StoreError {
             ) => StoreError::Unavailable(sqlstate_only(&e)),
             // A uniqueness race between daemons (e.g. the same email at once).
             Some("23505") => StoreError::Conflict("it already exists".into()),
-            // Named statements behind a transaction pooler: say what to change. The
-            // connection is dropped (its statement cache no longer matches the server).
-            Some(code) if statements::is_pooler_symptom(code) => {
-                tracing::error!("{}: {}", sqlstate_only(&e), statements::POOLER_HINT);
-                StoreError::Unavailable(format!(
-                    "{}; {}",
-                    sqlstate_only(&e),
-                    statements::POOLER_HINT
-                ))
-            }
+            // Named statements behind a transaction pooler: say what to change (the
+            // daemon logs it with the failed request). Unavailable, so the connection is
+            // dropped: its statement cache no longer matches any server session.
+            Some(code) if statements::is_pooler_symptom(code) => StoreError::Unavailable(format!(
+                "{}; {}",
+                sqlstate_only(&e),
+                statements::POOLER_HINT
+            )),
             _ => internal(sqlstate_only(&e)),
         }
     }
@@ -547,13 +545,21 @@ pub fn migrate(client: &mut Client) -> Result<usize> {
     let mut n = 0;
     loop {
         let mut tx = client.transaction()?;
-        tx.batch_execute(&format!(
-            "SELECT pg_advisory_xact_lock({MIGRATION_LOCK});
-             CREATE TABLE IF NOT EXISTS schema_migrations (
-                version BIGINT PRIMARY KEY,
-                applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-             )"
-        ))?;
+        tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))?;
+        // Created only when missing (even IF NOT EXISTS needs the right to create): a
+        // role without DDL rights finds nothing to do on an up-to-date schema.
+        let fresh: bool = tx
+            .query_typed_one("SELECT to_regclass('schema_migrations') IS NULL", &[])?
+            .get(0);
+        if fresh {
+            tx.batch_execute(
+                "CREATE TABLE schema_migrations (
+                    version BIGINT PRIMARY KEY,
+                    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                 )",
+            )
+            .map_err(not_the_owner)?;
+        }
         let applied: Vec<i64> = tx
             .query_typed("SELECT version FROM schema_migrations", &[])?
             .iter()
@@ -561,7 +567,7 @@ pub fn migrate(client: &mut Client) -> Result<usize> {
             .collect();
         match MIGRATIONS.iter().find(|(v, _)| !applied.contains(v)) {
             Some((version, sql)) => {
-                tx.batch_execute(sql)?;
+                tx.batch_execute(sql).map_err(not_the_owner)?;
                 tx.batch_execute(&format!(
                     "INSERT INTO schema_migrations (version) VALUES ({version})"
                 ))?;
@@ -575,6 +581,18 @@ pub fn migrate(client: &mut Client) -> Result<usize> {
             }
         }
     }
+}
+
+/// A migration refused for want of rights (`42501`): names the role to migrate with.
+fn not_the_owner(e: postgres::Error) -> StoreError {
+    if e.code().map(|c| c.code()) == Some("42501") {
+        return StoreError::Conflict(format!(
+            "{}: `wtd migrate` must run as the role that owns the schema (wt_owner in \
+             docs/postgres-roles.sql), not as the runtime role",
+            sqlstate_only(&e)
+        ));
+    }
+    e.into()
 }
 
 impl Pool {
