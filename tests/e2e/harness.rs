@@ -60,8 +60,36 @@ pub struct PgDatabase {
     pub name: String,
     /// The database's URL: the admin URL (its user, TLS parameters) with this database.
     pub url: String,
+    /// The least-privilege roles of docs/postgres-roles.sql, when the test set them up
+    /// ([`PgDatabase::with_roles`]): `wtd migrate`/`init` run as the owner, every other
+    /// `wtd` (serve...) as the runtime role.
+    pub roles: Option<PgRoles>,
     /// Dropped with this daemon (false for a replica's view of another's database).
     owned: bool,
+}
+
+/// URLs of one database as the roles of docs/postgres-roles.sql.
+#[derive(Debug, Clone)]
+pub struct PgRoles {
+    /// As `wt_owner`, which owns the schema and runs the migrations.
+    pub owner_url: String,
+    /// As `wt_app`, the runtime role (member of `wt_runtime`).
+    pub runtime_url: String,
+}
+
+/// The SQL an operator runs to set up the least-privilege roles.
+pub const ROLES_SQL: &str = include_str!("../../docs/postgres-roles.sql");
+
+/// `url` with `user` as its user name (no password: the test servers trust loopback).
+pub fn with_user(url: &str, user: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let rest = &url[start..];
+    let host_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let host = match rest[..host_end].rfind('@') {
+        Some(at) => &rest[at + 1..],
+        None => rest,
+    };
+    format!("{}{user}@{host}", &url[..start])
 }
 
 impl PgDatabase {
@@ -90,8 +118,35 @@ impl PgDatabase {
             admin: admin.to_string(),
             url: format!("{base}/{name}{query}"),
             name,
+            roles: None,
             owned: true,
         }
+    }
+
+    /// Runs docs/postgres-roles.sql on this database (as the admin), as an operator would
+    /// before the first `wtd init`: the daemon's `wtd` then migrate as `wt_owner` and
+    /// serve as `wt_app`.
+    pub fn with_roles(mut self) -> PgDatabase {
+        let mut last = String::new();
+        // The roles are the server's, shared by the databases of tests running at once:
+        // two creating them together may collide (23505); the file is idempotent, so
+        // running it again settles it.
+        for _ in 0..20 {
+            match pg_client(&self.url)
+                .and_then(|mut c| c.batch_execute(ROLES_SQL).map_err(|e| format!("{e:?}")))
+            {
+                Ok(()) => {
+                    self.roles = Some(PgRoles {
+                        owner_url: with_user(&self.url, "wt_owner"),
+                        runtime_url: with_user(&self.url, "wt_app"),
+                    });
+                    return self;
+                }
+                Err(e) => last = e,
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("docs/postgres-roles.sql on {}: {last}", self.name);
     }
 }
 
@@ -178,7 +233,7 @@ impl Daemon {
         let pg = postgres
             .then(postgres_admin_url)
             .flatten()
-            .map(|admin| PgDatabase::create(&admin));
+            .map(|admin| PgDatabase::create(&admin).with_roles());
         Self::launch(extra_args, pg, umask, None)
     }
 
@@ -207,7 +262,7 @@ impl Daemon {
             pg,
         };
         let out = d
-            .wtd()
+            .wtd_owner()
             .args([
                 "init",
                 "--org",
@@ -251,6 +306,14 @@ impl Daemon {
 
     /// [`Daemon::serve_on`] with these environment variables for `wtd serve`.
     pub fn serve_with_env(&mut self, listen: &str, env: &[(&str, &str)]) {
+        if let Err(e) = self.try_serve_with_env(listen, env) {
+            panic!("{e}");
+        }
+    }
+
+    /// [`Daemon::serve_with_env`], or, when `wtd serve` stops before listening, its exit
+    /// and log as the error.
+    pub fn try_serve_with_env(&mut self, listen: &str, env: &[(&str, &str)]) -> Result<(), String> {
         let log = std::fs::OpenOptions::new()
             .create(true)
             .append(true)
@@ -273,17 +336,32 @@ impl Daemon {
         BufReader::new(stdout)
             .read_line(&mut line)
             .expect("read listening line");
-        let url = line
-            .trim()
-            .strip_prefix("wtd listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line {line:?}; log: {}", self.log()));
-        self.base = url.to_string();
-        self.child = Some(child);
+        match line.trim().strip_prefix("wtd listening on ") {
+            Some(url) => {
+                self.base = url.to_string();
+                self.child = Some(child);
+                Ok(())
+            }
+            None => {
+                let status = child.wait().ok();
+                Err(format!(
+                    "unexpected first line {line:?} (exit: {status:?}); log: {}",
+                    self.log()
+                ))
+            }
+        }
     }
 
     /// A second daemon on this daemon's PostgreSQL database: its own data directory with
     /// a copy of the master key (every replica needs the same one), its own port.
     pub fn replica(&self) -> Daemon {
+        let mut d = self.replica_stopped();
+        d.serve();
+        d
+    }
+
+    /// [`Daemon::replica`], not started yet (to start it with [`Daemon::serve_with_env`]).
+    pub fn replica_stopped(&self) -> Daemon {
         let pg = self
             .pg
             .as_ref()
@@ -296,7 +374,7 @@ impl Daemon {
             .expect("data dir");
         std::fs::copy(self.data_dir().join("master.key"), data.join("master.key"))
             .expect("copy the master key");
-        let mut d = Daemon {
+        Daemon {
             dir,
             base: String::new(),
             setup_token: self.setup_token.clone(),
@@ -308,15 +386,25 @@ impl Daemon {
                 admin: pg.admin.clone(),
                 name: pg.name.clone(),
                 url: pg.url.clone(),
+                roles: pg.roles.clone(),
                 owned: false,
             }),
-        };
-        d.serve();
-        d
+        }
     }
 
-    /// `wtd` for this daemon's database (its data directory still goes in `--data-dir`).
+    /// `wtd` for this daemon's database (its data directory still goes in `--data-dir`),
+    /// as the runtime role when the database has the least-privilege roles.
     pub fn wtd(&self) -> Command {
+        self.wtd_as(false)
+    }
+
+    /// `wtd` as the role that owns the schema, for `wtd migrate` and `wtd init` (the same
+    /// as [`Daemon::wtd`] without the least-privilege roles).
+    pub fn wtd_owner(&self) -> Command {
+        self.wtd_as(true)
+    }
+
+    fn wtd_as(&self, owner: bool) -> Command {
         let mut c = wtd_command(self.umask);
         match (&self.reach, &self.pg) {
             (Some(reach), _) => {
@@ -328,11 +416,26 @@ impl Daemon {
                     .args(&reach.args);
             }
             (None, Some(pg)) => {
-                c.env("WT_DATABASE_URL", &pg.url);
+                let url = match &pg.roles {
+                    Some(r) if owner => &r.owner_url,
+                    Some(r) => &r.runtime_url,
+                    None => &pg.url,
+                };
+                c.env("WT_DATABASE_URL", url);
             }
             (None, None) => {}
         }
         c
+    }
+
+    /// The name of this daemon's PostgreSQL database, if it has one.
+    pub fn pg_database_name(&self) -> Option<&str> {
+        self.pg.as_ref().map(|pg| pg.name.as_str())
+    }
+
+    /// The least-privilege roles' URLs of this daemon's database, if it has them.
+    pub fn pg_roles(&self) -> Option<&PgRoles> {
+        self.pg.as_ref().and_then(|pg| pg.roles.as_ref())
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -19,7 +19,7 @@ fn post(d: &Daemon, path: &str, body: Value, token: Option<&str>) -> (u16, Value
     (r.status().as_u16(), r.json().unwrap_or(Value::Null))
 }
 
-fn ingest(d: &Daemon, key: &str) -> u16 {
+pub fn ingest(d: &Daemon, key: &str) -> u16 {
     http()
         .post(d.url("/api/v1/ingest/events"))
         .bearer_auth(key)
@@ -61,25 +61,7 @@ fn two_replicas_share_revocation_throttling_and_the_audit_tail() {
         .expect("whoami");
     assert_eq!(who.status().as_u16(), 200);
 
-    // A key made on A works on B; revoked on A, B refuses it on the very next request.
-    let (s, k) = post(
-        &a,
-        "/api/v1/orgs/api-keys",
-        json!({"name": "billing", "environment": "production", "owner_email": OWNER}),
-        Some(&tok),
-    );
-    assert_eq!(s, 201, "{k}");
-    let key = k["secret"].as_str().expect("secret").to_string();
-    let id = k["id"].as_str().expect("id").to_string();
-    assert_eq!(ingest(&b, &key), 202, "B knows a key created on A");
-    let del = http()
-        .delete(a.url(&format!("/api/v1/orgs/api-keys/{id}")))
-        .bearer_auth(&tok)
-        .send()
-        .expect("revoke");
-    assert_eq!(del.status().as_u16(), 204);
-    assert_eq!(ingest(&b, &key), 401, "revoked on A: refused by B at once");
-    assert_eq!(ingest(&a, &key), 401);
+    revocation_on_one_is_seen_by_the_other(&a, &b, &tok);
 
     // `wt audit tail --follow` on B sees what A writes, within a second.
     let mut tail = Command::new(crate::harness::bin("wt"))
@@ -156,10 +138,37 @@ fn two_replicas_share_revocation_throttling_and_the_audit_tail() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not the master key"), "{err}");
 
-    // Login throttling counts the failures both daemons see.
+    login_throttling_is_shared(&a, &b);
+}
+
+/// A key made on `a` works on `b`; revoked on `a`, `b` refuses it on the very next request.
+pub fn revocation_on_one_is_seen_by_the_other(a: &Daemon, b: &Daemon, tok: &str) {
+    // A key made on A works on B; revoked on A, B refuses it on the very next request.
+    let (s, k) = post(
+        a,
+        "/api/v1/orgs/api-keys",
+        json!({"name": "billing", "environment": "production", "owner_email": OWNER}),
+        Some(tok),
+    );
+    assert_eq!(s, 201, "{k}");
+    let key = k["secret"].as_str().expect("secret").to_string();
+    let id = k["id"].as_str().expect("id").to_string();
+    assert_eq!(ingest(b, &key), 202, "B knows a key created on A");
+    let del = http()
+        .delete(a.url(&format!("/api/v1/orgs/api-keys/{id}")))
+        .bearer_auth(tok)
+        .send()
+        .expect("revoke");
+    assert_eq!(del.status().as_u16(), 204);
+    assert_eq!(ingest(b, &key), 401, "revoked on A: refused by B at once");
+    assert_eq!(ingest(a, &key), 401);
+}
+
+/// Login throttling counts the failures both daemons see.
+pub fn login_throttling_is_shared(a: &Daemon, b: &Daemon) {
     let mut statuses = vec![];
     for i in 0..12 {
-        let d = if i % 2 == 0 { &a } else { &b };
+        let d = if i % 2 == 0 { a } else { b };
         let s = wrong_login(d);
         statuses.push(s);
         if s == 429 {
@@ -171,8 +180,8 @@ fn two_replicas_share_revocation_throttling_and_the_audit_tail() {
         statuses.len() <= 7,
         "throttled after the failures seen by both, not by one: {statuses:?}"
     );
-    assert_eq!(wrong_login(&a), 429);
-    assert_eq!(wrong_login(&b), 429);
+    assert_eq!(wrong_login(a), 429);
+    assert_eq!(wrong_login(b), 429);
 }
 
 /// The move to PostgreSQL as an operator does it: an SQLite installation with an MFA
@@ -315,7 +324,11 @@ fn serve_checks_the_schema_and_only_wtd_migrate_changes_it() {
     let last = d.sql_column("SELECT MAX(version) FROM schema_migrations");
     assert_eq!(behind.len(), 1);
     d.sql("DROP TABLE IF EXISTS ingest_idempotency");
-    let out = d.wtd().arg("migrate").output().expect("run wtd migrate");
+    let out = d
+        .wtd_owner()
+        .arg("migrate")
+        .output()
+        .expect("run wtd migrate");
     assert!(
         out.status.success(),
         "{}",
@@ -344,4 +357,130 @@ fn serve_checks_the_schema_and_only_wtd_migrate_changes_it() {
     let err = String::from_utf8_lossy(&out.stderr).to_string();
     assert!(!out.status.success(), "{err}");
     assert!(err.contains("newer than this wtd"), "{err}");
+}
+
+/// Three replicas behind haproxy (`option httpchk GET /readyz`), as in production: every
+/// request through haproxy keeps working while one replica is killed (haproxy takes it
+/// out), and a key revoked through one replica is refused on the next request through
+/// haproxy, whichever replica serves it.
+#[test]
+fn three_replicas_behind_haproxy_survive_a_kill_and_share_revocation() {
+    let test = "three_replicas_behind_haproxy_survive_a_kill_and_share_revocation";
+    if postgres_admin_url().is_none() {
+        eprintln!(
+            "SKIPPED {test}: needs PostgreSQL (runs in the suite's PostgreSQL pass, \
+             WT_TEST_DATABASE_URL)"
+        );
+        return;
+    }
+    if !crate::proxies::have("haproxy", test) {
+        return;
+    }
+    let a = Daemon::start();
+    a.setup();
+    let mut replicas = [a.replica(), a.replica()];
+    let addr = |d: &Daemon| d.base.trim_start_matches("http://").to_string();
+    let servers = [addr(&a), addr(&replicas[0]), addr(&replicas[1])];
+    let lb =
+        crate::proxies::Proxy::haproxy(&servers.iter().map(|s| s.as_str()).collect::<Vec<_>>());
+    let all_up = |lb: &crate::proxies::Proxy, up: usize| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let servers = lb.haproxy_servers();
+            if servers.iter().filter(|(_, s)| s == "UP").count() == up && servers.len() == 3 {
+                return servers;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "haproxy servers: {servers:?}\n{}",
+                lb.log()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    all_up(&lb, 3);
+
+    let through = |path: &str| lb.url(path);
+    let login = http()
+        .post(through("/api/v1/auth/login"))
+        .json(&json!({"email": OWNER, "password": crate::harness::PASSWORD, "client": "cli"}))
+        .send()
+        .expect("login through haproxy");
+    assert_eq!(login.status().as_u16(), 200);
+    let tok = login.json::<Value>().expect("json")["token"]
+        .as_str()
+        .expect("token")
+        .to_string();
+    let key_through_lb = |name: &str| -> (String, String) {
+        let r = http()
+            .post(through("/api/v1/orgs/api-keys"))
+            .bearer_auth(&tok)
+            .json(&json!({"name": name, "environment": "production", "owner_email": OWNER}))
+            .send()
+            .expect("create key");
+        assert_eq!(r.status().as_u16(), 201);
+        let k: Value = r.json().expect("json");
+        (
+            k["secret"].as_str().expect("secret").to_string(),
+            k["id"].as_str().expect("id").to_string(),
+        )
+    };
+    let ingest_through_lb = |key: &str| -> u16 {
+        http()
+            .post(through("/api/v1/ingest/events"))
+            .bearer_auth(key)
+            .json(&json!({"events": [{"type": "login", "user": "u1"}]}))
+            .send()
+            .map_or(0, |r| r.status().as_u16())
+    };
+
+    // Revoked through replica 1 (directly): refused on the very next request through
+    // haproxy, and on the next five (round robin: every replica answers some).
+    let (key, id) = key_through_lb("billing");
+    for _ in 0..3 {
+        assert_eq!(ingest_through_lb(&key), 202);
+    }
+    let del = http()
+        .delete(replicas[0].url(&format!("/api/v1/orgs/api-keys/{id}")))
+        .bearer_auth(&tok)
+        .send()
+        .expect("revoke");
+    assert_eq!(del.status().as_u16(), 204);
+    let after: Vec<u16> = (0..6).map(|_| ingest_through_lb(&key)).collect();
+    assert_eq!(
+        after,
+        vec![401; 6],
+        "revoked on one replica, refused by all"
+    );
+
+    // One replica killed: every request through haproxy still works (a refused
+    // connection is redispatched), and haproxy marks it down.
+    let (key, _) = key_through_lb("survivor");
+    replicas[1].kill_hard();
+    let mut statuses = vec![];
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        statuses.push(ingest_through_lb(&key));
+        let down = lb
+            .haproxy_servers()
+            .iter()
+            .any(|(n, s)| n == "r2" && s.starts_with("DOWN"));
+        if down && statuses.len() >= 30 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "haproxy did not take the killed replica out: {:?}",
+            lb.haproxy_servers()
+        );
+    }
+    assert!(
+        statuses.iter().all(|s| *s == 202),
+        "requests while a replica died: {statuses:?}"
+    );
+    eprintln!(
+        "{} requests through haproxy while a replica was killed: all 202",
+        statuses.len()
+    );
+    assert_eq!(all_up(&lb, 2).iter().filter(|(_, s)| s == "UP").count(), 2);
 }

@@ -6,14 +6,18 @@
 //!   blocks the async executor. A connection that failed is dropped, not reused.
 //! - How a connection is opened (the URL, libpq's TLS parameters over rustls, the password
 //!   looked up per connection) is [`connect`]'s, with [`tls`] and [`passfile`].
-//! - Statements are prepared once per connection and cached; `?1` placeholders become
-//!   `$1` ([`crate::sql::numbered_placeholders`]).
+//! - Statements are prepared once per connection and cached, or, behind a pooler in
+//!   transaction mode, sent unnamed ([`statements`]); `?1` placeholders become `$1`
+//!   ([`crate::sql::numbered_placeholders`]). Nothing else keeps session state: no
+//!   session `SET`, no temporary table, no `LISTEN` here, advisory locks are per transaction.
 //! - Each write is one transaction (READ COMMITTED). What the single SQLite writer gave
 //!   for free comes from the statements: conditional updates (`... AND used_at IS NULL`),
 //!   upserts, and the org row lock every audited change takes first, which serialises the
 //!   org's audit chain across daemons (one gap-free chain per org).
 //! - Migrations ([`migrate`]) are numbered twins of the SQLite ones, applied under an
-//!   advisory lock, so several daemons may run them at once. Only opening with
+//!   advisory lock taken inside each migration's transaction (`pg_advisory_xact_lock`,
+//!   which a transaction pooler keeps on one server session), so several daemons may run
+//!   them at once. Each run of it then grants the runtime role its rights ([`grants`]). Only opening with
 //!   [`Schema::Migrate`] (`wtd migrate`) applies them; [`Schema::Check`] (`wtd serve`)
 //!   only checks the version, so the runtime role needs no DDL right.
 
@@ -29,12 +33,15 @@ use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 pub mod connect;
+pub mod grants;
 pub mod options;
 pub mod passfile;
+pub mod statements;
 pub mod tls;
 
 pub use connect::PgConnector;
 pub use options::{PgOptions, Pooler};
+use statements::Statements;
 
 /// Numbered migrations, twins of `sqlite/migrations/` (same numbers, same end schema;
 /// `scripts/pg-schema-check.py` compares the two).
@@ -92,6 +99,8 @@ struct Pool {
     connector: Arc<PgConnector>,
     idle: Mutex<Vec<Conn>>,
     permits: Arc<Semaphore>,
+    /// What sits between wtd and PostgreSQL: decides how statements are sent.
+    pooler: Pooler,
 }
 
 impl std::fmt::Debug for PgBackend {
@@ -135,6 +144,14 @@ impl From<postgres::Error> for StoreError {
             ) => StoreError::Unavailable(sqlstate_only(&e)),
             // A uniqueness race between daemons (e.g. the same email at once).
             Some("23505") => StoreError::Conflict("it already exists".into()),
+            // Named statements behind a transaction pooler: say what to change (the
+            // daemon logs it with the failed request). Unavailable, so the connection is
+            // dropped: its statement cache no longer matches any server session.
+            Some(code) if statements::is_pooler_symptom(code) => StoreError::Unavailable(format!(
+                "{}; {}",
+                sqlstate_only(&e),
+                statements::POOLER_HINT
+            )),
             _ => internal(sqlstate_only(&e)),
         }
     }
@@ -155,6 +172,10 @@ impl ToSql for Value {
         ty: &Type,
         out: &mut BytesMut,
     ) -> std::result::Result<IsNull, Box<dyn std::error::Error + Sync + Send>> {
+        if *ty == Type::UNKNOWN {
+            // An unnamed statement's parameter: the server infers its type.
+            return statements::to_text(self, out);
+        }
         match self {
             Value::Null => Ok(IsNull::Yes),
             Value::Int(i) => match *ty {
@@ -173,6 +194,14 @@ impl ToSql for Value {
 
     fn accepts(_: &Type) -> bool {
         true
+    }
+
+    fn encode_format(&self, ty: &Type) -> postgres::types::Format {
+        if *ty == Type::UNKNOWN {
+            postgres::types::Format::Text
+        } else {
+            postgres::types::Format::Binary
+        }
     }
 
     to_sql_checked!();
@@ -211,22 +240,53 @@ fn row_of(row: &postgres::Row) -> Result<Row> {
 /// A connection (inside a transaction, for writes) as the shared queries see it.
 struct PgDb<'a, C: GenericClient> {
     client: RefCell<&'a mut C>,
-    statements: RefCell<&'a mut HashMap<String, Statement>>,
+    statements: RefCell<Statements<'a>>,
 }
 
-impl<C: GenericClient> PgDb<'_, C> {
-    fn statement(&self, sql: &str) -> Result<Statement> {
-        if let Some(st) = self.statements.borrow().get(sql) {
-            return Ok(st.clone());
+impl<'a, C: GenericClient> PgDb<'a, C> {
+    fn new(
+        client: &'a mut C,
+        statements: &'a mut HashMap<String, Statement>,
+        pooler: Pooler,
+    ) -> Self {
+        let statements = match pooler {
+            Pooler::None => Statements::Cached(statements),
+            Pooler::Transaction => Statements::Unnamed,
+        };
+        PgDb {
+            client: RefCell::new(client),
+            statements: RefCell::new(statements),
+        }
+    }
+
+    /// The cached named statement for `sql` (prepared now if new); `None` when statements
+    /// go unnamed.
+    fn statement(&self, sql: &str) -> Result<Option<Statement>> {
+        let mut statements = self.statements.borrow_mut();
+        let Statements::Cached(cache) = &mut *statements else {
+            return Ok(None);
+        };
+        if let Some(st) = cache.get(sql) {
+            return Ok(Some(st.clone()));
         }
         let st = self
             .client
             .borrow_mut()
             .prepare(&numbered_placeholders(sql))?;
-        self.statements
-            .borrow_mut()
-            .insert(sql.to_string(), st.clone());
-        Ok(st)
+        cache.insert(sql.to_string(), st.clone());
+        Ok(Some(st))
+    }
+
+    /// The rows of `sql`, named or unnamed.
+    fn rows(&self, sql: &str, params: &[Value]) -> Result<Vec<postgres::Row>> {
+        let st = self.statement(sql)?;
+        let mut client = self.client.borrow_mut();
+        Ok(match st {
+            Some(st) => client.query(&st, &refs(params))?,
+            None => {
+                client.query_typed(&numbered_placeholders(sql), &statements::untyped(params))?
+            }
+        })
     }
 }
 
@@ -237,20 +297,22 @@ fn refs(params: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
 impl<C: GenericClient> Db for PgDb<'_, C> {
     fn execute(&self, sql: &str, params: &[Value]) -> Result<usize> {
         let st = self.statement(sql)?;
-        let n = self.client.borrow_mut().execute(&st, &refs(params))?;
+        let mut client = self.client.borrow_mut();
+        let n = match st {
+            Some(st) => client.execute(&st, &refs(params))?,
+            None => {
+                client.execute_typed(&numbered_placeholders(sql), &statements::untyped(params))?
+            }
+        };
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
     fn query(&self, sql: &str, params: &[Value]) -> Result<Vec<Row>> {
-        let st = self.statement(sql)?;
-        let rows = self.client.borrow_mut().query(&st, &refs(params))?;
-        rows.iter().map(row_of).collect()
+        self.rows(sql, params)?.iter().map(row_of).collect()
     }
 
     fn query_first(&self, sql: &str, params: &[Value]) -> Result<Option<Row>> {
-        let st = self.statement(sql)?;
-        let rows = self.client.borrow_mut().query(&st, &refs(params))?;
-        rows.first().map(row_of).transpose()
+        self.rows(sql, params)?.first().map(row_of).transpose()
     }
 
     fn query_each(
@@ -261,7 +323,13 @@ impl<C: GenericClient> Db for PgDb<'_, C> {
     ) -> Result<()> {
         let st = self.statement(sql)?;
         let mut client = self.client.borrow_mut();
-        let mut rows = client.query_raw(&st, params.iter())?;
+        let mut rows = match st {
+            Some(st) => client.query_raw(&st, params.iter())?,
+            None => client.query_typed_raw(
+                &numbered_placeholders(sql),
+                params.iter().map(|p| (p, Type::UNKNOWN)),
+            )?,
+        };
         while let Some(r) = rows.next()? {
             f(&row_of(&r)?)?;
         }
@@ -344,7 +412,9 @@ impl PgStore {
             connector,
             idle: Mutex::new(Vec::new()),
             permits: Arc::new(Semaphore::new(options.pool_size.max(1))),
+            pooler: options.pooler,
         });
+        let pooler = options.pooler;
         let encrypted = Arc::clone(&pool)
             .with_conn(move |conn| {
                 match schema {
@@ -353,7 +423,12 @@ impl PgStore {
                     }
                     Schema::Check => check_schema(&mut conn.client)?,
                 }
-                Ok(encrypted(&mut conn.client))
+                // Behind a pooler the server sees the pooler's connection, not ours:
+                // judge by the URL's sslmode instead.
+                Ok(match pooler {
+                    Pooler::None => encrypted(&mut conn.client),
+                    Pooler::Transaction => None,
+                })
             })
             .await?;
         warn_if_exposed(&pool.connector, encrypted);
@@ -373,7 +448,7 @@ impl PgStore {
 /// e.g. behind a pooler).
 fn encrypted(client: &mut Client) -> Option<bool> {
     client
-        .query_opt(
+        .query_typed_opt(
             "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
             &[],
         )
@@ -426,8 +501,9 @@ fn warn_if_exposed(connector: &PgConnector, encrypted: Option<bool>) {
 /// end), or migrated by a `wtd` more than one release newer (one ahead is a rolling
 /// upgrade in progress, and allowed). The messages name what to run.
 fn check_schema(client: &mut Client) -> Result<()> {
+    // Unnamed (like everything outside the shared queries): works behind any pooler.
     let found: i64 = client
-        .query_one(
+        .query_typed_one(
             "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN 0
                     ELSE (SELECT COALESCE(MAX(version), 0) FROM schema_migrations) END",
             &[],
@@ -459,44 +535,64 @@ fn check_schema(client: &mut Client) -> Result<()> {
 }
 
 /// Applies every migration not yet recorded in `schema_migrations`, each in its own
-/// transaction, under an advisory lock (safe to run from several daemons at once).
-/// Returns how many were applied.
+/// transaction that first takes a transaction-level advisory lock (safe to run from
+/// several daemons at once, and behind a pooler in transaction mode, which keeps a
+/// transaction on one server session: a session-level lock could be taken on one session
+/// and released on another). The last transaction then grants the runtime role its rights
+/// ([`grants`]). Everything goes unnamed or as simple queries: no prepared statement
+/// outlives its round trip. Returns how many migrations were applied.
 pub fn migrate(client: &mut Client) -> Result<usize> {
-    client.execute("SELECT pg_advisory_lock($1)", &[&MIGRATION_LOCK])?;
-    let result = apply_pending(client);
-    let unlocked = client.execute("SELECT pg_advisory_unlock($1)", &[&MIGRATION_LOCK]);
-    let n = result?;
-    unlocked?;
-    Ok(n)
+    let mut n = 0;
+    loop {
+        let mut tx = client.transaction()?;
+        tx.batch_execute(&format!("SELECT pg_advisory_xact_lock({MIGRATION_LOCK})"))?;
+        // Created only when missing (even IF NOT EXISTS needs the right to create): a
+        // role without DDL rights finds nothing to do on an up-to-date schema.
+        let fresh: bool = tx
+            .query_typed_one("SELECT to_regclass('schema_migrations') IS NULL", &[])?
+            .get(0);
+        if fresh {
+            tx.batch_execute(
+                "CREATE TABLE schema_migrations (
+                    version BIGINT PRIMARY KEY,
+                    applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
+                 )",
+            )
+            .map_err(not_the_owner)?;
+        }
+        let applied: Vec<i64> = tx
+            .query_typed("SELECT version FROM schema_migrations", &[])?
+            .iter()
+            .map(|r| r.get(0))
+            .collect();
+        match MIGRATIONS.iter().find(|(v, _)| !applied.contains(v)) {
+            Some((version, sql)) => {
+                tx.batch_execute(sql).map_err(not_the_owner)?;
+                tx.batch_execute(&format!(
+                    "INSERT INTO schema_migrations (version) VALUES ({version})"
+                ))?;
+                tx.commit()?;
+                n += 1;
+            }
+            None => {
+                grants::apply(&mut tx)?;
+                tx.commit()?;
+                return Ok(n);
+            }
+        }
+    }
 }
 
-fn apply_pending(client: &mut Client) -> Result<usize> {
-    client.batch_execute(
-        "CREATE TABLE IF NOT EXISTS schema_migrations (
-            version BIGINT PRIMARY KEY,
-            applied_at TIMESTAMPTZ NOT NULL DEFAULT now()
-        )",
-    )?;
-    let applied: Vec<i64> = client
-        .query("SELECT version FROM schema_migrations", &[])?
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    let mut n = 0;
-    for (version, sql) in MIGRATIONS {
-        if applied.contains(version) {
-            continue;
-        }
-        let mut tx = client.transaction()?;
-        tx.batch_execute(sql)?;
-        tx.execute(
-            "INSERT INTO schema_migrations (version) VALUES ($1)",
-            &[version],
-        )?;
-        tx.commit()?;
-        n += 1;
+/// A migration refused for want of rights (`42501`): names the role to migrate with.
+fn not_the_owner(e: postgres::Error) -> StoreError {
+    if e.code().map(|c| c.code()) == Some("42501") {
+        return StoreError::Conflict(format!(
+            "{}: `wtd migrate` must run as the role that owns the schema (wt_owner in \
+             docs/postgres-roles.sql), not as the runtime role",
+            sqlstate_only(&e)
+        ));
     }
-    Ok(n)
+    e.into()
 }
 
 impl Pool {
@@ -541,12 +637,10 @@ impl Backend for PgBackend {
         T: Send + 'static,
         F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
     {
+        let pooler = self.pool.pooler;
         Arc::clone(&self.pool)
             .with_conn(move |conn| {
-                let db = PgDb {
-                    client: RefCell::new(&mut conn.client),
-                    statements: RefCell::new(&mut conn.statements),
-                };
+                let db = PgDb::new(&mut conn.client, &mut conn.statements, pooler);
                 f(&db)
             })
             .await
@@ -603,13 +697,11 @@ impl Pool {
         T: Send + 'static,
         F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
     {
+        let pooler = self.pooler;
         self.with_conn(move |conn| {
             let mut tx = conn.client.transaction()?;
             let out = {
-                let db = PgDb {
-                    client: RefCell::new(&mut tx),
-                    statements: RefCell::new(&mut conn.statements),
-                };
+                let db = PgDb::new(&mut tx, &mut conn.statements, pooler);
                 f(&db)
             };
             match out {

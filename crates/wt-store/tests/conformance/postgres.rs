@@ -5,7 +5,7 @@
 use crate::story;
 use std::sync::Arc;
 use wt_store::postgres::connect::client;
-use wt_store::postgres::{PgStore, migrate, redact};
+use wt_store::postgres::{PgConnector, PgOptions, PgStore, Pooler, Schema, migrate, redact};
 use wt_store::sql::{Backend, copy};
 use wt_store::sqlite::SqliteStore;
 use wt_store::{AuditStore, IngestStore, KeyStore, StoreError, UserStore};
@@ -113,6 +113,107 @@ async fn postgres_passes_the_conformance_story() {
     let store = std::sync::Arc::new(store);
     story::group_commit_story(store.clone()).await;
     story::idempotency_story(store).await;
+}
+
+/// The story again with every statement unnamed and every parameter `unknown`, as behind
+/// a pooler in transaction mode (`--database-pooler transaction`): the server infers each
+/// parameter's type from the statement and parses the text the values are sent as.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_passes_the_conformance_story_with_unnamed_statements() {
+    let Some(db) = TempDb::create("postgres_passes_the_conformance_story_with_unnamed_statements")
+    else {
+        return;
+    };
+    let connector = Arc::new(PgConnector::from_url(&db.url).unwrap_or_else(|e| panic!("{e}")));
+    let options = PgOptions {
+        pooler: Pooler::Transaction,
+        ..PgOptions::with_pool_size(4)
+    };
+    let store = PgStore::open(connector, &options, Schema::Migrate)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    story::story(&store).await;
+    story::keys_story(&store).await;
+    let report = store
+        .verify_audit("org_a")
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(report.ok, "{report:?}");
+    let store = Arc::new(store);
+    story::group_commit_story(store.clone()).await;
+    story::idempotency_story(store).await;
+}
+
+/// The claim unnamed statements rest on, checked against the server: a parameter
+/// declared `unknown` gets the type the server infers for an unspecified one (a named
+/// prepare without types), and values sent as text in that case arrive intact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unknown_parameters_are_inferred_like_a_named_prepare() {
+    let Some(db) = TempDb::create("unknown_parameters_are_inferred_like_a_named_prepare") else {
+        return;
+    };
+    let url = db.url.clone();
+    tokio::task::spawn_blocking(move || {
+        use postgres::types::Type;
+        use wt_store::sql::Value;
+        let mut c = client(&url).unwrap_or_else(|e| panic!("{e}"));
+        c.batch_execute(
+            "CREATE TABLE t (i BIGINT, n INT, f DOUBLE PRECISION, s TEXT, b BYTEA, ok BOOLEAN)",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        for sql in [
+            "INSERT INTO t (i, n, f, s, b, ok) VALUES ($1, $2, $3, $4, $5, $6)",
+            "SELECT i FROM t WHERE i > $1 AND s = $2 AND b = $3 AND f < $4 AND n = $5",
+            "UPDATE t SET i = GREATEST(i, $1), s = COALESCE($2, s) WHERE n = $3",
+            "SELECT $1 + i FROM t",
+        ] {
+            let named = c.prepare(sql).unwrap_or_else(|e| panic!("{sql}: {e}"));
+            let unknown = vec![Type::UNKNOWN; named.params().len()];
+            let typed = c
+                .prepare_typed(sql, &unknown)
+                .unwrap_or_else(|e| panic!("{sql}: {e}"));
+            assert_eq!(named.params(), typed.params(), "{sql}");
+        }
+        let values = [
+            Value::Int(i64::MIN + 1),
+            Value::Int(-7),
+            Value::Real(0.1),
+            Value::Text("it's \\ naïve".into()),
+            Value::Blob(vec![0, 1, 0xfe, 0xff]),
+            Value::Int(1),
+        ];
+        let params: Vec<(&(dyn postgres::types::ToSql + Sync), Type)> = values
+            .iter()
+            .map(|v| (v as &(dyn postgres::types::ToSql + Sync), Type::UNKNOWN))
+            .collect();
+        let n = c
+            .execute_typed(
+                "INSERT INTO t (i, n, f, s, b, ok) VALUES ($1, $2, $3, $4, $5, $6)",
+                &params,
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(n, 1);
+        let row = c
+            .query_one("SELECT i, n, f, s, b, ok FROM t", &[])
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(row.get::<_, i64>(0), i64::MIN + 1);
+        assert_eq!(row.get::<_, i32>(1), -7);
+        assert_eq!(row.get::<_, f64>(2), 0.1);
+        assert_eq!(row.get::<_, String>(3), "it's \\ naïve");
+        assert_eq!(row.get::<_, Vec<u8>>(4), vec![0, 1, 0xfe, 0xff]);
+        assert!(row.get::<_, bool>(5));
+        // NULL.
+        let null = Value::Null;
+        let rows = c
+            .query_typed(
+                "SELECT i FROM t WHERE s IS DISTINCT FROM $1",
+                &[(&null, Type::UNKNOWN)],
+            )
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(rows.len(), 1);
+    })
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
 }
 
 /// Every table of both schemas is either copied or deliberately not.
