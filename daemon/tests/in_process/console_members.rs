@@ -426,16 +426,17 @@ async fn post_all(
 }
 
 #[tokio::test]
-async fn analysts_and_viewers_are_refused_every_admin_page_and_action_with_nothing_changed() {
+async fn readers_are_refused_every_admin_page_and_action_with_nothing_changed() {
     let fx = fixture().await;
     let owner = owner(&fx).await;
     team_member(&fx, &owner, "al@acme.test", "analyst").await;
     team_member(&fx, &owner, "vi@acme.test", "viewer").await;
+    team_member(&fx, &owner, "rl@acme.test", "risk_lead").await;
     team_member(&fx, &owner, "bo@acme.test", "analyst").await;
     let target = member_id(&fx, &owner, "bo@acme.test").await;
     let r = invite(&fx, &owner, "pending@acme.test", "viewer").await;
     let inv = r.body["id"].as_str().unwrap().to_string();
-    for who in ["al@acme.test", "vi@acme.test"] {
+    for who in ["al@acme.test", "vi@acme.test", "rl@acme.test"] {
         let (cookie, csrf) = browser(&fx, who).await;
         let before = snapshot(&fx).await;
         for (path, r) in post_all(&fx, &cookie, Some(&csrf), admin_posts(&target, &inv)).await {
@@ -458,21 +459,27 @@ async fn analysts_and_viewers_are_refused_every_admin_page_and_action_with_nothi
         assert_eq!(r.status, StatusCode::FORBIDDEN, "{who}");
         assert_eq!(snapshot(&fx).await, before, "{who}: nothing changed");
     }
-    // The permission matrix lets analysts read the member list and invites (no forms),
-    // and viewers neither; the navigation follows it.
-    let (cookie, _) = browser(&fx, "al@acme.test").await;
-    for path in ["/members", "/invites"] {
-        let r = fx.send(page_get(path, Some(&cookie))).await;
-        assert_eq!(r.status, StatusCode::OK, "analyst {path}");
-        let page = html(&r);
-        assert!(
-            !page.contains("/members/") && !page.contains("invite-form"),
-            "read only: {page}"
-        );
-        assert!(
-            !page.contains("/resend") && !page.contains("/revoke"),
-            "{page}"
-        );
+    // The permission matrix lets risk leads and analysts read the member list and invites
+    // (no forms), and viewers neither; the navigation follows it.
+    for who in ["rl@acme.test", "al@acme.test"] {
+        let (cookie, _) = browser(&fx, who).await;
+        for path in ["/members", "/invites"] {
+            let r = fx.send(page_get(path, Some(&cookie))).await;
+            assert_eq!(r.status, StatusCode::OK, "{who} {path}");
+            let page = html(&r);
+            assert!(
+                !page.contains("/members/") && !page.contains("invite-form"),
+                "read only: {page}"
+            );
+            assert!(
+                !page.contains("/resend") && !page.contains("/revoke"),
+                "{page}"
+            );
+            assert!(
+                page.contains("pending@acme.test") || path == "/members",
+                "{page}"
+            );
+        }
     }
     let (cookie, _) = browser(&fx, "vi@acme.test").await;
     for path in ["/members", "/invites"] {
