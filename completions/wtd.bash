@@ -107,7 +107,7 @@ _wtd() {
 
     case "${cmd}" in
         wtd)
-            opts="-h -V --data-dir --database-url --database-url-file --database-pool-size --log-format --help --version init serve migrate org audit backup restore copy help"
+            opts="-h -V --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help --version init serve migrate org audit backup restore copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -129,6 +129,10 @@ _wtd() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-pooler)
+                    COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -141,7 +145,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__audit)
-            opts="-h --data-dir --database-url --database-url-file --database-pool-size --log-format --help verify help"
+            opts="-h --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -161,6 +165,10 @@ _wtd() {
                     ;;
                 --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pooler)
+                    COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -217,7 +225,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__audit__subcmd__verify)
-            opts="-h --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
+            opts="-h --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -239,6 +247,10 @@ _wtd() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-pooler)
+                    COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -251,7 +263,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__backup)
-            opts="-h --to --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
+            opts="-h --to --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -277,6 +289,10 @@ _wtd() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-pooler)
+                    COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -289,7 +305,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__copy)
-            opts="-h --from --to --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
+            opts="-h --from --to --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -317,6 +333,10 @@ _wtd() {
                     ;;
                 --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pooler)
+                    COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -499,7 +519,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__init)
-            opts="-h --org --owner-email --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
+            opts="-h --org --owner-email --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -529,6 +549,10 @@ _wtd() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-pooler)
+                    COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -541,7 +565,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__migrate)
-            opts="-h --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
+            opts="-h --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -561,6 +585,10 @@ _wtd() {
                     ;;
                 --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pooler)
+                    COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -575,7 +603,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__org)
-            opts="-h --data-dir --database-url --database-url-file --database-pool-size --log-format --help create help"
+            opts="-h --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help create help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -597,6 +625,10 @@ _wtd() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-pooler)
+                    COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -609,7 +641,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__org__subcmd__create)
-            opts="-h --org --owner-email --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
+            opts="-h --org --owner-email --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -637,6 +669,10 @@ _wtd() {
                     ;;
                 --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pooler)
+                    COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)
@@ -693,7 +729,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__restore)
-            opts="-h --from --force --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
+            opts="-h --from --force --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -719,6 +755,10 @@ _wtd() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-pooler)
+                    COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
+                    return 0
+                    ;;
                 --log-format)
                     COMPREPLY=($(compgen -W "text json" -- "${cur}"))
                     return 0
@@ -731,7 +771,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__serve)
-            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --keepalive-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --smtp-ca-file --smtp-user --smtp-password-file --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --metrics-token-file --data-dir --database-url --database-url-file --database-pool-size --log-format --help"
+            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --keepalive-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --smtp-ca-file --smtp-user --smtp-password-file --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --metrics-token-file --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -835,6 +875,10 @@ _wtd() {
                     ;;
                 --database-pool-size)
                     COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pooler)
+                    COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
                     return 0
                     ;;
                 --log-format)

@@ -138,7 +138,6 @@ fn without_the_flag_pgbouncer_in_transaction_mode_fails_and_the_log_names_the_fl
     assert!(err.contains("use --database-pooler transaction"), "{err}");
 
     // With the flag, the same replica starts and serves next to the first.
-    b.set_args(&[]);
     b.serve_with_env(
         "127.0.0.1:0",
         &[

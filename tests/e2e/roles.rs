@@ -50,6 +50,7 @@ fn the_runtime_role_serves_but_cannot_touch_the_audit_log_or_the_schema() {
     // The daemon really is connected as the runtime role, not as the owner.
     let users = d.sql_column(
         "SELECT DISTINCT usename FROM pg_stat_activity WHERE datname = current_database() \
+         AND backend_type = 'client backend' \
          AND pid <> pg_backend_pid()",
     );
     assert_eq!(users, vec!["wt_app".to_string()], "sessions of wtd serve");
