@@ -362,7 +362,9 @@ mod tests {
         assert_eq!(o.acquire_timeout, Duration::from_millis(1500));
         assert_eq!(o.max_lifetime, Duration::from_secs(3600));
         assert_eq!(o.idle_timeout, Duration::from_secs(90));
-        let s = o.session.unwrap_or_else(|| panic!("serve sends the limits"));
+        let s = o
+            .session
+            .unwrap_or_else(|| panic!("serve sends the limits"));
         assert_eq!(
             (
                 s.statement_timeout,

@@ -7,14 +7,14 @@
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
 use prometheus_client::metrics::counter::ConstCounter;
-use prometheus_client::metrics::gauge::ConstGauge;
-use std::sync::{Arc, Mutex};
-use wt_store::postgres::PoolStats;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use std::sync::{Arc, Mutex};
+use wt_store::postgres::PoolStats;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -58,8 +58,16 @@ impl Collector for DatabaseCollector {
         };
         let gauges: [(&str, &str, usize); 4] = [
             ("database_pool_max", "Database connections at most", s.max),
-            ("database_pool_open", "Database connections open (idle or in use)", s.open),
-            ("database_pool_idle", "Database connections idle in the pool", s.idle),
+            (
+                "database_pool_open",
+                "Database connections open (idle or in use)",
+                s.open,
+            ),
+            (
+                "database_pool_idle",
+                "Database connections idle in the pool",
+                s.idle,
+            ),
             (
                 "database_pool_in_use",
                 "Database connections held by a request (or being opened)",
@@ -81,7 +89,11 @@ impl Collector for DatabaseCollector {
                 "Requests that got no database connection within the acquire timeout (503)",
                 s.acquire_timeouts,
             ),
-            ("database_connects", "Database connections opened", s.connects),
+            (
+                "database_connects",
+                "Database connections opened",
+                s.connects,
+            ),
             (
                 "database_connect_failures",
                 "Attempts to open a database connection that failed",

@@ -16,6 +16,7 @@ mod hygiene;
 mod keys;
 mod mfa;
 mod pace;
+mod postgres_pool;
 mod postgres_tls;
 mod qr;
 mod readiness;

@@ -20,12 +20,12 @@
 use crate::sql::{Backend, Db, Dialect, Row, SqlStore, Value, internal, numbered_placeholders};
 use crate::{Result, StoreError};
 use bytes::BytesMut;
+use pool::{Pool, Rerun, Stage};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, GenericClient, Statement};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use pool::{Pool, Rerun, Stage};
 use std::sync::{Arc, OnceLock};
 use tokio::sync::{mpsc, oneshot};
 
@@ -326,8 +326,8 @@ impl PgStore {
                         Some(Schema::Check) => check_schema(&mut conn.client)?,
                         None => return Err(internal("the schema check ran twice")),
                     }
-                    let unlimited = pooler == Pooler::Transaction
-                        && statement_timeout_is_off(&mut conn.client);
+                    let unlimited =
+                        pooler == Pooler::Transaction && statement_timeout_is_off(&mut conn.client);
                     Ok((encrypted(&mut conn.client), unlimited))
                 })();
                 (out, Stage::Work)

@@ -225,7 +225,9 @@ mod tests {
         let o = PgOptions::default();
         assert_eq!(o.check_against(REQUEST), Ok(()));
         assert_eq!((o.pool_size, o.pool_min), (8, 1));
-        let s = o.session.unwrap_or_else(|| panic!("limits are on by default"));
+        let s = o
+            .session
+            .unwrap_or_else(|| panic!("limits are on by default"));
         assert!(s.lock_timeout <= s.statement_timeout);
         assert!(o.acquire_timeout + s.statement_timeout < REQUEST / 2);
     }
@@ -256,12 +258,12 @@ mod tests {
     #[test]
     fn settings_that_outlive_the_request_timeout_are_refused_with_the_flags_named() {
         let slow = PgOptions {
-            acquire_timeout: Duration::from_secs(10),
+            acquire_timeout: Duration::from_secs(20),
             ..PgOptions::default()
         };
         let e = slow.check_against(REQUEST).err().unwrap_or_default();
         assert!(
-            e.contains("--database-acquire-timeout (10s)") && e.contains("(30s)"),
+            e.contains("--database-acquire-timeout (20s)") && e.contains("(30s)"),
             "{e}"
         );
         // The same settings fit a longer request timeout.

@@ -31,7 +31,7 @@ use postgres::{Client, Statement};
 use std::cell::Cell;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::time::{Duration, Instant};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, TryAcquireError};
 
@@ -85,6 +85,9 @@ pub(crate) struct Pool {
     startup: Option<String>,
     /// Idle connections, the most recently used last.
     idle: Mutex<Vec<Conn>>,
+    /// Signalled when a connection is given back: a call that could not open one (the
+    /// role's connection limit, a restart) takes it at once instead of at its next try.
+    returned: Condvar,
     permits: Arc<Semaphore>,
     counters: Counters,
 }
@@ -173,6 +176,7 @@ impl Pool {
             startup: options.startup_options(),
             options: options.clone(),
             idle: Mutex::new(Vec::new()),
+            returned: Condvar::new(),
             permits: Arc::new(Semaphore::new(options.pool_size.max(1))),
             counters: Counters::default(),
         });
@@ -315,7 +319,12 @@ impl Pool {
                             .fetch_add(1, Ordering::Relaxed);
                         return Err(error);
                     }
-                    std::thread::sleep(backoff);
+                    // Until the pause is over or another call gives a connection back.
+                    if let Ok(idle) = self.idle.lock()
+                        && idle.is_empty()
+                    {
+                        let _ = self.returned.wait_timeout(idle, backoff);
+                    }
                     backoff = (backoff * 2).min(MAX_BACKOFF);
                 }
             }
@@ -357,7 +366,10 @@ impl Pool {
         }
         conn.used = now;
         match self.idle.lock() {
-            Ok(mut v) => v.push(conn),
+            Ok(mut v) => {
+                v.push(conn);
+                self.returned.notify_one();
+            }
             Err(_) => self.discard(conn),
         }
     }
