@@ -107,7 +107,7 @@ _wtd() {
 
     case "${cmd}" in
         wtd)
-            opts="-h -V --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help --version init serve migrate org audit backup restore copy help"
+            opts="-h -V --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help --version init serve migrate org audit backup restore copy help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -129,6 +129,34 @@ _wtd() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-pool-min)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-acquire-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-statement-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-in-transaction-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --database-pooler)
                     COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
                     return 0
@@ -145,7 +173,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__audit)
-            opts="-h --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help verify help"
+            opts="-h --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help verify help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -164,6 +192,34 @@ _wtd() {
                     return 0
                     ;;
                 --database-pool-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-min)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-acquire-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-statement-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-in-transaction-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -225,7 +281,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__audit__subcmd__verify)
-            opts="-h --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
+            opts="-h --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -247,6 +303,34 @@ _wtd() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-pool-min)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-acquire-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-statement-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-in-transaction-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --database-pooler)
                     COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
                     return 0
@@ -263,7 +347,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__backup)
-            opts="-h --to --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
+            opts="-h --to --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -289,6 +373,34 @@ _wtd() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-pool-min)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-acquire-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-statement-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-in-transaction-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --database-pooler)
                     COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
                     return 0
@@ -305,7 +417,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__copy)
-            opts="-h --from --to --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
+            opts="-h --from --to --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -332,6 +444,34 @@ _wtd() {
                     return 0
                     ;;
                 --database-pool-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-min)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-acquire-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-statement-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-in-transaction-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -519,7 +659,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__init)
-            opts="-h --org --owner-email --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
+            opts="-h --org --owner-email --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -549,6 +689,34 @@ _wtd() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-pool-min)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-acquire-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-statement-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-in-transaction-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --database-pooler)
                     COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
                     return 0
@@ -565,7 +733,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__migrate)
-            opts="-h --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
+            opts="-h --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -584,6 +752,34 @@ _wtd() {
                     return 0
                     ;;
                 --database-pool-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-min)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-acquire-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-statement-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-in-transaction-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -603,7 +799,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__org)
-            opts="-h --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help create help"
+            opts="-h --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help create help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -625,6 +821,34 @@ _wtd() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-pool-min)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-acquire-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-statement-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-in-transaction-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --database-pooler)
                     COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
                     return 0
@@ -641,7 +865,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__org__subcmd__create)
-            opts="-h --org --owner-email --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
+            opts="-h --org --owner-email --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -668,6 +892,34 @@ _wtd() {
                     return 0
                     ;;
                 --database-pool-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-min)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-acquire-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-statement-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-in-transaction-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -729,7 +981,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__restore)
-            opts="-h --from --force --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
+            opts="-h --from --force --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -755,6 +1007,34 @@ _wtd() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --database-pool-min)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-acquire-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-statement-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-in-transaction-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --database-pooler)
                     COMPREPLY=($(compgen -W "none transaction" -- "${cur}"))
                     return 0
@@ -771,7 +1051,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__serve)
-            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --keepalive-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --smtp-ca-file --smtp-user --smtp-password-file --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --metrics-token-file --data-dir --database-url --database-url-file --database-pool-size --database-pooler --log-format --help"
+            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --keepalive-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --smtp-ca-file --smtp-user --smtp-password-file --mail-from --invite-ttl --totp-issuer --session-lifetime --trusted-proxy --metrics-token-file --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -874,6 +1154,34 @@ _wtd() {
                     return 0
                     ;;
                 --database-pool-size)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-pool-min)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-acquire-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-max-lifetime)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-statement-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-lock-timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --database-idle-in-transaction-timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -5,6 +5,8 @@
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::time::Duration;
+use wt_store::postgres::options;
 
 /// WatchTower control plane daemon.
 #[derive(Debug, Parser)]
@@ -47,14 +49,50 @@ pub struct Cli {
     #[arg(long, global = true, env = "WT_DATABASE_URL_FILE", value_name = "FILE")]
     pub database_url_file: Option<PathBuf>,
 
-    /// Connections to PostgreSQL kept by each daemon.
+    /// Connections to PostgreSQL kept by each daemon at most.
     #[arg(long, global = true, env = "WT_DATABASE_POOL_SIZE", default_value_t = wt_store::postgres::DEFAULT_POOL_SIZE, value_name = "N")]
     pub database_pool_size: usize,
+
+    /// Connections to PostgreSQL kept open even when idle.
+    #[arg(long, global = true, env = "WT_DATABASE_POOL_MIN", default_value_t = options::DEFAULT_POOL_MIN, value_name = "N")]
+    pub database_pool_min: usize,
+
+    /// How long a request waits for a database connection (every one busy, or the server
+    /// restarting) before it is answered 503 with Retry-After; a shorter restart is only
+    /// a wait. /readyz fails when no connection comes within it.
+    #[arg(long, global = true, env = "WT_DATABASE_ACQUIRE_TIMEOUT", value_parser = humantime::parse_duration, default_value = "5s", value_name = "DURATION")]
+    pub database_acquire_timeout: Duration,
+
+    /// Database connections are closed and replaced after this long.
+    #[arg(long, global = true, env = "WT_DATABASE_MAX_LIFETIME", value_parser = humantime::parse_duration, default_value = "30m", value_name = "DURATION")]
+    pub database_max_lifetime: Duration,
+
+    /// Idle database connections above --database-pool-min are closed after this long
+    /// (giving a role's connection limit back to busier replicas).
+    #[arg(long, global = true, env = "WT_DATABASE_IDLE_TIMEOUT", value_parser = humantime::parse_duration, default_value = "5m", value_name = "DURATION")]
+    pub database_idle_timeout: Duration,
+
+    /// PostgreSQL cancels a statement of `wtd serve` running longer (statement_timeout):
+    /// the request gets 503 and its transaction is rolled back. With
+    /// --database-acquire-timeout it must stay under two thirds of --request-timeout.
+    #[arg(long, global = true, env = "WT_DATABASE_STATEMENT_TIMEOUT", value_parser = humantime::parse_duration, default_value = "5s", value_name = "DURATION")]
+    pub database_statement_timeout: Duration,
+
+    /// PostgreSQL gives up waiting for a lock after this long (lock_timeout): a table
+    /// locked by someone else is a quick 503, not a hung request.
+    #[arg(long, global = true, env = "WT_DATABASE_LOCK_TIMEOUT", value_parser = humantime::parse_duration, default_value = "2s", value_name = "DURATION")]
+    pub database_lock_timeout: Duration,
+
+    /// PostgreSQL ends a session left inside a transaction this long
+    /// (idle_in_transaction_session_timeout), releasing its locks.
+    #[arg(long, global = true, env = "WT_DATABASE_IDLE_IN_TRANSACTION_TIMEOUT", value_parser = humantime::parse_duration, default_value = "5s", value_name = "DURATION")]
+    pub database_idle_in_transaction_timeout: Duration,
 
     /// A connection pooler between wtd and PostgreSQL: `transaction` for pgbouncer in
     /// transaction mode (or a managed service's transaction pooler); nothing then
     /// outlives a transaction (no named prepared statements, session settings or
-    /// session locks). Default: none (wtd connects to PostgreSQL itself).
+    /// session locks; set the database timeouts on the role instead: ALTER ROLE ... SET
+    /// statement_timeout = '5s'). Default: none (wtd connects to PostgreSQL itself).
     #[arg(long, global = true, env = "WT_DATABASE_POOLER", value_enum, default_value_t = PoolerArg::None, value_name = "MODE")]
     pub database_pooler: PoolerArg,
 
@@ -294,6 +332,63 @@ mod tests {
     }
 
     #[test]
+    fn database_pool_flags_default_to_the_documented_values_and_read_durations() {
+        use wt_store::postgres::PgOptions;
+        let cli = Cli::try_parse_from(["wtd", "serve"]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cli.pg_options(), PgOptions::default());
+        let cli = Cli::try_parse_from([
+            "wtd",
+            "serve",
+            "--database-pool-size",
+            "4",
+            "--database-pool-min",
+            "2",
+            "--database-acquire-timeout",
+            "1500ms",
+            "--database-max-lifetime",
+            "1h",
+            "--database-idle-timeout",
+            "90s",
+            "--database-statement-timeout",
+            "3s",
+            "--database-lock-timeout",
+            "1s",
+            "--database-idle-in-transaction-timeout",
+            "4s",
+        ])
+        .unwrap_or_else(|e| panic!("{e}"));
+        let o = cli.pg_options();
+        assert_eq!((o.pool_size, o.pool_min), (4, 2));
+        assert_eq!(o.acquire_timeout, Duration::from_millis(1500));
+        assert_eq!(o.max_lifetime, Duration::from_secs(3600));
+        assert_eq!(o.idle_timeout, Duration::from_secs(90));
+        let s = o
+            .session
+            .unwrap_or_else(|| panic!("serve sends the limits"));
+        assert_eq!(
+            (
+                s.statement_timeout,
+                s.lock_timeout,
+                s.idle_in_transaction_timeout
+            ),
+            (
+                Duration::from_secs(3),
+                Duration::from_secs(1),
+                Duration::from_secs(4)
+            )
+        );
+        // One-off commands run without the server-side limits.
+        let cli = Cli::try_parse_from(["wtd", "migrate"]).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(cli.pg_options().session, None);
+        // A duration without its unit is a usage error naming the flag.
+        let e = Cli::try_parse_from(["wtd", "serve", "--database-acquire-timeout", "5"])
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default();
+        assert!(e.contains("--database-acquire-timeout"), "{e}");
+    }
+
+    #[test]
     fn init_requires_org_and_owner() {
         assert!(Cli::try_parse_from(["wtd", "init", "--org", "Acme"]).is_err());
         let ok = Cli::try_parse_from(["wtd", "init", "--org", "Acme", "--owner-email", "a@b.c"]);
@@ -311,15 +406,30 @@ pub enum PoolerArg {
 }
 
 impl Cli {
-    /// The PostgreSQL connection settings the flags give.
+    /// The PostgreSQL connection settings the flags give. The server-side time limits
+    /// apply to `wtd serve` only: `migrate`, `copy` and the other one-off commands may
+    /// rightly run statements for minutes.
     pub fn pg_options(&self) -> wt_store::postgres::PgOptions {
-        use wt_store::postgres::{PgOptions, Pooler};
-        PgOptions {
+        use wt_store::postgres::{PgOptions, Pooler, SessionLimits};
+        let options = PgOptions {
+            pool_min: self.database_pool_min,
+            acquire_timeout: self.database_acquire_timeout,
+            max_lifetime: self.database_max_lifetime,
+            idle_timeout: self.database_idle_timeout,
+            session: Some(SessionLimits {
+                statement_timeout: self.database_statement_timeout,
+                lock_timeout: self.database_lock_timeout,
+                idle_in_transaction_timeout: self.database_idle_in_transaction_timeout,
+            }),
             pooler: match self.database_pooler {
                 PoolerArg::None => Pooler::None,
                 PoolerArg::Transaction => Pooler::Transaction,
             },
             ..PgOptions::with_pool_size(self.database_pool_size)
+        };
+        match self.command {
+            Command::Serve(_) => options,
+            _ => options.without_session_limits(),
         }
     }
 }

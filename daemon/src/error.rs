@@ -282,6 +282,10 @@ impl ApiError {
     }
 }
 
+/// Seconds a client is asked to wait after a 503 (`Retry-After`): a database restart or a
+/// pool briefly exhausted is over by then, more often than not.
+pub const UNAVAILABLE_RETRY_AFTER: u64 = 2;
+
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
         match e {
@@ -291,9 +295,9 @@ impl From<StoreError> for ApiError {
             StoreError::InviteInvalid => ApiError::InviteInvalid,
             StoreError::LastOwner => ApiError::LastOwner,
             StoreError::Unavailable(cause) => {
-                tracing::error!(%cause, "the database cannot be written");
+                tracing::error!(%cause, "the database cannot answer right now");
                 ApiError::Unavailable(
-                    "the database cannot be written right now (disk full or read-only): nothing was changed, retry later",
+                    "the database cannot answer right now (busy, locked, restarting, or unable to write): retry later",
                 )
             }
             StoreError::Connect(cause) => {
@@ -315,6 +319,7 @@ impl IntoResponse for ApiError {
         }
         let retry_after = match &self {
             ApiError::RateLimited { retry_after } => Some((*retry_after).max(1)),
+            ApiError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER),
             _ => None,
         };
         let problem = Problem {
@@ -359,6 +364,23 @@ mod tests {
             "{text}"
         );
         assert!(text.contains("\"code\":\"internal\""));
+    }
+
+    #[tokio::test]
+    async fn an_unavailable_database_is_503_with_retry_after() {
+        for e in [
+            StoreError::Unavailable("57014: canceling statement due to statement timeout".into()),
+            StoreError::Connect("cannot connect to db:5432".into()),
+        ] {
+            let resp = ApiError::from(e).into_response();
+            assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(
+                resp.headers()
+                    .get(header::RETRY_AFTER)
+                    .and_then(|v| v.to_str().ok()),
+                Some("2")
+            );
+        }
     }
 
     #[tokio::test]

@@ -55,6 +55,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
             };
+            if database.is_postgres()
+                && let Err(e) =
+                    pg_options.check_against(std::time::Duration::from_secs(cfg.request_timeout))
+            {
+                eprintln!("wtd: error: {e}");
+                return Ok(ExitCode::from(2));
+            }
             cfg.database = database;
             wtd::server::serve(cfg, wtd::server::shutdown_signal()?).await?
         }

@@ -1,15 +1,20 @@
 //! Prometheus metrics: requests by route and status, latency by route, logins by outcome,
-//! mail deliveries and the outbox's backlog.
+//! mail deliveries and the outbox's backlog, the PostgreSQL connection pool.
 //!
 //! Route labels are the matched route templates (`/api/v1/auth/sessions/{id}`), never raw
 //! paths, so label cardinality stays bounded and no id or token ends up in a label.
 
-use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
+use std::sync::{Arc, Mutex};
+use wt_store::postgres::PoolStats;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -32,6 +37,90 @@ pub struct OutcomeLabels {
 pub struct FailureLabels {
     /// A `wt_core::mail::DeliveryFailure` id (`certificate_untrusted`, `auth_failed`, ...).
     pub class: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct SqlStateLabels {
+    /// A SQLSTATE class (`57` operator intervention, `55` lock not available, `08`
+    /// connection ...), or `connection` for a connection lost without one.
+    pub class: String,
+}
+
+/// The PostgreSQL pool's numbers as read at the last scrape (none on SQLite: nothing is
+/// shown). They live in the store; a collector shows the copy.
+#[derive(Debug, Default, Clone)]
+struct DatabaseCollector(Arc<Mutex<Option<PoolStats>>>);
+
+impl Collector for DatabaseCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Some(s) = self.0.lock().ok().and_then(|s| s.clone()) else {
+            return Ok(());
+        };
+        let gauges: [(&str, &str, usize); 4] = [
+            ("database_pool_max", "Database connections at most", s.max),
+            (
+                "database_pool_open",
+                "Database connections open (idle or in use)",
+                s.open,
+            ),
+            (
+                "database_pool_idle",
+                "Database connections idle in the pool",
+                s.idle,
+            ),
+            (
+                "database_pool_in_use",
+                "Database connections held by a request (or being opened)",
+                s.in_use,
+            ),
+        ];
+        for (name, help, v) in gauges {
+            let g = ConstGauge::new(i64::try_from(v).unwrap_or(i64::MAX));
+            g.encode(encoder.encode_descriptor(name, help, None, g.metric_type())?)?;
+        }
+        let counters: [(&str, &str, u64); 5] = [
+            (
+                "database_pool_waits",
+                "Requests that found every database connection busy and waited",
+                s.waits,
+            ),
+            (
+                "database_pool_acquire_timeouts",
+                "Requests that got no database connection within the acquire timeout (503)",
+                s.acquire_timeouts,
+            ),
+            (
+                "database_connects",
+                "Database connections opened",
+                s.connects,
+            ),
+            (
+                "database_connect_failures",
+                "Attempts to open a database connection that failed",
+                s.connect_failures,
+            ),
+            (
+                "database_retries",
+                "Calls run again on a fresh connection after theirs broke (e.g. a restart)",
+                s.retries,
+            ),
+        ];
+        for (name, help, v) in counters {
+            let c = ConstCounter::new(v);
+            c.encode(encoder.encode_descriptor(name, help, None, c.metric_type())?)?;
+        }
+        let mut family = encoder.encode_descriptor(
+            "database_errors",
+            "Database errors by SQLSTATE class",
+            None,
+            prometheus_client::metrics::MetricType::Counter,
+        )?;
+        for (class, n) in s.errors {
+            let labels = SqlStateLabels { class };
+            ConstCounter::new(n).encode(family.encode_family(&labels)?)?;
+        }
+        Ok(())
+    }
 }
 
 fn latency_histogram() -> Histogram {
@@ -58,6 +147,8 @@ pub struct Metrics {
     pub ingest_events: Counter,
     /// Ingest requests refused, by reason (`unknown_key`, `revoked`, `ip_not_allowed_by_org`, ...).
     pub ingest_rejections: Family<OutcomeLabels, Counter>,
+    /// The PostgreSQL pool, as read at the last scrape.
+    database: DatabaseCollector,
 }
 
 impl Default for Metrics {
@@ -115,7 +206,10 @@ impl Default for Metrics {
             "Age of the oldest undelivered mail in seconds (0 when none)",
             mail_oldest_age.clone(),
         );
+        let database = DatabaseCollector::default();
+        registry.register_collector(Box::new(database.clone()));
         Self {
+            database,
             registry,
             requests,
             latency,
@@ -167,6 +261,13 @@ impl Metrics {
             .inc();
     }
 
+    /// The connection pool as the store reports it now (`None`: SQLite, no pool).
+    pub fn database_pool(&self, stats: Option<PoolStats>) {
+        if let Ok(mut s) = self.database.0.lock() {
+            *s = stats;
+        }
+    }
+
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -174,5 +275,44 @@ impl Metrics {
             out.clear();
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_pool_is_shown_with_counters_gauges_and_error_classes() {
+        let m = Metrics::default();
+        assert!(!m.render().contains("database_"), "nothing without a pool");
+        m.database_pool(Some(PoolStats {
+            max: 8,
+            open: 3,
+            idle: 2,
+            in_use: 1,
+            waits: 4,
+            acquire_timeouts: 5,
+            connects: 6,
+            connect_failures: 7,
+            retries: 9,
+            errors: vec![("57".into(), 2), ("connection".into(), 1)],
+        }));
+        let text = m.render();
+        for line in [
+            "wt_database_pool_max 8",
+            "wt_database_pool_open 3",
+            "wt_database_pool_idle 2",
+            "wt_database_pool_in_use 1",
+            "wt_database_pool_waits_total 4",
+            "wt_database_pool_acquire_timeouts_total 5",
+            "wt_database_connects_total 6",
+            "wt_database_connect_failures_total 7",
+            "wt_database_retries_total 9",
+            "wt_database_errors_total{class=\"57\"} 2",
+            "wt_database_errors_total{class=\"connection\"} 1",
+        ] {
+            assert!(text.contains(line), "{line} in\n{text}");
+        }
     }
 }

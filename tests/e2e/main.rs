@@ -17,6 +17,7 @@ mod keys;
 mod mfa;
 mod pace;
 mod pooler;
+mod postgres_pool;
 mod postgres_tls;
 mod proxies;
 mod qr;

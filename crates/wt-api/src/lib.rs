@@ -618,8 +618,8 @@ pub mod codes {
     /// The request names a host this daemon does not serve (421; DNS rebinding defence):
     /// use the configured public URL, or a loopback address.
     pub const MISDIRECTED_REQUEST: &str = "misdirected_request";
-    /// The daemon cannot serve this right now (starting, stopping, or the database cannot
-    /// be written: disk full, read-only). Nothing was changed; retry later.
+    /// The daemon cannot serve this right now (starting, stopping, or the database is busy,
+    /// locked, restarting or cannot be written): retry after `Retry-After` seconds.
     pub const UNAVAILABLE: &str = "unavailable";
     pub const INTERNAL: &str = "internal";
 }

@@ -82,6 +82,11 @@ pub trait HealthStore: Send + Sync {
     /// Records `fingerprint` (of the master key) if the database has none yet, and says
     /// whether the recorded one is this one. Every daemon of a database needs the same key.
     async fn master_key_matches(&self, fingerprint: &str, now: UnixTime) -> Result<bool>;
+
+    /// The connection pool's numbers, for `/metrics` (`None`: the backend has no pool).
+    fn pool_stats(&self) -> Option<crate::postgres::PoolStats> {
+        None
+    }
 }
 
 /// Orgs and their settings (the roles that must use MFA, browser-side ingestion).

@@ -84,6 +84,7 @@ pub async fn metrics(
         .map(|c| c.0);
     may_read_metrics(&state, peer, req.headers())?;
     crate::mailer::observe_backlog(&state).await;
+    state.metrics.database_pool(state.store.pool_stats());
     Ok((
         [(
             header::CONTENT_TYPE,

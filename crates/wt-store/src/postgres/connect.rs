@@ -373,15 +373,45 @@ impl PgConnector {
     /// Opens a connection (blocking: call it off the async executor). Failures say what
     /// went wrong (the TLS cause by name), never a password.
     pub fn connect(&self) -> Result<postgres::Client, StoreError> {
+        self.open(None, None).map_err(|f| f.error)
+    }
+
+    /// Opens a connection for the pool: `startup` is added to the startup packet's
+    /// `options` (server settings such as `-c statement_timeout=5000`), and connecting
+    /// gives up after `timeout` (a server that does not answer at all). Says whether
+    /// trying again shortly may succeed.
+    pub(crate) fn open(
+        &self,
+        startup: Option<&str>,
+        timeout: Option<std::time::Duration>,
+    ) -> Result<postgres::Client, ConnectFailure> {
         let mut config = self.config.clone();
-        if let Some(p) = self.password()? {
+        let password = self.password().map_err(|error| ConnectFailure {
+            error,
+            transient: false,
+        })?;
+        if let Some(p) = password {
             config.password(p.expose());
+        }
+        if let Some(extra) = startup {
+            let options = match config.get_options() {
+                Some(given) if !given.is_empty() => format!("{given} {extra}"),
+                _ => extra.to_string(),
+            };
+            config.options(&options);
+        }
+        if let Some(t) = timeout {
+            config.connect_timeout(t.max(std::time::Duration::from_millis(100)));
         }
         let result = match &self.tls {
             Some(tls) => config.connect(tls.clone()),
             None => config.connect(postgres::NoTls),
         };
-        result.map_err(|e| self.describe_error(&e))
+        result.map_err(|e| ConnectFailure {
+            transient: transient(&e)
+                && super::tls::describe_failure(&e, &self.policy, "").is_none(),
+            error: self.describe_error(&e),
+        })
     }
 
     fn describe_error(&self, e: &postgres::Error) -> StoreError {
@@ -397,6 +427,29 @@ impl PgConnector {
             )),
             None => connect_error(format!("cannot connect to {hosts}: {e}")),
         }
+    }
+}
+
+/// Why a connection could not be opened.
+#[derive(Debug)]
+pub(crate) struct ConnectFailure {
+    pub error: StoreError,
+    /// The server is restarting, full or out of reach: the same attempt may succeed in a
+    /// moment. A refused password or certificate is not transient.
+    pub transient: bool,
+}
+
+/// Whether a failure to connect may go away by itself: no answer, a refused or reset
+/// connection (a restart), "the database system is starting up / shutting down", too
+/// many connections.
+fn transient(e: &postgres::Error) -> bool {
+    match e.code().map(|c| c.code()) {
+        Some(code) => {
+            code.starts_with("08")
+                || code.starts_with("53")
+                || matches!(code, "57P01" | "57P02" | "57P03")
+        }
+        None => true,
     }
 }
 

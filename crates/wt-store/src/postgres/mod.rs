@@ -1,9 +1,9 @@
 //! The PostgreSQL backend: the same queries as SQLite (`crate::sql`), for several daemons
 //! on one database.
 //!
-//! - Connections come from a small pool ([`PgStore::open`]); every call runs on the
-//!   blocking pool with one of them (the `postgres` driver is synchronous), so nothing
-//!   blocks the async executor. A connection that failed is dropped, not reused.
+//! - Connections come from a small pool ([`pool`]: its limits, time-outs, and how a
+//!   database restart is absorbed); every call runs on the blocking pool with one of them
+//!   (the `postgres` driver is synchronous), so nothing blocks the async executor.
 //! - How a connection is opened (the URL, libpq's TLS parameters over rustls, the password
 //!   looked up per connection) is [`connect`]'s, with [`tls`] and [`passfile`].
 //! - Statements are prepared once per connection and cached, or, behind a pooler in
@@ -24,23 +24,26 @@
 use crate::sql::{Backend, Db, Dialect, Row, SqlStore, Value, internal, numbered_placeholders};
 use crate::{Result, StoreError};
 use bytes::BytesMut;
+use pool::{Pool, Rerun, Stage};
 use postgres::fallible_iterator::FallibleIterator;
 use postgres::types::{IsNull, ToSql, Type, to_sql_checked};
 use postgres::{Client, GenericClient, Statement};
 use std::cell::RefCell;
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, OnceLock};
-use tokio::sync::{Semaphore, mpsc, oneshot};
+use std::sync::{Arc, OnceLock};
+use tokio::sync::{mpsc, oneshot};
 
 pub mod connect;
 pub mod grants;
 pub mod options;
 pub mod passfile;
+pub mod pool;
 pub mod statements;
 pub mod tls;
 
 pub use connect::PgConnector;
-pub use options::{PgOptions, Pooler};
+pub use options::{DEFAULT_POOL_SIZE, PgOptions, Pooler, SessionLimits};
+pub use pool::PoolStats;
 use statements::Statements;
 
 /// Numbered migrations, twins of `sqlite/migrations/` (same numbers, same end schema;
@@ -64,17 +67,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
 /// Key of the advisory lock held while migrating (any constant shared by every daemon).
 const MIGRATION_LOCK: i64 = 0x5754_6d69_6772_6174; // "WTmigrat"
 
-/// Connections kept by default; `--database-pool-size` changes it.
-pub const DEFAULT_POOL_SIZE: usize = 8;
-
 /// The PostgreSQL store: the shared queries over [`PgBackend`].
 pub type PgStore = SqlStore<PgBackend>;
-
-/// One pooled connection and the statements prepared on it.
-struct Conn {
-    client: Client,
-    statements: HashMap<String, Statement>,
-}
 
 /// Ingest requests waiting for the group-commit task; when full, requests wait.
 const INGEST_QUEUE: usize = 4096;
@@ -93,16 +87,6 @@ pub struct PgBackend {
     ingest: OnceLock<mpsc::Sender<IngestJob>>,
 }
 
-/// The connections themselves.
-struct Pool {
-    /// Opens connections: URL, TLS, and the password looked up anew each time.
-    connector: Arc<PgConnector>,
-    idle: Mutex<Vec<Conn>>,
-    permits: Arc<Semaphore>,
-    /// What sits between wtd and PostgreSQL: decides how statements are sent.
-    pooler: Pooler,
-}
-
 impl std::fmt::Debug for PgBackend {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("PgBackend")
@@ -111,25 +95,9 @@ impl std::fmt::Debug for PgBackend {
     }
 }
 
-impl Drop for Pool {
-    fn drop(&mut self) {
-        // A synchronous client blocks on its own runtime when dropped, which panics on an
-        // async worker thread: close the idle connections on a thread of their own.
-        let conns: Vec<Conn> = self
-            .idle
-            .lock()
-            .map(|mut v| std::mem::take(&mut *v))
-            .unwrap_or_default();
-        if !conns.is_empty() {
-            let _ = std::thread::Builder::new()
-                .name("wt-pg-close".into())
-                .spawn(move || drop(conns));
-        }
-    }
-}
-
 impl From<postgres::Error> for StoreError {
     fn from(e: postgres::Error) -> Self {
+        pool::note_error(&e);
         let io = std::error::Error::source(&e).is_some_and(|s| s.is::<std::io::Error>());
         if e.is_closed() || io {
             // The connection or the server went away: the same request can succeed later.
@@ -137,11 +105,14 @@ impl From<postgres::Error> for StoreError {
         }
         match e.code().map(|c| c.code()) {
             // Disk full, out of memory, too many connections, shutting down, read-only;
-            // a deadlock or serialisation failure (the same request can be retried).
+            // a deadlock or serialisation failure (the same request can be retried); the
+            // session's time limits (statement, lock wait, idle in transaction: the
+            // transaction was rolled back); the connection failed.
             Some(
                 "53100" | "53200" | "53300" | "57P01" | "57P02" | "57P03" | "25006" | "40P01"
-                | "40001",
+                | "40001" | "57014" | "55P03" | "25P03",
             ) => StoreError::Unavailable(sqlstate_only(&e)),
+            Some(c) if c.starts_with("08") => StoreError::Unavailable(sqlstate_only(&e)),
             // A uniqueness race between daemons (e.g. the same email at once).
             Some("23505") => StoreError::Conflict("it already exists".into()),
             // Named statements behind a transaction pooler: say what to change (the
@@ -408,30 +379,41 @@ impl PgStore {
         options: &PgOptions,
         schema: Schema,
     ) -> Result<Self> {
-        let pool = Arc::new(Pool {
-            connector,
-            idle: Mutex::new(Vec::new()),
-            permits: Arc::new(Semaphore::new(options.pool_size.max(1))),
-            pooler: options.pooler,
-        });
+        let pool = Pool::start(connector, options);
         let pooler = options.pooler;
-        let encrypted = Arc::clone(&pool)
-            .with_conn(move |conn| {
-                match schema {
-                    Schema::Migrate => {
-                        migrate(&mut conn.client)?;
+        let mut schema = Some(schema);
+        let (encrypted, unlimited) = pool
+            .run(Rerun::Never, move |conn| {
+                let out = (|| {
+                    match schema.take() {
+                        Some(Schema::Migrate) => {
+                            migrate(&mut conn.client)?;
+                        }
+                        Some(Schema::Check) => check_schema(&mut conn.client)?,
+                        None => return Err(internal("the schema check ran twice")),
                     }
-                    Schema::Check => check_schema(&mut conn.client)?,
-                }
-                // Behind a pooler the server sees the pooler's connection, not ours:
-                // judge by the URL's sslmode instead.
-                Ok(match pooler {
-                    Pooler::None => encrypted(&mut conn.client),
-                    Pooler::Transaction => None,
-                })
+                    let unlimited =
+                        pooler == Pooler::Transaction && statement_timeout_is_off(&mut conn.client);
+                    // Behind a pooler the server sees the pooler's connection, not ours:
+                    // judge by the URL's sslmode instead.
+                    let encrypted = match pooler {
+                        Pooler::None => encrypted(&mut conn.client),
+                        Pooler::Transaction => None,
+                    };
+                    Ok((encrypted, unlimited))
+                })();
+                (out, Stage::Work)
             })
             .await?;
         warn_if_exposed(&pool.connector, encrypted);
+        if unlimited {
+            tracing::warn!(
+                "statement_timeout is 0 for this role behind the transaction pooler (which \
+                 refuses wtd's own): a locked table holds requests until the request timeout; \
+                 set it on the role: ALTER ROLE <role> SET statement_timeout = '5s', \
+                 lock_timeout = '2s', idle_in_transaction_session_timeout = '5s'"
+            );
+        }
         Ok(SqlStore::new(PgBackend {
             pool,
             ingest: OnceLock::new(),
@@ -442,6 +424,16 @@ impl PgStore {
     pub fn display_url(&self) -> &str {
         self.backend.pool.connector.display()
     }
+}
+
+/// Whether the server runs statements without a time limit (`SHOW statement_timeout` is
+/// 0), as it does behind a transaction pooler unless the role sets one.
+fn statement_timeout_is_off(client: &mut Client) -> bool {
+    client
+        .query_one("SHOW statement_timeout", &[])
+        .ok()
+        .and_then(|r| r.try_get::<_, String>(0).ok())
+        .is_some_and(|v| v == "0")
 }
 
 /// Whether this connection is encrypted, as the server sees it (`None`: it would not say,
@@ -595,53 +587,17 @@ fn not_the_owner(e: postgres::Error) -> StoreError {
     e.into()
 }
 
-impl Pool {
-    /// Runs `f` with a pooled connection on the blocking pool. A connection whose call
-    /// failed because it broke is not returned to the pool.
-    async fn with_conn<T, F>(self: Arc<Self>, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&mut Conn) -> Result<T> + Send + 'static,
-    {
-        let permit = Arc::clone(&self.permits)
-            .acquire_owned()
-            .await
-            .map_err(|_| internal("the connection pool is closed"))?;
-        tokio::task::spawn_blocking(move || {
-            let _permit = permit;
-            let pooled = self.idle.lock().ok().and_then(|mut v| v.pop());
-            let mut conn = match pooled {
-                Some(c) if !c.client.is_closed() => c,
-                _ => Conn {
-                    client: self.connector.connect()?,
-                    statements: HashMap::new(),
-                },
-            };
-            let out = f(&mut conn);
-            if !conn.client.is_closed()
-                && !matches!(out, Err(StoreError::Unavailable(_)))
-                && let Ok(mut v) = self.idle.lock()
-            {
-                v.push(conn);
-            }
-            out
-        })
-        .await
-        .map_err(internal)?
-    }
-}
-
 impl Backend for PgBackend {
     async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
+        F: Fn(&dyn Db) -> Result<T> + Send + 'static,
     {
-        let pooler = self.pool.pooler;
-        Arc::clone(&self.pool)
-            .with_conn(move |conn| {
+        let pooler = self.pool.options.pooler;
+        self.pool
+            .run(Rerun::IfPooled, move |conn| {
                 let db = PgDb::new(&mut conn.client, &mut conn.statements, pooler);
-                f(&db)
+                (f(&db), Stage::Work)
             })
             .await
     }
@@ -651,7 +607,16 @@ impl Backend for PgBackend {
         T: Send + 'static,
         F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
     {
-        Arc::clone(&self.pool).write(f).await
+        let mut f = Some(f);
+        let pooler = self.pool.options.pooler;
+        self.pool
+            .run(Rerun::Never, move |conn| {
+                transaction(conn, pooler, |db| match f.take() {
+                    Some(f) => f(db),
+                    None => Err(internal("a write ran twice")),
+                })
+            })
+            .await
     }
 
     async fn ingest(&self, batch: crate::IngestBatch) -> Result<crate::IngestOutcome> {
@@ -673,16 +638,34 @@ impl Backend for PgBackend {
         self.read(|db| db.query_first("SELECT 1", &[]).map(|_| ()))
             .await
     }
+
+    fn pool_stats(&self) -> Option<PoolStats> {
+        Some(self.pool.stats())
+    }
 }
 
 /// Stores queued ingest requests, each group of whatever waits in one transaction, until
 /// the backend (the queue's sender) is dropped.
+///
+/// A group's transaction runs again from the start when its connection broke before
+/// `COMMIT` (the server rolled it back): a database restart costs the waiting requests a
+/// wait, not an error. Requests whose client stopped waiting (the request timed out) are
+/// left out of the next group, so no event is stored for a client told it failed.
 async fn group_commit(pool: Arc<Pool>, mut rx: mpsc::Receiver<IngestJob>) {
     let mut group: Vec<IngestJob> = Vec::with_capacity(MAX_GROUP);
     while rx.recv_many(&mut group, MAX_GROUP).await > 0 {
+        group.retain(|(_, ack)| !ack.is_closed());
+        if group.is_empty() {
+            continue;
+        }
         let (batches, acks): (Vec<_>, Vec<_>) = group.drain(..).unzip();
-        let result = Arc::clone(&pool)
-            .write(move |db| crate::sql::ingest::insert_events(db, &batches))
+        let pooler = pool.options.pooler;
+        let result = pool
+            .run(Rerun::Always, move |conn| {
+                transaction(conn, pooler, |db| {
+                    crate::sql::ingest::insert_events(db, &batches)
+                })
+            })
             .await;
         for (i, ack) in acks.into_iter().enumerate() {
             let _ = ack.send(result.as_ref().map(|o| o[i]).map_err(Clone::clone));
@@ -690,30 +673,28 @@ async fn group_commit(pool: Arc<Pool>, mut rx: mpsc::Receiver<IngestJob>) {
     }
 }
 
-impl Pool {
-    /// Runs `f` in one transaction: committed when it returns `Ok`, rolled back otherwise.
-    async fn write<T, F>(self: Arc<Self>, f: F) -> Result<T>
-    where
-        T: Send + 'static,
-        F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
-    {
-        let pooler = self.pooler;
-        self.with_conn(move |conn| {
-            let mut tx = conn.client.transaction()?;
-            let out = {
-                let db = PgDb::new(&mut tx, &mut conn.statements, pooler);
-                f(&db)
-            };
-            match out {
-                Ok(v) => {
-                    tx.commit()?;
-                    Ok(v)
-                }
-                // Dropping the transaction rolls it back.
-                Err(e) => Err(e),
-            }
-        })
-        .await
+/// Runs `f` in one transaction on `conn`: committed when it returns `Ok`, rolled back
+/// otherwise. Says where it stopped, for [`Pool::run`] to decide whether it may run again.
+fn transaction<T>(
+    conn: &mut pool::Conn,
+    pooler: Pooler,
+    f: impl FnOnce(&dyn Db) -> Result<T>,
+) -> (Result<T>, Stage) {
+    let mut tx = match conn.client.transaction() {
+        Ok(tx) => tx,
+        Err(e) => return (Err(e.into()), Stage::Begin),
+    };
+    let out = {
+        let db = PgDb::new(&mut tx, &mut conn.statements, pooler);
+        f(&db)
+    };
+    match out {
+        Ok(v) => match tx.commit() {
+            Ok(()) => (Ok(v), Stage::Commit),
+            Err(e) => (Err(e.into()), Stage::Commit),
+        },
+        // Dropping the transaction rolls it back.
+        Err(e) => (Err(e), Stage::Work),
     }
 }
 

@@ -13,6 +13,10 @@ impl<B: Backend> HealthStore for SqlStore<B> {
         self.backend.ping().await
     }
 
+    fn pool_stats(&self) -> Option<crate::postgres::PoolStats> {
+        self.backend.pool_stats()
+    }
+
     async fn cache_version(&self) -> Result<i64> {
         self.read(|c| {
             c.query_row(

@@ -426,11 +426,13 @@ pub fn numbered_placeholders(sql: &str) -> String {
 /// A database the shared queries run on: where connections come from and how a write
 /// becomes one transaction.
 pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
-    /// Runs `f` on a read connection.
+    /// Runs `f` on a read connection. `f` is `Fn` so that a read whose connection turns
+    /// out to be dead (PostgreSQL restarted while it sat in the pool) can run again on a
+    /// fresh one: a read changes nothing, so running it twice is harmless.
     fn read<T, F>(&self, f: F) -> impl Future<Output = Result<T>> + Send
     where
         T: Send + 'static,
-        F: FnOnce(&dyn Db) -> Result<T> + Send + 'static;
+        F: Fn(&dyn Db) -> Result<T> + Send + 'static;
 
     /// Runs `f` in one write transaction: committed when it returns `Ok`, rolled back
     /// otherwise. Concurrent writers (several daemons on PostgreSQL) are made safe by the
@@ -451,6 +453,11 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
 
     /// Cheap liveness check (see `HealthStore::ping`).
     fn ping(&self) -> impl Future<Output = Result<()>> + Send;
+
+    /// The connection pool's numbers, for `/metrics` (`None`: no pool, as SQLite).
+    fn pool_stats(&self) -> Option<crate::postgres::PoolStats> {
+        None
+    }
 }
 
 /// The [`Store`](crate::Store) of a [`Backend`]: every query, written once.
@@ -472,7 +479,7 @@ impl<B: Backend> SqlStore<B> {
     pub(crate) async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
+        F: Fn(&dyn Db) -> Result<T> + Send + 'static,
     {
         self.backend.read(f).await
     }

@@ -393,7 +393,7 @@ impl Backend for SqliteBackend {
     async fn read<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&dyn Db) -> Result<T> + Send + 'static,
+        F: Fn(&dyn Db) -> Result<T> + Send + 'static,
     {
         let readers = Arc::clone(&self.readers);
         let start = self.next_reader.fetch_add(1, Ordering::Relaxed);
