@@ -113,10 +113,12 @@ fn two_replicas_work_behind_pgbouncer_in_transaction_mode_with_the_flag() {
     }
 }
 
-/// Without `--database-pooler transaction`, behind pgbouncer in transaction mode with one
-/// server connection, both daemons' named statements meet on one server session: the
-/// second replica's first one is `s0` again, which the first replica already prepared
-/// there (`42P05`). It refuses to start, and says which flag to use.
+/// Without `--database-pooler transaction`, behind pgbouncer in transaction mode: wtd
+/// sends its session time limits in the startup packet, which pgbouncer refuses
+/// (`unsupported startup parameter: options`), so the daemon refuses to start and says
+/// which flag to use. (Were pgbouncer told to ignore them, the named statements of two
+/// daemons would meet on one server session: `42P05`, answered 503 with the same hint —
+/// `statements::is_pooler_symptom`.)
 #[test]
 fn without_the_flag_pgbouncer_in_transaction_mode_fails_and_the_log_names_the_flag() {
     let test = "without_the_flag_pgbouncer_in_transaction_mode_fails_and_the_log_names_the_flag";
@@ -128,14 +130,20 @@ fn without_the_flag_pgbouncer_in_transaction_mode_fails_and_the_log_names_the_fl
     a.terminate();
     let url = through(&a, &bouncer);
     let env = [("WT_DATABASE_URL", url.as_str())];
-    a.serve_with_env("127.0.0.1:0", &env);
+    let err = a
+        .try_serve_with_env("127.0.0.1:0", &env)
+        .expect_err("wtd cannot start behind the pooler without the flag");
+    assert!(err.contains("unsupported startup parameter"), "{err}");
+    assert!(err.contains("use --database-pooler transaction"), "{err}");
+    a.serve_with_env(
+        "127.0.0.1:0",
+        &[
+            ("WT_DATABASE_URL", url.as_str()),
+            ("WT_DATABASE_POOLER", "transaction"),
+        ],
+    );
     a.login_token();
     let mut b = a.replica_stopped();
-    let err = b
-        .try_serve_with_env("127.0.0.1:0", &env)
-        .expect_err("the second replica cannot work without the flag");
-    assert!(err.contains("42P05"), "{err}");
-    assert!(err.contains("use --database-pooler transaction"), "{err}");
 
     // With the flag, the same replica starts and serves next to the first.
     b.serve_with_env(

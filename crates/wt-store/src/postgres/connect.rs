@@ -420,6 +420,18 @@ impl PgConnector {
             return connect_error(tls);
         }
         match e.as_db_error() {
+            // pgbouncer refuses the session time limits wtd sends in the startup packet:
+            // it is a pooler, and wtd was not told.
+            Some(db) if db.message().contains("unsupported startup parameter") => {
+                connect_error(format!(
+                    "the database server at {hosts} refused the connection: {}: {}; {} \
+                     (behind a pooler in session mode, set ignore_startup_parameters = \
+                     options in its configuration instead)",
+                    db.code().code(),
+                    db.message(),
+                    super::statements::POOLER_HINT
+                ))
+            }
             Some(db) => connect_error(format!(
                 "the database server at {hosts} refused the connection: {}: {}",
                 db.code().code(),
