@@ -29,6 +29,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use tokio::sync::{Semaphore, mpsc, oneshot};
 
 pub mod connect;
+pub mod listen;
 pub mod options;
 pub mod passfile;
 pub mod tls;
@@ -52,6 +53,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("migrations/0011_cache_version.sql")),
     (12, include_str!("migrations/0012_installation.sql")),
     (13, include_str!("migrations/0013_ingest_idempotency.sql")),
+    (14, include_str!("migrations/0014_cache_notify.sql")),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by every daemon).
@@ -84,6 +86,9 @@ pub struct PgBackend {
     pool: Arc<Pool>,
     /// Started by the first ingest request (it needs a runtime to run on).
     ingest: OnceLock<mpsc::Sender<IngestJob>>,
+    /// The cache-version feed (`None` behind a transaction pooler, where `LISTEN` cannot
+    /// work: every check reads the version).
+    listener: Option<listen::CacheListener>,
 }
 
 /// The connections themselves.
@@ -357,9 +362,12 @@ impl PgStore {
             })
             .await?;
         warn_if_exposed(&pool.connector, encrypted);
+        let listener = (options.pooler == Pooler::None)
+            .then(|| listen::CacheListener::new(Arc::clone(&pool.connector)));
         Ok(SqlStore::new(PgBackend {
             pool,
             ingest: OnceLock::new(),
+            listener,
         }))
     }
 
@@ -579,6 +587,10 @@ impl Backend for PgBackend {
         self.read(|db| db.query_first("SELECT 1", &[]).map(|_| ()))
             .await
     }
+
+    async fn synced_cache_version(&self) -> Option<i64> {
+        self.listener.as_ref()?.synced_version().await
+    }
 }
 
 /// Stores queued ingest requests, each group of whatever waits in one transaction, until
@@ -587,9 +599,22 @@ async fn group_commit(pool: Arc<Pool>, mut rx: mpsc::Receiver<IngestJob>) {
     let mut group: Vec<IngestJob> = Vec::with_capacity(MAX_GROUP);
     while rx.recv_many(&mut group, MAX_GROUP).await > 0 {
         let (batches, acks): (Vec<_>, Vec<_>) = group.drain(..).unzip();
-        let result = Arc::clone(&pool)
-            .write(move |db| crate::sql::ingest::insert_events(db, &batches))
-            .await;
+        let result = if crate::sql::ingest::is_one_statement(&batches) {
+            // One INSERT is atomic by itself: no BEGIN/COMMIT round trips around it.
+            Arc::clone(&pool)
+                .with_conn(move |conn| {
+                    let db = PgDb {
+                        client: RefCell::new(&mut conn.client),
+                        statements: RefCell::new(&mut conn.statements),
+                    };
+                    crate::sql::ingest::insert_events(&db, &batches)
+                })
+                .await
+        } else {
+            Arc::clone(&pool)
+                .write(move |db| crate::sql::ingest::insert_events(db, &batches))
+                .await
+        };
         for (i, ack) in acks.into_iter().enumerate() {
             let _ = ack.send(result.as_ref().map(|o| o[i]).map_err(Clone::clone));
         }
