@@ -5,8 +5,10 @@
 //! every change updates these maps *after* its transaction commits and *before* its HTTP
 //! response is sent. So the next request after a `DELETE` sees the revocation: no TTL, no
 //! staleness. Changes run one at a time (`AppState::cache_writes`), so of two concurrent
-//! edits the later commit is always the one the cache ends with. With several daemons on PostgreSQL, each check first reads `cache_version` (see
-//! ARCHITECTURE.md, "Several daemons on one PostgreSQL database").
+//! edits the later commit is always the one the cache ends with. With several daemons on
+//! PostgreSQL, each check first learns the current `cache_version`: from the daemon's
+//! `LISTEN` session, or by reading it (ARCHITECTURE.md, "Several daemons on one PostgreSQL
+//! database").
 //!
 //! Locks are `std::sync` locks held for a map lookup or a counter update, never across an
 //! `.await` or any I/O. Usage (last used, source addresses, counts) and allowed-IP hits are

@@ -140,10 +140,12 @@ impl AppState {
     /// Makes the in-memory caches (keys, allowed IPs, org policies) at least as new as the
     /// database was when this request arrived. Only with a database shared by several
     /// daemons (`shared_database`): alone, a daemon updates its caches itself after every
-    /// change. The check is one read of the store's cache version, shared: a request waits
-    /// for a check that started after it arrived, so a burst of requests costs one read,
-    /// and a change committed through another daemon before this request arrived is seen
-    /// (revocation applies to the very next request, on every daemon).
+    /// change. The check is shared: a request waits for a check that started after it
+    /// arrived, so a burst of requests costs one, and a change committed through another
+    /// daemon before this request arrived is seen (revocation applies to the very next
+    /// request, on every daemon). On PostgreSQL with a direct session a check is one empty
+    /// round trip on the daemon's `LISTEN` session, not a statement
+    /// ([`wt_store::HealthStore::cache_version_synced`]); otherwise it reads the version.
     pub async fn fresh_caches(&self) -> Result<(), wt_store::StoreError> {
         if !self.settings.shared_database {
             return Ok(());
@@ -154,7 +156,7 @@ impl AppState {
             return Ok(());
         }
         let started = std::time::Instant::now();
-        let version = self.store.cache_version().await?;
+        let version = self.store.cache_version_synced().await?;
         if version != self.caches.version() {
             let _serial = self.cache_writes.lock().await;
             self.caches.load(self.store.as_ref(), self.now()).await?;

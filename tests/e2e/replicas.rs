@@ -319,11 +319,10 @@ fn serve_checks_the_schema_and_only_wtd_migrate_changes_it() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"));
     let behind = d.sql_column("SELECT COUNT(*) FROM schema_migrations");
 
-    // `wtd migrate` brings it up to date (its last migration is idempotent to re-apply
-    // here only because the table it creates is dropped first).
+    // `wtd migrate` brings it up to date (its last migration, `CREATE OR REPLACE
+    // FUNCTION`, is idempotent to re-apply).
     let last = d.sql_column("SELECT MAX(version) FROM schema_migrations");
     assert_eq!(behind.len(), 1);
-    d.sql("DROP TABLE IF EXISTS ingest_idempotency");
     let out = d
         .wtd_owner()
         .arg("migrate")
@@ -483,4 +482,86 @@ fn three_replicas_behind_haproxy_survive_a_kill_and_share_revocation() {
         statuses.len()
     );
     assert_eq!(all_up(&lb, 2).iter().filter(|(_, s)| s == "UP").count(), 2);
+}
+
+/// Each replica learns of cache changes from its `LISTEN` session; when that session
+/// breaks, a replica never answers from a cache that may be stale: it reads the version
+/// (as it did before the listener existed) until the listener reconnects, and after that
+/// the listener carries the next revocation again.
+#[test]
+fn a_replica_whose_listener_breaks_still_refuses_a_revoked_key_at_once() {
+    if postgres_admin_url().is_none() {
+        eprintln!(
+            "SKIPPED a_replica_whose_listener_breaks_still_refuses_a_revoked_key_at_once: \
+             needs PostgreSQL (runs in the suite's PostgreSQL pass, WT_TEST_DATABASE_URL)"
+        );
+        return;
+    }
+    let a = Daemon::start();
+    a.setup();
+    let b = a.replica();
+    let tok = a.login_token();
+    let listeners = format!(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
+         AND application_name = '{}'",
+        wt_store::postgres::listen::APPLICATION_NAME
+    );
+    let new_key = |name: &str| -> (String, String) {
+        let (s, k) = post(
+            &a,
+            "/api/v1/orgs/api-keys",
+            json!({"name": name, "environment": "production", "owner_email": OWNER}),
+            Some(&tok),
+        );
+        assert_eq!(s, 201, "{k}");
+        (
+            k["secret"].as_str().expect("secret").to_string(),
+            k["id"].as_str().expect("id").to_string(),
+        )
+    };
+    let revoke = |id: &str| {
+        let del = http()
+            .delete(a.url(&format!("/api/v1/orgs/api-keys/{id}")))
+            .bearer_auth(&tok)
+            .send()
+            .expect("revoke");
+        assert_eq!(del.status().as_u16(), 204);
+    };
+    // Requests on both start both listeners; wait until both sessions are there.
+    let wait_for_listeners = |key: &str| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            assert_eq!(ingest(&b, key), 202);
+            assert_eq!(ingest(&a, key), 202);
+            if a.sql_column(&listeners).len() == 2 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the two listeners never connected"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    };
+    let (key, id) = new_key("first");
+    wait_for_listeners(&key);
+
+    // Break both listening sessions, then revoke through A: B's listener still believes
+    // itself connected, its round trip fails, and B reads the version instead.
+    a.sql(&format!(
+        "SELECT pg_terminate_backend(pid) FROM ({listeners}) AS l"
+    ));
+    revoke(&id);
+    assert_eq!(
+        ingest(&b, &key),
+        401,
+        "revoked on A, listener broken: refused by B"
+    );
+    assert_eq!(ingest(&a, &key), 401);
+
+    // The listeners reconnect by themselves; the next revocation goes through them.
+    let (key, id) = new_key("second");
+    wait_for_listeners(&key);
+    revoke(&id);
+    assert_eq!(ingest(&b, &key), 401, "revoked on A: refused by B at once");
 }

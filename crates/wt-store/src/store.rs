@@ -79,6 +79,13 @@ pub trait HealthStore: Send + Sync {
     /// their in-memory caches were loaded at before trusting them.
     async fn cache_version(&self) -> Result<i64>;
 
+    /// The cache version, at least as new as the database's when this call began: what
+    /// [`HealthStore::cache_version`] reads, but learnt, where the backend can, from a
+    /// change feed at the cost of one round trip that is not a statement (PostgreSQL with
+    /// a direct session: `LISTEN`; see ARCHITECTURE.md). Falls back to the read whenever
+    /// the feed cannot vouch for its answer; SQLite always reads.
+    async fn cache_version_synced(&self) -> Result<i64>;
+
     /// Records `fingerprint` (of the master key) if the database has none yet, and says
     /// whether the recorded one is this one. Every daemon of a database needs the same key.
     async fn master_key_matches(&self, fingerprint: &str, now: UnixTime) -> Result<bool>;

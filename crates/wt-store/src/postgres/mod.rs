@@ -35,6 +35,7 @@ use tokio::sync::{mpsc, oneshot};
 
 pub mod connect;
 pub mod grants;
+pub mod listen;
 pub mod options;
 pub mod passfile;
 pub mod pool;
@@ -62,6 +63,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("migrations/0011_cache_version.sql")),
     (12, include_str!("migrations/0012_installation.sql")),
     (13, include_str!("migrations/0013_ingest_idempotency.sql")),
+    (14, include_str!("migrations/0014_cache_notify.sql")),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by every daemon).
@@ -85,6 +87,9 @@ pub struct PgBackend {
     pool: Arc<Pool>,
     /// Started by the first ingest request (it needs a runtime to run on).
     ingest: OnceLock<mpsc::Sender<IngestJob>>,
+    /// The cache-version feed (`None` behind a transaction pooler, where `LISTEN` cannot
+    /// work: every check reads the version).
+    listener: Option<listen::CacheListener>,
 }
 
 impl std::fmt::Debug for PgBackend {
@@ -414,9 +419,12 @@ impl PgStore {
                  lock_timeout = '2s', idle_in_transaction_session_timeout = '5s'"
             );
         }
+        let listener = (options.pooler == Pooler::None)
+            .then(|| listen::CacheListener::new(Arc::clone(&pool.connector)));
         Ok(SqlStore::new(PgBackend {
             pool,
             ingest: OnceLock::new(),
+            listener,
         }))
     }
 
@@ -641,6 +649,10 @@ impl Backend for PgBackend {
 
     fn pool_stats(&self) -> Option<PoolStats> {
         Some(self.pool.stats())
+    }
+
+    async fn synced_cache_version(&self) -> Option<i64> {
+        self.listener.as_ref()?.synced_version().await
     }
 }
 

@@ -28,6 +28,13 @@ impl<B: Backend> HealthStore for SqlStore<B> {
         .await
     }
 
+    async fn cache_version_synced(&self) -> Result<i64> {
+        match self.backend.synced_cache_version().await {
+            Some(v) => Ok(v),
+            None => self.cache_version().await,
+        }
+    }
+
     async fn master_key_matches(&self, fingerprint: &str, now: UnixTime) -> Result<bool> {
         let fingerprint = fingerprint.to_string();
         self.write(move |c| {

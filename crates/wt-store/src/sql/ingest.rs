@@ -9,23 +9,21 @@ use wt_core::clock::UnixTime;
 
 /// Stores `batches` (in the caller's transaction) and says what became of each: a batch
 /// whose idempotency key was used before stores nothing. The events of the others go in
-/// multi-row inserts of [`INGEST_CHUNK`] events, then the rest one by one: one round trip
-/// per chunk on PostgreSQL, and only two statements to prepare and cache.
+/// multi-row inserts of [`INGEST_CHUNK`] events, and what is left in one more multi-row
+/// insert of its own size: one statement (and one round trip on PostgreSQL) per chunk
+/// started, never one per event, and at most [`INGEST_CHUNK`] statements to prepare and
+/// cache per connection.
 pub(crate) fn insert_events(c: &dyn Db, batches: &[IngestBatch]) -> Result<Vec<IngestOutcome>> {
     let outcomes = batches
         .iter()
         .map(|b| claim(c, b))
         .collect::<Result<Vec<_>>>()?;
-    let storing: Vec<&IngestBatch> = batches
+    let storing = batches
         .iter()
         .zip(&outcomes)
         .filter(|(_, o)| matches!(o, IngestOutcome::Stored(_)))
-        .map(|(b, _)| b)
-        .collect();
+        .map(|(b, _)| b);
     let mut params: Vec<Value> = Vec::with_capacity(INGEST_CHUNK * 5);
-    let mut stored = 0usize;
-    let total: usize = storing.iter().map(|b| b.events.len()).sum();
-    let chunked = total - total % INGEST_CHUNK;
     for b in storing {
         for e in &b.events {
             params.extend([
@@ -35,19 +33,14 @@ pub(crate) fn insert_events(c: &dyn Db, batches: &[IngestBatch]) -> Result<Vec<I
                 Value::Int(b.received_at),
                 Value::Text(e.clone()),
             ]);
-            let rows = params.len() / 5;
-            if stored < chunked {
-                if rows == INGEST_CHUNK {
-                    c.execute(&INGEST_CHUNK_SQL, &params)?;
-                    stored += INGEST_CHUNK;
-                    params.clear();
-                }
-            } else {
-                c.execute(&INGEST_ONE_SQL, &params)?;
-                stored += 1;
+            if params.len() == INGEST_CHUNK * 5 {
+                c.execute(&INSERT_SQL[INGEST_CHUNK], &params)?;
                 params.clear();
             }
         }
+    }
+    if !params.is_empty() {
+        c.execute(&INSERT_SQL[params.len() / 5], &params)?;
     }
     Ok(outcomes)
 }
@@ -98,11 +91,9 @@ fn claim(c: &dyn Db, b: &IngestBatch) -> Result<IngestOutcome> {
 /// Events per multi-row insert.
 const INGEST_CHUNK: usize = 32;
 
-static INGEST_CHUNK_SQL: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| ingest_insert_sql(INGEST_CHUNK));
-
-static INGEST_ONE_SQL: std::sync::LazyLock<String> =
-    std::sync::LazyLock::new(|| ingest_insert_sql(1));
+/// `INSERT_SQL[n]`: the insert of `n` events (index 0 unused).
+static INSERT_SQL: std::sync::LazyLock<Vec<String>> =
+    std::sync::LazyLock::new(|| (0..=INGEST_CHUNK).map(ingest_insert_sql).collect());
 
 /// `INSERT INTO ingest_events ... VALUES (?1, ..., ?5), (?6, ...)` for `rows` events.
 fn ingest_insert_sql(rows: usize) -> String {
@@ -157,5 +148,70 @@ impl<B: Backend> IngestStore for SqlStore<B> {
             Ok(u64::try_from(n).unwrap_or_default())
         })
         .await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sql::{Dialect, Row};
+    use std::cell::RefCell;
+
+    /// Records the row count of every insert it is asked to run.
+    #[derive(Default)]
+    struct Inserts(RefCell<Vec<usize>>);
+
+    impl Db for Inserts {
+        fn execute(&self, sql: &str, params: &[Value]) -> Result<usize> {
+            assert!(sql.starts_with("INSERT INTO ingest_events"), "{sql}");
+            assert_eq!(sql.matches('(').count() - 1, params.len() / 5, "{sql}");
+            self.0.borrow_mut().push(params.len() / 5);
+            Ok(params.len() / 5)
+        }
+        fn query(&self, _: &str, _: &[Value]) -> Result<Vec<Row>> {
+            unreachable!("no idempotency key: nothing is read")
+        }
+        fn query_first(&self, _: &str, _: &[Value]) -> Result<Option<Row>> {
+            unreachable!("no idempotency key: nothing is read")
+        }
+        fn query_each(
+            &self,
+            _: &str,
+            _: &[Value],
+            _: &mut dyn FnMut(&Row) -> Result<()>,
+        ) -> Result<()> {
+            unreachable!("no idempotency key: nothing is read")
+        }
+        fn dialect(&self) -> Dialect {
+            Dialect::Postgres
+        }
+    }
+
+    fn batch(events: usize) -> IngestBatch {
+        IngestBatch {
+            org_id: "org_1".into(),
+            key_id: "key_1".into(),
+            environment: wt_core::apikey::Environment::Production,
+            received_at: 1,
+            events: (0..events).map(|i| format!("{{\"n\":{i}}}")).collect(),
+            idempotency: None,
+        }
+    }
+
+    fn inserts(sizes: &[usize]) -> Vec<usize> {
+        let db = Inserts::default();
+        let batches: Vec<IngestBatch> = sizes.iter().map(|&n| batch(n)).collect();
+        insert_events(&db, &batches).unwrap_or_else(|e| panic!("{e}"));
+        db.0.into_inner()
+    }
+
+    #[test]
+    fn a_group_is_one_insert_per_chunk_started_never_one_per_event() {
+        // Seven requests of one event: one insert of seven rows, not seven statements.
+        assert_eq!(inserts(&[1; 7]), vec![7]);
+        assert_eq!(inserts(&[3, 29]), vec![32]);
+        assert_eq!(inserts(&[40, 30]), vec![32, 32, 6]);
+        assert_eq!(inserts(&[64]), vec![32, 32]);
+        assert_eq!(inserts(&[]), Vec::<usize>::new());
     }
 }

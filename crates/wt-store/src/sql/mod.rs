@@ -458,6 +458,14 @@ pub trait Backend: Send + Sync + std::fmt::Debug + 'static {
     fn pool_stats(&self) -> Option<crate::postgres::PoolStats> {
         None
     }
+
+    /// A cache version at least as new as the database's when this call began, learnt
+    /// without a statement (PostgreSQL: the `LISTEN` session, `postgres::listen`); `None`
+    /// when the backend has no such feed or it cannot vouch for one right now (then
+    /// `HealthStore::cache_version_synced` reads the version).
+    fn synced_cache_version(&self) -> impl Future<Output = Option<i64>> + Send {
+        std::future::ready(None)
+    }
 }
 
 /// The [`Store`](crate::Store) of a [`Backend`]: every query, written once.

@@ -36,6 +36,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0011_cache_version.sql")),
     M::up(include_str!("migrations/0012_installation.sql")),
     M::up(include_str!("migrations/0013_ingest_idempotency.sql")),
+    M::up(include_str!("migrations/0014_cache_notify.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {
