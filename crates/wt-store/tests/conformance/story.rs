@@ -393,7 +393,6 @@ pub async fn story(store: &dyn Store) {
         store.mail_backlog(None, now + 60, 10).await.unwrap(),
         MailBacklog::default()
     );
-
 }
 
 /// The last sign-in per member (the console's member list). Needs [`story`] to have run
@@ -440,7 +439,10 @@ pub async fn sign_ins_story(store: &dyn Store) {
         &RequestMeta::default(),
     )
     .outcome("failure");
-    store.append_audit("org_a", failed, now + 950).await.unwrap();
+    store
+        .append_audit("org_a", failed, now + 950)
+        .await
+        .unwrap();
     let mut last = store.audit_last_sign_ins("org_a").await.unwrap();
     last.sort();
     assert_eq!(
