@@ -7,7 +7,10 @@
 //!
 //! An owner's side: the Members tab shows the admin who lacks the MFA their role requires,
 //! highlighted; the owner invites someone from the Invites tab and revokes the invite;
-//! axe-core finds no serious or critical accessibility violation on the console's pages.
+//! allows a network on the Allowed IPs tab after its dry run named the session and the key
+//! source it cuts off (connections from 127.0.0.2), which are refused from then on; reads
+//! the Readiness tab. axe-core finds no serious or critical accessibility violation on the
+//! console's pages.
 
 use crate::harness::{Daemon, PASSWORD, http};
 use crate::hygiene::mailed_token;
@@ -461,9 +464,107 @@ fn an_owner_finds_the_admin_without_mfa_invites_someone_and_revokes_the_invite()
         .unwrap_or(Value::Null);
     assert_eq!(newbie["status"], "revoked", "{invites}");
 
+    allowed_ips_after_the_dry_run(&d, &b, &owner, axe.as_deref());
+    readiness_page(&d, &b, axe.as_deref());
+
     // An unknown console path is a page, not JSON.
     b.goto(&d.url("/members-nope"));
     assert_eq!(b.find("h1").text(), "Page not found");
     assert_accessible(&b, axe.as_deref(), "the 404 page");
     d.terminate();
+}
+
+/// A client whose connections come from 127.0.0.2 (another loopback address): a member and
+/// a key "elsewhere" for the allowed-IP list.
+fn from_elsewhere() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .local_address(std::net::IpAddr::from([127, 0, 0, 2]))
+        .timeout(Duration::from_secs(30))
+        .build()
+        .expect("client")
+}
+
+/// The Allowed IPs tab: Al signs in and a key sends events from 127.0.0.2; the owner asks
+/// to allow 127.0.0.1/32 only, the dry run names Al's session and the key's source, the
+/// owner confirms with the password, and both are refused from then on.
+fn allowed_ips_after_the_dry_run(d: &Daemon, b: &Browser, owner: &str, axe: Option<&str>) {
+    let elsewhere = from_elsewhere();
+    let r = elsewhere
+        .post(d.url("/api/v1/auth/login"))
+        .json(&json!({"email": "al@acme.test", "password": PASSWORD, "client": "cli"}))
+        .send()
+        .expect("login");
+    assert_eq!(r.status().as_u16(), 200);
+    let al: Value = r.json().expect("json");
+    let al = al["token"].as_str().expect("token").to_string();
+    let (s, key) = api(
+        d,
+        "/api/v1/orgs/api-keys",
+        json!({"name": "billing", "environment": "production", "owner_email": crate::harness::OWNER}),
+        Some(owner),
+    );
+    assert_eq!(s, 201, "{key}");
+    let ingest = |c: &reqwest::blocking::Client| {
+        c.post(d.url("/api/v1/ingest/events"))
+            .bearer_auth(key["secret"].as_str().unwrap_or_default())
+            .json(&json!({"events": [{"type": "login", "user": "u1"}]}))
+            .send()
+            .expect("ingest")
+            .status()
+            .as_u16()
+    };
+    assert_eq!(ingest(&elsewhere), 202);
+    let al_session = |c: &reqwest::blocking::Client| {
+        c.get(d.url("/api/v1/auth/session"))
+            .bearer_auth(&al)
+            .send()
+            .expect("session")
+            .status()
+            .as_u16()
+    };
+    assert_eq!(al_session(&elsewhere), 200);
+
+    b.submit_and_wait("#tabs a[href='/allowed-ips']");
+    b.find("#no-entries");
+    assert_accessible(b, axe, "the Allowed IPs tab");
+    b.fill("#add_cidr", "127.0.0.1");
+    b.fill("#add_note", "this host");
+    b.submit_and_wait("#add-submit");
+    let sessions = b.find("#cut-off-sessions").text();
+    assert!(sessions.contains("al@acme.test"), "{}", b.source());
+    assert!(sessions.contains("127.0.0.2"), "{sessions}");
+    assert!(!sessions.contains(crate::harness::OWNER), "{sessions}");
+    let keys = b.find("#cut-off-keys").text();
+    assert!(
+        keys.contains("billing") && keys.contains("127.0.0.2"),
+        "{keys}"
+    );
+    assert!(b.find("#caller").text().contains("stays allowed"));
+    assert_accessible(b, axe, "the allowed-IP dry run");
+    assert_eq!(al_session(&elsewhere), 200, "the dry run changed nothing");
+    b.fill("#confirm_password", PASSWORD);
+    b.submit_and_wait("#confirm-submit");
+    assert!(
+        b.find("#notice").text().contains("network is allowed"),
+        "{}",
+        b.source()
+    );
+    assert!(b.find("#allowed-ips-table").text().contains("127.0.0.1/32"));
+    assert_accessible(b, axe, "the Allowed IPs tab with an entry");
+    b.save_screenshot(&artifact("allowed-ips-tab.png"));
+    assert_eq!(al_session(&elsewhere), 403, "Al's session is cut off");
+    assert_eq!(ingest(&elsewhere), 403, "so is the key from there");
+    assert_eq!(ingest(&http()), 202, "but not from an allowed address");
+}
+
+/// The Readiness tab: the MFA item fails, naming Ada, with the console action.
+fn readiness_page(d: &Daemon, b: &Browser, axe: Option<&str>) {
+    b.goto(&d.url("/readiness"));
+    let mfa = b.find("#check-mfa");
+    assert_eq!(mfa.attr("data-status").as_deref(), Some("fail"));
+    assert!(mfa.text().contains("ada@acme.test"), "{}", b.source());
+    assert!(b.exists("#check-mfa a[href='/members']"));
+    assert!(b.exists("#tabs a[href='/readiness'][aria-current='page']"));
+    assert_accessible(b, axe, "the Readiness tab");
+    b.save_screenshot(&artifact("readiness-tab.png"));
 }

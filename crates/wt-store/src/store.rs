@@ -268,6 +268,12 @@ pub trait AuditStore: Send + Sync {
     /// The org's audit reviews, newest first.
     async fn audit_reviews(&self, org_id: &str) -> Result<Vec<AuditReviewRecord>>;
 
+    /// Each member's latest successful sign-in to the org: `(user id, occurred_at)` of
+    /// the newest `auth.login.succeeded` entry per user, in one query (the console's
+    /// member list shows it for every member at once). Users who never signed in are
+    /// absent.
+    async fn audit_last_sign_ins(&self, org_id: &str) -> Result<Vec<(String, String)>>;
+
     /// An org's audit entries with `seq` greater than `after`, oldest first.
     async fn audit_entries(
         &self,

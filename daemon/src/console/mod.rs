@@ -1,6 +1,7 @@
 //! The web console: server-rendered pages for the links in invitation and reset mails,
 //! login, the Security tab (MFA, recovery codes, password, sessions), and for those whose
-//! role allows it the Members and Invites tabs; unknown paths get an HTML 404 page.
+//! role allows it the Members, Invites, Allowed IPs and Readiness tabs; unknown paths get
+//! an HTML 404 page.
 //!
 //! Handlers are as thin as the API's: read the form, call the same `service` functions
 //! the JSON API calls, render a page ([`pages`]). Plain HTML forms, no JavaScript except
@@ -9,11 +10,14 @@
 //!
 //! One file per browser flow: `login` (sign in, the MFA step, sign out), `invite` (the
 //! invitation link), `reset` (forgotten password), `security` (the Security tab),
-//! `members` (the Members tab), `invites` (the Invites tab: an admin's side). Beside
+//! `members` (the Members tab), `invites` (the Invites tab: an admin's side),
+//! `allowed_ips` (the Allowed IPs tab, each edit after its dry run), `readiness` (the
+//! checklist of `wt check`). Beside
 //! them, the browser-security rules: `guard` (headers of every page, the signed-in
 //! session, errors as pages), `csrf` (same-origin form posts and per-session tokens) and
 //! [`cookies`] (the session cookie, written and read in one place).
 
+mod allowed_ips;
 pub mod cookies;
 mod csrf;
 mod guard;
@@ -22,6 +26,7 @@ mod invites;
 mod login;
 mod members;
 pub mod pages;
+mod readiness;
 mod reset;
 mod security;
 
@@ -90,6 +95,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/invites/csv", post(invites::create_csv))
         .route("/invites/{id}/resend", post(invites::resend))
         .route("/invites/{id}/revoke", post(invites::revoke))
+        .route(
+            "/allowed-ips",
+            get(allowed_ips::allowed_ips).post(allowed_ips::add),
+        )
+        .route("/allowed-ips/check", post(allowed_ips::check_add))
+        .route("/allowed-ips/{id}/check", post(allowed_ips::check_remove))
+        .route("/allowed-ips/{id}/remove", post(allowed_ips::remove))
+        .route("/readiness", get(readiness::readiness))
         .layer(axum::middleware::from_fn_with_state(state, guard::protect))
 }
 
@@ -148,6 +161,8 @@ fn viewer<'a>(auth: &'a Auth, csrf: &'a str, current: Option<Tab>) -> Viewer<'a>
         org: &auth.org.name,
         csrf,
         members: auth.can(Permission::MembersRead),
+        allowed_ips: auth.can(Permission::AllowedIpsRead),
+        readiness: auth.can(Permission::ReadinessRead),
         current,
     }
 }

@@ -254,30 +254,23 @@ pub struct MemberOverview {
 }
 
 /// The member list with what an owner or admin checks first (who lacks MFA, who is
-/// signed in where). Sessions come from one query for the org; the last sign-in is the
-/// newest `auth.login.succeeded` entry of the org's audit log for each member.
+/// signed in where). Sessions come from one query for the org, and so do the last
+/// sign-ins (the newest `auth.login.succeeded` entry of the org's audit log per member):
+/// a query per member made the list's cost grow with the org.
 pub async fn overview(state: &AppState, auth: &Auth) -> Result<Vec<MemberOverview>, ApiError> {
     auth.require(Permission::MembersRead)?;
     let now = state.now();
     let members = state.store.members_list(&auth.org.id).await?;
     let sessions = state.store.org_sessions(&auth.org.id, now).await?;
+    let mut last_sign_ins: std::collections::HashMap<String, String> = state
+        .store
+        .audit_last_sign_ins(&auth.org.id)
+        .await?
+        .into_iter()
+        .collect();
     let mut rows = Vec::with_capacity(members.len());
     for member in members {
-        let last_sign_in = state
-            .store
-            .audit_query(
-                &auth.org.id,
-                wt_store::AuditQuery {
-                    action: Some(actions::LOGIN_SUCCEEDED.into()),
-                    actor: Some(member.user.id.clone()),
-                    limit: 1,
-                    ..Default::default()
-                },
-            )
-            .await?
-            .into_iter()
-            .next()
-            .map(|e| e.occurred_at);
+        let last_sign_in = last_sign_ins.remove(&member.user.id);
         let mfa = if member.user.mfa_enabled {
             MfaState::On
         } else if permissions::mfa_enrollment_required(

@@ -438,8 +438,10 @@ fn one_event() -> Value {
 mod allowed_ips;
 mod audit;
 mod console;
+mod console_allowed_ips;
 mod console_invites;
 mod console_members;
+mod console_readiness;
 mod hosts;
 mod ingest;
 mod invites;

@@ -261,6 +261,25 @@ impl<B: Backend> AuditStore for SqlStore<B> {
         .await
     }
 
+    async fn audit_last_sign_ins(&self, org_id: &str) -> Result<Vec<(String, String)>> {
+        let org_id = org_id.to_string();
+        // The newest entry by `seq` (the log's order), found per user over the
+        // `(org_id, action, seq)` index; then its time by primary key.
+        self.read(move |c| {
+            c.query_map(
+                "SELECT a.actor_id, a.occurred_at FROM audit_log a
+                 JOIN (SELECT actor_id, MAX(seq) AS seq FROM audit_log
+                       WHERE org_id = ?1 AND action = ?2 AND actor_type = 'user'
+                         AND actor_id IS NOT NULL
+                       GROUP BY actor_id) latest
+                   ON a.org_id = ?1 AND a.seq = latest.seq",
+                params![org_id, audit::actions::LOGIN_SUCCEEDED],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+        })
+        .await
+    }
+
     async fn audit_last_seq(&self, org_id: &str) -> Result<i64> {
         let org_id = org_id.to_string();
         self.read(move |c| {

@@ -104,6 +104,7 @@ async fn postgres_passes_the_conformance_story() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     story::story(&store).await;
+    story::sign_ins_story(&store).await;
     story::keys_story(&store).await;
     let report = store
         .verify_audit("org_a")
@@ -133,6 +134,7 @@ async fn postgres_passes_the_conformance_story_with_unnamed_statements() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     story::story(&store).await;
+    story::sign_ins_story(&store).await;
     story::keys_story(&store).await;
     let report = store
         .verify_audit("org_a")

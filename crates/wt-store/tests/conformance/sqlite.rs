@@ -15,6 +15,7 @@ fn open_temp() -> (tempfile::TempDir, SqliteStore) {
 async fn sqlite_passes_the_conformance_story() {
     let (_dir, store) = open_temp();
     story::story(&store).await;
+    story::sign_ins_story(&store).await;
     story::keys_story(&store).await;
     let store = std::sync::Arc::new(store);
     story::group_commit_story(store.clone()).await;

@@ -395,6 +395,72 @@ pub async fn story(store: &dyn Store) {
     );
 }
 
+/// The last sign-in per member (the console's member list). Needs [`story`] to have run
+/// first (org `org_a`, whose sign-ins so far are the operator's); adds an org.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub async fn sign_ins_story(store: &dyn Store) {
+    let now = 1_800_000_000;
+    // The last sign-in per member: the newest success per user, in this org only; failed
+    // attempts and entries of other actors (the operator's above) do not count.
+    let login = |id: &str, email: &str| {
+        AuditEvent::new(
+            Actor::user(id, email),
+            actions::LOGIN_SUCCEEDED,
+            &RequestMeta::default(),
+        )
+    };
+    store
+        .create_org(
+            NewOrg {
+                id: "org_c".into(),
+                slug: "sign-ins".into(),
+                name: "Sign-ins".into(),
+            },
+            None,
+            event(actions::ORG_CREATED),
+            now,
+        )
+        .await
+        .unwrap();
+    for (org, id, at) in [
+        ("org_a", "usr_1", now + 100),
+        ("org_a", "usr_1", now + 300),
+        ("org_a", "usr_9", now + 200),
+        ("org_c", "usr_1", now + 900),
+    ] {
+        store
+            .append_audit(org, login(id, "x@acme.test"), at)
+            .await
+            .unwrap();
+    }
+    let failed = AuditEvent::new(
+        Actor::user("usr_1", "owner@acme.test"),
+        actions::LOGIN_FAILED,
+        &RequestMeta::default(),
+    )
+    .outcome("failure");
+    store
+        .append_audit("org_a", failed, now + 950)
+        .await
+        .unwrap();
+    let mut last = store.audit_last_sign_ins("org_a").await.unwrap();
+    last.sort();
+    assert_eq!(
+        last,
+        [
+            ("usr_1".to_string(), wt_core::clock::rfc3339(now + 300)),
+            ("usr_9".to_string(), wt_core::clock::rfc3339(now + 200)),
+        ]
+    );
+    assert!(
+        store
+            .audit_last_sign_ins("org_nobody")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
 /// The ingestion-key and allowed-IP part of the story. Needs [`story`] to have run first
 /// (org `org_a` with member `usr_1`).
 #[allow(clippy::unwrap_used, clippy::expect_used)]

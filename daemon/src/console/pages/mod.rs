@@ -4,20 +4,25 @@
 
 //!
 //! One file per page or flow (`login`, `token`, `invite`, `reset`, `security`, `members`,
-//! `invites`); the frame every page shares (head, header, navigation, error pages) is here.
+//! `invites`, `allowed_ips`, `readiness`); the frame every page shares (head, header,
+//! navigation, error pages) is here.
 
+mod allowed_ips;
 mod invite;
 mod invites;
 mod login;
 mod members;
+mod readiness;
 mod reset;
 mod security;
 mod token;
 
+pub use allowed_ips::*;
 pub use invite::*;
 pub use invites::*;
 pub use login::*;
 pub use members::*;
+pub use readiness::*;
 pub use reset::*;
 pub use security::*;
 pub use token::*;
@@ -31,6 +36,8 @@ pub enum Tab {
     Security,
     Members,
     Invites,
+    AllowedIps,
+    Readiness,
 }
 
 /// Who is signed in, for the page header, the navigation bar and the CSRF field of every
@@ -42,6 +49,10 @@ pub struct Viewer<'a> {
     /// The role may read the member list and invites (the permission matrix's
     /// `MembersRead`): the Members and Invites tabs are shown.
     pub members: bool,
+    /// The role may read the allowed-IP list (`AllowedIpsRead`): the Allowed IPs tab.
+    pub allowed_ips: bool,
+    /// The role may read the readiness checklist (`ReadinessRead`): the Readiness tab.
+    pub readiness: bool,
     /// The tab this page belongs to (`aria-current`), if any.
     pub current: Option<Tab>,
 }
@@ -81,13 +92,19 @@ fn layout_in(title: &str, viewer: Option<&Viewer<'_>>, class: &str, body: Markup
     }
 }
 
-/// The tabs this member may open: Security always, Members and Invites where the
-/// permission matrix lets their role read them.
+/// The tabs this member may open: Security always, the others where the permission
+/// matrix lets their role read them.
 fn nav(v: &Viewer<'_>) -> Markup {
     let mut tabs = vec![(Tab::Security, "/security", "Security")];
     if v.members {
         tabs.push((Tab::Members, "/members", "Members"));
         tabs.push((Tab::Invites, "/invites", "Invites"));
+    }
+    if v.allowed_ips {
+        tabs.push((Tab::AllowedIps, "/allowed-ips", "Allowed IPs"));
+    }
+    if v.readiness {
+        tabs.push((Tab::Readiness, "/readiness", "Readiness"));
     }
     html! {
         nav #tabs aria-label="Console" {
@@ -189,6 +206,8 @@ mod tests {
             org: "Acme",
             csrf: "c",
             members: true,
+            allowed_ips: true,
+            readiness: true,
             current: Some(Tab::Security),
         };
         let v = || Viewer {
@@ -196,8 +215,25 @@ mod tests {
             org: "Acme",
             csrf: "c",
             members: true,
+            allowed_ips: true,
+            readiness: true,
             current: Some(Tab::Members),
         };
+        let dry = wt_api::AllowedIpCheckResponse {
+            cidrs: vec!["10.0.0.0/8".into()],
+            caller_ip: "127.0.0.1".into(),
+            caller_allowed: false,
+            sessions: vec![],
+            keys: vec![],
+        };
+        let report: wt_api::Readiness = serde_json::from_value(serde_json::json!({
+            "ready": true,
+            "checked_at": "2027-01-01T00:00:00Z",
+            "org": {"id": "org_a", "slug": "acme", "name": "Acme"},
+            "settings": {},
+            "checks": [],
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
         let pages = [
             login(None, "", true),
             login_mfa(None, "ch"),
@@ -221,6 +257,30 @@ mod tests {
                 csv: vec![],
                 email: "",
                 csv_text: "",
+            }),
+            allowed_ips(&AllowedIpsView {
+                viewer: v(),
+                entries: vec![],
+                manage: true,
+                notice: None,
+                error: None,
+                cidr: "",
+                note: "",
+            }),
+            allowed_ips_dry_run(&DryRunView {
+                viewer: v(),
+                change: IpChange::Add {
+                    cidr: "10.0.0.0/8",
+                    note: "",
+                },
+                result: &dry,
+                code: true,
+                error: None,
+            }),
+            readiness(&ReadinessView {
+                viewer: v(),
+                report: &report,
+                checks: vec![],
             }),
             error_page(StatusCode::NOT_FOUND, "x", None),
             security(&SecurityView {
