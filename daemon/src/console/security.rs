@@ -250,6 +250,14 @@ pub(super) async fn change_password(
     };
     match service::passwords::change(&state, &auth, &meta, req).await {
         Ok(()) => Ok(Redirect::to("/security?done=password").into_response()),
+        // The person is signed in: "invalid email or password" would point at the wrong
+        // field. (The API keeps its uniform answer.)
+        Err(ApiError::InvalidCredentials) => {
+            let e = ApiError::Validation(
+                "your current password is not right: type the password you signed in with".into(),
+            );
+            security_error(&state, &auth, e).await
+        }
         Err(e) => security_error(&state, &auth, e).await,
     }
 }

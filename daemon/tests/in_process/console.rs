@@ -551,6 +551,29 @@ async fn console_password_forms_refuse_obvious_passwords_saying_why() {
         refused(&r, pw, why);
     }
 
+    // A wrong current password is named as such (not "invalid email or password"), and
+    // nothing changes.
+    let fields = [
+        ("csrf", csrf.as_str()),
+        ("current_password", "not-the-password"),
+        ("new_password", "a fresh and long passphrase 42"),
+        ("new_password_confirm", "a fresh and long passphrase 42"),
+    ];
+    let r = fx
+        .send(form("/security/password", &fields, Some(&cookie)))
+        .await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", html(&r));
+    assert!(
+        html(&r).contains("your current password is not right"),
+        "{}",
+        html(&r)
+    );
+    assert!(
+        !html(&r).contains("invalid email or password"),
+        "{}",
+        html(&r)
+    );
+
     // The invitation form.
     let owner = fx.token().await;
     let r = fx
