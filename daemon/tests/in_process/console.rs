@@ -378,9 +378,21 @@ async fn invite_link_to_mfa_in_two_forms_then_totp_login() {
     let cookie = cookie_of(&r).expect("signed in");
     let page = html(&r);
     assert!(page.contains("<svg"), "the QR code is inline SVG");
-    let secret = text_of(&page, "secret");
+    let shown = text_of(&page, "secret");
+    // Grouped in fours for typing; the app ignores the spaces.
+    let groups: Vec<&str> = shown.split(' ').collect();
+    assert!(
+        groups.len() > 1 && groups[..groups.len() - 1].iter().all(|g| g.len() == 4),
+        "{shown}"
+    );
+    let secret = shown.replace(' ', "");
     let uri = text_of(&page, "otpauth-uri");
     assert!(uri.contains(&format!("secret={secret}")), "{uri}");
+    // The setup URI is also a link, for a phone's authenticator app.
+    assert!(
+        page.contains(&format!("id=\"otpauth-link\" href=\"{uri}\"")),
+        "{page}"
+    );
     assert_eq!(r.headers[header::CACHE_CONTROL], "no-store");
     // Until enrolled, only enrollment: the tab shows no password or sessions form.
     let tab = html(&fx.send(page_get("/security", Some(&cookie))).await);
@@ -601,11 +613,15 @@ async fn console_password_forms_refuse_obvious_passwords_saying_why() {
         );
     }
 
-    // The reset form.
-    fx.send(form("/forgot", &[("email", EMAIL)], None)).await;
+    // The reset form. The "sent" notice is announced (role=status); both pages lead back
+    // to sign in.
+    let sent = html(&fx.send(form("/forgot", &[("email", EMAIL)], None)).await);
+    assert!(sent.contains("id=\"sent\" role=\"status\""), "{sent}");
+    assert!(sent.contains("href=\"/login\">Back to sign in"), "{sent}");
     let reset = reset_token(&fx).await;
     let page = html(&fx.send(form("/reset", &[("token", &reset)], None)).await);
     assert!(page.contains("Breached and common passwords"), "{page}");
+    assert!(page.contains("href=\"/login\">Back to sign in"), "{page}");
     for (pw, why) in obvious {
         let fields = [
             ("token", reset.as_str()),

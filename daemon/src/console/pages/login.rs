@@ -61,7 +61,7 @@ pub fn forgot(error: Option<&str>, sent: bool) -> Markup {
                 h1 { "Forgot your password?" }
                 (error_box(error))
                 @if sent {
-                    p.notice #sent { "If that address has an account, a reset link is on its way. It works once, for 30 minutes." }
+                    p.notice #sent role="status" { "If that address has an account, a reset link is on its way. It works once, for 30 minutes." }
                 } @else {
                     form #forgot-form method="post" action="/forgot" {
                         label for="email" { "Email" }
@@ -69,6 +69,7 @@ pub fn forgot(error: Option<&str>, sent: bool) -> Markup {
                         button type="submit" { "Send a reset link" }
                     }
                 }
+                p { a #back-to-login href="/login" { "Back to sign in" } }
             }
         },
     )

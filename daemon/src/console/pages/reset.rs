@@ -30,12 +30,14 @@ pub fn reset_form(error: Option<&str>, v: &ResetView<'_>) -> Markup {
                         input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code";
                         details {
                             summary { "Use a recovery code instead" }
+                            label for="recovery_code" { "Recovery code" }
                             input #recovery_code type="text" name="recovery_code" autocomplete="off";
                         }
                     }
                     button #reset-submit type="submit" { "Set the new password" }
                 }
                 p.hint { "Every session of this account ends; sign in again afterwards." }
+                p { a #back-to-login href="/login" { "Back to sign in" } }
             }
         },
     )

@@ -35,7 +35,7 @@ pub fn security(v: &SecurityView<'_>) -> Markup {
         Some(&v.viewer),
         html! {
             h1 { "Security" }
-            @if let Some(n) = v.notice { p.notice #notice { (n) } }
+            (super::notice_box(v.notice))
             (error_box(v.error))
             section #mfa {
                 h2 { "Two-factor authentication" }
@@ -146,7 +146,10 @@ pub fn enroll(v: &EnrollView<'_>) -> Markup {
                 p { "Scan this code with your authenticator app:" }
                 div.qr #qr { (PreEscaped(v.qr_svg)) }
                 p { "Or type this secret into the app:" }
-                p { code.secret #secret { (v.secret) } }
+                // In groups of four, broken only between groups.
+                p { code.secret #secret { (grouped(v.secret)) } }
+                // On a phone, the app that handles otpauth: links takes it from here.
+                p { a #otpauth-link href=(v.otpauth_uri) { "Add to an authenticator app on this device" } }
                 details {
                     summary { "Setup URI" }
                     p { code #otpauth-uri { (v.otpauth_uri) } }
@@ -195,7 +198,7 @@ pub fn recovery_codes(viewer: &Viewer<'_>, codes: &[String], first: bool) -> Mar
         html! {
             section #recovery-codes-page {
                 @if first {
-                    p.notice #notice { "Two-factor authentication is on." }
+                    p.notice #notice role="status" { "Two-factor authentication is on." }
                 }
                 h1 { "Your recovery codes" }
                 p { "Each code signs you in once if you lose your authenticator. Store them somewhere safe: they are shown only now." }
@@ -206,4 +209,15 @@ pub fn recovery_codes(viewer: &Viewer<'_>, codes: &[String], first: bool) -> Mar
             }
         },
     )
+}
+
+/// A TOTP secret in groups of four characters, as authenticator apps accept it typed
+/// (they ignore the spaces).
+fn grouped(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
