@@ -40,6 +40,9 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON
     totp_credentials
     TO wt_runtime;
 
+-- Inserted by the group commit, deleted by the purger after a few minutes (no UPDATE).
+GRANT SELECT, INSERT, DELETE ON ingest_groups TO wt_runtime;
+
 -- Bumped by triggers, which run with the writer's rights.
 GRANT SELECT, UPDATE ON cache_version TO wt_runtime;
 
