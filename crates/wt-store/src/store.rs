@@ -235,6 +235,21 @@ pub trait SessionStore: Send + Sync {
         user_id: &str,
         now: UnixTime,
     ) -> Result<Vec<SessionRecord>>;
+
+    /// Revokes every live session the user has in the org except `keep_session` (and
+    /// their pending MFA logins there), with its audit entry; returns how many sessions.
+    async fn revoke_other_sessions(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        keep_session: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<usize>;
+
+    /// The user's sign-in history: every session created at or after `since`, in every
+    /// org, revoked and expired ones included, newest first.
+    async fn sign_ins_since(&self, user_id: &str, since: UnixTime) -> Result<Vec<SessionRecord>>;
 }
 
 /// The org's audit log: appends, verification of the hash chain, filtered reads, reviews.

@@ -222,4 +222,50 @@ impl<B: Backend> SessionStore for SqlStore<B> {
         })
         .await
     }
+
+    async fn revoke_other_sessions(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        keep_session: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<usize> {
+        let (org_id, user_id, keep) = (
+            org_id.to_string(),
+            user_id.to_string(),
+            keep_session.to_string(),
+        );
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            // A pending MFA login in the org (the password was right) is a session in the
+            // making: it ends too.
+            tx.execute(
+                "UPDATE mfa_challenges SET used_at = ?3
+                 WHERE org_id = ?1 AND user_id = ?2 AND used_at IS NULL",
+                params![org_id, user_id, now],
+            )?;
+            tx.execute(
+                "UPDATE sessions SET revoked_at = ?4
+                 WHERE org_id = ?1 AND user_id = ?2 AND id <> ?3 AND revoked_at IS NULL",
+                params![org_id, user_id, keep, now],
+            )
+        })
+        .await
+    }
+
+    async fn sign_ins_since(&self, user_id: &str, since: UnixTime) -> Result<Vec<SessionRecord>> {
+        let user_id = user_id.to_string();
+        self.read(move |c| {
+            c.query_map(
+                &format!(
+                    "SELECT {SESSION_COLS} FROM sessions s
+                     WHERE s.user_id = ?1 AND s.created_at >= ?2
+                     ORDER BY s.created_at DESC, s.id"
+                ),
+                params![user_id, since],
+                |r| session_from(r, 0),
+            )
+        })
+        .await
+    }
 }
