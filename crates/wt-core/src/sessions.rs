@@ -49,10 +49,11 @@ impl Device {
 }
 
 /// Whether a sign-in from `device` is from a new device, given the devices of the user's
-/// earlier sign-ins within [`KNOWN_DEVICE_WINDOW`]. The very first sign-in (no history)
-/// is not "new": there is nothing to compare it with, and its owner just signed up.
-pub fn is_new_device(device: &Device, history: &[Device]) -> bool {
-    !history.is_empty() && !history.contains(device)
+/// earlier sign-ins within [`KNOWN_DEVICE_WINDOW`] and whether they ever signed in before.
+/// The very first sign-in is not "new": there is nothing to compare it with, and its owner
+/// just joined. After a long absence (nothing in the window) every device is new.
+pub fn is_new_device(device: &Device, recent: &[Device], signed_in_before: bool) -> bool {
+    signed_in_before && !recent.contains(device)
 }
 
 /// A user agent's family, without versions: "wt CLI", "Chrome on Linux", "Firefox",
@@ -142,18 +143,20 @@ mod tests {
     fn a_new_device_is_one_not_in_the_history() {
         let home = Device::of(ClientKind::Console, Some(CHROME), "203.0.113.7");
         // The first sign-in ever: nothing to compare with, no notice.
-        assert!(!is_new_device(&home, &[]));
+        assert!(!is_new_device(&home, &[], false));
+        // After a long absence: nothing recent, so every device is new.
+        assert!(is_new_device(&home, &[], true));
         let history = vec![home.clone()];
         // A browser update and another address in the same /24: the same device.
         let same = Device::of(ClientKind::Console, Some(CHROME_NEXT), "203.0.113.200");
-        assert!(!is_new_device(&same, &history));
+        assert!(!is_new_device(&same, &history, true));
         // Another network, browser or client kind: new.
         for other in [
             Device::of(ClientKind::Console, Some(CHROME), "198.51.100.7"),
             Device::of(ClientKind::Console, Some(FIREFOX), "203.0.113.7"),
             Device::of(ClientKind::Cli, Some(CHROME), "203.0.113.7"),
         ] {
-            assert!(is_new_device(&other, &history), "{other:?}");
+            assert!(is_new_device(&other, &history, true), "{other:?}");
         }
     }
 }

@@ -247,9 +247,17 @@ pub trait SessionStore: Send + Sync {
         audit: AuditEvent,
     ) -> Result<usize>;
 
-    /// The user's sign-in history: every session created at or after `since`, in every
-    /// org, revoked and expired ones included, newest first.
-    async fn sign_ins_since(&self, user_id: &str, since: UnixTime) -> Result<Vec<SessionRecord>>;
+    /// The user's sign-in history since `since`: the distinct (client, user agent,
+    /// address) of every session created then or later, in every org, revoked and
+    /// expired ones included.
+    async fn sign_in_devices_since(
+        &self,
+        user_id: &str,
+        since: UnixTime,
+    ) -> Result<Vec<SignInDevice>>;
+
+    /// Whether the user ever had a session (in any org).
+    async fn signed_in_before(&self, user_id: &str) -> Result<bool>;
 }
 
 /// The org's audit log: appends, verification of the hash chain, filtered reads, reviews.

@@ -73,23 +73,24 @@ pub(crate) async fn new_session(
     };
     // The user's sign-in history, read before this sign-in joins it.
     let since = now - wt_core::sessions::KNOWN_DEVICE_WINDOW;
-    let history: Vec<Device> = state
+    let recent: Vec<Device> = state
         .store
-        .sign_ins_since(&user.id, since)
+        .sign_in_devices_since(&user.id, since)
         .await?
         .iter()
-        .map(|s| {
+        .map(|d| {
             Device::of(
-                s.client,
-                s.user_agent.as_deref(),
-                s.ip.as_deref().unwrap_or(""),
+                d.client,
+                d.user_agent.as_deref(),
+                d.ip.as_deref().unwrap_or(""),
             )
         })
         .collect();
+    let before = !recent.is_empty() || state.store.signed_in_before(&user.id).await?;
     state.store.create_session(new, event).await?;
     state.metrics.login("succeeded");
     let device = Device::of(client, meta.user_agent.as_deref(), &meta.ip.to_string());
-    if wt_core::sessions::is_new_device(&device, &history) {
+    if wt_core::sessions::is_new_device(&device, &recent, before) {
         new_device_notice(state, user, org, &device, meta).await;
     }
     Ok(IssuedSession {

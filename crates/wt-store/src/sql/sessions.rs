@@ -5,7 +5,7 @@ use super::members::parse_role;
 use super::orgs::{ORG_COLS, ORG_NCOLS, org_from};
 use super::users::{USER_COLS, USER_NCOLS, user_from};
 use super::{Backend, Db, OptionalExt, Row, SqlStore};
-use crate::model::{NewSession, OrgSessionRecord, SessionAuth, SessionRecord};
+use crate::model::{NewSession, OrgSessionRecord, SessionAuth, SessionRecord, SignInDevice};
 use crate::params;
 use crate::{Result, SessionStore, StoreError};
 use async_trait::async_trait;
@@ -253,18 +253,39 @@ impl<B: Backend> SessionStore for SqlStore<B> {
         .await
     }
 
-    async fn sign_ins_since(&self, user_id: &str, since: UnixTime) -> Result<Vec<SessionRecord>> {
+    async fn sign_in_devices_since(
+        &self,
+        user_id: &str,
+        since: UnixTime,
+    ) -> Result<Vec<SignInDevice>> {
         let user_id = user_id.to_string();
         self.read(move |c| {
             c.query_map(
-                &format!(
-                    "SELECT {SESSION_COLS} FROM sessions s
-                     WHERE s.user_id = ?1 AND s.created_at >= ?2
-                     ORDER BY s.created_at DESC, s.id"
-                ),
+                "SELECT DISTINCT client, user_agent, ip FROM sessions
+                 WHERE user_id = ?1 AND created_at >= ?2",
                 params![user_id, since],
-                |r| session_from(r, 0),
+                |r| {
+                    Ok(SignInDevice {
+                        client: parse_client(&r.get::<String>(0)?),
+                        user_agent: r.get(1)?,
+                        ip: r.get(2)?,
+                    })
+                },
             )
+        })
+        .await
+    }
+
+    async fn signed_in_before(&self, user_id: &str) -> Result<bool> {
+        let user_id = user_id.to_string();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT id FROM sessions WHERE user_id = ?1 LIMIT 1",
+                params![user_id],
+                |r| r.get::<String>(0),
+            )
+            .optional()?
+            .is_some())
         })
         .await
     }
