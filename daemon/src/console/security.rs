@@ -139,13 +139,13 @@ fn step_up_field(e: &ApiError, password: &'static str, code: &'static str) -> Op
 pub(super) fn enroll_page(state: &AppState, auth: &Auth, e: &TotpEnrollResponse) -> PageResult {
     let csrf = csrf_token(state, &auth.session.id);
     let svg = qr_svg(&e.otpauth_uri)?;
-    Ok(no_store(ok(pages::enroll(&pages::EnrollView {
+    ok(pages::enroll(&pages::EnrollView {
         viewer: viewer(auth, &csrf),
         secret: &e.secret,
         otpauth_uri: &e.otpauth_uri,
         qr_svg: &svg,
         expires_at: &e.expires_at,
-    }))?))
+    }))
 }
 
 /// `data` as an SVG QR code (without the XML declaration, for inline use).
@@ -189,11 +189,7 @@ pub(super) async fn mfa_confirm(
     check_csrf(&state, &auth, &f.csrf)?;
     let csrf = csrf_token(&state, &auth.session.id);
     match service::mfa::confirm(&state, &auth, &meta, f.code.trim()).await {
-        Ok(codes) => Ok(no_store(ok(pages::recovery_codes(
-            &viewer(&auth, &csrf),
-            &codes,
-            true,
-        ))?)),
+        Ok(codes) => ok(pages::recovery_codes(&viewer(&auth, &csrf), &codes, true)),
         // A wrong code: ask for the code again while the enrollment lasts (the app has the
         // secret already). The secret is never shown twice: another session of the same
         // member could otherwise read it with a wrong code.
@@ -258,11 +254,7 @@ pub(super) async fn recovery_codes(
     let req = f.request();
     let csrf = csrf_token(&state, &auth.session.id);
     match service::mfa::regenerate_recovery_codes(&state, &auth, &meta, req).await {
-        Ok(codes) => Ok(no_store(ok(pages::recovery_codes(
-            &viewer(&auth, &csrf),
-            &codes,
-            false,
-        ))?)),
+        Ok(codes) => ok(pages::recovery_codes(&viewer(&auth, &csrf), &codes, false)),
         Err(e) => {
             let at = step_up_field(&e, "recovery_password", "recovery_code");
             security_form_error(&state, &auth, e, pages::SecurityForm::RecoveryCodes, at).await
@@ -335,15 +327,6 @@ pub(super) async fn revoke_other_sessions(
             security_form_error(&state, &auth, e, form, Some("revoke-others")).await
         }
     }
-}
-
-/// A page that shows a secret: never stored by the browser or a cache.
-fn no_store(mut resp: axum::response::Response) -> axum::response::Response {
-    resp.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    resp
 }
 
 pub(super) async fn revoke_session(
