@@ -226,12 +226,22 @@ fn the_security_tab_polish_works_in_a_browser_and_its_notices_arrive_over_smtp()
         b.find("#codes-download").attr("download").as_deref(),
         Some("watchtower-recovery-codes.txt")
     );
-    let file = b.execute_async(
-        "var done = arguments[1]; fetch(arguments[0]).then(function (r) { return r.text(); })\
-           .then(done, function (e) { done('failed: ' + e); });",
-        vec![json!(href)],
+    // Downloaded for real: the browser saves the .txt into a folder of ours.
+    let downloads = tempfile::tempdir().expect("downloads dir");
+    b.session_cmd(
+        http::Method::POST,
+        "goog/cdp/execute",
+        Some(json!({"cmd": "Browser.setDownloadBehavior", "params": {
+            "behavior": "allow",
+            "downloadPath": downloads.path().to_string_lossy(),
+        }})),
     );
-    let file = file.as_str().unwrap_or_default().to_string();
+    b.click("#codes-download");
+    let saved = downloads.path().join("watchtower-recovery-codes.txt");
+    b.wait_for("the .txt to be saved", |_| {
+        std::fs::read_to_string(&saved).is_ok_and(|t| t.contains(codes[9].as_str()))
+    });
+    let file = std::fs::read_to_string(&saved).expect("the downloaded codes");
     for c in &codes {
         assert!(file.contains(c.as_str()), "{c} in the .txt: {file}");
     }
