@@ -34,3 +34,63 @@
     });
   });
 })();
+
+// Times: the server writes <time datetime="...Z" title="... UTC">... UTC</time>; here
+// the text becomes the viewer's own time zone (the title keeps UTC, shown on hover).
+(function () {
+  "use strict";
+  var times = document.querySelectorAll("time[datetime]");
+  Array.prototype.forEach.call(times, function (t) {
+    var d = new Date(t.getAttribute("datetime"));
+    if (isNaN(d.getTime())) { return; }
+    t.textContent = d.toLocaleString(undefined, {
+      year: "numeric", month: "short", day: "numeric",
+      hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+    });
+    t.setAttribute("data-local", "1");
+  });
+})();
+
+// Recovery codes: Copy, Download (.txt) and Print. The codes are text on the page; the
+// download is a blob: URL made here (never a URL the server sees, never cached).
+(function () {
+  "use strict";
+  var list = document.getElementById("recovery-codes");
+  var actions = document.getElementById("code-actions");
+  if (!list || !actions) { return; }
+  var codes = Array.prototype.map.call(list.querySelectorAll("li"), function (li) {
+    return li.textContent.trim();
+  });
+  var text = "WatchTower recovery codes for " + (list.getAttribute("data-account") || "") +
+    " (" + (list.getAttribute("data-org") || "") + ")\n" +
+    "Each code works once. Keep them somewhere safe.\n\n" + codes.join("\n") + "\n";
+  var status = document.getElementById("codes-status");
+  function say(msg) { if (status) { status.textContent = msg; } }
+  var copy = document.getElementById("codes-copy");
+  copy.addEventListener("click", function () {
+    function fallback() {
+      var range = document.createRange();
+      range.selectNodeContents(list);
+      var sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      var done = false;
+      try { done = document.execCommand("copy"); } catch (e) { done = false; }
+      say(done ? "Copied to the clipboard." : "Select the codes and copy them.");
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(codes.join("\n") + "\n").then(function () {
+        say("Copied to the clipboard.");
+      }, fallback);
+    } else {
+      fallback();
+    }
+  });
+  var download = document.getElementById("codes-download");
+  download.href = URL.createObjectURL(new Blob([text], { type: "text/plain" }));
+  download.addEventListener("click", function () { say("Downloaded watchtower-recovery-codes.txt."); });
+  document.getElementById("codes-print").addEventListener("click", function () {
+    window.print();
+  });
+  actions.hidden = false;
+})();

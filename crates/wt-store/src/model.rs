@@ -81,6 +81,15 @@ pub struct NewSession {
     pub user_agent: Option<String>,
 }
 
+/// Where a session was signed in from, for the new-device notice
+/// (`wt_core::sessions::Device`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInDevice {
+    pub client: ClientKind,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
 /// A session as stored (never its token).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {

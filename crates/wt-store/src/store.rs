@@ -235,6 +235,29 @@ pub trait SessionStore: Send + Sync {
         user_id: &str,
         now: UnixTime,
     ) -> Result<Vec<SessionRecord>>;
+
+    /// Revokes every live session the user has in the org except `keep_session` (and
+    /// their pending MFA logins there), with its audit entry; returns how many sessions.
+    async fn revoke_other_sessions(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        keep_session: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<usize>;
+
+    /// The user's sign-in history since `since`: the distinct (client, user agent,
+    /// address) of every session created then or later, in every org, revoked and
+    /// expired ones included.
+    async fn sign_in_devices_since(
+        &self,
+        user_id: &str,
+        since: UnixTime,
+    ) -> Result<Vec<SignInDevice>>;
+
+    /// Whether the user ever had a session (in any org).
+    async fn signed_in_before(&self, user_id: &str) -> Result<bool>;
 }
 
 /// The org's audit log: appends, verification of the hash chain, filtered reads, reviews.

@@ -3,7 +3,7 @@
 use super::csrf::check_csrf;
 use super::guard::{Form, Signed, signed_in};
 use super::pages::{self};
-use super::{CsrfForm, PageResult, form_error, nonempty, ok, with_session};
+use super::{CsrfForm, PageResult, field_error, form_error, nonempty, ok, with_session};
 use crate::error::ApiError;
 use crate::extract::ClientMeta;
 use crate::service;
@@ -31,7 +31,7 @@ pub(super) async fn login_page(
     if signed_in(&state, &headers, &meta).await?.is_some() {
         return Ok(Redirect::to("/security").into_response());
     }
-    ok(pages::login(None, "", false))
+    ok(pages::login(None, "", "", false))
 }
 
 pub(super) async fn login(
@@ -43,15 +43,30 @@ pub(super) async fn login(
         email: f.email.clone(),
         password: f.password,
         client: ClientKind::Console,
-        org: nonempty(f.org),
+        org: nonempty(f.org.clone()),
     };
     match service::auth::login(&state, req, &meta).await {
         Ok(LoginOutcome::Session(issued)) => with_session(&state, &issued, "/security"),
         Ok(LoginOutcome::Challenge(ch)) => ok(pages::login_mfa(None, ch.expose())),
         Err(e) => {
-            let ask_org = matches!(e, ApiError::OrgRequired(_));
-            form_error(e, |m| pages::login(Some(m), &f.email, ask_org))
+            // The org is asked for once it is needed, and again while it is wrong.
+            let ask_org = matches!(e, ApiError::OrgRequired(_)) || !f.org.trim().is_empty();
+            field_error(e, login_field, |p| {
+                pages::login(Some(p), &f.email, &f.org, ask_org)
+            })
         }
+    }
+}
+
+/// The login form's input an error is about. A wrong password and an unknown address
+/// answer alike (the password field: the address is kept as typed).
+fn login_field(e: &ApiError) -> Option<&'static str> {
+    match e {
+        ApiError::InvalidCredentials => Some("password"),
+        ApiError::OrgRequired(_) => Some("org"),
+        ApiError::Validation(m) if m.contains("password") => Some("password"),
+        ApiError::Validation(_) => Some("email"),
+        _ => None,
     }
 }
 
@@ -69,6 +84,11 @@ pub(super) async fn login_mfa(
     meta: ClientMeta,
     Form(f): Form<MfaForm>,
 ) -> PageResult {
+    let field = if f.code.trim().is_empty() && !f.recovery_code.trim().is_empty() {
+        "recovery_code"
+    } else {
+        "code"
+    };
     let req = MfaVerifyRequest {
         challenge: f.challenge.clone(),
         code: nonempty(f.code),
@@ -76,8 +96,20 @@ pub(super) async fn login_mfa(
     };
     match service::mfa::verify_login(&state, &meta, req).await {
         Ok((issued, _)) => with_session(&state, &issued, "/security"),
-        Err(e @ ApiError::ChallengeInvalid) => form_error(e, |m| pages::login(Some(m), "", false)),
-        Err(e) => form_error(e, |m| pages::login_mfa(Some(m), &f.challenge)),
+        Err(e @ ApiError::ChallengeInvalid) => form_error(e, |m| {
+            pages::login(Some(pages::Problem::form(m)), "", "", false)
+        }),
+        Err(e) => field_error(
+            e,
+            |e| {
+                matches!(
+                    e,
+                    ApiError::InvalidCode | ApiError::Validation(_) | ApiError::MfaCodeRequired
+                )
+                .then_some(field)
+            },
+            |p| pages::login_mfa(Some(p), &f.challenge),
+        ),
     }
 }
 

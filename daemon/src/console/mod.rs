@@ -48,6 +48,7 @@ pub use guard::CSP;
 
 const CSS: &str = include_str!("../../assets/console.css");
 const JS: &str = include_str!("../../assets/console.js");
+const FAVICON: &str = include_str!("../../assets/favicon.svg");
 
 /// The console's routes, each answered with HTML and the headers of [`guard::protect`].
 pub fn router(state: AppState) -> Router<AppState> {
@@ -61,6 +62,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/console.js",
             get(|| asset("text/javascript; charset=utf-8", JS)),
         )
+        .route("/favicon.svg", get(favicon))
         .route("/login", get(login::login_page).post(login::login))
         .route("/login/mfa", post(login::login_mfa))
         .route("/logout", post(login::logout))
@@ -84,6 +86,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route(
             "/security/sessions/{id}/revoke",
             post(security::revoke_session),
+        )
+        .route(
+            "/security/sessions/revoke-others",
+            post(security::revoke_other_sessions),
         )
         .route("/members", get(members::members))
         .route("/members/{id}", get(members::member))
@@ -127,6 +133,18 @@ pub async fn not_found(State(state): State<AppState>, req: Request) -> Response 
     guard::with_headers(&state, page(StatusCode::NOT_FOUND, markup))
 }
 
+/// The console's icon: a small SVG, the same for every version (a long cache).
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        FAVICON,
+    )
+        .into_response()
+}
+
 async fn asset(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
@@ -144,6 +162,22 @@ fn form_error(e: ApiError, render: impl FnOnce(&str) -> maud::Markup) -> PageRes
         return Err(ConsoleError(e));
     }
     Ok(page(e.status(), render(&guard::message(&e))))
+}
+
+/// [`form_error`] about one input: `field` picks the input's id from the error (or none,
+/// for a problem with the whole form).
+fn field_error(
+    e: ApiError,
+    field: impl FnOnce(&ApiError) -> Option<&'static str>,
+    render: impl FnOnce(pages::Problem<'_>) -> maud::Markup,
+) -> PageResult {
+    let at = field(&e);
+    form_error(e, |m| {
+        render(pages::Problem {
+            message: m,
+            field: at,
+        })
+    })
 }
 
 /// Signs the browser in: the session cookie, then on to `location`.

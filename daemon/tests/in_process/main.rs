@@ -442,6 +442,7 @@ mod console_allowed_ips;
 mod console_invites;
 mod console_members;
 mod console_readiness;
+mod console_security;
 mod hosts;
 mod ingest;
 mod invites;
