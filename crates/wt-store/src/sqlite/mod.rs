@@ -37,6 +37,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0012_installation.sql")),
     M::up(include_str!("migrations/0013_ingest_idempotency.sql")),
     M::up(include_str!("migrations/0014_cache_notify.sql")),
+    M::up(include_str!("migrations/0016_key_usage_hourly.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {
