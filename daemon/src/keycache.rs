@@ -467,7 +467,8 @@ mod tests {
     fn hours_start_on_the_hour() {
         assert_eq!(hour_of(7200), 7200);
         assert_eq!(hour_of(7199), 3600);
-        assert_eq!(hour_of(1_800_000_000), 1_799_998_800);
+        assert_eq!(hour_of(1_800_001_234), 1_800_000_000);
+        assert_eq!(hour_of(-1), -3600);
     }
 
     #[test]
