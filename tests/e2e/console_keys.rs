@@ -35,13 +35,25 @@ fn ingest(d: &Daemon, client: &reqwest::blocking::Client, key: &str) -> u16 {
         .as_u16()
 }
 
-/// Resizes the window (WebDriver's Set Window Rect).
-fn resize(b: &Browser, width: u32, height: u32) {
-    b.session_cmd(
-        http::Method::POST,
-        "window/rect",
-        Some(json!({"width": width, "height": height})),
+/// Resizes the window (WebDriver's Set Window Rect) so that the viewport is `width` x
+/// `height` CSS pixels (the window's own frame, if any, added).
+fn resize(b: &Browser, width: i64, height: i64) {
+    let set = |w: i64, h: i64| {
+        b.session_cmd(
+            http::Method::POST,
+            "window/rect",
+            Some(json!({"width": w, "height": h})),
+        );
+    };
+    set(width, height);
+    let inner = b.execute("return [window.innerWidth, window.innerHeight];", vec![]);
+    let (iw, ih) = (
+        inner[0].as_i64().unwrap_or(width),
+        inner[1].as_i64().unwrap_or(height),
     );
+    if (iw, ih) != (width, height) {
+        set(2 * width - iw, 2 * height - ih);
+    }
 }
 
 /// Screenshots of the page at 1280x800 and 390x844; at the narrow size the page's main
@@ -57,7 +69,10 @@ fn screenshots(b: &Browser, name: &str) {
             )
             .as_i64()
             .unwrap_or(0);
-        assert!(overflow <= 1, "{name} at {w}px: main overflows by {overflow}px");
+        assert!(
+            overflow <= 1,
+            "{name} at {w}px: main overflows by {overflow}px"
+        );
         b.save_screenshot(&artifact(&format!("screenshots/keys-{name}-{w}x{h}.png")));
     }
     resize(b, 1280, 1600);
@@ -99,13 +114,18 @@ fn an_admin_creates_a_key_copies_it_rotates_it_with_a_grace_and_watches_the_old_
     // The tab, empty at first.
     b.submit_and_wait("#tabs a[href='/keys']");
     assert!(b.current_url().ends_with("/keys"), "{}", b.current_url());
-    assert!(b.find("#env-production").text().contains("No production keys."));
+    assert!(
+        b.find("#env-production")
+            .text()
+            .contains("No production keys.")
+    );
     assert_accessible(&b, axe, "the Ingestion keys tab, empty");
     screenshots(&b, "list-empty");
 
     // Create: the secret once, with a Copy button that puts it on the clipboard.
     b.fill("#key_name", "billing");
-    b.find("#key_environment option[value='production']").click();
+    b.find("#key_environment option[value='production']")
+        .click();
     b.find("#key_expires option[value='90d']").click();
     b.submit_and_wait("#create-key-submit");
     assert_eq!(b.find("h1").text(), "Key created");
@@ -119,7 +139,10 @@ fn an_admin_creates_a_key_copies_it_rotates_it_with_a_grace_and_watches_the_old_
         );
     }
     assert_eq!(
-        b.execute("return !document.getElementById('copy-secret').hidden;", vec![]),
+        b.execute(
+            "return !document.getElementById('copy-secret').hidden;",
+            vec![]
+        ),
         json!(true),
         "console.js shows the Copy button"
     );
@@ -133,7 +156,11 @@ fn an_admin_creates_a_key_copies_it_rotates_it_with_a_grace_and_watches_the_old_
          navigator.clipboard.readText().then(done, function (e) { done('ERR ' + e); });",
         vec![],
     );
-    assert_eq!(pasted.as_str(), Some(secret.as_str()), "the clipboard has the secret");
+    assert_eq!(
+        pasted.as_str(),
+        Some(secret.as_str()),
+        "the clipboard has the secret"
+    );
     assert_accessible(&b, axe, "the new key's secret");
     screenshots(&b, "created");
     b.submit_and_wait("#to-key");
@@ -195,11 +222,16 @@ fn an_admin_creates_a_key_copies_it_rotates_it_with_a_grace_and_watches_the_old_
     );
     b.execute("window.__still_here = 1;", vec![]);
     let third = client_from(3);
-    assert_eq!(ingest(&d, &third, &secret), 202, "the old key works in its grace");
+    assert_eq!(
+        ingest(&d, &third, &secret),
+        202,
+        "the old key works in its grace"
+    );
     assert_eq!(ingest(&d, &here, &new_secret), 202, "so does the new one");
-    b.wait_for("the old key's sources to show 127.0.0.3 without a reload", |b| {
-        sources(b).iter().any(|ip| ip == "127.0.0.3")
-    });
+    b.wait_for(
+        "the old key's sources to show 127.0.0.3 without a reload",
+        |b| sources(b).iter().any(|ip| ip == "127.0.0.3"),
+    );
     assert_eq!(
         b.execute("return window.__still_here;", vec![]),
         json!(1),
@@ -213,8 +245,15 @@ fn an_admin_creates_a_key_copies_it_rotates_it_with_a_grace_and_watches_the_old_
     assert!(label.contains("Revoke billing (wtk_live_…"), "{label}");
     b.click("#revoke_confirm");
     b.submit_and_wait("#revoke-submit");
-    assert!(b.find("#notice").text().contains("revoked"), "{}", b.source());
-    assert_eq!(b.find("#key").attr("data-status").as_deref(), Some("revoked"));
+    assert!(
+        b.find("#notice").text().contains("revoked"),
+        "{}",
+        b.source()
+    );
+    assert_eq!(
+        b.find("#key").attr("data-status").as_deref(),
+        Some("revoked")
+    );
     assert!(!b.exists("#revoke-form") && !b.exists("#rotate-form"));
     assert_eq!(ingest(&d, &third, &secret), 401);
     assert_eq!(ingest(&d, &here, &new_secret), 202);

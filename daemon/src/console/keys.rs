@@ -58,10 +58,7 @@ fn error_field(e: &ApiError) -> Option<&'static str> {
     ["owner_email", "expires", "allowed_cidrs", "environment"]
         .into_iter()
         .find(|f| msg.starts_with(f))
-        .or_else(|| {
-            (msg.contains("CIDR") || msg.contains("network"))
-                .then_some("allowed_cidrs")
-        })
+        .or_else(|| (msg.contains("CIDR") || msg.contains("network")).then_some("allowed_cidrs"))
         .or(Some("name"))
 }
 
@@ -170,9 +167,7 @@ pub(super) async fn create(
         error_field: None,
     };
     let req = Environment::parse(f.environment.trim())
-        .ok_or_else(|| {
-            ApiError::Validation("environment: choose production or sandbox".into())
-        })
+        .ok_or_else(|| ApiError::Validation("environment: choose production or sandbox".into()))
         .and_then(|environment| {
             Ok(ApiKeyCreateRequest {
                 name: f.name.clone(),

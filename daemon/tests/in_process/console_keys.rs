@@ -167,20 +167,27 @@ async fn the_list_and_the_key_page_show_use_sources_and_the_stored_hourly_number
     fx.state.caches.flush(fx.store.as_ref()).await;
     fx.clock.advance(2 * 3600);
     for _ in 0..2 {
-        let r = fx
-            .ingest_from(&secret, one_event(), "127.0.0.3:5000")
-            .await;
+        let r = fx.ingest_from(&secret, one_event(), "127.0.0.3:5000").await;
         assert_eq!(r.status, StatusCode::ACCEPTED);
     }
     let (cookie, _) = browser(&fx, EMAIL).await;
     let check = |page: String| {
         let row = key_row(&page, &prod).to_string();
         assert!(row.contains("wtk_live_…"), "{row}");
-        assert!(row.contains("billing &lt;b&gt;svc&lt;/b&gt;"), "escaped: {row}");
+        assert!(
+            row.contains("billing &lt;b&gt;svc&lt;/b&gt;"),
+            "escaped: {row}"
+        );
         assert!(row.contains("from 127.0.0.3"), "last used from: {row}");
         assert!(row.contains("<td class=\"use-count\">5</td>"), "{row}");
-        assert!(row.contains("2 <span class=\"hint\">(127.0.0.3, 127.0.0.1)"), "{row}");
-        assert!(row.contains("data-total=\"5\" data-peak=\"3\""), "sparkline: {row}");
+        assert!(
+            row.contains("2 <span class=\"hint\">(127.0.0.3, 127.0.0.1)"),
+            "{row}"
+        );
+        assert!(
+            row.contains("data-total=\"5\" data-peak=\"3\""),
+            "sparkline: {row}"
+        );
         assert!(
             row.contains("5 requests in the last 7 days, at most 3 in one hour"),
             "{row}"
@@ -205,7 +212,10 @@ async fn the_list_and_the_key_page_show_use_sources_and_the_stored_hourly_number
     check(page);
     // The key page: the chart's bars are the hours and counts, pending ones included.
     let h0 = T0 - T0.rem_euclid(3600);
-    let detail = html(&fx.send(page_get(&format!("/keys/{prod}"), Some(&cookie))).await);
+    let detail = html(
+        &fx.send(page_get(&format!("/keys/{prod}"), Some(&cookie)))
+            .await,
+    );
     assert_eq!(bars(&detail), vec![(h0, 3), (h0 + 7200, 2)], "{detail}");
     assert!(detail.contains("data-ip=\"127.0.0.3\""));
     assert!(detail.contains("data-ip=\"127.0.0.1\""));
@@ -221,7 +231,10 @@ async fn the_list_and_the_key_page_show_use_sources_and_the_stored_hourly_number
         .map(|h| (h.hour, h.count))
         .collect();
     assert_eq!(stored, vec![(h0, 3), (h0 + 7200, 2)]);
-    let detail = html(&fx.send(page_get(&format!("/keys/{prod}"), Some(&cookie))).await);
+    let detail = html(
+        &fx.send(page_get(&format!("/keys/{prod}"), Some(&cookie)))
+            .await,
+    );
     assert_eq!(bars(&detail), stored);
     check(html(&fx.send(page_get("/keys", Some(&cookie))).await));
     // Over a week on, the hours are out of the charts' window; past 8 days, pruned.
@@ -232,7 +245,11 @@ async fn the_list_and_the_key_page_show_use_sources_and_the_stored_hourly_number
     let mut last = None;
     wtd::keycache::prune_usage(fx.store.as_ref(), fx.state.now(), &mut last).await;
     assert_eq!(
-        fx.store.api_key_usage_hours("org_acme", None, 0).await.unwrap().len(),
+        fx.store
+            .api_key_usage_hours("org_acme", None, 0)
+            .await
+            .unwrap()
+            .len(),
         2,
         "kept for 8 days"
     );
@@ -355,13 +372,26 @@ async fn rotate_with_a_grace_shows_where_the_old_key_is_still_used_then_revoke()
     let tok = owner(&fx).await;
     let (old, old_secret) = prod_key(&fx, &tok, json!({})).await;
     let (cookie, csrf) = browser(&fx, EMAIL).await;
-    let page = html(&fx.send(page_get(&format!("/keys/{old}"), Some(&cookie))).await);
-    assert!(page.contains("Rotate billing (wtk_live_…"), "names the key: {page}");
+    let page = html(
+        &fx.send(page_get(&format!("/keys/{old}"), Some(&cookie)))
+            .await,
+    );
+    assert!(
+        page.contains("Rotate billing (wtk_live_…"),
+        "names the key: {page}"
+    );
     assert!(page.contains("Revoke billing (wtk_live_…"), "{page}");
     let rotate = format!("/keys/{old}/rotate");
     let before = keys_snapshot(&fx).await;
     // Unconfirmed, or an offered grace that is not offered: refused, nothing changed.
-    let r = post(&fx, &cookie, &rotate, &[("grace", "3600".into())], Some(&csrf)).await;
+    let r = post(
+        &fx,
+        &cookie,
+        &rotate,
+        &[("grace", "3600".into())],
+        Some(&csrf),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html(&r).contains("tick the box to confirm that you rotate billing (wtk_live_…"));
     let r = post(
@@ -391,13 +421,19 @@ async fn rotate_with_a_grace_shows_where_the_old_key_is_still_used_then_revoke()
     assert!(page.contains(&format!("href=\"/keys/{old}\"")), "{page}");
     assert!(page.contains(&wt_core::clock::rfc3339(T0 + 3600)), "{page}");
     // The old key's page: rotating, the grace end, its sources polled live.
-    let page = html(&fx.send(page_get(&format!("/keys/{old}"), Some(&cookie))).await);
+    let page = html(
+        &fx.send(page_get(&format!("/keys/{old}"), Some(&cookie)))
+            .await,
+    );
     assert!(page.contains("data-status=\"rotating\""), "{page}");
     assert!(page.contains("id=\"grace-end\""), "{page}");
     assert!(page.contains("Still used from"));
     assert!(page.contains(&format!("data-poll=\"/keys/{old}/sources\"")));
     assert!(page.contains("No requests yet."));
-    assert!(!page.contains("id=\"rotate-form\""), "one rotation at a time");
+    assert!(
+        !page.contains("id=\"rotate-form\""),
+        "one rotation at a time"
+    );
     // A sender still on the old key, from elsewhere: the fragment shows it at once.
     let r = fx
         .ingest_from(&old_secret, one_event(), "127.0.0.7:9000")
@@ -437,22 +473,42 @@ async fn rotate_with_a_grace_shows_where_the_old_key_is_still_used_then_revoke()
     let r = post(&fx, &cookie, &revoke, &[], Some(&csrf)).await;
     assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html(&r).contains("tick the box to confirm that you revoke billing"));
-    let r = post(&fx, &cookie, &revoke, &[("confirm", "yes".into())], Some(&csrf)).await;
+    let r = post(
+        &fx,
+        &cookie,
+        &revoke,
+        &[("confirm", "yes".into())],
+        Some(&csrf),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", html(&r));
-    assert_eq!(r.headers[header::LOCATION], format!("/keys/{new}?done=revoked"));
+    assert_eq!(
+        r.headers[header::LOCATION],
+        format!("/keys/{new}?done=revoked")
+    );
     assert_eq!(
         fx.ingest(&new_secret, one_event()).await.status,
         StatusCode::UNAUTHORIZED
     );
     let page = html(
-        &fx.send(page_get(&format!("/keys/{new}?done=revoked"), Some(&cookie)))
-            .await,
+        &fx.send(page_get(
+            &format!("/keys/{new}?done=revoked"),
+            Some(&cookie),
+        ))
+        .await,
     );
     assert!(page.contains("The key is revoked"), "{page}");
     assert!(page.contains("id=\"revoked-at\""));
     assert!(!page.contains("id=\"revoke-form\"") && !page.contains("id=\"rotate-form\""));
     // Again: the service's refusal, on the page.
-    let r = post(&fx, &cookie, &revoke, &[("confirm", "yes".into())], Some(&csrf)).await;
+    let r = post(
+        &fx,
+        &cookie,
+        &revoke,
+        &[("confirm", "yes".into())],
+        Some(&csrf),
+    )
+    .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", html(&r));
     assert!(html(&r).contains("already revoked"));
     assert_eq!(fx.count(actions::API_KEY_ROTATED).await, 1);
@@ -476,11 +532,20 @@ async fn readers_see_without_forms_viewers_get_403_and_posts_change_nothing() {
         let before = keys_snapshot(&fx).await;
         for (path, fields) in key_posts(&id) {
             let r = post(&fx, &cookie, &path, &fields, Some(&csrf)).await;
-            assert_eq!(r.status, StatusCode::FORBIDDEN, "{who} {path}: {}", html(&r));
+            assert_eq!(
+                r.status,
+                StatusCode::FORBIDDEN,
+                "{who} {path}: {}",
+                html(&r)
+            );
             assert!(html(&r).contains("<h1>Not allowed</h1>"), "{who} {path}");
         }
         assert_eq!(keys_snapshot(&fx).await, before, "{who}: nothing changed");
-        let reads = ["/keys".to_string(), format!("/keys/{id}"), format!("/keys/{id}/sources")];
+        let reads = [
+            "/keys".to_string(),
+            format!("/keys/{id}"),
+            format!("/keys/{id}/sources"),
+        ];
         let security = html(&fx.send(page_get("/security", Some(&cookie))).await);
         if who == "vi@acme.test" {
             for path in &reads {
@@ -488,16 +553,25 @@ async fn readers_see_without_forms_viewers_get_403_and_posts_change_nothing() {
                 assert_eq!(r.status, StatusCode::FORBIDDEN, "viewer {path}");
                 assert!(html(&r).contains("<h1>Not allowed</h1>"));
             }
-            assert!(!security.contains("href=\"/keys\""), "no Keys tab for viewers");
+            assert!(
+                !security.contains("href=\"/keys\""),
+                "no Keys tab for viewers"
+            );
         } else {
             for path in &reads {
                 let r = fx.send(page_get(path, Some(&cookie))).await;
                 assert_eq!(r.status, StatusCode::OK, "{who} {path}");
                 let page = html(&r);
-                assert!(!page.contains("<form method=\"post\" action=\"/keys"), "read only: {page}");
+                assert!(
+                    !page.contains("<form method=\"post\" action=\"/keys"),
+                    "read only: {page}"
+                );
                 assert!(!page.contains("create-key-form") && !page.contains("rotate-form"));
             }
-            assert!(security.contains("href=\"/keys\""), "{who} has the Keys tab");
+            assert!(
+                security.contains("href=\"/keys\""),
+                "{who} has the Keys tab"
+            );
         }
     }
 }
@@ -521,7 +595,11 @@ async fn another_orgs_key_is_not_found_and_nothing_changes() {
     }
     let list = html(&fx.send(page_get("/keys", Some(&cookie))).await);
     assert!(!list.contains(&theirs) && !list.contains("theirs"));
-    assert_eq!(keys_snapshot(&fx).await, before, "nothing changed in either org");
+    assert_eq!(
+        keys_snapshot(&fx).await,
+        before,
+        "nothing changed in either org"
+    );
 }
 
 #[tokio::test]
@@ -537,7 +615,8 @@ async fn every_form_carries_the_csrf_token_and_posts_without_it_are_refused() {
         assert!(forms >= 2, "{path}: {page}");
         assert_eq!(page.matches("method=\"post\"").count(), forms, "{path}");
         assert_eq!(
-            page.matches(&format!("name=\"csrf\" value=\"{csrf}\"")).count(),
+            page.matches(&format!("name=\"csrf\" value=\"{csrf}\""))
+                .count(),
             forms,
             "{path}: every form has the token"
         );
@@ -588,11 +667,18 @@ async fn fifty_concurrent_revokes_or_rotations_of_one_key_happen_once() {
     };
     let revokes = many(format!("/keys/{a}/revoke"), vec![("confirm", "yes".into())]).await;
     assert_eq!(
-        revokes.iter().filter(|s| **s == StatusCode::SEE_OTHER).count(),
+        revokes
+            .iter()
+            .filter(|s| **s == StatusCode::SEE_OTHER)
+            .count(),
         1,
         "{revokes:?}"
     );
-    assert!(revokes.iter().all(|s| matches!(*s, StatusCode::SEE_OTHER | StatusCode::CONFLICT)));
+    assert!(
+        revokes
+            .iter()
+            .all(|s| matches!(*s, StatusCode::SEE_OTHER | StatusCode::CONFLICT))
+    );
     assert_eq!(fx.count(actions::API_KEY_REVOKED).await, 1);
     let rotations = many(
         format!("/keys/{b}/rotate"),
@@ -604,7 +690,11 @@ async fn fifty_concurrent_revokes_or_rotations_of_one_key_happen_once() {
         1,
         "{rotations:?}"
     );
-    assert!(rotations.iter().all(|s| matches!(*s, StatusCode::OK | StatusCode::CONFLICT)));
+    assert!(
+        rotations
+            .iter()
+            .all(|s| matches!(*s, StatusCode::OK | StatusCode::CONFLICT))
+    );
     assert_eq!(fx.count(actions::API_KEY_ROTATED).await, 1);
     let keys = fx.store.api_keys_list("org_acme").await.unwrap();
     assert_eq!(keys.len(), 3, "one successor");

@@ -674,10 +674,7 @@ pub async fn keys_story(store: &dyn Store) {
         "another org sees none of them"
     );
     assert_eq!(hours(None, 0).await.len(), 3);
-    assert_eq!(
-        store.api_key_usage_prune(h0 - 8 * 86_400).await.unwrap(),
-        1
-    );
+    assert_eq!(store.api_key_usage_prune(h0 - 8 * 86_400).await.unwrap(), 1);
     assert_eq!(hours(None, 0).await.len(), 2);
     let k = store.api_key_get("org_a", "key_1").await.unwrap().unwrap();
     assert_eq!(k.use_count, 5 + 14);

@@ -185,7 +185,10 @@ pub fn hourly_chart(counts: &[u64], first_hour: i64, name: &str, id: &str) -> Ma
             .max_by_key(|(h, c)| (*c, -h))
             .map(|(h, c)| {
                 let (date, hour) = date_and_hour(h);
-                format!(" The busiest hour: {date} {hour} UTC, {}.", plural(c, "request", "requests"))
+                format!(
+                    " The busiest hour: {date} {hour} UTC, {}.",
+                    plural(c, "request", "requests")
+                )
             })
             .unwrap_or_default();
         format!(
@@ -342,7 +345,10 @@ mod tests {
         counts[167] = 1;
         let s = hourly_chart(&counts, first, "billing", "usage").into_string();
         assert_eq!(s.matches("<rect").count(), 3, "{s}");
-        assert!(s.contains("aria-labelledby=\"usage-title usage-desc\""), "{s}");
+        assert!(
+            s.contains("aria-labelledby=\"usage-title usage-desc\""),
+            "{s}"
+        );
         assert!(s.contains(
             "<title id=\"usage-title\">Requests per hour to billing, last 7 days (UTC)</title>"
         ));
@@ -350,12 +356,22 @@ mod tests {
         assert!(s.contains("data-total=\"26\" data-peak=\"20\""));
         // The tallest bar fills the plot; a quarter of it is a quarter as tall; a tiny one
         // is still visible.
-        assert!(s.contains(&format!("y=\"10\" width=\"3\" height=\"140\" data-hour=\"{}\" data-count=\"20\"", first + 100 * 3600)), "{s}");
+        assert!(
+            s.contains(&format!(
+                "y=\"10\" width=\"3\" height=\"140\" data-hour=\"{}\" data-count=\"20\"",
+                first + 100 * 3600
+            )),
+            "{s}"
+        );
         assert!(s.contains("height=\"35\""), "{s}");
         assert!(s.contains("height=\"7\""), "{s}");
         // Scale 0, 10 and 20; a day line per UTC midnight in the window (7 of them).
         assert!(s.contains(">20</text>") && s.contains(">10</text>") && s.contains(">0</text>"));
-        assert_eq!(s.matches("font-size=\"11\" fill=\"currentColor\">").count(), 3 + 7, "{s}");
+        assert_eq!(
+            s.matches("font-size=\"11\" fill=\"currentColor\">").count(),
+            3 + 7,
+            "{s}"
+        );
         // The numbers as a table: every request is in it.
         assert!(s.contains("<table class=\"visually-hidden\" id=\"usage-table\">"));
         let table = &s[s.find("<table").unwrap_or(0)..];

@@ -178,8 +178,16 @@ fn create_form(v: &KeysView<'_>) -> Markup {
             format!("key_{field}_hint")
         }
     };
-    let env = if f.environment.is_empty() { "production" } else { f.environment };
-    let owner = if f.owner_email.is_empty() { v.viewer.email } else { f.owner_email };
+    let env = if f.environment.is_empty() {
+        "production"
+    } else {
+        f.environment
+    };
+    let owner = if f.owner_email.is_empty() {
+        v.viewer.email
+    } else {
+        f.owner_email
+    };
     html! {
         section #create-key {
             h2 { "Create a key" }
@@ -254,7 +262,11 @@ pub struct SecretView<'a> {
 
 pub fn key_secret(v: &SecretView<'_>) -> Markup {
     let k = v.key;
-    let title = if v.previous.is_some() { "Key rotated" } else { "Key created" };
+    let title = if v.previous.is_some() {
+        "Key rotated"
+    } else {
+        "Key created"
+    };
     layout(
         title,
         Some(&v.viewer),

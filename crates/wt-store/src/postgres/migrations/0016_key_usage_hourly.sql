@@ -5,7 +5,7 @@
 -- older than 8 days are pruned by the flusher.
 CREATE TABLE api_key_usage_hourly (
     key_id  TEXT COLLATE "C" NOT NULL REFERENCES api_keys(id),
-    -- Unix time of the hour's start (UTC, a multiple of 3600).
+    -- Unix time of the start of the hour (UTC, a multiple of 3600).
     hour    BIGINT NOT NULL,
     count   BIGINT NOT NULL,
     PRIMARY KEY (key_id, hour)
