@@ -73,6 +73,28 @@ fn screenshots(b: &Browser, name: &str) {
             overflow <= 1,
             "{name} at {w}px: main overflows by {overflow}px"
         );
+        let page_overflow = b
+            .execute(
+                "var d = document.documentElement; return d.scrollWidth - d.clientWidth;",
+                vec![],
+            )
+            .as_i64()
+            .unwrap_or(0);
+        let wide = b.execute(
+            "var w = document.documentElement.clientWidth;\
+             return Array.from(document.querySelectorAll('body *'))\
+               .filter(function (e) {\
+                 return e.getBoundingClientRect().right > w + 1 && !e.closest('.visually-hidden');\
+               })\
+               .slice(0, 8).map(function (e) {\
+                 return e.tagName + '#' + e.id + '.' + e.getAttribute('class') + ' '\
+                   + Math.round(e.getBoundingClientRect().right); });",
+            vec![],
+        );
+        assert!(
+            page_overflow <= 1,
+            "{name} at {w}px: the page is {page_overflow}px wider than the screen: {wide}"
+        );
         b.save_screenshot(&artifact(&format!("screenshots/keys-{name}-{w}x{h}.png")));
     }
     resize(b, 1280, 1600);

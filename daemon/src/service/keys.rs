@@ -379,12 +379,13 @@ pub async fn usage_hours(
         [id] => Some(*id),
         _ => None,
     };
+    let wanted: std::collections::HashSet<&str> = key_ids.iter().copied().collect();
     for h in state
         .store
         .api_key_usage_hours(&auth.org.id, one, first_hour)
         .await?
     {
-        if key_ids.contains(&h.key_id.as_str()) {
+        if wanted.contains(h.key_id.as_str()) {
             add(&h.key_id, h.hour, h.count);
         }
     }
