@@ -94,3 +94,74 @@
   });
   actions.hidden = false;
 })();
+
+// A secret shown once (a new ingestion key) gets a Copy button: hidden without
+// JavaScript, where the read-only field can be selected and copied by hand.
+(function () {
+  "use strict";
+  var buttons = document.querySelectorAll("button[data-copy-target]");
+  Array.prototype.forEach.call(buttons, function (button) {
+    var field = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!field) { return; }
+    var status = document.getElementById("copy-status");
+    button.hidden = false;
+    var done = function (ok) {
+      button.textContent = ok ? "Copied" : "Copy";
+      if (status) {
+        status.textContent = ok ? "The secret is copied to the clipboard." :
+          "Could not copy: select the secret and copy it by hand.";
+      }
+    };
+    button.addEventListener("click", function () {
+      field.focus();
+      field.select();
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(field.value).then(function () { done(true); }, function () {
+          done(document.execCommand && document.execCommand("copy"));
+        });
+      } else {
+        done(document.execCommand && document.execCommand("copy"));
+      }
+    });
+  });
+})();
+
+// Parts of a page that change while it is open (the addresses a rotated key is still used
+// from) carry data-poll: the same-origin URL of their fresh markup, fetched every few
+// seconds while the page is visible and swapped in when it changed. Without JavaScript a
+// reload shows the same.
+(function () {
+  "use strict";
+  var boxes = document.querySelectorAll("[data-poll]");
+  Array.prototype.forEach.call(boxes, function (box) {
+    var url = box.getAttribute("data-poll");
+    if (!url || url.charAt(0) !== "/" || url.charAt(1) === "/") { return; }
+    var every = parseInt(box.getAttribute("data-poll-ms") || "3000", 10);
+    var last = null;
+    var timer = null;
+    var tick = function () {
+      if (document.visibilityState === "hidden") { return; }
+      fetch(url, { credentials: "same-origin", cache: "no-store", redirect: "error" })
+        .then(function (r) {
+          if (!r.ok) { throw new Error("status " + r.status); }
+          return r.text();
+        })
+        .then(function (text) {
+          if (text === last) { return; }
+          last = text;
+          var doc = new DOMParser().parseFromString(text, "text/html");
+          var fresh = doc.body.firstElementChild;
+          if (!fresh) { return; }
+          var old = box.firstElementChild;
+          var node = document.importNode(fresh, true);
+          if (old) { box.replaceChild(node, old); } else { box.appendChild(node); }
+          box.setAttribute("data-polled", String(Date.now()));
+        })
+        .catch(function () {
+          // Signed out, or the key is gone: stop asking.
+          if (timer) { window.clearInterval(timer); }
+        });
+    };
+    timer = window.setInterval(tick, every > 500 ? every : 3000);
+  });
+})();

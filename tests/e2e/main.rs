@@ -7,6 +7,7 @@ mod bursts;
 mod cli;
 mod console;
 mod console_polish;
+mod console_keys;
 mod crash;
 mod daemon;
 mod docs;

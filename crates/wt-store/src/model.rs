@@ -406,6 +406,17 @@ pub struct KeyUsage {
     pub browser_requests: i64,
     pub browser_last_at: Option<i64>,
     pub browser_origin: Option<String>,
+    /// Requests per hour: (the hour's start, a multiple of 3600; requests in it).
+    pub hourly: Vec<(i64, i64)>,
+}
+
+/// Requests of one key in one hour (`api_key_usage_hourly`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyHourRecord {
+    pub key_id: String,
+    /// The hour's start (Unix time, a multiple of 3600).
+    pub hour: i64,
+    pub count: i64,
 }
 
 /// Where a key was used from.

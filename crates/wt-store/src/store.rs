@@ -614,8 +614,21 @@ pub trait KeyStore: Send + Sync {
         audit: AuditEvent,
     ) -> Result<(ApiKeyRecord, ApiKeyRecord)>;
 
-    /// Adds coalesced usage to keys (one transaction for the whole batch).
+    /// Adds coalesced usage to keys (one transaction for the whole batch), its hourly
+    /// counts included.
     async fn api_key_usage_flush(&self, usage: Vec<KeyUsage>) -> Result<()>;
+
+    /// Requests per hour of the org's keys (or of `key_id` only, if it is the org's) in
+    /// the hours starting at or after `since`, by key then hour.
+    async fn api_key_usage_hours(
+        &self,
+        org_id: &str,
+        key_id: Option<&str>,
+        since: UnixTime,
+    ) -> Result<Vec<KeyHourRecord>>;
+
+    /// Deletes hourly counts of hours that started before `before`; returns how many.
+    async fn api_key_usage_prune(&self, before: UnixTime) -> Result<u64>;
 }
 
 /// Ingested events.

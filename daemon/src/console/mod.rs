@@ -1,6 +1,6 @@
 //! The web console: server-rendered pages for the links in invitation and reset mails,
 //! login, the Security tab (MFA, recovery codes, password, sessions), and for those whose
-//! role allows it the Members, Invites, Allowed IPs and Readiness tabs; unknown paths get
+//! role allows it the Members, Invites, Ingestion keys, Allowed IPs and Readiness tabs; unknown paths get
 //! an HTML 404 page.
 //!
 //! Handlers are as thin as the API's: read the form, call the same `service` functions
@@ -10,7 +10,8 @@
 //!
 //! One file per browser flow: `login` (sign in, the MFA step, sign out), `invite` (the
 //! invitation link), `reset` (forgotten password), `security` (the Security tab),
-//! `members` (the Members tab), `invites` (the Invites tab: an admin's side),
+//! `members` (the Members tab), `invites` (the Invites tab: an admin's side), `keys`
+//! (the Ingestion keys tab: usage charts, create, rotate with a grace period, revoke),
 //! `allowed_ips` (the Allowed IPs tab, each edit after its dry run), `readiness` (the
 //! checklist of `wt check`). Beside
 //! them, the browser-security rules: `guard` (headers of every page, the signed-in
@@ -23,6 +24,7 @@ mod csrf;
 mod guard;
 mod invite;
 mod invites;
+mod keys;
 mod login;
 mod members;
 pub mod pages;
@@ -101,6 +103,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/invites/csv", post(invites::create_csv))
         .route("/invites/{id}/resend", post(invites::resend))
         .route("/invites/{id}/revoke", post(invites::revoke))
+        .route("/keys", get(keys::keys).post(keys::create))
+        .route("/keys/{id}", get(keys::key))
+        .route("/keys/{id}/sources", get(keys::sources))
+        .route("/keys/{id}/rotate", post(keys::rotate))
+        .route("/keys/{id}/revoke", post(keys::revoke))
         .route(
             "/allowed-ips",
             get(allowed_ips::allowed_ips).post(allowed_ips::add),
@@ -195,6 +202,7 @@ fn viewer<'a>(auth: &'a Auth, csrf: &'a str, current: Option<Tab>) -> Viewer<'a>
         org: &auth.org.name,
         csrf,
         members: auth.can(Permission::MembersRead),
+        keys: auth.can(Permission::KeysRead),
         allowed_ips: auth.can(Permission::AllowedIpsRead),
         readiness: auth.can(Permission::ReadinessRead),
         current,

@@ -440,6 +440,7 @@ mod audit;
 mod console;
 mod console_allowed_ips;
 mod console_invites;
+mod console_keys;
 mod console_members;
 mod console_readiness;
 mod console_security;

@@ -36,7 +36,7 @@ GRANT SELECT, INSERT, UPDATE ON
 
 -- Inserted, updated and deleted.
 GRANT SELECT, INSERT, UPDATE, DELETE ON
-    allowed_ips, ingest_idempotency, memberships, recovery_codes, throttles,
+    allowed_ips, api_key_usage_hourly, ingest_idempotency, memberships, recovery_codes, throttles,
     totp_credentials
     TO wt_runtime;
 

@@ -32,6 +32,7 @@ pub const COPY_TABLES: &[&str] = &[
     "audit_actions",
     "api_keys",
     "api_key_sources",
+    "api_key_usage_hourly",
     "ingest_events",
     "ingest_idempotency",
     "allowed_ips",

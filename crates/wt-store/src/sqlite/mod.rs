@@ -38,6 +38,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0013_ingest_idempotency.sql")),
     M::up(include_str!("migrations/0014_cache_notify.sql")),
     M::up(include_str!("migrations/0015_ingest_groups.sql")),
+    M::up(include_str!("migrations/0016_key_usage_hourly.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -4,12 +4,15 @@
 
 //!
 //! One file per page or flow (`login`, `token`, `invite`, `reset`, `security`, `members`,
-//! `invites`, `allowed_ips`, `readiness`); the frame every page shares (head, header,
+//! `invites`, `keys`, `allowed_ips`, `readiness`; `charts` draws the inline SVG charts);
+//! the frame every page shares (head, header,
 //! navigation, error pages) is here.
 
 mod allowed_ips;
+pub mod charts;
 mod invite;
 mod invites;
+mod keys;
 mod login;
 mod members;
 mod readiness;
@@ -20,6 +23,7 @@ mod token;
 pub use allowed_ips::*;
 pub use invite::*;
 pub use invites::*;
+pub use keys::*;
 pub use login::*;
 pub use members::*;
 pub use readiness::*;
@@ -36,6 +40,7 @@ pub enum Tab {
     Security,
     Members,
     Invites,
+    Keys,
     AllowedIps,
     Readiness,
 }
@@ -49,6 +54,8 @@ pub struct Viewer<'a> {
     /// The role may read the member list and invites (the permission matrix's
     /// `MembersRead`): the Members and Invites tabs are shown.
     pub members: bool,
+    /// The role may read ingestion keys (`KeysRead`): the Ingestion keys tab.
+    pub keys: bool,
     /// The role may read the allowed-IP list (`AllowedIpsRead`): the Allowed IPs tab.
     pub allowed_ips: bool,
     /// The role may read the readiness checklist (`ReadinessRead`): the Readiness tab.
@@ -100,6 +107,9 @@ fn nav(v: &Viewer<'_>) -> Markup {
     if v.members {
         tabs.push((Tab::Members, "/members", "Members"));
         tabs.push((Tab::Invites, "/invites", "Invites"));
+    }
+    if v.keys {
+        tabs.push((Tab::Keys, "/keys", "Keys"));
     }
     if v.allowed_ips {
         tabs.push((Tab::AllowedIps, "/allowed-ips", "Allowed IPs"));
@@ -356,6 +366,7 @@ mod tests {
             org: "Acme",
             csrf: "c",
             members: true,
+            keys: true,
             allowed_ips: true,
             readiness: true,
             current: Some(Tab::Security),
@@ -365,6 +376,7 @@ mod tests {
             org: "Acme",
             csrf: "c",
             members: true,
+            keys: true,
             allowed_ips: true,
             readiness: true,
             current: Some(Tab::Members),
@@ -382,6 +394,17 @@ mod tests {
             "org": {"id": "org_a", "slug": "acme", "name": "Acme"},
             "settings": {},
             "checks": [],
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
+        let key: wt_api::ApiKey = serde_json::from_value(serde_json::json!({
+            "id": "key_1", "name": "billing", "environment": "production",
+            "prefix": "wtk_live_", "last4": "abcd", "status": "rotating",
+            "owner": {"id": "u", "email": "a@b.test"},
+            "created_by": {"id": "u", "email": "a@b.test"},
+            "created_at": "2027-01-01T00:00:00Z", "expires_at": null, "revoked_at": null,
+            "allowed_cidrs": [], "rotated_from": null, "rotated_to": "key_2",
+            "grace_until": "2027-01-02T00:00:00Z", "last_used_at": null,
+            "last_used_ip": null, "use_count": 0, "browser_use": null,
         }))
         .unwrap_or_else(|e| panic!("{e}"));
         let pages = [
@@ -431,6 +454,37 @@ mod tests {
                 viewer: v(),
                 report: &report,
                 checks: vec![],
+            }),
+            keys(&KeysView {
+                viewer: v(),
+                rows: vec![KeyRow {
+                    key: key.clone(),
+                    sources: vec!["10.0.0.1".into()],
+                    usage: vec![1; 168],
+                }],
+                manage: true,
+                notice: None,
+                error: Some("x"),
+                form: KeyForm {
+                    error_field: Some("name"),
+                    ..KeyForm::default()
+                },
+            }),
+            key_secret(&SecretView {
+                viewer: v(),
+                key: &key,
+                secret: "wtk_live_x",
+                previous: Some(("key_old", "2027-01-01T00:00:00Z")),
+            }),
+            self::key(&KeyView {
+                viewer: v(),
+                key: &key,
+                sources: &[],
+                usage: &[0; 168],
+                first_hour: 0,
+                manage: true,
+                notice: None,
+                error: None,
             }),
             error_page(StatusCode::NOT_FOUND, "x", None),
             security(&SecurityView {
