@@ -137,6 +137,11 @@ const PAGES: &[Page] = &[
         },
     },
     Page {
+        name: "keys",
+        who: As::Owner,
+        open: |w, b| b.goto(&w.d.url("/keys")),
+    },
+    Page {
         name: "readiness",
         who: As::Owner,
         open: |w, b| b.goto(&w.d.url("/readiness")),
