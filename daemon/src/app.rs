@@ -1,4 +1,5 @@
-//! The daemon's HTTP service ([`App`]): the ingest hot path answered directly, every other
+//! The daemon's HTTP service ([`App`]): the ingest hot path (and the gateway's authorize)
+//! answered directly, every other
 //! request by the router and its layers, built from an [`AppState`] (tests call this).
 
 use crate::error::ApiError;
@@ -109,6 +110,7 @@ pub fn router(state: AppState, limits: Limits) -> Router {
             get(keys::show).patch(keys::update).delete(keys::revoke),
         )
         .route("/orgs/api-keys/{id}/rotate", post(keys::rotate))
+        .route("/keys/verify", post(keys::verify))
         .route(
             "/orgs/allowed-ips",
             get(allowed_ips::list).post(allowed_ips::add),
@@ -153,7 +155,8 @@ pub fn router(state: AppState, limits: Limits) -> Router {
 /// limit, the panic guard, the client's address, metrics, the log line and the common
 /// headers (one request, no routing table, no boxing of the body, no extractors). Every
 /// other request goes to [`router`]. Answering ingestion here took a seventh off the
-/// daemon's CPU per ingest request (BENCHMARKS.md).
+/// daemon's CPU per ingest request (BENCHMARKS.md). `/api/v1/ingest/authorize`, the same
+/// key check for a gateway, is answered here the same way.
 #[derive(Clone)]
 pub struct App {
     router: Router,
@@ -214,13 +217,23 @@ where
             .get::<ConnectInfo<SocketAddr>>()
             .map(|c| c.0)
             .or(self.peer);
-        if req.uri().path() != middleware::INGEST_ROUTE {
-            if let Some(peer) = peer {
-                req.extensions_mut().insert(ConnectInfo(peer));
+        match req.uri().path() {
+            middleware::INGEST_ROUTE => {
+                Either::Right(Box::pin(ingest(self.state.clone(), self.limits, peer, req)))
             }
-            return Either::Left(self.router.call(req));
+            middleware::AUTHORIZE_ROUTE => Either::Right(Box::pin(authorize(
+                self.state.clone(),
+                self.limits,
+                peer,
+                req,
+            ))),
+            _ => {
+                if let Some(peer) = peer {
+                    req.extensions_mut().insert(ConnectInfo(peer));
+                }
+                Either::Left(self.router.call(req))
+            }
         }
-        Either::Right(Box::pin(ingest(self.state.clone(), self.limits, peer, req)))
     }
 }
 
@@ -280,18 +293,68 @@ where
             Err(e) => e.into_response(),
         }
     };
+    Ok(guard(&state, limits, &method, middleware::INGEST_ROUTE, start, answer).await)
+}
+
+/// What the router's layers do, for an answer of the hot path: the request timeout, the
+/// panic guard, then metrics, the log line and the common headers.
+async fn guard(
+    state: &AppState,
+    limits: Limits,
+    method: &Method,
+    route: &'static str,
+    start: Instant,
+    answer: impl Future<Output = Response>,
+) -> Response {
     let guarded = std::panic::AssertUnwindSafe(answer).catch_unwind();
     let mut resp = match tokio::time::timeout(limits.request_timeout, guarded).await {
         Ok(Ok(resp)) => resp,
         Ok(Err(panic)) => panic_response(panic),
         Err(_) => ApiError::Timeout.into_response(),
     };
-    middleware::finish(
-        &state,
-        middleware::method_label(&method),
-        middleware::INGEST_ROUTE,
-        start,
-        &mut resp,
-    );
-    Ok(resp)
+    middleware::finish(state, middleware::method_label(method), route, start, &mut resp);
+    resp
+}
+
+/// `GET /api/v1/ingest/authorize` (any method: gateways forward the client's): the key
+/// check of ingestion for a gateway in front of another pipeline (nginx `auth_request`,
+/// Envoy `ext_authz` in HTTP mode, Traefik `forwardAuth`). 204 with `X-WT-Org`,
+/// `X-WT-Environment` and `X-WT-Key-Id`, or ingestion's 401/403 problem. The body, if
+/// any, is never read.
+async fn authorize<B>(
+    state: AppState,
+    limits: Limits,
+    peer: Option<SocketAddr>,
+    req: Request<B>,
+) -> Result<Response, Infallible> {
+    let start = Instant::now();
+    let method = req.method().clone();
+    let (parts, _unread) = req.into_parts();
+    let answer = async {
+        let meta = ClientMeta::of(peer, &parts.headers, &state.settings.trusted_proxies);
+        match crate::service::ingest::authorize(&state, &parts.headers, &meta).await {
+            Ok(who) => {
+                let mut resp = StatusCode::NO_CONTENT.into_response();
+                let h = resp.headers_mut();
+                for (name, value) in [
+                    (wt_api::HEADER_ORG, who.org_slug.as_str()),
+                    (wt_api::HEADER_ENVIRONMENT, who.environment.as_str()),
+                    (wt_api::HEADER_KEY_ID, who.key_id.as_str()),
+                ] {
+                    match HeaderValue::from_str(value) {
+                        Ok(v) => {
+                            h.insert(name, v);
+                        }
+                        Err(_) => {
+                            return ApiError::Internal(format!("{name} is not a header value"))
+                                .into_response();
+                        }
+                    }
+                }
+                resp
+            }
+            Err(e) => e.into_response(),
+        }
+    };
+    Ok(guard(&state, limits, &method, middleware::AUTHORIZE_ROUTE, start, answer).await)
 }

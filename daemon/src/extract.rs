@@ -12,6 +12,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use wt_api::{ClientKind, Role};
 use wt_core::audit::{Actor, RequestMeta};
 use wt_core::permissions::{self, Permission};
+use wt_core::scopes::Scope;
 use wt_core::token;
 use wt_store::{OrgRecord, SessionRecord, UserRecord};
 
@@ -219,6 +220,8 @@ pub struct Auth {
     pub via: Via,
     /// The automation token's name, when the credential is one.
     pub token_name: Option<String>,
+    /// The automation token's scopes (`wt_core::scopes`); empty for sessions.
+    pub scopes: Vec<Scope>,
     /// The role requires MFA and none is enrolled (shown to the client as a warning).
     pub mfa_enrollment_required: bool,
     /// ...and no grace runs: only enrollment is allowed (E.46).
@@ -261,6 +264,30 @@ impl Auth {
                 self.role
             )))
         }
+    }
+
+    /// For a service endpoint: refuses with 403 naming `scope` unless the credential is an
+    /// automation token holding it, and unless its effective role (the lower of its own and
+    /// its creator's current role) still has the scope's permission. Scopes restrict to
+    /// these endpoints; they never extend a role (`wt_core::scopes`).
+    pub fn require_scope(&self, scope: Scope) -> Result<(), ApiError> {
+        if self.via != Via::Token || !self.scopes.contains(&scope) {
+            return Err(ApiError::Forbidden(format!(
+                "this needs an automation token with the scope {scope} (wt token create --scope {scope})"
+            )));
+        }
+        self.require(scope.permission()).map_err(|e| match e {
+            ApiError::Forbidden(_) => ApiError::Forbidden(format!(
+                "the scope {scope} needs a role that may {}; this token acts as {}",
+                match scope.permission() {
+                    Permission::KeysRead => "read keys",
+                    Permission::AuditRead => "read the audit log",
+                    _ => "read the readiness checklist",
+                },
+                self.role
+            )),
+            other => other,
+        })
     }
 
     /// Refuses an automation token: for what only a person has (their own sessions, MFA
@@ -432,6 +459,7 @@ pub async fn authenticate_as(
         role: found.role,
         via,
         token_name: None,
+        scopes: Vec::new(),
         mfa_enrollment_required,
         ip: meta.ip,
     })
@@ -491,6 +519,7 @@ async fn authenticate_token(
         role: permissions::lower(t.role, creator_role),
         via: Via::Token,
         token_name: Some(t.name),
+        scopes: t.scopes,
         mfa_enrollment_required: false,
         mfa_restricted: permissions::mfa_restricted(owed, found.creator_mfa_grace_until, now),
         mfa_grace_until: None,

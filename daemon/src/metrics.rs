@@ -145,7 +145,8 @@ pub struct Metrics {
     pub mail_oldest_age: Gauge,
     /// Events stored by ingestion.
     pub ingest_events: Counter,
-    /// Ingest requests refused, by reason (`unknown_key`, `revoked`, `ip_not_allowed_by_org`, ...).
+    /// Key checks refused, by reason (`unknown_key`, `revoked`, `ip_not_allowed_by_org`, ...):
+    /// ingestion, the gateway's authorize and `keys/verify` alike (one check).
     pub ingest_rejections: Family<OutcomeLabels, Counter>,
     /// The PostgreSQL pool, as read at the last scrape.
     database: DatabaseCollector,

@@ -112,6 +112,10 @@ pub async fn csrf(State(state): State<AppState>, req: Request, next: Next) -> Re
 /// The ingest route, answered by `app::App` before the router (see [`finish`]).
 pub const INGEST_ROUTE: &str = "/api/v1/ingest/events";
 
+/// The gateway's key check (nginx `auth_request`, ...), answered by `app::App` before the
+/// router like [`INGEST_ROUTE`].
+pub const AUTHORIZE_ROUTE: &str = "/api/v1/ingest/authorize";
+
 /// The metrics label of a method: the standard ones by name, any other as `other` (a client
 /// must not be able to mint label values).
 pub fn method_label(m: &Method) -> &'static str {
@@ -250,7 +254,7 @@ pub fn finish(
     // (one log line per event batch would dominate its cost). Everything else, and every
     // refused ingestion, is logged at info.
     let latency_ms = elapsed.as_millis() as u64;
-    if status < 400 && route == INGEST_ROUTE {
+    if status < 400 && (route == INGEST_ROUTE || route == AUTHORIZE_ROUTE) {
         tracing::debug!(method, route, status, latency_ms, "request");
     } else {
         tracing::info!(method, route, status, latency_ms, "request");

@@ -120,6 +120,7 @@ pub fn token_json(t: &AccessTokenRecord, now: i64) -> AccessToken {
         revoked_at: t.revoked_at.map(rfc3339),
         last_used_at: t.last_used_at.map(rfc3339),
         last_used_ip: t.last_used_ip.clone(),
+        scopes: t.scopes.clone(),
     }
 }
 

@@ -163,6 +163,62 @@ pub struct IngestResponse {
     pub accepted: u64,
 }
 
+/// Headers of a `204` from `/api/v1/ingest/authorize`, for the gateway to pass upstream:
+/// the key's org (its slug), environment and id.
+pub const HEADER_ORG: &str = "x-wt-org";
+pub const HEADER_ENVIRONMENT: &str = "x-wt-environment";
+pub const HEADER_KEY_ID: &str = "x-wt-key-id";
+
+/// `POST /api/v1/keys/verify` (an automation token with the `keys:verify` scope): may this
+/// ingestion key be used by a client at `ip`?
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyVerifyRequest {
+    /// The ingestion key as the client presented it.
+    pub key: String,
+    /// The client's address. The key's CIDRs and the org's allowed IPs are checked against
+    /// it; without it a key or org with an allowlist is refused (fail closed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip: Option<String>,
+}
+
+impl fmt::Debug for KeyVerifyRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeyVerifyRequest")
+            .field("key", &"***")
+            .field("ip", &self.ip)
+            .finish()
+    }
+}
+
+/// Why a key was not valid: no more than ingestion would say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyVerifyCode {
+    /// Malformed, unknown (or another org's), revoked or expired: ingestion's 401.
+    InvalidKey,
+    /// The address is outside the org's allowed IPs or the key's CIDRs: ingestion's 403.
+    IpNotAllowed,
+}
+
+/// `200` of verify, valid or not (a refusal is an answer, not an error).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct KeyVerifyResponse {
+    pub valid: bool,
+    /// Set when `valid` is false.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub code: Option<KeyVerifyCode>,
+    /// The key's org (its slug), environment, id and status; set when `valid`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub org: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Environment>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_id: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<ApiKeyStatus>,
+}
+
 /// An entry of the org's allowed-IP list.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AllowedIp {

@@ -49,6 +49,10 @@ pub struct AccessTokenCreateRequest {
     pub role: Role,
     /// RFC 3339; required, at most one year ahead.
     pub expires_at: String,
+    /// Service endpoints it may call (`keys:verify`, ...); each needs a role that has the
+    /// scope's permission. Scopes restrict to those endpoints, they never extend the role.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub scopes: Vec<crate::Scope>,
 }
 
 /// An automation token as listed (never its secret).
@@ -65,6 +69,9 @@ pub struct AccessToken {
     pub revoked_at: Option<String>,
     pub last_used_at: Option<String>,
     pub last_used_ip: Option<String>,
+    /// Its scopes, sorted (empty: role rules only).
+    #[serde(default)]
+    pub scopes: Vec<crate::Scope>,
 }
 
 /// `201` of create: the token and its secret (`wtat_...`, usable as `WT_TOKEN`), shown once.

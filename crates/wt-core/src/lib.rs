@@ -18,6 +18,8 @@
 //!   from a new device (the notice mail's rule).
 //! - [`hosts`]: which `Host` values a request may name.
 //! - [`mail`]: why a mail was not delivered (the class of a failure) and what to do.
+//! - [`scopes`]: automation-token scopes (`keys:verify`, ...), a closed list, each
+//!   bounded by a permission of the token's effective role.
 //!
 //! The domain vocabulary (roles, environments, key and check states, readiness settings)
 //! is defined here with its serde names; `wt-api` re-exports it for the wire, so the two
@@ -40,6 +42,7 @@ pub mod permissions;
 #[cfg(test)]
 mod proptests;
 pub mod readiness;
+pub mod scopes;
 pub mod secret;
 pub mod sessions;
 pub mod throttle;

@@ -502,6 +502,9 @@ pub struct AccessTokenRecord {
     pub revoked_at: Option<i64>,
     pub last_used_at: Option<i64>,
     pub last_used_ip: Option<String>,
+    /// What service endpoints it may call (`wt_core::scopes`); empty for tokens made
+    /// before scopes existed.
+    pub scopes: Vec<wt_core::scopes::Scope>,
 }
 
 /// An automation token found by its hash, with what it may act as: the member who

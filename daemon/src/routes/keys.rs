@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use wt_api::{
     ApiKey, ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDetail, ApiKeyRotateRequest, ApiKeyRotated,
-    ApiKeyUpdateRequest, Page,
+    ApiKeyUpdateRequest, KeyVerifyRequest, KeyVerifyResponse, Page,
 };
 
 pub async fn create(
@@ -71,4 +71,15 @@ pub async fn rotate(
 ) -> Result<(StatusCode, axum::Json<ApiKeyRotated>), ApiError> {
     let rotated = keys::rotate(&state, &auth, &meta, &id, req).await?;
     Ok((StatusCode::CREATED, axum::Json(rotated)))
+}
+
+/// `POST /api/v1/keys/verify`: an automation token with the `keys:verify` scope asks
+/// whether an ingestion key may be used (200 either way; see `service::keys::verify`).
+pub async fn verify(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    auth: Auth,
+    Json(req): Json<KeyVerifyRequest>,
+) -> Result<axum::Json<KeyVerifyResponse>, ApiError> {
+    Ok(axum::Json(keys::verify(&state, &auth, &meta, req).await?))
 }

@@ -1,4 +1,6 @@
-//! The ingest hot path (SPEC flow 10, SECURITY.md G): `POST /api/v1/ingest/events`.
+//! The ingest hot path (SPEC flow 10, SECURITY.md G): `POST /api/v1/ingest/events`, and
+//! the same key check for a gateway in front of another pipeline (`/ingest/authorize`,
+//! [`authorize`]) and for services that verify in code (`keys/verify`, [`check_key`]).
 //!
 //! Per request: parse and checksum the key (no lookup for look-alikes), one HMAC, one
 //! hash-map lookup, the lifetime, org and key allowlist checks, the browser policy, then a
@@ -9,7 +11,8 @@
 
 use crate::error::ApiError;
 use crate::extract::ClientMeta;
-use crate::keycache::CachedKey;
+use crate::keycache::{CachedKey, OrgPolicy};
+use std::sync::Arc;
 use crate::state::AppState;
 use axum::http::{HeaderMap, header};
 use serde::Deserialize;
@@ -137,24 +140,55 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
     Ok(Some(key.to_string()))
 }
 
-/// Checks the key and the request, stores the events (once per idempotency key), and
-/// says how many were accepted.
-pub async fn ingest(
+/// A key that passed every check ingestion makes before it reads a body, with its org's
+/// policy.
+#[derive(Debug)]
+pub struct Admitted {
+    pub key: Arc<CachedKey>,
+    pub org: Arc<OrgPolicy>,
+}
+
+/// The key check of a request (`POST /ingest/events`, `/ingest/authorize`): the key from
+/// `Authorization: Bearer` only, then [`check_key`]. Fails closed (503) until the caches
+/// are loaded.
+pub async fn check_request(
     state: &AppState,
     headers: &HeaderMap,
     meta: &ClientMeta,
-    body: &[u8],
-) -> Result<Accepted, ApiError> {
+) -> Result<Admitted, ApiError> {
     if !state.caches.is_loaded() {
         return Err(ApiError::Unavailable("the daemon is starting"));
     }
     let presented = presented_key(headers)?;
+    check_key(state, presented, meta, headers, None).await
+}
+
+/// The one key check behind ingestion, the gateway's authorize and `keys/verify`: format
+/// and checksum (no lookup for look-alikes), one HMAC and one map lookup, the lifetime, the
+/// org's allowed IPs, the key's CIDRs and the browser policy (from `headers`' `Origin` and
+/// `meta`'s user agent), each refusal counted and (rate-limited) audited. `only_org`
+/// limits the answer to one org's keys: another org's key is unknown, unaudited there.
+/// No SQL, no argon2; usage is recorded by the caller on success.
+pub async fn check_key(
+    state: &AppState,
+    presented: &str,
+    meta: &ClientMeta,
+    headers: &HeaderMap,
+    only_org: Option<&str>,
+) -> Result<Admitted, ApiError> {
+    if !state.caches.is_loaded() {
+        return Err(ApiError::Unavailable("the daemon is starting"));
+    }
     if apikey::parse(presented).is_err() {
         state.metrics.ingest_rejected("malformed_key");
         return Err(ApiError::InvalidKey);
     }
     state.fresh_caches().await?;
-    let Some(key) = state.caches.key(&state.caches.hash(presented)) else {
+    let Some(key) = state
+        .caches
+        .key(&state.caches.hash(presented))
+        .filter(|k| only_org.is_none_or(|o| o == k.org_id))
+    else {
         state.metrics.ingest_rejected("unknown_key");
         return Err(ApiError::InvalidKey);
     };
@@ -216,7 +250,47 @@ pub async fn ingest(
             return Err(ApiError::BrowserNotAllowed);
         }
     }
+    Ok(Admitted { key, org })
+}
 
+/// Who a gateway's request is, as `GET /api/v1/ingest/authorize` answers it (204 and the
+/// `X-WT-*` headers).
+#[derive(Debug, Clone)]
+pub struct Authorized {
+    pub org_slug: String,
+    pub environment: Environment,
+    pub key_id: String,
+}
+
+/// The gateway's question (nginx `auth_request`, Envoy `ext_authz`, Traefik `forwardAuth`):
+/// may this request's key send events from this address? Exactly ingestion's checks
+/// ([`check_request`]), then usage is recorded as ingestion records it (coalesced in
+/// memory, flushed with the rest): no storage on this path. Whatever method and body the
+/// gateway forwards are ignored.
+pub async fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    meta: &ClientMeta,
+) -> Result<Authorized, ApiError> {
+    let Admitted { key, org } = check_request(state, headers, meta).await?;
+    state.caches.record_use(&key, meta.ip, state.now());
+    Ok(Authorized {
+        org_slug: org.slug.clone(),
+        environment: key.environment,
+        key_id: key.id.clone(),
+    })
+}
+
+/// Checks the key and the request, stores the events (once per idempotency key), and
+/// says how many were accepted.
+pub async fn ingest(
+    state: &AppState,
+    headers: &HeaderMap,
+    meta: &ClientMeta,
+    body: &[u8],
+) -> Result<Accepted, ApiError> {
+    let Admitted { key, org } = check_request(state, headers, meta).await?;
+    let now = state.now();
     if !crate::extract::is_json_content_type(headers) {
         return Err(ApiError::UnsupportedMediaType);
     }

@@ -11,7 +11,7 @@ use crate::state::AppState;
 use crate::wire::api_key_json;
 use wt_api::{
     ApiKey, ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDetail, ApiKeyRotateRequest, ApiKeyRotated,
-    ApiKeyUpdateRequest, KeySource,
+    ApiKeyUpdateRequest, KeySource, KeyVerifyCode, KeyVerifyRequest, KeyVerifyResponse, Scope,
 };
 use wt_core::apikey;
 use wt_core::audit::{AuditEvent, actions};
@@ -441,4 +441,63 @@ pub async fn sources_seen(
             (id, v.into_iter().map(|(_, ip)| ip).collect())
         })
         .collect())
+}
+
+/// `POST /keys/verify`: ingestion's key check ([`crate::service::ingest::check_key`]) for a
+/// service that verifies in code, with an automation token holding `keys:verify`. Only
+/// the token's org's keys are found (another org's is `invalid_key`). The allowlists are
+/// checked against `req.ip`; without one, against no address, so a key or org with an
+/// allowlist is refused. A valid key's use is recorded as ingestion records it (coalesced,
+/// no storage on this path), from `req.ip` or else the verifying service's address.
+pub async fn verify(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    req: KeyVerifyRequest,
+) -> Result<KeyVerifyResponse, ApiError> {
+    auth.require_scope(Scope::KeysVerify)?;
+    let ip = match req.ip.as_deref() {
+        None => None,
+        Some(s) => Some(wt_core::netaddr::normalize_ip(s.trim().parse().map_err(|_| {
+            ApiError::Validation("ip: an IPv4 or IPv6 address, without a port".into())
+        })?)),
+    };
+    let client = ClientMeta {
+        ip: ip.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)),
+        user_agent: None,
+    };
+    let refused = |code| KeyVerifyResponse {
+        valid: false,
+        code: Some(code),
+        org: None,
+        environment: None,
+        key_id: None,
+        status: None,
+    };
+    let checked = crate::service::ingest::check_key(
+        state,
+        req.key.trim(),
+        &client,
+        &axum::http::HeaderMap::new(),
+        Some(&auth.org.id),
+    )
+    .await;
+    let admitted = match checked {
+        Ok(a) => a,
+        Err(ApiError::InvalidKey) => return Ok(refused(KeyVerifyCode::InvalidKey)),
+        Err(ApiError::IpNotAllowed) => return Ok(refused(KeyVerifyCode::IpNotAllowed)),
+        Err(e) => return Err(e),
+    };
+    let now = state.now();
+    state
+        .caches
+        .record_use(&admitted.key, ip.unwrap_or(meta.ip), now);
+    Ok(KeyVerifyResponse {
+        valid: true,
+        code: None,
+        org: Some(admitted.org.slug.clone()),
+        environment: Some(admitted.key.environment),
+        key_id: Some(admitted.key.id.clone()),
+        status: Some(admitted.key.life.status(now)),
+    })
 }

@@ -8,7 +8,7 @@ use crate::state::AppState;
 use wt_api::{AccessToken, AccessTokenCreateRequest, AccessTokenCreated};
 use wt_core::audit::{AuditEvent, actions};
 use wt_core::clock::{parse_rfc3339, rfc3339};
-use wt_core::permissions::{Permission, rank};
+use wt_core::permissions::{Permission, allows, rank};
 use wt_core::{ids, token};
 use wt_store::AccessTokenRecord;
 
@@ -33,6 +33,17 @@ pub async fn create(
             auth.role
         )));
     }
+    for scope in &req.scopes {
+        if !allows(req.role, scope.permission()) {
+            return Err(ApiError::Validation(format!(
+                "scopes: {scope} needs a role that has its permission; {} does not",
+                req.role
+            )));
+        }
+    }
+    let mut scopes = req.scopes.clone();
+    scopes.sort();
+    scopes.dedup();
     let expires_at = parse_rfc3339(&req.expires_at)
         .ok_or_else(|| ApiError::Validation("expires_at must be an RFC 3339 time".into()))?;
     if expires_at <= now || expires_at - now > MAX_LIFETIME {
@@ -54,6 +65,7 @@ pub async fn create(
         revoked_at: None,
         last_used_at: None,
         last_used_ip: None,
+        scopes,
     };
     let ev = AuditEvent::new(auth.actor(), actions::ACCESS_TOKEN_CREATED, &meta.audit())
         .target("access_token", &rec.id)
@@ -61,6 +73,7 @@ pub async fn create(
             "name": rec.name,
             "role": rec.role,
             "expires_at": rfc3339(rec.expires_at),
+            "scopes": rec.scopes,
         }));
     let stored = state.store.access_token_create(rec, ev).await?;
     Ok(AccessTokenCreated {

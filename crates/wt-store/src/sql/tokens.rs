@@ -13,9 +13,9 @@ use wt_core::audit::AuditEvent;
 use wt_core::clock::UnixTime;
 
 const TOKEN_COLS: &str = "t.id, t.org_id, t.name, t.role, t.token_hash, t.created_by, u.email,
-    t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip";
+    t.created_at, t.expires_at, t.revoked_at, t.last_used_at, t.last_used_ip, t.scopes";
 
-const TOKEN_NCOLS: usize = 12;
+const TOKEN_NCOLS: usize = 13;
 
 const TOKEN_FROM: &str = "access_tokens t JOIN users u ON u.id = t.created_by";
 
@@ -33,6 +33,7 @@ fn token_from(r: &Row) -> Result<AccessTokenRecord> {
         revoked_at: r.get(9)?,
         last_used_at: r.get(10)?,
         last_used_ip: r.get(11)?,
+        scopes: wt_core::scopes::split(&r.get::<String>(12)?),
     })
 }
 
@@ -77,7 +78,7 @@ impl<B: Backend> TokenStore for SqlStore<B> {
         self.write_audited(t.org_id.clone(), t.created_at, audit, move |tx| {
             tx.execute(
                 "INSERT INTO access_tokens (id, org_id, name, role, token_hash, created_by,
-                    created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    created_at, expires_at, scopes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![
                     t.id,
                     t.org_id,
@@ -86,7 +87,8 @@ impl<B: Backend> TokenStore for SqlStore<B> {
                     t.token_hash,
                     t.created_by,
                     t.created_at,
-                    t.expires_at
+                    t.expires_at,
+                    wt_core::scopes::join(&t.scopes)
                 ],
             )?;
             token_by_id(tx, &t.org_id, &t.id)?.ok_or(StoreError::NotFound)

@@ -806,12 +806,24 @@ pub async fn keys_story(store: &dyn Store) {
                 revoked_at: None,
                 last_used_at: None,
                 last_used_ip: None,
+                scopes: vec![
+                    wt_core::scopes::Scope::ReadinessRead,
+                    wt_core::scopes::Scope::KeysVerify,
+                ],
             },
             event(actions::ACCESS_TOKEN_CREATED),
         )
         .await
         .unwrap();
     assert_eq!(t.created_by_email, "owner@acme.test");
+    // Scopes come back sorted, as stored.
+    assert_eq!(
+        t.scopes,
+        vec![
+            wt_core::scopes::Scope::KeysVerify,
+            wt_core::scopes::Scope::ReadinessRead
+        ]
+    );
     let found = store.access_token_by_hash("th1").await.unwrap().unwrap();
     assert_eq!(
         (
