@@ -27,7 +27,8 @@ pub(crate) mod tests {
             "id": id, "name": "ci-readiness", "role": role, "status": status,
             "created_by": "owner@example.com", "created_at": "2026-01-01T00:00:00Z",
             "expires_at": "2030-04-01T00:00:00Z", "revoked_at": null,
-            "last_used_at": "2026-01-02T00:00:00Z", "last_used_ip": "10.1.2.3"
+            "last_used_at": "2026-01-02T00:00:00Z", "last_used_ip": "10.1.2.3",
+            "scopes": []
         })
     }
 }

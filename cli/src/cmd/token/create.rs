@@ -5,7 +5,7 @@ use crate::cmd::common::{parse_expires_arg, print_secret, role_parser};
 use crate::stepup::{StepUpArgs, with_step_up};
 use crate::{CliError, Ctx};
 use clap::Args;
-use wt_api::{AccessTokenCreateRequest, AccessTokenCreated, Role};
+use wt_api::{AccessTokenCreateRequest, AccessTokenCreated, Role, Scope};
 use zeroize::Zeroize;
 
 pub const ABOUT: &str = "Create an automation token (the secret is printed once)";
@@ -20,6 +20,14 @@ that needs a recent sign-in (allowed IPs, removing members, making admins), or m
 automation tokens. It stops when you leave the org, and is revoked when your password is
 reset or changed, your MFA is reset or turned off, or your sessions are ended. A viewer token can run `wt check` and read what viewers read,
 but change nothing: give a CI job the lowest role that does its work.
+
+--scope (repeatable) lets the token call a service endpoint made for it: keys:verify
+(POST /api/v1/keys/verify, for a service that checks ingestion keys in code),
+events:read, audit:read, readiness:read. Scopes restrict, they never extend: an endpoint
+that names a scope answers only tokens holding it, and only while the token's role (the
+lower of its own and yours, now) has the scope's permission (keys:verify and events:read
+need a role that reads keys: analyst or above); every other route keeps the role rules,
+so a token without scopes works as before.
 
 --role is at most your own role (a higher one is refused, exit 4). --expires is required
 (tokens always expire, at most a year ahead): RFC 3339 (2027-01-01T00:00:00Z, any offset)
@@ -37,10 +45,11 @@ reads the password from line 1 of stdin, --code-stdin the code (line 2 with
 
 JSON (--output json): the AccessTokenCreated object, the only time the secret is in an
 answer: {id, name, role, status, created_by (email), created_at, expires_at, revoked_at,
-last_used_at, last_used_ip, secret}.
+last_used_at, last_used_ip, scopes, secret}.
 
 Examples:
   wt token create --name ci-readiness --role viewer --expires 90d > ci.token
+  wt token create --name ingest-gateway --role analyst --expires 90d --scope keys:verify
   wt token create --name deploy --role admin --expires 2027-01-01T00:00:00Z --output json | jq -r .secret
   WT_TOKEN=\"$(cat ci.token)\" wt check";
 
@@ -59,8 +68,21 @@ pub struct CreateArgs {
     #[arg(long, value_name = "T", value_parser = parse_expires_arg)]
     pub expires: String,
 
+    /// A service endpoint the token may call (repeatable): keys:verify, events:read,
+    /// audit:read, readiness:read
+    #[arg(long = "scope", value_name = "SCOPE", value_parser = scope_parser)]
+    pub scopes: Vec<Scope>,
+
     #[command(flatten)]
     pub step_up: StepUpArgs,
+}
+
+/// Parses one scope of the closed list (wt_core::scopes), naming the list when unknown.
+fn scope_parser(s: &str) -> Result<Scope, String> {
+    Scope::parse(s.trim()).ok_or_else(|| {
+        let all: Vec<&str> = Scope::ALL.iter().map(|s| s.as_str()).collect();
+        format!("unknown scope; one of: {}", all.join(", "))
+    })
 }
 
 impl CreateArgs {
@@ -74,6 +96,7 @@ impl CreateArgs {
             name: name.to_string(),
             role: self.role,
             expires_at: self.expires.clone(),
+            scopes: self.scopes.clone(),
         })
     }
 }
@@ -347,6 +370,47 @@ mod tests {
         .await;
         assert_eq!(r.failure().0, 2);
         assert!(r.stub.requests().is_empty());
+    }
+
+    #[tokio::test]
+    async fn scopes_are_repeatable_sent_and_checked_locally() {
+        let r = run_wt(
+            &[
+                "wt",
+                "token",
+                "create",
+                "--name",
+                "gw",
+                "--role",
+                "analyst",
+                "--expires",
+                "2027-01-01T00:00:00Z",
+                "--scope",
+                "keys:verify",
+                "--scope",
+                "readiness:read",
+                "--output",
+                "json",
+            ],
+            "",
+            vec![("POST", PATH, created())],
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert_eq!(
+            r.body(0)["scopes"],
+            serde_json::json!(["keys:verify", "readiness:read"])
+        );
+        let bad = parse(&[
+            "wt", "token", "create", "--name", "gw", "--role", "analyst", "--expires", "90d",
+            "--scope", "keys:write",
+        ]);
+        let err = bad.err().map(|e| (e.exit_code(), e.to_string()));
+        assert!(
+            err.as_ref()
+                .is_some_and(|(c, m)| *c == 2 && m.contains("keys:verify")),
+            "{err:?}"
+        );
     }
 
     #[test]

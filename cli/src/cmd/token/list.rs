@@ -13,11 +13,12 @@ List the automation tokens of your org (owners and admins), including expired an
 ones. Secrets are never listed (the server keeps only hashes).
 
 Table columns: ID, NAME, ROLE, STATUS (active, expired, revoked), CREATED BY (email),
-EXPIRES (time and how far away), LAST USED (time, how long ago, and from which address).
+EXPIRES (time and how far away), LAST USED (time, how long ago, and from which address),
+SCOPES (the service endpoints it may call, e.g. keys:verify; - for none).
 
 JSON (--output json): an array of AccessToken objects as the API sends them: {id, name,
 role, status, created_by (email), created_at, expires_at, revoked_at, last_used_at,
-last_used_ip}. `id` is what `wt token revoke` takes.
+last_used_ip, scopes}. `id` is what `wt token revoke` takes.
 
 Examples:
   wt token list
@@ -55,6 +56,7 @@ pub fn tokens_table(io: &Io, tokens: &[AccessToken], now: OffsetDateTime) -> com
         "CREATED BY",
         "EXPIRES",
         "LAST USED",
+        "SCOPES",
     ]);
     for t in tokens {
         let last_used = match (&t.last_used_at, &t.last_used_ip) {
@@ -70,6 +72,15 @@ pub fn tokens_table(io: &Io, tokens: &[AccessToken], now: OffsetDateTime) -> com
             t.created_by.clone(),
             describe_expiry(&t.expires_at, now),
             last_used,
+            if t.scopes.is_empty() {
+                "-".to_string()
+            } else {
+                t.scopes
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            },
         ]);
     }
     table
@@ -90,13 +101,15 @@ mod tests {
         unused["last_used_at"] = serde_json::Value::Null;
         unused["last_used_ip"] = serde_json::Value::Null;
         unused["revoked_at"] = serde_json::json!("2026-01-03T00:00:00Z");
+        let mut scoped = token_json("tok_a", "viewer", "active");
+        scoped["scopes"] = serde_json::json!(["keys:verify", "readiness:read"]);
         vec![
             (
                 "GET",
                 PATH,
                 Reply::json(
                     200,
-                    serde_json::json!({"items": [token_json("tok_a", "viewer", "active")], "next_cursor": "c2"}),
+                    serde_json::json!({"items": [scoped], "next_cursor": "c2"}),
                 ),
             ),
             (
@@ -129,7 +142,9 @@ mod tests {
             .map(|a| a.iter().filter_map(|t| t["id"].as_str()).collect())
             .unwrap_or_default();
         assert_eq!(ids, ["tok_a", "tok_b"]);
-        assert_eq!(printed[0], token_json("tok_a", "viewer", "active"));
+        let mut scoped = token_json("tok_a", "viewer", "active");
+        scoped["scopes"] = serde_json::json!(["keys:verify", "readiness:read"]);
+        assert_eq!(printed[0], scoped);
     }
 
     #[tokio::test]
@@ -140,7 +155,8 @@ mod tests {
         assert_eq!(
             header.split_whitespace().collect::<Vec<_>>(),
             [
-                "ID", "NAME", "ROLE", "STATUS", "CREATED", "BY", "EXPIRES", "LAST", "USED"
+                "ID", "NAME", "ROLE", "STATUS", "CREATED", "BY", "EXPIRES", "LAST", "USED",
+                "SCOPES"
             ]
         );
         let a = r
@@ -156,6 +172,7 @@ mod tests {
             "2030-04-01T00:00:00Z (in ",
             "2026-01-02T00:00:00Z (",
             "ago) from 10.1.2.3",
+            "keys:verify readiness:read",
         ] {
             assert!(a.contains(part), "{part}: {a}");
         }
@@ -165,7 +182,7 @@ mod tests {
             .find(|l| l.starts_with("tok_b"))
             .unwrap_or_default();
         assert!(
-            b.contains("revoked") && b.trim_end().ends_with("never"),
+            b.contains("revoked") && b.contains("never") && b.trim_end().ends_with('-'),
             "{b}"
         );
     }
