@@ -293,7 +293,15 @@ where
             Err(e) => e.into_response(),
         }
     };
-    Ok(guard(&state, limits, &method, middleware::INGEST_ROUTE, start, answer).await)
+    Ok(guard(
+        &state,
+        limits,
+        &method,
+        middleware::INGEST_ROUTE,
+        start,
+        answer,
+    )
+    .await)
 }
 
 /// What the router's layers do, for an answer of the hot path: the request timeout, the
@@ -312,7 +320,13 @@ async fn guard(
         Ok(Err(panic)) => panic_response(panic),
         Err(_) => ApiError::Timeout.into_response(),
     };
-    middleware::finish(state, middleware::method_label(method), route, start, &mut resp);
+    middleware::finish(
+        state,
+        middleware::method_label(method),
+        route,
+        start,
+        &mut resp,
+    );
     resp
 }
 
@@ -356,5 +370,13 @@ async fn authorize<B>(
             Err(e) => e.into_response(),
         }
     };
-    Ok(guard(&state, limits, &method, middleware::AUTHORIZE_ROUTE, start, answer).await)
+    Ok(guard(
+        &state,
+        limits,
+        &method,
+        middleware::AUTHORIZE_ROUTE,
+        start,
+        answer,
+    )
+    .await)
 }

@@ -16,8 +16,8 @@ pub use readiness::*;
 // Domain vocabulary lives in `wt-core`; the wire uses it as is (same serde names).
 pub use wt_core::apikey::{ApiKeyStatus, Environment};
 pub use wt_core::permissions::Role;
-pub use wt_core::scopes::Scope;
 pub use wt_core::readiness::{CheckStatus, Evidence, ReadinessCheck, ReadinessSettings};
+pub use wt_core::scopes::Scope;
 pub use wt_core::sessions::ClientKind;
 
 /// Prefix of every API route.

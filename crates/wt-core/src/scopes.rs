@@ -80,7 +80,10 @@ pub fn join(scopes: &[Scope]) -> String {
 /// Reads the stored form; an unknown name (a newer daemon's scope) is dropped, never
 /// widened into something else.
 pub fn split(stored: &str) -> Vec<Scope> {
-    stored.split_ascii_whitespace().filter_map(Scope::parse).collect()
+    stored
+        .split_ascii_whitespace()
+        .filter_map(Scope::parse)
+        .collect()
 }
 
 #[cfg(test)]

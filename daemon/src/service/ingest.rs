@@ -12,11 +12,11 @@
 use crate::error::ApiError;
 use crate::extract::ClientMeta;
 use crate::keycache::{CachedKey, OrgPolicy};
-use std::sync::Arc;
 use crate::state::AppState;
 use axum::http::{HeaderMap, header};
 use serde::Deserialize;
 use serde_json::value::RawValue;
+use std::sync::Arc;
 use wt_api::Environment;
 use wt_core::apikey;
 use wt_core::audit::{Actor, AuditEvent, actions};

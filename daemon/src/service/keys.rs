@@ -458,9 +458,9 @@ pub async fn verify(
     auth.require_scope(Scope::KeysVerify)?;
     let ip = match req.ip.as_deref() {
         None => None,
-        Some(s) => Some(wt_core::netaddr::normalize_ip(s.trim().parse().map_err(|_| {
-            ApiError::Validation("ip: an IPv4 or IPv6 address, without a port".into())
-        })?)),
+        Some(s) => Some(wt_core::netaddr::normalize_ip(s.trim().parse().map_err(
+            |_| ApiError::Validation("ip: an IPv4 or IPv6 address, without a port".into()),
+        )?)),
     };
     let client = ClientMeta {
         ip: ip.unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)),

@@ -444,6 +444,7 @@ mod console_keys;
 mod console_members;
 mod console_readiness;
 mod console_security;
+mod gateway;
 mod hosts;
 mod ingest;
 mod invites;

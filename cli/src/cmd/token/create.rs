@@ -402,8 +402,17 @@ mod tests {
             serde_json::json!(["keys:verify", "readiness:read"])
         );
         let bad = parse(&[
-            "wt", "token", "create", "--name", "gw", "--role", "analyst", "--expires", "90d",
-            "--scope", "keys:write",
+            "wt",
+            "token",
+            "create",
+            "--name",
+            "gw",
+            "--role",
+            "analyst",
+            "--expires",
+            "90d",
+            "--scope",
+            "keys:write",
         ]);
         let err = bad.err().map(|e| (e.exit_code(), e.to_string()));
         assert!(
