@@ -12,6 +12,7 @@ mod crash;
 mod daemon;
 mod docs;
 mod files;
+mod gateway;
 mod harness;
 mod headless;
 mod hygiene;
