@@ -690,6 +690,7 @@ Register-ArgumentCompleter -Native -CommandName 'wt' -ScriptBlock {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A name saying what uses the token (e.g. ci-readiness)')
             [CompletionResult]::new('--role', '--role', [CompletionResultType]::ParameterName, 'The role the token acts with (at most your own)')
             [CompletionResult]::new('--expires', '--expires', [CompletionResultType]::ParameterName, 'When the token stops working: RFC 3339 or a duration from now (30m, 24h, 90d)')
+            [CompletionResult]::new('--scope', '--scope', [CompletionResultType]::ParameterName, 'A service endpoint the token may call (repeatable): keys:verify, events:read, audit:read, readiness:read')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the WatchTower daemon')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'If a recent sign-in is needed: read your password from the first line of stdin')

@@ -1741,7 +1741,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__token__subcmd__create)
-            opts="-h -V --name --role --expires --password-stdin --code-stdin --server --output --no-input --help --version"
+            opts="-h -V --name --role --expires --scope --password-stdin --code-stdin --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1756,6 +1756,10 @@ _wt() {
                     return 0
                     ;;
                 --expires)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --scope)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

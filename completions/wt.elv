@@ -636,6 +636,7 @@ set edit:completion:arg-completer[wt] = {|@words|
             cand --name 'A name saying what uses the token (e.g. ci-readiness)'
             cand --role 'The role the token acts with (at most your own)'
             cand --expires 'When the token stops working: RFC 3339 or a duration from now (30m, 24h, 90d)'
+            cand --scope 'A service endpoint the token may call (repeatable): keys:verify, events:read, audit:read, readiness:read'
             cand --server 'URL of the WatchTower daemon'
             cand --output 'Output format [default: table on a terminal, json otherwise]'
             cand --password-stdin 'If a recent sign-in is needed: read your password from the first line of stdin'

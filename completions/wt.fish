@@ -506,6 +506,7 @@ risk_lead\t''
 analyst\t''
 viewer\t''"
 complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l expires -d 'When the token stops working: RFC 3339 or a duration from now (30m, 24h, 90d)' -r
+complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l scope -d 'A service endpoint the token may call (repeatable): keys:verify, events:read, audit:read, readiness:read' -r
 complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand token; and __fish_seen_subcommand_from create" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
