@@ -303,3 +303,101 @@ fn nginx_auth_request_lets_valid_keys_through_with_the_three_headers_and_nothing
     let fenced_shown = wt(&d, &tok, &["keys", "show", fenced["id"].as_str().unwrap()]);
     assert_eq!(fenced_shown["last_used_ip"], "127.0.0.2", "{fenced_shown}");
 }
+
+#[test]
+fn a_keys_verify_token_from_wt_token_create_verifies_keys_and_wt_token_list_shows_its_scope() {
+    let d = Daemon::start();
+    d.setup();
+    let tok = d.login_token();
+    let key = wt(
+        &d,
+        &tok,
+        &[
+            "keys",
+            "create",
+            "--env",
+            "production",
+            "--name",
+            "edge",
+            "--owner",
+            OWNER,
+        ],
+    );
+    let created = wt(
+        &d,
+        &tok,
+        &[
+            "token",
+            "create",
+            "--name",
+            "gateway",
+            "--role",
+            "analyst",
+            "--expires",
+            "30d",
+            "--scope",
+            "keys:verify",
+        ],
+    );
+    assert_eq!(
+        created["scopes"],
+        serde_json::json!(["keys:verify"]),
+        "{created}"
+    );
+    let service = created["secret"].as_str().unwrap().to_string();
+    let listed = wt(&d, &tok, &["token", "list"]);
+    assert_eq!(
+        listed[0]["scopes"],
+        serde_json::json!(["keys:verify"]),
+        "{listed}"
+    );
+    let mut table = d.wt();
+    table
+        .env("WT_TOKEN", &tok)
+        .args(["token", "list", "--output", "table"]);
+    let (code, out, err) = run(table, "");
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("SCOPES") && out.contains("keys:verify"),
+        "{out}"
+    );
+
+    let verify = |bearer: &str, body: Value| {
+        let r = http()
+            .post(d.url("/api/v1/keys/verify"))
+            .bearer_auth(bearer)
+            .json(&body)
+            .send()
+            .expect("verify");
+        (
+            r.status().as_u16(),
+            r.json::<Value>().unwrap_or(Value::Null),
+        )
+    };
+    let (status, v) = verify(
+        &service,
+        serde_json::json!({"key": key["secret"], "ip": "192.0.2.1"}),
+    );
+    assert_eq!(status, 200, "{v}");
+    assert_eq!(v["valid"], true, "{v}");
+    assert_eq!(v["key_id"], key["id"]);
+    assert_eq!(v["status"], "active");
+    let (status, v) = verify(&service, serde_json::json!({"key": "wtk_live_nope"}));
+    assert_eq!(
+        (status, &v["valid"], &v["code"]),
+        (200, &Value::Bool(false), &Value::from("invalid_key"))
+    );
+    // The owner's own session has no scopes: 403 naming the one it lacks.
+    let (status, v) = verify(&tok, serde_json::json!({"key": key["secret"]}));
+    assert_eq!(status, 403, "{v}");
+    assert!(
+        v["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("keys:verify"),
+        "{v}"
+    );
+    // The use is in `wt keys show`.
+    let shown = wt(&d, &tok, &["keys", "show", key["id"].as_str().unwrap()]);
+    assert_eq!(shown["last_used_ip"], "192.0.2.1", "{shown}");
+}
