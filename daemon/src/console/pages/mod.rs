@@ -4,10 +4,12 @@
 
 //!
 //! One file per page or flow (`login`, `token`, `invite`, `reset`, `security`, `members`,
-//! `invites`, `allowed_ips`, `readiness`); the frame every page shares (head, header,
+//! `invites`, `allowed_ips`, `readiness`, `audit`; `charts` draws inline SVG charts); the frame every page shares (head, header,
 //! navigation, error pages) is here.
 
 mod allowed_ips;
+mod audit;
+pub mod charts;
 mod invite;
 mod invites;
 mod login;
@@ -18,6 +20,8 @@ mod security;
 mod token;
 
 pub use allowed_ips::*;
+pub use audit::*;
+pub use charts::Bar;
 pub use invite::*;
 pub use invites::*;
 pub use login::*;
@@ -38,6 +42,7 @@ pub enum Tab {
     Invites,
     AllowedIps,
     Readiness,
+    Audit,
 }
 
 /// Who is signed in, for the page header, the navigation bar and the CSRF field of every
@@ -53,6 +58,8 @@ pub struct Viewer<'a> {
     pub allowed_ips: bool,
     /// The role may read the readiness checklist (`ReadinessRead`): the Readiness tab.
     pub readiness: bool,
+    /// The role may read the audit log (`AuditRead`): the Audit log tab.
+    pub audit: bool,
     /// The tab this page belongs to (`aria-current`), if any.
     pub current: Option<Tab>,
 }
@@ -105,6 +112,9 @@ fn nav(v: &Viewer<'_>) -> Markup {
     }
     if v.readiness {
         tabs.push((Tab::Readiness, "/readiness", "Readiness"));
+    }
+    if v.audit {
+        tabs.push((Tab::Audit, "/audit", "Audit log"));
     }
     html! {
         nav #tabs aria-label="Console" {
@@ -208,6 +218,7 @@ mod tests {
             members: true,
             allowed_ips: true,
             readiness: true,
+            audit: true,
             current: Some(Tab::Security),
         };
         let v = || Viewer {
@@ -217,6 +228,7 @@ mod tests {
             members: true,
             allowed_ips: true,
             readiness: true,
+            audit: true,
             current: Some(Tab::Members),
         };
         let dry = wt_api::AllowedIpCheckResponse {
