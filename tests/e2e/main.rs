@@ -6,6 +6,7 @@ mod backup;
 mod bursts;
 mod cli;
 mod console;
+mod console_audit;
 mod crash;
 mod daemon;
 mod docs;

@@ -194,10 +194,11 @@ pub struct Activity {
 }
 
 /// The chart's range for the filters' `since`/`until` (RFC 3339, already valid): the
-/// last day when neither is set, ending now when only `since` is; at most
+/// last day when neither is set, up to now (included) when `until` is not; at most
 /// [`ACTIVITY_MAX_DAYS`] long. Returns `(since, until, clipped)`.
 fn activity_range(since: Option<i64>, until: Option<i64>, now: i64) -> (i64, i64, bool) {
-    let until = until.unwrap_or(now);
+    // Up to and including the current second (`until` is exclusive).
+    let until = until.unwrap_or(now + 1);
     let since = since.unwrap_or(until - ACTIVITY_DEFAULT);
     let earliest = until - ACTIVITY_MAX_DAYS * DAY;
     (since.max(earliest), until, since < earliest)
@@ -405,8 +406,14 @@ mod tests {
 
     #[test]
     fn the_chart_covers_the_last_day_unless_the_filters_say_otherwise() {
-        assert_eq!(activity_range(None, None, T + 5), (T + 5 - DAY, T + 5, false));
-        assert_eq!(activity_range(Some(T - HOUR), None, T), (T - HOUR, T, false));
+        assert_eq!(
+            activity_range(None, None, T + 5),
+            (T + 6 - DAY, T + 6, false)
+        );
+        assert_eq!(
+            activity_range(Some(T - HOUR), None, T),
+            (T - HOUR, T + 1, false)
+        );
         assert_eq!(activity_range(None, Some(T), T + DAY), (T - DAY, T, false));
         let long = activity_range(Some(T - 400 * DAY), Some(T), T);
         assert_eq!(long, (T - ACTIVITY_MAX_DAYS * DAY, T, true));

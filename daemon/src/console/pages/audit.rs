@@ -162,7 +162,7 @@ fn filter_form(f: &FilterValues) -> Markup {
                 (field("since", "From", &f.since, "RFC 3339, e.g. 2027-01-15T00:00:00Z"))
                 (field("until", "Until (not included)", &f.until, "RFC 3339; empty: now"))
             }
-            button type="submit" { "Apply filters" }
+            button #filter-submit type="submit" { "Apply filters" }
             " "
             a href="/audit" { "Clear" }
         }
