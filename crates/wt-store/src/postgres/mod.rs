@@ -64,6 +64,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("migrations/0012_installation.sql")),
     (13, include_str!("migrations/0013_ingest_idempotency.sql")),
     (14, include_str!("migrations/0014_cache_notify.sql")),
+    // 0015 and 0016 are being written on other branches; the lead orders them on merge.
+    (17, include_str!("migrations/0017_audit_activity.sql")),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by every daemon).

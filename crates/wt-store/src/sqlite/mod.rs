@@ -37,6 +37,8 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0012_installation.sql")),
     M::up(include_str!("migrations/0013_ingest_idempotency.sql")),
     M::up(include_str!("migrations/0014_cache_notify.sql")),
+    // 0015 and 0016 are being written on other branches; the lead orders them on merge.
+    M::up(include_str!("migrations/0017_audit_activity.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {
