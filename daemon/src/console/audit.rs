@@ -18,7 +18,7 @@ use super::{PageResult, viewer};
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta, Via};
 use crate::service;
-use crate::service::audit::{Activity, Filters, OUTCOMES, Tail};
+use crate::service::audit::{Activity, Filters, Tail};
 use crate::state::AppState;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -188,7 +188,6 @@ fn activity_view(a: &Activity, custom_range: bool) -> ActivityView {
     } else {
         "the last 24 hours (UTC)".to_string()
     };
-    debug_assert_eq!(OUTCOMES.len(), 3);
     ActivityView {
         bar_name,
         bars,
@@ -209,10 +208,10 @@ async fn audit_page(state: &AppState, auth: &Auth, raw: Option<&str>, extra: Ext
     // The role first: a refused role sees the 403 page whatever the query says.
     auth.require(Permission::AuditRead)?;
     let csrf = csrf_token(state, &auth.session.id);
-    let reviews = service::audit::reviews(state, auth).await?;
-    let latest = reviews.first();
+    let review_state = service::audit::review_state(state, auth).await?;
+    let latest = review_state.latest.as_ref();
     let reviewed_through = latest.map_or(0, |r| r.through_seq);
-    let last_seq = state.store.audit_last_seq(&auth.org.id).await?;
+    let last_seq = review_state.last_seq;
     let mut error = extra.error;
     let parsed = parse_query(raw);
     let (q, notice) = match parsed {
@@ -338,6 +337,7 @@ async fn audit_page(state: &AppState, auth: &Auth, raw: Option<&str>, extra: Ext
         stream,
         this_url,
         last_seq,
+        pending: review_state.pending,
         review: latest.map(|r| ReviewView {
             through_seq: r.through_seq,
             by: r.reviewed_by.clone(),

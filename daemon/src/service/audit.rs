@@ -300,6 +300,44 @@ pub async fn review(
     Ok(review)
 }
 
+/// Where the org's review stands: the latest review, the newest entry, and how many
+/// entries no review covers yet.
+#[derive(Debug, Clone)]
+pub struct ReviewState {
+    pub latest: Option<AuditReviewRecord>,
+    pub last_seq: i64,
+    /// Entries after the latest review, not counting that review's own record (a review
+    /// writes one entry after the entry it covers; counting it would leave every review
+    /// one entry behind).
+    pub pending: i64,
+}
+
+/// The review state the console shows above the log.
+pub async fn review_state(state: &AppState, auth: &Auth) -> Result<ReviewState, ApiError> {
+    auth.require(Permission::AuditRead)?;
+    let latest = state.store.audit_reviews(&auth.org.id).await?.into_iter().next();
+    let last_seq = state.store.audit_last_seq(&auth.org.id).await?;
+    let through = latest.as_ref().map_or(0, |r| r.through_seq);
+    let mut pending = last_seq - through;
+    if let Some(r) = &latest
+        && pending == 1
+    {
+        let next = state.store.audit_entries(&auth.org.id, through, 1).await?;
+        let own_record = next.first().is_some_and(|e| {
+            e.action == actions::AUDIT_REVIEWED
+                && e.target.as_ref().is_some_and(|t| t.id == r.id)
+        });
+        if own_record {
+            pending = 0;
+        }
+    }
+    Ok(ReviewState {
+        latest,
+        last_seq,
+        pending,
+    })
+}
+
 /// The org's reviews, newest first.
 pub async fn reviews(state: &AppState, auth: &Auth) -> Result<Vec<AuditReviewRecord>, ApiError> {
     auth.require(Permission::AuditRead)?;

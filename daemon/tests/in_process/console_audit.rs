@@ -320,6 +320,16 @@ async fn marking_reviewed_through_an_entry_is_the_apis_review() {
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", html(&r));
     assert_eq!(check(&fx.get("/api/v1/orgs/readiness", &tok).await), "pass");
+    // The review's own record is not something left to review.
+    let (_, page) = get(&fx, "/audit", &rl_cookie).await;
+    assert_eq!(seqs(&page)[0], last + 1, "the review wrote its entry");
+    assert!(page.contains("Nothing new since."), "{page}");
+    assert!(!page.contains("id=\"review-all\""), "{page}");
+    // One more entry is.
+    fx.login(EMAIL, "not the password 9").await;
+    let (_, page) = get(&fx, "/audit", &rl_cookie).await;
+    assert!(page.contains("2 newer entries not reviewed yet."), "{page}");
+    assert!(page.contains("id=\"review-all\""));
     // Bad numbers: a clear error, nothing recorded.
     for bad in ["", "abc", "0", "-1", "999999", "99999999999999999999"] {
         let r = fx

@@ -72,6 +72,8 @@ pub struct AuditView<'a> {
     /// This page's own address (the refresh link).
     pub this_url: String,
     pub last_seq: i64,
+    /// Entries no review covers yet (the latest review's own record aside).
+    pub pending: i64,
     pub review: Option<ReviewView>,
     /// The role may record reviews (`AuditReview`).
     pub can_review: bool,
@@ -121,8 +123,9 @@ pub fn entry_row(r: &EntryRow, csrf: &str, can_review: bool) -> Markup {
                     form.inline method="post" action="/audit/review" {
                         (csrf_field(csrf))
                         input type="hidden" name="through_seq" value=(r.seq);
-                        button.secondary type="submit" aria-label={ "Mark the log reviewed through entry " (r.seq) } {
+                        button.secondary type="submit" {
                             "Reviewed through here"
+                            span.visually-hidden { " (entry " (r.seq) ")" }
                         }
                     }
                 } @else {
@@ -231,8 +234,8 @@ pub fn audit(v: &AuditView<'_>) -> Markup {
                 p #review-state {
                     @if let Some(r) = &v.review {
                         "Reviewed through entry " strong { (r.through_seq) } " by " (r.by) " at " (r.at.replace('T', " ").replace('Z', " UTC")) "."
-                        @if v.last_seq > r.through_seq {
-                            " " strong.status-off #unreviewed-count { (v.last_seq - r.through_seq) " newer " @if v.last_seq - r.through_seq == 1 { "entry" } @else { "entries" } " not reviewed yet." }
+                        @if v.pending > 0 {
+                            " " strong.status-off #unreviewed-count { (v.pending) " newer " @if v.pending == 1 { "entry" } @else { "entries" } " not reviewed yet." }
                         } @else {
                             " " span.status-on { "Nothing new since." }
                         }
@@ -241,7 +244,7 @@ pub fn audit(v: &AuditView<'_>) -> Markup {
                     }
                 }
                 div.actions {
-                    @if v.can_review && v.last_seq > v.review.as_ref().map_or(0, |r| r.through_seq) {
+                    @if v.can_review && v.pending > 0 {
                         form #review-all method="post" action="/audit/review" {
                             (csrf_field(csrf))
                             input type="hidden" name="through_seq" value=(v.last_seq);

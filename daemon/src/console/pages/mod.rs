@@ -323,6 +323,7 @@ mod tests {
                 stream: Some("/audit/stream?after=1".into()),
                 this_url: "/audit".into(),
                 last_seq: 1,
+                pending: 1,
                 review: None,
                 can_review: true,
                 verify: Some(VerifyView::Ok { entries: 1 }),
