@@ -95,7 +95,9 @@ fn an_owner_follows_the_audit_log_live_while_the_cli_invites_someone_then_review
     b.submit_and_wait("#tabs a[href='/audit']");
     assert!(b.current_url().ends_with("/audit"), "{}", b.current_url());
     assert_eq!(
-        b.find("#tabs a[href='/audit']").attr("aria-current").as_deref(),
+        b.find("#tabs a[href='/audit']")
+            .attr("aria-current")
+            .as_deref(),
         Some("page")
     );
     // The chart counted today's entries: at least the three failures.
@@ -175,7 +177,10 @@ fn an_owner_follows_the_audit_log_live_while_the_cli_invites_someone_then_review
     let shown = actions(&b);
     assert_eq!(shown.len(), 3, "{shown:?}");
     assert!(shown.iter().all(|a| a == "auth.login.failed"), "{shown:?}");
-    assert_eq!(b.find("#action").property("value").as_deref(), Some("auth.login.*"));
+    assert_eq!(
+        b.find("#action").property("value").as_deref(),
+        Some("auth.login.*")
+    );
     assert_eq!(
         b.find("ul.legend li[data-series='success'] .count").text(),
         "0",
@@ -201,7 +206,11 @@ fn an_owner_follows_the_audit_log_live_while_the_cli_invites_someone_then_review
     b.submit_and_wait("#verify-form button");
     let result = b.find("#verify-result");
     assert_eq!(result.attr("data-ok").as_deref(), Some("true"));
-    assert!(result.text().contains("The chain verifies"), "{}", result.text());
+    assert!(
+        result.text().contains("The chain verifies"),
+        "{}",
+        result.text()
+    );
     assert_accessible(&b, axe.as_deref(), "the chain check's result");
 
     // A phone: the page still works and passes axe; screenshot kept.

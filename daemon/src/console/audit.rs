@@ -127,7 +127,11 @@ fn url_with(path: &str, query: &str, extra: Option<(&str, String)>) -> String {
         if !q.is_empty() {
             q.push('&');
         }
-        q.push_str(&url::form_urlencoded::Serializer::new(String::new()).append_pair(k, &v).finish());
+        q.push_str(
+            &url::form_urlencoded::Serializer::new(String::new())
+                .append_pair(k, &v)
+                .finish(),
+        );
     }
     if q.is_empty() {
         path.to_string()
@@ -248,10 +252,7 @@ async fn audit_page(state: &AppState, auth: &Auth, raw: Option<&str>, extra: Ext
         ]
         .into_iter()
         .map(|(label, secs)| {
-            let qs = filter_query(
-                f,
-                &[("since", Some(rfc3339(now - secs))), ("until", None)],
-            );
+            let qs = filter_query(f, &[("since", Some(rfc3339(now - secs))), ("until", None)]);
             (label, url_with("/audit", &qs, None))
         })
         .collect();
@@ -279,17 +280,29 @@ async fn audit_page(state: &AppState, auth: &Auth, raw: Option<&str>, extra: Ext
                     if page.next_cursor.is_some()
                         && let Some(first) = entries.first()
                     {
-                        newer = Some(url_with("/audit", &fq, Some((NEWER, first.seq.to_string()))));
+                        newer = Some(url_with(
+                            "/audit",
+                            &fq,
+                            Some((NEWER, first.seq.to_string())),
+                        ));
                     }
                     if let Some(last) = entries.last() {
-                        older = Some(url_with("/audit", &fq, Some(("cursor", last.seq.to_string()))));
+                        older = Some(url_with(
+                            "/audit",
+                            &fq,
+                            Some(("cursor", last.seq.to_string())),
+                        ));
                     }
                 } else {
                     if let Some(c) = &page.next_cursor {
                         older = Some(url_with("/audit", &fq, Some(("cursor", c.clone()))));
                     }
                     if !first_page && let Some(first) = entries.first() {
-                        newer = Some(url_with("/audit", &fq, Some((NEWER, first.seq.to_string()))));
+                        newer = Some(url_with(
+                            "/audit",
+                            &fq,
+                            Some((NEWER, first.seq.to_string())),
+                        ));
                     }
                 }
                 if first_page {
@@ -303,7 +316,11 @@ async fn audit_page(state: &AppState, auth: &Auth, raw: Option<&str>, extra: Ext
                         },
                         &[],
                     );
-                    stream = Some(url_with("/audit/stream", &live, Some(("after", after.to_string()))));
+                    stream = Some(url_with(
+                        "/audit/stream",
+                        &live,
+                        Some(("after", after.to_string())),
+                    ));
                 }
                 rows = entries
                     .into_iter()
@@ -380,13 +397,33 @@ pub(super) async fn review(
         Ok(n) => n,
         Err(_) => {
             let e = ApiError::Validation("through_seq: the number of an entry".into());
-            return audit_page(&state, &auth, None, Extra { error: Some(e), ..Extra::default() }).await;
+            return audit_page(
+                &state,
+                &auth,
+                None,
+                Extra {
+                    error: Some(e),
+                    ..Extra::default()
+                },
+            )
+            .await;
         }
     };
     match service::audit::review(&state, &auth, &meta, Some(through)).await {
         Ok(_) => Ok(Redirect::to("/audit?done=reviewed").into_response()),
         Err(e @ (ApiError::Unauthenticated | ApiError::Forbidden(_))) => Err(e.into()),
-        Err(e) => audit_page(&state, &auth, None, Extra { error: Some(e), ..Extra::default() }).await,
+        Err(e) => {
+            audit_page(
+                &state,
+                &auth,
+                None,
+                Extra {
+                    error: Some(e),
+                    ..Extra::default()
+                },
+            )
+            .await
+        }
     }
 }
 
@@ -414,7 +451,16 @@ pub(super) async fn verify(
             entries: r.entries,
         },
     };
-    audit_page(&state, &auth, None, Extra { verify: Some(verify), ..Extra::default() }).await
+    audit_page(
+        &state,
+        &auth,
+        None,
+        Extra {
+            verify: Some(verify),
+            ..Extra::default()
+        },
+    )
+    .await
 }
 
 /// `GET /audit/stream`: the live view. The API's tail (`service::audit::Tail`) over the
@@ -483,8 +529,10 @@ mod tests {
 
     #[test]
     fn the_query_is_the_apis_filters_plus_the_consoles_paging() {
-        let q = parse_query(Some("action=auth.*&actor=a%40b.test&newer=12&done=reviewed"))
-            .unwrap_or_else(|e| panic!("{e}"));
+        let q = parse_query(Some(
+            "action=auth.*&actor=a%40b.test&newer=12&done=reviewed",
+        ))
+        .unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(q.filters.action.as_deref(), Some("auth.*"));
         assert_eq!(q.filters.actor.as_deref(), Some("a@b.test"));
         assert_eq!((q.newer, q.done.as_deref()), (Some(12), Some("reviewed")));

@@ -315,7 +315,12 @@ pub struct ReviewState {
 /// The review state the console shows above the log.
 pub async fn review_state(state: &AppState, auth: &Auth) -> Result<ReviewState, ApiError> {
     auth.require(Permission::AuditRead)?;
-    let latest = state.store.audit_reviews(&auth.org.id).await?.into_iter().next();
+    let latest = state
+        .store
+        .audit_reviews(&auth.org.id)
+        .await?
+        .into_iter()
+        .next();
     let last_seq = state.store.audit_last_seq(&auth.org.id).await?;
     let through = latest.as_ref().map_or(0, |r| r.through_seq);
     let mut pending = last_seq - through;
@@ -324,8 +329,7 @@ pub async fn review_state(state: &AppState, auth: &Auth) -> Result<ReviewState, 
     {
         let next = state.store.audit_entries(&auth.org.id, through, 1).await?;
         let own_record = next.first().is_some_and(|e| {
-            e.action == actions::AUDIT_REVIEWED
-                && e.target.as_ref().is_some_and(|t| t.id == r.id)
+            e.action == actions::AUDIT_REVIEWED && e.target.as_ref().is_some_and(|t| t.id == r.id)
         });
         if own_record {
             pending = 0;

@@ -79,7 +79,11 @@ async fn filters_and_pages_keep_each_other_and_match_the_api() {
     );
     let all = api_entries(&fx, &tok, "").await;
     let want: Vec<i64> = all.iter().map(|e| e["seq"].as_i64().unwrap()).collect();
-    assert_eq!(seqs(&page), want, "the first page is the API's, newest first");
+    assert_eq!(
+        seqs(&page),
+        want,
+        "the first page is the API's, newest first"
+    );
     // Each row shows the time, actor, action, target, outcome, address and review state.
     let failed = all
         .iter()
@@ -89,7 +93,10 @@ async fn filters_and_pages_keep_each_other_and_match_the_api() {
     assert!(row.contains("data-outcome=\"failure\""), "{row}");
     assert!(row.contains("<code>auth.login.failed</code>"), "{row}");
     assert!(row.contains("127.0.0.1"), "{row}");
-    assert!(row.contains(&format!("datetime=\"{}\"", failed["occurred_at"].as_str().unwrap())));
+    assert!(row.contains(&format!(
+        "datetime=\"{}\"",
+        failed["occurred_at"].as_str().unwrap()
+    )));
     assert!(row.contains("Reviewed through here"), "{row}");
 
     // A filter: only failures, as the API answers the same query.
@@ -101,13 +108,22 @@ async fn filters_and_pages_keep_each_other_and_match_the_api() {
         .collect();
     assert_eq!(want.len(), 3);
     assert_eq!(seqs(&page), want);
-    assert!(page.contains("value=\"auth.*\""), "the form keeps the filter");
-    assert!(page.contains("<option value=\"failure\" selected>"), "{page}");
+    assert!(
+        page.contains("value=\"auth.*\""),
+        "the form keeps the filter"
+    );
+    assert!(
+        page.contains("<option value=\"failure\" selected>"),
+        "{page}"
+    );
 
     // Pages of 2: older, older again, then newer; every link keeps the filters.
     let (_, p1) = get(&fx, "/audit?action=auth.*&outcome=failure&limit=2", &cookie).await;
     assert_eq!(seqs(&p1), want[..2]);
-    assert!(link(&p1, "newer").is_none(), "the first page has no newer page");
+    assert!(
+        link(&p1, "newer").is_none(),
+        "the first page has no newer page"
+    );
     let older = link(&p1, "older").expect("an older page");
     assert!(
         older.contains("action=auth.*") && older.contains("outcome=failure"),
@@ -120,7 +136,10 @@ async fn filters_and_pages_keep_each_other_and_match_the_api() {
     assert!(newer.contains("outcome=failure"), "{newer}");
     let (_, back) = get(&fx, &newer, &cookie).await;
     assert_eq!(seqs(&back), want[..2], "back to the first page");
-    assert!(link(&back, "newer").is_none(), "nothing newer than the first page");
+    assert!(
+        link(&back, "newer").is_none(),
+        "nothing newer than the first page"
+    );
     assert!(link(&back, "older").is_some());
 
     // Bad input: a clear error on the page, no 500.
@@ -136,7 +155,10 @@ async fn filters_and_pages_keep_each_other_and_match_the_api() {
     ] {
         let (status, page) = get(&fx, &format!("/audit?{q}"), &cookie).await;
         assert!(
-            matches!(status, StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST),
+            matches!(
+                status,
+                StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST
+            ),
             "{q}: {status}"
         );
         assert!(page.contains("id=\"error\""), "{q}: {page}");
@@ -205,7 +227,9 @@ async fn the_chart_counts_the_entries_per_hour_and_outcome() {
     assert_eq!(drawn(&page), want);
     let total: usize = day.len();
     assert!(
-        page.contains(&format!("figure class=\"chart\" id=\"activity\" data-total=\"{total}\"")),
+        page.contains(&format!(
+            "figure class=\"chart\" id=\"activity\" data-total=\"{total}\""
+        )),
         "{page}"
     );
     assert_eq!(
@@ -274,10 +298,7 @@ async fn marking_reviewed_through_an_entry_is_the_apis_review() {
             .unwrap()
             .to_string()
     };
-    assert_ne!(
-        check(&fx.get("/api/v1/orgs/readiness", &tok).await),
-        "pass"
-    );
+    assert_ne!(check(&fx.get("/api/v1/orgs/readiness", &tok).await), "pass");
     let r = fx
         .send(form(
             "/audit/review",
@@ -296,14 +317,12 @@ async fn marking_reviewed_through_an_entry_is_the_apis_review() {
     assert_eq!(fx.count(actions::AUDIT_REVIEWED).await, 1);
     let (_, page) = get(&fx, "/audit?done=reviewed", &cookie).await;
     assert!(page.contains("The review is recorded."), "{page}");
-    assert!(page.contains(&format!("Reviewed through entry <strong>{through}</strong> by {EMAIL}")));
+    assert!(page.contains(&format!(
+        "Reviewed through entry <strong>{through}</strong> by {EMAIL}"
+    )));
     for s in seqs(&page) {
         let row = entry(&page, s);
-        assert_eq!(
-            row.contains(">reviewed<"),
-            s <= through,
-            "entry {s}: {row}"
-        );
+        assert_eq!(row.contains(">reviewed<"), s <= through, "entry {s}: {row}");
         assert_eq!(row.contains("Reviewed through here"), s > through, "{row}");
     }
     // Everything, by a risk lead (the matrix lets them review): readiness turns green.
@@ -339,7 +358,12 @@ async fn marking_reviewed_through_an_entry_is_the_apis_review() {
                 Some(&cookie),
             ))
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{bad}: {}", html(&r));
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{bad}: {}",
+            html(&r)
+        );
         assert!(html(&r).contains("id=\"error\""), "{bad}");
     }
     assert_eq!(fx.store.audit_reviews("org_acme").await.unwrap().len(), 2);
@@ -375,7 +399,10 @@ async fn verify_shows_the_count_and_finds_an_edited_row() {
         .send(form("/audit/verify", &[("csrf", &csrf)], Some(&cookie)))
         .await;
     let page = html(&r);
-    assert!(page.contains("data-ok=\"false\" data-first-bad=\"2\""), "{page}");
+    assert!(
+        page.contains("data-ok=\"false\" data-first-bad=\"2\""),
+        "{page}"
+    );
     assert!(page.contains("The chain is broken at entry 2"), "{page}");
     assert!(page.contains("role=\"alert\""));
 }
@@ -460,7 +487,11 @@ async fn the_live_view_resumes_after_last_event_id_without_gaps_or_duplicates() 
     let last = fx.store.audit_last_seq("org_acme").await.unwrap();
     let backlog = read_events(&mut body, (last - 2) as usize).await;
     let ids: Vec<i64> = backlog.iter().map(|(i, _)| *i).collect();
-    assert_eq!(ids, (3..=last).collect::<Vec<_>>(), "every entry after 2, once, in order");
+    assert_eq!(
+        ids,
+        (3..=last).collect::<Vec<_>>(),
+        "every entry after 2, once, in order"
+    );
     // Each event is the row as the page renders it.
     let (_, page) = get(&fx, "/audit", &cookie).await;
     for (id, data) in &backlog {
@@ -507,10 +538,17 @@ async fn the_live_view_resumes_after_last_event_id_without_gaps_or_duplicates() 
     let mut body = resp.into_body().into_data_stream();
     let want = api_entries(&fx, &tok, "outcome=success").await.len();
     let got = read_events(&mut body, want).await;
-    assert!(got.iter().all(|(_, d)| d.contains("data-outcome=\"success\"")));
+    assert!(
+        got.iter()
+            .all(|(_, d)| d.contains("data-outcome=\"success\""))
+    );
     // Signed out: the stream ends (it authenticates the cookie every round).
     let r = fx
-        .send(form("/logout", &[("csrf", &super::console::field(&page, "csrf"))], Some(&cookie)))
+        .send(form(
+            "/logout",
+            &[("csrf", &super::console::field(&page, "csrf"))],
+            Some(&cookie),
+        ))
         .await;
     assert!(r.status.is_redirection(), "{}", html(&r));
     let end = tokio::time::timeout(std::time::Duration::from_secs(5), async {
@@ -548,10 +586,16 @@ async fn roles_without_audit_read_get_the_403_page_and_nothing_changes() {
         for path in ["/audit", "/audit?action=auth.*", "/audit/stream"] {
             let (status, page) = get(&fx, path, &cookie).await;
             assert_eq!(status, StatusCode::FORBIDDEN, "{who} {path}");
-            assert!(page.contains("<h1>Not allowed</h1>"), "{who} {path}: {page}");
+            assert!(
+                page.contains("<h1>Not allowed</h1>"),
+                "{who} {path}: {page}"
+            );
         }
         for (path, fields) in [
-            ("/audit/review", vec![("csrf", csrf.as_str()), ("through_seq", "1")]),
+            (
+                "/audit/review",
+                vec![("csrf", csrf.as_str()), ("through_seq", "1")],
+            ),
             ("/audit/verify", vec![("csrf", csrf.as_str())]),
         ] {
             let r = fx.send(form(path, &fields, Some(&cookie))).await;
@@ -565,7 +609,10 @@ async fn roles_without_audit_read_get_the_403_page_and_nothing_changes() {
             "{who}: nothing written"
         );
         let (_, security) = get(&fx, "/security", &cookie).await;
-        assert!(!security.contains("href=\"/audit\""), "{who}: no Audit log tab");
+        assert!(
+            !security.contains("href=\"/audit\""),
+            "{who}: no Audit log tab"
+        );
     }
     // Risk leads read and review (the permission matrix), and see the tab.
     let (cookie, _) = browser(&fx, "rl@acme.test").await;
@@ -573,7 +620,10 @@ async fn roles_without_audit_read_get_the_403_page_and_nothing_changes() {
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("Reviewed through here"));
     let (_, security) = get(&fx, "/security", &cookie).await;
-    assert!(security.contains("<a href=\"/audit\">Audit log</a>"), "{security}");
+    assert!(
+        security.contains("<a href=\"/audit\">Audit log</a>"),
+        "{security}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -588,12 +638,18 @@ async fn another_orgs_entries_never_show() {
     let ours = fx.store.audit_last_seq("org_acme").await.unwrap();
     let (cookie, csrf) = browser(&fx, EMAIL).await;
     let (_, page) = get(&fx, "/audit", &cookie).await;
-    assert!(!page.contains("zed@other.test") && !page.contains("x@acme.test"), "{page}");
+    assert!(
+        !page.contains("zed@other.test") && !page.contains("x@acme.test"),
+        "{page}"
+    );
     let (_, page) = get(&fx, &format!("/audit?target={member}"), &cookie).await;
     assert!(seqs(&page).is_empty(), "{page}");
     let (_, page) = get(&fx, "/audit?actor=x@acme.test", &cookie).await;
     assert!(seqs(&page).is_empty());
-    assert!(page.contains("data-total=\"0\""), "the chart counts nothing: {page}");
+    assert!(
+        page.contains("data-total=\"0\""),
+        "the chart counts nothing: {page}"
+    );
     // Reviewing through the other org's last entry: beyond ours, refused.
     assert!(other_last > ours + 1);
     let r = fx
@@ -634,9 +690,13 @@ async fn posts_need_the_sessions_csrf_token_and_a_same_origin_form() {
     // Every post form on the page carries this session's token.
     let (_, page) = get(&fx, "/audit", &cookie).await;
     let posts = page.matches("method=\"post\"").count();
-    assert!(posts >= 4, "review-all, verify, per-row reviews, sign-out: {page}");
+    assert!(
+        posts >= 4,
+        "review-all, verify, per-row reviews, sign-out: {page}"
+    );
     assert_eq!(
-        page.matches(&format!("name=\"csrf\" value=\"{csrf}\"")).count(),
+        page.matches(&format!("name=\"csrf\" value=\"{csrf}\""))
+            .count(),
         posts
     );
     let before = fx.store.audit_last_seq("org_acme").await.unwrap();
@@ -657,7 +717,11 @@ async fn posts_need_the_sessions_csrf_token_and_a_same_origin_form() {
     }
     // The right token from another site: refused by the guard.
     for path in ["/audit/review", "/audit/verify"] {
-        let mut req = form(path, &[("csrf", &csrf), ("through_seq", "1")], Some(&cookie));
+        let mut req = form(
+            path,
+            &[("csrf", &csrf), ("through_seq", "1")],
+            Some(&cookie),
+        );
         req.headers_mut()
             .insert("sec-fetch-site", "cross-site".parse().unwrap());
         let r = fx.send(req).await;

@@ -980,7 +980,11 @@ pub async fn activity_story(store: &dyn Store) {
     }
     // Another org's entry in the same hour never counts here.
     let _ = store
-        .append_audit("org_a", entry(actions::LOGIN_FAILED, "failure", "usr_a"), t + 20)
+        .append_audit(
+            "org_a",
+            entry(actions::LOGIN_FAILED, "failure", "usr_a"),
+            t + 20,
+        )
         .await;
     let all = AuditQuery {
         limit: 1,

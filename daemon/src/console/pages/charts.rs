@@ -116,9 +116,12 @@ fn summary(c: &StackedBars<'_>, totals: &[u64], sum: u64) -> String {
         .bars
         .iter()
         .map(|b| (b, b.values.iter().sum::<u64>()))
-        .fold((None, 0), |(best, m), (b, n)| {
-            if n > m { (Some(b), n) } else { (best, m) }
-        });
+        .fold(
+            (None, 0),
+            |(best, m), (b, n)| {
+                if n > m { (Some(b), n) } else { (best, m) }
+            },
+        );
     let mut s = format!(
         "{} in {}: {}.",
         plural(sum, "entry", "entries"),
@@ -326,7 +329,12 @@ mod tests {
         let series: Vec<(&str, u64)> = segs.iter().map(|s| (s.0.as_str(), s.1)).collect();
         assert_eq!(
             series,
-            [("success", 3), ("failure", 1), ("success", 10), ("denied", 5)]
+            [
+                ("success", 3),
+                ("failure", 1),
+                ("success", 10),
+                ("denied", 5)
+            ]
         );
         // The top is 20 (15 rounded up): height per entry = 170 / 20.
         let unit = (HEIGHT - TOP - BOTTOM) / 20.0;
@@ -358,7 +366,10 @@ mod tests {
             "{svg}"
         );
         // Legend totals and the table, one row per bar.
-        assert!(svg.contains("Failure: <span class=\"count\">1</span>"), "{svg}");
+        assert!(
+            svg.contains("Failure: <span class=\"count\">1</span>"),
+            "{svg}"
+        );
         assert!(svg.contains("<th scope=\"row\">hour 1</th><td>0</td><td>0</td><td>0</td>"));
         assert_eq!(svg.matches("<th scope=\"row\">").count(), 3);
     }
