@@ -254,8 +254,8 @@ pub trait AuditStore: Send + Sync {
         query: AuditQuery,
     ) -> Result<Vec<wt_core::audit::AuditRecord>>;
 
-    /// How many entries match `query`'s filters (its cursors, order and limit are
-    /// ignored; its action may be a prefix ending in `.*`) per time bucket and outcome,
+    /// How many entries `query` selects (its order and limit are ignored; its action may
+    /// be a prefix ending in `.*`; its sequence bounds count) per time bucket and outcome,
     /// oldest bucket first, buckets without entries absent: counted by the database
     /// (`GROUP BY`), not by reading the entries (the console's activity chart).
     async fn audit_activity(

@@ -228,7 +228,17 @@ pub async fn activity(
     filters: Filters,
 ) -> Result<Activity, ApiError> {
     auth.require(Permission::AuditRead)?;
+    // A page's cursor moves through the entries, not the chart; `after` and `unreviewed`
+    // select entries and count.
+    let paged = filters.cursor.as_deref().is_some_and(|c| !c.is_empty());
     let mut q = to_query(state, &auth.org.id, filters).await?;
+    if paged {
+        if q.ascending {
+            q.after_seq = None;
+        } else {
+            q.before_seq = None;
+        }
+    }
     let parse = |v: &Option<String>| v.as_deref().and_then(parse_rfc3339);
     let (since, until, clipped) = activity_range(parse(&q.since), parse(&q.until), state.now());
     let (bucket, step, start, n) = activity_buckets(since, until);

@@ -238,6 +238,21 @@ async fn the_chart_counts_the_entries_per_hour_and_outcome() {
         "hourly bars: 24 hours back from the current one"
     );
     assert!(page.contains("the last 24 hours"), "{page}");
+    // Paging moves through the entries, not the chart; `unreviewed` selects entries.
+    let (_, paged) = get(&fx, "/audit?limit=2&cursor=4", &cookie).await;
+    assert_eq!(drawn(&paged), want, "a later page draws the same chart");
+    let r = fx
+        .post(
+            "/api/v1/orgs/audit-logs/reviews",
+            json!({"through_seq": 5}),
+            Some(&tok),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED);
+    let (_, unreviewed) = get(&fx, "/audit?unreviewed=true", &cookie).await;
+    let later = api_entries(&fx, &tok, &format!("unreviewed=true&since={since}")).await;
+    assert!(later.len() < day.len() + 1 && !later.is_empty());
+    assert_eq!(drawn(&unreviewed), expect(&later));
     // The text alternative: an accessible name and summary, and the table.
     assert!(page.contains("role=\"img\" aria-labelledby=\"activity-title activity-desc\""));
     assert!(page.contains("The numbers as a table"));

@@ -302,8 +302,6 @@ impl<B: Backend> AuditStore for SqlStore<B> {
                 } else {
                     q.action.clone()
                 },
-                before_seq: None,
-                after_seq: None,
                 ..q.clone()
             };
             let (mut sql, mut args) =

@@ -1022,12 +1022,11 @@ pub async fn activity_story(store: &dyn Store) {
             .unwrap()),
         [row(hour(0), "failure", 1), row(hour(2), "success", 1)]
     );
-    // An action prefix, an exact action, an actor, an outcome; cursors are ignored.
+    // An action prefix, an exact action, an actor, an outcome, sequence bounds.
     let q = |action: Option<&str>, actor: Option<&str>, outcome: Option<&str>| AuditQuery {
         action: action.map(Into::into),
         actor: actor.map(Into::into),
         outcome: outcome.map(Into::into),
-        before_seq: Some(2),
         ..all.clone()
     };
     let count = |v: Vec<AuditActivity>| v.iter().map(|a| a.count).sum::<i64>();
@@ -1040,6 +1039,20 @@ pub async fn activity_story(store: &dyn Store) {
         (q(Some("*"), None, None), 8),
         (q(None, Some("usr_b@acme.test"), None), 3),
         (q(None, Some("usr_a"), Some("success")), 2),
+        (
+            AuditQuery {
+                after_seq: Some(5),
+                ..q(None, None, None)
+            },
+            3,
+        ),
+        (
+            AuditQuery {
+                before_seq: Some(3),
+                ..q(Some("auth.*"), None, None)
+            },
+            1,
+        ),
     ] {
         let label = format!("{query:?}");
         let n = count(

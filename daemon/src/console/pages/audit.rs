@@ -150,7 +150,7 @@ fn filter_form(f: &FilterValues) -> Markup {
     html! {
         form #audit-filters method="get" action="/audit" {
             div.filters {
-                (field("action", "Action", &f.action, "Exact, or a prefix ending in .* (auth.*)"))
+                (field("action", "Action", &f.action, "Exact, or a prefix: auth.*"))
                 (field("actor", "Actor", &f.actor, "Email or id"))
                 (field("target", "Target", &f.target, "Target id"))
                 div.field {
@@ -160,14 +160,15 @@ fn filter_form(f: &FilterValues) -> Markup {
                             option value=(v) selected[f.outcome == v] { (l) }
                         }
                     }
-                    p.hint #outcome-hint { "success, failure or denied" }
+                    p.hint #outcome-hint { "Any, or one" }
                 }
-                (field("since", "From", &f.since, "RFC 3339, e.g. 2027-01-15T00:00:00Z"))
-                (field("until", "Until (not included)", &f.until, "RFC 3339; empty: now"))
+                (field("since", "From", &f.since, "UTC: 2027-01-15T00:00:00Z"))
+                (field("until", "Until (not included)", &f.until, "Empty: now"))
             }
-            button #filter-submit type="submit" { "Apply filters" }
-            " "
-            a href="/audit" { "Clear" }
+            div.filter-actions {
+                button #filter-submit type="submit" { "Apply filters" }
+                a href="/audit" { "Clear" }
+            }
         }
     }
 }
@@ -201,17 +202,6 @@ pub fn audit(v: &AuditView<'_>) -> Markup {
             (notice_box(v.notice))
             (error_box(v.error))
             @if let Some(r) = &v.verify { (verify_box(r)) }
-            section #audit-filter-section aria-labelledby="filters-title" {
-                h2 #filters-title { "Filters" }
-                (filter_form(&v.filters))
-                p.quick {
-                    "Quick ranges: "
-                    @for (i, (label, href)) in v.quick.iter().enumerate() {
-                        @if i > 0 { " · " }
-                        a href=(href) { (label) }
-                    }
-                }
-            }
             @if let Some(a) = &v.activity {
                 section #activity-section aria-labelledby="activity-title-h" {
                     h2 #activity-title-h { "Activity" }
@@ -227,6 +217,17 @@ pub fn audit(v: &AuditView<'_>) -> Markup {
                         series: &SERIES,
                         bars: &a.bars,
                     }))
+                }
+            }
+            section #audit-filter-section aria-labelledby="filters-title" {
+                h2 #filters-title { "Filters" }
+                (filter_form(&v.filters))
+                p.quick {
+                    "Quick ranges: "
+                    @for (i, (label, href)) in v.quick.iter().enumerate() {
+                        @if i > 0 { " · " }
+                        a href=(href) { (label) }
+                    }
                 }
             }
             section #review-section aria-labelledby="review-title" {

@@ -14,6 +14,8 @@ const HEIGHT: f64 = 200.0;
 /// Room for the value labels on the left and the time labels below.
 const LEFT: f64 = 40.0;
 const BOTTOM: f64 = 22.0;
+/// Room on the right for the last time label's second half.
+const RIGHT: f64 = 16.0;
 const TOP: f64 = 8.0;
 /// At most this many labels under the bars.
 const MAX_X_LABELS: usize = 12;
@@ -171,7 +173,7 @@ pub fn stacked_bars(c: &StackedBars<'_>) -> Markup {
             .max()
             .unwrap_or(0),
     );
-    let plot_w = WIDTH - LEFT;
+    let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
     let slot = plot_w / n as f64;
     let bar_w = (slot * 0.8).max(1.0);
@@ -188,11 +190,11 @@ pub fn stacked_bars(c: &StackedBars<'_>) -> Markup {
                 desc id=(desc_id) { (desc) }
                 @for v in [top, top / 2] {
                     @if v > 0 {
-                        line.grid x1=(coord(LEFT)) x2=(coord(WIDTH)) y1=(coord(y_of(v))) y2=(coord(y_of(v))) {}
+                        line.grid x1=(coord(LEFT)) x2=(coord(WIDTH - RIGHT)) y1=(coord(y_of(v))) y2=(coord(y_of(v))) {}
                         text.axis x=(coord(LEFT - 4.0)) y=(coord(y_of(v) + 4.0)) text-anchor="end" { (v) }
                     }
                 }
-                line.baseline x1=(coord(LEFT)) x2=(coord(WIDTH)) y1=(coord(y_of(0))) y2=(coord(y_of(0))) {}
+                line.baseline x1=(coord(LEFT)) x2=(coord(WIDTH - RIGHT)) y1=(coord(y_of(0))) y2=(coord(y_of(0))) {}
                 text.axis x=(coord(LEFT - 4.0)) y=(coord(y_of(0) + 4.0)) text-anchor="end" { "0" }
                 @for (i, b) in c.bars.iter().enumerate() {
                     @let x = LEFT + slot * i as f64 + (slot - bar_w) / 2.0;
