@@ -23,7 +23,7 @@ fn seqs(page: &str) -> Vec<i64> {
 }
 
 /// The `<tr>` of entry `seq`.
-fn entry<'a>(page: &'a str, seq: i64) -> &'a str {
+fn entry(page: &str, seq: i64) -> &str {
     let at = page
         .find(&format!("<tr id=\"entry-{seq}\""))
         .unwrap_or_else(|| panic!("no entry {seq} in {page}"));

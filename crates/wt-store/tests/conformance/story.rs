@@ -938,7 +938,8 @@ pub async fn idempotency_story(store: std::sync::Arc<dyn Store>) {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 pub async fn activity_story(store: &dyn Store) {
     // 2027-01-15T08:00:00Z, on the hour.
-    let t = 1_800_000_000 - 1_800_000_000 % 3600;
+    let t: i64 = 1_800_000_000;
+    assert_eq!(t % 3600, 0);
     let hour = |h: i64| wt_core::clock::rfc3339(t + h * 3600)[..13].to_string();
     store
         .create_org(
