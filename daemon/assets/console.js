@@ -165,3 +165,45 @@
     timer = window.setInterval(tick, every > 500 ? every : 3000);
   });
 })();
+
+// The audit log's live view: new entries arrive as Server-Sent Events (each one a table
+// row rendered and escaped by the server) and are added at the top of the table. The
+// browser reconnects by itself and resumes after the last entry it received
+// (Last-Event-ID), so none is missed or shown twice. Without JavaScript the page has a
+// Refresh link.
+(function () {
+  "use strict";
+  var table = document.getElementById("audit-table");
+  if (!table || !window.EventSource) { return; }
+  var url = table.getAttribute("data-stream");
+  if (!url) { return; }
+  var status = document.getElementById("live-status");
+  var body = table.tBodies[0];
+  var added = 0;
+  var say = function (text) { if (status) { status.textContent = text; } };
+  var source = new EventSource(url);
+  source.addEventListener("open", function () {
+    say(added === 0 ? "Live: new entries appear at the top as they are written."
+      : "Live: " + added + " new since the page loaded.");
+  });
+  source.addEventListener("audit", function (e) {
+    if (document.getElementById("entry-" + e.lastEventId)) { return; }
+    var tpl = document.createElement("template");
+    tpl.innerHTML = e.data.trim();
+    var row = tpl.content.firstElementChild;
+    if (!row || row.tagName !== "TR") { return; }
+    row.classList.add("new");
+    body.insertBefore(row, body.firstChild);
+    var none = document.getElementById("no-entries");
+    if (none) { none.hidden = true; }
+    added += 1;
+    say("Live: " + added + " new since the page loaded.");
+  });
+  source.addEventListener("error", function () {
+    if (source.readyState === EventSource.CLOSED) {
+      say("The live view stopped (signed out or no longer allowed): refresh the page.");
+    } else {
+      say("The live view lost its connection: reconnecting…");
+    }
+  });
+})();

@@ -8,6 +8,7 @@ mod cli;
 mod console;
 mod console_polish;
 mod console_keys;
+mod console_audit;
 mod crash;
 mod daemon;
 mod docs;

@@ -320,6 +320,25 @@ pub struct AuditQuery {
     pub limit: u32,
 }
 
+/// The length of the time buckets of [`crate::AuditStore::audit_activity`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditBucket {
+    /// `2026-12-06T11`: the hour, UTC.
+    Hour,
+    /// `2026-12-06`: the day, UTC.
+    Day,
+}
+
+/// How many entries of one outcome fell in one time bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditActivity {
+    /// The bucket's start as the leading part of an RFC 3339 UTC time: `2026-12-06T11`
+    /// for an hour, `2026-12-06` for a day.
+    pub bucket: String,
+    pub outcome: String,
+    pub count: i64,
+}
+
 /// A recorded review of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditReviewRecord {

@@ -277,6 +277,17 @@ pub trait AuditStore: Send + Sync {
         query: AuditQuery,
     ) -> Result<Vec<wt_core::audit::AuditRecord>>;
 
+    /// How many entries `query` selects (its order and limit are ignored; its action may
+    /// be a prefix ending in `.*`; its sequence bounds count) per time bucket and outcome,
+    /// oldest bucket first, buckets without entries absent: counted by the database
+    /// (`GROUP BY`), not by reading the entries (the console's activity chart).
+    async fn audit_activity(
+        &self,
+        org_id: &str,
+        query: AuditQuery,
+        bucket: AuditBucket,
+    ) -> Result<Vec<AuditActivity>>;
+
     /// The org's latest sequence number (0 when empty).
     async fn audit_last_seq(&self, org_id: &str) -> Result<i64>;
 

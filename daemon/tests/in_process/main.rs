@@ -439,6 +439,7 @@ mod allowed_ips;
 mod audit;
 mod console;
 mod console_allowed_ips;
+mod console_audit;
 mod console_invites;
 mod console_keys;
 mod console_members;

@@ -39,6 +39,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0014_cache_notify.sql")),
     M::up(include_str!("migrations/0015_ingest_groups.sql")),
     M::up(include_str!("migrations/0016_key_usage_hourly.sql")),
+    M::up(include_str!("migrations/0017_audit_activity.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

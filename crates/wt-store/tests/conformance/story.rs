@@ -983,3 +983,156 @@ pub async fn idempotency_story(store: std::sync::Arc<dyn Store>) {
         .unwrap();
     assert_eq!(kept, IngestOutcome::Replayed(1), "retry-2 was kept");
 }
+
+/// The audit log's activity per hour (and day) and outcome, counted by the database: the
+/// console's activity chart. Adds an org of its own and one entry to `org_a` (if there).
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub async fn activity_story(store: &dyn Store) {
+    // 2027-01-15T08:00:00Z, on the hour.
+    let t: i64 = 1_800_000_000;
+    assert_eq!(t % 3600, 0);
+    let hour = |h: i64| wt_core::clock::rfc3339(t + h * 3600)[..13].to_string();
+    store
+        .create_org(
+            NewOrg {
+                id: "org_h".into(),
+                slug: "activity".into(),
+                name: "Activity".into(),
+            },
+            None,
+            event(actions::ORG_CREATED),
+            t,
+        )
+        .await
+        .unwrap();
+    let entry = |action: &'static str, outcome: &'static str, who: &str| {
+        AuditEvent::new(
+            Actor::user(who, &format!("{who}@acme.test")),
+            action,
+            &RequestMeta::default(),
+        )
+        .outcome(outcome)
+    };
+    // Hour 0: the org's creation (success) above, 2 failed sign-ins, 1 denied key change.
+    // Hour 1: nothing. Hour 2: 3 successful sign-ins (one at 59:59), 1 failed.
+    let rows = [
+        (actions::LOGIN_FAILED, "failure", "usr_a", 10),
+        (actions::LOGIN_FAILED, "failure", "usr_b", 3599),
+        (actions::API_KEY_CREATED, "denied", "usr_a", 1800),
+        (actions::LOGIN_SUCCEEDED, "success", "usr_a", 7200),
+        (actions::LOGIN_SUCCEEDED, "success", "usr_a", 7300),
+        (actions::LOGIN_SUCCEEDED, "success", "usr_b", 3 * 3600 - 1),
+        (actions::LOGIN_FAILED, "failure", "usr_b", 7400),
+    ];
+    for (action, outcome, who, at) in rows {
+        store
+            .append_audit("org_h", entry(action, outcome, who), t + at)
+            .await
+            .unwrap();
+    }
+    // Another org's entry in the same hour never counts here.
+    let _ = store
+        .append_audit(
+            "org_a",
+            entry(actions::LOGIN_FAILED, "failure", "usr_a"),
+            t + 20,
+        )
+        .await;
+    let all = AuditQuery {
+        limit: 1,
+        ..Default::default()
+    };
+    let got = |v: Vec<AuditActivity>| {
+        v.into_iter()
+            .map(|a| (a.bucket, a.outcome, a.count))
+            .collect::<Vec<_>>()
+    };
+    let row = |b: String, o: &str, n: i64| (b, o.to_string(), n);
+    assert_eq!(
+        got(store
+            .audit_activity("org_h", all.clone(), AuditBucket::Hour)
+            .await
+            .unwrap()),
+        [
+            row(hour(0), "denied", 1),
+            row(hour(0), "failure", 2),
+            row(hour(0), "success", 1),
+            row(hour(2), "failure", 1),
+            row(hour(2), "success", 3),
+        ]
+    );
+    // A time range (since inclusive, until exclusive), as the list reads it.
+    let range = AuditQuery {
+        since: Some(wt_core::clock::rfc3339(t + 3599)),
+        until: Some(wt_core::clock::rfc3339(t + 7300)),
+        ..all.clone()
+    };
+    assert_eq!(
+        got(store
+            .audit_activity("org_h", range, AuditBucket::Hour)
+            .await
+            .unwrap()),
+        [row(hour(0), "failure", 1), row(hour(2), "success", 1)]
+    );
+    // An action prefix, an exact action, an actor, an outcome, sequence bounds.
+    let q = |action: Option<&str>, actor: Option<&str>, outcome: Option<&str>| AuditQuery {
+        action: action.map(Into::into),
+        actor: actor.map(Into::into),
+        outcome: outcome.map(Into::into),
+        ..all.clone()
+    };
+    let count = |v: Vec<AuditActivity>| v.iter().map(|a| a.count).sum::<i64>();
+    for (query, want) in [
+        (q(Some("auth.*"), None, None), 6),
+        (q(Some("auth.login.*"), None, None), 6),
+        (q(Some("auth.login.failed"), None, None), 3),
+        (q(Some("api_key.*"), None, None), 1),
+        (q(Some("auth.login.succeeded.*"), None, None), 0),
+        (q(Some("*"), None, None), 8),
+        (q(None, Some("usr_b@acme.test"), None), 3),
+        (q(None, Some("usr_a"), Some("success")), 2),
+        (
+            AuditQuery {
+                after_seq: Some(5),
+                ..q(None, None, None)
+            },
+            3,
+        ),
+        (
+            AuditQuery {
+                before_seq: Some(3),
+                ..q(Some("auth.*"), None, None)
+            },
+            1,
+        ),
+    ] {
+        let label = format!("{query:?}");
+        let n = count(
+            store
+                .audit_activity("org_h", query, AuditBucket::Hour)
+                .await
+                .unwrap(),
+        );
+        assert_eq!(n, want, "{label}");
+    }
+    let days = got(store
+        .audit_activity("org_h", all.clone(), AuditBucket::Day)
+        .await
+        .unwrap());
+    let day = hour(0)[..10].to_string();
+    assert_eq!(
+        days,
+        [
+            row(day.clone(), "denied", 1),
+            row(day.clone(), "failure", 3),
+            row(day, "success", 4),
+        ]
+    );
+    assert!(
+        store
+            .audit_activity("org_nobody", all, AuditBucket::Hour)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

@@ -4,11 +4,12 @@
 
 //!
 //! One file per page or flow (`login`, `token`, `invite`, `reset`, `security`, `members`,
-//! `invites`, `keys`, `allowed_ips`, `readiness`; `charts` draws the inline SVG charts);
-//! the frame every page shares (head, header,
+//! `invites`, `keys`, `allowed_ips`, `readiness`, `audit`; `charts` draws the inline SVG
+//! charts); the frame every page shares (head, header,
 //! navigation, error pages) is here.
 
 mod allowed_ips;
+mod audit;
 pub mod charts;
 mod invite;
 mod invites;
@@ -21,6 +22,8 @@ mod security;
 mod token;
 
 pub use allowed_ips::*;
+pub use audit::*;
+pub use charts::Bar;
 pub use invite::*;
 pub use invites::*;
 pub use keys::*;
@@ -43,6 +46,7 @@ pub enum Tab {
     Keys,
     AllowedIps,
     Readiness,
+    Audit,
 }
 
 /// Who is signed in, for the page header, the navigation bar and the CSRF field of every
@@ -60,6 +64,8 @@ pub struct Viewer<'a> {
     pub allowed_ips: bool,
     /// The role may read the readiness checklist (`ReadinessRead`): the Readiness tab.
     pub readiness: bool,
+    /// The role may read the audit log (`AuditRead`): the Audit log tab.
+    pub audit: bool,
     /// The tab this page belongs to (`aria-current`), if any.
     pub current: Option<Tab>,
 }
@@ -116,6 +122,9 @@ fn nav(v: &Viewer<'_>) -> Markup {
     }
     if v.readiness {
         tabs.push((Tab::Readiness, "/readiness", "Readiness"));
+    }
+    if v.audit {
+        tabs.push((Tab::Audit, "/audit", "Audit log"));
     }
     html! {
         nav #tabs aria-label="Console" {
@@ -369,6 +378,7 @@ mod tests {
             keys: true,
             allowed_ips: true,
             readiness: true,
+            audit: true,
             current: Some(Tab::Security),
         };
         let v = || Viewer {
@@ -379,6 +389,7 @@ mod tests {
             keys: true,
             allowed_ips: true,
             readiness: true,
+            audit: true,
             current: Some(Tab::Members),
         };
         let dry = wt_api::AllowedIpCheckResponse {
@@ -483,6 +494,43 @@ mod tests {
                 usage: &[0; 168],
                 first_hour: 0,
                 manage: true,
+                notice: None,
+                error: None,
+            }),
+            audit(&AuditView {
+                viewer: v(),
+                filters: FilterValues::default(),
+                filter_query: String::new(),
+                rows: vec![EntryRow {
+                    seq: 1,
+                    occurred_at: "2027-01-01T00:00:00Z".into(),
+                    actor: "a@b.test".into(),
+                    action: "auth.login.failed".into(),
+                    target: None,
+                    outcome: "failure".into(),
+                    ip: Some("127.0.0.1".into()),
+                    reviewed: false,
+                }],
+                activity: Some(ActivityView {
+                    bar_name: "Hour (UTC)",
+                    bars: vec![Bar {
+                        label: "00:00".into(),
+                        title: "2027-01-01 00:00 UTC".into(),
+                        values: vec![1, 2, 3],
+                    }],
+                    range: "the last 24 hours".into(),
+                    clipped: false,
+                }),
+                older: Some("/audit?cursor=1".into()),
+                newer: None,
+                stream: Some("/audit/stream?after=1".into()),
+                this_url: "/audit".into(),
+                last_seq: 1,
+                pending: 1,
+                review: None,
+                can_review: true,
+                verify: Some(VerifyView::Ok { entries: 1 }),
+                quick: vec![],
                 notice: None,
                 error: None,
             }),
