@@ -23,7 +23,7 @@ mod store;
 pub use model::*;
 pub use store::{
     AllowedIpStore, AuditStore, HealthStore, IngestStore, InviteStore, KeyStore, MemberStore,
-    MfaStore, OrgStore, OutboxStore, PasswordStore, ReadinessStore, SessionStore, SetupStore,
+    MfaStore, OrgStore, OutboxStore, PasskeyStore, PasswordStore, ReadinessStore, SessionStore, SetupStore,
     Store, ThrottleStore, TokenStore, UserStore,
 };
 

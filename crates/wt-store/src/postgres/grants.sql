@@ -31,12 +31,12 @@ GRANT SELECT, INSERT ON
 -- Inserted and updated, never deleted.
 GRANT SELECT, INSERT, UPDATE ON
     access_tokens, api_key_sources, api_keys, invites, mail_outbox, mfa_challenges, orgs,
-    password_resets, sessions, setup_tokens, users
+    passkey_ceremonies, password_resets, sessions, setup_tokens, users
     TO wt_runtime;
 
 -- Inserted, updated and deleted.
 GRANT SELECT, INSERT, UPDATE, DELETE ON
-    allowed_ips, ingest_idempotency, memberships, recovery_codes, throttles,
+    allowed_ips, ingest_idempotency, memberships, passkeys, recovery_codes, throttles,
     totp_credentials
     TO wt_runtime;
 

@@ -64,6 +64,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("migrations/0012_installation.sql")),
     (13, include_str!("migrations/0013_ingest_idempotency.sql")),
     (14, include_str!("migrations/0014_cache_notify.sql")),
+    (19, include_str!("migrations/0019_passkeys.sql")),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by every daemon).

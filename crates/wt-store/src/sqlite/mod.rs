@@ -37,6 +37,8 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0012_installation.sql")),
     M::up(include_str!("migrations/0013_ingest_idempotency.sql")),
     M::up(include_str!("migrations/0014_cache_notify.sql")),
+    // 0015-0018: taken by branches merged before this one (the list is positional).
+    M::up(include_str!("migrations/0019_passkeys.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {
