@@ -16,6 +16,7 @@ mod hygiene;
 mod keys;
 mod mfa;
 mod pace;
+mod passkeys;
 mod pooler;
 mod postgres_pool;
 mod postgres_tls;

@@ -377,6 +377,10 @@ pub struct Member {
     pub name: String,
     pub role: Role,
     pub mfa_enabled: bool,
+    /// Which second factors: `totp`, `passkey`, `totp+passkey` or `none` (any of them
+    /// satisfies `mfa_required_roles`).
+    #[serde(default)]
+    pub mfa_methods: String,
     pub joined_at: String,
 }
 

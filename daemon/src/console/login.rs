@@ -47,7 +47,10 @@ pub(super) async fn login(
     };
     match service::auth::login(&state, req, &meta).await {
         Ok(LoginOutcome::Session(issued)) => with_session(&state, &issued, "/security"),
-        Ok(LoginOutcome::Challenge(ch)) => ok(pages::login_mfa(None, ch.expose())),
+        Ok(LoginOutcome::Challenge(ch)) => {
+            let passkey = offer_passkey(&state, ch.expose()).await;
+            ok(pages::login_mfa(None, ch.expose(), passkey))
+        }
         Err(e) => {
             let ask_org = matches!(e, ApiError::OrgRequired(_));
             form_error(e, |m| pages::login(Some(m), &f.email, ask_org))
@@ -77,8 +80,20 @@ pub(super) async fn login_mfa(
     match service::mfa::verify_login(&state, &meta, req).await {
         Ok((issued, _)) => with_session(&state, &issued, "/security"),
         Err(e @ ApiError::ChallengeInvalid) => form_error(e, |m| pages::login(Some(m), "", false)),
-        Err(e) => form_error(e, |m| pages::login_mfa(Some(m), &f.challenge)),
+        Err(e) => {
+            let passkey = offer_passkey(&state, &f.challenge).await;
+            form_error(e, |m| pages::login_mfa(Some(m), &f.challenge, passkey))
+        }
     }
+}
+
+/// Whether the MFA step offers "Use a passkey": the account has one and this
+/// installation can use passkeys.
+async fn offer_passkey(state: &AppState, challenge: &str) -> bool {
+    service::passkeys::availability(state).is_ok()
+        && service::passkeys::challenge_factors(state, challenge)
+            .await
+            .is_ok_and(|f| f.passkeys > 0)
 }
 
 pub(super) async fn logout(

@@ -10,6 +10,7 @@
 //!
 //! One file per browser flow: `login` (sign in, the MFA step, sign out), `invite` (the
 //! invitation link), `reset` (forgotten password), `security` (the Security tab),
+//! `passkeys` (its Passkeys section, and a passkey as the second login step),
 //! `members` (the Members tab), `invites` (the Invites tab: an admin's side),
 //! `allowed_ips` (the Allowed IPs tab, each edit after its dry run), `readiness` (the
 //! checklist of `wt check`). Beside
@@ -26,6 +27,7 @@ mod invites;
 mod login;
 mod members;
 pub mod pages;
+mod passkeys;
 mod readiness;
 mod reset;
 mod security;
@@ -63,6 +65,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/login", get(login::login_page).post(login::login))
         .route("/login/mfa", post(login::login_mfa))
+        .route("/login/passkey", post(passkeys::login_page))
+        .route("/login/passkey/finish", post(passkeys::login_finish))
         .route("/logout", post(login::logout))
         .route("/forgot", get(reset::forgot_page).post(reset::forgot))
         .route(
@@ -80,6 +84,18 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/security/mfa/recovery-codes",
             post(security::recovery_codes),
         )
+        .route("/security/passkeys/register", post(passkeys::register))
+        .route(
+            "/security/passkeys/register/finish",
+            post(passkeys::register_finish),
+        )
+        .route("/security/passkeys/step-up", post(passkeys::step_up_page))
+        .route(
+            "/security/passkeys/step-up/finish",
+            post(passkeys::step_up_finish),
+        )
+        .route("/security/passkeys/{id}/rename", post(passkeys::rename))
+        .route("/security/passkeys/{id}/remove", post(passkeys::remove))
         .route("/security/password", post(security::change_password))
         .route(
             "/security/sessions/{id}/revoke",

@@ -441,6 +441,7 @@ mod console;
 mod console_allowed_ips;
 mod console_invites;
 mod console_members;
+mod console_passkeys;
 mod console_readiness;
 mod hosts;
 mod ingest;

@@ -11,7 +11,7 @@ List the members of the org your session is bound to, with their role and whethe
 use MFA. Every page is fetched.
 
 JSON (--output json): an array of Member objects as the API sends them: {id, email, name,
-role, mfa_enabled, joined_at}. `id` (usr_...) is what `wt members set-role|remove|
+role, mfa_enabled, mfa_methods (totp, passkey, totp+passkey or none), joined_at}. `id` (usr_...) is what `wt members set-role|remove|
 reset-mfa` take.
 
 Examples:
@@ -50,7 +50,11 @@ pub fn members_table(io: &Io, members: &[Member]) -> comfy_table::Table {
             m.email.clone(),
             m.name.clone(),
             m.role.to_string(),
-            if m.mfa_enabled { "on" } else { "off" }.to_string(),
+            match (m.mfa_enabled, m.mfa_methods.as_str()) {
+                (true, "" | "none") => "on".to_string(),
+                (true, methods) => format!("on ({methods})"),
+                (false, _) => "off".to_string(),
+            },
             m.joined_at.clone(),
         ]);
     }

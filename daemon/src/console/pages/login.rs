@@ -28,7 +28,8 @@ pub fn login(error: Option<&str>, email: &str, ask_org: bool) -> Markup {
     )
 }
 
-pub fn login_mfa(error: Option<&str>, challenge: &str) -> Markup {
+/// The second login step; `passkey`: the account has one (offered first).
+pub fn login_mfa(error: Option<&str>, challenge: &str, passkey: bool) -> Markup {
     layout(
         "Two-factor authentication",
         None,
@@ -36,6 +37,10 @@ pub fn login_mfa(error: Option<&str>, challenge: &str) -> Markup {
             section {
                 h1 { "Two-factor authentication" }
                 (error_box(error))
+                @if passkey {
+                    (super::passkeys::login_offer(challenge))
+                    p.hint { "Or:" }
+                }
                 form #mfa-form method="post" action="/login/mfa" {
                     input type="hidden" name="challenge" value=(challenge);
                     label for="code" { "Code from your authenticator app" }
