@@ -8,14 +8,14 @@
 CREATE TABLE passkeys (
     id              TEXT COLLATE "C" PRIMARY KEY,
     user_id         TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    -- base64url of the raw credential id: unique in the installation (an authenticator
-    -- never gives two accounts the same one; a second registration is refused).
+    -- base64url of the raw credential id: unique in the installation; an authenticator
+    -- never gives two accounts the same one, and a second registration is refused.
     credential_id   TEXT COLLATE "C" NOT NULL UNIQUE,
     name            TEXT COLLATE "C" NOT NULL,
     passkey_json    TEXT COLLATE "C" NOT NULL,
-    -- The authenticator model's AAGUID (lowercase UUID) when it sent one (not all-zero);
-    -- `attestation` says whether it was attested ('none' today: a later AAGUID allow-list
-    -- policy registers with attestation and accepts only attested ones).
+    -- The AAGUID of the authenticator model, a lowercase UUID, when it sent one that is not
+    -- all zeros; `attestation` says whether it was attested: none today, and a later
+    -- AAGUID allow-list policy registers with attestation and accepts only attested ones.
     aaguid          TEXT COLLATE "C",
     attestation     TEXT COLLATE "C" NOT NULL DEFAULT 'none',
     sign_count      BIGINT NOT NULL,

@@ -6,14 +6,14 @@
 CREATE TABLE passkeys (
     id              TEXT PRIMARY KEY,
     user_id         TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-    -- base64url of the raw credential id: unique in the installation (an authenticator
-    -- never gives two accounts the same one; a second registration is refused).
+    -- base64url of the raw credential id: unique in the installation; an authenticator
+    -- never gives two accounts the same one, and a second registration is refused.
     credential_id   TEXT NOT NULL UNIQUE,
     name            TEXT NOT NULL,
     passkey_json    TEXT NOT NULL,
-    -- The authenticator model's AAGUID (lowercase UUID) when it sent one (not all-zero);
-    -- `attestation` says whether it was attested ('none' today: a later AAGUID allow-list
-    -- policy registers with attestation and accepts only attested ones).
+    -- The AAGUID of the authenticator model, a lowercase UUID, when it sent one that is not
+    -- all zeros; `attestation` says whether it was attested: none today, and a later
+    -- AAGUID allow-list policy registers with attestation and accepts only attested ones.
     aaguid          TEXT,
     attestation     TEXT NOT NULL DEFAULT 'none',
     sign_count      INTEGER NOT NULL,
