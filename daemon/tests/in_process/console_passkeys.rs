@@ -184,7 +184,7 @@ async fn a_change_needs_a_recent_sign_in_or_the_password() {
             Some(&cookie),
         ))
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html(&r).contains("too long"));
 }
 
@@ -209,7 +209,7 @@ async fn bad_answers_used_ceremonies_and_other_sessions_ceremonies_are_refused_c
                 Some(&cookie),
             ))
             .await;
-        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{answer:?}: {}", html(&r));
+        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{answer:?}: {}", html(&r));
         assert!(html(&r).contains("id=\"error\""));
     }
     // A well-formed answer that does not verify uses the ceremony up.
@@ -225,7 +225,7 @@ async fn bad_answers_used_ceremonies_and_other_sessions_ceremonies_are_refused_c
             Some(&cookie),
         ))
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", html(&r));
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", html(&r));
     let r = fx
         .send(post(
             "/security/passkeys/register/finish",
@@ -294,7 +294,15 @@ async fn someone_elses_passkey_is_a_404_and_the_last_factor_of_a_required_role_s
         .expect("owner")
         .user
         .id;
-    let other = team_member(&fx, "", "analyst@acme.test", "analyst").await;
+    team_member(&fx, "", "analyst@acme.test", "analyst").await;
+    let other = fx
+        .store
+        .user_for_login("analyst@acme.test")
+        .await
+        .unwrap()
+        .expect("member")
+        .user
+        .id;
     let passkey = |id: &str, user: &str, cred: &str| NewPasskey {
         id: id.into(),
         org_id: "org_acme".into(),
@@ -334,11 +342,29 @@ async fn someone_elses_passkey_is_a_404_and_the_last_factor_of_a_required_role_s
         )
         .await
         .unwrap();
-    fx.store
-        .passkey_add(passkey("pk_mine", &owner, "c2"), ev())
-        .await
-        .unwrap();
+    // The first factor ends the other sessions (this one too: it is not the one that
+    // registered it) and brings recovery codes: sign in again with one.
+    let codes = wt_core::mfa::generate_recovery_codes();
+    let mut mine = passkey("pk_mine", &owner, "c2");
+    mine.recovery_hashes = codes.iter().map(|c| wt_core::mfa::hash_recovery_code(c)).collect();
+    fx.store.passkey_add(mine, ev()).await.unwrap();
+    assert_eq!(fx.send(get("/security", &cookie)).await.status, StatusCode::SEE_OTHER);
+    let page = html(
+        &fx.send(post("/login", &[("email", EMAIL), ("password", PASSWORD)], None))
+            .await,
+    );
+    assert!(page.contains("passkey-login"), "the MFA step offers the passkey");
+    let challenge = field(&page, "challenge");
+    let r = fx
+        .send(post(
+            "/login/mfa",
+            &[("challenge", &challenge), ("recovery_code", &codes[0])],
+            None,
+        ))
+        .await;
+    let cookie = cookie_of(&r).expect("signed in with a recovery code");
     let page = html(&fx.send(get("/security", &cookie)).await);
+    let csrf = field(&page, "csrf");
     assert!(page.contains("key pk_mine"));
     let r = fx
         .send(post("/security/passkeys/pk_mine/remove", &[("csrf", &csrf)], Some(&cookie)))
@@ -354,7 +380,7 @@ async fn someone_elses_passkey_is_a_404_and_the_last_factor_of_a_required_role_s
             Some(&cookie),
         ))
         .await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST);
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY);
     let r = fx
         .send(post(
             "/security/passkeys/pk_mine/rename",
@@ -377,7 +403,7 @@ async fn the_mfa_step_offers_a_passkey_only_to_accounts_with_one() {
             .await,
     );
     let secret = text_of_secret(&page);
-    let code = wt_core::mfa::code_at_step(&secret, fx.clock.now() as u64 / wt_core::mfa::STEP);
+    let code = wt_core::mfa::code_at_step(&secret, fx.state.now() as u64 / wt_core::mfa::STEP);
     let r = fx
         .send(post(
             "/security/mfa/confirm",
