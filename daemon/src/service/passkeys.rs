@@ -26,11 +26,6 @@ use wt_core::permissions::Permission;
 use wt_core::{ids, mfa as mfa_rules, token};
 use wt_store::{NewPasskey, PasskeyCeremony, PasskeyRecord, PasskeyUse};
 
-/// The refusal for an assertion that does not verify (wrong key, wrong origin, another
-/// account's credential, a lapsed or used ceremony): one answer for all.
-const NOT_ACCEPTED: &str =
-    "the passkey was not accepted: try again, or use another second factor";
-
 /// The relying party of this installation, or why passkeys are off here.
 pub fn webauthn(state: &AppState) -> Result<Webauthn, ApiError> {
     let rp = rules::relying_party(state.settings.public_url.as_deref())
@@ -399,7 +394,7 @@ async fn verify_assertion(
         Ok(result) => {
             let Some(rec) = used else {
                 // Verified against a key listed when it started, removed since.
-                return Err(ApiError::WrongCredential(NOT_ACCEPTED));
+                return Err(ApiError::PasskeyNotAccepted);
             };
             let mut pk: Passkey = from_json(&rec.passkey_json)?;
             pk.update_credential(&result);
@@ -457,14 +452,14 @@ async fn verify_assertion(
                 );
                 notices::security_notice(state, &org, email, &what, Some(meta)).await?;
             }
-            Err(ApiError::WrongCredential(NOT_ACCEPTED))
+            Err(ApiError::PasskeyNotAccepted)
         }
         Err(e) => {
             let ev = AuditEvent::new(actor, actions::MFA_FAILED, &meta.audit())
                 .outcome("failure")
                 .details(serde_json::json!({ "factor": "passkey", "reason": e.to_string() }));
             state.store.append_audit(org_id, ev, now).await?;
-            Err(ApiError::WrongCredential(NOT_ACCEPTED))
+            Err(ApiError::PasskeyNotAccepted)
         }
     }
 }
@@ -527,7 +522,7 @@ pub async fn login_finish(
             c.challenge_id.as_deref() == Some(ch.id.as_str())
                 && c.user_id.as_deref() == Some(user.id.as_str())
         })
-        .ok_or(ApiError::WrongCredential(NOT_ACCEPTED))?;
+        .ok_or(ApiError::PasskeyNotAccepted)?;
     let actor = Actor::user(&user.id, &user.email);
     verify_assertion(state, &cer, &ch.org_id, actor, meta, &cred).await?;
     mfa::finish_login(state, meta, &ch, &user, role, "passkey").await
@@ -569,7 +564,7 @@ pub async fn step_up_finish(
             c.session_id.as_deref() == Some(auth.session.id.as_str())
                 && c.user_id.as_deref() == Some(auth.user.id.as_str())
         })
-        .ok_or(ApiError::WrongCredential(NOT_ACCEPTED))?;
+        .ok_or(ApiError::PasskeyNotAccepted)?;
     verify_assertion(state, &cer, &auth.org.id, auth.actor(), meta, &cred).await?;
     let ev = AuditEvent::new(auth.actor(), actions::STEP_UP, &meta.audit())
         .target("session", &auth.session.id)
