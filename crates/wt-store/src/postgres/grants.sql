@@ -31,13 +31,13 @@ GRANT SELECT, INSERT ON
 -- Inserted and updated, never deleted.
 GRANT SELECT, INSERT, UPDATE ON
     access_tokens, api_key_sources, api_keys, invites, mail_outbox, mfa_challenges, orgs,
-    passkey_ceremonies, password_resets, sessions, setup_tokens, users
+    password_resets, sessions, setup_tokens, users
     TO wt_runtime;
 
 -- Inserted, updated and deleted.
 GRANT SELECT, INSERT, UPDATE, DELETE ON
-    allowed_ips, ingest_idempotency, memberships, passkeys, recovery_codes, throttles,
-    totp_credentials
+    allowed_ips, ingest_idempotency, memberships, passkey_ceremonies, passkeys,
+    recovery_codes, throttles, totp_credentials
     TO wt_runtime;
 
 -- Bumped by triggers, which run with the writer's rights.
