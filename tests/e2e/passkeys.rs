@@ -73,7 +73,11 @@ fn daemon() -> (Daemon, String) {
         .arg(d.data_dir())
         .output()
         .expect("wtd org create");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let beta_token = String::from_utf8_lossy(&out.stdout).trim().to_string();
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -193,7 +197,10 @@ fn api_token_with_recovery_code(d: &Daemon, email: &str, code: &str) -> String {
         .send()
         .expect("login");
     let v: Value = r.json().expect("json");
-    let ch = v["challenge"].as_str().expect("an MFA challenge").to_string();
+    let ch = v["challenge"]
+        .as_str()
+        .expect("an MFA challenge")
+        .to_string();
     let r = http()
         .post(d.url("/api/v1/auth/mfa/verify"))
         .json(&json!({"challenge": ch, "recovery_code": code}))
@@ -219,7 +226,11 @@ fn a_passkey_is_registered_signs_in_steps_up_and_is_removed_in_a_real_browser() 
 
     // Register: the owner signed in just now, so no password is asked.
     sign_in_password(&b, &base, OWNER);
-    assert!(b.current_url().ends_with("/security"), "{}", b.current_url());
+    assert!(
+        b.current_url().ends_with("/security"),
+        "{}",
+        b.current_url()
+    );
     assert!(b.exists("#passkeys-none"));
     assert_accessible(&b, axe, "security tab with passkeys");
     shot(&b, "security-empty");
@@ -231,9 +242,17 @@ fn a_passkey_is_registered_signs_in_steps_up_and_is_removed_in_a_real_browser() 
     b.click("#passkey-go");
     b.wait_for("the recovery codes", |b| b.exists("#recovery-codes"));
     // The first second factor: recovery codes, shown once.
-    let codes: Vec<String> = b.find_all("#recovery-codes li").iter().map(|e| e.text()).collect();
+    let codes: Vec<String> = b
+        .find_all("#recovery-codes li")
+        .iter()
+        .map(|e| e.text())
+        .collect();
     assert_eq!(codes.len(), 10);
-    assert_eq!(credentials(&b, &first).len(), 1, "a credential on the authenticator");
+    assert_eq!(
+        credentials(&b, &first).len(),
+        1,
+        "a credential on the authenticator"
+    );
     b.goto(&format!("{base}/security"));
     let row = b.find("#passkeys-table tbody tr").text();
     assert!(row.contains("Laptop"), "{row}");
@@ -244,14 +263,19 @@ fn a_passkey_is_registered_signs_in_steps_up_and_is_removed_in_a_real_browser() 
     // Sign out; password, then the passkey.
     sign_out(&b, &base);
     sign_in_password(&b, &base, OWNER);
-    assert!(b.exists("#passkey-login"), "the MFA step offers the passkey");
+    assert!(
+        b.exists("#passkey-login"),
+        "the MFA step offers the passkey"
+    );
     assert_accessible(&b, axe, "MFA step with a passkey");
     shot(&b, "mfa-step");
     b.submit_and_wait("#passkey-login");
     assert_accessible(&b, axe, "passkey sign-in page");
     shot(&b, "sign-in");
     b.click("#passkey-go");
-    b.wait_for("the Security tab", |b| b.current_url().ends_with("/security"));
+    b.wait_for("the Security tab", |b| {
+        b.current_url().ends_with("/security")
+    });
     let row = b.find("#passkeys-table tbody tr").text();
     assert!(!row.contains("never"), "last used is set: {row}");
 
@@ -260,7 +284,9 @@ fn a_passkey_is_registered_signs_in_steps_up_and_is_removed_in_a_real_browser() 
     assert!(b.exists("#passkey-form"));
     assert_accessible(&b, axe, "passkey step-up page");
     b.click("#passkey-go");
-    b.wait_for("the notice", |b| b.current_url().contains("done=stepped-up"));
+    b.wait_for("the notice", |b| {
+        b.current_url().contains("done=stepped-up")
+    });
     assert!(b.find("#notice").text().contains("Confirmed"));
 
     // Rename it.
@@ -289,16 +315,26 @@ fn a_passkey_is_registered_signs_in_steps_up_and_is_removed_in_a_real_browser() 
 
     let owner_token = api_token_with_recovery_code(&d, OWNER, &codes[0]);
     let entries = audit(&d, &owner_token);
-    let actions: Vec<&str> = entries.iter().filter_map(|e| e["action"].as_str()).collect();
-    for a in ["passkey.registered", "passkey.used", "passkey.renamed", "auth.step_up"] {
+    let actions: Vec<&str> = entries
+        .iter()
+        .filter_map(|e| e["action"].as_str())
+        .collect();
+    for a in [
+        "passkey.registered",
+        "passkey.used",
+        "passkey.renamed",
+        "auth.step_up",
+    ] {
         assert!(actions.contains(&a), "{a} in {actions:?}");
     }
     let used = entries
         .iter()
-        .filter(|e| e["action"] == "passkey.used")
-        .last()
+        .rfind(|e| e["action"] == "passkey.used")
         .expect("passkey.used");
-    assert!(used["details"]["sign_count"].as_u64().unwrap_or(0) > 0, "{used}");
+    assert!(
+        used["details"]["sign_count"].as_u64().unwrap_or(0) > 0,
+        "{used}"
+    );
     assert_eq!(used["details"]["backup_eligible"], json!(false), "{used}");
     let login = entries
         .iter()
@@ -317,16 +353,25 @@ fn a_passkey_is_registered_signs_in_steps_up_and_is_removed_in_a_real_browser() 
     b.fill("#passkey_name", "Security key");
     b.submit_and_wait("#passkey-add");
     b.click("#passkey-go");
-    b.wait_for("the Security tab", |b| b.current_url().contains("done=passkey-added"));
+    b.wait_for("the Security tab", |b| {
+        b.current_url().contains("done=passkey-added")
+    });
     assert_eq!(b.find_all("#passkeys-table tbody tr").len(), 2);
     b.execute(
         "document.querySelector('#passkeys-table details.remove').open = true",
         vec![],
     );
     b.submit_and_wait("#passkeys-table details.remove button");
-    assert!(b.current_url().contains("done=passkey-removed"), "{}", b.source());
+    assert!(
+        b.current_url().contains("done=passkey-removed"),
+        "{}",
+        b.source()
+    );
     let rows = b.find("#passkeys-table").text();
-    assert!(!rows.contains("Work laptop") && rows.contains("Security key"), "{rows}");
+    assert!(
+        !rows.contains("Work laptop") && rows.contains("Security key"),
+        "{rows}"
+    );
     assert_eq!(credentials(&b, &second).len(), 1);
     let mail = std::fs::read_dir(d.data_dir().join("outbox"))
         .expect("outbox")
@@ -340,7 +385,10 @@ fn a_passkey_is_registered_signs_in_steps_up_and_is_removed_in_a_real_browser() 
         .iter()
         .filter_map(|e| e["action"].as_str().map(str::to_string))
         .collect();
-    assert!(actions.iter().any(|a| a == "passkey.removed"), "{actions:?}");
+    assert!(
+        actions.iter().any(|a| a == "passkey.removed"),
+        "{actions:?}"
+    );
 
     // The members list says which factor.
     let r = http()
@@ -383,7 +431,11 @@ fn one_assertion_signs_in_once_and_other_orgs_cloned_and_removed_members_keys_ar
     b.submit_and_wait("#passkey-add");
     b.click("#passkey-go");
     b.wait_for("the recovery codes", |b| b.exists("#recovery-codes"));
-    let codes: Vec<String> = b.find_all("#recovery-codes li").iter().map(|e| e.text()).collect();
+    let codes: Vec<String> = b
+        .find_all("#recovery-codes li")
+        .iter()
+        .map(|e| e.text())
+        .collect();
     let acme_cred = credentials(&b, &auth)[0].clone();
     sign_out(&b, &base);
     sign_in_password(&b, &base, BETA_OWNER);
@@ -406,9 +458,15 @@ fn one_assertion_signs_in_once_and_other_orgs_cloned_and_removed_members_keys_ar
     let answer = capture_answer(&b, Some(&beta_id));
     assert!(answer.get("credential").is_some(), "{answer}");
     let form = [
-        ("challenge", answer["challenge"].as_str().unwrap_or_default()),
+        (
+            "challenge",
+            answer["challenge"].as_str().unwrap_or_default(),
+        ),
         ("ceremony", answer["ceremony"].as_str().unwrap_or_default()),
-        ("credential", answer["credential"].as_str().unwrap_or_default()),
+        (
+            "credential",
+            answer["credential"].as_str().unwrap_or_default(),
+        ),
     ];
     let r = http()
         .post(format!("{base}/login/passkey/finish"))
@@ -417,7 +475,11 @@ fn one_assertion_signs_in_once_and_other_orgs_cloned_and_removed_members_keys_ar
         .body(urlencoded(&form))
         .send()
         .expect("finish");
-    assert_eq!(r.status().as_u16(), 401, "another org's credential signs no one in");
+    assert_eq!(
+        r.status().as_u16(),
+        401,
+        "another org's credential signs no one in"
+    );
     assert!(r.headers().get("set-cookie").is_none());
     assert!(r.text().unwrap_or_default().contains("not accepted"));
 
@@ -447,8 +509,10 @@ fn one_assertion_signs_in_once_and_other_orgs_cloned_and_removed_members_keys_ar
                         .get_all("set-cookie")
                         .iter()
                         .filter(|c| {
-                            c.to_str()
-                                .is_ok_and(|c| c.starts_with("__Host-wt_session=") && !c.starts_with("__Host-wt_session=;"))
+                            c.to_str().is_ok_and(|c| {
+                                c.starts_with("__Host-wt_session=")
+                                    && !c.starts_with("__Host-wt_session=;")
+                            })
                         })
                         .count()
                 })
@@ -486,7 +550,11 @@ fn one_assertion_signs_in_once_and_other_orgs_cloned_and_removed_members_keys_ar
     b.submit_and_wait("#passkey-login");
     b.click("#passkey-go");
     b.wait_for("the refusal", |b| b.exists("#error"));
-    assert!(b.find("#error").text().contains("not accepted"), "{}", b.source());
+    assert!(
+        b.find("#error").text().contains("not accepted"),
+        "{}",
+        b.source()
+    );
     assert!(!b.current_url().ends_with("/security"));
     let token = api_token_with_recovery_code(&d, OWNER, &codes[0]);
     let entries = audit(&d, &token);
@@ -494,7 +562,13 @@ fn one_assertion_signs_in_once_and_other_orgs_cloned_and_removed_members_keys_ar
         .iter()
         .find(|e| e["action"] == "passkey.clone_warning")
         .expect("a clone warning in the audit log");
-    assert!(warning["details"]["stored_sign_count"].as_u64().unwrap_or(0) >= 1, "{warning}");
+    assert!(
+        warning["details"]["stored_sign_count"]
+            .as_u64()
+            .unwrap_or(0)
+            >= 1,
+        "{warning}"
+    );
     let mail = std::fs::read_dir(d.data_dir().join("outbox"))
         .expect("outbox")
         .flatten()
@@ -554,7 +628,11 @@ fn one_assertion_signs_in_once_and_other_orgs_cloned_and_removed_members_keys_ar
     assert!(r.status().is_success(), "{:?}", r.text());
     b.click("#passkey-go");
     b.wait_for("the refusal", |b| b.exists("#error"));
-    assert!(!b.current_url().ends_with("/security"), "{}", b.current_url());
+    assert!(
+        !b.current_url().ends_with("/security"),
+        "{}",
+        b.current_url()
+    );
     b.goto(&format!("{base}/security"));
     assert!(b.current_url().ends_with("/login"), "not signed in");
 }

@@ -136,7 +136,11 @@ pub fn required(role: Role, required_roles: &[Role]) -> bool {
 /// Whether a member may remove one of their second factors: not the last one while
 /// their role requires MFA ([`required`]). `before` is what the account has now, the
 /// removed factor included.
-pub fn may_remove(mfa_required: bool, before: Factors, removing: Factor) -> Result<(), &'static str> {
+pub fn may_remove(
+    mfa_required: bool,
+    before: Factors,
+    removing: Factor,
+) -> Result<(), &'static str> {
     let after = match removing {
         Factor::Totp => Factors {
             totp: false,
@@ -245,7 +249,14 @@ mod tests {
         };
         assert!(may_remove(required(Role::Admin, &roles), one_passkey, Factor::Passkey).is_err());
         // Not required: it may go.
-        assert!(may_remove(required(Role::Analyst, &roles), one_passkey, Factor::Passkey).is_ok());
+        assert!(
+            may_remove(
+                required(Role::Analyst, &roles),
+                one_passkey,
+                Factor::Passkey
+            )
+            .is_ok()
+        );
         // Another factor remains.
         let two = Factors {
             totp: false,

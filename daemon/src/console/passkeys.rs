@@ -127,8 +127,7 @@ pub(super) async fn register_finish(
     Form(f): Form<AnswerForm>,
 ) -> PageResult {
     check_csrf(&state, &auth, &f.csrf)?;
-    match service::passkeys::register_finish(&state, &auth, &meta, &f.ceremony, &f.credential)
-        .await
+    match service::passkeys::register_finish(&state, &auth, &meta, &f.ceremony, &f.credential).await
     {
         Ok(codes) if codes.is_empty() => {
             Ok(Redirect::to("/security?done=passkey-added").into_response())
@@ -238,8 +237,7 @@ pub(super) async fn step_up_finish(
     Form(f): Form<AnswerForm>,
 ) -> PageResult {
     check_csrf(&state, &auth, &f.csrf)?;
-    match service::passkeys::step_up_finish(&state, &auth, &meta, &f.ceremony, &f.credential)
-        .await
+    match service::passkeys::step_up_finish(&state, &auth, &meta, &f.ceremony, &f.credential).await
     {
         Ok(_) => Ok(Redirect::to("/security?done=stepped-up").into_response()),
         Err(e) => security_error(&state, &auth, e).await,

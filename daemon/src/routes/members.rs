@@ -22,7 +22,12 @@ pub async fn list(
         .members_list(&auth.org.id)
         .await?
         .iter()
-        .map(|m| member_json(m, factors.get(&m.user.id).copied().unwrap_or_default().into()))
+        .map(|m| {
+            member_json(
+                m,
+                factors.get(&m.user.id).copied().unwrap_or_default().into(),
+            )
+        })
         .collect();
     Ok(axum::Json(Page {
         items,

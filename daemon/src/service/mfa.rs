@@ -399,7 +399,10 @@ pub async fn challenge(
 }
 
 /// A live challenge, or the one generic refusal for unknown, used, expired and exhausted.
-pub(crate) async fn live_challenge(state: &AppState, raw: &str) -> Result<ChallengeRecord, ApiError> {
+pub(crate) async fn live_challenge(
+    state: &AppState,
+    raw: &str,
+) -> Result<ChallengeRecord, ApiError> {
     if !token::has_shape(raw, mfa::CHALLENGE_PREFIX) {
         return Err(ApiError::ChallengeInvalid);
     }

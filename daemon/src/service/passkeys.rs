@@ -48,8 +48,8 @@ pub fn availability(state: &AppState) -> Result<(), String> {
 /// personal data in it; the same on every registration, so an authenticator keeps one
 /// credential per account).
 fn user_handle(user_id: &str) -> Uuid {
-    let digest = hex::decode(token::hash(&format!("wt-passkey-user:{user_id}")))
-        .unwrap_or_default();
+    let digest =
+        hex::decode(token::hash(&format!("wt-passkey-user:{user_id}"))).unwrap_or_default();
     let mut b = [0u8; 16];
     for (dst, src) in b.iter_mut().zip(digest) {
         *dst = src;
@@ -118,7 +118,6 @@ pub async fn register_begin(
     let exclude = existing
         .iter()
         .filter_map(|p| URL_SAFE_NO_PAD.decode(&p.credential_id).ok())
-        .map(Into::into)
         .collect::<Vec<_>>();
     let (ccr, reg): (CreationChallengeResponse, PasskeyRegistration) = wa
         .start_passkey_registration(
@@ -152,8 +151,7 @@ pub async fn register_begin(
 
 /// The AAGUID in a registration's attestation object, when the authenticator sent one.
 fn aaguid_of(reg: &RegisterPublicKeyCredential) -> Option<String> {
-    let v: serde_cbor_2::Value =
-        serde_cbor_2::from_slice(&reg.response.attestation_object).ok()?;
+    let v: serde_cbor_2::Value = serde_cbor_2::from_slice(&reg.response.attestation_object).ok()?;
     let serde_cbor_2::Value::Map(m) = v else {
         return None;
     };
@@ -179,7 +177,9 @@ pub async fn register_finish(
     let now = state.now();
     let reg: RegisterPublicKeyCredential = parse_answer(answer)?;
     let lapsed = || {
-        ApiError::Conflict("this passkey registration lapsed or was already used: start again".into())
+        ApiError::Conflict(
+            "this passkey registration lapsed or was already used: start again".into(),
+        )
     };
     let cer = state
         .store
@@ -240,7 +240,10 @@ pub async fn register_finish(
                 sign_count: cred.counter,
                 backup_eligible: cred.backup_eligible,
                 backup_state: cred.backup_state,
-                recovery_hashes: codes.iter().map(|c| mfa_rules::hash_recovery_code(c)).collect(),
+                recovery_hashes: codes
+                    .iter()
+                    .map(|c| mfa_rules::hash_recovery_code(c))
+                    .collect(),
                 keep_session: auth.session.id.clone(),
                 now,
             },

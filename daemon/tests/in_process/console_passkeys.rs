@@ -75,7 +75,10 @@ async fn without_a_secure_public_origin_the_console_refuses_passkeys_saying_why(
                     .header(header::HOST, "127.0.0.1:7878")
                     .header("sec-fetch-site", "same-origin")
                     .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                    .body(Body::from(encode(&[("email", EMAIL), ("password", PASSWORD)])))
+                    .body(Body::from(encode(&[
+                        ("email", EMAIL),
+                        ("password", PASSWORD),
+                    ])))
                     .unwrap(),
             )
             .await;
@@ -134,9 +137,16 @@ async fn registration_options_name_the_public_url_never_the_host_and_require_ver
     let o = data_options(&page);
     let pk = &o["publicKey"];
     assert_eq!(pk["rp"]["id"], json!("localhost"), "{o}");
-    assert_eq!(pk["authenticatorSelection"]["userVerification"], json!("required"), "{o}");
+    assert_eq!(
+        pk["authenticatorSelection"]["userVerification"],
+        json!("required"),
+        "{o}"
+    );
     assert_eq!(pk["user"]["name"], json!(EMAIL));
-    assert!(pk["challenge"].as_str().is_some_and(|c| c.len() >= 43), "{o}");
+    assert!(
+        pk["challenge"].as_str().is_some_and(|c| c.len() >= 43),
+        "{o}"
+    );
     // The ceremony's state stays on the server: only its id is in the page.
     let ceremony = field(&page, "ceremony");
     assert!(ceremony.starts_with("pkc_"), "{ceremony}");
@@ -160,7 +170,11 @@ async fn a_change_needs_a_recent_sign_in_or_the_password() {
     let r = fx
         .send(post(
             "/security/passkeys/register",
-            &[("csrf", &csrf), ("name", "Laptop"), ("password", "wrong password here")],
+            &[
+                ("csrf", &csrf),
+                ("name", "Laptop"),
+                ("password", "wrong password here"),
+            ],
             Some(&cookie),
         ))
         .await;
@@ -205,11 +219,20 @@ async fn bad_answers_used_ceremonies_and_other_sessions_ceremonies_are_refused_c
         let r = fx
             .send(post(
                 "/security/passkeys/register/finish",
-                &[("csrf", &csrf), ("ceremony", &ceremony), ("credential", answer)],
+                &[
+                    ("csrf", &csrf),
+                    ("ceremony", &ceremony),
+                    ("credential", answer),
+                ],
                 Some(&cookie),
             ))
             .await;
-        assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{answer:?}: {}", html(&r));
+        assert_eq!(
+            r.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{answer:?}: {}",
+            html(&r)
+        );
         assert!(html(&r).contains("id=\"error\""));
     }
     // A well-formed answer that does not verify uses the ceremony up.
@@ -221,7 +244,11 @@ async fn bad_answers_used_ceremonies_and_other_sessions_ceremonies_are_refused_c
     let r = fx
         .send(post(
             "/security/passkeys/register/finish",
-            &[("csrf", &csrf), ("ceremony", &ceremony), ("credential", &forged)],
+            &[
+                ("csrf", &csrf),
+                ("ceremony", &ceremony),
+                ("credential", &forged),
+            ],
             Some(&cookie),
         ))
         .await;
@@ -229,7 +256,11 @@ async fn bad_answers_used_ceremonies_and_other_sessions_ceremonies_are_refused_c
     let r = fx
         .send(post(
             "/security/passkeys/register/finish",
-            &[("csrf", &csrf), ("ceremony", &ceremony), ("credential", &forged)],
+            &[
+                ("csrf", &csrf),
+                ("ceremony", &ceremony),
+                ("credential", &forged),
+            ],
             Some(&cookie),
         ))
         .await;
@@ -246,14 +277,22 @@ async fn bad_answers_used_ceremonies_and_other_sessions_ceremonies_are_refused_c
     );
     let theirs = field(&page, "ceremony");
     let r = fx
-        .send(post("/login", &[("email", EMAIL), ("password", PASSWORD)], None))
+        .send(post(
+            "/login",
+            &[("email", EMAIL), ("password", PASSWORD)],
+            None,
+        ))
         .await;
     let other = cookie_of(&r).expect("cookie");
     let other_csrf = field(&html(&fx.send(get("/security", &other)).await), "csrf");
     let r = fx
         .send(post(
             "/security/passkeys/register/finish",
-            &[("csrf", &other_csrf), ("ceremony", &theirs), ("credential", &forged)],
+            &[
+                ("csrf", &other_csrf),
+                ("ceremony", &theirs),
+                ("credential", &forged),
+            ],
             Some(&other),
         ))
         .await;
@@ -269,8 +308,19 @@ async fn bad_answers_used_ceremonies_and_other_sessions_ceremonies_are_refused_c
     assert_eq!(r.status, StatusCode::FORBIDDEN);
     assert!(!html(&r).contains("data-webauthn"));
     // Nothing was registered; the failed verification is in the audit log.
-    let owner = fx.store.user_for_login(EMAIL).await.unwrap().expect("owner");
-    assert!(fx.store.passkeys_list(&owner.user.id).await.unwrap().is_empty());
+    let owner = fx
+        .store
+        .user_for_login(EMAIL)
+        .await
+        .unwrap()
+        .expect("owner");
+    assert!(
+        fx.store
+            .passkeys_list(&owner.user.id)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let failures = fx
         .store
         .audit_entries("org_acme", 0, 1000)
@@ -318,14 +368,27 @@ async fn someone_elses_passkey_is_a_404_and_the_last_factor_of_a_required_role_s
         keep_session: String::new(),
         now: T0,
     };
-    let ev = || AuditEvent::new(Actor::operator(), actions::PASSKEY_REGISTERED, &RequestMeta::default());
+    let ev = || {
+        AuditEvent::new(
+            Actor::operator(),
+            actions::PASSKEY_REGISTERED,
+            &RequestMeta::default(),
+        )
+    };
     fx.store
         .passkey_add(passkey("pk_theirs", &other, "c1"), ev())
         .await
         .unwrap();
-    for path in ["/security/passkeys/pk_theirs/rename", "/security/passkeys/pk_theirs/remove"] {
+    for path in [
+        "/security/passkeys/pk_theirs/rename",
+        "/security/passkeys/pk_theirs/remove",
+    ] {
         let r = fx
-            .send(post(path, &[("csrf", &csrf), ("name", "Mine now")], Some(&cookie)))
+            .send(post(
+                path,
+                &[("csrf", &csrf), ("name", "Mine now")],
+                Some(&cookie),
+            ))
             .await;
         assert_eq!(r.status, StatusCode::NOT_FOUND, "{path}");
     }
@@ -338,7 +401,11 @@ async fn someone_elses_passkey_is_a_404_and_the_last_factor_of_a_required_role_s
             "org_acme",
             vec![Role::Owner],
             T0,
-            AuditEvent::new(Actor::operator(), actions::ORG_SETTINGS_UPDATED, &RequestMeta::default()),
+            AuditEvent::new(
+                Actor::operator(),
+                actions::ORG_SETTINGS_UPDATED,
+                &RequestMeta::default(),
+            ),
         )
         .await
         .unwrap();
@@ -346,14 +413,27 @@ async fn someone_elses_passkey_is_a_404_and_the_last_factor_of_a_required_role_s
     // registered it) and brings recovery codes: sign in again with one.
     let codes = wt_core::mfa::generate_recovery_codes();
     let mut mine = passkey("pk_mine", &owner, "c2");
-    mine.recovery_hashes = codes.iter().map(|c| wt_core::mfa::hash_recovery_code(c)).collect();
+    mine.recovery_hashes = codes
+        .iter()
+        .map(|c| wt_core::mfa::hash_recovery_code(c))
+        .collect();
     fx.store.passkey_add(mine, ev()).await.unwrap();
-    assert_eq!(fx.send(get("/security", &cookie)).await.status, StatusCode::SEE_OTHER);
-    let page = html(
-        &fx.send(post("/login", &[("email", EMAIL), ("password", PASSWORD)], None))
-            .await,
+    assert_eq!(
+        fx.send(get("/security", &cookie)).await.status,
+        StatusCode::SEE_OTHER
     );
-    assert!(page.contains("passkey-login"), "the MFA step offers the passkey");
+    let page = html(
+        &fx.send(post(
+            "/login",
+            &[("email", EMAIL), ("password", PASSWORD)],
+            None,
+        ))
+        .await,
+    );
+    assert!(
+        page.contains("passkey-login"),
+        "the MFA step offers the passkey"
+    );
     let challenge = field(&page, "challenge");
     let r = fx
         .send(post(
@@ -367,7 +447,11 @@ async fn someone_elses_passkey_is_a_404_and_the_last_factor_of_a_required_role_s
     let csrf = field(&page, "csrf");
     assert!(page.contains("key pk_mine"));
     let r = fx
-        .send(post("/security/passkeys/pk_mine/remove", &[("csrf", &csrf)], Some(&cookie)))
+        .send(post(
+            "/security/passkeys/pk_mine/remove",
+            &[("csrf", &csrf)],
+            Some(&cookie),
+        ))
         .await;
     assert_eq!(r.status, StatusCode::CONFLICT, "{}", html(&r));
     assert!(html(&r).contains("last second factor"));
@@ -389,7 +473,10 @@ async fn someone_elses_passkey_is_a_404_and_the_last_factor_of_a_required_role_s
         ))
         .await;
     assert_eq!(r.status, StatusCode::SEE_OTHER, "{}", html(&r));
-    assert_eq!(fx.store.passkeys_list(&owner).await.unwrap()[0].name, "Phone");
+    assert_eq!(
+        fx.store.passkeys_list(&owner).await.unwrap()[0].name,
+        "Phone"
+    );
     assert!(fx.actions().await.iter().any(|a| a == "passkey.renamed"));
 }
 
@@ -399,8 +486,12 @@ async fn the_mfa_step_offers_a_passkey_only_to_accounts_with_one() {
     let (cookie, csrf) = signed_in(&fx).await;
     // TOTP on (the MFA step exists), no passkey: no offer, and asking anyway is refused.
     let page = html(
-        &fx.send(post("/security/mfa/enroll", &[("csrf", &csrf)], Some(&cookie)))
-            .await,
+        &fx.send(post(
+            "/security/mfa/enroll",
+            &[("csrf", &csrf)],
+            Some(&cookie),
+        ))
+        .await,
     );
     let secret = text_of_secret(&page);
     let code = wt_core::mfa::code_at_step(&secret, fx.state.now() as u64 / wt_core::mfa::STEP);
@@ -413,7 +504,11 @@ async fn the_mfa_step_offers_a_passkey_only_to_accounts_with_one() {
         .await;
     assert_eq!(r.status, StatusCode::OK, "{}", html(&r));
     let r = fx
-        .send(post("/login", &[("email", EMAIL), ("password", PASSWORD)], None))
+        .send(post(
+            "/login",
+            &[("email", EMAIL), ("password", PASSWORD)],
+            None,
+        ))
         .await;
     let page = html(&r);
     assert!(page.contains("id=\"mfa-form\""), "{page}");
@@ -432,7 +527,11 @@ async fn the_mfa_step_offers_a_passkey_only_to_accounts_with_one() {
     let r = fx
         .send(post(
             "/login/passkey/finish",
-            &[("challenge", &challenge), ("ceremony", "pkc_nope"), ("credential", "{}")],
+            &[
+                ("challenge", &challenge),
+                ("ceremony", "pkc_nope"),
+                ("credential", "{}"),
+            ],
             None,
         ))
         .await;

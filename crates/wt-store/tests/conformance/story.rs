@@ -1014,7 +1014,10 @@ pub async fn passkeys_story(store: &dyn Store) {
         .await
         .unwrap();
     assert_eq!(
-        store.passkey_ceremony_take("pkc_1", "login", now).await.unwrap(),
+        store
+            .passkey_ceremony_take("pkc_1", "login", now)
+            .await
+            .unwrap(),
         None,
         "another purpose"
     );
@@ -1025,12 +1028,18 @@ pub async fn passkeys_story(store: &dyn Store) {
         .expect("taken");
     assert_eq!(taken, ceremony("pkc_1", "register", now + 300));
     assert_eq!(
-        store.passkey_ceremony_take("pkc_1", "register", now).await.unwrap(),
+        store
+            .passkey_ceremony_take("pkc_1", "register", now)
+            .await
+            .unwrap(),
         None,
         "once"
     );
     assert_eq!(
-        store.passkey_ceremony_take("pkc_old", "register", now).await.unwrap(),
+        store
+            .passkey_ceremony_take("pkc_old", "register", now)
+            .await
+            .unwrap(),
         None,
         "lapsed"
     );
@@ -1043,7 +1052,10 @@ pub async fn passkeys_story(store: &dyn Store) {
     )
     .await;
     assert_eq!(
-        takes.into_iter().filter(|t| matches!(t, Ok(Some(_)))).count(),
+        takes
+            .into_iter()
+            .filter(|t| matches!(t, Ok(Some(_))))
+            .count(),
         1,
         "20 concurrent takes: one"
     );
@@ -1065,10 +1077,17 @@ pub async fn passkeys_story(store: &dyn Store) {
         now,
     };
     store
-        .passkey_add(new_passkey("pk_1", "cred1", "usr_p1"), event(actions::PASSKEY_REGISTERED))
+        .passkey_add(
+            new_passkey("pk_1", "cred1", "usr_p1"),
+            event(actions::PASSKEY_REGISTERED),
+        )
         .await
         .unwrap();
-    let (user, _) = store.member("org_p", "usr_p1").await.unwrap().expect("member");
+    let (user, _) = store
+        .member("org_p", "usr_p1")
+        .await
+        .unwrap()
+        .expect("member");
     assert!(user.mfa_enabled);
     assert_eq!(store.recovery_codes_remaining("usr_p1").await.unwrap(), 2);
     let live: Vec<String> = store
@@ -1082,7 +1101,10 @@ pub async fn passkeys_story(store: &dyn Store) {
     // A credential id is registered once, to anyone.
     assert!(matches!(
         store
-            .passkey_add(new_passkey("pk_x", "cred1", "usr_p2"), event(actions::PASSKEY_REGISTERED))
+            .passkey_add(
+                new_passkey("pk_x", "cred1", "usr_p2"),
+                event(actions::PASSKEY_REGISTERED)
+            )
             .await,
         Err(StoreError::Conflict(_))
     ));
@@ -1100,19 +1122,36 @@ pub async fn passkeys_story(store: &dyn Store) {
         list.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
         ["pk_1", "pk_2"]
     );
-    assert_eq!(list[0].aaguid.as_deref(), Some("01020304-0506-0708-090a-0b0c0d0e0f10"));
+    assert_eq!(
+        list[0].aaguid.as_deref(),
+        Some("01020304-0506-0708-090a-0b0c0d0e0f10")
+    );
     assert!(list[0].backup_eligible && !list[0].backup_state);
     assert_eq!(list[0].attestation, "none");
     assert!(store.passkeys_list("usr_p2").await.unwrap().is_empty());
 
     // Rename: one's own only.
     store
-        .passkey_rename("org_p", "usr_p1", "pk_1", "Laptop", now, event(actions::PASSKEY_RENAMED))
+        .passkey_rename(
+            "org_p",
+            "usr_p1",
+            "pk_1",
+            "Laptop",
+            now,
+            event(actions::PASSKEY_RENAMED),
+        )
         .await
         .unwrap();
     assert!(matches!(
         store
-            .passkey_rename("org_p", "usr_p2", "pk_1", "Mine", now, event(actions::PASSKEY_RENAMED))
+            .passkey_rename(
+                "org_p",
+                "usr_p2",
+                "pk_1",
+                "Mine",
+                now,
+                event(actions::PASSKEY_RENAMED)
+            )
             .await,
         Err(StoreError::NotFound)
     ));
@@ -1130,7 +1169,13 @@ pub async fn passkeys_story(store: &dyn Store) {
         .unwrap();
     let p1 = store.passkeys_list("usr_p1").await.unwrap().remove(0);
     assert_eq!(
-        (p1.name.as_str(), p1.sign_count, p1.backup_state, p1.last_used_at, p1.passkey_json.as_str()),
+        (
+            p1.name.as_str(),
+            p1.sign_count,
+            p1.backup_state,
+            p1.last_used_at,
+            p1.passkey_json.as_str()
+        ),
         ("Laptop", 7, true, Some(now + 20), "{\"v\":2}")
     );
     let factors = store.org_second_factors("org_p").await.unwrap();
@@ -1147,13 +1192,34 @@ pub async fn passkeys_story(store: &dyn Store) {
     // even two removals at once.
     assert!(matches!(
         store
-            .passkey_remove("org_p", "usr_p2", "pk_1", false, now, event(actions::PASSKEY_REMOVED))
+            .passkey_remove(
+                "org_p",
+                "usr_p2",
+                "pk_1",
+                false,
+                now,
+                event(actions::PASSKEY_REMOVED)
+            )
             .await,
         Err(StoreError::NotFound)
     ));
     let (a, b) = tokio::join!(
-        store.passkey_remove("org_p", "usr_p1", "pk_1", true, now, event(actions::PASSKEY_REMOVED)),
-        store.passkey_remove("org_p", "usr_p1", "pk_2", true, now, event(actions::PASSKEY_REMOVED)),
+        store.passkey_remove(
+            "org_p",
+            "usr_p1",
+            "pk_1",
+            true,
+            now,
+            event(actions::PASSKEY_REMOVED)
+        ),
+        store.passkey_remove(
+            "org_p",
+            "usr_p1",
+            "pk_2",
+            true,
+            now,
+            event(actions::PASSKEY_REMOVED)
+        ),
     );
     assert_eq!(
         [&a, &b].iter().filter(|r| r.is_ok()).count(),
@@ -1161,16 +1227,29 @@ pub async fn passkeys_story(store: &dyn Store) {
         "one of two removals at once: {a:?} {b:?}"
     );
     assert!(
-        [&a, &b].iter().any(|r| matches!(r, Err(StoreError::Conflict(m)) if m.contains("last second factor")))
+        [&a, &b]
+            .iter()
+            .any(|r| matches!(r, Err(StoreError::Conflict(m)) if m.contains("last second factor")))
     );
     let left = store.passkeys_list("usr_p1").await.unwrap();
     assert_eq!(left.len(), 1);
     // Not required: the last one goes, and MFA with it (recovery codes too).
     store
-        .passkey_remove("org_p", "usr_p1", &left[0].id, false, now, event(actions::PASSKEY_REMOVED))
+        .passkey_remove(
+            "org_p",
+            "usr_p1",
+            &left[0].id,
+            false,
+            now,
+            event(actions::PASSKEY_REMOVED),
+        )
         .await
         .unwrap();
-    let (user, _) = store.member("org_p", "usr_p1").await.unwrap().expect("member");
+    let (user, _) = store
+        .member("org_p", "usr_p1")
+        .await
+        .unwrap()
+        .expect("member");
     assert!(!user.mfa_enabled);
     assert_eq!(store.recovery_codes_remaining("usr_p1").await.unwrap(), 0);
     assert_eq!(
