@@ -71,7 +71,7 @@ pub(crate) mod tests {
     pub(crate) fn member_json(id: &str, email: &str, role: &str) -> serde_json::Value {
         serde_json::json!({
             "id": id, "email": email, "name": "Someone", "role": role,
-            "mfa_enabled": true, "joined_at": "2026-01-01T00:00:00Z"
+            "mfa_enabled": true, "mfa_methods": "totp", "joined_at": "2026-01-01T00:00:00Z"
         })
     }
 
@@ -124,7 +124,7 @@ pub(crate) mod tests {
         .await;
         assert!(r.result.is_ok(), "{:?}", r.result);
         assert!(
-            r.out.contains("usr_b") && r.out.contains("analyst") && r.out.contains(" on "),
+            r.out.contains("usr_b") && r.out.contains("analyst") && r.out.contains(" on (totp) "),
             "{}",
             r.out
         );
