@@ -35,7 +35,10 @@ KINDS = [
     ("version read", lambda q: "from cache_version" in q),
     ("BEGIN", lambda q: q.startswith("begin") or q.startswith("start transaction")),
     ("COMMIT/ROLLBACK", lambda q: q.startswith("commit") or q.startswith("rollback")),
-    ("event insert", lambda q: q.startswith("insert into ingest_events")),
+    # Events, and the group's id stored with them (one statement, or first in a transaction).
+    ("event insert", lambda q: q.startswith("insert into ingest_events")
+        or q.startswith("with g as (insert into ingest_groups")
+        or q.startswith("insert into ingest_groups")),
     ("usage flush", lambda q: q.startswith("update api_keys set use_count")
         or q.startswith("update api_keys set browser_count")
         or q.startswith("insert into api_key_sources")

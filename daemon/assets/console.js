@@ -35,6 +35,137 @@
   });
 })();
 
+// Times: the server writes <time datetime="...Z" title="... UTC">... UTC</time>; here
+// the text becomes the viewer's own time zone (the title keeps UTC, shown on hover).
+(function () {
+  "use strict";
+  var times = document.querySelectorAll("time[datetime]");
+  Array.prototype.forEach.call(times, function (t) {
+    var d = new Date(t.getAttribute("datetime"));
+    if (isNaN(d.getTime())) { return; }
+    t.textContent = d.toLocaleString(undefined, {
+      year: "numeric", month: "short", day: "numeric",
+      hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+    });
+    t.setAttribute("data-local", "1");
+  });
+})();
+
+// Recovery codes: Copy, Download (.txt) and Print. The codes are text on the page; the
+// download is a blob: URL made here (never a URL the server sees, never cached).
+(function () {
+  "use strict";
+  var list = document.getElementById("recovery-codes");
+  var actions = document.getElementById("code-actions");
+  if (!list || !actions) { return; }
+  var codes = Array.prototype.map.call(list.querySelectorAll("li"), function (li) {
+    return li.textContent.trim();
+  });
+  var text = "WatchTower recovery codes for " + (list.getAttribute("data-account") || "") +
+    " (" + (list.getAttribute("data-org") || "") + ")\n" +
+    "Each code works once. Keep them somewhere safe.\n\n" + codes.join("\n") + "\n";
+  var status = document.getElementById("codes-status");
+  function say(msg) { if (status) { status.textContent = msg; } }
+  var copy = document.getElementById("codes-copy");
+  copy.addEventListener("click", function () {
+    function fallback() {
+      var range = document.createRange();
+      range.selectNodeContents(list);
+      var sel = window.getSelection();
+      sel.removeAllRanges();
+      sel.addRange(range);
+      var done = false;
+      try { done = document.execCommand("copy"); } catch (e) { done = false; }
+      say(done ? "Copied to the clipboard." : "Select the codes and copy them.");
+    }
+    if (navigator.clipboard && navigator.clipboard.writeText) {
+      navigator.clipboard.writeText(codes.join("\n") + "\n").then(function () {
+        say("Copied to the clipboard.");
+      }, fallback);
+    } else {
+      fallback();
+    }
+  });
+  var download = document.getElementById("codes-download");
+  download.href = URL.createObjectURL(new Blob([text], { type: "text/plain" }));
+  download.addEventListener("click", function () { say("Downloaded watchtower-recovery-codes.txt."); });
+  document.getElementById("codes-print").addEventListener("click", function () {
+    window.print();
+  });
+  actions.hidden = false;
+})();
+
+// A secret shown once (a new ingestion key) gets a Copy button: hidden without
+// JavaScript, where the read-only field can be selected and copied by hand.
+(function () {
+  "use strict";
+  var buttons = document.querySelectorAll("button[data-copy-target]");
+  Array.prototype.forEach.call(buttons, function (button) {
+    var field = document.getElementById(button.getAttribute("data-copy-target"));
+    if (!field) { return; }
+    var status = document.getElementById("copy-status");
+    button.hidden = false;
+    var done = function (ok) {
+      button.textContent = ok ? "Copied" : "Copy";
+      if (status) {
+        status.textContent = ok ? "The secret is copied to the clipboard." :
+          "Could not copy: select the secret and copy it by hand.";
+      }
+    };
+    button.addEventListener("click", function () {
+      field.focus();
+      field.select();
+      if (navigator.clipboard && navigator.clipboard.writeText) {
+        navigator.clipboard.writeText(field.value).then(function () { done(true); }, function () {
+          done(document.execCommand && document.execCommand("copy"));
+        });
+      } else {
+        done(document.execCommand && document.execCommand("copy"));
+      }
+    });
+  });
+})();
+
+// Parts of a page that change while it is open (the addresses a rotated key is still used
+// from) carry data-poll: the same-origin URL of their fresh markup, fetched every few
+// seconds while the page is visible and swapped in when it changed. Without JavaScript a
+// reload shows the same.
+(function () {
+  "use strict";
+  var boxes = document.querySelectorAll("[data-poll]");
+  Array.prototype.forEach.call(boxes, function (box) {
+    var url = box.getAttribute("data-poll");
+    if (!url || url.charAt(0) !== "/" || url.charAt(1) === "/") { return; }
+    var every = parseInt(box.getAttribute("data-poll-ms") || "3000", 10);
+    var last = null;
+    var timer = null;
+    var tick = function () {
+      if (document.visibilityState === "hidden") { return; }
+      fetch(url, { credentials: "same-origin", cache: "no-store", redirect: "error" })
+        .then(function (r) {
+          if (!r.ok) { throw new Error("status " + r.status); }
+          return r.text();
+        })
+        .then(function (text) {
+          if (text === last) { return; }
+          last = text;
+          var doc = new DOMParser().parseFromString(text, "text/html");
+          var fresh = doc.body.firstElementChild;
+          if (!fresh) { return; }
+          var old = box.firstElementChild;
+          var node = document.importNode(fresh, true);
+          if (old) { box.replaceChild(node, old); } else { box.appendChild(node); }
+          box.setAttribute("data-polled", String(Date.now()));
+        })
+        .catch(function () {
+          // Signed out, or the key is gone: stop asking.
+          if (timer) { window.clearInterval(timer); }
+        });
+    };
+    timer = window.setInterval(tick, every > 500 ? every : 3000);
+  });
+})();
+
 // Passkeys (WebAuthn). A ceremony page's form carries the server's options in
 // data-options (JSON, binary fields in base64url) and data-webauthn ("create" or "get").
 // The button asks the browser (navigator.credentials), and the answer goes back in the

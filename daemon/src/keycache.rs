@@ -15,7 +15,7 @@
 //! coalesced here and written in batches by [`flush`], at most [`FLUSH_INTERVAL`] apart.
 
 use ipnet::IpNet;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -59,6 +59,8 @@ struct UsageAcc {
     browser: i64,
     browser_last: Option<i64>,
     browser_origin: Option<String>,
+    /// Requests per hour (the hour's start -> count): usually one or two hours.
+    hourly: BTreeMap<i64, i64>,
 }
 
 /// What a pending (unflushed) usage adds to a stored key, for listings.
@@ -71,6 +73,8 @@ pub struct PendingUsage {
     pub browser: i64,
     pub browser_last: Option<i64>,
     pub browser_origin: Option<String>,
+    /// Requests per hour: (the hour's start, count), oldest first.
+    pub hourly: Vec<(i64, i64)>,
 }
 
 /// An org's allowed-IP entry with its pending hits.
@@ -281,6 +285,7 @@ impl Caches {
         {
             let mut a = key.usage.acc.lock().unwrap_or_else(|p| p.into_inner());
             a.requests += 1;
+            *a.hourly.entry(hour_of(now)).or_default() += 1;
             if now >= a.last_at {
                 a.last_at = now;
                 a.last_ip = Some(ip);
@@ -345,6 +350,7 @@ impl Caches {
             browser: a.browser,
             browser_last: a.browser_last,
             browser_origin: a.browser_origin,
+            hourly: a.hourly.into_iter().collect(),
         }
     }
 
@@ -368,6 +374,7 @@ impl Caches {
                 browser_requests: a.browser,
                 browser_last_at: a.browser_last,
                 browser_origin: a.browser_origin,
+                hourly: a.hourly.into_iter().collect(),
             });
         }
         let mut hits = Vec::new();
@@ -413,13 +420,39 @@ pub fn hash_hex(h: &KeyHash) -> String {
     hex::encode(h)
 }
 
-/// Flushes usage every [`FLUSH_INTERVAL`] until shutdown, then once more.
+/// The start of the hour `t` is in (UTC).
+pub fn hour_of(t: i64) -> i64 {
+    t - t.rem_euclid(3600)
+}
+
+/// Hourly usage counts are kept this long (the charts show 7 days).
+pub const USAGE_HOURS_KEPT: i64 = 8 * 86_400;
+
+/// Deletes hourly usage older than [`USAGE_HOURS_KEPT`], once per hour of `now` (the
+/// first call always runs); `last` is the hour it last ran in.
+pub async fn prune_usage(store: &dyn Store, now: i64, last: &mut Option<i64>) {
+    let hour = hour_of(now);
+    if *last == Some(hour) {
+        return;
+    }
+    match store.api_key_usage_prune(hour - USAGE_HOURS_KEPT).await {
+        Ok(_) => *last = Some(hour),
+        Err(e) => tracing::warn!(error = %e, "could not prune hourly key usage"),
+    }
+}
+
+/// Flushes usage every [`FLUSH_INTERVAL`] until shutdown, then once more; prunes old
+/// hourly usage once an hour.
 pub async fn run_flusher(state: crate::state::AppState) {
     let mut tick = tokio::time::interval(FLUSH_INTERVAL);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut pruned = None;
     loop {
         tokio::select! {
-            _ = tick.tick() => state.caches.flush(state.store.as_ref()).await,
+            _ = tick.tick() => {
+                state.caches.flush(state.store.as_ref()).await;
+                prune_usage(state.store.as_ref(), state.now(), &mut pruned).await;
+            }
             _ = state.shutdown_requested() => break,
         }
     }
@@ -429,6 +462,14 @@ pub async fn run_flusher(state: crate::state::AppState) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hours_start_on_the_hour() {
+        assert_eq!(hour_of(7200), 7200);
+        assert_eq!(hour_of(7199), 3600);
+        assert_eq!(hour_of(1_800_001_234), 1_800_000_000);
+        assert_eq!(hour_of(-1), -3600);
+    }
 
     #[test]
     fn hex_round_trip() {

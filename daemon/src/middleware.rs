@@ -257,8 +257,11 @@ pub fn finish(
     }
 
     let h = resp.headers_mut();
-    // API answers may carry secrets or set cookies: never cache them (B.17).
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // API answers may carry secrets or set cookies: never cache them (B.17). A handler
+    // that chose its own caching keeps it: only the console's favicon does (a public,
+    // immutable asset).
+    h.entry(header::CACHE_CONTROL)
+        .or_insert(HeaderValue::from_static("no-store"));
     h.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),

@@ -33,7 +33,7 @@ fn step_now() -> u64 {
 }
 
 /// Where test artifacts go: `target/test-artifacts/` next to the binaries.
-fn artifact(name: &str) -> PathBuf {
+pub(crate) fn artifact(name: &str) -> PathBuf {
     let exe = std::env::current_exe().expect("current exe");
     let target = exe
         .ancestors()
@@ -294,7 +294,7 @@ fn join(d: &Daemon, owner: &str, email: &str, role: &str, name: &str) {
 }
 
 /// The serious and critical axe-core violations of the page now shown, if axe is there.
-fn assert_accessible(b: &Browser, axe: Option<&str>, what: &str) {
+pub(crate) fn assert_accessible(b: &Browser, axe: Option<&str>, what: &str) {
     if let Some(axe) = axe {
         let found = b.axe_violations(axe);
         assert!(found.is_empty(), "{what}: axe-core found {found:#?}");

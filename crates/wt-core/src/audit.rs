@@ -21,6 +21,8 @@ pub mod actions {
     pub const LOGIN_THROTTLED: &str = "auth.login.throttled";
     pub const LOGOUT: &str = "auth.logout";
     pub const SESSION_REVOKED: &str = "auth.session.revoked";
+    /// The user ended every other session of theirs in the org ("sign out all other sessions").
+    pub const OTHER_SESSIONS_REVOKED: &str = "auth.sessions.others_revoked";
     pub const MFA_ENROLLED: &str = "mfa.enrolled";
     pub const MFA_DISABLED: &str = "mfa.disabled";
     pub const MFA_RESET: &str = "mfa.reset";

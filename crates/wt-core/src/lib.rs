@@ -14,7 +14,8 @@
 //! - [`netaddr`]: client addresses behind trusted proxies, CIDR parsing and allowlists.
 //! - [`mfa`]: TOTP verification with replay protection, otpauth URIs, recovery codes.
 //! - [`readiness`]: the production readiness checklist over a snapshot of live state.
-//! - [`sessions`]: which kind of client a session is bound to.
+//! - [`sessions`]: which kind of client a session is bound to, and when a sign-in is
+//!   from a new device (the notice mail's rule).
 //! - [`hosts`]: which `Host` values a request may name.
 //! - [`mail`]: why a mail was not delivered (the class of a failure) and what to do.
 //!

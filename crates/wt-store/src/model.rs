@@ -81,6 +81,15 @@ pub struct NewSession {
     pub user_agent: Option<String>,
 }
 
+/// Where a session was signed in from, for the new-device notice
+/// (`wt_core::sessions::Device`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignInDevice {
+    pub client: ClientKind,
+    pub user_agent: Option<String>,
+    pub ip: Option<String>,
+}
+
 /// A session as stored (never its token).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
@@ -397,6 +406,17 @@ pub struct KeyUsage {
     pub browser_requests: i64,
     pub browser_last_at: Option<i64>,
     pub browser_origin: Option<String>,
+    /// Requests per hour: (the hour's start, a multiple of 3600; requests in it).
+    pub hourly: Vec<(i64, i64)>,
+}
+
+/// Requests of one key in one hour (`api_key_usage_hourly`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyHourRecord {
+    pub key_id: String,
+    /// The hour's start (Unix time, a multiple of 3600).
+    pub hour: i64,
+    pub count: i64,
 }
 
 /// Where a key was used from.

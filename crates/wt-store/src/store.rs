@@ -237,6 +237,29 @@ pub trait SessionStore: Send + Sync {
         user_id: &str,
         now: UnixTime,
     ) -> Result<Vec<SessionRecord>>;
+
+    /// Revokes every live session the user has in the org except `keep_session` (and
+    /// their pending MFA logins there), with its audit entry; returns how many sessions.
+    async fn revoke_other_sessions(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        keep_session: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<usize>;
+
+    /// The user's sign-in history since `since`: the distinct (client, user agent,
+    /// address) of every session created then or later, in every org, revoked and
+    /// expired ones included.
+    async fn sign_in_devices_since(
+        &self,
+        user_id: &str,
+        since: UnixTime,
+    ) -> Result<Vec<SignInDevice>>;
+
+    /// Whether the user ever had a session (in any org).
+    async fn signed_in_before(&self, user_id: &str) -> Result<bool>;
 }
 
 /// The org's audit log: appends, verification of the hash chain, filtered reads, reviews.
@@ -594,8 +617,21 @@ pub trait KeyStore: Send + Sync {
         audit: AuditEvent,
     ) -> Result<(ApiKeyRecord, ApiKeyRecord)>;
 
-    /// Adds coalesced usage to keys (one transaction for the whole batch).
+    /// Adds coalesced usage to keys (one transaction for the whole batch), its hourly
+    /// counts included.
     async fn api_key_usage_flush(&self, usage: Vec<KeyUsage>) -> Result<()>;
+
+    /// Requests per hour of the org's keys (or of `key_id` only, if it is the org's) in
+    /// the hours starting at or after `since`, by key then hour.
+    async fn api_key_usage_hours(
+        &self,
+        org_id: &str,
+        key_id: Option<&str>,
+        since: UnixTime,
+    ) -> Result<Vec<KeyHourRecord>>;
+
+    /// Deletes hourly counts of hours that started before `before`; returns how many.
+    async fn api_key_usage_prune(&self, before: UnixTime) -> Result<u64>;
 }
 
 /// Ingested events.

@@ -15,9 +15,12 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use serde::de::DeserializeOwned;
 
 /// Only our own script, stylesheet and forms; no inline script or style, no eval, no
-/// framing, no plug-ins (the QR code is inline SVG markup, not an image).
+/// framing, no plug-ins (the QR code and the charts are inline SVG markup, not images).
+/// `console.js` may fetch from this origin only (`connect-src 'self'`: the live parts of
+/// a page, e.g. a rotated key's "still used from" list).
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
-                       form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+                       connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+                       base-uri 'none'";
 
 /// Headers of every console answer, and the CSRF rules for every form post.
 pub async fn protect(State(state): State<AppState>, req: Request, next: Next) -> Response {

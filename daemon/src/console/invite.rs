@@ -40,7 +40,7 @@ pub(super) async fn invite_form(
     meta: &ClientMeta,
     headers: &HeaderMap,
     token: &str,
-    error: Option<(StatusCode, &str)>,
+    error: Option<(StatusCode, pages::Problem<'_>)>,
     name: &str,
 ) -> Result<Response, ApiError> {
     let (invite, org) = service::invites::pending(state, meta, token).await?;
@@ -164,8 +164,32 @@ pub(super) async fn invite_form_or_entry(
         return form_error(e, |m| pages::token_entry(TokenKind::Invite, Some(m)));
     }
     let msg = super::guard::message(&e);
-    match invite_form(state, meta, headers, token, Some((e.status(), &msg)), name).await {
+    let problem = pages::Problem {
+        message: &msg,
+        field: invite_field(&e),
+    };
+    match invite_form(
+        state,
+        meta,
+        headers,
+        token,
+        Some((e.status(), problem)),
+        name,
+    )
+    .await
+    {
         Ok(resp) => Ok(resp),
         Err(e) => form_error(e, |m| pages::token_entry(TokenKind::Invite, Some(m))),
+    }
+}
+
+/// The acceptance form's input an error is about.
+fn invite_field(e: &ApiError) -> Option<&'static str> {
+    match e {
+        ApiError::Validation(m) if m.starts_with("name") => Some("name"),
+        ApiError::Validation(m) if m.contains("not the same") => Some("password_confirm"),
+        ApiError::Validation(m) if m.contains("password") => Some("password"),
+        ApiError::PasswordPolicy(_) => Some("password"),
+        _ => None,
     }
 }

@@ -3,7 +3,7 @@
 use super::csrf::check_csrf;
 use super::guard::{Form, Signed, signed_in};
 use super::pages::{self};
-use super::{CsrfForm, PageResult, form_error, nonempty, ok, with_session};
+use super::{CsrfForm, PageResult, field_error, form_error, nonempty, ok, with_session};
 use crate::error::ApiError;
 use crate::extract::ClientMeta;
 use crate::service;
@@ -31,7 +31,7 @@ pub(super) async fn login_page(
     if signed_in(&state, &headers, &meta).await?.is_some() {
         return Ok(Redirect::to("/security").into_response());
     }
-    ok(pages::login(None, "", false))
+    ok(pages::login(None, "", "", false))
 }
 
 pub(super) async fn login(
@@ -43,7 +43,7 @@ pub(super) async fn login(
         email: f.email.clone(),
         password: f.password,
         client: ClientKind::Console,
-        org: nonempty(f.org),
+        org: nonempty(f.org.clone()),
     };
     match service::auth::login(&state, req, &meta).await {
         Ok(LoginOutcome::Session(issued)) => with_session(&state, &issued, "/security"),
@@ -52,9 +52,24 @@ pub(super) async fn login(
             ok(pages::login_mfa(None, ch.expose(), passkey))
         }
         Err(e) => {
-            let ask_org = matches!(e, ApiError::OrgRequired(_));
-            form_error(e, |m| pages::login(Some(m), &f.email, ask_org))
+            // The org is asked for once it is needed, and again while it is wrong.
+            let ask_org = matches!(e, ApiError::OrgRequired(_)) || !f.org.trim().is_empty();
+            field_error(e, login_field, |p| {
+                pages::login(Some(p), &f.email, &f.org, ask_org)
+            })
         }
+    }
+}
+
+/// The login form's input an error is about. A wrong password and an unknown address
+/// answer alike (the password field: the address is kept as typed).
+fn login_field(e: &ApiError) -> Option<&'static str> {
+    match e {
+        ApiError::InvalidCredentials => Some("password"),
+        ApiError::OrgRequired(_) => Some("org"),
+        ApiError::Validation(m) if m.contains("password") => Some("password"),
+        ApiError::Validation(_) => Some("email"),
+        _ => None,
     }
 }
 
@@ -72,6 +87,11 @@ pub(super) async fn login_mfa(
     meta: ClientMeta,
     Form(f): Form<MfaForm>,
 ) -> PageResult {
+    let field = if f.code.trim().is_empty() && !f.recovery_code.trim().is_empty() {
+        "recovery_code"
+    } else {
+        "code"
+    };
     let req = MfaVerifyRequest {
         challenge: f.challenge.clone(),
         code: nonempty(f.code),
@@ -79,10 +99,22 @@ pub(super) async fn login_mfa(
     };
     match service::mfa::verify_login(&state, &meta, req).await {
         Ok((issued, _)) => with_session(&state, &issued, "/security"),
-        Err(e @ ApiError::ChallengeInvalid) => form_error(e, |m| pages::login(Some(m), "", false)),
+        Err(e @ ApiError::ChallengeInvalid) => form_error(e, |m| {
+            pages::login(Some(pages::Problem::form(m)), "", "", false)
+        }),
         Err(e) => {
             let passkey = offer_passkey(&state, &f.challenge).await;
-            form_error(e, |m| pages::login_mfa(Some(m), &f.challenge, passkey))
+            field_error(
+                e,
+                |e| {
+                    matches!(
+                        e,
+                        ApiError::InvalidCode | ApiError::Validation(_) | ApiError::MfaCodeRequired
+                    )
+                    .then_some(field)
+                },
+                |p| pages::login_mfa(Some(p), &f.challenge, passkey),
+            )
         }
     }
 }

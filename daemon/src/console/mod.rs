@@ -1,6 +1,6 @@
 //! The web console: server-rendered pages for the links in invitation and reset mails,
 //! login, the Security tab (MFA, recovery codes, password, sessions), and for those whose
-//! role allows it the Members, Invites, Allowed IPs and Readiness tabs; unknown paths get
+//! role allows it the Members, Invites, Ingestion keys, Allowed IPs and Readiness tabs; unknown paths get
 //! an HTML 404 page.
 //!
 //! Handlers are as thin as the API's: read the form, call the same `service` functions
@@ -11,7 +11,8 @@
 //! One file per browser flow: `login` (sign in, the MFA step, sign out), `invite` (the
 //! invitation link), `reset` (forgotten password), `security` (the Security tab),
 //! `passkeys` (its Passkeys section, and a passkey as the second login step),
-//! `members` (the Members tab), `invites` (the Invites tab: an admin's side),
+//! `members` (the Members tab), `invites` (the Invites tab: an admin's side), `keys`
+//! (the Ingestion keys tab: usage charts, create, rotate with a grace period, revoke),
 //! `allowed_ips` (the Allowed IPs tab, each edit after its dry run), `readiness` (the
 //! checklist of `wt check`). Beside
 //! them, the browser-security rules: `guard` (headers of every page, the signed-in
@@ -24,6 +25,7 @@ mod csrf;
 mod guard;
 mod invite;
 mod invites;
+mod keys;
 mod login;
 mod members;
 pub mod pages;
@@ -50,6 +52,7 @@ pub use guard::CSP;
 
 const CSS: &str = include_str!("../../assets/console.css");
 const JS: &str = include_str!("../../assets/console.js");
+const FAVICON: &str = include_str!("../../assets/favicon.svg");
 
 /// The console's routes, each answered with HTML and the headers of [`guard::protect`].
 pub fn router(state: AppState) -> Router<AppState> {
@@ -63,6 +66,7 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/console.js",
             get(|| asset("text/javascript; charset=utf-8", JS)),
         )
+        .route("/favicon.svg", get(favicon))
         .route("/login", get(login::login_page).post(login::login))
         .route("/login/mfa", post(login::login_mfa))
         .route("/login/passkey", post(passkeys::login_page))
@@ -101,6 +105,10 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/security/sessions/{id}/revoke",
             post(security::revoke_session),
         )
+        .route(
+            "/security/sessions/revoke-others",
+            post(security::revoke_other_sessions),
+        )
         .route("/members", get(members::members))
         .route("/members/{id}", get(members::member))
         .route("/members/{id}/role", post(members::change_role))
@@ -111,6 +119,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/invites/csv", post(invites::create_csv))
         .route("/invites/{id}/resend", post(invites::resend))
         .route("/invites/{id}/revoke", post(invites::revoke))
+        .route("/keys", get(keys::keys).post(keys::create))
+        .route("/keys/{id}", get(keys::key))
+        .route("/keys/{id}/sources", get(keys::sources))
+        .route("/keys/{id}/rotate", post(keys::rotate))
+        .route("/keys/{id}/revoke", post(keys::revoke))
         .route(
             "/allowed-ips",
             get(allowed_ips::allowed_ips).post(allowed_ips::add),
@@ -143,6 +156,18 @@ pub async fn not_found(State(state): State<AppState>, req: Request) -> Response 
     guard::with_headers(&state, page(StatusCode::NOT_FOUND, markup))
 }
 
+/// The console's icon: a small SVG, the same for every version (a long cache).
+async fn favicon() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+        ],
+        FAVICON,
+    )
+        .into_response()
+}
+
 async fn asset(content_type: &'static str, body: &'static str) -> Response {
     ([(header::CONTENT_TYPE, content_type)], body).into_response()
 }
@@ -162,6 +187,22 @@ fn form_error(e: ApiError, render: impl FnOnce(&str) -> maud::Markup) -> PageRes
     Ok(page(e.status(), render(&guard::message(&e))))
 }
 
+/// [`form_error`] about one input: `field` picks the input's id from the error (or none,
+/// for a problem with the whole form).
+fn field_error(
+    e: ApiError,
+    field: impl FnOnce(&ApiError) -> Option<&'static str>,
+    render: impl FnOnce(pages::Problem<'_>) -> maud::Markup,
+) -> PageResult {
+    let at = field(&e);
+    form_error(e, |m| {
+        render(pages::Problem {
+            message: m,
+            field: at,
+        })
+    })
+}
+
 /// Signs the browser in: the session cookie, then on to `location`.
 fn with_session(state: &AppState, issued: &IssuedSession, location: &str) -> PageResult {
     let mut resp = Redirect::to(location).into_response();
@@ -177,6 +218,7 @@ fn viewer<'a>(auth: &'a Auth, csrf: &'a str, current: Option<Tab>) -> Viewer<'a>
         org: &auth.org.name,
         csrf,
         members: auth.can(Permission::MembersRead),
+        keys: auth.can(Permission::KeysRead),
         allowed_ips: auth.can(Permission::AllowedIpsRead),
         readiness: auth.can(Permission::ReadinessRead),
         current,

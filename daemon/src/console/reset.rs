@@ -2,7 +2,7 @@
 
 use super::guard::Form;
 use super::pages::{self, TokenKind};
-use super::{PageResult, TokenForm, form_error, nonempty, ok};
+use super::{PageResult, TokenForm, field_error, form_error, nonempty, ok};
 use crate::error::ApiError;
 use crate::extract::ClientMeta;
 use crate::service;
@@ -12,7 +12,7 @@ use serde::Deserialize;
 use wt_api::ResetPasswordRequest;
 
 pub(super) async fn forgot_page() -> PageResult {
-    ok(pages::forgot(None, false))
+    ok(pages::forgot(None, "", false))
 }
 
 #[derive(Debug, Deserialize)]
@@ -26,8 +26,12 @@ pub(super) async fn forgot(
     Form(f): Form<EmailForm>,
 ) -> PageResult {
     match service::passwords::forgot(&state, &meta, &f.email).await {
-        Ok(()) => ok(pages::forgot(None, true)),
-        Err(e) => form_error(e, |m| pages::forgot(Some(m), false)),
+        Ok(()) => ok(pages::forgot(None, "", true)),
+        Err(e) => field_error(
+            e,
+            |e| matches!(e, ApiError::Validation(_)).then_some("email"),
+            |p| pages::forgot(Some(p), &f.email, false),
+        ),
     }
 }
 
@@ -48,7 +52,7 @@ pub(super) async fn reset_form(
     state: &AppState,
     meta: &ClientMeta,
     token: &str,
-    error: Option<ApiError>,
+    error: Option<(ApiError, Option<&'static str>)>,
 ) -> PageResult {
     let v = match service::passwords::reset_verify(state, meta, token).await {
         Ok(v) => v,
@@ -61,7 +65,17 @@ pub(super) async fn reset_form(
     };
     match error {
         None => ok(pages::reset_form(None, &view)),
-        Some(e) => form_error(e, |m| pages::reset_form(Some(m), &view)),
+        Some((e, at)) => field_error(e, |_| at, |p| pages::reset_form(Some(p), &view)),
+    }
+}
+
+/// The reset form's input an error is about; `second` is the factor that was sent.
+fn reset_field(e: &ApiError, second: &'static str) -> Option<&'static str> {
+    match e {
+        ApiError::PasswordPolicy(_) => Some("new_password"),
+        ApiError::Validation(m) if m.contains("password") => Some("new_password"),
+        ApiError::InvalidCode | ApiError::MfaCodeRequired | ApiError::Validation(_) => Some(second),
+        _ => None,
     }
 }
 
@@ -84,8 +98,19 @@ pub(super) async fn reset_complete(
     let token = f.token.trim().to_string();
     if f.new_password != f.new_password_confirm {
         let e = ApiError::Validation("the two passwords are not the same".into());
-        return reset_form(&state, &meta, &token, Some(e)).await;
+        return reset_form(
+            &state,
+            &meta,
+            &token,
+            Some((e, Some("new_password_confirm"))),
+        )
+        .await;
     }
+    let second = if f.code.trim().is_empty() && !f.recovery_code.trim().is_empty() {
+        "recovery_code"
+    } else {
+        "code"
+    };
     let req = ResetPasswordRequest {
         token: token.clone(),
         new_password: f.new_password,
@@ -99,6 +124,9 @@ pub(super) async fn reset_complete(
             ("/login", "Sign in"),
             None,
         )),
-        Err(e) => reset_form(&state, &meta, &token, Some(e)).await,
+        Err(e) => {
+            let at = reset_field(&e, second);
+            reset_form(&state, &meta, &token, Some((e, at))).await
+        }
     }
 }

@@ -28,6 +28,7 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
         "password" => Some("Your password is changed; your other sessions have ended."),
         "mfa-off" => Some("Two-factor authentication is off."),
         "session" => Some("The session is revoked."),
+        "others" => Some("Your other sessions are signed out; this browser stays signed in."),
         "passkey-added" => Some("The passkey is added."),
         "passkey-renamed" => Some("The passkey is renamed."),
         "passkey-removed" => Some("The passkey is removed."),
@@ -41,15 +42,20 @@ pub(super) async fn security(
     Signed(auth): Signed,
     crate::extract::Query(q): crate::extract::Query<SecurityQuery>,
 ) -> PageResult {
-    security_page(&state, &auth, notice(q.done.as_deref()), None).await
+    security_page(&state, &auth, notice(q.done.as_deref()), None, None).await
 }
 
-/// The Security tab, with a notice or an error (and its status) above it.
+/// Which form of the Security tab failed, and the input (its id) the error is about.
+pub(super) type Failed = (pages::SecurityForm, Option<&'static str>);
+
+/// The Security tab, with a notice or an error (and its status) above it; the section
+/// of the form that `failed` stays open, its error next to the input.
 pub(super) async fn security_page(
     state: &AppState,
     auth: &Auth,
     notice: Option<&str>,
     error: Option<ApiError>,
+    failed: Option<Failed>,
 ) -> PageResult {
     let status = service::mfa::status(state, auth).await?;
     let sessions = if auth.mfa_restricted {
@@ -62,7 +68,7 @@ pub(super) async fn security_page(
             .into_iter()
             .map(|s| pages::SessionRow {
                 current: s.id == auth.session.id,
-                device: device_label(s.user_agent.as_deref()),
+                device: wt_core::sessions::agent_family(s.user_agent.as_deref()),
                 client: match s.client {
                     ClientKind::Cli => "cli".into(),
                     ClientKind::Console => "browser".into(),
@@ -89,6 +95,8 @@ pub(super) async fn security_page(
         passkeys,
         notice,
         error: msg.as_deref(),
+        failed: failed.map(|(form, _)| form),
+        field: failed.and_then(|(_, field)| field),
     };
     let code = error.as_ref().map_or(StatusCode::OK, ApiError::status);
     Ok(page(code, pages::security(&view)))
@@ -103,7 +111,33 @@ pub(super) async fn security_error(state: &AppState, auth: &Auth, e: ApiError) -
     if matches!(e, ApiError::Unauthenticated) {
         return Err(ConsoleError(e));
     }
-    security_page(state, auth, None, Some(e)).await
+    security_page(state, auth, None, Some(e), None).await
+}
+
+/// [`security_error`] for a failed post of `form`: its section open, the error next to
+/// the input it is about (by [`step_up_field`] and friends). Nothing typed is shown again:
+/// every field of these forms is a secret.
+pub(super) async fn security_form_error(
+    state: &AppState,
+    auth: &Auth,
+    e: ApiError,
+    form: pages::SecurityForm,
+    field: Option<&'static str>,
+) -> PageResult {
+    if matches!(e, ApiError::Unauthenticated) {
+        return Err(ConsoleError(e));
+    }
+    security_page(state, auth, None, Some(e), Some((form, field))).await
+}
+
+/// The input of a step-up form (`<prefix>_password`, `<prefix>_code`) an error is about.
+fn step_up_field(e: &ApiError, password: &'static str, code: &'static str) -> Option<&'static str> {
+    match e {
+        ApiError::InvalidCredentials => Some(password),
+        ApiError::Validation(m) if m.contains("password") => Some(password),
+        ApiError::InvalidCode | ApiError::MfaCodeRequired | ApiError::Validation(_) => Some(code),
+        _ => None,
+    }
 }
 
 /// The enrollment page: the QR code (inline SVG, drawn here: the secret never leaves the
@@ -209,7 +243,10 @@ pub(super) async fn mfa_disable(
     let req = f.request();
     match service::mfa::disable(&state, &auth, &meta, req).await {
         Ok(()) => Ok(Redirect::to("/security?done=mfa-off").into_response()),
-        Err(e) => security_error(&state, &auth, e).await,
+        Err(e) => {
+            let at = step_up_field(&e, "disable_password", "disable_code");
+            security_form_error(&state, &auth, e, pages::SecurityForm::DisableMfa, at).await
+        }
     }
 }
 
@@ -224,7 +261,10 @@ pub(super) async fn recovery_codes(
     let csrf = csrf_token(&state, &auth.session.id);
     match service::mfa::regenerate_recovery_codes(&state, &auth, &meta, req).await {
         Ok(codes) => ok(pages::recovery_codes(&viewer(&auth, &csrf), &codes, false)),
-        Err(e) => security_error(&state, &auth, e).await,
+        Err(e) => {
+            let at = step_up_field(&e, "recovery_password", "recovery_code");
+            security_form_error(&state, &auth, e, pages::SecurityForm::RecoveryCodes, at).await
+        }
     }
 }
 
@@ -245,9 +285,10 @@ pub(super) async fn change_password(
     Form(f): Form<PasswordForm>,
 ) -> PageResult {
     check_csrf(&state, &auth, &f.csrf)?;
+    let form = pages::SecurityForm::Password;
     if f.new_password != f.new_password_confirm {
         let e = ApiError::Validation("the two new passwords are not the same".into());
-        return security_error(&state, &auth, e).await;
+        return security_form_error(&state, &auth, e, form, Some("new_password_confirm")).await;
     }
     let req = ChangePasswordRequest {
         current_password: f.current_password,
@@ -262,9 +303,35 @@ pub(super) async fn change_password(
             let e = ApiError::Validation(
                 "your current password is not right: type the password you signed in with".into(),
             );
-            security_error(&state, &auth, e).await
+            security_form_error(&state, &auth, e, form, Some("current_password")).await
         }
-        Err(e) => security_error(&state, &auth, e).await,
+        Err(e) => {
+            let at = match &e {
+                ApiError::PasswordPolicy(_) => Some("new_password"),
+                ApiError::Validation(m) if m.contains("password") => Some("new_password"),
+                ApiError::InvalidCode | ApiError::MfaCodeRequired => Some("password_code"),
+                _ => None,
+            };
+            security_form_error(&state, &auth, e, form, at).await
+        }
+    }
+}
+
+/// "Sign out all other sessions": every other session of the member's in this org ends;
+/// this one stays.
+pub(super) async fn revoke_other_sessions(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Signed(auth): Signed,
+    Form(f): Form<CsrfForm>,
+) -> PageResult {
+    check_csrf(&state, &auth, &f.csrf)?;
+    match service::sessions::revoke_other_sessions(&state, &auth, &meta).await {
+        Ok(_) => Ok(Redirect::to("/security?done=others").into_response()),
+        Err(e) => {
+            let form = pages::SecurityForm::Sessions;
+            security_form_error(&state, &auth, e, form, Some("revoke-others")).await
+        }
     }
 }
 
@@ -282,54 +349,9 @@ pub(super) async fn revoke_session(
     }
 }
 
-/// A short, readable name for a session's user agent ("Chrome on Linux", "wt CLI").
-fn device_label(ua: Option<&str>) -> String {
-    let Some(ua) = ua else {
-        return "Unknown device".into();
-    };
-    if ua.starts_with("wt/") {
-        return "wt CLI".into();
-    }
-    let browser = [
-        ("Edg/", "Edge"),
-        ("Firefox/", "Firefox"),
-        ("Chrome/", "Chrome"),
-        ("Safari/", "Safari"),
-        ("curl/", "curl"),
-    ]
-    .iter()
-    .find(|(needle, _)| ua.contains(needle))
-    .map(|(_, name)| *name);
-    let os = [
-        ("Android", "Android"),
-        ("iPhone", "iOS"),
-        ("iPad", "iOS"),
-        ("Windows", "Windows"),
-        ("Mac OS X", "macOS"),
-        ("Linux", "Linux"),
-    ]
-    .iter()
-    .find(|(needle, _)| ua.contains(needle))
-    .map(|(_, name)| *name);
-    match (browser, os) {
-        (Some(b), Some(o)) => format!("{b} on {o}"),
-        (Some(b), None) => b.to_string(),
-        _ => ua.chars().take(40).collect(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn device_labels() {
-        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/156.0.0.0 Safari/537.36";
-        assert_eq!(device_label(Some(chrome)), "Chrome on Linux");
-        assert_eq!(device_label(Some("wt/0.1.0")), "wt CLI");
-        assert_eq!(device_label(None), "Unknown device");
-        assert_eq!(device_label(Some("x".repeat(100).as_str())).len(), 40);
-    }
 
     #[test]
     fn notices_are_fixed_text() {

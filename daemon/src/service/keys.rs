@@ -326,3 +326,119 @@ pub async fn rotate(
         previous_expires_at: rfc3339(old.revoked_at.or(old.grace_until).unwrap_or(now)),
     })
 }
+
+/// Hours the usage charts cover: the current hour and the 167 before it (7 days).
+pub const CHART_HOURS: usize = 168;
+
+/// Requests per hour of some keys over the last [`CHART_HOURS`] hours.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UsageHours {
+    /// The start of the first (oldest) hour; the last is the current hour.
+    pub first_hour: i64,
+    /// Key id -> one count per hour, oldest first ([`CHART_HOURS`] of them); keys with no
+    /// request in the window are absent.
+    pub counts: std::collections::HashMap<String, Vec<u64>>,
+}
+
+impl UsageHours {
+    /// The counts of one key (zeros when it had no request in the window).
+    pub fn of(&self, key_id: &str) -> Vec<u64> {
+        self.counts
+            .get(key_id)
+            .cloned()
+            .unwrap_or_else(|| vec![0; CHART_HOURS])
+    }
+}
+
+/// Requests per hour of the org's keys `key_ids` (stored, plus what is not yet flushed),
+/// for the console's charts. Ids of other orgs' keys count nothing.
+pub async fn usage_hours(
+    state: &AppState,
+    auth: &Auth,
+    key_ids: &[&str],
+) -> Result<UsageHours, ApiError> {
+    auth.require(Permission::KeysRead)?;
+    let now = state.now();
+    let hours = i64::try_from(CHART_HOURS).unwrap_or(168);
+    let first_hour = crate::keycache::hour_of(now) - (hours - 1) * 3600;
+    let mut counts: std::collections::HashMap<String, Vec<u64>> = Default::default();
+    let mut add = |id: &str, hour: i64, n: i64| {
+        let Ok(i) = usize::try_from((hour - first_hour) / 3600) else {
+            return;
+        };
+        if hour < first_hour || i >= CHART_HOURS || n <= 0 {
+            return;
+        }
+        let row = counts
+            .entry(id.to_string())
+            .or_insert_with(|| vec![0; CHART_HOURS]);
+        row[i] += u64::try_from(n).unwrap_or_default();
+    };
+    let _settled = state.caches.settled().await;
+    let one = match key_ids {
+        [id] => Some(*id),
+        _ => None,
+    };
+    let wanted: std::collections::HashSet<&str> = key_ids.iter().copied().collect();
+    for h in state
+        .store
+        .api_key_usage_hours(&auth.org.id, one, first_hour)
+        .await?
+    {
+        if wanted.contains(h.key_id.as_str()) {
+            add(&h.key_id, h.hour, h.count);
+        }
+    }
+    for id in key_ids {
+        let ours = state
+            .caches
+            .key_by_id(id)
+            .is_some_and(|k| k.org_id == auth.org.id);
+        if ours {
+            for (hour, n) in state.caches.pending(id).hourly {
+                add(id, hour, n);
+            }
+        }
+    }
+    Ok(UsageHours { first_hour, counts })
+}
+
+/// The addresses each of the org's unrevoked keys was used from, most recent first
+/// (stored, plus what is not yet flushed), for the console's list; a revoked key's are on
+/// its own page (`show`).
+pub async fn sources_seen(
+    state: &AppState,
+    auth: &Auth,
+    key_ids: &[&str],
+) -> Result<std::collections::HashMap<String, Vec<String>>, ApiError> {
+    auth.require(Permission::KeysRead)?;
+    let _settled = state.caches.settled().await;
+    let mut seen: std::collections::HashMap<String, Vec<(i64, String)>> = Default::default();
+    for (s, _) in state.store.org_key_sources(&auth.org.id, 0).await? {
+        seen.entry(s.key_id).or_default().push((s.last_seen, s.ip));
+    }
+    for id in key_ids {
+        let ours = state
+            .caches
+            .key_by_id(id)
+            .is_some_and(|k| k.org_id == auth.org.id);
+        if !ours {
+            continue;
+        }
+        let list = seen.entry((*id).to_string()).or_default();
+        for (ip, _, _, last) in state.caches.pending(id).sources {
+            match list.iter_mut().find(|(_, known)| *known == ip) {
+                Some(entry) => entry.0 = entry.0.max(last),
+                None => list.push((last, ip)),
+            }
+        }
+    }
+    Ok(seen
+        .into_iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(id, mut v)| {
+            v.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+            (id, v.into_iter().map(|(_, ip)| ip).collect())
+        })
+        .collect())
+}

@@ -85,10 +85,39 @@ pub(crate) async fn use_recovery_code(
         return Err(record_failure(state, org_id, actor, meta, actions::MFA_FAILED).await?);
     }
     attempt.succeeded(state).await?;
+    let email = actor.email.clone().unwrap_or_default();
     let ev = AuditEvent::new(actor, actions::MFA_RECOVERY_CODE_USED, &meta.audit())
         .target("user", &user_id);
     state.store.append_audit(org_id, ev, state.now()).await?;
-    Ok(())
+    recovery_code_notice(state, org_id, &user_id, &email, meta).await
+}
+
+/// Mails "a recovery code was used; N left" to the account's address: a code used by
+/// someone else is noticed, and the owner knows when to make new ones.
+async fn recovery_code_notice(
+    state: &AppState,
+    org_id: &str,
+    user_id: &str,
+    email: &str,
+    meta: &ClientMeta,
+) -> Result<(), ApiError> {
+    let left = state.store.recovery_codes_remaining(user_id).await?;
+    let org = state
+        .store
+        .user_for_login(email)
+        .await?
+        .and_then(|c| c.memberships.into_iter().find(|(o, _)| o.id == org_id))
+        .map(|(o, _)| o);
+    let Some(org) = org else {
+        return Ok(());
+    };
+    let what = match left {
+        0 => "A recovery code was used (none left: make new ones on the Security tab or \
+              with `wt mfa recovery-codes`)"
+            .to_string(),
+        n => format!("A recovery code was used ({n} left)"),
+    };
+    notices::security_notice(state, &org, email, &what, Some(meta)).await
 }
 
 fn open_secret(

@@ -7,6 +7,7 @@ use crate::state::AppState;
 use wt_api::{ClientKind, Role};
 use wt_core::audit::{Actor, AuditEvent, actions};
 use wt_core::permissions::Permission;
+use wt_core::sessions::Device;
 use wt_core::{ids, token};
 use wt_store::{NewSession, OrgRecord, SessionRecord, UserRecord};
 
@@ -70,8 +71,28 @@ pub(crate) async fn new_session(
         step_up_at: None,
         last_ip: new.ip.clone(),
     };
+    // The user's sign-in history, read before this sign-in joins it.
+    let since = now - wt_core::sessions::KNOWN_DEVICE_WINDOW;
+    let recent: Vec<Device> = state
+        .store
+        .sign_in_devices_since(&user.id, since)
+        .await?
+        .iter()
+        .map(|d| {
+            Device::of(
+                d.client,
+                d.user_agent.as_deref(),
+                d.ip.as_deref().unwrap_or(""),
+            )
+        })
+        .collect();
+    let before = !recent.is_empty() || state.store.signed_in_before(&user.id).await?;
     state.store.create_session(new, event).await?;
     state.metrics.login("succeeded");
+    let device = Device::of(client, meta.user_agent.as_deref(), &meta.ip.to_string());
+    if wt_core::sessions::is_new_device(&device, &recent, before) {
+        new_device_notice(state, user, org, &device, meta).await;
+    }
     Ok(IssuedSession {
         token,
         session,
@@ -81,6 +102,30 @@ pub(crate) async fn new_session(
             user.mfa_enabled,
         ),
     })
+}
+
+/// Mails "a sign-in from a new device" (`wt_core::sessions::is_new_device`). The session
+/// exists already: a mail that cannot be queued is logged, and the sign-in stands.
+async fn new_device_notice(
+    state: &AppState,
+    user: &UserRecord,
+    org: &OrgRecord,
+    device: &Device,
+    meta: &ClientMeta,
+) {
+    let how = match device.client {
+        ClientKind::Console => "in the web console",
+        ClientKind::Cli => "with the wt CLI or an API client",
+    };
+    let what = format!(
+        "A sign-in from a new device ({}, {how}, network {})",
+        device.agent, device.network
+    );
+    if let Err(e) =
+        crate::service::notices::security_notice(state, org, &user.email, &what, Some(meta)).await
+    {
+        tracing::warn!(error = %e, "the new-device notice was not queued");
+    }
 }
 
 /// Ends the caller's own session (`POST /auth/logout`, the console's "Sign out").
@@ -115,4 +160,28 @@ pub async fn revoke_own_session(
         .revoke_session(&auth.org.id, &auth.user.id, id, state.now(), ev)
         .await?;
     Ok(())
+}
+
+/// Ends every other session of the caller's own in the org, keeping the one this request
+/// came with ("sign out all other sessions", B.16); returns how many ended.
+pub async fn revoke_other_sessions(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+) -> Result<usize, ApiError> {
+    auth.require(Permission::SelfManage)?;
+    let ev = AuditEvent::new(auth.actor(), actions::OTHER_SESSIONS_REVOKED, &meta.audit())
+        .target("user", &auth.user.id)
+        .details(serde_json::json!({ "kept_session": auth.session.id }));
+    let n = state
+        .store
+        .revoke_other_sessions(
+            &auth.org.id,
+            &auth.user.id,
+            &auth.session.id,
+            state.now(),
+            ev,
+        )
+        .await?;
+    Ok(n)
 }

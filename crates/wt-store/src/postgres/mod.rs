@@ -21,7 +21,9 @@
 //!   [`Schema::Migrate`] (`wtd migrate`) applies them; [`Schema::Check`] (`wtd serve`)
 //!   only checks the version, so the runtime role needs no DDL right.
 
-use crate::sql::{Backend, Db, Dialect, Row, SqlStore, Value, internal, numbered_placeholders};
+use crate::sql::{
+    Backend, Db, Dialect, Row, SqlStore, Value, ingest, internal, numbered_placeholders,
+};
 use crate::{Result, StoreError};
 use bytes::BytesMut;
 use pool::{Pool, Rerun, Stage};
@@ -32,6 +34,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
 use tokio::sync::{mpsc, oneshot};
+use wt_core::clock::UnixTime;
 
 pub mod connect;
 pub mod grants;
@@ -64,6 +67,8 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("migrations/0012_installation.sql")),
     (13, include_str!("migrations/0013_ingest_idempotency.sql")),
     (14, include_str!("migrations/0014_cache_notify.sql")),
+    (15, include_str!("migrations/0015_ingest_groups.sql")),
+    (16, include_str!("migrations/0016_key_usage_hourly.sql")),
     (19, include_str!("migrations/0019_passkeys.sql")),
 ];
 
@@ -657,15 +662,22 @@ impl Backend for PgBackend {
     }
 }
 
-/// Stores queued ingest requests, each group of whatever waits in one transaction, until
-/// the backend (the queue's sender) is dropped.
+/// Stores queued ingest requests, each group of whatever waits at once, until the backend
+/// (the queue's sender) is dropped.
 ///
-/// A group's transaction runs again from the start when its connection broke before
-/// `COMMIT` (the server rolled it back): a database restart costs the waiting requests a
-/// wait, not an error. Requests whose client stopped waiting (the request timed out) are
-/// left out of the next group, so no event is stored for a client told it failed.
+/// A group without idempotency keys carries a random id stored with its events
+/// ([`insert_guarded`]): up to 32 events that is one statement, without `BEGIN`/`COMMIT`;
+/// more, one transaction. Whenever its connection breaks (after a database restart, a
+/// network cut), even during `COMMIT`, it runs again on a fresh connection, and if the
+/// first attempt had committed the id says so: the group is acknowledged, not stored
+/// twice. A group with idempotency keys is one transaction that runs again when its
+/// connection broke before `COMMIT` (its clients can send again with their keys).
+/// Requests whose client stopped waiting (the request timed out) are left out of the next
+/// group, so no event is stored for a client told it failed. Every
+/// [`GROUP_IDS_KEPT`] seconds the ids older than that are purged.
 async fn group_commit(pool: Arc<Pool>, mut rx: mpsc::Receiver<IngestJob>) {
     let mut group: Vec<IngestJob> = Vec::with_capacity(MAX_GROUP);
+    let mut purged_at: UnixTime = 0;
     while rx.recv_many(&mut group, MAX_GROUP).await > 0 {
         group.retain(|(_, ack)| !ack.is_closed());
         if group.is_empty() {
@@ -673,18 +685,56 @@ async fn group_commit(pool: Arc<Pool>, mut rx: mpsc::Receiver<IngestJob>) {
         }
         let (batches, acks): (Vec<_>, Vec<_>) = group.drain(..).unzip();
         let pooler = pool.options.pooler;
-        let result = pool
-            .run(Rerun::Always, move |conn| {
-                transaction(conn, pooler, |db| {
-                    crate::sql::ingest::insert_events(db, &batches)
-                })
+        let now = batches.iter().map(|b| b.received_at).max().unwrap_or(0);
+        let result = if ingest::guardable(&batches) {
+            let id = ingest::GroupId::new(now);
+            let one = ingest::fits_one_statement(&batches);
+            pool.run(Rerun::Always, move |conn| {
+                let store = |db: &dyn Db| ingest::insert_guarded(db, &id, &batches);
+                let (out, stage) = if one {
+                    (
+                        store(&PgDb::new(&mut conn.client, &mut conn.statements, pooler)),
+                        Stage::Work,
+                    )
+                } else {
+                    transaction(conn, pooler, store)
+                };
+                // The id makes running it again safe even when COMMIT's outcome is unknown.
+                let stage = if stage == Stage::Commit {
+                    Stage::Work
+                } else {
+                    stage
+                };
+                (out, stage)
             })
-            .await;
+            .await
+        } else {
+            pool.run(Rerun::Always, move |conn| {
+                transaction(conn, pooler, |db| ingest::insert_events(db, &batches))
+            })
+            .await
+        };
         for (i, ack) in acks.into_iter().enumerate() {
             let _ = ack.send(result.as_ref().map(|o| o[i]).map_err(Clone::clone));
         }
+        if now >= purged_at + GROUP_IDS_KEPT {
+            purged_at = now;
+            let pool = Arc::clone(&pool);
+            tokio::spawn(async move {
+                let purge = pool.run(Rerun::Never, move |conn| {
+                    let db = PgDb::new(&mut conn.client, &mut conn.statements, pooler);
+                    (ingest::purge_groups(&db, now - GROUP_IDS_KEPT), Stage::Work)
+                });
+                if let Err(e) = purge.await {
+                    tracing::warn!(error = %e, "could not purge old ingest group ids");
+                }
+            });
+        }
     }
 }
+
+/// Seconds a stored group's id is kept (a group runs again within the acquire timeout).
+const GROUP_IDS_KEPT: UnixTime = 120;
 
 /// Runs `f` in one transaction on `conn`: committed when it returns `Ok`, rolled back
 /// otherwise. Says where it stopped, for [`Pool::run`] to decide whether it may run again.

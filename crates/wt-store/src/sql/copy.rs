@@ -34,6 +34,7 @@ pub const COPY_TABLES: &[&str] = &[
     "audit_actions",
     "api_keys",
     "api_key_sources",
+    "api_key_usage_hourly",
     "ingest_events",
     "ingest_idempotency",
     "allowed_ips",
@@ -42,7 +43,12 @@ pub const COPY_TABLES: &[&str] = &[
 ];
 
 /// Tables that are not copied: bookkeeping each database keeps for itself.
-pub const NOT_COPIED: &[&str] = &["cache_version", "health_probe", "schema_migrations"];
+pub const NOT_COPIED: &[&str] = &[
+    "cache_version",
+    "health_probe",
+    "ingest_groups",
+    "schema_migrations",
+];
 
 /// Columns that point at rows of their own table (a rotated key and its successor): set
 /// after the table's rows are all in.

@@ -1,7 +1,9 @@
 //! The SQL of [`KeyStore`]: ingestion keys, their usage and the addresses they were used from.
 
-use super::{Backend, Db, OptionalExt, Row, SqlStore, internal};
-use crate::model::{ApiKeyPatch, ApiKeyRecord, KeySourceRecord, KeyUsage, NewApiKey};
+use super::{Backend, Db, OptionalExt, Row, SqlStore, ToValue, Value, internal};
+use crate::model::{
+    ApiKeyPatch, ApiKeyRecord, KeyHourRecord, KeySourceRecord, KeyUsage, NewApiKey,
+};
 use crate::params;
 use crate::{KeyStore, Result, StoreError};
 use async_trait::async_trait;
@@ -116,6 +118,12 @@ const KEY_SOURCE_SQL: &str =
         count = api_key_sources.count + excluded.count,
         last_seen = GREATEST(api_key_sources.last_seen, excluded.last_seen),
         first_seen = LEAST(api_key_sources.first_seen, excluded.first_seen)";
+
+/// Requests of a key in one hour: counts add up.
+const KEY_HOUR_SQL: &str = "INSERT INTO api_key_usage_hourly (key_id, hour, count)
+    VALUES (?1, ?2, ?3)
+    ON CONFLICT (key_id, hour) DO UPDATE SET
+        count = api_key_usage_hourly.count + excluded.count";
 
 #[async_trait]
 impl<B: Backend> KeyStore for SqlStore<B> {
@@ -362,9 +370,57 @@ impl<B: Backend> KeyStore for SqlStore<B> {
                     for (ip, n, first, last) in &u.sources {
                         tx.execute(KEY_SOURCE_SQL, params![u.key_id, ip, first, last, n])?;
                     }
+                    for (hour, n) in u.hourly.iter().filter(|(_, n)| *n > 0) {
+                        tx.execute(KEY_HOUR_SQL, params![u.key_id, hour, n])?;
+                    }
                 }
             }
             Ok(())
+        })
+        .await
+    }
+
+    async fn api_key_usage_hours(
+        &self,
+        org_id: &str,
+        key_id: Option<&str>,
+        since: UnixTime,
+    ) -> Result<Vec<KeyHourRecord>> {
+        let (org_id, key_id) = (org_id.to_string(), key_id.map(str::to_string));
+        self.read(move |c| {
+            let mut args: Vec<Value> = vec![org_id.to_value(), since.to_value()];
+            let mut scope = "";
+            if let Some(k) = &key_id {
+                args.push(k.to_value());
+                scope = " AND h.key_id = ?3";
+            }
+            c.query_map(
+                &format!(
+                    "SELECT h.key_id, h.hour, h.count
+                     FROM api_key_usage_hourly h JOIN api_keys k ON k.id = h.key_id
+                     WHERE k.org_id = ?1 AND h.hour >= ?2{scope}
+                     ORDER BY h.key_id, h.hour"
+                ),
+                &args,
+                |r| {
+                    Ok(KeyHourRecord {
+                        key_id: r.get(0)?,
+                        hour: r.get(1)?,
+                        count: r.get(2)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn api_key_usage_prune(&self, before: UnixTime) -> Result<u64> {
+        self.write(move |c| {
+            let n = c.execute(
+                "DELETE FROM api_key_usage_hourly WHERE hour < ?1",
+                params![before],
+            )?;
+            Ok(u64::try_from(n).unwrap_or_default())
         })
         .await
     }

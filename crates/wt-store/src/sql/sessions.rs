@@ -5,7 +5,7 @@ use super::members::parse_role;
 use super::orgs::{ORG_COLS, ORG_NCOLS, org_from};
 use super::users::{USER_COLS, USER_NCOLS, user_from};
 use super::{Backend, Db, OptionalExt, Row, SqlStore};
-use crate::model::{NewSession, OrgSessionRecord, SessionAuth, SessionRecord};
+use crate::model::{NewSession, OrgSessionRecord, SessionAuth, SessionRecord, SignInDevice};
 use crate::params;
 use crate::{Result, SessionStore, StoreError};
 use async_trait::async_trait;
@@ -219,6 +219,73 @@ impl<B: Backend> SessionStore for SqlStore<B> {
                 params![org_id, user_id, now],
                 |r| session_from(r, 0),
             )
+        })
+        .await
+    }
+
+    async fn revoke_other_sessions(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        keep_session: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<usize> {
+        let (org_id, user_id, keep) = (
+            org_id.to_string(),
+            user_id.to_string(),
+            keep_session.to_string(),
+        );
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            // A pending MFA login in the org (the password was right) is a session in the
+            // making: it ends too.
+            tx.execute(
+                "UPDATE mfa_challenges SET used_at = ?3
+                 WHERE org_id = ?1 AND user_id = ?2 AND used_at IS NULL",
+                params![org_id, user_id, now],
+            )?;
+            tx.execute(
+                "UPDATE sessions SET revoked_at = ?4
+                 WHERE org_id = ?1 AND user_id = ?2 AND id <> ?3 AND revoked_at IS NULL",
+                params![org_id, user_id, keep, now],
+            )
+        })
+        .await
+    }
+
+    async fn sign_in_devices_since(
+        &self,
+        user_id: &str,
+        since: UnixTime,
+    ) -> Result<Vec<SignInDevice>> {
+        let user_id = user_id.to_string();
+        self.read(move |c| {
+            c.query_map(
+                "SELECT DISTINCT client, user_agent, ip FROM sessions
+                 WHERE user_id = ?1 AND created_at >= ?2",
+                params![user_id, since],
+                |r| {
+                    Ok(SignInDevice {
+                        client: parse_client(&r.get::<String>(0)?),
+                        user_agent: r.get(1)?,
+                        ip: r.get(2)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn signed_in_before(&self, user_id: &str) -> Result<bool> {
+        let user_id = user_id.to_string();
+        self.read(move |c| {
+            Ok(c.query_row(
+                "SELECT id FROM sessions WHERE user_id = ?1 LIMIT 1",
+                params![user_id],
+                |r| r.get::<String>(0),
+            )
+            .optional()?
+            .is_some())
         })
         .await
     }

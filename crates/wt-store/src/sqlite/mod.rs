@@ -37,7 +37,10 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0012_installation.sql")),
     M::up(include_str!("migrations/0013_ingest_idempotency.sql")),
     M::up(include_str!("migrations/0014_cache_notify.sql")),
-    // 0015-0018: taken by branches merged before this one (the list is positional).
+    M::up(include_str!("migrations/0015_ingest_groups.sql")),
+    M::up(include_str!("migrations/0016_key_usage_hourly.sql")),
+    // 0017-0018: taken by branches not merged yet (the list is positional: put them
+    // before this one when they land).
     M::up(include_str!("migrations/0019_passkeys.sql")),
 ];
 

@@ -13,14 +13,14 @@ use wt_store::{AuditStore, IngestStore, KeyStore, StoreError, UserStore};
 /// A fresh, empty database on the test server (`WT_TEST_DATABASE_URL`, default the
 /// local server), dropped when the guard goes. `None` (the test says SKIPPED) when no
 /// server answers, unless `WT_REQUIRE_POSTGRES=1`.
-struct TempDb {
+pub(crate) struct TempDb {
     admin: String,
     pub name: String,
     pub url: String,
 }
 
 impl TempDb {
-    fn create(test: &str) -> Option<TempDb> {
+    pub(crate) fn create(test: &str) -> Option<TempDb> {
         // The synchronous driver runs its own runtime: keep it off the test's.
         let test = test.to_string();
         std::thread::spawn(move || Self::create_blocking(&test))

@@ -627,6 +627,57 @@ pub async fn keys_story(store: &dyn Store) {
         store.org_key_sources("org_a", now + 4).await.unwrap().len(),
         1
     );
+
+    // Requests per hour add up per (key, hour), are read per org (and per key), and old
+    // hours are pruned.
+    let h0 = now - now.rem_euclid(3600);
+    for hourly in [
+        vec![(h0 - 7200, 4), (h0, 1)],
+        vec![(h0, 2), (h0 + 3600, 0)],
+        vec![(h0 - 9 * 86_400, 7)],
+    ] {
+        store
+            .api_key_usage_flush(vec![KeyUsage {
+                key_id: "key_1".into(),
+                requests: hourly.iter().map(|(_, n)| n).sum(),
+                last_used_at: now,
+                last_used_ip: "10.0.0.1".into(),
+                hourly,
+                ..Default::default()
+            }])
+            .await
+            .expect("flush hourly");
+    }
+    let hours = |key: Option<&'static str>, since| async move {
+        store
+            .api_key_usage_hours("org_a", key, since)
+            .await
+            .expect("hours")
+            .into_iter()
+            .map(|h| (h.key_id, h.hour, h.count))
+            .collect::<Vec<_>>()
+    };
+    let k1 = |h, n| ("key_1".to_string(), h, n);
+    assert_eq!(
+        hours(None, h0 - 7 * 86_400).await,
+        vec![k1(h0 - 7200, 4), k1(h0, 3)],
+        "a zero count stores nothing; older hours are outside the window"
+    );
+    assert_eq!(hours(Some("key_1"), h0).await, vec![k1(h0, 3)]);
+    assert!(hours(Some("key_2"), 0).await.is_empty());
+    assert!(
+        store
+            .api_key_usage_hours("org_b", None, 0)
+            .await
+            .unwrap()
+            .is_empty(),
+        "another org sees none of them"
+    );
+    assert_eq!(hours(None, 0).await.len(), 3);
+    assert_eq!(store.api_key_usage_prune(h0 - 8 * 86_400).await.unwrap(), 1);
+    assert_eq!(hours(None, 0).await.len(), 2);
+    let k = store.api_key_get("org_a", "key_1").await.unwrap().unwrap();
+    assert_eq!(k.use_count, 5 + 14);
     let listed = store.api_keys_list("org_a").await.unwrap();
     assert_eq!(listed.len(), 3, "refused rotations stored nothing");
     let cache = store.api_keys_for_cache(now + 1).await.unwrap();

@@ -55,9 +55,9 @@ pub fn allowed_ips(v: &AllowedIpsView<'_>) -> Markup {
                                 th scope="col" { "Network" }
                                 th scope="col" { "Note" }
                                 th scope="col" { "Added by" }
-                                th scope="col" { "Added (UTC)" }
+                                th scope="col" { "Added" }
                                 th scope="col" { "Requests let in" }
-                                th scope="col" { "Last used (UTC)" }
+                                th scope="col" { "Last used" }
                                 @if v.manage { th scope="col" { span.visually-hidden { "Actions" } } }
                             }
                         }
@@ -67,9 +67,9 @@ pub fn allowed_ips(v: &AllowedIpsView<'_>) -> Markup {
                                     td.cidr { code { (e.cidr) } }
                                     td { (e.note.as_deref().unwrap_or("-")) }
                                     td { (e.created_by) }
-                                    td { (e.created_at) }
+                                    td { (super::time(&e.created_at)) }
                                     td { (e.hit_count) }
-                                    td { (e.last_hit_at.as_deref().unwrap_or("never")) }
+                                    td { (super::time_or(e.last_hit_at.as_deref(), "never")) }
                                     @if v.manage {
                                         td.actions {
                                             form method="post" action={ "/allowed-ips/" (e.id) "/check" } {
@@ -140,13 +140,13 @@ pub fn allowed_ips_dry_run(v: &DryRunView<'_>) -> Markup {
                     p #no-sessions { "No signed-in session would be refused." }
                 } @else {
                     table #cut-off-sessions aria-labelledby="sessions-heading" {
-                        thead { tr { th scope="col" { "Member" } th scope="col" { "Address" } th scope="col" { "Last seen (UTC)" } } }
+                        thead { tr { th scope="col" { "Member" } th scope="col" { "Address" } th scope="col" { "Last seen" } } }
                         tbody {
                             @for s in &r.sessions {
                                 tr data-user-id=(s.user_id) {
                                     td { (s.email) }
                                     td { code { (s.ip) } }
-                                    td { (s.last_seen_at) }
+                                    td { (super::time(&s.last_seen_at)) }
                                 }
                             }
                         }
@@ -158,13 +158,13 @@ pub fn allowed_ips_dry_run(v: &DryRunView<'_>) -> Markup {
                     p #no-keys { "No recent key source would be refused." }
                 } @else {
                     table #cut-off-keys aria-labelledby="keys-heading" {
-                        thead { tr { th scope="col" { "Key" } th scope="col" { "Address" } th scope="col" { "Last seen (UTC)" } } }
+                        thead { tr { th scope="col" { "Key" } th scope="col" { "Address" } th scope="col" { "Last seen" } } }
                         tbody {
                             @for k in &r.keys {
                                 tr data-key-id=(k.key_id) {
                                     td { (k.name) }
                                     td { code { (k.ip) } }
-                                    td { (k.last_seen_at) }
+                                    td { (super::time(&k.last_seen_at)) }
                                 }
                             }
                         }

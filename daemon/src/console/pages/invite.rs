@@ -1,6 +1,6 @@
 //! The invitee's page: who invites them to what, and the acceptance form.
 
-use super::{csrf_field, error_box, layout};
+use super::{Fields, Problem, csrf_field, layout};
 use maud::{Markup, html};
 
 /// What the invitee sees before accepting.
@@ -15,14 +15,16 @@ pub struct InviteView<'a> {
     pub signed_in_as_invitee: Option<&'a str>,
 }
 
-pub fn invite_accept(error: Option<&str>, v: &InviteView<'_>, name: &str) -> Markup {
+/// The acceptance form, with the name typed before (never the password).
+pub fn invite_accept(problem: Option<Problem<'_>>, v: &InviteView<'_>, name: &str) -> Markup {
+    let f = Fields(problem);
     layout(
         "Accept your invitation",
         None,
         html! {
             section {
                 h1 { "Join " (v.org) }
-                (error_box(error))
+                (f.summary())
                 p #invite-summary { "You are invited as " strong { (v.role) } " with " strong { (v.email) } "." }
                 @if let Some(csrf) = v.signed_in_as_invitee {
                     form #invite-accept-form method="post" action="/invite/accept" {
@@ -38,12 +40,18 @@ pub fn invite_accept(error: Option<&str>, v: &InviteView<'_>, name: &str) -> Mar
                     form #invite-accept-form method="post" action="/invite/accept" {
                         input type="hidden" name="token" value=(v.token);
                         label for="name" { "Your name" }
-                        input #name type="text" name="name" value=(name) autocomplete="name" required autofocus;
+                        input #name type="text" name="name" value=(name) autocomplete="name" required
+                            aria-invalid=[f.invalid("name")] aria-describedby=[f.described("name", false)] autofocus[f.focus("name", true)];
+                        (f.error("name"))
                         label for="password" { "Choose a password" }
-                        input #password type="password" name="password" autocomplete="new-password" required minlength=(v.min_len);
-                        p.hint { "At least " (v.min_len) " characters; a passphrase of a few unrelated words is best. Any characters are fine. Breached and common passwords, easy-to-guess patterns (repeats, keyboard rows, years, p@ssw0rd-style swaps) and your org's, email's or own name are refused, with the reason." }
+                        input #password type="password" name="password" autocomplete="new-password" required minlength=(v.min_len)
+                            aria-invalid=[f.invalid("password")] aria-describedby=[f.described("password", true)] autofocus[f.focus("password", false)];
+                        p.hint #password-hint { "At least " (v.min_len) " characters; a passphrase of a few unrelated words is best. Any characters are fine. Breached and common passwords, easy-to-guess patterns (repeats, keyboard rows, years, p@ssw0rd-style swaps) and your org's, email's or own name are refused, with the reason." }
+                        (f.error("password"))
                         label for="password_confirm" { "Type it again" }
-                        input #password_confirm type="password" name="password_confirm" autocomplete="new-password" required;
+                        input #password_confirm type="password" name="password_confirm" autocomplete="new-password" required
+                            aria-invalid=[f.invalid("password_confirm")] aria-describedby=[f.described("password_confirm", false)] autofocus[f.focus("password_confirm", false)];
+                        (f.error("password_confirm"))
                         button #accept-submit type="submit" { "Accept and sign in" }
                     }
                 }

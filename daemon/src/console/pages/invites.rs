@@ -132,7 +132,7 @@ pub fn invites(v: &InvitesView<'_>) -> Markup {
                                 th scope="col" { "Role" }
                                 th scope="col" { "State" }
                                 th scope="col" { "Invited by" }
-                                th scope="col" { "Expires (UTC)" }
+                                th scope="col" { "Expires" }
                                 @if v.manage { th scope="col" { span.visually-hidden { "Actions" } } }
                             }
                         }
@@ -143,7 +143,7 @@ pub fn invites(v: &InvitesView<'_>) -> Markup {
                                     td { (r.role) }
                                     td.status { span class={ "badge badge-" (r.status) } { (r.status) } }
                                     td { (r.invited_by) }
-                                    td { (r.expires_at) }
+                                    td { (super::time(&r.expires_at)) }
                                     @if v.manage {
                                         td.actions {
                                             @if r.status == "pending" || r.status == "expired" {

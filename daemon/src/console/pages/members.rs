@@ -89,7 +89,7 @@ pub fn members(v: &MembersView<'_>) -> Markup {
                             th scope="col" { "Email" }
                             th scope="col" { "Role" }
                             th scope="col" { "Two-factor" }
-                            th scope="col" { "Last sign-in (UTC)" }
+                            th scope="col" { "Last sign-in" }
                             th scope="col" { "Sessions" }
                             @if v.manage { th scope="col" { span.visually-hidden { "Actions" } } }
                         }
@@ -101,7 +101,7 @@ pub fn members(v: &MembersView<'_>) -> Markup {
                                 td { (r.email) }
                                 td.role { (r.role) }
                                 td.mfa { (mfa_cell(r.mfa)) @if r.mfa == MfaCell::On { " " span.hint.mfa-methods { "(" (r.mfa_methods) ")" } } }
-                                td { (r.last_sign_in.as_deref().unwrap_or("never")) }
+                                td { (super::time_or(r.last_sign_in.as_deref(), "never")) }
                                 td.sessions { (r.sessions) }
                                 @if v.manage {
                                     td {
@@ -159,7 +159,7 @@ pub fn member(v: &MemberView<'_>) -> Markup {
                     dt { "Email" } dd #member-email { (r.email) }
                     dt { "Role" } dd #member-role { (r.role) }
                     dt { "Two-factor" } dd #member-mfa { (mfa_cell(r.mfa)) @if r.mfa == MfaCell::On { " " span.hint.mfa-methods { "(" (r.mfa_methods) ")" } } }
-                    dt { "Last sign-in (UTC)" } dd { (r.last_sign_in.as_deref().unwrap_or("never")) }
+                    dt { "Last sign-in" } dd { (super::time_or(r.last_sign_in.as_deref(), "never")) }
                     dt { "Sessions" } dd #member-sessions { (r.sessions) }
                 }
             }

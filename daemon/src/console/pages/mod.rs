@@ -4,12 +4,15 @@
 
 //!
 //! One file per page or flow (`login`, `token`, `invite`, `reset`, `security`, `members`,
-//! `invites`, `allowed_ips`, `readiness`); the frame every page shares (head, header,
+//! `invites`, `keys`, `allowed_ips`, `readiness`; `charts` draws the inline SVG charts);
+//! the frame every page shares (head, header,
 //! navigation, error pages) is here.
 
 mod allowed_ips;
+pub mod charts;
 mod invite;
 mod invites;
+mod keys;
 mod login;
 mod members;
 pub mod passkeys;
@@ -21,6 +24,7 @@ mod token;
 pub use allowed_ips::*;
 pub use invite::*;
 pub use invites::*;
+pub use keys::*;
 pub use login::*;
 pub use members::*;
 pub use readiness::*;
@@ -37,6 +41,7 @@ pub enum Tab {
     Security,
     Members,
     Invites,
+    Keys,
     AllowedIps,
     Readiness,
 }
@@ -50,6 +55,8 @@ pub struct Viewer<'a> {
     /// The role may read the member list and invites (the permission matrix's
     /// `MembersRead`): the Members and Invites tabs are shown.
     pub members: bool,
+    /// The role may read ingestion keys (`KeysRead`): the Ingestion keys tab.
+    pub keys: bool,
     /// The role may read the allowed-IP list (`AllowedIpsRead`): the Allowed IPs tab.
     pub allowed_ips: bool,
     /// The role may read the readiness checklist (`ReadinessRead`): the Readiness tab.
@@ -72,6 +79,7 @@ fn layout_in(title: &str, viewer: Option<&Viewer<'_>>, class: &str, body: Markup
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="referrer" content="no-referrer";
                 title { (title) " · WatchTower" }
+                link rel="icon" type="image/svg+xml" href="/favicon.svg";
                 link rel="stylesheet" href="/console.css";
                 script src="/console.js" defer {}
             }
@@ -101,6 +109,9 @@ fn nav(v: &Viewer<'_>) -> Markup {
         tabs.push((Tab::Members, "/members", "Members"));
         tabs.push((Tab::Invites, "/invites", "Invites"));
     }
+    if v.keys {
+        tabs.push((Tab::Keys, "/keys", "Keys"));
+    }
     if v.allowed_ips {
         tabs.push((Tab::AllowedIps, "/allowed-ips", "Allowed IPs"));
     }
@@ -124,6 +135,108 @@ fn csrf_field(token: &str) -> Markup {
     html! { input type="hidden" name="csrf" value=(token); }
 }
 
+/// What went wrong with a form: the message, and the id of the input it is about (if it
+/// is about one). Shown twice: in the alert above the form, and next to that input, which
+/// is marked `aria-invalid` and points at it with `aria-describedby`.
+#[derive(Debug, Clone, Copy)]
+pub struct Problem<'a> {
+    pub message: &'a str,
+    pub field: Option<&'a str>,
+}
+
+impl<'a> Problem<'a> {
+    /// A problem with the whole form (no one field).
+    pub fn form(message: &'a str) -> Problem<'a> {
+        Problem {
+            message,
+            field: None,
+        }
+    }
+
+    /// A problem with the input whose id is `field`.
+    pub fn at(field: &'a str, message: &'a str) -> Problem<'a> {
+        Problem {
+            message,
+            field: Some(field),
+        }
+    }
+}
+
+/// How a form's inputs show its [`Problem`]: the attributes of an input and the message
+/// after it. `Fields(None)` is a form with nothing wrong.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields<'a>(pub Option<Problem<'a>>);
+
+impl Fields<'_> {
+    fn is(&self, id: &str) -> bool {
+        self.0.and_then(|p| p.field) == Some(id)
+    }
+
+    /// `aria-invalid` of the input `id`.
+    pub fn invalid(&self, id: &str) -> Option<&'static str> {
+        self.is(id).then_some("true")
+    }
+
+    /// `aria-describedby` of the input `id`: its hint (`<id>-hint`, when it has one) and
+    /// its error (`<id>-error`, when it is the one in error).
+    pub fn described(&self, id: &str, hint: bool) -> Option<String> {
+        let mut ids = Vec::new();
+        if hint {
+            ids.push(format!("{id}-hint"));
+        }
+        if self.is(id) {
+            ids.push(format!("{id}-error"));
+        }
+        (!ids.is_empty()).then(|| ids.join(" "))
+    }
+
+    /// Whether the input `id` takes the focus: the one in error, else the form's first.
+    pub fn focus(&self, id: &str, first: bool) -> bool {
+        match self.0.and_then(|p| p.field) {
+            Some(f) => f == id,
+            None => first,
+        }
+    }
+
+    /// The message next to the input `id`, if the problem is about it.
+    pub fn error(&self, id: &str) -> Markup {
+        html! {
+            @if let Some(p) = self.0.filter(|_| self.is(id)) {
+                p.field-error id={ (id) "-error" } { (p.message) }
+            }
+        }
+    }
+
+    /// The alert above the form.
+    pub fn summary(&self) -> Markup {
+        error_box(self.0.map(|p| p.message))
+    }
+}
+
+/// A point in time: `<time>` with the UTC instant in `datetime` and on hover (`title`),
+/// shown in UTC; `console.js` rewrites the text to the viewer's own time zone. Every
+/// page's times go through here. Text that is not an RFC 3339 time is shown as it is.
+pub fn time(rfc3339: &str) -> Markup {
+    let Some(t) = wt_core::clock::parse_rfc3339(rfc3339) else {
+        return html! { (rfc3339) };
+    };
+    let utc = wt_core::clock::rfc3339(t);
+    // "2026-12-06T11:00:05Z" -> "2026-12-06 11:00:05 UTC" (hover) and "... 11:00 UTC".
+    let spaced = utc.trim_end_matches('Z').replacen('T', " ", 1);
+    let short = spaced.get(..16).unwrap_or(&spaced);
+    html! {
+        time datetime=(utc) title={ (spaced) " UTC" } { (short) " UTC" }
+    }
+}
+
+/// [`time`] of an optional instant, `none` when there is none.
+pub fn time_or(rfc3339: Option<&str>, none: &str) -> Markup {
+    match rfc3339 {
+        Some(t) => time(t),
+        None => html! { (none) },
+    }
+}
+
 fn error_box(error: Option<&str>) -> Markup {
     html! {
         @if let Some(e) = error {
@@ -142,12 +255,24 @@ fn notice_box(notice: Option<&str>) -> Markup {
 
 /// The password (and, with MFA on, a code) that a sensitive change is confirmed with.
 fn step_up_fields(prefix: &str, code: bool, required: bool) -> Markup {
+    step_up_fields_in(prefix, code, required, Fields(None))
+}
+
+/// [`step_up_fields`] showing a problem with one of them (`<prefix>_password`,
+/// `<prefix>_code`).
+fn step_up_fields_in(prefix: &str, code: bool, required: bool, f: Fields<'_>) -> Markup {
+    let pw = format!("{prefix}_password");
+    let cd = format!("{prefix}_code");
     html! {
-        label for={ (prefix) "_password" } { "Your password" }
-        input id={ (prefix) "_password" } type="password" name="password" autocomplete="current-password" required[required];
+        label for=(pw) { "Your password" }
+        input id=(pw) type="password" name="password" autocomplete="current-password" required[required]
+            aria-invalid=[f.invalid(&pw)] aria-describedby=[f.described(&pw, false)] autofocus[f.focus(&pw, false)];
+        (f.error(&pw))
         @if code {
-            label for={ (prefix) "_code" } { "Code from your authenticator app" }
-            input id={ (prefix) "_code" } type="text" name="code" inputmode="numeric" autocomplete="one-time-code" required[required];
+            label for=(cd) { "Code from your authenticator app" }
+            input id=(cd) type="text" name="code" inputmode="numeric" autocomplete="one-time-code" required[required]
+                aria-invalid=[f.invalid(&cd)] aria-describedby=[f.described(&cd, false)] autofocus[f.focus(&cd, false)];
+            (f.error(&cd))
         }
     }
 }
@@ -194,10 +319,45 @@ mod tests {
 
     #[test]
     fn values_are_escaped() {
-        let page = login(Some("<script>alert(1)</script>"), "\"><img src=x>", false).into_string();
+        let problem = Problem::at("email", "<script>alert(1)</script>");
+        let page = login(Some(problem), "\"><img src=x>", "", false).into_string();
         assert!(!page.contains("<script>alert"), "{page}");
         assert!(page.contains("&lt;script&gt;"));
         assert!(!page.contains("\"><img"));
+    }
+
+    #[test]
+    fn a_field_error_is_tied_to_its_input() {
+        let problem = Problem::at("password", "invalid email or password");
+        let page = login(Some(problem), "a@b.test", "", false).into_string();
+        assert!(page.contains("id=\"password-error\""), "{page}");
+        let input = &page[page.find("id=\"password\"").unwrap_or(0)..];
+        let input = &input[..input.find('>').unwrap_or(0)];
+        assert!(input.contains("aria-invalid=\"true\""), "{input}");
+        assert!(
+            input.contains("aria-describedby=\"password-error\""),
+            "{input}"
+        );
+        assert!(input.contains("autofocus"), "{input}");
+        // The address is kept; the email input is not the one in error.
+        let email = &page[page.find("id=\"email\"").unwrap_or(0)..];
+        let email = &email[..email.find('>').unwrap_or(0)];
+        assert!(email.contains("value=\"a@b.test\""), "{email}");
+        assert!(
+            !email.contains("aria-invalid") && !email.contains("autofocus"),
+            "{email}"
+        );
+    }
+
+    #[test]
+    fn times_are_utc_with_a_machine_readable_instant() {
+        let t = time("2026-12-06T11:00:05Z").into_string();
+        assert_eq!(
+            t,
+            "<time datetime=\"2026-12-06T11:00:05Z\" title=\"2026-12-06 11:00:05 UTC\">2026-12-06 11:00 UTC</time>"
+        );
+        assert_eq!(time("never").into_string(), "never");
+        assert_eq!(time_or(None, "never").into_string(), "never");
     }
 
     #[test]
@@ -207,6 +367,7 @@ mod tests {
             org: "Acme",
             csrf: "c",
             members: true,
+            keys: true,
             allowed_ips: true,
             readiness: true,
             current: Some(Tab::Security),
@@ -216,6 +377,7 @@ mod tests {
             org: "Acme",
             csrf: "c",
             members: true,
+            keys: true,
             allowed_ips: true,
             readiness: true,
             current: Some(Tab::Members),
@@ -235,8 +397,19 @@ mod tests {
             "checks": [],
         }))
         .unwrap_or_else(|e| panic!("{e}"));
+        let key: wt_api::ApiKey = serde_json::from_value(serde_json::json!({
+            "id": "key_1", "name": "billing", "environment": "production",
+            "prefix": "wtk_live_", "last4": "abcd", "status": "rotating",
+            "owner": {"id": "u", "email": "a@b.test"},
+            "created_by": {"id": "u", "email": "a@b.test"},
+            "created_at": "2027-01-01T00:00:00Z", "expires_at": null, "revoked_at": null,
+            "allowed_cidrs": [], "rotated_from": null, "rotated_to": "key_2",
+            "grace_until": "2027-01-02T00:00:00Z", "last_used_at": null,
+            "last_used_ip": null, "use_count": 0, "browser_use": null,
+        }))
+        .unwrap_or_else(|e| panic!("{e}"));
         let pages = [
-            login(None, "", true),
+            login(None, "", "", true),
             login_mfa(None, "ch", true),
             passkeys::ceremony(&passkeys::CeremonyView {
                 viewer: None,
@@ -295,6 +468,37 @@ mod tests {
                 report: &report,
                 checks: vec![],
             }),
+            keys(&KeysView {
+                viewer: v(),
+                rows: vec![KeyRow {
+                    key: key.clone(),
+                    sources: vec!["10.0.0.1".into()],
+                    usage: vec![1; 168],
+                }],
+                manage: true,
+                notice: None,
+                error: Some("x"),
+                form: KeyForm {
+                    error_field: Some("name"),
+                    ..KeyForm::default()
+                },
+            }),
+            key_secret(&SecretView {
+                viewer: v(),
+                key: &key,
+                secret: "wtk_live_x",
+                previous: Some(("key_old", "2027-01-01T00:00:00Z")),
+            }),
+            self::key(&KeyView {
+                viewer: v(),
+                key: &key,
+                sources: &[],
+                usage: &[0; 168],
+                first_hour: 0,
+                manage: true,
+                notice: None,
+                error: None,
+            }),
             error_page(StatusCode::NOT_FOUND, "x", None),
             security(&SecurityView {
                 viewer,
@@ -314,6 +518,8 @@ mod tests {
                 }),
                 notice: None,
                 error: None,
+                failed: None,
+                field: None,
             }),
         ];
         for p in pages {

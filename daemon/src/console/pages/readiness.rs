@@ -53,7 +53,7 @@ pub fn readiness(v: &ReadinessView<'_>) -> Markup {
                 }
                 p.hint {
                     (count(CheckStatus::Pass)) " passing, " (count(CheckStatus::Warn)) " with warnings, "
-                    (count(CheckStatus::Fail)) " failing · checked " (r.checked_at) " (UTC) · the same checklist as "
+                    (count(CheckStatus::Fail)) " failing · checked " (super::time(&r.checked_at)) " · the same checklist as "
                     code { "wt check" }
                 }
             }

@@ -1,6 +1,6 @@
 //! The Security tab: MFA, recovery codes, password and the member's own sessions.
 
-use super::{Viewer, csrf_field, error_box, layout, step_up_fields};
+use super::{Fields, Problem, Viewer, csrf_field, error_box, layout, step_up_fields_in, time};
 use maud::{Markup, PreEscaped, html};
 
 /// One row of the sessions table.
@@ -28,10 +28,30 @@ pub struct SecurityView<'a> {
     pub passkeys: Markup,
     pub notice: Option<&'a str>,
     pub error: Option<&'a str>,
+    /// The form whose post failed: its section stays open, the error shows next to
+    /// `field` (an input's id) when it is about one.
+    pub failed: Option<SecurityForm>,
+    pub field: Option<&'a str>,
+}
+
+/// The Security tab's forms, for [`SecurityView::failed`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecurityForm {
+    RecoveryCodes,
+    DisableMfa,
+    Password,
+    Sessions,
 }
 
 pub fn security(v: &SecurityView<'_>) -> Markup {
     let csrf = v.viewer.csrf;
+    let problem = v.error.map(|message| Problem {
+        message,
+        field: v.field,
+    });
+    // Field errors only on the form that failed.
+    let on = |form: SecurityForm| Fields(problem.filter(|_| v.failed == Some(form)));
+    let others = v.sessions.iter().filter(|s| !s.current).count();
     layout(
         "Security",
         Some(&v.viewer),
@@ -60,20 +80,20 @@ pub fn security(v: &SecurityView<'_>) -> Markup {
                         button #mfa-enroll type="submit" { "Set up an authenticator app" }
                     }
                 } @else {
-                    details #recovery {
+                    details #recovery open[v.failed == Some(SecurityForm::RecoveryCodes)] {
                         summary { "New recovery codes" }
                         p.hint { "Voids the codes you have now." }
                         form #recovery-form method="post" action="/security/mfa/recovery-codes" {
                             (csrf_field(csrf))
-                            (step_up_fields("recovery", true, true))
+                            (step_up_fields_in("recovery", true, true, on(SecurityForm::RecoveryCodes)))
                             button type="submit" { "Show new recovery codes" }
                         }
                     }
-                    details #disable {
+                    details #disable open[v.failed == Some(SecurityForm::DisableMfa)] {
                         summary { "Turn two-factor authentication off" }
                         form #mfa-disable-form method="post" action="/security/mfa/disable" {
                             (csrf_field(csrf))
-                            (step_up_fields("disable", true, true))
+                            (step_up_fields_in("disable", true, true, on(SecurityForm::DisableMfa)))
                             button.danger type="submit" { "Turn off" }
                         }
                     }
@@ -84,17 +104,26 @@ pub fn security(v: &SecurityView<'_>) -> Markup {
                 section #password {
                     h2 { "Password" }
                     form #password-form method="post" action="/security/password" {
+                        @let f = on(SecurityForm::Password);
                         (csrf_field(csrf))
                         label for="current_password" { "Current password" }
-                        input #current_password type="password" name="current_password" autocomplete="current-password" required;
+                        input #current_password type="password" name="current_password" autocomplete="current-password" required
+                            aria-invalid=[f.invalid("current_password")] aria-describedby=[f.described("current_password", false)] autofocus[f.focus("current_password", false)];
+                        (f.error("current_password"))
                         label for="new_password" { "New password" }
-                        input #new_password type="password" name="new_password" autocomplete="new-password" required;
-                        p.hint { "A passphrase of a few unrelated words is best. Breached and common passwords, easy-to-guess patterns (repeats, keyboard rows, years, p@ssw0rd-style swaps) and your org's, email's or own name are refused, with the reason." }
+                        input #new_password type="password" name="new_password" autocomplete="new-password" required
+                            aria-invalid=[f.invalid("new_password")] aria-describedby=[f.described("new_password", true)] autofocus[f.focus("new_password", false)];
+                        p.hint #new_password-hint { "A passphrase of a few unrelated words is best. Breached and common passwords, easy-to-guess patterns (repeats, keyboard rows, years, p@ssw0rd-style swaps) and your org's, email's or own name are refused, with the reason." }
+                        (f.error("new_password"))
                         label for="new_password_confirm" { "Type it again" }
-                        input #new_password_confirm type="password" name="new_password_confirm" autocomplete="new-password" required;
+                        input #new_password_confirm type="password" name="new_password_confirm" autocomplete="new-password" required
+                            aria-invalid=[f.invalid("new_password_confirm")] aria-describedby=[f.described("new_password_confirm", false)] autofocus[f.focus("new_password_confirm", false)];
+                        (f.error("new_password_confirm"))
                         @if v.mfa_enabled {
                             label for="password_code" { "Code from your authenticator app" }
-                            input #password_code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" required;
+                            input #password_code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" required
+                                aria-invalid=[f.invalid("password_code")] aria-describedby=[f.described("password_code", false)] autofocus[f.focus("password_code", false)];
+                            (f.error("password_code"))
                         }
                         button #password-submit type="submit" { "Change password" }
                         p.hint { "Your other sessions end." }
@@ -102,14 +131,16 @@ pub fn security(v: &SecurityView<'_>) -> Markup {
                 }
                 section #sessions {
                     h2 { "Sessions" }
-                    table {
-                        thead { tr { th { "Device" } th { "Address" } th { "Last seen (UTC)" } th {} } }
+                    // Below 40rem each row is a block of labelled lines (console.css), so
+                    // the table fits a phone without scrolling sideways.
+                    table.stack #sessions-table {
+                        thead { tr { th { "Device" } th { "Address" } th { "Last seen" } th { span.visually-hidden { "Action" } } } }
                         tbody {
                             @for s in &v.sessions {
                                 tr data-session-id=(s.id) {
-                                    td { (s.device) " " span.hint { "(" (s.client) ")" } }
-                                    td { (s.ip) }
-                                    td { (s.last_seen) }
+                                    td data-label="Device" { (s.device) " " span.hint { "(" (s.client) ")" } }
+                                    td data-label="Address" { (s.ip) }
+                                    td data-label="Last seen" { (time(&s.last_seen)) }
                                     td {
                                         @if s.current {
                                             span.current { "this browser" }
@@ -121,6 +152,20 @@ pub fn security(v: &SecurityView<'_>) -> Markup {
                                         }
                                     }
                                 }
+                            }
+                        }
+                    }
+                    @if others > 0 {
+                        form #revoke-others-form method="post" action="/security/sessions/revoke-others" {
+                            (csrf_field(csrf))
+                            @let f = on(SecurityForm::Sessions);
+                            (f.error("revoke-others"))
+                            button.secondary #revoke-others type="submit" aria-describedby="revoke-others-hint" {
+                                "Sign out all other sessions"
+                            }
+                            p.hint #revoke-others-hint {
+                                "Ends the " (others) " other session" @if others != 1 { "s" }
+                                " listed here; this browser stays signed in."
                             }
                         }
                     }
@@ -163,7 +208,7 @@ pub fn enroll(v: &EnrollView<'_>) -> Markup {
                     input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus;
                     button #confirm-submit type="submit" { "Turn on" }
                 }
-                p.hint { "This setup lapses at " (v.expires_at) " (UTC)." }
+                p.hint { "This setup lapses at " (time(v.expires_at)) "." }
             }
         },
     )
@@ -171,17 +216,20 @@ pub fn enroll(v: &EnrollView<'_>) -> Markup {
 
 /// After a wrong code: the code again, without the secret (it is shown once).
 pub fn confirm_code(viewer: &Viewer<'_>, error: &str) -> Markup {
+    let f = Fields(Some(Problem::at("code", error)));
     layout(
         "Set up two-factor authentication",
         Some(viewer),
         html! {
             section #enroll {
                 h1 { "Set up two-factor authentication" }
-                (error_box(Some(error)))
+                (f.summary())
                 form #mfa-confirm-form method="post" action="/security/mfa/confirm" {
                     (csrf_field(viewer.csrf))
                     label for="code" { "Enter the code your authenticator app shows now" }
-                    input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus;
+                    input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" required autofocus
+                        aria-invalid=[f.invalid("code")] aria-describedby=[f.described("code", false)];
+                    (f.error("code"))
                     button #confirm-submit type="submit" { "Turn on" }
                 }
                 form #mfa-enroll-form method="post" action="/security/mfa/enroll" {
@@ -194,6 +242,10 @@ pub fn confirm_code(viewer: &Viewer<'_>, error: &str) -> Markup {
     )
 }
 
+/// The recovery codes, shown once. They are text on the page (nothing else is needed
+/// without JavaScript); `console.js` shows the Copy, Download (.txt, a `blob:` URL made
+/// in the page: the codes are never in a URL the server sees, nor cached) and Print
+/// buttons, hidden until then.
 pub fn recovery_codes(viewer: &Viewer<'_>, codes: &[String], first: bool) -> Markup {
     layout(
         "Recovery codes",
@@ -205,8 +257,14 @@ pub fn recovery_codes(viewer: &Viewer<'_>, codes: &[String], first: bool) -> Mar
                 }
                 h1 { "Your recovery codes" }
                 p { "Each code signs you in once if you lose your authenticator. Store them somewhere safe: they are shown only now." }
-                ul.codes #recovery-codes {
+                ul.codes #recovery-codes data-account=(viewer.email) data-org=(viewer.org) {
                     @for c in codes { li { (c) } }
+                }
+                div.code-actions #code-actions hidden {
+                    button.secondary #codes-copy type="button" { "Copy" }
+                    a.button.secondary #codes-download href="#recovery-codes" download="watchtower-recovery-codes.txt" { "Download (.txt)" }
+                    button.secondary #codes-print type="button" { "Print" }
+                    span #codes-status role="status" {}
                 }
                 p { a #continue href="/security" { "I have saved them: continue" } }
             }
