@@ -257,11 +257,15 @@ pub(super) async fn login_page(
     let started = match service::passkeys::login_begin(&state, &f.challenge).await {
         Ok(s) => s,
         Err(e @ ApiError::ChallengeInvalid) => {
-            return form_error(e, |m| pages::login(Some(pages::Problem::form(m)), "", "", false));
+            return form_error(e, |m| {
+                pages::login(Some(pages::Problem::form(m)), "", "", false)
+            });
         }
         Err(e) => {
             let passkey = false;
-            return form_error(e, |m| pages::login_mfa(Some(pages::Problem::form(m)), &f.challenge, passkey));
+            return form_error(e, |m| {
+                pages::login_mfa(Some(pages::Problem::form(m)), &f.challenge, passkey)
+            });
         }
     };
     ok(login_ceremony(&f.challenge, &started, None))
@@ -303,7 +307,9 @@ pub(super) async fn login_finish(
         .await
     {
         Ok((issued, _)) => with_session(&state, &issued, "/security"),
-        Err(e @ ApiError::ChallengeInvalid) => form_error(e, |m| pages::login(Some(pages::Problem::form(m)), "", "", false)),
+        Err(e @ ApiError::ChallengeInvalid) => form_error(e, |m| {
+            pages::login(Some(pages::Problem::form(m)), "", "", false)
+        }),
         // Another go: a fresh ceremony on the same challenge (it counts the attempts).
         Err(e) => {
             let msg = super::guard::message(&e);
@@ -312,7 +318,9 @@ pub(super) async fn login_finish(
                     e.status(),
                     login_ceremony(&f.challenge, &started, Some(&msg)),
                 )),
-                Err(e2) => form_error(e2, |m| pages::login(Some(pages::Problem::form(m)), "", "", false)),
+                Err(e2) => form_error(e2, |m| {
+                    pages::login(Some(pages::Problem::form(m)), "", "", false)
+                }),
             }
         }
     }
