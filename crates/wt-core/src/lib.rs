@@ -35,6 +35,7 @@ pub mod ids;
 pub mod mail;
 pub mod mfa;
 pub mod netaddr;
+pub mod passkey;
 pub mod password;
 pub mod permissions;
 #[cfg(test)]

@@ -10,6 +10,7 @@
 //!
 //! One file per browser flow: `login` (sign in, the MFA step, sign out), `invite` (the
 //! invitation link), `reset` (forgotten password), `security` (the Security tab),
+//! `passkeys` (its Passkeys section, and a passkey as the second login step),
 //! `members` (the Members tab), `invites` (the Invites tab: an admin's side), `keys`
 //! (the Ingestion keys tab: usage charts, create, rotate with a grace period, revoke),
 //! `allowed_ips` (the Allowed IPs tab, each edit after its dry run), `readiness` (the
@@ -30,6 +31,7 @@ mod keys;
 mod login;
 mod members;
 pub mod pages;
+mod passkeys;
 mod readiness;
 mod reset;
 mod security;
@@ -69,6 +71,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/favicon.svg", get(favicon))
         .route("/login", get(login::login_page).post(login::login))
         .route("/login/mfa", post(login::login_mfa))
+        .route("/login/passkey", post(passkeys::login_page))
+        .route("/login/passkey/finish", post(passkeys::login_finish))
         .route("/logout", post(login::logout))
         .route("/forgot", get(reset::forgot_page).post(reset::forgot))
         .route(
@@ -86,6 +90,18 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/security/mfa/recovery-codes",
             post(security::recovery_codes),
         )
+        .route("/security/passkeys/register", post(passkeys::register))
+        .route(
+            "/security/passkeys/register/finish",
+            post(passkeys::register_finish),
+        )
+        .route("/security/passkeys/step-up", post(passkeys::step_up_page))
+        .route(
+            "/security/passkeys/step-up/finish",
+            post(passkeys::step_up_finish),
+        )
+        .route("/security/passkeys/{id}/rename", post(passkeys::rename))
+        .route("/security/passkeys/{id}/remove", post(passkeys::remove))
         .route("/security/password", post(security::change_password))
         .route(
             "/security/sessions/{id}/revoke",

@@ -443,6 +443,7 @@ mod console_audit;
 mod console_invites;
 mod console_keys;
 mod console_members;
+mod console_passkeys;
 mod console_readiness;
 mod console_security;
 mod hosts;

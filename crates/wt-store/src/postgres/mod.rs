@@ -70,6 +70,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("migrations/0015_ingest_groups.sql")),
     (16, include_str!("migrations/0016_key_usage_hourly.sql")),
     (17, include_str!("migrations/0017_audit_activity.sql")),
+    (18, include_str!("migrations/0018_passkeys.sql")),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by every daemon).

@@ -40,6 +40,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0015_ingest_groups.sql")),
     M::up(include_str!("migrations/0016_key_usage_hourly.sql")),
     M::up(include_str!("migrations/0017_audit_activity.sql")),
+    M::up(include_str!("migrations/0018_passkeys.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

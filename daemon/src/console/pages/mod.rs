@@ -16,6 +16,7 @@ mod invites;
 mod keys;
 mod login;
 mod members;
+pub mod passkeys;
 mod readiness;
 mod reset;
 mod security;
@@ -420,7 +421,19 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         let pages = [
             login(None, "", "", true),
-            login_mfa(None, "ch"),
+            login_mfa(None, "ch", true),
+            passkeys::ceremony(&passkeys::CeremonyView {
+                viewer: None,
+                title: "t",
+                intro: "i",
+                kind: passkeys::Ceremony::Get,
+                options_json: "{\"publicKey\":{}}",
+                action: "/login/passkey/finish",
+                hidden: vec![("challenge", "c")],
+                button: "b",
+                back: ("/login", "back"),
+                error: None,
+            }),
             token_entry(TokenKind::Invite, None),
             recovery_codes(&viewer, &["a".into()], true),
             members(&MembersView {
@@ -544,6 +557,13 @@ mod tests {
                 restricted: false,
                 recovery_codes_remaining: 10,
                 sessions: vec![],
+                passkeys: passkeys::section(&passkeys::PasskeysView {
+                    csrf: "c",
+                    rows: vec![],
+                    unavailable: None,
+                    fresh: false,
+                    totp: true,
+                }),
                 notice: None,
                 error: None,
                 failed: None,
