@@ -60,7 +60,7 @@ pub fn security(v: &SecurityView<'_>) -> Markup {
             (super::notice_box(v.notice))
             (error_box(v.error))
             section #mfa {
-                h2 { "Two-factor authentication" }
+                h2 { "Authenticator app (two-factor codes)" }
                 p {
                     "Status: "
                     @if v.mfa_enabled {
