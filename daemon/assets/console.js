@@ -165,3 +165,138 @@
     timer = window.setInterval(tick, every > 500 ? every : 3000);
   });
 })();
+
+// The audit log's live view: new entries arrive as Server-Sent Events (each one a table
+// row rendered and escaped by the server) and are added at the top of the table. The
+// browser reconnects by itself and resumes after the last entry it received
+// (Last-Event-ID), so none is missed or shown twice. Without JavaScript the page has a
+// Refresh link.
+(function () {
+  "use strict";
+  var table = document.getElementById("audit-table");
+  if (!table || !window.EventSource) { return; }
+  var url = table.getAttribute("data-stream");
+  if (!url) { return; }
+  var status = document.getElementById("live-status");
+  var body = table.tBodies[0];
+  var added = 0;
+  var say = function (text) { if (status) { status.textContent = text; } };
+  var source = new EventSource(url);
+  source.addEventListener("open", function () {
+    say(added === 0 ? "Live: new entries appear at the top as they are written."
+      : "Live: " + added + " new since the page loaded.");
+  });
+  source.addEventListener("audit", function (e) {
+    if (document.getElementById("entry-" + e.lastEventId)) { return; }
+    var tpl = document.createElement("template");
+    tpl.innerHTML = e.data.trim();
+    var row = tpl.content.firstElementChild;
+    if (!row || row.tagName !== "TR") { return; }
+    row.classList.add("new");
+    body.insertBefore(row, body.firstChild);
+    var none = document.getElementById("no-entries");
+    if (none) { none.hidden = true; }
+    added += 1;
+    say("Live: " + added + " new since the page loaded.");
+  });
+  source.addEventListener("error", function () {
+    if (source.readyState === EventSource.CLOSED) {
+      say("The live view stopped (signed out or no longer allowed): refresh the page.");
+    } else {
+      say("The live view lost its connection: reconnecting…");
+    }
+  });
+})();
+
+// Passkeys (WebAuthn). A ceremony page's form carries the server's options in
+// data-options (JSON, binary fields in base64url) and data-webauthn ("create" or "get").
+// The button asks the browser (navigator.credentials), and the answer goes back in the
+// form's hidden "credential" field as JSON, binary fields in base64url again. The
+// server keeps the ceremony's state; nothing here is trusted by it.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-webauthn]");
+  if (!form) { return; }
+  var button = document.getElementById("passkey-go");
+  var status = document.getElementById("passkey-status");
+  var field = document.getElementById("passkey-credential");
+  function say(text) { if (status) { status.textContent = text; } }
+  if (!window.PublicKeyCredential || !navigator.credentials) {
+    say("This browser does not support passkeys. Go back and use another way.");
+    if (button) { button.disabled = true; }
+    return;
+  }
+  function fromB64url(s) {
+    var b64 = s.replace(/-/g, "+").replace(/_/g, "/");
+    while (b64.length % 4) { b64 += "="; }
+    var bin = atob(b64);
+    var out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { out[i] = bin.charCodeAt(i); }
+    return out.buffer;
+  }
+  function toB64url(buf) {
+    if (!buf) { return null; }
+    var bytes = new Uint8Array(buf);
+    var bin = "";
+    for (var i = 0; i < bytes.length; i++) { bin += String.fromCharCode(bytes[i]); }
+    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  function decodeList(list) {
+    return (list || []).map(function (c) {
+      var copy = Object.assign({}, c);
+      copy.id = fromB64url(c.id);
+      return copy;
+    });
+  }
+  var kind = form.getAttribute("data-webauthn");
+  var options;
+  try {
+    options = JSON.parse(form.getAttribute("data-options")).publicKey;
+  } catch (e) {
+    say("The page is damaged: go back and try again.");
+    return;
+  }
+  options.challenge = fromB64url(options.challenge);
+  if (kind === "create") {
+    options.user = Object.assign({}, options.user, { id: fromB64url(options.user.id) });
+    options.excludeCredentials = decodeList(options.excludeCredentials);
+  } else {
+    options.allowCredentials = decodeList(options.allowCredentials);
+  }
+  function encode(cred) {
+    var r = cred.response;
+    var response = { clientDataJSON: toB64url(r.clientDataJSON) };
+    if (kind === "create") {
+      response.attestationObject = toB64url(r.attestationObject);
+      if (r.getTransports) { response.transports = r.getTransports(); }
+    } else {
+      response.authenticatorData = toB64url(r.authenticatorData);
+      response.signature = toB64url(r.signature);
+      response.userHandle = toB64url(r.userHandle);
+    }
+    return JSON.stringify({
+      id: cred.id,
+      rawId: toB64url(cred.rawId),
+      type: cred.type,
+      response: response,
+      extensions: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {}
+    });
+  }
+  button.addEventListener("click", function () {
+    say("Waiting for your passkey…");
+    button.disabled = true;
+    var call = kind === "create"
+      ? navigator.credentials.create({ publicKey: options })
+      : navigator.credentials.get({ publicKey: options });
+    call.then(function (cred) {
+      field.value = encode(cred);
+      say("Checking…");
+      form.submit();
+    }, function (err) {
+      button.disabled = false;
+      say(err && err.name === "NotAllowedError"
+        ? "Cancelled or timed out. Try again, or go back and use another way."
+        : "The passkey did not work (" + (err && err.name ? err.name : "error") + "). Try again, or go back and use another way.");
+    });
+  });
+})();

@@ -49,6 +49,8 @@ pub enum ApiError {
     InvalidCode,
     #[error("the login attempt expired or had too many wrong codes: log in again")]
     ChallengeInvalid,
+    #[error("the passkey was not accepted: try again, or use another second factor")]
+    PasskeyNotAccepted,
     #[error("the invite link is invalid or has expired: ask for a new invite")]
     InviteInvalid,
     #[error("the reset link is invalid or has expired: request a new one (wt password forgot)")]
@@ -186,6 +188,11 @@ impl ApiError {
                 StatusCode::UNAUTHORIZED,
                 codes::CHALLENGE_INVALID,
                 "Challenge invalid",
+            ),
+            PasskeyNotAccepted => (
+                StatusCode::UNAUTHORIZED,
+                codes::PASSKEY_NOT_ACCEPTED,
+                "Passkey not accepted",
             ),
             InviteInvalid => (
                 StatusCode::UNAUTHORIZED,

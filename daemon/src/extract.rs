@@ -90,6 +90,12 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for Query<T> {
     }
 }
 
+/// A query string read as the API's [`Query`] reads it (the console reads the audit
+/// filters with it too).
+pub(crate) fn parse_query<T: DeserializeOwned>(q: &str) -> Result<T, String> {
+    serde_urlencoded_from_str(q)
+}
+
 fn serde_urlencoded_from_str<T: DeserializeOwned>(q: &str) -> Result<T, String> {
     axum::extract::Query::<T>::try_from_uri(
         &format!("/?{q}")

@@ -81,13 +81,15 @@ pub fn invite_json(i: &InviteRecord, now: i64) -> Invite {
     }
 }
 
-pub fn member_json(m: &MemberRecord) -> Member {
+/// A member with which second factors they have (`org_second_factors`).
+pub fn member_json(m: &MemberRecord, factors: wt_core::passkey::Factors) -> Member {
     Member {
         id: m.user.id.clone(),
         email: m.user.email.clone(),
         name: m.user.name.clone(),
         role: m.role,
         mfa_enabled: m.user.mfa_enabled,
+        mfa_methods: factors.describe().to_string(),
         joined_at: rfc3339(m.joined_at),
     }
 }

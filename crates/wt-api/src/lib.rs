@@ -378,6 +378,10 @@ pub struct Member {
     pub name: String,
     pub role: Role,
     pub mfa_enabled: bool,
+    /// Which second factors: `totp`, `passkey`, `totp+passkey` or `none` (any of them
+    /// satisfies `mfa_required_roles`).
+    #[serde(default)]
+    pub mfa_methods: String,
     pub joined_at: String,
 }
 
@@ -587,6 +591,8 @@ pub mod codes {
     pub const MFA_ENROLLMENT_REQUIRED: &str = "mfa_enrollment_required";
     /// The TOTP or recovery code is wrong, reused or expired (401).
     pub const INVALID_CODE: &str = "invalid_code";
+    /// A passkey's assertion did not verify (wrong key, origin or ceremony; a clone).
+    pub const PASSKEY_NOT_ACCEPTED: &str = "passkey_not_accepted";
     /// The login challenge is unknown, used, expired or had too many wrong codes (401).
     pub const CHALLENGE_INVALID: &str = "challenge_invalid";
     /// The invite token is unknown, used, revoked or expired (one answer for all).

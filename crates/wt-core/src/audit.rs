@@ -70,6 +70,13 @@ pub mod actions {
     pub const ACCESS_DENIED_IP: &str = "access.denied_ip";
     pub const ACCESS_TOKEN_CREATED: &str = "access_token.created";
     pub const ACCESS_TOKEN_REVOKED: &str = "access_token.revoked";
+    pub const PASSKEY_REGISTERED: &str = "passkey.registered";
+    pub const PASSKEY_RENAMED: &str = "passkey.renamed";
+    pub const PASSKEY_REMOVED: &str = "passkey.removed";
+    /// An accepted assertion: its counter and backup flags.
+    pub const PASSKEY_USED: &str = "passkey.used";
+    /// A signature counter that did not move forward: two copies of the key may exist.
+    pub const PASSKEY_CLONE_WARNING: &str = "passkey.clone_warning";
 }
 
 /// Who did it.

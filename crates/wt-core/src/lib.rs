@@ -37,6 +37,7 @@ pub mod ids;
 pub mod mail;
 pub mod mfa;
 pub mod netaddr;
+pub mod passkey;
 pub mod password;
 pub mod permissions;
 #[cfg(test)]

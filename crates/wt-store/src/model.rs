@@ -320,6 +320,25 @@ pub struct AuditQuery {
     pub limit: u32,
 }
 
+/// The length of the time buckets of [`crate::AuditStore::audit_activity`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditBucket {
+    /// `2026-12-06T11`: the hour, UTC.
+    Hour,
+    /// `2026-12-06`: the day, UTC.
+    Day,
+}
+
+/// How many entries of one outcome fell in one time bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditActivity {
+    /// The bucket's start as the leading part of an RFC 3339 UTC time: `2026-12-06T11`
+    /// for an hour, `2026-12-06` for a day.
+    pub bucket: String,
+    pub outcome: String,
+    pub count: i64,
+}
+
 /// A recorded review of the audit log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditReviewRecord {
@@ -518,4 +537,93 @@ pub struct TokenAuth {
     pub creator_role: Option<Role>,
     /// Until when required MFA does not yet restrict the creator (bootstrap owner only).
     pub creator_mfa_grace_until: Option<i64>,
+}
+
+/// A registered passkey (WebAuthn credential) as stored: public material only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyRecord {
+    pub id: String,
+    pub user_id: String,
+    /// base64url of the raw credential id.
+    pub credential_id: String,
+    pub name: String,
+    /// webauthn-rs's `Passkey` as JSON (public key, counter, flags).
+    pub passkey_json: String,
+    /// The authenticator model, when it sent one.
+    pub aaguid: Option<String>,
+    /// `none` (unattested) until an attestation policy exists.
+    pub attestation: String,
+    pub sign_count: u32,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// Input of [`crate::PasskeyStore::passkey_add`].
+#[derive(Debug, Clone)]
+pub struct NewPasskey {
+    pub id: String,
+    pub org_id: String,
+    pub user_id: String,
+    pub credential_id: String,
+    pub name: String,
+    pub passkey_json: String,
+    pub aaguid: Option<String>,
+    pub sign_count: u32,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+    /// Recovery codes (hashed) to store when this is the account's first second factor.
+    pub recovery_hashes: Vec<String>,
+    /// The session that registered it (kept; the account's other sessions end when this
+    /// is its first second factor, as after a TOTP enrollment).
+    pub keep_session: String,
+    pub now: i64,
+}
+
+/// What a passkey's use changes on its row.
+#[derive(Debug, Clone)]
+pub struct PasskeyUse {
+    pub id: String,
+    pub passkey_json: String,
+    pub sign_count: u32,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+    pub now: i64,
+}
+
+/// A started WebAuthn ceremony (the server half of its state).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PasskeyCeremony {
+    pub id: String,
+    /// `register`, `login` or `step_up`.
+    pub purpose: String,
+    pub user_id: Option<String>,
+    pub org_id: String,
+    /// The session that started it (`register`, `step_up`).
+    pub session_id: Option<String>,
+    /// The MFA challenge it answers (`login`).
+    pub challenge_id: Option<String>,
+    /// The name chosen for the passkey (`register`).
+    pub name: Option<String>,
+    /// webauthn-rs's registration or authentication state, as JSON.
+    pub state_json: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+}
+
+/// Which second factors a member has (for listings and the readiness report).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SecondFactors {
+    pub totp: bool,
+    pub passkeys: u32,
+}
+
+impl From<SecondFactors> for wt_core::passkey::Factors {
+    fn from(f: SecondFactors) -> Self {
+        wt_core::passkey::Factors {
+            totp: f.totp,
+            passkeys: f.passkeys,
+        }
+    }
 }

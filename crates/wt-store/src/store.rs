@@ -1,7 +1,7 @@
 //! The [`Store`] trait: everything the daemon persists, one sub-trait per noun of the
 //! product (orgs, setup, users, throttles, sessions, audit, MFA, invites, members,
 //! passwords, the mail outbox, ingestion keys, ingested events, allowed IPs, automation
-//! tokens, readiness), each implemented by the SQL in the file of the same name under
+//! tokens, readiness, passkeys), each implemented by the SQL in the file of the same name under
 //! `sql/`.
 //!
 //! Callers hold `Arc<dyn Store>` (or a generic `S: Store`) and call any method without
@@ -37,6 +37,7 @@ pub trait Store:
     + AllowedIpStore
     + TokenStore
     + ReadinessStore
+    + PasskeyStore
     + std::fmt::Debug
     + 'static
 {
@@ -60,6 +61,7 @@ impl<T> Store for T where
         + AllowedIpStore
         + TokenStore
         + ReadinessStore
+        + PasskeyStore
         + std::fmt::Debug
         + 'static
 {
@@ -277,6 +279,17 @@ pub trait AuditStore: Send + Sync {
         query: AuditQuery,
     ) -> Result<Vec<wt_core::audit::AuditRecord>>;
 
+    /// How many entries `query` selects (its order and limit are ignored; its action may
+    /// be a prefix ending in `.*`; its sequence bounds count) per time bucket and outcome,
+    /// oldest bucket first, buckets without entries absent: counted by the database
+    /// (`GROUP BY`), not by reading the entries (the console's activity chart).
+    async fn audit_activity(
+        &self,
+        org_id: &str,
+        query: AuditQuery,
+        bucket: AuditBucket,
+    ) -> Result<Vec<AuditActivity>>;
+
     /// The org's latest sequence number (0 when empty).
     async fn audit_last_seq(&self, org_id: &str) -> Result<i64>;
 
@@ -353,9 +366,10 @@ pub trait MfaStore: Send + Sync {
         audit: AuditEvent,
     ) -> Result<()>;
 
-    /// Turns MFA off (credential and recovery codes deleted) and revokes the user's
-    /// sessions except `keep_session`, with its audit entry. Used by the user (keeping
-    /// their session) and by an admin's reset (keeping none).
+    /// Removes the TOTP credential and revokes the user's sessions except
+    /// `keep_session`, with its audit entry. Used by the user (keeping their session: their
+    /// passkeys stay, and with one left MFA stays on with its recovery codes) and by an
+    /// admin's reset (keeping none: passkeys and recovery codes go too, MFA is off).
     async fn mfa_disable(
         &self,
         org_id: &str,
@@ -721,4 +735,57 @@ pub trait ReadinessStore: Send + Sync {
 
     /// Each member's latest sign-in to the org (the newest session they created).
     async fn member_last_sign_ins(&self, org_id: &str) -> Result<Vec<(String, i64)>>;
+}
+
+/// Passkeys (WebAuthn credentials) and their ceremonies.
+#[async_trait]
+pub trait PasskeyStore: Send + Sync {
+    /// A user's passkeys, oldest first.
+    async fn passkeys_list(&self, user_id: &str) -> Result<Vec<PasskeyRecord>>;
+    /// Stores a new passkey and turns the account's MFA on; when it is the account's
+    /// first second factor, also its recovery codes, and the account's other sessions
+    /// end. A credential id already registered (to anyone) is a `Conflict`.
+    async fn passkey_add(&self, passkey: NewPasskey, audit: AuditEvent) -> Result<()>;
+    /// Renames one of the user's passkeys; `NotFound` if it is not theirs.
+    async fn passkey_rename(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        id: &str,
+        name: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+    /// Removes one of the user's passkeys; `NotFound` if it is not theirs. Refused
+    /// (`Conflict`) when it is the account's last second factor and `mfa_required`
+    /// (decided in the transaction, by `wt_core::passkey::may_remove`, so two removals at
+    /// once cannot both pass). The last factor gone: MFA off, recovery codes deleted.
+    async fn passkey_remove(
+        &self,
+        org_id: &str,
+        user_id: &str,
+        id: &str,
+        mfa_required: bool,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+    /// Records an accepted assertion: the new counter, backup flags and last use.
+    async fn passkey_used(&self, used: PasskeyUse) -> Result<()>;
+    /// Which second factors each member of the org has (members without any are absent).
+    async fn org_second_factors(
+        &self,
+        org_id: &str,
+    ) -> Result<std::collections::HashMap<String, SecondFactors>>;
+    /// Which second factors the user has.
+    async fn second_factors(&self, user_id: &str) -> Result<SecondFactors>;
+    /// Stores a started ceremony (and purges expired ones).
+    async fn passkey_ceremony_create(&self, ceremony: PasskeyCeremony) -> Result<()>;
+    /// Takes a live ceremony of this purpose: marks it used and returns it, once; `None`
+    /// when unknown, used, expired or of another purpose.
+    async fn passkey_ceremony_take(
+        &self,
+        id: &str,
+        purpose: &str,
+        now: UnixTime,
+    ) -> Result<Option<PasskeyCeremony>>;
 }

@@ -16,8 +16,8 @@ use serde::de::DeserializeOwned;
 
 /// Only our own script, stylesheet and forms; no inline script or style, no eval, no
 /// framing, no plug-ins (the QR code and the charts are inline SVG markup, not images).
-/// `console.js` may fetch from this origin only (`connect-src 'self'`: the live parts of
-/// a page, e.g. a rotated key's "still used from" list).
+/// `console.js` may connect to this origin only (`connect-src 'self'`: the live parts of
+/// a page, a rotated key's "still used from" list and the audit log's event stream).
 pub const CSP: &str = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; \
                        connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
                        base-uri 'none'";

@@ -47,7 +47,10 @@ pub(super) async fn login(
     };
     match service::auth::login(&state, req, &meta).await {
         Ok(LoginOutcome::Session(issued)) => with_session(&state, &issued, "/security"),
-        Ok(LoginOutcome::Challenge(ch)) => ok(pages::login_mfa(None, ch.expose())),
+        Ok(LoginOutcome::Challenge(ch)) => {
+            let passkey = offer_passkey(&state, ch.expose()).await;
+            ok(pages::login_mfa(None, ch.expose(), passkey))
+        }
         Err(e) => {
             // The org is asked for once it is needed, and again while it is wrong.
             let ask_org = matches!(e, ApiError::OrgRequired(_)) || !f.org.trim().is_empty();
@@ -99,18 +102,30 @@ pub(super) async fn login_mfa(
         Err(e @ ApiError::ChallengeInvalid) => form_error(e, |m| {
             pages::login(Some(pages::Problem::form(m)), "", "", false)
         }),
-        Err(e) => field_error(
-            e,
-            |e| {
-                matches!(
-                    e,
-                    ApiError::InvalidCode | ApiError::Validation(_) | ApiError::MfaCodeRequired
-                )
-                .then_some(field)
-            },
-            |p| pages::login_mfa(Some(p), &f.challenge),
-        ),
+        Err(e) => {
+            let passkey = offer_passkey(&state, &f.challenge).await;
+            field_error(
+                e,
+                |e| {
+                    matches!(
+                        e,
+                        ApiError::InvalidCode | ApiError::Validation(_) | ApiError::MfaCodeRequired
+                    )
+                    .then_some(field)
+                },
+                |p| pages::login_mfa(Some(p), &f.challenge, passkey),
+            )
+        }
     }
+}
+
+/// Whether the MFA step offers "Use a passkey": the account has one and this
+/// installation can use passkeys.
+async fn offer_passkey(state: &AppState, challenge: &str) -> bool {
+    service::passkeys::availability(state).is_ok()
+        && service::passkeys::challenge_factors(state, challenge)
+            .await
+            .is_ok_and(|f| f.passkeys > 0)
 }
 
 pub(super) async fn logout(

@@ -56,6 +56,7 @@ fn row(o: MemberOverview, auth: &Auth) -> MemberRow {
             MfaState::Off => MfaCell::Off,
             MfaState::Missing => MfaCell::Missing,
         },
+        mfa_methods: o.mfa_methods,
         last_sign_in: o.last_sign_in,
         sessions: o.sessions,
     }

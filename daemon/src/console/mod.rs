@@ -1,24 +1,27 @@
 //! The web console: server-rendered pages for the links in invitation and reset mails,
 //! login, the Security tab (MFA, recovery codes, password, sessions), and for those whose
-//! role allows it the Members, Invites, Ingestion keys, Allowed IPs and Readiness tabs; unknown paths get
-//! an HTML 404 page.
+//! role allows it the Members, Invites, Ingestion keys, Allowed IPs, Readiness and Audit
+//! log tabs; unknown paths get an HTML 404 page.
 //!
 //! Handlers are as thin as the API's: read the form, call the same `service` functions
 //! the JSON API calls, render a page ([`pages`]). Plain HTML forms, no JavaScript except
-//! `console.js`, which moves an emailed token from the URL fragment into a form post and
-//! filters long tables.
+//! `console.js`, which moves an emailed token from the URL fragment into a form post,
+//! filters long tables and follows the audit log live.
 //!
 //! One file per browser flow: `login` (sign in, the MFA step, sign out), `invite` (the
 //! invitation link), `reset` (forgotten password), `security` (the Security tab),
+//! `passkeys` (its Passkeys section, and a passkey as the second login step),
 //! `members` (the Members tab), `invites` (the Invites tab: an admin's side), `keys`
 //! (the Ingestion keys tab: usage charts, create, rotate with a grace period, revoke),
 //! `allowed_ips` (the Allowed IPs tab, each edit after its dry run), `readiness` (the
-//! checklist of `wt check`). Beside
+//! checklist of `wt check`), `audit` (the Audit log tab: filters, activity chart, live
+//! view, reviews, the chain check). Beside
 //! them, the browser-security rules: `guard` (headers of every page, the signed-in
 //! session, errors as pages), `csrf` (same-origin form posts and per-session tokens) and
 //! [`cookies`] (the session cookie, written and read in one place).
 
 mod allowed_ips;
+mod audit;
 pub mod cookies;
 mod csrf;
 mod guard;
@@ -28,6 +31,7 @@ mod keys;
 mod login;
 mod members;
 pub mod pages;
+mod passkeys;
 mod readiness;
 mod reset;
 mod security;
@@ -67,6 +71,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/favicon.svg", get(favicon))
         .route("/login", get(login::login_page).post(login::login))
         .route("/login/mfa", post(login::login_mfa))
+        .route("/login/passkey", post(passkeys::login_page))
+        .route("/login/passkey/finish", post(passkeys::login_finish))
         .route("/logout", post(login::logout))
         .route("/forgot", get(reset::forgot_page).post(reset::forgot))
         .route(
@@ -84,6 +90,18 @@ pub fn router(state: AppState) -> Router<AppState> {
             "/security/mfa/recovery-codes",
             post(security::recovery_codes),
         )
+        .route("/security/passkeys/register", post(passkeys::register))
+        .route(
+            "/security/passkeys/register/finish",
+            post(passkeys::register_finish),
+        )
+        .route("/security/passkeys/step-up", post(passkeys::step_up_page))
+        .route(
+            "/security/passkeys/step-up/finish",
+            post(passkeys::step_up_finish),
+        )
+        .route("/security/passkeys/{id}/rename", post(passkeys::rename))
+        .route("/security/passkeys/{id}/remove", post(passkeys::remove))
         .route("/security/password", post(security::change_password))
         .route(
             "/security/sessions/{id}/revoke",
@@ -116,6 +134,10 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/allowed-ips/{id}/check", post(allowed_ips::check_remove))
         .route("/allowed-ips/{id}/remove", post(allowed_ips::remove))
         .route("/readiness", get(readiness::readiness))
+        .route("/audit", get(audit::audit))
+        .route("/audit/stream", get(audit::stream))
+        .route("/audit/review", post(audit::review))
+        .route("/audit/verify", post(audit::verify))
         .layer(axum::middleware::from_fn_with_state(state, guard::protect))
 }
 
@@ -205,6 +227,7 @@ fn viewer<'a>(auth: &'a Auth, csrf: &'a str, current: Option<Tab>) -> Viewer<'a>
         keys: auth.can(Permission::KeysRead),
         allowed_ips: auth.can(Permission::AllowedIpsRead),
         readiness: auth.can(Permission::ReadinessRead),
+        audit: auth.can(Permission::AuditRead),
         current,
     }
 }

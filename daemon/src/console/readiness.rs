@@ -14,7 +14,7 @@ use axum::http::StatusCode;
 use wt_core::permissions::Permission;
 
 /// The console page for a check, if one acts on it and the viewer may open it; other
-/// checks have their `wt` command only (keys, the audit review and mail have no tab yet).
+/// checks have their `wt` command only (keys and mail have no tab yet).
 fn console_link(auth: &Auth, check_id: &str) -> Option<(&'static str, &'static str)> {
     match check_id {
         "mfa" if auth.can(Permission::MembersRead) => Some((
@@ -28,6 +28,10 @@ fn console_link(auth: &Auth, check_id: &str) -> Option<(&'static str, &'static s
         "least_privilege" if auth.can(Permission::MembersManage) => {
             Some(("/members", "Review roles on the Members tab"))
         }
+        "audit_reviewed" if auth.can(Permission::AuditReview) => Some((
+            "/audit",
+            "Open the Audit log tab: read the entries, then mark them reviewed",
+        )),
         _ => None,
     }
 }

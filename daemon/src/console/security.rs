@@ -29,6 +29,10 @@ fn notice(done: Option<&str>) -> Option<&'static str> {
         "mfa-off" => Some("Two-factor authentication is off."),
         "session" => Some("The session is revoked."),
         "others" => Some("Your other sessions are signed out; this browser stays signed in."),
+        "passkey-added" => Some("The passkey is added."),
+        "passkey-renamed" => Some("The passkey is renamed."),
+        "passkey-removed" => Some("The passkey is removed."),
+        "stepped-up" => Some("Confirmed: changes here need no password for the next 10 minutes."),
         _ => None,
     }
 }
@@ -76,6 +80,7 @@ pub(super) async fn security_page(
             .collect()
     };
     let csrf = csrf_token(state, &auth.session.id);
+    let passkeys = super::passkeys::section(state, auth, &csrf).await?;
     let role = auth.role.to_string();
     let msg = error.as_ref().map(super::guard::message);
     let view = pages::SecurityView {
@@ -87,6 +92,7 @@ pub(super) async fn security_page(
         restricted: auth.mfa_restricted,
         recovery_codes_remaining: status.recovery_codes_remaining,
         sessions,
+        passkeys,
         notice,
         error: msg.as_deref(),
         failed: failed.map(|(form, _)| form),

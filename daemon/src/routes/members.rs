@@ -16,12 +16,18 @@ pub async fn list(
     auth: Auth,
 ) -> Result<axum::Json<Page<Member>>, ApiError> {
     auth.require(Permission::MembersRead)?;
+    let factors = state.store.org_second_factors(&auth.org.id).await?;
     let items = state
         .store
         .members_list(&auth.org.id)
         .await?
         .iter()
-        .map(member_json)
+        .map(|m| {
+            member_json(
+                m,
+                factors.get(&m.user.id).copied().unwrap_or_default().into(),
+            )
+        })
         .collect();
     Ok(axum::Json(Page {
         items,
@@ -37,7 +43,8 @@ pub async fn update(
     Json(req): Json<MemberUpdateRequest>,
 ) -> Result<axum::Json<Member>, ApiError> {
     let m = members::set_role(&state, &auth, &meta, &id, req.role).await?;
-    Ok(axum::Json(member_json(&m)))
+    let factors = state.store.second_factors(&m.user.id).await?;
+    Ok(axum::Json(member_json(&m, factors.into())))
 }
 
 pub async fn remove(

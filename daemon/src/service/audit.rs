@@ -10,7 +10,7 @@ use wt_core::audit::{AuditEvent, AuditRecord, ChainReport, actions};
 use wt_core::clock::{parse_rfc3339, rfc3339};
 use wt_core::ids;
 use wt_core::permissions::Permission;
-use wt_store::{AuditQuery, AuditReviewRecord};
+use wt_store::{AuditBucket, AuditQuery, AuditReviewRecord};
 
 /// Largest page.
 const MAX_LIMIT: u32 = 1000;
@@ -21,21 +21,33 @@ const TAIL_POLL: Duration = Duration::from_millis(200);
 /// Entries fetched per tail round.
 const TAIL_BATCH: u32 = 200;
 
-/// Query parameters of the list and the stream.
-#[derive(Debug, Default, serde::Deserialize)]
+/// Query parameters of the list and the stream (the API's and the console's, read by the
+/// same code; the console also writes them back into its links and its filter form).
+#[derive(Debug, Default, Clone, serde::Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Filters {
-    limit: Option<u32>,
-    cursor: Option<String>,
-    order: Option<String>,
-    after: Option<i64>,
-    action: Option<String>,
-    actor: Option<String>,
-    target: Option<String>,
-    outcome: Option<String>,
-    since: Option<String>,
-    until: Option<String>,
-    unreviewed: Option<bool>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub order: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub after: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub actor: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub since: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unreviewed: Option<bool>,
 }
 
 fn time_bound(name: &str, v: Option<String>) -> Result<Option<String>, ApiError> {
@@ -152,6 +164,114 @@ pub async fn page(state: &AppState, auth: &Auth, filters: Filters) -> Result<Ent
     })
 }
 
+/// The outcomes an entry can have, in the order the activity chart stacks them.
+pub const OUTCOMES: [&str; 3] = ["success", "failure", "denied"];
+/// The activity chart's range when the filters set none: the last day.
+const ACTIVITY_DEFAULT: i64 = 24 * HOUR;
+/// Ranges up to this long are counted per hour, longer ones per day.
+const ACTIVITY_HOURLY_MAX: i64 = 72 * HOUR;
+/// The longest range the chart covers (the newest part of a longer one).
+pub const ACTIVITY_MAX_DAYS: i64 = 92;
+const HOUR: i64 = 3600;
+const DAY: i64 = 24 * HOUR;
+
+/// Entries per time bucket and outcome over a range: the console's activity chart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activity {
+    pub bucket: AuditBucket,
+    /// The first bucket's start (Unix time, UTC, on the hour or the day).
+    pub start: i64,
+    /// Seconds per bucket.
+    pub step: i64,
+    /// The range counted: `since` inclusive, `until` exclusive.
+    pub since: i64,
+    pub until: i64,
+    /// Per bucket, the count of each of [`OUTCOMES`].
+    pub counts: Vec<[u64; 3]>,
+    /// The filters asked for a longer range than [`ACTIVITY_MAX_DAYS`]: only its newest
+    /// part is counted.
+    pub clipped: bool,
+}
+
+/// The chart's range for the filters' `since`/`until` (RFC 3339, already valid): the
+/// last day when neither is set, up to now (included) when `until` is not; at most
+/// [`ACTIVITY_MAX_DAYS`] long. Returns `(since, until, clipped)`.
+fn activity_range(since: Option<i64>, until: Option<i64>, now: i64) -> (i64, i64, bool) {
+    // Up to and including the current second (`until` is exclusive).
+    let until = until.unwrap_or(now + 1);
+    let since = since.unwrap_or(until - ACTIVITY_DEFAULT);
+    let earliest = until - ACTIVITY_MAX_DAYS * DAY;
+    (since.max(earliest), until, since < earliest)
+}
+
+/// The bucket a range is counted in, its length, and the buckets' first start and count.
+fn activity_buckets(since: i64, until: i64) -> (AuditBucket, i64, i64, usize) {
+    let (bucket, step) = if until - since <= ACTIVITY_HOURLY_MAX {
+        (AuditBucket::Hour, HOUR)
+    } else {
+        (AuditBucket::Day, DAY)
+    };
+    if until <= since {
+        return (bucket, step, since - since.rem_euclid(step), 0);
+    }
+    let start = since - since.rem_euclid(step);
+    let n = (until - start + step - 1) / step;
+    (bucket, step, start, usize::try_from(n).unwrap_or(0))
+}
+
+/// Counts the entries matching `filters` (their action, actor, target and outcome) per
+/// hour, or per day for ranges over three days, and outcome, over the filters' time
+/// range or the last day. The database counts (`AuditStore::audit_activity`).
+pub async fn activity(
+    state: &AppState,
+    auth: &Auth,
+    filters: Filters,
+) -> Result<Activity, ApiError> {
+    auth.require(Permission::AuditRead)?;
+    // A page's cursor moves through the entries, not the chart; `after` and `unreviewed`
+    // select entries and count.
+    let paged = filters.cursor.as_deref().is_some_and(|c| !c.is_empty());
+    let mut q = to_query(state, &auth.org.id, filters).await?;
+    if paged {
+        if q.ascending {
+            q.after_seq = None;
+        } else {
+            q.before_seq = None;
+        }
+    }
+    let parse = |v: &Option<String>| v.as_deref().and_then(parse_rfc3339);
+    let (since, until, clipped) = activity_range(parse(&q.since), parse(&q.until), state.now());
+    let (bucket, step, start, n) = activity_buckets(since, until);
+    let mut counts = vec![[0u64; 3]; n];
+    if n > 0 {
+        q.since = Some(rfc3339(since));
+        q.until = Some(rfc3339(until));
+        let suffix = match bucket {
+            AuditBucket::Hour => ":00:00Z",
+            AuditBucket::Day => "T00:00:00Z",
+        };
+        for row in state.store.audit_activity(&auth.org.id, q, bucket).await? {
+            let at = parse_rfc3339(&format!("{}{suffix}", row.bucket));
+            let slot = at.and_then(|t| usize::try_from((t - start) / step).ok());
+            let kind = OUTCOMES.iter().position(|o| *o == row.outcome);
+            if let (Some(i), Some(k)) = (slot, kind)
+                && let Some(c) = counts.get_mut(i)
+            {
+                c[k] += u64::try_from(row.count).unwrap_or(0);
+            }
+        }
+    }
+    Ok(Activity {
+        bucket,
+        start,
+        step,
+        since,
+        until,
+        counts,
+        clipped,
+    })
+}
+
 /// Recomputes the org's hash chain.
 pub async fn verify(state: &AppState, auth: &Auth) -> Result<ChainReport, ApiError> {
     auth.require(Permission::AuditRead)?;
@@ -188,6 +308,48 @@ pub async fn review(
         .audit_review_create(&auth.org.id, review.clone(), ev)
         .await?;
     Ok(review)
+}
+
+/// Where the org's review stands: the latest review, the newest entry, and how many
+/// entries no review covers yet.
+#[derive(Debug, Clone)]
+pub struct ReviewState {
+    pub latest: Option<AuditReviewRecord>,
+    pub last_seq: i64,
+    /// Entries after the latest review, not counting that review's own record (a review
+    /// writes one entry after the entry it covers; counting it would leave every review
+    /// one entry behind).
+    pub pending: i64,
+}
+
+/// The review state the console shows above the log.
+pub async fn review_state(state: &AppState, auth: &Auth) -> Result<ReviewState, ApiError> {
+    auth.require(Permission::AuditRead)?;
+    let latest = state
+        .store
+        .audit_reviews(&auth.org.id)
+        .await?
+        .into_iter()
+        .next();
+    let last_seq = state.store.audit_last_seq(&auth.org.id).await?;
+    let through = latest.as_ref().map_or(0, |r| r.through_seq);
+    let mut pending = last_seq - through;
+    if let Some(r) = &latest
+        && pending == 1
+    {
+        let next = state.store.audit_entries(&auth.org.id, through, 1).await?;
+        let own_record = next.first().is_some_and(|e| {
+            e.action == actions::AUDIT_REVIEWED && e.target.as_ref().is_some_and(|t| t.id == r.id)
+        });
+        if own_record {
+            pending = 0;
+        }
+    }
+    Ok(ReviewState {
+        latest,
+        last_seq,
+        pending,
+    })
 }
 
 /// The org's reviews, newest first.
@@ -285,5 +447,44 @@ impl Tail {
             Ok(auth) => auth.org.id == self.org_id && auth.require(Permission::AuditRead).is_ok(),
             Err(_) => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const T: i64 = 1_800_000_000; // 2027-01-15T08:00:00Z
+
+    #[test]
+    fn the_chart_covers_the_last_day_unless_the_filters_say_otherwise() {
+        assert_eq!(
+            activity_range(None, None, T + 5),
+            (T + 6 - DAY, T + 6, false)
+        );
+        assert_eq!(
+            activity_range(Some(T - HOUR), None, T),
+            (T - HOUR, T + 1, false)
+        );
+        assert_eq!(activity_range(None, Some(T), T + DAY), (T - DAY, T, false));
+        let long = activity_range(Some(T - 400 * DAY), Some(T), T);
+        assert_eq!(long, (T - ACTIVITY_MAX_DAYS * DAY, T, true));
+    }
+
+    #[test]
+    fn buckets_are_hours_up_to_three_days_then_days() {
+        // 24 hours from 08:30: 25 hour buckets from 08:00.
+        let (b, step, start, n) = activity_buckets(T + 1800, T + 1800 + DAY);
+        assert_eq!((b, step, start, n), (AuditBucket::Hour, HOUR, T, 25));
+        // Exactly on the hour: 24.
+        assert_eq!(activity_buckets(T, T + DAY).3, 24);
+        assert_eq!(activity_buckets(T, T + 72 * HOUR).0, AuditBucket::Hour);
+        let (b, step, start, n) = activity_buckets(T, T + 72 * HOUR + 1);
+        assert_eq!((b, step), (AuditBucket::Day, DAY));
+        assert_eq!(start, T - 8 * HOUR, "midnight UTC");
+        assert_eq!(n, 4);
+        // An empty or reversed range has no bucket.
+        assert_eq!(activity_buckets(T, T).3, 0);
+        assert_eq!(activity_buckets(T, T - 5).3, 0);
     }
 }

@@ -248,6 +248,8 @@ pub enum MfaState {
 pub struct MemberOverview {
     pub member: MemberRecord,
     pub mfa: MfaState,
+    /// Which second factors (`totp`, `passkey`, `totp+passkey`, `none`).
+    pub mfa_methods: &'static str,
     pub sessions: usize,
     /// RFC 3339, UTC.
     pub last_sign_in: Option<String>,
@@ -268,6 +270,7 @@ pub async fn overview(state: &AppState, auth: &Auth) -> Result<Vec<MemberOvervie
         .await?
         .into_iter()
         .collect();
+    let factors = state.store.org_second_factors(&auth.org.id).await?;
     let mut rows = Vec::with_capacity(members.len());
     for member in members {
         let last_sign_in = last_sign_ins.remove(&member.user.id);
@@ -287,6 +290,10 @@ pub async fn overview(state: &AppState, auth: &Auth) -> Result<Vec<MemberOvervie
                 .iter()
                 .filter(|s| s.session.user_id == member.user.id)
                 .count(),
+            mfa_methods: wt_core::passkey::Factors::from(
+                factors.get(&member.user.id).copied().unwrap_or_default(),
+            )
+            .describe(),
             member,
             mfa,
             last_sign_in,

@@ -137,7 +137,7 @@ fn open_secret(
 /// `POST /auth/mfa/totp/enroll`: a fresh pending secret.
 pub async fn enroll(state: &AppState, auth: &Auth) -> Result<TotpEnrollResponse, ApiError> {
     auth.require(Permission::MfaEnroll)?;
-    if auth.user.mfa_enabled {
+    if state.store.second_factors(&auth.user.id).await?.totp {
         return Err(ApiError::Conflict(
             "MFA is already on: disable it first (`wt mfa disable`, needs your password and a code)".into(),
         ));
@@ -233,7 +233,8 @@ pub async fn status(state: &AppState, auth: &Auth) -> Result<MfaStatus, ApiError
     let now = state.now();
     let rec = state.store.totp_get(&auth.user.id).await?;
     Ok(MfaStatus {
-        enabled: auth.user.mfa_enabled,
+        // TOTP's own state (the account's MFA may also be on through a passkey).
+        enabled: rec.as_ref().is_some_and(|r| r.confirmed_at.is_some()),
         enrolled_at: rec.as_ref().and_then(|r| r.confirmed_at).map(rfc3339),
         recovery_codes_remaining: state.store.recovery_codes_remaining(&auth.user.id).await?,
         required: auth.org.mfa_required_roles.contains(&auth.role),
@@ -314,6 +315,13 @@ pub async fn session_step_up(
         return Err(ApiError::InvalidCredentials);
     }
     if auth.user.mfa_enabled {
+        if !state.store.second_factors(&auth.user.id).await?.totp {
+            // Passkeys only: the password alone is not a step-up.
+            return Err(ApiError::Validation(
+                "your second factor is a passkey: confirm with it in the console (Security tab)"
+                    .into(),
+            ));
+        }
         let code = req.code.as_deref().ok_or(ApiError::MfaCodeRequired)?;
         check_totp(state, &auth.org.id, auth.actor(), meta, code).await?;
     }
@@ -420,7 +428,10 @@ pub async fn challenge(
 }
 
 /// A live challenge, or the one generic refusal for unknown, used, expired and exhausted.
-async fn live_challenge(state: &AppState, raw: &str) -> Result<ChallengeRecord, ApiError> {
+pub(crate) async fn live_challenge(
+    state: &AppState,
+    raw: &str,
+) -> Result<ChallengeRecord, ApiError> {
     if !token::has_shape(raw, mfa::CHALLENGE_PREFIX) {
         return Err(ApiError::ChallengeInvalid);
     }
@@ -475,6 +486,20 @@ pub async fn verify_login(
             "recovery_code"
         }
     };
+    finish_login(state, meta, &ch, &user, role, method).await
+}
+
+/// The end of every second login step: the challenge is used up once (of concurrent
+/// right answers, one gets a session), then the session for the org and role the
+/// challenge was made for.
+pub(crate) async fn finish_login(
+    state: &AppState,
+    meta: &ClientMeta,
+    ch: &ChallengeRecord,
+    user: &wt_store::UserRecord,
+    role: wt_api::Role,
+    method: &'static str,
+) -> Result<(IssuedSession, wt_api::ClientKind), ApiError> {
     if !state.store.challenge_consume(&ch.id, state.now()).await? {
         return Err(ApiError::ChallengeInvalid);
     }
@@ -489,7 +514,7 @@ pub async fn verify_login(
         })
         .map(|(o, _)| o)
         .ok_or(ApiError::ChallengeInvalid)?;
-    let issued = new_session(state, &user, &org, role, ch.client, meta, method).await?;
+    let issued = new_session(state, user, &org, role, ch.client, meta, method).await?;
     Ok((issued, ch.client))
 }
 

@@ -18,6 +18,7 @@ pub mod members;
 pub mod mfa;
 pub mod notices;
 pub mod orgs;
+pub mod passkeys;
 pub mod passwords;
 pub mod readiness;
 pub mod resets;

@@ -216,8 +216,13 @@ pub async fn change(
     // The policy before the code: a refused password must not use up a TOTP step.
     check_policy_for(state, &cand, &req.new_password).await?;
     if auth.user.mfa_enabled {
-        let code = req.code.as_deref().ok_or(ApiError::MfaCodeRequired)?;
-        mfa::check_totp(state, &auth.org.id, auth.actor(), meta, code).await?;
+        if state.store.second_factors(&auth.user.id).await?.totp {
+            let code = req.code.as_deref().ok_or(ApiError::MfaCodeRequired)?;
+            mfa::check_totp(state, &auth.org.id, auth.actor(), meta, code).await?;
+        } else {
+            // Passkeys only: a recent sign-in or a passkey step-up stands for the code.
+            auth.require_step_up(now)?;
+        }
     }
     let hash = hashing::hash(state, req.new_password).await?;
     let ev = AuditEvent::new(auth.actor(), actions::PASSWORD_CHANGED, &meta.audit())

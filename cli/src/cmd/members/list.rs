@@ -11,7 +11,7 @@ List the members of the org your session is bound to, with their role and whethe
 use MFA. Every page is fetched.
 
 JSON (--output json): an array of Member objects as the API sends them: {id, email, name,
-role, mfa_enabled, joined_at}. `id` (usr_...) is what `wt members set-role|remove|
+role, mfa_enabled, mfa_methods (totp, passkey, totp+passkey or none), joined_at}. `id` (usr_...) is what `wt members set-role|remove|
 reset-mfa` take.
 
 Examples:
@@ -50,7 +50,11 @@ pub fn members_table(io: &Io, members: &[Member]) -> comfy_table::Table {
             m.email.clone(),
             m.name.clone(),
             m.role.to_string(),
-            if m.mfa_enabled { "on" } else { "off" }.to_string(),
+            match (m.mfa_enabled, m.mfa_methods.as_str()) {
+                (true, "" | "none") => "on".to_string(),
+                (true, methods) => format!("on ({methods})"),
+                (false, _) => "off".to_string(),
+            },
             m.joined_at.clone(),
         ]);
     }
@@ -67,7 +71,7 @@ pub(crate) mod tests {
     pub(crate) fn member_json(id: &str, email: &str, role: &str) -> serde_json::Value {
         serde_json::json!({
             "id": id, "email": email, "name": "Someone", "role": role,
-            "mfa_enabled": true, "joined_at": "2026-01-01T00:00:00Z"
+            "mfa_enabled": true, "mfa_methods": "totp", "joined_at": "2026-01-01T00:00:00Z"
         })
     }
 
@@ -120,7 +124,7 @@ pub(crate) mod tests {
         .await;
         assert!(r.result.is_ok(), "{:?}", r.result);
         assert!(
-            r.out.contains("usr_b") && r.out.contains("analyst") && r.out.contains(" on "),
+            r.out.contains("usr_b") && r.out.contains("analyst") && r.out.contains(" on (totp) "),
             "{}",
             r.out
         );

@@ -69,7 +69,9 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (14, include_str!("migrations/0014_cache_notify.sql")),
     (15, include_str!("migrations/0015_ingest_groups.sql")),
     (16, include_str!("migrations/0016_key_usage_hourly.sql")),
-    (20, include_str!("migrations/0020_token_scopes.sql")),
+    (17, include_str!("migrations/0017_audit_activity.sql")),
+    (18, include_str!("migrations/0018_passkeys.sql")),
+    (19, include_str!("migrations/0019_token_scopes.sql")),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by every daemon).

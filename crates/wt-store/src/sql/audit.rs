@@ -2,7 +2,7 @@
 //! change calls inside its transaction (through [`SqlStore::write_audited`] or directly).
 
 use super::{Backend, Db, OptionalExt, Row, SqlStore, Value, internal};
-use crate::model::{AuditQuery, AuditReviewRecord};
+use crate::model::{AuditActivity, AuditBucket, AuditQuery, AuditReviewRecord};
 use crate::params;
 use crate::{AuditStore, Result};
 use async_trait::async_trait;
@@ -121,6 +121,18 @@ fn audit_select(c: &dyn Db, org_id: &str, q: &AuditQuery) -> Result<Vec<AuditRec
 
 /// The SQL and arguments of [`audit_select`], selecting `cols`.
 fn audit_sql(cols: &str, org_id: &str, q: &AuditQuery) -> (String, Vec<Value>) {
+    let (mut sql, args) = audit_where(cols, org_id, q);
+    // The limit is written into the SQL, not bound: SQLite's planner reads a bound LIMIT's
+    // value, so rebinding it expires the cached statement and every run parsed it again.
+    // A u32 is safe to inline, and pages take few sizes (50 + 1 by default).
+    let order = if q.ascending { "ASC" } else { "DESC" };
+    sql.push_str(&format!(" ORDER BY seq {order} LIMIT {}", q.limit));
+    (sql, args)
+}
+
+/// `SELECT cols FROM audit_log WHERE` the org and every filter of `q` (not its order or
+/// limit); `q.action` is exact here.
+fn audit_where(cols: &str, org_id: &str, q: &AuditQuery) -> (String, Vec<Value>) {
     let mut sql = format!("SELECT {cols} FROM audit_log WHERE org_id = ?");
     let mut args: Vec<Value> = vec![Value::Text(org_id.to_string())];
     let mut cond = |part: &str, v: Value| {
@@ -152,12 +164,14 @@ fn audit_sql(cols: &str, org_id: &str, q: &AuditQuery) -> (String, Vec<Value>) {
     if let Some(a) = q.after_seq {
         cond(" AND seq > ?", Value::Int(a));
     }
-    // The limit is written into the SQL, not bound: SQLite's planner reads a bound LIMIT's
-    // value, so rebinding it expires the cached statement and every run parsed it again.
-    // A u32 is safe to inline, and pages take few sizes (50 + 1 by default).
-    let order = if q.ascending { "ASC" } else { "DESC" };
-    sql.push_str(&format!(" ORDER BY seq {order} LIMIT {}", q.limit));
     (sql, args)
+}
+
+/// The upper end of the action range that a prefix (`api_key.*` as `api_key.`) covers:
+/// every action that starts with `api_key.` sorts at or after the prefix and before
+/// `api_key/` (`/` follows `.` bytewise).
+fn prefix_upper(prefix: &str) -> String {
+    format!("{}/", prefix.trim_end_matches('.'))
 }
 
 /// The entries of `q` whose action is one of `actions`, in `q`'s order, at most `q.limit`.
@@ -250,13 +264,61 @@ impl<B: Backend> AuditStore for SqlStore<B> {
                 return audit_select(c, &org_id, &AuditQuery { action: None, ..q.clone() });
             }
             // A prefix: one ordered index range per known action, merged here.
-            let upper = format!("{}/", prefix.trim_end_matches('.'));
+            let upper = prefix_upper(prefix);
             let actions = c.query_map(
                 "SELECT action FROM audit_actions WHERE org_id = ?1 AND action >= ?2 AND action < ?3",
                 params![org_id, prefix, upper],
                 |r| r.get::<String>(0),
             )?;
             audit_merge(c, &org_id, &q, &actions)
+        })
+        .await
+    }
+
+    async fn audit_activity(
+        &self,
+        org_id: &str,
+        q: AuditQuery,
+        bucket: AuditBucket,
+    ) -> Result<Vec<AuditActivity>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            // `occurred_at` is RFC 3339 UTC (`2026-12-06T11:04:05Z`): its first 13
+            // characters name the hour, its first 10 the day. Both databases count the
+            // groups; only one row per bucket and outcome comes back.
+            let len = match bucket {
+                AuditBucket::Hour => 13,
+                AuditBucket::Day => 10,
+            };
+            let b = format!("substr(occurred_at, 1, {len})");
+            let prefix = q
+                .action
+                .as_deref()
+                .and_then(|a| a.strip_suffix('*'))
+                .map(str::to_string);
+            let exact = AuditQuery {
+                action: if prefix.is_some() {
+                    None
+                } else {
+                    q.action.clone()
+                },
+                ..q.clone()
+            };
+            let (mut sql, mut args) =
+                audit_where(&format!("{b}, outcome, COUNT(*)"), &org_id, &exact);
+            if let Some(p) = prefix.filter(|p| !p.is_empty()) {
+                sql.push_str(" AND action >= ? AND action < ?");
+                let upper = prefix_upper(&p);
+                args.extend([Value::Text(p), Value::Text(upper)]);
+            }
+            sql.push_str(&format!(" GROUP BY {b}, outcome ORDER BY 1, 2"));
+            c.query_map(&sql, &args, |r| {
+                Ok(AuditActivity {
+                    bucket: r.get(0)?,
+                    outcome: r.get(1)?,
+                    count: r.get(2)?,
+                })
+            })
         })
         .await
     }

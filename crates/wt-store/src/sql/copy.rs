@@ -24,6 +24,8 @@ pub const COPY_TABLES: &[&str] = &[
     "totp_credentials",
     "recovery_codes",
     "mfa_challenges",
+    "passkeys",
+    "passkey_ceremonies",
     "mail_outbox",
     "invites",
     "password_resets",

@@ -205,18 +205,17 @@ impl<B: Backend> MfaStore for SqlStore<B> {
                 "DELETE FROM totp_credentials WHERE user_id = ?1",
                 params![user_id],
             )?;
-            tx.execute(
-                "DELETE FROM recovery_codes WHERE user_id = ?1",
-                params![user_id],
-            )?;
+            if keep.is_none() {
+                // An admin's reset forces a new enrollment: every second factor goes,
+                // passkeys too. The member's own TOTP removal keeps their passkeys.
+                tx.execute("DELETE FROM passkeys WHERE user_id = ?1", params![user_id])?;
+            }
             tx.execute(
                 "UPDATE mfa_challenges SET used_at = ?2 WHERE user_id = ?1 AND used_at IS NULL",
                 params![user_id, now],
             )?;
-            tx.execute(
-                "UPDATE users SET mfa_enabled = 0 WHERE id = ?1",
-                params![user_id],
-            )?;
+            // MFA stays on while a passkey remains (and its recovery codes with it).
+            super::passkeys::sync_mfa_enabled_tx(tx, &user_id)?;
             revoke_user_sessions_tx(tx, &user_id, keep.as_deref(), now)?;
             revoke_user_tokens_tx(tx, None, &user_id, now)?;
             Ok(())

@@ -39,7 +39,9 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0014_cache_notify.sql")),
     M::up(include_str!("migrations/0015_ingest_groups.sql")),
     M::up(include_str!("migrations/0016_key_usage_hourly.sql")),
-    M::up(include_str!("migrations/0020_token_scopes.sql")),
+    M::up(include_str!("migrations/0017_audit_activity.sql")),
+    M::up(include_str!("migrations/0018_passkeys.sql")),
+    M::up(include_str!("migrations/0019_token_scopes.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

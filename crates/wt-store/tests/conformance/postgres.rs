@@ -106,6 +106,8 @@ async fn postgres_passes_the_conformance_story() {
     story::story(&store).await;
     story::sign_ins_story(&store).await;
     story::keys_story(&store).await;
+    story::activity_story(&store).await;
+    story::passkeys_story(&store).await;
     let report = store
         .verify_audit("org_a")
         .await
@@ -136,6 +138,7 @@ async fn postgres_passes_the_conformance_story_with_unnamed_statements() {
     story::story(&store).await;
     story::sign_ins_story(&store).await;
     story::keys_story(&store).await;
+    story::activity_story(&store).await;
     let report = store
         .verify_audit("org_a")
         .await

@@ -995,3 +995,483 @@ pub async fn idempotency_story(store: std::sync::Arc<dyn Store>) {
         .unwrap();
     assert_eq!(kept, IngestOutcome::Replayed(1), "retry-2 was kept");
 }
+
+/// The audit log's activity per hour (and day) and outcome, counted by the database: the
+/// console's activity chart. Adds an org of its own and one entry to `org_a` (if there).
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub async fn activity_story(store: &dyn Store) {
+    // 2027-01-15T08:00:00Z, on the hour.
+    let t: i64 = 1_800_000_000;
+    assert_eq!(t % 3600, 0);
+    let hour = |h: i64| wt_core::clock::rfc3339(t + h * 3600)[..13].to_string();
+    store
+        .create_org(
+            NewOrg {
+                id: "org_h".into(),
+                slug: "activity".into(),
+                name: "Activity".into(),
+            },
+            None,
+            event(actions::ORG_CREATED),
+            t,
+        )
+        .await
+        .unwrap();
+    let entry = |action: &'static str, outcome: &'static str, who: &str| {
+        AuditEvent::new(
+            Actor::user(who, &format!("{who}@acme.test")),
+            action,
+            &RequestMeta::default(),
+        )
+        .outcome(outcome)
+    };
+    // Hour 0: the org's creation (success) above, 2 failed sign-ins, 1 denied key change.
+    // Hour 1: nothing. Hour 2: 3 successful sign-ins (one at 59:59), 1 failed.
+    let rows = [
+        (actions::LOGIN_FAILED, "failure", "usr_a", 10),
+        (actions::LOGIN_FAILED, "failure", "usr_b", 3599),
+        (actions::API_KEY_CREATED, "denied", "usr_a", 1800),
+        (actions::LOGIN_SUCCEEDED, "success", "usr_a", 7200),
+        (actions::LOGIN_SUCCEEDED, "success", "usr_a", 7300),
+        (actions::LOGIN_SUCCEEDED, "success", "usr_b", 3 * 3600 - 1),
+        (actions::LOGIN_FAILED, "failure", "usr_b", 7400),
+    ];
+    for (action, outcome, who, at) in rows {
+        store
+            .append_audit("org_h", entry(action, outcome, who), t + at)
+            .await
+            .unwrap();
+    }
+    // Another org's entry in the same hour never counts here.
+    let _ = store
+        .append_audit(
+            "org_a",
+            entry(actions::LOGIN_FAILED, "failure", "usr_a"),
+            t + 20,
+        )
+        .await;
+    let all = AuditQuery {
+        limit: 1,
+        ..Default::default()
+    };
+    let got = |v: Vec<AuditActivity>| {
+        v.into_iter()
+            .map(|a| (a.bucket, a.outcome, a.count))
+            .collect::<Vec<_>>()
+    };
+    let row = |b: String, o: &str, n: i64| (b, o.to_string(), n);
+    assert_eq!(
+        got(store
+            .audit_activity("org_h", all.clone(), AuditBucket::Hour)
+            .await
+            .unwrap()),
+        [
+            row(hour(0), "denied", 1),
+            row(hour(0), "failure", 2),
+            row(hour(0), "success", 1),
+            row(hour(2), "failure", 1),
+            row(hour(2), "success", 3),
+        ]
+    );
+    // A time range (since inclusive, until exclusive), as the list reads it.
+    let range = AuditQuery {
+        since: Some(wt_core::clock::rfc3339(t + 3599)),
+        until: Some(wt_core::clock::rfc3339(t + 7300)),
+        ..all.clone()
+    };
+    assert_eq!(
+        got(store
+            .audit_activity("org_h", range, AuditBucket::Hour)
+            .await
+            .unwrap()),
+        [row(hour(0), "failure", 1), row(hour(2), "success", 1)]
+    );
+    // An action prefix, an exact action, an actor, an outcome, sequence bounds.
+    let q = |action: Option<&str>, actor: Option<&str>, outcome: Option<&str>| AuditQuery {
+        action: action.map(Into::into),
+        actor: actor.map(Into::into),
+        outcome: outcome.map(Into::into),
+        ..all.clone()
+    };
+    let count = |v: Vec<AuditActivity>| v.iter().map(|a| a.count).sum::<i64>();
+    for (query, want) in [
+        (q(Some("auth.*"), None, None), 6),
+        (q(Some("auth.login.*"), None, None), 6),
+        (q(Some("auth.login.failed"), None, None), 3),
+        (q(Some("api_key.*"), None, None), 1),
+        (q(Some("auth.login.succeeded.*"), None, None), 0),
+        (q(Some("*"), None, None), 8),
+        (q(None, Some("usr_b@acme.test"), None), 3),
+        (q(None, Some("usr_a"), Some("success")), 2),
+        (
+            AuditQuery {
+                after_seq: Some(5),
+                ..q(None, None, None)
+            },
+            3,
+        ),
+        (
+            AuditQuery {
+                before_seq: Some(3),
+                ..q(Some("auth.*"), None, None)
+            },
+            1,
+        ),
+    ] {
+        let label = format!("{query:?}");
+        let n = count(
+            store
+                .audit_activity("org_h", query, AuditBucket::Hour)
+                .await
+                .unwrap(),
+        );
+        assert_eq!(n, want, "{label}");
+    }
+    let days = got(store
+        .audit_activity("org_h", all.clone(), AuditBucket::Day)
+        .await
+        .unwrap());
+    let day = hour(0)[..10].to_string();
+    assert_eq!(
+        days,
+        [
+            row(day.clone(), "denied", 1),
+            row(day.clone(), "failure", 3),
+            row(day, "success", 4),
+        ]
+    );
+    assert!(
+        store
+            .audit_activity("org_nobody", all, AuditBucket::Hour)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+/// Passkeys and their ceremonies, on an org of its own (runs after the others or alone).
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub async fn passkeys_story(store: &dyn Store) {
+    let now = 1_900_000_000;
+    store
+        .create_org(
+            NewOrg {
+                id: "org_p".into(),
+                slug: "passkeys".into(),
+                name: "Passkeys".into(),
+            },
+            None,
+            event(actions::ORG_CREATED),
+            now,
+        )
+        .await
+        .unwrap();
+    for (id, role) in [("usr_p1", Role::Admin), ("usr_p2", Role::Analyst)] {
+        store
+            .create_member(
+                NewMember {
+                    user_id: id.into(),
+                    email: format!("{id}@passkeys.test"),
+                    name: id.into(),
+                    password_hash: "$argon2id$x".into(),
+                    org_id: "org_p".into(),
+                    role,
+                    now,
+                },
+                event(actions::MEMBER_ADDED),
+            )
+            .await
+            .unwrap();
+    }
+    for (sid, hash) in [("ses_p1", "thp1"), ("ses_p1b", "thp1b")] {
+        store
+            .create_session(
+                NewSession {
+                    id: sid.into(),
+                    token_hash: hash.into(),
+                    org_id: "org_p".into(),
+                    user_id: "usr_p1".into(),
+                    client: ClientKind::Console,
+                    created_at: now,
+                    expires_at: now + 3600,
+                    idle_timeout: 600,
+                    ip: None,
+                    user_agent: None,
+                },
+                event(actions::LOGIN_SUCCEEDED),
+            )
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        store.second_factors("usr_p1").await.unwrap(),
+        SecondFactors::default()
+    );
+
+    // Ceremonies: taken once, for their purpose, while live.
+    let ceremony = |id: &str, purpose: &str, expires_at: i64| PasskeyCeremony {
+        id: id.into(),
+        purpose: purpose.into(),
+        user_id: Some("usr_p1".into()),
+        org_id: "org_p".into(),
+        session_id: Some("ses_p1".into()),
+        challenge_id: None,
+        name: Some("Laptop".into()),
+        state_json: "{\"rs\":{}}".into(),
+        created_at: now,
+        expires_at,
+    };
+    store
+        .passkey_ceremony_create(ceremony("pkc_1", "register", now + 300))
+        .await
+        .unwrap();
+    store
+        .passkey_ceremony_create(ceremony("pkc_old", "register", now - 1))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .passkey_ceremony_take("pkc_1", "login", now)
+            .await
+            .unwrap(),
+        None,
+        "another purpose"
+    );
+    let taken = store
+        .passkey_ceremony_take("pkc_1", "register", now)
+        .await
+        .unwrap()
+        .expect("taken");
+    assert_eq!(taken, ceremony("pkc_1", "register", now + 300));
+    assert_eq!(
+        store
+            .passkey_ceremony_take("pkc_1", "register", now)
+            .await
+            .unwrap(),
+        None,
+        "once"
+    );
+    assert_eq!(
+        store
+            .passkey_ceremony_take("pkc_old", "register", now)
+            .await
+            .unwrap(),
+        None,
+        "lapsed"
+    );
+    store
+        .passkey_ceremony_create(ceremony("pkc_race", "login", now + 300))
+        .await
+        .unwrap();
+    let takes = futures_util::future::join_all(
+        (0..20).map(|_| store.passkey_ceremony_take("pkc_race", "login", now)),
+    )
+    .await;
+    assert_eq!(
+        takes
+            .into_iter()
+            .filter(|t| matches!(t, Ok(Some(_))))
+            .count(),
+        1,
+        "20 concurrent takes: one"
+    );
+
+    // The first passkey: MFA on, recovery codes, the other sessions end.
+    let new_passkey = |id: &str, cred: &str, user: &str| NewPasskey {
+        id: id.into(),
+        org_id: "org_p".into(),
+        user_id: user.into(),
+        credential_id: cred.into(),
+        name: format!("key {id}"),
+        passkey_json: "{}".into(),
+        aaguid: Some("01020304-0506-0708-090a-0b0c0d0e0f10".into()),
+        sign_count: 0,
+        backup_eligible: true,
+        backup_state: false,
+        recovery_hashes: vec!["rh1".into(), "rh2".into()],
+        keep_session: "ses_p1".into(),
+        now,
+    };
+    store
+        .passkey_add(
+            new_passkey("pk_1", "cred1", "usr_p1"),
+            event(actions::PASSKEY_REGISTERED),
+        )
+        .await
+        .unwrap();
+    let (user, _) = store
+        .member("org_p", "usr_p1")
+        .await
+        .unwrap()
+        .expect("member");
+    assert!(user.mfa_enabled);
+    assert_eq!(store.recovery_codes_remaining("usr_p1").await.unwrap(), 2);
+    let live: Vec<String> = store
+        .list_sessions("org_p", "usr_p1", now + 1)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(live, ["ses_p1"]);
+    // A credential id is registered once, to anyone.
+    assert!(matches!(
+        store
+            .passkey_add(
+                new_passkey("pk_x", "cred1", "usr_p2"),
+                event(actions::PASSKEY_REGISTERED)
+            )
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    // A second one: the recovery codes stay as they are.
+    let mut second = new_passkey("pk_2", "cred2", "usr_p1");
+    second.recovery_hashes = vec!["other".into()];
+    second.now = now + 10;
+    store
+        .passkey_add(second, event(actions::PASSKEY_REGISTERED))
+        .await
+        .unwrap();
+    assert_eq!(store.recovery_codes_remaining("usr_p1").await.unwrap(), 2);
+    let list = store.passkeys_list("usr_p1").await.unwrap();
+    assert_eq!(
+        list.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+        ["pk_1", "pk_2"]
+    );
+    assert_eq!(
+        list[0].aaguid.as_deref(),
+        Some("01020304-0506-0708-090a-0b0c0d0e0f10")
+    );
+    assert!(list[0].backup_eligible && !list[0].backup_state);
+    assert_eq!(list[0].attestation, "none");
+    assert!(store.passkeys_list("usr_p2").await.unwrap().is_empty());
+
+    // Rename: one's own only.
+    store
+        .passkey_rename(
+            "org_p",
+            "usr_p1",
+            "pk_1",
+            "Laptop",
+            now,
+            event(actions::PASSKEY_RENAMED),
+        )
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .passkey_rename(
+                "org_p",
+                "usr_p2",
+                "pk_1",
+                "Mine",
+                now,
+                event(actions::PASSKEY_RENAMED)
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    // A use: counter, flags, last use.
+    store
+        .passkey_used(PasskeyUse {
+            id: "pk_1".into(),
+            passkey_json: "{\"v\":2}".into(),
+            sign_count: 7,
+            backup_eligible: true,
+            backup_state: true,
+            now: now + 20,
+        })
+        .await
+        .unwrap();
+    let p1 = store.passkeys_list("usr_p1").await.unwrap().remove(0);
+    assert_eq!(
+        (
+            p1.name.as_str(),
+            p1.sign_count,
+            p1.backup_state,
+            p1.last_used_at,
+            p1.passkey_json.as_str()
+        ),
+        ("Laptop", 7, true, Some(now + 20), "{\"v\":2}")
+    );
+    let factors = store.org_second_factors("org_p").await.unwrap();
+    assert_eq!(
+        factors.get("usr_p1").copied(),
+        Some(SecondFactors {
+            totp: false,
+            passkeys: 2
+        })
+    );
+    assert!(!factors.contains_key("usr_p2"));
+
+    // Removal: not someone else's; never the last factor of a role that requires one,
+    // even two removals at once.
+    assert!(matches!(
+        store
+            .passkey_remove(
+                "org_p",
+                "usr_p2",
+                "pk_1",
+                false,
+                now,
+                event(actions::PASSKEY_REMOVED)
+            )
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let (a, b) = tokio::join!(
+        store.passkey_remove(
+            "org_p",
+            "usr_p1",
+            "pk_1",
+            true,
+            now,
+            event(actions::PASSKEY_REMOVED)
+        ),
+        store.passkey_remove(
+            "org_p",
+            "usr_p1",
+            "pk_2",
+            true,
+            now,
+            event(actions::PASSKEY_REMOVED)
+        ),
+    );
+    assert_eq!(
+        [&a, &b].iter().filter(|r| r.is_ok()).count(),
+        1,
+        "one of two removals at once: {a:?} {b:?}"
+    );
+    assert!(
+        [&a, &b]
+            .iter()
+            .any(|r| matches!(r, Err(StoreError::Conflict(m)) if m.contains("last second factor")))
+    );
+    let left = store.passkeys_list("usr_p1").await.unwrap();
+    assert_eq!(left.len(), 1);
+    // Not required: the last one goes, and MFA with it (recovery codes too).
+    store
+        .passkey_remove(
+            "org_p",
+            "usr_p1",
+            &left[0].id,
+            false,
+            now,
+            event(actions::PASSKEY_REMOVED),
+        )
+        .await
+        .unwrap();
+    let (user, _) = store
+        .member("org_p", "usr_p1")
+        .await
+        .unwrap()
+        .expect("member");
+    assert!(!user.mfa_enabled);
+    assert_eq!(store.recovery_codes_remaining("usr_p1").await.unwrap(), 0);
+    assert_eq!(
+        store.second_factors("usr_p1").await.unwrap(),
+        SecondFactors::default()
+    );
+    let report = store.verify_audit("org_p").await.unwrap();
+    assert!(report.ok, "{report:?}");
+}

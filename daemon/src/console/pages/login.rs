@@ -37,8 +37,9 @@ pub fn login(problem: Option<Problem<'_>>, email: &str, org: &str, ask_org: bool
     )
 }
 
-/// The code step of a login; the recovery-code field is open when that was used.
-pub fn login_mfa(problem: Option<Problem<'_>>, challenge: &str) -> Markup {
+/// The code step of a login; the recovery-code field is open when that was used;
+/// `passkey`: the account has one (offered first).
+pub fn login_mfa(problem: Option<Problem<'_>>, challenge: &str, passkey: bool) -> Markup {
     let f = Fields(problem);
     let recovery = problem.and_then(|p| p.field) == Some("recovery_code");
     layout(
@@ -48,6 +49,10 @@ pub fn login_mfa(problem: Option<Problem<'_>>, challenge: &str) -> Markup {
             section {
                 h1 { "Two-factor authentication" }
                 (f.summary())
+                @if passkey {
+                    (super::passkeys::login_offer(challenge))
+                    p.hint { "Or:" }
+                }
                 form #mfa-form method="post" action="/login/mfa" {
                     input type="hidden" name="challenge" value=(challenge);
                     label for="code" { "Code from your authenticator app" }

@@ -32,6 +32,8 @@ pub struct MemberRow {
     pub email: String,
     pub role: String,
     pub mfa: MfaCell,
+    /// Which second factors (`totp`, `passkey`, `totp+passkey`).
+    pub mfa_methods: &'static str,
     /// RFC 3339, UTC.
     pub last_sign_in: Option<String>,
     pub sessions: usize,
@@ -98,7 +100,7 @@ pub fn members(v: &MembersView<'_>) -> Markup {
                                 td { (r.name) @if r.is_you { " " span.hint { "(you)" } } }
                                 td { (r.email) }
                                 td.role { (r.role) }
-                                td.mfa { (mfa_cell(r.mfa)) }
+                                td.mfa { (mfa_cell(r.mfa)) @if r.mfa == MfaCell::On { " " span.hint.mfa-methods { "(" (r.mfa_methods) ")" } } }
                                 td { (super::time_or(r.last_sign_in.as_deref(), "never")) }
                                 td.sessions { (r.sessions) }
                                 @if v.manage {
@@ -156,7 +158,7 @@ pub fn member(v: &MemberView<'_>) -> Markup {
                 dl.facts {
                     dt { "Email" } dd #member-email { (r.email) }
                     dt { "Role" } dd #member-role { (r.role) }
-                    dt { "Two-factor" } dd #member-mfa { (mfa_cell(r.mfa)) }
+                    dt { "Two-factor" } dd #member-mfa { (mfa_cell(r.mfa)) @if r.mfa == MfaCell::On { " " span.hint.mfa-methods { "(" (r.mfa_methods) ")" } } }
                     dt { "Last sign-in" } dd { (super::time_or(r.last_sign_in.as_deref(), "never")) }
                     dt { "Sessions" } dd #member-sessions { (r.sessions) }
                 }

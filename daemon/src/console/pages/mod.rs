@@ -4,23 +4,27 @@
 
 //!
 //! One file per page or flow (`login`, `token`, `invite`, `reset`, `security`, `members`,
-//! `invites`, `keys`, `allowed_ips`, `readiness`; `charts` draws the inline SVG charts);
-//! the frame every page shares (head, header,
+//! `invites`, `keys`, `allowed_ips`, `readiness`, `audit`; `charts` draws the inline SVG
+//! charts); the frame every page shares (head, header,
 //! navigation, error pages) is here.
 
 mod allowed_ips;
+mod audit;
 pub mod charts;
 mod invite;
 mod invites;
 mod keys;
 mod login;
 mod members;
+pub mod passkeys;
 mod readiness;
 mod reset;
 mod security;
 mod token;
 
 pub use allowed_ips::*;
+pub use audit::*;
+pub use charts::Bar;
 pub use invite::*;
 pub use invites::*;
 pub use keys::*;
@@ -43,6 +47,7 @@ pub enum Tab {
     Keys,
     AllowedIps,
     Readiness,
+    Audit,
 }
 
 /// Who is signed in, for the page header, the navigation bar and the CSRF field of every
@@ -60,6 +65,8 @@ pub struct Viewer<'a> {
     pub allowed_ips: bool,
     /// The role may read the readiness checklist (`ReadinessRead`): the Readiness tab.
     pub readiness: bool,
+    /// The role may read the audit log (`AuditRead`): the Audit log tab.
+    pub audit: bool,
     /// The tab this page belongs to (`aria-current`), if any.
     pub current: Option<Tab>,
 }
@@ -116,6 +123,9 @@ fn nav(v: &Viewer<'_>) -> Markup {
     }
     if v.readiness {
         tabs.push((Tab::Readiness, "/readiness", "Readiness"));
+    }
+    if v.audit {
+        tabs.push((Tab::Audit, "/audit", "Audit log"));
     }
     html! {
         nav #tabs aria-label="Console" {
@@ -369,6 +379,7 @@ mod tests {
             keys: true,
             allowed_ips: true,
             readiness: true,
+            audit: true,
             current: Some(Tab::Security),
         };
         let v = || Viewer {
@@ -379,6 +390,7 @@ mod tests {
             keys: true,
             allowed_ips: true,
             readiness: true,
+            audit: true,
             current: Some(Tab::Members),
         };
         let dry = wt_api::AllowedIpCheckResponse {
@@ -409,7 +421,19 @@ mod tests {
         .unwrap_or_else(|e| panic!("{e}"));
         let pages = [
             login(None, "", "", true),
-            login_mfa(None, "ch"),
+            login_mfa(None, "ch", true),
+            passkeys::ceremony(&passkeys::CeremonyView {
+                viewer: None,
+                title: "t",
+                intro: "i",
+                kind: passkeys::Ceremony::Get,
+                options_json: "{\"publicKey\":{}}",
+                action: "/login/passkey/finish",
+                hidden: vec![("challenge", "c")],
+                button: "b",
+                back: ("/login", "back"),
+                error: None,
+            }),
             token_entry(TokenKind::Invite, None),
             recovery_codes(&viewer, &["a".into()], true),
             members(&MembersView {
@@ -486,6 +510,43 @@ mod tests {
                 notice: None,
                 error: None,
             }),
+            audit(&AuditView {
+                viewer: v(),
+                filters: FilterValues::default(),
+                filter_query: String::new(),
+                rows: vec![EntryRow {
+                    seq: 1,
+                    occurred_at: "2027-01-01T00:00:00Z".into(),
+                    actor: "a@b.test".into(),
+                    action: "auth.login.failed".into(),
+                    target: None,
+                    outcome: "failure".into(),
+                    ip: Some("127.0.0.1".into()),
+                    reviewed: false,
+                }],
+                activity: Some(ActivityView {
+                    bar_name: "Hour (UTC)",
+                    bars: vec![Bar {
+                        label: "00:00".into(),
+                        title: "2027-01-01 00:00 UTC".into(),
+                        values: vec![1, 2, 3],
+                    }],
+                    range: "the last 24 hours".into(),
+                    clipped: false,
+                }),
+                older: Some("/audit?cursor=1".into()),
+                newer: None,
+                stream: Some("/audit/stream?after=1".into()),
+                this_url: "/audit".into(),
+                last_seq: 1,
+                pending: 1,
+                review: None,
+                can_review: true,
+                verify: Some(VerifyView::Ok { entries: 1 }),
+                quick: vec![],
+                notice: None,
+                error: None,
+            }),
             error_page(StatusCode::NOT_FOUND, "x", None),
             security(&SecurityView {
                 viewer,
@@ -496,6 +557,13 @@ mod tests {
                 restricted: false,
                 recovery_codes_remaining: 10,
                 sessions: vec![],
+                passkeys: passkeys::section(&passkeys::PasskeysView {
+                    csrf: "c",
+                    rows: vec![],
+                    unavailable: None,
+                    fresh: false,
+                    totp: true,
+                }),
                 notice: None,
                 error: None,
                 failed: None,

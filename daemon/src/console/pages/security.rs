@@ -24,6 +24,8 @@ pub struct SecurityView<'a> {
     pub restricted: bool,
     pub recovery_codes_remaining: u32,
     pub sessions: Vec<SessionRow>,
+    /// The Passkeys section (`pages::passkeys::section`).
+    pub passkeys: Markup,
     pub notice: Option<&'a str>,
     pub error: Option<&'a str>,
     /// The form whose post failed: its section stays open, the error shows next to
@@ -58,7 +60,7 @@ pub fn security(v: &SecurityView<'_>) -> Markup {
             (super::notice_box(v.notice))
             (error_box(v.error))
             section #mfa {
-                h2 { "Two-factor authentication" }
+                h2 { "Authenticator app (two-factor codes)" }
                 p {
                     "Status: "
                     @if v.mfa_enabled {
@@ -97,6 +99,7 @@ pub fn security(v: &SecurityView<'_>) -> Markup {
                     }
                 }
             }
+            (v.passkeys)
             @if !v.restricted {
                 section #password {
                     h2 { "Password" }

@@ -1,10 +1,7 @@
-//! Charts as inline SVG drawn here, on the server: no chart library, no script, no inline
-//! style (the CSP allows neither), only SVG presentation attributes and classes from
-//! `console.css`. Each chart carries its text alternative: a `<title>`, an accessible
-//! name, and for the larger chart a visually hidden table of the numbers.
-//!
-//! Pure functions of their numbers, so the tests below pin the geometry and the text.
+//! Line charts of hourly counts: a key's sparkline (a week in a table cell) and its
+//! larger hourly chart with a visually hidden table of the numbers per day.
 
+use super::{num, plural};
 use maud::{Markup, html};
 use wt_core::clock::rfc3339;
 
@@ -25,16 +22,6 @@ pub fn total_and_peak(counts: &[u64]) -> (u64, u64) {
         counts.iter().sum(),
         counts.iter().copied().max().unwrap_or(0),
     )
-}
-
-fn plural(n: u64, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
-}
-
-/// One decimal, without a trailing `.0` (short SVG numbers).
-fn num(v: f64) -> String {
-    let s = format!("{v:.1}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
 }
 
 /// The points of a line through `counts` in a `w` x `h` box: evenly spaced from x = 0 to

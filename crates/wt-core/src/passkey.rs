@@ -1,0 +1,330 @@
+//! Passkeys (WebAuthn): the rules, no I/O. Which origins may use them (the relying party
+//! comes from the configured public URL, never from a request), names, which second
+//! factors an account has and whether one may go, the signature counter's clone signal,
+//! and what the authenticator data says about the authenticator.
+//!
+//! The ceremonies themselves (challenges, signatures, attestation) are `webauthn-rs`'s,
+//! in the daemon (`service/passkeys.rs`).
+
+use crate::permissions::Role;
+
+/// How long a started ceremony (the browser's prompt) may take before it lapses.
+pub const CEREMONY_TTL: i64 = 5 * 60;
+/// Longest passkey name, in characters.
+pub const NAME_MAX: usize = 64;
+/// Most passkeys one account may register.
+pub const MAX_PER_USER: usize = 20;
+/// What a ceremony is for (stored with it; a ceremony answers only its own purpose).
+pub const PURPOSE_REGISTER: &str = "register";
+pub const PURPOSE_LOGIN: &str = "login";
+pub const PURPOSE_STEP_UP: &str = "step_up";
+
+/// The relying party: the RP ID (a domain name) and the one origin assertions must
+/// come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelyingParty {
+    pub id: String,
+    pub origin: String,
+}
+
+/// Why this installation cannot offer passkeys; the message says what to change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unavailable(pub String);
+
+impl std::fmt::Display for Unavailable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The relying party of an installation served at `public_url` (`--public-url`).
+/// Browsers allow WebAuthn only in a secure context on a domain name: `https://` on
+/// any domain, or `http://` on `localhost` (and `*.localhost`), which browsers treat as
+/// secure. An IP address is never a valid RP ID, and without a public URL there is no
+/// origin to bind to (the `Host` header is never trusted for it).
+pub fn relying_party(public_url: Option<&str>) -> Result<RelyingParty, Unavailable> {
+    let Some(raw) = public_url else {
+        return Err(Unavailable(
+            "passkeys need the console's public address: start wtd with --public-url https://<your domain>".into(),
+        ));
+    };
+    let url = url::Url::parse(raw).map_err(|_| {
+        Unavailable(format!(
+            "passkeys are off: the public URL {raw:?} is not a URL"
+        ))
+    })?;
+    let host = match url.host() {
+        Some(url::Host::Domain(d)) => d.to_ascii_lowercase(),
+        Some(_) => {
+            return Err(Unavailable(format!(
+                "passkeys are off: the public URL {raw:?} is an IP address, and browsers bind passkeys to a domain name (use https://<domain>, or http://localhost for local use)"
+            )));
+        }
+        None => {
+            return Err(Unavailable(format!(
+                "passkeys are off: the public URL {raw:?} has no host"
+            )));
+        }
+    };
+    let loopback = host == "localhost" || host.ends_with(".localhost");
+    match url.scheme() {
+        "https" => {}
+        "http" if loopback => {}
+        _ => {
+            return Err(Unavailable(format!(
+                "passkeys are off: the console is not served over HTTPS ({raw}); browsers allow passkeys only on https:// origins (or http://localhost)"
+            )));
+        }
+    }
+    let origin = url.origin().ascii_serialization();
+    Ok(RelyingParty { id: host, origin })
+}
+
+/// A passkey's name, trimmed: 1 to [`NAME_MAX`] characters, no control characters.
+pub fn validate_name(name: &str) -> Result<String, &'static str> {
+    let n = name.trim();
+    if n.is_empty() {
+        return Err("give the passkey a name (for example the device it is on)");
+    }
+    if n.chars().count() > NAME_MAX {
+        return Err("the name is too long: at most 64 characters");
+    }
+    if n.chars().any(char::is_control) {
+        return Err("the name cannot contain control characters");
+    }
+    Ok(n.to_string())
+}
+
+/// Which second factors an account has.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Factors {
+    /// A confirmed TOTP authenticator.
+    pub totp: bool,
+    /// Registered passkeys.
+    pub passkeys: u32,
+}
+
+impl Factors {
+    /// Whether the account has any second factor (what `mfa_required_roles` asks for).
+    pub fn any(&self) -> bool {
+        self.totp || self.passkeys > 0
+    }
+
+    /// The methods, as listings show them: `totp`, `passkey`, `totp+passkey` or `none`.
+    pub fn describe(&self) -> &'static str {
+        match (self.totp, self.passkeys > 0) {
+            (true, true) => "totp+passkey",
+            (true, false) => "totp",
+            (false, true) => "passkey",
+            (false, false) => "none",
+        }
+    }
+}
+
+/// A second factor being removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Factor {
+    Totp,
+    Passkey,
+}
+
+/// Whether the member's role requires a second factor (the org's `mfa_required_roles`).
+pub fn required(role: Role, required_roles: &[Role]) -> bool {
+    required_roles.contains(&role)
+}
+
+/// Whether a member may remove one of their second factors: not the last one while
+/// their role requires MFA ([`required`]). `before` is what the account has now, the
+/// removed factor included.
+pub fn may_remove(
+    mfa_required: bool,
+    before: Factors,
+    removing: Factor,
+) -> Result<(), &'static str> {
+    let after = match removing {
+        Factor::Totp => Factors {
+            totp: false,
+            ..before
+        },
+        Factor::Passkey => Factors {
+            passkeys: before.passkeys.saturating_sub(1),
+            ..before
+        },
+    };
+    if mfa_required && !after.any() {
+        return Err(
+            "this is your last second factor and your role requires one: add another (a passkey or an authenticator app) first",
+        );
+    }
+    Ok(())
+}
+
+/// The WebAuthn clone signal (Level 3, 7.2 step 22): when either the stored or the
+/// presented signature counter is non-zero, the presented one must be greater. A counter
+/// that does not move forward means two copies of the key may exist.
+pub fn counter_regressed(stored: u32, presented: u32) -> bool {
+    (stored != 0 || presented != 0) && presented <= stored
+}
+
+/// The AAGUID in authenticator data (the attested credential data after the 32-byte
+/// RP ID hash, 1 flags byte and 4 counter bytes), as a lowercase UUID; `None` when the
+/// data has none or the authenticator sent all zeros (it chose not to say).
+pub fn aaguid(auth_data: &[u8]) -> Option<String> {
+    const ATTESTED: u8 = 0x40;
+    let flags = *auth_data.get(32)?;
+    if flags & ATTESTED == 0 {
+        return None;
+    }
+    let id = auth_data.get(37..53)?;
+    if id.iter().all(|b| *b == 0) {
+        return None;
+    }
+    let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+    Some(format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..32]
+    ))
+}
+
+/// What kind of authenticator holds a passkey, from its backup eligibility: a synced
+/// passkey (a password manager or platform account copies it between devices) or one
+/// bound to a single device (a security key, a device without sync).
+pub fn kind(backup_eligible: bool) -> &'static str {
+    if backup_eligible {
+        "synced passkey"
+    } else {
+        "device-bound passkey"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_relying_party_is_the_public_url_on_https_or_localhost_only() {
+        let rp = relying_party(Some("https://wt.example.com")).expect("https");
+        assert_eq!(rp.id, "wt.example.com");
+        assert_eq!(rp.origin, "https://wt.example.com");
+        let rp = relying_party(Some("https://WT.example.com:8443/")).expect("port");
+        assert_eq!(rp.id, "wt.example.com");
+        assert_eq!(rp.origin, "https://wt.example.com:8443");
+        let rp = relying_party(Some("http://localhost:8080")).expect("loopback http");
+        assert_eq!(rp.origin, "http://localhost:8080");
+        assert!(relying_party(Some("http://app.localhost:1")).is_ok());
+
+        let e = relying_party(Some("http://wt.example.com")).unwrap_err();
+        assert!(e.0.contains("HTTPS"), "{e}");
+        let e = relying_party(Some("https://192.0.2.1")).unwrap_err();
+        assert!(e.0.contains("IP address"), "{e}");
+        let e = relying_party(Some("http://127.0.0.1:8080")).unwrap_err();
+        assert!(e.0.contains("IP address"), "{e}");
+        assert!(relying_party(Some("http://[::1]:8080")).is_err());
+        assert!(relying_party(Some("http://localhost.example.com")).is_err());
+        let e = relying_party(None).unwrap_err();
+        assert!(e.0.contains("--public-url"), "{e}");
+        assert!(relying_party(Some("not a url")).is_err());
+        assert!(relying_party(Some("ftp://wt.example.com")).is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_bounded_and_printable() {
+        assert_eq!(validate_name("  Laptop  "), Ok("Laptop".into()));
+        assert!(validate_name("   ").is_err());
+        assert!(validate_name(&"x".repeat(65)).is_err());
+        assert!(validate_name(&"é".repeat(64)).is_ok());
+        assert!(validate_name("a\u{7}b").is_err());
+    }
+
+    #[test]
+    fn the_last_factor_of_a_role_that_requires_mfa_stays() {
+        let roles = [Role::Owner, Role::Admin];
+        let one_passkey = Factors {
+            totp: false,
+            passkeys: 1,
+        };
+        assert!(may_remove(required(Role::Admin, &roles), one_passkey, Factor::Passkey).is_err());
+        // Not required: it may go.
+        assert!(
+            may_remove(
+                required(Role::Analyst, &roles),
+                one_passkey,
+                Factor::Passkey
+            )
+            .is_ok()
+        );
+        // Another factor remains.
+        let two = Factors {
+            totp: false,
+            passkeys: 2,
+        };
+        assert!(may_remove(required(Role::Owner, &roles), two, Factor::Passkey).is_ok());
+        let both = Factors {
+            totp: true,
+            passkeys: 1,
+        };
+        assert!(may_remove(required(Role::Owner, &roles), both, Factor::Passkey).is_ok());
+        assert!(may_remove(required(Role::Owner, &roles), both, Factor::Totp).is_ok());
+        let totp_only = Factors {
+            totp: true,
+            passkeys: 0,
+        };
+        assert!(may_remove(required(Role::Owner, &roles), totp_only, Factor::Totp).is_err());
+    }
+
+    #[test]
+    fn factors_say_which() {
+        assert_eq!(Factors::default().describe(), "none");
+        assert!(!Factors::default().any());
+        let f = Factors {
+            totp: true,
+            passkeys: 2,
+        };
+        assert_eq!(f.describe(), "totp+passkey");
+        assert_eq!(
+            Factors {
+                totp: false,
+                passkeys: 1
+            }
+            .describe(),
+            "passkey"
+        );
+    }
+
+    #[test]
+    fn a_counter_that_does_not_move_forward_is_a_clone_signal() {
+        assert!(!counter_regressed(0, 0), "authenticators without a counter");
+        assert!(!counter_regressed(5, 6));
+        assert!(counter_regressed(5, 5));
+        assert!(counter_regressed(5, 4));
+        assert!(counter_regressed(5, 0));
+        assert!(!counter_regressed(0, 1));
+    }
+
+    #[test]
+    fn aaguid_from_authenticator_data() {
+        let mut data = vec![0u8; 37];
+        data[32] = 0x45; // UP, UV, AT
+        let id: Vec<u8> = (1..=16).collect();
+        data.extend_from_slice(&id);
+        data.extend_from_slice(&[0, 16]);
+        assert_eq!(
+            aaguid(&data).as_deref(),
+            Some("01020304-0506-0708-090a-0b0c0d0e0f10")
+        );
+        // All zeros: the authenticator chose not to say.
+        let mut zero = data.clone();
+        zero[37..53].fill(0);
+        assert_eq!(aaguid(&zero), None);
+        // No attested credential data (an assertion's authenticator data).
+        let mut no_at = data.clone();
+        no_at[32] = 0x05;
+        assert_eq!(aaguid(&no_at), None);
+        assert_eq!(aaguid(&data[..40]), None);
+        assert_eq!(aaguid(&[]), None);
+    }
+}
