@@ -319,8 +319,9 @@ fn serve_checks_the_schema_and_only_wtd_migrate_changes_it() {
     assert!(!String::from_utf8_lossy(&out.stdout).contains("listening"));
     let behind = d.sql_column("SELECT COUNT(*) FROM schema_migrations");
 
-    // `wtd migrate` brings it up to date (its last migration, `CREATE OR REPLACE
-    // FUNCTION`, is idempotent to re-apply).
+    // `wtd migrate` brings it up to date: the missing migration runs again (PostgreSQL
+    // migrations from 0015 on are written to re-apply harmlessly: `IF NOT EXISTS`, `OR
+    // REPLACE`; the newest one is what this test re-applies).
     let last = d.sql_column("SELECT MAX(version) FROM schema_migrations");
     assert_eq!(behind.len(), 1);
     let out = d

@@ -5,8 +5,8 @@
 -- the outcome, it sends the group again on a fresh connection, and a unique violation on
 -- the id says the first attempt had committed: the group is acknowledged, not stored
 -- twice. Ids are kept a few minutes, then purged.
-CREATE TABLE ingest_groups (
+CREATE TABLE IF NOT EXISTS ingest_groups (
     id        TEXT COLLATE "C" NOT NULL PRIMARY KEY,
     stored_at BIGINT NOT NULL
 );
-CREATE INDEX ingest_groups_stored_at ON ingest_groups (stored_at);
+CREATE INDEX IF NOT EXISTS ingest_groups_stored_at ON ingest_groups (stored_at);

@@ -5,7 +5,7 @@
 -- One row per registered passkey. Only public material: the credential's public key,
 -- its id and counter (webauthn-rs's `Passkey`, as JSON). The columns beside the JSON are
 -- what listings, policies and audits read without parsing it.
-CREATE TABLE passkeys (
+CREATE TABLE IF NOT EXISTS passkeys (
     id              TEXT COLLATE "C" PRIMARY KEY,
     user_id         TEXT COLLATE "C" NOT NULL REFERENCES users(id) ON DELETE CASCADE,
     -- base64url of the raw credential id: unique in the installation; an authenticator
@@ -24,14 +24,14 @@ CREATE TABLE passkeys (
     created_at      BIGINT NOT NULL,
     last_used_at    BIGINT
 );
-CREATE INDEX passkeys_user ON passkeys (user_id);
+CREATE INDEX IF NOT EXISTS passkeys_user ON passkeys (user_id);
 
 -- A started ceremony (registration or assertion): webauthn-rs's state, kept here and
 -- never sent to the browser, used once. `purpose` is 'register', 'login' (the second
 -- step of a sign-in: bound to its MFA challenge) or 'step_up' (bound to the session);
 -- later purposes (a passwordless sign-in, approving a device login) fit the same row:
 -- `user_id` may then be unknown until the assertion names it.
-CREATE TABLE passkey_ceremonies (
+CREATE TABLE IF NOT EXISTS passkey_ceremonies (
     id            TEXT COLLATE "C" PRIMARY KEY,
     purpose       TEXT COLLATE "C" NOT NULL,
     user_id       TEXT COLLATE "C" REFERENCES users(id) ON DELETE CASCADE,
@@ -44,4 +44,4 @@ CREATE TABLE passkey_ceremonies (
     expires_at    BIGINT NOT NULL,
     used_at       BIGINT
 );
-CREATE INDEX passkey_ceremonies_expires ON passkey_ceremonies (expires_at);
+CREATE INDEX IF NOT EXISTS passkey_ceremonies_expires ON passkey_ceremonies (expires_at);
