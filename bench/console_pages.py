@@ -157,6 +157,19 @@ def run(a, port, dbfile, setup_token, data, wtd, proc):
     db.executemany(f"INSERT INTO audit_log ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
                    (entry(i) for i in range(a.entries)))
     db.execute("INSERT OR IGNORE INTO audit_actions SELECT DISTINCT org_id, action FROM audit_log")
+    # The summaries the daemon's append keeps beside the log (migration 0024), rebuilt as
+    # that migration builds them.
+    db.execute("DELETE FROM audit_hourly")
+    db.execute("""INSERT INTO audit_hourly (org_id, hour, action, outcome, count)
+        SELECT org_id, substr(occurred_at, 1, 13), action, outcome, COUNT(*)
+        FROM audit_log GROUP BY org_id, substr(occurred_at, 1, 13), action, outcome""")
+    db.execute("DELETE FROM audit_last_sign_ins")
+    db.execute("""INSERT INTO audit_last_sign_ins (org_id, user_id, seq, occurred_at)
+        SELECT a.org_id, a.actor_id, a.seq, a.occurred_at FROM audit_log a
+        JOIN (SELECT org_id, actor_id, MAX(seq) AS seq FROM audit_log
+              WHERE action = 'auth.login.succeeded' AND actor_type = 'user' AND actor_id IS NOT NULL
+              GROUP BY org_id, actor_id) latest
+          ON a.org_id = latest.org_id AND a.seq = latest.seq""")
     db.commit()
     db.close()
     print(f"data: {a.members} members, {a.keys} keys, {a.entries} audit entries "
@@ -191,13 +204,31 @@ def console_session(h, port):
 def measure(a, h, port, cli, key_ids, member_ids):
     cookie = console_session(h, port)
     page = lambda path: lambda: h.request("GET", path, None, {"Cookie": cookie})
-    call = lambda path: lambda: h.request("GET", path, None, {"Authorization": "Bearer " + cli})
+
+    def call(*paths):
+        """The API calls that return a page's data, one after another (their bodies
+        joined for the byte count)."""
+        def run():
+            out = [h.request("GET", p, None, {"Authorization": "Bearer " + cli}) for p in paths]
+            return max(o[0] for o in out), out[0][1], b"".join(o[2] for o in out)
+        return run
+
     key = key_ids[len(key_ids) // 2]
     member = member_ids[len(member_ids) // 2]
+    # The console's key list is, per environment section, the API's page of 50 keys with
+    # their usage; a later page of one environment starts after the previous page's last.
+    keys_api = "/api/v1/orgs/api-keys?environment={}&limit=50&include=usage"
+    status, _, body = call(keys_api.format("production"))()
+    second = json.loads(body)["next_cursor"]
     pairs = [
         ("members", page("/members"), call("/api/v1/orgs/members")),
         ("member detail", page(f"/members/{member}"), call("/api/v1/orgs/members")),
-        ("keys", page("/keys"), call("/api/v1/orgs/api-keys")),
+        ("keys (both environments)", page("/keys"),
+         call(keys_api.format("production"), keys_api.format("sandbox"))),
+        ("keys, production", page("/keys?environment=production"),
+         call(keys_api.format("production"))),
+        ("keys, production page 2", page(f"/keys?environment=production&cursor={second}"),
+         call(keys_api.format("production") + f"&cursor={second}")),
         ("key detail", page(f"/keys/{key}"), call(f"/api/v1/orgs/api-keys/{key}")),
         ("audit log", page("/audit"), call("/api/v1/orgs/audit-logs?limit=50")),
         ("audit log, prefix filter", page("/audit?action=auth.*"),

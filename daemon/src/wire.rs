@@ -201,6 +201,7 @@ pub fn api_key_json(k: &ApiKeyRecord, p: &PendingUsage, now: i64) -> ApiKey {
                 .clone()
                 .or_else(|| k.browser_origin.clone()),
         }),
+        usage: None,
     }
 }
 

@@ -86,6 +86,39 @@ pub struct ApiKey {
     /// Successful requests since creation.
     pub use_count: u64,
     pub browser_use: Option<BrowserUse>,
+    /// With `include=usage` on the list: a week of requests per hour and the addresses
+    /// seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<ApiKeyUsage>,
+}
+
+/// A key's recent use, as the console's list shows it (`GET /orgs/api-keys?include=usage`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyUsage {
+    /// The start of the first hour counted (RFC 3339, UTC); the last is the current hour.
+    pub hours_from: String,
+    /// Successful requests per hour, oldest first (168 hours: 7 days).
+    pub requests_per_hour: Vec<u64>,
+    /// Addresses the key was used from, most recent first (unrevoked keys).
+    pub sources: Vec<String>,
+}
+
+/// `GET /api/v1/orgs/api-keys` query: a page of the keys, newest first.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiKeyListQuery {
+    /// Only this environment's keys.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment: Option<Environment>,
+    /// At most this many keys (1-200); every key when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// The previous page's `next_cursor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// `usage`: each key with its requests per hour and sources (the console's list).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub include: Option<String>,
 }
 
 /// Where a key has been used from (successful requests).

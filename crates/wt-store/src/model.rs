@@ -627,3 +627,12 @@ impl From<SecondFactors> for wt_core::passkey::Factors {
         }
     }
 }
+
+/// Which page of an org's keys [`crate::KeyStore::api_keys_page`] reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyListQuery {
+    pub environment: Option<wt_core::apikey::Environment>,
+    /// The id of the previous page's last key.
+    pub after: Option<String>,
+    pub limit: u32,
+}

@@ -281,8 +281,10 @@ pub trait AuditStore: Send + Sync {
 
     /// How many entries `query` selects (its order and limit are ignored; its action may
     /// be a prefix ending in `.*`; its sequence bounds count) per time bucket and outcome,
-    /// oldest bucket first, buckets without entries absent: counted by the database
-    /// (`GROUP BY`), not by reading the entries (the console's activity chart).
+    /// oldest bucket first, buckets without entries absent (the console's activity
+    /// chart). The whole hours of the range are summed from the per-hour counts the append
+    /// keeps; only partial hours, or a filter those counts do not keep (actor, target, a
+    /// sequence bound), count the entries.
     async fn audit_activity(
         &self,
         org_id: &str,
@@ -305,10 +307,14 @@ pub trait AuditStore: Send + Sync {
     async fn audit_reviews(&self, org_id: &str) -> Result<Vec<AuditReviewRecord>>;
 
     /// Each member's latest successful sign-in to the org: `(user id, occurred_at)` of
-    /// the newest `auth.login.succeeded` entry per user, in one query (the console's
+    /// the newest `auth.login.succeeded` entry per user, kept by the append (the console's
     /// member list shows it for every member at once). Users who never signed in are
     /// absent.
     async fn audit_last_sign_ins(&self, org_id: &str) -> Result<Vec<(String, String)>>;
+
+    /// One user's latest successful sign-in to the org (`occurred_at`), as
+    /// [`Self::audit_last_sign_ins`] has it.
+    async fn audit_last_sign_in(&self, org_id: &str, user_id: &str) -> Result<Option<String>>;
 
     /// An org's audit entries with `seq` greater than `after`, oldest first.
     async fn audit_entries(
@@ -453,6 +459,10 @@ pub trait MemberStore: Send + Sync {
     /// A member of the org and their role; `None` for non-members (and other orgs' users).
     async fn member(&self, org_id: &str, user_id: &str) -> Result<Option<(UserRecord, Role)>>;
 
+    /// The member with when they joined, as [`Self::members_list`] has them; `None` for
+    /// non-members.
+    async fn member_record(&self, org_id: &str, user_id: &str) -> Result<Option<MemberRecord>>;
+
     /// The org's members, oldest first.
     async fn members_list(&self, org_id: &str) -> Result<Vec<MemberRecord>>;
 
@@ -578,6 +588,10 @@ pub trait KeyStore: Send + Sync {
     /// The org's keys, newest first.
     async fn api_keys_list(&self, org_id: &str) -> Result<Vec<ApiKeyRecord>>;
 
+    /// A page of the org's keys, newest first: those of `q.environment` (all when `None`)
+    /// after the key `q.after` (the previous page's last), at most `q.limit`.
+    async fn api_keys_page(&self, org_id: &str, q: KeyListQuery) -> Result<Vec<ApiKeyRecord>>;
+
     /// Every key of every org that was not revoked before `revoked_since` (to load the
     /// daemon's key cache).
     async fn api_keys_for_cache(&self, revoked_since: UnixTime) -> Result<Vec<ApiKeyRecord>>;
@@ -632,14 +646,23 @@ pub trait KeyStore: Send + Sync {
     /// counts included.
     async fn api_key_usage_flush(&self, usage: Vec<KeyUsage>) -> Result<()>;
 
-    /// Requests per hour of the org's keys (or of `key_id` only, if it is the org's) in
-    /// the hours starting at or after `since`, by key then hour.
+    /// Requests per hour of the org's keys `key_ids` (every key of the org when empty;
+    /// other orgs' ids count nothing) in the hours starting at or after `since`, by key
+    /// then hour.
     async fn api_key_usage_hours(
         &self,
         org_id: &str,
-        key_id: Option<&str>,
+        key_ids: &[String],
         since: UnixTime,
     ) -> Result<Vec<KeyHourRecord>>;
+
+    /// Where the org's unrevoked keys `key_ids` were used from (every such key of the org
+    /// when empty; other orgs' ids have none), by key, most recent first.
+    async fn api_keys_sources(
+        &self,
+        org_id: &str,
+        key_ids: &[String],
+    ) -> Result<Vec<KeySourceRecord>>;
 
     /// Deletes hourly counts of hours that started before `before`; returns how many.
     async fn api_key_usage_prune(&self, before: UnixTime) -> Result<u64>;

@@ -15,7 +15,7 @@
 
 use super::csrf::{check_csrf, csrf_token};
 use super::guard::{ConsoleError, Form, Signed, page};
-use super::pages::{self, KeyForm, KeyRow, Tab};
+use super::pages::{self, KeyForm, KeyRow, KeySection, Tab};
 use super::{PageResult, viewer};
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
@@ -25,14 +25,19 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
-use wt_api::{ApiKeyCreateRequest, ApiKeyRotateRequest, Environment};
+use wt_api::{ApiKeyCreateRequest, ApiKeyListQuery, ApiKeyRotateRequest, Environment};
 use wt_core::clock::rfc3339;
 use wt_core::permissions::Permission;
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Default, Deserialize)]
 pub(super) struct KeysQuery {
     #[serde(default)]
     done: Option<String>,
+    /// One environment's keys only, paged by `cursor`.
+    #[serde(default)]
+    environment: Option<Environment>,
+    #[serde(default)]
+    cursor: Option<String>,
 }
 
 /// Fixed messages for `?done=` (never text from the URL itself).
@@ -62,32 +67,50 @@ fn error_field(e: &ApiError) -> Option<&'static str> {
         .or(Some("name"))
 }
 
+/// Keys per page of an environment's section.
+pub const KEYS_PER_PAGE: u32 = 50;
+
 async fn keys_page(
     state: &AppState,
     auth: &Auth,
-    notice: Option<&'static str>,
+    q: KeysQuery,
     error: Option<ApiError>,
     form: KeyForm<'_>,
 ) -> PageResult {
-    let keys = service::keys::list(state, auth).await?;
-    let ids: Vec<&str> = keys.iter().map(|k| k.id.as_str()).collect();
-    let usage = service::keys::usage_hours(state, auth, &ids).await?;
-    let mut sources = service::keys::sources_seen(state, auth, &ids).await?;
-    let rows = keys
-        .iter()
-        .map(|k| KeyRow {
-            usage: usage.of(&k.id),
-            sources: sources.remove(&k.id).unwrap_or_default(),
-            key: k.clone(),
-        })
-        .collect();
+    // Both environments' first pages, or one environment's page at `cursor`: each section
+    // is the API's list call (`GET /orgs/api-keys?environment=..&limit=50&include=usage`).
+    let envs = match q.environment {
+        Some(env) => vec![env],
+        None => vec![Environment::Production, Environment::Sandbox],
+    };
+    let mut sections = Vec::with_capacity(envs.len());
+    for env in envs {
+        let page = service::keys::list(
+            state,
+            auth,
+            ApiKeyListQuery {
+                environment: Some(env),
+                limit: Some(KEYS_PER_PAGE),
+                cursor: q.environment.and(q.cursor.clone()),
+                include: Some("usage".into()),
+            },
+        )
+        .await?;
+        sections.push(KeySection {
+            environment: env,
+            rows: page.items.into_iter().map(KeyRow::from).collect(),
+            next: page.next_cursor,
+            paged: q.environment.is_some() && q.cursor.as_deref().is_some_and(|c| !c.is_empty()),
+        });
+    }
     let csrf = csrf_token(state, &auth.session.id);
     let msg = error.as_ref().map(super::guard::message);
     let view = pages::KeysView {
         viewer: viewer(auth, &csrf, Some(Tab::Keys)),
-        rows,
+        sections,
+        one_environment: q.environment.is_some(),
         manage: auth.can(Permission::KeysManage),
-        notice,
+        notice: notice(q.done.as_deref()),
         error: msg.as_deref(),
         form,
     };
@@ -100,14 +123,7 @@ pub(super) async fn keys(
     Signed(auth): Signed,
     crate::extract::Query(q): crate::extract::Query<KeysQuery>,
 ) -> PageResult {
-    keys_page(
-        &state,
-        &auth,
-        notice(q.done.as_deref()),
-        None,
-        KeyForm::default(),
-    )
-    .await
+    keys_page(&state, &auth, q, None, KeyForm::default()).await
 }
 
 /// The create form.
@@ -199,7 +215,7 @@ pub(super) async fn create(
                 error_field: error_field(&e),
                 ..typed()
             };
-            keys_page(&state, &auth, None, Some(e), form).await
+            keys_page(&state, &auth, KeysQuery::default(), Some(e), form).await
         }
     }
 }

@@ -87,12 +87,10 @@ pub(super) async fn members(
 /// 403 for any other role, 404 for an id that is not a member of this org.
 async fn managed(state: &AppState, auth: &Auth, id: &str) -> Result<MemberRow, ApiError> {
     auth.require(Permission::MembersManage)?;
-    service::members::overview(state, auth)
-        .await?
-        .into_iter()
-        .find(|o| o.member.user.id == id)
-        .map(|o| row(o, auth))
-        .ok_or(ApiError::NotFound)
+    Ok(row(
+        service::members::overview_one(state, auth, id).await?,
+        auth,
+    ))
 }
 
 /// Roles the signed-in member may grant anyone, for the role menu (the service checks

@@ -2,14 +2,14 @@
 //! before the router (`service::ingest`).
 
 use crate::error::ApiError;
-use crate::extract::{Auth, ClientMeta, Json};
+use crate::extract::{Auth, ClientMeta, Json, Query};
 use crate::service::keys;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use wt_api::{
-    ApiKey, ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDetail, ApiKeyRotateRequest, ApiKeyRotated,
-    ApiKeyUpdateRequest, KeyVerifyRequest, KeyVerifyResponse, Page,
+    ApiKey, ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDetail, ApiKeyListQuery, ApiKeyRotateRequest,
+    ApiKeyRotated, ApiKeyUpdateRequest, KeyVerifyRequest, KeyVerifyResponse, Page,
 };
 
 pub async fn create(
@@ -25,11 +25,9 @@ pub async fn create(
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
+    Query(q): Query<ApiKeyListQuery>,
 ) -> Result<axum::Json<Page<ApiKey>>, ApiError> {
-    Ok(axum::Json(Page {
-        items: keys::list(&state, &auth).await?,
-        next_cursor: None,
-    }))
+    Ok(axum::Json(keys::list(&state, &auth, q).await?))
 }
 
 pub async fn show(

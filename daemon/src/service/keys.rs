@@ -10,15 +10,16 @@ use crate::extract::{Auth, ClientMeta};
 use crate::state::AppState;
 use crate::wire::api_key_json;
 use wt_api::{
-    ApiKey, ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDetail, ApiKeyRotateRequest, ApiKeyRotated,
-    ApiKeyUpdateRequest, KeySource, KeyVerifyCode, KeyVerifyRequest, KeyVerifyResponse, Scope,
+    ApiKey, ApiKeyCreateRequest, ApiKeyCreated, ApiKeyDetail, ApiKeyListQuery, ApiKeyRotateRequest,
+    ApiKeyRotated, ApiKeyUpdateRequest, ApiKeyUsage, KeySource, KeyVerifyCode, KeyVerifyRequest,
+    KeyVerifyResponse, Page, Scope,
 };
 use wt_core::apikey;
 use wt_core::audit::{AuditEvent, actions};
 use wt_core::clock::{parse_rfc3339, rfc3339};
 use wt_core::ids;
 use wt_core::permissions::Permission;
-use wt_store::{ApiKeyPatch, NewApiKey};
+use wt_store::{ApiKeyPatch, KeyListQuery, NewApiKey};
 
 /// Most CIDRs on one key.
 pub const MAX_KEY_CIDRS: usize = 64;
@@ -155,18 +156,72 @@ pub async fn create(
     })
 }
 
-/// `GET /orgs/api-keys`.
-pub async fn list(state: &AppState, auth: &Auth) -> Result<Vec<ApiKey>, ApiError> {
+/// The most keys a page may ask for.
+pub const PAGE_MAX: u32 = 200;
+
+/// `GET /orgs/api-keys`: a page of the org's keys, newest first (every key without a
+/// `limit`), each with its week of requests per hour and its sources with
+/// `include=usage`. The console's list is this call.
+pub async fn list(
+    state: &AppState,
+    auth: &Auth,
+    q: ApiKeyListQuery,
+) -> Result<Page<ApiKey>, ApiError> {
     auth.require(Permission::KeysRead)?;
+    let with_usage = match q.include.as_deref() {
+        None | Some("") => false,
+        Some("usage") => true,
+        Some(_) => {
+            return Err(ApiError::Validation(
+                "include: `usage` is the one value it takes".into(),
+            ));
+        }
+    };
+    let limit = match q.limit {
+        None => None,
+        Some(n @ 1..=PAGE_MAX) => Some(n),
+        Some(_) => {
+            return Err(ApiError::Validation(format!(
+                "limit: 1 to {PAGE_MAX} keys a page"
+            )));
+        }
+    };
     let now = state.now();
-    let _settled = state.caches.settled().await;
-    Ok(state
-        .store
-        .api_keys_list(&auth.org.id)
-        .await?
-        .iter()
-        .map(|k| api_key_json(k, &state.caches.pending(&k.id), now))
-        .collect())
+    let query = KeyListQuery {
+        environment: q.environment,
+        after: q.cursor.filter(|c| !c.is_empty()),
+        // One more than the page: whether there is a next one.
+        limit: limit.map_or(u32::MAX, |n| n + 1),
+    };
+    let (mut items, next_cursor) = {
+        let _settled = state.caches.settled().await;
+        let mut recs = state.store.api_keys_page(&auth.org.id, query).await?;
+        let next = match limit {
+            Some(n) if recs.len() > n as usize => {
+                recs.truncate(n as usize);
+                recs.last().map(|k| k.id.clone())
+            }
+            _ => None,
+        };
+        let items: Vec<ApiKey> = recs
+            .iter()
+            .map(|k| api_key_json(k, &state.caches.pending(&k.id), now))
+            .collect();
+        (items, next)
+    };
+    if with_usage && !items.is_empty() {
+        let ids: Vec<&str> = items.iter().map(|k| k.id.as_str()).collect();
+        let usage = usage_hours(state, auth, &ids).await?;
+        let mut sources = sources_seen(state, auth, &ids).await?;
+        for k in &mut items {
+            k.usage = Some(ApiKeyUsage {
+                hours_from: rfc3339(usage.first_hour),
+                requests_per_hour: usage.of(&k.id),
+                sources: sources.remove(&k.id).unwrap_or_default(),
+            });
+        }
+    }
+    Ok(Page { items, next_cursor })
 }
 
 /// `GET /orgs/api-keys/{id}`: the key and where it was used from.
@@ -374,20 +429,17 @@ pub async fn usage_hours(
             .or_insert_with(|| vec![0; CHART_HOURS]);
         row[i] += u64::try_from(n).unwrap_or_default();
     };
+    if key_ids.is_empty() {
+        return Ok(UsageHours { first_hour, counts });
+    }
     let _settled = state.caches.settled().await;
-    let one = match key_ids {
-        [id] => Some(*id),
-        _ => None,
-    };
-    let wanted: std::collections::HashSet<&str> = key_ids.iter().copied().collect();
+    let ids: Vec<String> = key_ids.iter().map(|id| (*id).to_string()).collect();
     for h in state
         .store
-        .api_key_usage_hours(&auth.org.id, one, first_hour)
+        .api_key_usage_hours(&auth.org.id, &ids, first_hour)
         .await?
     {
-        if wanted.contains(h.key_id.as_str()) {
-            add(&h.key_id, h.hour, h.count);
-        }
+        add(&h.key_id, h.hour, h.count);
     }
     for id in key_ids {
         let ours = state
@@ -412,9 +464,13 @@ pub async fn sources_seen(
     key_ids: &[&str],
 ) -> Result<std::collections::HashMap<String, Vec<String>>, ApiError> {
     auth.require(Permission::KeysRead)?;
+    if key_ids.is_empty() {
+        return Ok(Default::default());
+    }
     let _settled = state.caches.settled().await;
     let mut seen: std::collections::HashMap<String, Vec<(i64, String)>> = Default::default();
-    for (s, _) in state.store.org_key_sources(&auth.org.id, 0).await? {
+    let ids: Vec<String> = key_ids.iter().map(|id| (*id).to_string()).collect();
+    for s in state.store.api_keys_sources(&auth.org.id, &ids).await? {
         seen.entry(s.key_id).or_default().push((s.last_seen, s.ip));
     }
     for id in key_ids {

@@ -7,6 +7,7 @@ use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
 use crate::service::notices;
 use crate::state::AppState;
+use std::collections::HashMap;
 use wt_api::Role;
 use wt_core::audit::{AuditEvent, actions};
 use wt_core::ids;
@@ -256,48 +257,90 @@ pub struct MemberOverview {
 }
 
 /// The member list with what an owner or admin checks first (who lacks MFA, who is
-/// signed in where). Sessions come from one query for the org, and so do the last
-/// sign-ins (the newest `auth.login.succeeded` entry of the org's audit log per member):
-/// a query per member made the list's cost grow with the org.
+/// signed in where). One query each for the org's sessions, last sign-ins (a summary the
+/// audit append keeps: one row per member) and second factors: a query per member made the
+/// list's cost grow with the org.
 pub async fn overview(state: &AppState, auth: &Auth) -> Result<Vec<MemberOverview>, ApiError> {
     auth.require(Permission::MembersRead)?;
     let now = state.now();
     let members = state.store.members_list(&auth.org.id).await?;
-    let sessions = state.store.org_sessions(&auth.org.id, now).await?;
-    let mut last_sign_ins: std::collections::HashMap<String, String> = state
+    let mut sessions: HashMap<String, usize> = HashMap::new();
+    for s in state.store.org_sessions(&auth.org.id, now).await? {
+        *sessions.entry(s.session.user_id).or_default() += 1;
+    }
+    let mut last_sign_ins: HashMap<String, String> = state
         .store
         .audit_last_sign_ins(&auth.org.id)
         .await?
         .into_iter()
         .collect();
     let factors = state.store.org_second_factors(&auth.org.id).await?;
-    let mut rows = Vec::with_capacity(members.len());
-    for member in members {
-        let last_sign_in = last_sign_ins.remove(&member.user.id);
-        let mfa = if member.user.mfa_enabled {
-            MfaState::On
-        } else if permissions::mfa_enrollment_required(
-            member.role,
-            &auth.org.mfa_required_roles,
-            false,
-        ) {
-            MfaState::Missing
-        } else {
-            MfaState::Off
-        };
-        rows.push(MemberOverview {
-            sessions: sessions
-                .iter()
-                .filter(|s| s.session.user_id == member.user.id)
-                .count(),
-            mfa_methods: wt_core::passkey::Factors::from(
-                factors.get(&member.user.id).copied().unwrap_or_default(),
-            )
-            .describe(),
-            member,
-            mfa,
-            last_sign_in,
-        });
+    Ok(members
+        .into_iter()
+        .map(|member| {
+            let id = &member.user.id;
+            let (sessions, last_sign_in) = (
+                sessions.get(id).copied().unwrap_or(0),
+                last_sign_ins.remove(id),
+            );
+            let factors = factors.get(id).copied().unwrap_or_default();
+            member_overview(auth, member, factors, sessions, last_sign_in)
+        })
+        .collect())
+}
+
+/// One row of [`overview`], for the member's own page: the same fields from queries
+/// about that member only. `NotFound` for an id that is not a member of the org.
+pub async fn overview_one(
+    state: &AppState,
+    auth: &Auth,
+    user_id: &str,
+) -> Result<MemberOverview, ApiError> {
+    auth.require(Permission::MembersRead)?;
+    let member = state
+        .store
+        .member_record(&auth.org.id, user_id)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let sessions = state
+        .store
+        .list_sessions(&auth.org.id, user_id, state.now())
+        .await?
+        .len();
+    let last_sign_in = state
+        .store
+        .audit_last_sign_in(&auth.org.id, user_id)
+        .await?;
+    let factors = state.store.second_factors(user_id).await?;
+    Ok(member_overview(
+        auth,
+        member,
+        factors,
+        sessions,
+        last_sign_in,
+    ))
+}
+
+fn member_overview(
+    auth: &Auth,
+    member: MemberRecord,
+    factors: wt_store::SecondFactors,
+    sessions: usize,
+    last_sign_in: Option<String>,
+) -> MemberOverview {
+    let mfa = if member.user.mfa_enabled {
+        MfaState::On
+    } else if permissions::mfa_enrollment_required(member.role, &auth.org.mfa_required_roles, false)
+    {
+        MfaState::Missing
+    } else {
+        MfaState::Off
+    };
+    MemberOverview {
+        sessions,
+        mfa_methods: wt_core::passkey::Factors::from(factors).describe(),
+        member,
+        mfa,
+        last_sign_in,
     }
-    Ok(rows)
 }

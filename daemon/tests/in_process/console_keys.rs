@@ -224,7 +224,7 @@ async fn the_list_and_the_key_page_show_use_sources_and_the_stored_hourly_number
     fx.state.caches.flush(fx.store.as_ref()).await;
     let stored: Vec<(i64, i64)> = fx
         .store
-        .api_key_usage_hours("org_acme", Some(&prod), 0)
+        .api_key_usage_hours("org_acme", std::slice::from_ref(&prod), 0)
         .await
         .unwrap()
         .into_iter()
@@ -246,7 +246,7 @@ async fn the_list_and_the_key_page_show_use_sources_and_the_stored_hourly_number
     wtd::keycache::prune_usage(fx.store.as_ref(), fx.state.now(), &mut last).await;
     assert_eq!(
         fx.store
-            .api_key_usage_hours("org_acme", None, 0)
+            .api_key_usage_hours("org_acme", &[], 0)
             .await
             .unwrap()
             .len(),
@@ -257,7 +257,7 @@ async fn the_list_and_the_key_page_show_use_sources_and_the_stored_hourly_number
     wtd::keycache::prune_usage(fx.store.as_ref(), fx.state.now(), &mut last).await;
     assert!(
         fx.store
-            .api_key_usage_hours("org_acme", None, 0)
+            .api_key_usage_hours("org_acme", &[], 0)
             .await
             .unwrap()
             .is_empty()
@@ -698,4 +698,110 @@ async fn fifty_concurrent_revokes_or_rotations_of_one_key_happen_once() {
     assert_eq!(fx.count(actions::API_KEY_ROTATED).await, 1);
     let keys = fx.store.api_keys_list("org_acme").await.unwrap();
     assert_eq!(keys.len(), 3, "one successor");
+}
+
+#[tokio::test]
+async fn the_list_is_paged_fifty_keys_a_section_and_each_page_is_the_api_call() {
+    let fx = fixture().await;
+    let tok = owner(&fx).await;
+    // 53 production keys a second apart, and one sandbox key; newest first as listed.
+    let mut prod = Vec::new();
+    for i in 0..53 {
+        prod.push(
+            prod_key(&fx, &tok, json!({"name": format!("svc-{i}")}))
+                .await
+                .0,
+        );
+        fx.clock.advance(1);
+    }
+    prod.reverse();
+    let sandbox = fx
+        .create_key(
+            &tok,
+            json!({"name": "tests", "environment": "sandbox", "owner_email": EMAIL}),
+        )
+        .await;
+    let sandbox = sandbox.body["id"].as_str().unwrap().to_string();
+    let ids = |r: &Resp| -> Vec<String> {
+        r.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|k| k["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // The API: 50 with a cursor to the rest; usage only when asked for.
+    let api = "/api/v1/orgs/api-keys?environment=production&limit=50";
+    let first = fx.get(&format!("{api}&include=usage"), &tok).await;
+    assert_eq!(first.status, StatusCode::OK, "{:?}", first.body);
+    assert_eq!(ids(&first), prod[..50]);
+    assert_eq!(first.body["next_cursor"], json!(prod[49]));
+    let usage = &first.body["items"][0]["usage"];
+    assert_eq!(usage["requests_per_hour"].as_array().unwrap().len(), 168);
+    assert!(usage["hours_from"].as_str().unwrap().ends_with(":00:00Z"));
+    let plain = fx.get(api, &tok).await;
+    assert!(
+        plain.body["items"][0].get("usage").is_none(),
+        "{:?}",
+        plain.body
+    );
+    let rest = fx.get(&format!("{api}&cursor={}", prod[49]), &tok).await;
+    assert_eq!(ids(&rest), prod[50..]);
+    assert_eq!(rest.body["next_cursor"], Value::Null);
+    let all = fx.get("/api/v1/orgs/api-keys", &tok).await;
+    assert_eq!(ids(&all).len(), 54, "no limit: every key, as before");
+    // Another org's key as the cursor finds nothing of this org's; bad values are 400s.
+    let theirs = other_key(&fx).await;
+    let r = fx.get(&format!("{api}&cursor={theirs}"), &tok).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(ids(&r).is_empty(), "{:?}", r.body);
+    for (q, status, names) in [
+        ("limit=0", StatusCode::UNPROCESSABLE_ENTITY, "limit"),
+        ("limit=201", StatusCode::UNPROCESSABLE_ENTITY, "limit"),
+        (
+            "include=sources",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "include",
+        ),
+        (
+            "environment=staging",
+            StatusCode::BAD_REQUEST,
+            "environment",
+        ),
+        ("page=2", StatusCode::BAD_REQUEST, "page"),
+    ] {
+        let r = fx.get(&format!("/api/v1/orgs/api-keys?{q}"), &tok).await;
+        assert_eq!(r.status, status, "{q}: {:?}", r.body);
+        assert!(
+            r.body["detail"].as_str().unwrap().contains(names),
+            "{q}: {:?}",
+            r.body
+        );
+    }
+    // The page: each environment's first 50, a link to the next page of production.
+    let (cookie, _) = browser(&fx, EMAIL).await;
+    let page = html(&fx.send(page_get("/keys", Some(&cookie))).await);
+    for id in &prod[..50] {
+        key_row(&page, id);
+    }
+    assert!(!page.contains(&prod[50]), "the 51st is on the next page");
+    key_row(&page, &sandbox);
+    let more = format!("/keys?environment=production&amp;cursor={}", prod[49]);
+    assert!(page.contains(&more), "{page}");
+    // The next page: the rest of production only, a way back, no sandbox section.
+    let r = fx
+        .send(page_get(
+            &format!("/keys?environment=production&cursor={}", prod[49]),
+            Some(&cookie),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK);
+    let next = html(&r);
+    for id in &prod[50..] {
+        key_row(&next, id);
+    }
+    assert!(!next.contains(&prod[0]) && !next.contains(&sandbox));
+    assert!(next.contains("href=\"/keys?environment=production\">First page"));
+    assert!(next.contains("id=\"all-environments\""));
+    assert!(!next.contains("rel=\"next\""), "no page after the last");
 }

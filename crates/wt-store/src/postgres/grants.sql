@@ -30,8 +30,8 @@ GRANT SELECT, INSERT ON
 
 -- Inserted and updated, never deleted.
 GRANT SELECT, INSERT, UPDATE ON
-    access_tokens, api_key_sources, api_keys, invites, mail_outbox, mfa_challenges, orgs,
-    password_resets, sessions, setup_tokens, users
+    access_tokens, api_key_sources, api_keys, audit_hourly, audit_last_sign_ins, invites,
+    mail_outbox, mfa_challenges, orgs, password_resets, sessions, setup_tokens, users
     TO wt_runtime;
 
 -- Inserted, updated and deleted.

@@ -10,7 +10,7 @@ use wt_core::audit::{
     self, Actor, AuditEvent, AuditRecord, ChainReport, ChainVerifier, EntryFields, StoredEntry,
     Target,
 };
-use wt_core::clock::{UnixTime, rfc3339};
+use wt_core::clock::{UnixTime, parse_rfc3339, rfc3339};
 
 /// Appends `event` to the org's hash chain inside the caller's transaction. This is the
 /// only place audit rows are written.
@@ -76,8 +76,33 @@ pub(super) fn append_audit_tx(
         "INSERT INTO audit_actions (org_id, action) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
         params![org_id, event.action],
     )?;
+    // The log's two summaries (migration 0024), in the entry's transaction: they can never
+    // disagree with it.
+    tx.execute(
+        "INSERT INTO audit_hourly (org_id, hour, action, outcome, count) VALUES (?1, ?2, ?3, ?4, 1)
+         ON CONFLICT (org_id, hour, action, outcome) DO UPDATE SET count = audit_hourly.count + 1",
+        params![
+            org_id,
+            &occurred_at[..HOUR_LEN],
+            event.action,
+            event.outcome
+        ],
+    )?;
+    if event.action == audit::actions::LOGIN_SUCCEEDED
+        && event.actor.kind == "user"
+        && let Some(user_id) = &event.actor.id
+    {
+        tx.execute(
+            "INSERT INTO audit_last_sign_ins (org_id, user_id, seq, occurred_at) VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (org_id, user_id) DO UPDATE SET seq = excluded.seq, occurred_at = excluded.occurred_at",
+            params![org_id, user_id, seq, occurred_at],
+        )?;
+    }
     Ok(seq)
 }
+
+/// `occurred_at`'s hour: its first 13 characters (`2026-12-06T11`), UTC.
+const HOUR_LEN: usize = 13;
 
 const AUDIT_COLS: &str = "org_id, seq, occurred_at, actor_type, actor_id, actor_email, action,
     target_type, target_id, ip, user_agent, outcome, details, prev_hash, hash";
@@ -172,6 +197,137 @@ fn audit_where(cols: &str, org_id: &str, q: &AuditQuery) -> (String, Vec<Value>)
 /// `api_key/` (`/` follows `.` bytewise).
 fn prefix_upper(prefix: &str) -> String {
     format!("{}/", prefix.trim_end_matches('.'))
+}
+
+/// The action filter of `q` as SQL: `action = ?` for an exact action, a range for a prefix
+/// (`auth.*`), nothing for `*` or none.
+fn action_filter(q: &AuditQuery, sql: &mut String, args: &mut Vec<Value>) {
+    let Some(a) = q.action.as_deref() else {
+        return;
+    };
+    match a.strip_suffix('*') {
+        Some("") => {}
+        Some(p) => {
+            sql.push_str(" AND action >= ? AND action < ?");
+            args.extend([Value::Text(p.to_string()), Value::Text(prefix_upper(p))]);
+        }
+        None => {
+            sql.push_str(" AND action = ?");
+            args.push(Value::Text(a.to_string()));
+        }
+    }
+}
+
+/// [`AuditStore::audit_activity`]: whole hours are summed from `audit_hourly` (a few rows
+/// each), only the partial hours at the range's ends are counted from the log itself. A
+/// filter the summary does not keep (actor, target, a `seq` bound) counts the log.
+fn activity(
+    c: &dyn Db,
+    org_id: &str,
+    q: &AuditQuery,
+    bucket: AuditBucket,
+) -> Result<Vec<AuditActivity>> {
+    const HOUR: UnixTime = 3600;
+    let len = match bucket {
+        AuditBucket::Hour => HOUR_LEN,
+        AuditBucket::Day => 10,
+    };
+    let summarized =
+        q.actor.is_none() && q.target.is_none() && q.before_seq.is_none() && q.after_seq.is_none();
+    let since = q.since.as_deref().map(parse_rfc3339);
+    let until = q.until.as_deref().map(parse_rfc3339);
+    if !summarized || since == Some(None) || until == Some(None) {
+        return count_entries(c, org_id, q, len);
+    }
+    let (since, until) = (since.flatten(), until.flatten());
+    // The whole hours of the range: [first, last).
+    let first = since.map(|s| s + (HOUR - s.rem_euclid(HOUR)) % HOUR);
+    let last = until.map(|u| u - u.rem_euclid(HOUR));
+    if let (Some(f), Some(l)) = (first, last)
+        && f >= l
+    {
+        return count_entries(c, org_id, q, len);
+    }
+    let mut counts: std::collections::BTreeMap<(String, String), i64> = Default::default();
+    let mut add = |rows: Vec<AuditActivity>| {
+        for r in rows {
+            *counts.entry((r.bucket, r.outcome)).or_default() += r.count;
+        }
+    };
+    if let (Some(s), Some(f)) = (since, first)
+        && s < f
+    {
+        let head = AuditQuery {
+            until: Some(rfc3339(f)),
+            ..q.clone()
+        };
+        add(count_entries(c, org_id, &head, len)?);
+    }
+    let mut sql = format!(
+        "SELECT substr(hour, 1, {len}), outcome, CAST(SUM(count) AS BIGINT) FROM audit_hourly
+         WHERE org_id = ?"
+    );
+    let mut args = vec![Value::Text(org_id.to_string())];
+    if let Some(f) = first {
+        sql.push_str(" AND hour >= ?");
+        args.push(Value::Text(rfc3339(f)[..HOUR_LEN].to_string()));
+    }
+    if let Some(l) = last {
+        sql.push_str(" AND hour < ?");
+        args.push(Value::Text(rfc3339(l)[..HOUR_LEN].to_string()));
+    }
+    action_filter(q, &mut sql, &mut args);
+    if let Some(o) = &q.outcome {
+        sql.push_str(" AND outcome = ?");
+        args.push(Value::Text(o.clone()));
+    }
+    sql.push_str(&format!(" GROUP BY substr(hour, 1, {len}), outcome"));
+    add(c.query_map(&sql, &args, activity_row)?);
+    if let (Some(l), Some(u)) = (last, until)
+        && l < u
+    {
+        let tail = AuditQuery {
+            since: Some(rfc3339(l)),
+            ..q.clone()
+        };
+        add(count_entries(c, org_id, &tail, len)?);
+    }
+    Ok(counts
+        .into_iter()
+        .map(|((bucket, outcome), count)| AuditActivity {
+            bucket,
+            outcome,
+            count,
+        })
+        .collect())
+}
+
+/// Counts `q`'s entries per bucket (`occurred_at`'s first `len` characters: the hour or
+/// the day) and outcome from the log; the database groups, one row per bucket and outcome
+/// comes back.
+fn count_entries(
+    c: &dyn Db,
+    org_id: &str,
+    q: &AuditQuery,
+    len: usize,
+) -> Result<Vec<AuditActivity>> {
+    let b = format!("substr(occurred_at, 1, {len})");
+    let exact = AuditQuery {
+        action: None,
+        ..q.clone()
+    };
+    let (mut sql, mut args) = audit_where(&format!("{b}, outcome, COUNT(*)"), org_id, &exact);
+    action_filter(q, &mut sql, &mut args);
+    sql.push_str(&format!(" GROUP BY {b}, outcome ORDER BY 1, 2"));
+    c.query_map(&sql, &args, activity_row)
+}
+
+fn activity_row(r: &Row) -> Result<AuditActivity> {
+    Ok(AuditActivity {
+        bucket: r.get(0)?,
+        outcome: r.get(1)?,
+        count: r.get(2)?,
+    })
 }
 
 /// The entries of `q` whose action is one of `actions`, in `q`'s order, at most `q.limit`.
@@ -282,62 +438,31 @@ impl<B: Backend> AuditStore for SqlStore<B> {
         bucket: AuditBucket,
     ) -> Result<Vec<AuditActivity>> {
         let org_id = org_id.to_string();
-        self.read(move |c| {
-            // `occurred_at` is RFC 3339 UTC (`2026-12-06T11:04:05Z`): its first 13
-            // characters name the hour, its first 10 the day. Both databases count the
-            // groups; only one row per bucket and outcome comes back.
-            let len = match bucket {
-                AuditBucket::Hour => 13,
-                AuditBucket::Day => 10,
-            };
-            let b = format!("substr(occurred_at, 1, {len})");
-            let prefix = q
-                .action
-                .as_deref()
-                .and_then(|a| a.strip_suffix('*'))
-                .map(str::to_string);
-            let exact = AuditQuery {
-                action: if prefix.is_some() {
-                    None
-                } else {
-                    q.action.clone()
-                },
-                ..q.clone()
-            };
-            let (mut sql, mut args) =
-                audit_where(&format!("{b}, outcome, COUNT(*)"), &org_id, &exact);
-            if let Some(p) = prefix.filter(|p| !p.is_empty()) {
-                sql.push_str(" AND action >= ? AND action < ?");
-                let upper = prefix_upper(&p);
-                args.extend([Value::Text(p), Value::Text(upper)]);
-            }
-            sql.push_str(&format!(" GROUP BY {b}, outcome ORDER BY 1, 2"));
-            c.query_map(&sql, &args, |r| {
-                Ok(AuditActivity {
-                    bucket: r.get(0)?,
-                    outcome: r.get(1)?,
-                    count: r.get(2)?,
-                })
-            })
-        })
-        .await
+        self.read(move |c| activity(c, &org_id, &q, bucket)).await
     }
 
     async fn audit_last_sign_ins(&self, org_id: &str) -> Result<Vec<(String, String)>> {
         let org_id = org_id.to_string();
-        // The newest entry by `seq` (the log's order), found per user over the
-        // `(org_id, action, seq)` index; then its time by primary key.
+        // The summary the append keeps (one row per user who ever signed in to the org).
         self.read(move |c| {
             c.query_map(
-                "SELECT a.actor_id, a.occurred_at FROM audit_log a
-                 JOIN (SELECT actor_id, MAX(seq) AS seq FROM audit_log
-                       WHERE org_id = ?1 AND action = ?2 AND actor_type = 'user'
-                         AND actor_id IS NOT NULL
-                       GROUP BY actor_id) latest
-                   ON a.org_id = ?1 AND a.seq = latest.seq",
-                params![org_id, audit::actions::LOGIN_SUCCEEDED],
+                "SELECT user_id, occurred_at FROM audit_last_sign_ins WHERE org_id = ?1",
+                params![org_id],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
+        })
+        .await
+    }
+
+    async fn audit_last_sign_in(&self, org_id: &str, user_id: &str) -> Result<Option<String>> {
+        let (org_id, user_id) = (org_id.to_string(), user_id.to_string());
+        self.read(move |c| {
+            c.query_row(
+                "SELECT occurred_at FROM audit_last_sign_ins WHERE org_id = ?1 AND user_id = ?2",
+                params![org_id, user_id],
+                |r| r.get(0),
+            )
+            .optional()
         })
         .await
     }

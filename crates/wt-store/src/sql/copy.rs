@@ -32,6 +32,8 @@ pub const COPY_TABLES: &[&str] = &[
     "member_reviews",
     "audit_reviews",
     "audit_actions",
+    "audit_hourly",
+    "audit_last_sign_ins",
     "api_keys",
     "api_key_sources",
     "api_key_usage_hourly",

@@ -2,7 +2,7 @@
 
 use super::{Backend, Db, OptionalExt, Row, SqlStore, ToValue, Value, internal};
 use crate::model::{
-    ApiKeyPatch, ApiKeyRecord, KeyHourRecord, KeySourceRecord, KeyUsage, NewApiKey,
+    ApiKeyPatch, ApiKeyRecord, KeyHourRecord, KeyListQuery, KeySourceRecord, KeyUsage, NewApiKey,
 };
 use crate::params;
 use crate::{KeyStore, Result, StoreError};
@@ -146,6 +146,32 @@ impl<B: Backend> KeyStore for SqlStore<B> {
                 params![org_id],
                 key_from,
             )
+        })
+        .await
+    }
+
+    async fn api_keys_page(&self, org_id: &str, q: KeyListQuery) -> Result<Vec<ApiKeyRecord>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut sql = format!("SELECT {KEY_COLS} FROM {KEY_FROM} WHERE k.org_id = ?");
+            let mut args = vec![org_id.to_value()];
+            if let Some(env) = q.environment {
+                sql.push_str(" AND k.environment = ?");
+                args.push(env.as_str().to_value());
+            }
+            if let Some(after) = &q.after {
+                // After the cursor's key in the list's order (an unknown id: nothing).
+                sql.push_str(
+                    " AND (k.created_at, k.id) <
+                       (SELECT a.created_at, a.id FROM api_keys a WHERE a.org_id = ? AND a.id = ?)",
+                );
+                args.extend([org_id.to_value(), after.to_value()]);
+            }
+            sql.push_str(&format!(
+                " ORDER BY k.created_at DESC, k.id DESC LIMIT {}",
+                q.limit
+            ));
+            c.query_map(&sql, &args, key_from)
         })
         .await
     }
@@ -383,22 +409,18 @@ impl<B: Backend> KeyStore for SqlStore<B> {
     async fn api_key_usage_hours(
         &self,
         org_id: &str,
-        key_id: Option<&str>,
+        key_ids: &[String],
         since: UnixTime,
     ) -> Result<Vec<KeyHourRecord>> {
-        let (org_id, key_id) = (org_id.to_string(), key_id.map(str::to_string));
+        let (org_id, key_ids) = (org_id.to_string(), key_ids.to_vec());
         self.read(move |c| {
             let mut args: Vec<Value> = vec![org_id.to_value(), since.to_value()];
-            let mut scope = "";
-            if let Some(k) = &key_id {
-                args.push(k.to_value());
-                scope = " AND h.key_id = ?3";
-            }
+            let scope = id_list(" AND h.key_id IN", &key_ids, &mut args);
             c.query_map(
                 &format!(
                     "SELECT h.key_id, h.hour, h.count
                      FROM api_key_usage_hourly h JOIN api_keys k ON k.id = h.key_id
-                     WHERE k.org_id = ?1 AND h.hour >= ?2{scope}
+                     WHERE k.org_id = ? AND h.hour >= ?{scope}
                      ORDER BY h.key_id, h.hour"
                 ),
                 &args,
@@ -407,6 +429,37 @@ impl<B: Backend> KeyStore for SqlStore<B> {
                         key_id: r.get(0)?,
                         hour: r.get(1)?,
                         count: r.get(2)?,
+                    })
+                },
+            )
+        })
+        .await
+    }
+
+    async fn api_keys_sources(
+        &self,
+        org_id: &str,
+        key_ids: &[String],
+    ) -> Result<Vec<KeySourceRecord>> {
+        let (org_id, key_ids) = (org_id.to_string(), key_ids.to_vec());
+        self.read(move |c| {
+            let mut args: Vec<Value> = vec![org_id.to_value()];
+            let scope = id_list(" AND s.key_id IN", &key_ids, &mut args);
+            c.query_map(
+                &format!(
+                    "SELECT s.key_id, s.ip, s.first_seen, s.last_seen, s.count
+                     FROM api_key_sources s JOIN api_keys k ON k.id = s.key_id
+                     WHERE k.org_id = ? AND k.revoked_at IS NULL{scope}
+                     ORDER BY s.key_id, s.last_seen DESC, s.ip"
+                ),
+                &args,
+                |r| {
+                    Ok(KeySourceRecord {
+                        key_id: r.get(0)?,
+                        ip: r.get(1)?,
+                        first_seen: r.get(2)?,
+                        last_seen: r.get(3)?,
+                        count: r.get(4)?,
                     })
                 },
             )
@@ -424,4 +477,14 @@ impl<B: Backend> KeyStore for SqlStore<B> {
         })
         .await
     }
+}
+
+/// `prefix (?, ?, ...)` for `ids`, their values appended to `args`; nothing for no ids (every
+/// key of the org).
+fn id_list(prefix: &str, ids: &[String], args: &mut Vec<Value>) -> String {
+    if ids.is_empty() {
+        return String::new();
+    }
+    args.extend(ids.iter().map(|i| i.to_value()));
+    format!("{prefix} ({})", vec!["?"; ids.len()].join(", "))
 }

@@ -72,6 +72,28 @@ impl<B: Backend> MemberStore for SqlStore<B> {
         .await
     }
 
+    async fn member_record(&self, org_id: &str, user_id: &str) -> Result<Option<MemberRecord>> {
+        let (org_id, user_id) = (org_id.to_string(), user_id.to_string());
+        self.read(move |c| {
+            c.query_row(
+                &format!(
+                    "SELECT {USER_COLS}, m.role, m.created_at FROM memberships m
+                     JOIN users u ON u.id = m.user_id WHERE m.org_id = ?1 AND m.user_id = ?2"
+                ),
+                params![org_id, user_id],
+                |r| {
+                    Ok(MemberRecord {
+                        user: user_from(r, 0)?,
+                        role: parse_role(&r.get::<String>(USER_NCOLS)?)?,
+                        joined_at: r.get(USER_NCOLS + 1)?,
+                    })
+                },
+            )
+            .optional()
+        })
+        .await
+    }
+
     async fn members_list(&self, org_id: &str) -> Result<Vec<MemberRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {

@@ -459,6 +459,20 @@ pub async fn sign_ins_story(store: &dyn Store) {
             .unwrap()
             .is_empty()
     );
+    // One member's, as the list has it; per org; none for who never signed in there.
+    for (org, user, want) in [
+        ("org_a", "usr_1", Some(now + 300)),
+        ("org_a", "usr_9", Some(now + 200)),
+        ("org_c", "usr_1", Some(now + 900)),
+        ("org_c", "usr_9", None),
+        ("org_nobody", "usr_1", None),
+    ] {
+        assert_eq!(
+            store.audit_last_sign_in(org, user).await.unwrap(),
+            want.map(wt_core::clock::rfc3339),
+            "{org} {user}"
+        );
+    }
 }
 
 /// The ingestion-key and allowed-IP part of the story. Needs [`story`] to have run first
@@ -649,8 +663,9 @@ pub async fn keys_story(store: &dyn Store) {
             .expect("flush hourly");
     }
     let hours = |key: Option<&'static str>, since| async move {
+        let ids: Vec<String> = key.into_iter().map(String::from).collect();
         store
-            .api_key_usage_hours("org_a", key, since)
+            .api_key_usage_hours("org_a", &ids, since)
             .await
             .expect("hours")
             .into_iter()
@@ -667,11 +682,19 @@ pub async fn keys_story(store: &dyn Store) {
     assert!(hours(Some("key_2"), 0).await.is_empty());
     assert!(
         store
-            .api_key_usage_hours("org_b", None, 0)
+            .api_key_usage_hours("org_b", &[], 0)
             .await
             .unwrap()
             .is_empty(),
         "another org sees none of them"
+    );
+    assert!(
+        store
+            .api_key_usage_hours("org_b", &["key_1".to_string()], 0)
+            .await
+            .unwrap()
+            .is_empty(),
+        "nor by naming them"
     );
     assert_eq!(hours(None, 0).await.len(), 3);
     assert_eq!(store.api_key_usage_prune(h0 - 8 * 86_400).await.unwrap(), 1);
@@ -680,6 +703,70 @@ pub async fn keys_story(store: &dyn Store) {
     assert_eq!(k.use_count, 5 + 14);
     let listed = store.api_keys_list("org_a").await.unwrap();
     assert_eq!(listed.len(), 3, "refused rotations stored nothing");
+    // Pages of the list: the same keys in the same order, by environment, after a key;
+    // another org's key as the cursor gives nothing, another org's id nothing either.
+    let page = |environment, after: Option<&str>, limit| {
+        let q = KeyListQuery {
+            environment,
+            after: after.map(String::from),
+            limit,
+        };
+        async move {
+            store
+                .api_keys_page("org_a", q)
+                .await
+                .unwrap()
+                .into_iter()
+                .map(|k| k.id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let ids: Vec<String> = listed.iter().map(|k| k.id.clone()).collect();
+    assert_eq!(page(None, None, 100).await, ids);
+    assert_eq!(page(None, None, 2).await, ids[..2]);
+    assert_eq!(page(None, Some(&ids[1]), 2).await, ids[2..]);
+    assert!(page(None, Some(&ids[2]), 2).await.is_empty());
+    assert!(page(None, Some("key_of_nobody"), 2).await.is_empty());
+    let prod: Vec<String> = listed
+        .iter()
+        .filter(|k| k.environment == wt_core::apikey::Environment::Production)
+        .map(|k| k.id.clone())
+        .collect();
+    assert_eq!(
+        page(Some(wt_core::apikey::Environment::Production), None, 100).await,
+        prod
+    );
+    assert!(
+        store
+            .api_keys_page(
+                "org_b",
+                KeyListQuery {
+                    environment: None,
+                    after: None,
+                    limit: 100
+                }
+            )
+            .await
+            .unwrap()
+            .iter()
+            .all(|k| k.org_id == "org_b")
+    );
+    // Sources of some keys: the org's unrevoked keys only.
+    let sources = store
+        .api_keys_sources("org_a", &["key_1".to_string()])
+        .await
+        .unwrap();
+    assert_eq!(
+        sources.iter().map(|s| s.ip.as_str()).collect::<Vec<_>>(),
+        ["10.0.0.1", "10.0.0.2"]
+    );
+    assert!(
+        store
+            .api_keys_sources("org_b", &["key_1".to_string()])
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let cache = store.api_keys_for_cache(now + 1).await.unwrap();
     assert_eq!(
         cache.len(),
@@ -1142,11 +1229,79 @@ pub async fn activity_story(store: &dyn Store) {
     );
     assert!(
         store
-            .audit_activity("org_nobody", all, AuditBucket::Hour)
+            .audit_activity("org_nobody", all.clone(), AuditBucket::Hour)
             .await
             .unwrap()
             .is_empty()
     );
+    // Whole hours come from the per-hour counts the append keeps, partial hours at a
+    // range's ends from the entries: every range, on and off the hour, open or not, with
+    // and without the filters the counts keep, agrees with counting the entries here.
+    let mut entries: Vec<(&str, &str, i64)> = vec![(actions::ORG_CREATED, "success", 0)];
+    entries.extend(rows.iter().map(|(a, o, _, at)| (*a, *o, *at)));
+    let offsets = [
+        0,
+        1,
+        10,
+        1799,
+        3599,
+        3600,
+        3601,
+        7199,
+        7200,
+        7300,
+        7400,
+        3 * 3600 - 1,
+        3 * 3600,
+        5 * 3600,
+    ];
+    let bounds: Vec<Option<i64>> = std::iter::once(None)
+        .chain(offsets.iter().map(|o| Some(t + o)))
+        .collect();
+    let filters: [(Option<&str>, Option<&str>); 4] = [
+        (None, None),
+        (Some("auth.*"), None),
+        (Some(actions::LOGIN_SUCCEEDED), None),
+        (None, Some("failure")),
+    ];
+    for since in &bounds {
+        for until in &bounds {
+            for (action, outcome) in filters {
+                let query = AuditQuery {
+                    since: since.map(wt_core::clock::rfc3339),
+                    until: until.map(wt_core::clock::rfc3339),
+                    action: action.map(Into::into),
+                    outcome: outcome.map(Into::into),
+                    ..all.clone()
+                };
+                let mut want: std::collections::BTreeMap<(String, String), i64> =
+                    Default::default();
+                for (a, o, at) in &entries {
+                    let at = t + at;
+                    let in_range = since.is_none_or(|s| at >= s) && until.is_none_or(|u| at < u);
+                    let action_ok = match action {
+                        None => true,
+                        Some(p) if p.ends_with('*') => a.starts_with(&p[..p.len() - 1]),
+                        Some(x) => *a == x,
+                    };
+                    if in_range && action_ok && outcome.is_none_or(|x| *o == x) {
+                        let b = wt_core::clock::rfc3339(at)[..13].to_string();
+                        *want.entry((b, (*o).to_string())).or_default() += 1;
+                    }
+                }
+                let want: Vec<_> = want.into_iter().map(|((b, o), n)| (b, o, n)).collect();
+                let label = format!("{query:?}");
+                assert_eq!(
+                    got(store
+                        .audit_activity("org_h", query, AuditBucket::Hour)
+                        .await
+                        .unwrap()),
+                    want,
+                    "{label}"
+                );
+            }
+        }
+    }
 }
 
 /// Passkeys and their ceremonies, on an org of its own (runs after the others or alone).

@@ -35,6 +35,30 @@ pub struct KeyRow {
     pub usage: Vec<u64>,
 }
 
+impl From<ApiKey> for KeyRow {
+    /// A key as the list call returns it with `include=usage`.
+    fn from(mut key: ApiKey) -> Self {
+        let usage = key.usage.take();
+        let (usage, sources) =
+            usage.map_or_else(Default::default, |u| (u.requests_per_hour, u.sources));
+        KeyRow {
+            key,
+            sources,
+            usage,
+        }
+    }
+}
+
+/// One environment's keys on the list: a page of them.
+pub struct KeySection {
+    pub environment: Environment,
+    pub rows: Vec<KeyRow>,
+    /// The next page's cursor, when there are more keys.
+    pub next: Option<String>,
+    /// This is a later page (a link back to the first is shown).
+    pub paged: bool,
+}
+
 /// What the create form showed when posted (kept after an error).
 #[derive(Default)]
 pub struct KeyForm<'a> {
@@ -49,7 +73,9 @@ pub struct KeyForm<'a> {
 
 pub struct KeysView<'a> {
     pub viewer: Viewer<'a>,
-    pub rows: Vec<KeyRow>,
+    pub sections: Vec<KeySection>,
+    /// Only one environment is shown (`?environment=`).
+    pub one_environment: bool,
     /// The role may manage keys: the create form is shown.
     pub manage: bool,
     pub notice: Option<&'a str>,
@@ -234,14 +260,30 @@ pub fn keys(v: &KeysView<'_>) -> Markup {
             h1 { "Ingestion keys" }
             (notice_box(v.notice))
             (error_box(v.error))
-            @for env in [Environment::Production, Environment::Sandbox] {
-                @let rows: Vec<&KeyRow> = v.rows.iter().filter(|r| r.key.environment == env).collect();
+            @if v.one_environment {
+                p { a #all-environments href="/keys" { "← All environments" } }
+            }
+            @for sec in &v.sections {
+                @let env = sec.environment;
+                @let rows: Vec<&KeyRow> = sec.rows.iter().collect();
                 section #{ "env-" (env.as_str()) } {
                     h2 { (env_label(env)) }
                     @if rows.is_empty() {
-                        p.status-muted { "No " (env_label(env).to_lowercase()) " keys." }
+                        p.status-muted { "No " (env_label(env).to_lowercase()) " keys" @if sec.paged { " after these" } "." }
                     } @else {
                         (keys_table(env, &rows))
+                    }
+                    @if sec.next.is_some() || sec.paged {
+                        nav.pager aria-label={ (env_label(env)) " key pages" } {
+                            @if sec.paged {
+                                a href={ "/keys?environment=" (env.as_str()) } { "First page" }
+                            }
+                            @if let Some(next) = &sec.next {
+                                a rel="next" href={ "/keys?environment=" (env.as_str()) "&cursor=" (next) } {
+                                    "More " (env_label(env).to_lowercase()) " keys →"
+                                }
+                            }
+                        }
                     }
                 }
             }

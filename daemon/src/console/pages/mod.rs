@@ -481,11 +481,17 @@ mod tests {
             }),
             keys(&KeysView {
                 viewer: v(),
-                rows: vec![KeyRow {
-                    key: key.clone(),
-                    sources: vec!["10.0.0.1".into()],
-                    usage: vec![1; 168],
+                sections: vec![KeySection {
+                    environment: wt_api::Environment::Production,
+                    rows: vec![KeyRow {
+                        key: key.clone(),
+                        sources: vec!["10.0.0.1".into()],
+                        usage: vec![1; 168],
+                    }],
+                    next: Some("key_next".into()),
+                    paged: true,
                 }],
+                one_environment: true,
                 manage: true,
                 notice: None,
                 error: Some("x"),
