@@ -37,18 +37,23 @@
 
 // Times: the server writes <time datetime="...Z" title="... UTC">... UTC</time>; here
 // the text becomes the viewer's own time zone (the title keeps UTC, shown on hover).
+// Rows added later (the audit log's live view) go through the same function.
 (function () {
   "use strict";
-  var times = document.querySelectorAll("time[datetime]");
-  Array.prototype.forEach.call(times, function (t) {
-    var d = new Date(t.getAttribute("datetime"));
-    if (isNaN(d.getTime())) { return; }
-    t.textContent = d.toLocaleString(undefined, {
-      year: "numeric", month: "short", day: "numeric",
-      hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+  function localTimes(root) {
+    var times = root.querySelectorAll("time[datetime]");
+    Array.prototype.forEach.call(times, function (t) {
+      var d = new Date(t.getAttribute("datetime"));
+      if (isNaN(d.getTime())) { return; }
+      t.textContent = d.toLocaleString(undefined, {
+        year: "numeric", month: "short", day: "numeric",
+        hour: "2-digit", minute: "2-digit", timeZoneName: "short"
+      });
+      t.setAttribute("data-local", "1");
     });
-    t.setAttribute("data-local", "1");
-  });
+  }
+  window.wtLocalTimes = localTimes;
+  localTimes(document);
 })();
 
 // Recovery codes: Copy, Download (.txt) and Print. The codes are text on the page; the
@@ -193,6 +198,7 @@
     var row = tpl.content.firstElementChild;
     if (!row || row.tagName !== "TR") { return; }
     row.classList.add("new");
+    if (window.wtLocalTimes) { window.wtLocalTimes(row); }
     body.insertBefore(row, body.firstChild);
     var none = document.getElementById("no-entries");
     if (none) { none.hidden = true; }

@@ -10,7 +10,9 @@ use super::*;
 /// The `<tr>` of the invite list for `email`.
 fn invite_row<'a>(page: &'a str, email: &str) -> &'a str {
     let at = page
-        .find(&format!("<td class=\"email\">{email}</td>"))
+        .find(&format!(
+            "<td class=\"email\" data-label=\"Email\">{email}</td>"
+        ))
         .unwrap_or_else(|| panic!("no row for {email} in {page}"));
     let start = page[..at].rfind("<tr").unwrap();
     let end = at + page[at..].find("</tr>").unwrap();

@@ -174,7 +174,10 @@ async fn the_list_shows_who_lacks_required_mfa_their_sessions_and_last_sign_in()
     assert!(row.contains("data-mfa=\"missing\""), "{row}");
     assert!(row.contains("class=\"mfa-missing\""), "highlighted: {row}");
     assert!(row.contains("required, not set up"), "{row}");
-    assert!(row.contains("<td class=\"sessions\">1</td>"), "{row}");
+    assert!(
+        row.contains("<td class=\"sessions\" data-label=\"Sessions\">1</td>"),
+        "{row}"
+    );
     assert!(
         row.contains(&wt_core::clock::rfc3339(T0)),
         "last sign-in: {row}"
@@ -187,7 +190,10 @@ async fn the_list_shows_who_lacks_required_mfa_their_sessions_and_last_sign_in()
     assert!(!row.contains("mfa-missing"), "{row}");
     let row = member_row(&page, &never);
     assert!(row.contains(">never<"), "{row}");
-    assert!(row.contains("<td class=\"sessions\">0</td>"), "{row}");
+    assert!(
+        row.contains("<td class=\"sessions\" data-label=\"Sessions\">0</td>"),
+        "{row}"
+    );
     assert!(row.contains("Nev &lt;b&gt;Er&lt;/b&gt;"), "escaped: {row}");
     assert!(
         page.contains("id=\"mfa-missing-count\">1 without"),
@@ -261,7 +267,7 @@ async fn each_action_needs_the_password_and_the_confirmation_naming_the_person()
     assert_eq!(r.headers[header::LOCATION], "/members?done=role");
     let list = html(&fx.send(page_get("/members?done=role", Some(&cookie))).await);
     assert!(list.contains("The role is changed."));
-    assert!(member_row(&list, &al).contains("<td class=\"role\">viewer</td>"));
+    assert!(member_row(&list, &al).contains("<td class=\"role\" data-label=\"Role\">viewer</td>"));
     assert!(fx.actions().await.contains(&actions::STEP_UP.to_string()));
 
     // End sessions: their bearer session dies.

@@ -110,7 +110,7 @@ pub fn entry_row(r: &EntryRow, csrf: &str, can_review: bool) -> Markup {
     html! {
         tr id={ "entry-" (r.seq) } data-seq=(r.seq) data-outcome=(r.outcome) {
             td.seq { (r.seq) }
-            td { time datetime=(r.occurred_at) { (r.occurred_at.replace('T', " ").replace('Z', " UTC")) } }
+            td { (super::time(&r.occurred_at)) }
             td.actor { (r.actor) }
             td.action { code { (r.action) } }
             td.target { @if let Some(t) = &r.target { (t) } @else { span.status-muted { "—" } } }

@@ -125,7 +125,7 @@ pub fn invites(v: &InvitesView<'_>) -> Markup {
                 @if v.rows.is_empty() {
                     p #no-invites { "No invites yet." }
                 } @else {
-                    table #invites-table {
+                    table.stack #invites-table {
                         thead {
                             tr {
                                 th scope="col" { "Email" }
@@ -139,11 +139,11 @@ pub fn invites(v: &InvitesView<'_>) -> Markup {
                         tbody {
                             @for r in &v.rows {
                                 tr data-invite-id=(r.id) data-status=(r.status) {
-                                    td.email { (r.email) }
-                                    td { (r.role) }
-                                    td.status { span class={ "badge badge-" (r.status) } { (r.status) } }
-                                    td { (r.invited_by) }
-                                    td { (super::time(&r.expires_at)) }
+                                    td.email data-label="Email" { (r.email) }
+                                    td data-label="Role" { (r.role) }
+                                    td.status data-label="State" { span class={ "badge badge-" (r.status) } { (r.status) } }
+                                    td data-label="Invited by" { (r.invited_by) }
+                                    td data-label="Expires" { (super::time(&r.expires_at)) }
                                     @if v.manage {
                                         td.actions {
                                             @if r.status == "pending" || r.status == "expired" {

@@ -102,13 +102,9 @@ fn status_badge(s: ApiKeyStatus) -> Markup {
     html! { span class={ "badge badge-key-" (k) } data-status=(k) { (k) } }
 }
 
-/// An RFC 3339 time as `2026-12-06 10:00 UTC`, the full time in its `datetime`.
+/// A time as every page shows it ([`super::time`]).
 fn when(t: &str) -> Markup {
-    let short = match (t.get(..10), t.get(11..16)) {
-        (Some(d), Some(h)) => format!("{d} {h} UTC"),
-        _ => t.to_string(),
-    };
-    html! { time datetime=(t) title=(t) { (short) } }
+    super::time(t)
 }
 
 fn opt_when(t: Option<&str>, none: &str) -> Markup {

@@ -81,7 +81,7 @@ pub fn members(v: &MembersView<'_>) -> Markup {
                     label for="member-filter" { "Filter by name, email or role" }
                     input #member-filter type="search" data-filter-table="members-table" autocomplete="off";
                 }
-                table #members-table {
+                table.stack #members-table {
                     caption.visually-hidden { "Members of " (v.viewer.org) }
                     thead {
                         tr {
@@ -97,12 +97,12 @@ pub fn members(v: &MembersView<'_>) -> Markup {
                     tbody {
                         @for r in &v.rows {
                             tr data-member-id=(r.id) data-mfa=(r.mfa.key()) class=[(r.mfa == MfaCell::Missing).then_some("mfa-missing")] {
-                                td { (r.name) @if r.is_you { " " span.hint { "(you)" } } }
-                                td { (r.email) }
-                                td.role { (r.role) }
-                                td.mfa { (mfa_cell(r.mfa)) @if r.mfa == MfaCell::On { " " span.hint.mfa-methods { "(" (r.mfa_methods) ")" } } }
-                                td { (super::time_or(r.last_sign_in.as_deref(), "never")) }
-                                td.sessions { (r.sessions) }
+                                td data-label="Name" { (r.name) @if r.is_you { " " span.hint { "(you)" } } }
+                                td data-label="Email" { (r.email) }
+                                td.role data-label="Role" { (r.role) }
+                                td.mfa data-label="Two-factor" { (mfa_cell(r.mfa)) @if r.mfa == MfaCell::On { " " span.hint.mfa-methods { "(" (r.mfa_methods) ")" } } }
+                                td data-label="Last sign-in" { (super::time_or(r.last_sign_in.as_deref(), "never")) }
+                                td.sessions data-label="Sessions" { (r.sessions) }
                                 @if v.manage {
                                     td {
                                         @if !r.is_you {
