@@ -265,12 +265,11 @@ async fn audit_page(state: &AppState, auth: &Auth, raw: Option<&str>, extra: Ext
             None => f.clone(),
         };
         let first_page = q.newer.is_none() && f.cursor.is_none();
-        let result = async {
-            let page = service::audit::page(state, auth, listing).await?;
-            let chart = service::audit::activity(state, auth, f.clone()).await?;
-            Ok::<_, ApiError>((page, chart))
-        }
-        .await;
+        // Two independent reads, side by side on the read pool.
+        let result = tokio::try_join!(
+            service::audit::page(state, auth, listing),
+            service::audit::activity(state, auth, f.clone()),
+        );
         match result {
             Ok((page, chart)) => {
                 let mut entries = page.entries;
