@@ -230,6 +230,12 @@ impl SignerKey {
         Ok(k)
     }
 
+    /// The same key pair under another name (another org's origin): the key id changes
+    /// with the name, the Ed25519 key does not.
+    pub fn with_name(&self, name: &str) -> Result<Self, CheckpointError> {
+        Self::from_seed(name, self.key.as_bytes())
+    }
+
     /// The signer key string (a secret: store it encrypted, never log it).
     pub fn to_secret_string(&self) -> SecretString {
         let mut raw = zeroize::Zeroizing::new(vec![ALG_ED25519]);
@@ -596,6 +602,69 @@ mod tests {
             open(&forged, &keys),
             Err(CheckpointError::BadSignature { .. })
         ));
+    }
+
+    #[test]
+    fn one_installation_key_signs_for_each_org_under_its_origin() {
+        let k = SignerKey::generate("h/watchtower/org_1").expect("key");
+        let k2 = k.with_name("h/watchtower/org_2").expect("renamed");
+        assert_eq!(k.verifier().public_key(), k2.verifier().public_key());
+        assert_ne!(k.id(), k2.id());
+        let note = Checkpoint::new("h/watchtower/org_2", 3, [9; 32])
+            .sign(&[&k2])
+            .expect("sign");
+        // Org 1's verifier key does not accept org 2's checkpoint.
+        assert_eq!(
+            open(&note, &[k.verifier()]),
+            Err(CheckpointError::NoKnownSignature)
+        );
+        assert!(open(&note, &[k2.verifier()]).is_ok());
+    }
+
+    /// One signed checkpoint (with an extension line) and its key, made once: Ed25519 is
+    /// slow in a debug build.
+    fn signed_example() -> &'static (String, [VerifierKey; 1]) {
+        static EX: std::sync::OnceLock<(String, [VerifierKey; 1])> = std::sync::OnceLock::new();
+        EX.get_or_init(|| {
+            let k = SignerKey::from_seed("h/watchtower/org_1", &[3; 32]).expect("key");
+            let mut cp = Checkpoint::new("h/watchtower/org_1", 1234, [0xab; 32]);
+            cp.extensions.push("ext".into());
+            let note = cp.sign(&[&k]).expect("sign");
+            let keys = [k.verifier()];
+            assert!(Checkpoint::open(&note, &keys, None).is_ok());
+            (note, keys)
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(100)
+        ))]
+
+        /// Any single changed byte of a signed checkpoint makes it fail to open.
+        #[test]
+        fn any_changed_byte_of_a_signed_checkpoint_is_refused(
+            pos in proptest::prelude::any::<usize>(), byte in 0x20u8..0x7f,
+        ) {
+            let (note, keys) = signed_example();
+            let mut b = note.clone().into_bytes();
+            let i = pos % b.len();
+            proptest::prop_assume!(b[i] != byte);
+            b[i] = byte;
+            if let Ok(m) = String::from_utf8(b) {
+                proptest::prop_assert!(Checkpoint::open(&m, keys, None).is_err(), "{:?}", m);
+            }
+        }
+
+        #[test]
+        fn parsers_never_panic(s in "\\PC{0,200}", t in "[a-z+/=0-9\n\u{2014} ]{0,120}") {
+            let _ = VerifierKey::parse(&s);
+            let _ = SignerKey::parse(&s);
+            let _ = Checkpoint::parse_body(&s);
+            let _ = open(&s, &[]);
+            let _ = open(&t, &[]);
+            let _ = Checkpoint::parse_body(&t);
+        }
     }
 
     #[test]

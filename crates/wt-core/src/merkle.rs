@@ -461,6 +461,65 @@ pub fn verify_consistency(
     Ok(())
 }
 
+/// Records which nodes a computation reads, answering with a placeholder hash: the
+/// computations' shapes depend only on the sizes, never on the hashes.
+struct Recorder(std::cell::RefCell<Vec<NodeId>>);
+
+impl NodeSource for Recorder {
+    fn node(&self, id: NodeId) -> Option<Hash> {
+        self.0.borrow_mut().push(id);
+        Some([0; 32])
+    }
+}
+
+fn recorded(
+    f: impl FnOnce(&Recorder) -> Result<Vec<Hash>, MerkleError>,
+) -> Result<Vec<NodeId>, MerkleError> {
+    let r = Recorder(std::cell::RefCell::new(Vec::new()));
+    f(&r)?;
+    let mut ids = r.0.into_inner();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(ids)
+}
+
+/// The stored nodes [`inclusion_proof`] reads (and [`root`] of the same size, for the
+/// checkpoint): a store fetches them in one query, then answers from that set.
+pub fn inclusion_nodes(index: u64, size: u64) -> Result<Vec<NodeId>, MerkleError> {
+    recorded(|r| {
+        let mut v = inclusion_proof(r, index, size)?;
+        v.push(root(r, size)?);
+        Ok(v)
+    })
+}
+
+/// The stored nodes [`consistency_proof`] and the two [`root`]s read.
+pub fn consistency_nodes(old: u64, new: u64) -> Result<Vec<NodeId>, MerkleError> {
+    recorded(|r| {
+        let mut v = consistency_proof(r, old, new)?;
+        v.push(root(r, old)?);
+        v.push(root(r, new)?);
+        Ok(v)
+    })
+}
+
+/// The stored nodes [`root`] (and [`Frontier::load`]) read: one per set bit of `size`.
+pub fn root_nodes(size: u64) -> Result<Vec<NodeId>, MerkleError> {
+    recorded(|r| Ok(vec![root(r, size)?]))
+}
+
+impl NodeSource for std::collections::HashMap<NodeId, Hash> {
+    fn node(&self, id: NodeId) -> Option<Hash> {
+        self.get(&id).copied()
+    }
+}
+
+impl NodeSource for std::collections::BTreeMap<NodeId, Hash> {
+    fn node(&self, id: NodeId) -> Option<Hash> {
+        self.get(&id).copied()
+    }
+}
+
 /// The right edge of a tree: the roots of the perfect subtrees of its size's binary
 /// decomposition, largest (leftmost) first. Enough to append and to compute the root.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -835,6 +894,42 @@ mod tests {
     }
 
     #[test]
+    fn the_listed_nodes_are_exactly_what_a_proof_needs() {
+        let (t, leaves) = tree_of(300);
+        for (index, size) in [(0u64, 1u64), (0, 300), (299, 300), (137, 257), (128, 129)] {
+            let ids = inclusion_nodes(index, size).expect("ids");
+            assert!(ids.len() <= 2 * 9, "{} nodes for size {size}", ids.len());
+            let fetched: std::collections::HashMap<NodeId, Hash> = ids
+                .iter()
+                .map(|id| (*id, t.node(*id).expect("stored")))
+                .collect();
+            let p = inclusion_proof(&fetched, index, size).expect("from the fetched set");
+            let r = root(&fetched, size).expect("root");
+            verify_inclusion(&leaves[index as usize], index, size, &p, &r).expect("verifies");
+            // Without any one of them the proof cannot be made.
+            for id in &ids {
+                let mut less = fetched.clone();
+                less.remove(id);
+                let both = inclusion_proof(&less, index, size).and_then(|_| root(&less, size));
+                assert_eq!(both, Err(MerkleError::MissingNode(*id)));
+            }
+        }
+        for (old, new) in [(1u64, 300u64), (150, 300), (256, 300), (299, 300), (0, 5)] {
+            let ids = consistency_nodes(old, new).expect("ids");
+            let fetched: std::collections::BTreeMap<NodeId, Hash> = ids
+                .iter()
+                .map(|id| (*id, t.node(*id).expect("stored")))
+                .collect();
+            let p = consistency_proof(&fetched, old, new).expect("from the fetched set");
+            let (a, b) = (root(&fetched, old), root(&fetched, new));
+            let (a, b) = (a.expect("old root"), b.expect("new root"));
+            verify_consistency(old, new, &p, &a, &b).expect("consistent");
+        }
+        assert_eq!(root_nodes(6).map(|v| v.len()), Ok(2));
+        assert!(inclusion_nodes(5, 5).is_err());
+    }
+
+    #[test]
     fn a_missing_node_is_named() {
         let (mut t, _) = tree_of(8);
         t.remove(NodeId::new(1, 1));
@@ -959,6 +1054,21 @@ mod tests {
                 let r2 = root(t, size + 1).expect("root");
                 proptest::prop_assert!(verify_inclusion(&leaf, index, size + 1, &p, &r2).is_err());
             }
+        }
+
+        #[test]
+        fn verifiers_never_panic_on_arbitrary_input(
+            a in proptest::prelude::any::<u64>(), b in proptest::prelude::any::<u64>(),
+            n in 0usize..70, fill in proptest::prelude::any::<u8>(),
+        ) {
+            let p = vec![[fill; 32]; n];
+            let h = [fill; 32];
+            let _ = verify_inclusion(&h, a, b, &p, &h);
+            let _ = verify_consistency(a, b, &p, &h, &h);
+            let _ = verify_consistency(a % 5000, b % 5000, &p, &h, &h);
+            let _ = verify_inclusion(&h, a % 5000, b % 5000, &p, &h);
+            let _ = inclusion_nodes(a, b);
+            let _ = consistency_nodes(a, b);
         }
 
         #[test]
