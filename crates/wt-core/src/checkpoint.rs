@@ -11,7 +11,10 @@
 //! four bytes of `SHA-256(key name || 0x0A || 0x01 || public key)`, `0x01` being Ed25519's
 //! signature type. The signature is Ed25519 over the body bytes (the text up to and
 //! including its final newline). As C2SP recommends, a log's key name is its origin, so an
-//! org's checkpoints are signed under the name `<host>/watchtower/<org id>`.
+//! org's checkpoints are signed under the name `<host>/watchtower/<org id>`, and
+//! [`Checkpoint::open`] requires a good signature by a key of that name: one installation
+//! key pair serves every org ([`SignerKey::with_name`]; the key id differs per org), and
+//! no org's key vouches for another org's tree.
 //!
 //! **Keys**: a verifier key is `<name>+<8 hex digits key id>+<base64(0x01 || 32-byte
 //! public key)>` ([`VerifierKey`], what `wt audit pubkey` prints); a signer key is
@@ -55,6 +58,8 @@ pub enum CheckpointError {
     MalformedCheckpoint(&'static str),
     #[error("the checkpoint is for {got:?}, not {want:?}")]
     WrongOrigin { got: String, want: String },
+    #[error("the checkpoint for {0:?} has no good signature by a key of that name (the log's own)")]
+    NotSignedByLog(String),
 }
 
 /// The origin of an org's log: `<public host>/watchtower/<org id>`.
@@ -408,8 +413,10 @@ impl Checkpoint {
 
     /// The note text of this checkpoint.
     pub fn body(&self) -> Result<String, CheckpointError> {
-        if self.origin.is_empty() {
-            return Err(CheckpointError::MalformedCheckpoint("the origin is empty"));
+        if self.origin.is_empty() || self.origin.contains('\n') {
+            return Err(CheckpointError::MalformedCheckpoint(
+                "the origin is empty or has a newline",
+            ));
         }
         let mut s = format!(
             "{}\n{}\n{}\n",
@@ -485,7 +492,9 @@ impl Checkpoint {
     }
 
     /// Verifies a signed checkpoint with the listed keys and, when given, checks its
-    /// origin (a checkpoint of another org or installation is refused).
+    /// origin (a checkpoint of another org or installation is refused). One good signature
+    /// must be by a key named as the origin (the log's own key; others, e.g. witnesses',
+    /// may sign too), so one org's key can never vouch for another org's tree.
     pub fn open(
         note: &str,
         keys: &[VerifierKey],
@@ -500,6 +509,13 @@ impl Checkpoint {
                 got: cp.origin,
                 want: want.to_string(),
             });
+        }
+        if !opened
+            .verified_by
+            .iter()
+            .any(|(name, _)| *name == cp.origin)
+        {
+            return Err(CheckpointError::NotSignedByLog(cp.origin));
         }
         Ok((cp, opened))
     }
@@ -619,6 +635,20 @@ mod tests {
             Err(CheckpointError::NoKnownSignature)
         );
         assert!(open(&note, &[k2.verifier()]).is_ok());
+        // Org 1's key signing a checkpoint that claims org 2's origin: the note verifies,
+        // the checkpoint does not.
+        let forged = Checkpoint::new("h/watchtower/org_2", 3, [9; 32])
+            .sign(&[&k])
+            .expect("sign");
+        assert!(open(&forged, &[k.verifier()]).is_ok());
+        assert_eq!(
+            Checkpoint::open(&forged, &[k.verifier(), k2.verifier()], None),
+            Err(CheckpointError::NotSignedByLog("h/watchtower/org_2".into()))
+        );
+        let mut bad = Checkpoint::new("h/watchtower/org_1\n7", 3, [9; 32]);
+        assert!(bad.sign(&[&k]).is_err());
+        bad.origin = String::new();
+        assert!(bad.body().is_err());
     }
 
     /// One signed checkpoint (with an extension line) and its key, made once: Ed25519 is

@@ -814,6 +814,8 @@ mod tests {
         let roots: Vec<Hash> = (0..=70).map(|n| root_of(&leaves[..n])).collect();
         for size in 1..=70u64 {
             assert_eq!(root(&t, size), Ok(roots[size as usize]));
+            let f = Frontier::load(&t, size).expect("frontier");
+            assert_eq!((f.size(), f.root()), (size, roots[size as usize]));
             for index in 0..size {
                 let p = inclusion_proof(&t, index, size).expect("proof");
                 let r = &roots[size as usize];
