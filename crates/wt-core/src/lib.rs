@@ -10,6 +10,10 @@
 //! - [`crypto`]: the master key and AEAD encryption of secrets at rest.
 //! - [`throttle`]: time-based login backoff (never a permanent lock).
 //! - [`audit`]: audit entries and the per-org hash chain.
+//! - [`merkle`]: the per-org audit log as an RFC 6962 Merkle tree: hashing, stored
+//!   perfect subtrees, inclusion and consistency proofs and their verification.
+//! - [`checkpoint`]: signed tree heads as C2SP checkpoints in Ed25519 signed notes,
+//!   signer and verifier keys (rotation: several verifier keys).
 //! - [`ids`]: public identifiers and input validation helpers.
 //! - [`netaddr`]: client addresses behind trusted proxies, CIDR parsing and allowlists.
 //! - [`mfa`]: TOTP verification with replay protection, otpauth URIs, recovery codes.
@@ -30,11 +34,13 @@
 
 pub mod apikey;
 pub mod audit;
+pub mod checkpoint;
 pub mod clock;
 pub mod crypto;
 pub mod hosts;
 pub mod ids;
 pub mod mail;
+pub mod merkle;
 pub mod mfa;
 pub mod netaddr;
 pub mod passkey;
