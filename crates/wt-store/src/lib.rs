@@ -22,7 +22,7 @@ mod store;
 
 pub use model::*;
 pub use store::{
-    AllowedIpStore, AuditStore, HealthStore, IngestStore, InviteStore, KeyStore, MemberStore,
+    AllowedIpStore, AuditStore, DeviceGrantStore, HealthStore, IngestStore, InviteStore, KeyStore, MemberStore,
     MfaStore, OrgStore, OutboxStore, PasskeyStore, PasswordStore, ReadinessStore, SessionStore,
     SetupStore, Store, ThrottleStore, TokenStore, UserStore,
 };
