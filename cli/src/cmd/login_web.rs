@@ -12,8 +12,8 @@ use crate::secret::Secret;
 use crate::{CliError, Ctx};
 use std::time::{Duration, Instant};
 use wt_api::{
-    DeviceAuthorizationRequest, DeviceAuthorizationResponse, DeviceTokenError,
-    DeviceTokenRequest, DeviceTokenResponse, device_errors as err,
+    DeviceAuthorizationRequest, DeviceAuthorizationResponse, DeviceTokenError, DeviceTokenRequest,
+    DeviceTokenResponse, device_errors as err,
 };
 
 /// Transport failures in a row (a daemon restarting, a connection a proxy dropped) a
@@ -64,7 +64,10 @@ fn read_answer(
         err::SLOW_DOWN => {
             // RFC 8628 §3.5: 5 seconds more for this and every later poll (or what the
             // server says, if more).
-            *interval = e.interval.map_or(*interval + 5, |i| i.max(1) as u64).max(*interval + 5);
+            *interval = e
+                .interval
+                .map_or(*interval + 5, |i| i.max(1) as u64)
+                .max(*interval + 5);
             Ok(Next::Wait(Duration::from_secs(*interval)))
         }
         err::ACCESS_DENIED => Err(CliError::DeviceDenied(format!(
@@ -192,14 +195,20 @@ mod tests {
     fn pending_waits_the_interval_and_slow_down_adds_five_seconds() {
         let mut i = 5;
         let pending = body(serde_json::json!({"error": "authorization_pending"}));
-        assert!(matches!(read_answer("s", 400, &pending, &mut i), Ok(Next::Wait(d)) if d == Duration::from_secs(5)));
+        assert!(
+            matches!(read_answer("s", 400, &pending, &mut i), Ok(Next::Wait(d)) if d == Duration::from_secs(5))
+        );
         let slow = body(serde_json::json!({"error": "slow_down", "interval": 10}));
-        assert!(matches!(read_answer("s", 400, &slow, &mut i), Ok(Next::Wait(d)) if d == Duration::from_secs(10)));
+        assert!(
+            matches!(read_answer("s", 400, &slow, &mut i), Ok(Next::Wait(d)) if d == Duration::from_secs(10))
+        );
         // Without the server's number: 5 more, and it stays for later polls.
         let slow = body(serde_json::json!({"error": "slow_down"}));
         assert!(read_answer("s", 400, &slow, &mut i).is_ok());
         assert_eq!(i, 15);
-        assert!(matches!(read_answer("s", 400, &pending, &mut i), Ok(Next::Wait(d)) if d == Duration::from_secs(15)));
+        assert!(
+            matches!(read_answer("s", 400, &pending, &mut i), Ok(Next::Wait(d)) if d == Duration::from_secs(15))
+        );
     }
 
     #[test]
@@ -207,17 +216,28 @@ mod tests {
         let mut i = 5;
         let denied = body(serde_json::json!({"error": "access_denied"}));
         let e = read_answer("s", 400, &denied, &mut i).err();
-        assert_eq!(e.map(|e| e.exit_code()), Some(crate::error::exit::DEVICE_DENIED));
+        assert_eq!(
+            e.map(|e| e.exit_code()),
+            Some(crate::error::exit::DEVICE_DENIED)
+        );
         let expired = body(serde_json::json!({"error": "expired_token"}));
         let e = read_answer("s", 400, &expired, &mut i).err();
-        assert_eq!(e.map(|e| e.exit_code()), Some(crate::error::exit::DEVICE_EXPIRED));
+        assert_eq!(
+            e.map(|e| e.exit_code()),
+            Some(crate::error::exit::DEVICE_EXPIRED)
+        );
         let used = body(serde_json::json!({"error": "invalid_grant"}));
         let e = read_answer("s", 400, &used, &mut i).err();
         assert_eq!(e.map(|e| e.exit_code()), Some(crate::error::exit::FAILURE));
         // A throttled address answers problem+json: exit 7.
-        let limited = body(serde_json::json!({"type": "about:blank", "title": "Too Many Requests", "status": 429, "code": "rate_limited"}));
+        let limited = body(
+            serde_json::json!({"type": "about:blank", "title": "Too Many Requests", "status": 429, "code": "rate_limited"}),
+        );
         let e = read_answer("s", 429, &limited, &mut i).err();
-        assert_eq!(e.map(|e| e.exit_code()), Some(crate::error::exit::RATE_LIMITED));
+        assert_eq!(
+            e.map(|e| e.exit_code()),
+            Some(crate::error::exit::RATE_LIMITED)
+        );
     }
 
     #[test]

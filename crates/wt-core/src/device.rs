@@ -302,7 +302,14 @@ mod tests {
             Some("BCDFGHJK")
         );
         // Vowels, digits, too short or long: not a user code.
-        for bad in ["BCDF-GHJA", "BCDF-GHJ1", "BCDF-GHJ", "BCDF-GHJKL", "", "ÄBCD-FGHJ"] {
+        for bad in [
+            "BCDF-GHJA",
+            "BCDF-GHJ1",
+            "BCDF-GHJ",
+            "BCDF-GHJKL",
+            "",
+            "ÄBCD-FGHJ",
+        ] {
             assert_eq!(normalize_user_code(bad), None, "{bad}");
         }
         assert_eq!(normalize_user_code(&"B".repeat(1000)), None);
@@ -361,7 +368,10 @@ mod tests {
     fn every_unredeemed_grant_expires_after_ten_minutes() {
         for s in [Status::Pending, Status::Approved] {
             let g = grant(s);
-            assert_ne!(poll(&g, 1_000 + CODE_TTL - 1), Poll::Expired { record: true });
+            assert_ne!(
+                poll(&g, 1_000 + CODE_TTL - 1),
+                Poll::Expired { record: true }
+            );
             assert_eq!(
                 poll(&g, 1_000 + CODE_TTL),
                 Poll::Expired { record: true },
@@ -378,9 +388,15 @@ mod tests {
             poll(&grant(Status::Expired), 1_000),
             Poll::Expired { record: false }
         );
-        assert_eq!(Poll::Expired { record: false }.error_code(), Some("expired_token"));
+        assert_eq!(
+            Poll::Expired { record: false }.error_code(),
+            Some("expired_token")
+        );
         // A redeemed grant stays redeemed (the session has its own lifetime).
-        assert_eq!(poll(&grant(Status::Redeemed), 1_000 + CODE_TTL), Poll::Redeemed);
+        assert_eq!(
+            poll(&grant(Status::Redeemed), 1_000 + CODE_TTL),
+            Poll::Redeemed
+        );
     }
 
     #[test]
@@ -410,7 +426,10 @@ mod tests {
             cli_agent(Some("wt/0.1.0 (linux; x86_64)")),
             Some(("0.1.0".into(), "linux; x86_64".into()))
         );
-        assert_eq!(cli_agent(Some("wt/0.2.0")), Some(("0.2.0".into(), String::new())));
+        assert_eq!(
+            cli_agent(Some("wt/0.2.0")),
+            Some(("0.2.0".into(), String::new()))
+        );
         assert_eq!(cli_agent(Some("curl/8.0")), None);
         assert_eq!(cli_agent(None), None);
     }

@@ -812,8 +812,12 @@ pub trait DeviceGrantStore: Send + Sync {
     async fn device_grant_get(&self, id: &str) -> Result<Option<DeviceGrantRecord>>;
     /// Records a poll of a pending grant at `now`. `true`: it came after the interval.
     /// `false`: too soon, and the interval is now at least `slow_interval` (slow_down).
-    async fn device_grant_polled(&self, id: &str, now: UnixTime, slow_interval: i64)
-    -> Result<bool>;
+    async fn device_grant_polled(
+        &self,
+        id: &str,
+        now: UnixTime,
+        slow_interval: i64,
+    ) -> Result<bool>;
     /// Approves or denies a pending, live grant for the answerer's org, with its audit
     /// entry (and the `requested` one, when the org was not known before). A grant
     /// answered already or lapsed is a `Conflict`.
@@ -825,12 +829,8 @@ pub trait DeviceGrantStore: Send + Sync {
     ) -> Result<()>;
     /// Records that a pending or approved grant lapsed (`expired`), with `audit` in its
     /// org when it has one; `false` when another poll recorded it first.
-    async fn device_grant_expire(
-        &self,
-        id: &str,
-        now: UnixTime,
-        audit: AuditEvent,
-    ) -> Result<bool>;
+    async fn device_grant_expire(&self, id: &str, now: UnixTime, audit: AuditEvent)
+    -> Result<bool>;
     /// Redeems an approved, live grant once: checks, in the same transaction, that the
     /// approver still has the role they approved with in its org and that their
     /// approving session is live. `redeemed` is the audit entry of a redemption,

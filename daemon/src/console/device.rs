@@ -188,7 +188,11 @@ pub(super) async fn passkey_page(
         kind: Ceremony::Get,
         options_json: &started.options_json,
         action: "/device/passkey/finish",
-        hidden: vec![("csrf", &csrf), ("ceremony", &started.id), ("grant", &f.grant)],
+        hidden: vec![
+            ("csrf", &csrf),
+            ("ceremony", &started.id),
+            ("grant", &f.grant),
+        ],
         button: "Use a passkey",
         back: ("/device", "Cancel"),
         error: None,

@@ -12,8 +12,8 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use wt_api::{
-    DeviceAuthorizationRequest, DeviceAuthorizationResponse, DeviceTokenError,
-    DeviceTokenRequest, device_errors,
+    DeviceAuthorizationRequest, DeviceAuthorizationResponse, DeviceTokenError, DeviceTokenRequest,
+    device_errors,
 };
 
 /// Secrets in the body: never cached (RFC 6749 §5.1).

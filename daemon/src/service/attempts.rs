@@ -75,7 +75,11 @@ impl Key {
     /// wrong one counts, a right one starts afresh (the 8-letter code is guessable only
     /// at this pace).
     pub fn user_codes(user_id: &str) -> Self {
-        Self::new(format!("ucode:{user_id}"), Policy::ACCOUNT, OnSuccess::Clear)
+        Self::new(
+            format!("ucode:{user_id}"),
+            Policy::ACCOUNT,
+            OnSuccess::Clear,
+        )
     }
 
     fn new(name: String, policy: Policy, on_success: OnSuccess) -> Self {

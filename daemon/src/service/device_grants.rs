@@ -369,7 +369,19 @@ pub async fn lookup(
         .filter(|g| g.rules().effective(state.now()) == rules::Status::Pending)
         .ok_or_else(no_such)?;
     attempt.succeeded(state).await?;
+    // The right code of a login for another org: say which (the person typed it).
+    if let Some(slug) = g.requested_org.as_deref()
+        && slug != auth.org.slug
+    {
+        return Err(other_org(slug));
+    }
     Ok(g)
+}
+
+fn other_org(slug: &str) -> ApiError {
+    ApiError::Forbidden(format!(
+        "this login is for the org {slug:?}: sign in to the console of that org to approve it"
+    ))
 }
 
 /// A grant the member may answer now, by its id (from the approve screen's form).
@@ -403,10 +415,7 @@ pub async fn answerable(
         NotAnswerable::Expired => {
             ApiError::Conflict("this login lapsed: run `wt login --web` again".into())
         }
-        NotAnswerable::OtherOrg => ApiError::Forbidden(format!(
-            "this login is for the org {:?}: sign in to the console of that org to approve it",
-            g.requested_org.as_deref().unwrap_or_default()
-        )),
+        NotAnswerable::OtherOrg => other_org(g.requested_org.as_deref().unwrap_or_default()),
     })?;
     Ok(g)
 }

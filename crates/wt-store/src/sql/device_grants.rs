@@ -193,7 +193,12 @@ impl<B: Backend> DeviceGrantStore for SqlStore<B> {
         .await
     }
 
-    async fn device_grant_expire(&self, id: &str, now: UnixTime, audit: AuditEvent) -> Result<bool> {
+    async fn device_grant_expire(
+        &self,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<bool> {
         let id = id.to_string();
         self.write(move |c| {
             let org = org_of(c, &id)?;
@@ -255,7 +260,12 @@ impl<B: Backend> DeviceGrantStore for SqlStore<B> {
                     "SELECT 1 FROM sessions
                      WHERE id = ?1 AND org_id = ?2 AND user_id = ?3 AND revoked_at IS NULL
                        AND expires_at > ?4",
-                    params![g.approver_session.clone().unwrap_or_default(), org, user_id, now],
+                    params![
+                        g.approver_session.clone().unwrap_or_default(),
+                        org,
+                        user_id,
+                        now
+                    ],
                     |r| r.get::<i64>(0),
                 )
                 .optional()?

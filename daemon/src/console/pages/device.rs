@@ -118,7 +118,11 @@ pub fn device_approve(v: &ApproveView<'_>) -> Markup {
 /// The answer: the terminal goes on (approved) or stops (denied).
 pub fn device_done(viewer: &Viewer<'_>, approved: bool) -> Markup {
     layout(
-        if approved { "Device login approved" } else { "Device login denied" },
+        if approved {
+            "Device login approved"
+        } else {
+            "Device login denied"
+        },
         Some(viewer),
         html! {
             section #device-done data-approved=(approved) {
