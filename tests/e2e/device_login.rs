@@ -85,9 +85,12 @@ fn api_login(d: &Daemon, email: &str, totp: Option<(&str, u64)>) -> String {
         .to_string()
 }
 
-/// Enrolls TOTP for the session `tok`; returns the secret and the step its confirmation
-/// used (later codes must use later steps: replays are refused).
-fn enroll_totp(d: &Daemon, tok: &str) -> (String, u64) {
+/// Enrolls TOTP for the session `tok`. Returns the secret, the step its confirmation
+/// used (a later code must use a later step: replays are refused, and the server takes
+/// the current and the previous step only, so the next fresh code is the current step's)
+/// and the recovery codes (the console sign-ins of these tests use one, keeping the TOTP
+/// steps for approvals).
+fn enroll_totp(d: &Daemon, tok: &str) -> (String, u64, Vec<String>) {
     let r = http()
         .post(d.url("/api/v1/auth/mfa/totp/enroll"))
         .bearer_auth(tok)
@@ -98,20 +101,38 @@ fn enroll_totp(d: &Daemon, tok: &str) -> (String, u64) {
         .as_str()
         .expect("secret")
         .to_string();
-    let step = at_current_step(|t| {
+    let (step, codes) = at_current_step(|t| {
         let r = http()
             .post(d.url("/api/v1/auth/mfa/totp/confirm"))
             .bearer_auth(tok)
             .json(&json!({"code": oathtool(&secret, t - 1)}))
             .send()
             .map_err(|e| e.to_string())?;
-        if r.status().as_u16() == 200 {
-            Ok(t - 1)
-        } else {
-            Err(format!("confirm {}", r.status()))
+        if r.status().as_u16() != 200 {
+            return Err(format!("confirm {}", r.status()));
         }
+        let v: Value = r.json().map_err(|e| e.to_string())?;
+        let codes = v["recovery_codes"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|c| c.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Ok((t - 1, codes))
     });
-    (secret, step)
+    (secret, step, codes)
+}
+
+/// The TOTP code of the current step, for an approval (after a confirmation at an
+/// earlier step).
+fn fresh_code(secret: &str) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or_default();
+    oathtool(secret, now / 30)
 }
 
 /// The value of the first `<input name="NAME" value="...">` in a page.
@@ -119,6 +140,26 @@ fn input_value(html: &str, name: &str) -> Option<String> {
     let at = html.find(&format!("name=\"{name}\" value=\""))?;
     let rest = &html[at + name.len() + 15..];
     Some(rest[..rest.find('"')?].to_string())
+}
+
+/// A form body as a browser encodes it.
+fn urlencoded(fields: &[(&str, &str)]) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| {
+            let enc: String = v
+                .bytes()
+                .map(|b| match b {
+                    b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => {
+                        (b as char).to_string()
+                    }
+                    _ => format!("%{b:02X}"),
+                })
+                .collect();
+            format!("{k}={enc}")
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// A console session over plain HTTP (what a browser without JavaScript does).
@@ -135,8 +176,9 @@ fn post_form(
 ) -> (u16, String, Option<String>) {
     let mut r = http()
         .post(d.url(path))
-        .header("Origin", d.url(""))
-        .form(fields);
+        .header("Sec-Fetch-Site", "same-origin")
+        .header("Content-Type", "application/x-www-form-urlencoded")
+        .body(urlencoded(fields));
     if let Some(c) = cookie {
         r = r.header("Cookie", c);
     }
@@ -151,8 +193,8 @@ fn post_form(
     (status, r.text().unwrap_or_default(), set_cookie)
 }
 
-/// Signs in to the console with the password and the TOTP code of `step`.
-fn console_sign_in(d: &Daemon, email: &str, secret: &str, step: u64) -> Console {
+/// Signs in to the console with the password and a recovery code.
+fn console_sign_in(d: &Daemon, email: &str, recovery_code: &str) -> Console {
     let (s, page, _) = post_form(
         d,
         None,
@@ -161,12 +203,11 @@ fn console_sign_in(d: &Daemon, email: &str, secret: &str, step: u64) -> Console 
     );
     assert_eq!(s, 200, "{page}");
     let challenge = input_value(&page, "challenge").expect("the MFA step's challenge");
-    let code = oathtool(secret, step);
     let (s, page, cookie) = post_form(
         d,
         None,
         "/login/mfa",
-        &[("challenge", &challenge), ("code", &code)],
+        &[("challenge", &challenge), ("recovery_code", recovery_code)],
     );
     assert_eq!(s, 303, "{page}");
     let cookie = cookie.expect("a session cookie");
@@ -424,8 +465,8 @@ fn a_denied_login_exits_8_and_a_lapsed_one_exits_9_and_neither_stores_a_credenti
     }
     let d = daemon();
     let tok = api_login(&d, OWNER, None);
-    let (secret, step) = enroll_totp(&d, &tok);
-    let console = console_sign_in(&d, OWNER, &secret, step + 1);
+    let (secret, _, codes) = enroll_totp(&d, &tok);
+    let console = console_sign_in(&d, OWNER, &codes[0]);
 
     // Denied in the console (no factor needed to refuse).
     let login = WebLogin::start(&d, &[]);
@@ -439,7 +480,7 @@ fn a_denied_login_exits_8_and_a_lapsed_one_exits_9_and_neither_stores_a_credenti
     assert!(err.contains("denied"), "{err}");
     assert!(who.is_empty(), "no whoami after a failed login: {who}");
     // Answered once: approving it now is refused.
-    let code_now = oathtool(&secret, step + 2);
+    let code_now = fresh_code(&secret);
     let (s, _) = console.post(
         &d,
         "/device/approve",
@@ -533,8 +574,8 @@ fn the_token_endpoint_speaks_rfc_8628_and_one_of_fifty_polls_gets_the_session() 
     assert_eq!(r.status().as_u16(), 400);
 
     let tok = api_login(&d, OWNER, None);
-    let (secret, step) = enroll_totp(&d, &tok);
-    let console = console_sign_in(&d, OWNER, &secret, step + 1);
+    let (secret, step, codes) = enroll_totp(&d, &tok);
+    let console = console_sign_in(&d, OWNER, &codes[0]);
     let grant = console.lookup(&d, &user_code);
     // The approve screen shows what asks.
     let (_, page) = console.post(&d, "/device", &[("user_code", &user_code)]);
@@ -550,13 +591,13 @@ fn the_token_endpoint_speaks_rfc_8628_and_one_of_fifty_polls_gets_the_session() 
         &[("grant", &grant), ("code", "000000")],
     );
     assert_ne!(s, 200);
-    let replayed = oathtool(&secret, step + 1);
+    let replayed = oathtool(&secret, step);
     let (s, _) = console.post(
         &d,
         "/device/approve",
         &[("grant", &grant), ("code", &replayed)],
     );
-    assert_ne!(s, 200, "the sign-in's own code is spent");
+    assert_ne!(s, 200, "the confirmation's code is spent");
     assert_eq!(newest_status(&d), "pending");
     // Without a CSRF token: refused too.
     let (s, _, _) = post_form(
@@ -567,7 +608,7 @@ fn the_token_endpoint_speaks_rfc_8628_and_one_of_fifty_polls_gets_the_session() 
     );
     assert!(s >= 400, "{s}");
 
-    let fresh = oathtool(&secret, step + 2);
+    let fresh = fresh_code(&secret);
     let (s, page) = console.post(
         &d,
         "/device/approve",
@@ -622,8 +663,8 @@ fn another_orgs_member_cannot_approve_into_the_first_and_a_signed_out_approver_y
     }
     let d = daemon();
     let beta_tok = api_login(&d, BETA_OWNER, None);
-    let (beta_secret, beta_step) = enroll_totp(&d, &beta_tok);
-    let beta = console_sign_in(&d, BETA_OWNER, &beta_secret, beta_step + 1);
+    let (beta_secret, _, beta_codes) = enroll_totp(&d, &beta_tok);
+    let beta = console_sign_in(&d, BETA_OWNER, &beta_codes[0]);
 
     // A login for Acme: Beta's owner can neither approve nor deny it.
     let g = start_grant(&d, json!({"org": "acme"}));
@@ -639,7 +680,7 @@ fn another_orgs_member_cannot_approve_into_the_first_and_a_signed_out_approver_y
         .sql_column("SELECT id FROM device_grants ORDER BY created_at DESC, id DESC LIMIT 1")
         .pop()
         .expect("a grant");
-    let code = oathtool(&beta_secret, beta_step + 2);
+    let code = fresh_code(&beta_secret);
     let (s, _) = beta.post(&d, "/device/approve", &[("grant", &grant), ("code", &code)]);
     assert_eq!(s, 404);
     let (s, _) = beta.post(&d, "/device/deny", &[("grant", &grant)]);
@@ -649,7 +690,7 @@ fn another_orgs_member_cannot_approve_into_the_first_and_a_signed_out_approver_y
     // A login that names no org is approved into the approver's org, Beta.
     let g = start_grant(&d, json!({}));
     let grant = beta.lookup(&d, g["user_code"].as_str().expect("code"));
-    let code = oathtool(&beta_secret, beta_step + 3);
+    let code = fresh_code(&beta_secret);
     let (s, page) = beta.post(&d, "/device/approve", &[("grant", &grant), ("code", &code)]);
     assert_eq!(s, 200, "{page}");
     let (s, v) = poll(&d, g["device_code"].as_str().expect("device code"));
@@ -666,13 +707,17 @@ fn another_orgs_member_cannot_approve_into_the_first_and_a_signed_out_approver_y
     let acme = d.sql_column("SELECT o.slug FROM audit_log a JOIN orgs o ON o.id = a.org_id WHERE a.action = 'device_login.redeemed'");
     assert_eq!(acme, vec!["beta"]);
 
-    // Approved, then the approver signs out of the approving session: no session.
+    // Approved, then the approver signs out of the approving session: no session (Acme's
+    // owner this time: each account's TOTP step is used once).
+    let tok = api_login(&d, OWNER, None);
+    let (secret, _, codes) = enroll_totp(&d, &tok);
+    let acme = console_sign_in(&d, OWNER, &codes[0]);
     let g = start_grant(&d, json!({}));
-    let grant = beta.lookup(&d, g["user_code"].as_str().expect("code"));
-    let code = oathtool(&beta_secret, beta_step + 4);
-    let (s, _) = beta.post(&d, "/device/approve", &[("grant", &grant), ("code", &code)]);
+    let grant = acme.lookup(&d, g["user_code"].as_str().expect("code"));
+    let code = fresh_code(&secret);
+    let (s, _) = acme.post(&d, "/device/approve", &[("grant", &grant), ("code", &code)]);
     assert_eq!(s, 200);
-    let (s, _) = beta.post(&d, "/logout", &[]);
+    let (s, _) = acme.post(&d, "/logout", &[]);
     assert_eq!(s, 303);
     let (s, v) = poll(&d, g["device_code"].as_str().expect("device code"));
     assert_eq!(
@@ -691,8 +736,8 @@ fn guessed_user_codes_and_bursts_of_device_codes_are_throttled() {
     }
     let d = daemon();
     let tok = api_login(&d, OWNER, None);
-    let (secret, step) = enroll_totp(&d, &tok);
-    let console = console_sign_in(&d, OWNER, &secret, step + 1);
+    let (_, _, codes) = enroll_totp(&d, &tok);
+    let console = console_sign_in(&d, OWNER, &codes[0]);
     let g = start_grant(&d, json!({}));
     // Guesses: a handful answer "no such code", then the member waits (429).
     let mut statuses = vec![];
