@@ -69,6 +69,7 @@ Register-ArgumentCompleter -Native -CommandName 'wt' -ScriptBlock {
             [CompletionResult]::new('--password-stdin', '--password-stdin', [CompletionResultType]::ParameterName, 'Read the password from the first line of stdin')
             [CompletionResult]::new('--code-stdin', '--code-stdin', [CompletionResultType]::ParameterName, 'If MFA is on, read a TOTP code from stdin (line 2 with --password-stdin, else line 1)')
             [CompletionResult]::new('--recovery-code-stdin', '--recovery-code-stdin', [CompletionResultType]::ParameterName, 'If MFA is on, read a one-time recovery code from stdin (line 2 with --password-stdin, else line 1)')
+            [CompletionResult]::new('--web', '--web', [CompletionResultType]::ParameterName, 'Sign in from a browser instead (RFC 8628 device login): prints a URL and a code (and a QR code) to open on any device, approve there, and waits; no password here')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a message naming the flag to use instead')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -1157,7 +1157,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__login)
-            opts="-h -V --email --org --password-stdin --code-stdin --recovery-code-stdin --server --output --no-input --help --version"
+            opts="-h -V --email --org --password-stdin --code-stdin --recovery-code-stdin --web --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

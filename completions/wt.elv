@@ -64,6 +64,7 @@ set edit:completion:arg-completer[wt] = {|@words|
             cand --password-stdin 'Read the password from the first line of stdin'
             cand --code-stdin 'If MFA is on, read a TOTP code from stdin (line 2 with --password-stdin, else line 1)'
             cand --recovery-code-stdin 'If MFA is on, read a one-time recovery code from stdin (line 2 with --password-stdin, else line 1)'
+            cand --web 'Sign in from a browser instead (RFC 8628 device login): prints a URL and a code (and a QR code) to open on any device, approve there, and waits; no password here'
             cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

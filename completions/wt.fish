@@ -65,6 +65,7 @@ json\t'Pretty-printed JSON with stable field names'"
 complete -c wt -n "__fish_wt_using_subcommand login" -l password-stdin -d 'Read the password from the first line of stdin'
 complete -c wt -n "__fish_wt_using_subcommand login" -l code-stdin -d 'If MFA is on, read a TOTP code from stdin (line 2 with --password-stdin, else line 1)'
 complete -c wt -n "__fish_wt_using_subcommand login" -l recovery-code-stdin -d 'If MFA is on, read a one-time recovery code from stdin (line 2 with --password-stdin, else line 1)'
+complete -c wt -n "__fish_wt_using_subcommand login" -l web -d 'Sign in from a browser instead (RFC 8628 device login): prints a URL and a code (and a QR code) to open on any device, approve there, and waits; no password here'
 complete -c wt -n "__fish_wt_using_subcommand login" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand login" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand login" -s V -l version -d 'Print version'

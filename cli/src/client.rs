@@ -157,6 +157,27 @@ impl ApiClient {
         self.decode(resp).await
     }
 
+    /// `POST /api/v1{path}` with a JSON body, without bearer; the answer's status and
+    /// body whatever the status (for endpoints whose errors are not problem+json, such as
+    /// the device-flow token endpoint's RFC 6749 errors). Only transport failures are
+    /// errors here.
+    pub async fn post_raw<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<(u16, Vec<u8>), CliError> {
+        let resp = self
+            .http
+            .post(self.url(path))
+            .json(body)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(|e| self.transport_error(&e))?;
+        Ok((status, bytes.to_vec()))
+    }
+
     /// `POST /api/v1{path}` with a JSON body, expecting no content back (204).
     pub async fn post_no_content<B: Serialize + ?Sized>(
         &self,

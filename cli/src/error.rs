@@ -27,6 +27,10 @@ pub mod exit {
     pub const UNREACHABLE: u8 = 6;
     /// Rate limited (429); the message says when to retry.
     pub const RATE_LIMITED: u8 = 7;
+    /// `wt login --web`: the login was denied in the console.
+    pub const DEVICE_DENIED: u8 = 8;
+    /// `wt login --web`: the code lapsed before anyone approved it.
+    pub const DEVICE_EXPIRED: u8 = 9;
 }
 
 /// The exit-code table shown at the end of `wt --help` and in the `EXIT STATUS` of `wt(1)`.
@@ -53,6 +57,8 @@ Exit status:
   6  daemon unreachable (connection refused, DNS failure, connect timeout), or
      `wt daemon status` found no healthy daemon
   7  rate limited (429); the message says how many seconds to wait
+  8  `wt login --web`: the login was denied in the console
+  9  `wt login --web`: the code lapsed (10 minutes) before anyone approved it
 
 Environment:
   WT_SERVER    server URL (same as --server)
@@ -285,6 +291,12 @@ pub enum CliError {
         #[source]
         source: std::io::Error,
     },
+    /// `wt login --web`: a member denied the login in the console (exit 8).
+    #[error("{0}")]
+    DeviceDenied(String),
+    /// `wt login --web`: the device code lapsed before it was approved (exit 9).
+    #[error("{0}")]
+    DeviceExpired(String),
     /// Anything else.
     #[error("{0}")]
     Other(String),
@@ -319,6 +331,8 @@ impl CliError {
             CliError::NotLoggedIn { .. } | CliError::AccountExists { .. } => exit::NOT_LOGGED_IN,
             CliError::Unreachable { .. } | CliError::DaemonNotRunning(_) => exit::UNREACHABLE,
             CliError::Api(api) => api_exit_code(api),
+            CliError::DeviceDenied(_) => exit::DEVICE_DENIED,
+            CliError::DeviceExpired(_) => exit::DEVICE_EXPIRED,
             CliError::Io { .. } if self.is_broken_pipe() => exit::OK,
             CliError::Transport { .. }
             | CliError::CheckFailed(_)

@@ -11,6 +11,7 @@ mod console_keys;
 mod console_polish;
 mod crash;
 mod daemon;
+mod device_login;
 mod docs;
 mod files;
 mod gateway;

@@ -1,5 +1,6 @@
 //! `wt login`: password login, then a TOTP or recovery code when the account has MFA;
-//! stores the session token in the OS keyring.
+//! stores the session token in the OS keyring. `wt login --web` signs in through a
+//! browser instead (`login_web`), and stores its session by the same path.
 
 use crate::cmd::mfa::common::{CodeInput, clean_totp, looks_like_totp, with_code};
 use crate::credentials::StoredCredential;
@@ -33,13 +34,21 @@ code; with only a code flag, the code is line 1.
 If your role requires MFA and you have none yet, the session can only enroll: run
 `wt mfa enroll` next.
 
+Sign in from a headless server with --web: wt prints a URL, a short code and a QR code
+(on a terminal); open the URL on any device (a phone, a laptop), sign in to the console
+there and approve with your passkey or authenticator app code. wt waits (polling as the
+server asks) and stores the session in the keyring; nothing is typed in the terminal.
+A denied login exits 8, a code nobody approved within 10 minutes exits 9.
+
 JSON fields (stable): server, user, org, role, expires_at, credential_source,
 mfa_enrollment_required.
 
 Examples:
   wt login --email owner@example.com
   wt login --email ci@example.com --org acme --password-stdin < password.txt
-  printf '%s\\n%s\\n' \"$PW\" \"$CODE\" | wt login --email a@x.io --password-stdin --code-stdin";
+  printf '%s\\n%s\\n' \"$PW\" \"$CODE\" | wt login --email a@x.io --password-stdin --code-stdin
+  wt login --web
+  wt login --web --org acme --output json";
 
 /// `wt login` options.
 #[derive(Debug, Args)]
@@ -64,6 +73,11 @@ pub struct LoginArgs {
     /// else line 1)
     #[arg(long)]
     pub recovery_code_stdin: bool,
+
+    /// Sign in from a browser instead (RFC 8628 device login): prints a URL and a code
+    /// (and a QR code) to open on any device, approve there, and waits; no password here
+    #[arg(long, conflicts_with_all = ["email", "password_stdin", "code_stdin", "recovery_code_stdin"])]
+    pub web: bool,
 }
 
 /// What `wt login --output json` prints.
@@ -81,6 +95,9 @@ struct LoginOutput<'a> {
 
 /// Logs in and stores the credential.
 pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<(), CliError> {
+    if args.web {
+        return crate::cmd::login_web::run(args.org, ctx).await;
+    }
     let io = &ctx.io;
     let email = match &args.email {
         Some(e) if !e.trim().is_empty() => e.trim().to_string(),
@@ -131,16 +148,45 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<(), CliError> {
             reason: "the login answer carried no token".into(),
         })?;
 
+    let issued = Issued {
+        token,
+        email,
+        org: args.org,
+        expires_at: resp.session.as_ref().map(|s| s.expires_at.clone()),
+        mfa_enrollment_required: resp.mfa_enrollment_required,
+    };
+    store_and_report(ctx, issued).await
+}
+
+/// A session just issued to this CLI (by `wt login` or `wt login --web`).
+pub(crate) struct Issued {
+    pub token: Secret,
+    /// Who it is for, as far as the caller knows (corrected from `/auth/session`).
+    pub email: String,
+    pub org: Option<String>,
+    pub expires_at: Option<String>,
+    pub mfa_enrollment_required: bool,
+}
+
+/// Stores a new session's credential in the keyring (logging the session out again if
+/// that fails) and prints the outcome: the one path of `wt login` and `wt login --web`.
+pub(crate) async fn store_and_report(ctx: &Ctx, issued: Issued) -> Result<(), CliError> {
+    let io = &ctx.io;
+    let client = ctx.client()?;
+    let Issued {
+        token,
+        email,
+        org,
+        expires_at,
+        mfa_enrollment_required,
+    } = issued;
     // Who are we? (the login answer does not name the org); best effort.
     let who: Option<WhoAmI> = client.get("/auth/session", Some(&token)).await.ok();
     let cred = StoredCredential {
         token,
         email: who.as_ref().map_or(email, |w| w.user.email.clone()),
-        org: who.as_ref().map(|w| w.org.slug.clone()).or(args.org),
-        expires_at: who
-            .as_ref()
-            .map(|w| w.expires_at.clone())
-            .or(resp.session.as_ref().map(|s| s.expires_at.clone())),
+        org: who.as_ref().map(|w| w.org.slug.clone()).or(org),
+        expires_at: who.as_ref().map(|w| w.expires_at.clone()).or(expires_at),
     };
     let source = match ctx.credentials.save(&cred).await {
         Ok(source) => source,
@@ -152,7 +198,7 @@ pub async fn run(args: LoginArgs, ctx: &Ctx) -> Result<(), CliError> {
     };
 
     let enrollment_required =
-        resp.mfa_enrollment_required || who.as_ref().is_some_and(|w| w.mfa_enrollment_required);
+        mfa_enrollment_required || who.as_ref().is_some_and(|w| w.mfa_enrollment_required);
     let grace = who.as_ref().and_then(|w| w.mfa_grace_until.clone());
     match (enrollment_required, grace) {
         (true, Some(until)) => io.eprintln(&format!(

@@ -13,6 +13,7 @@ pub mod daemon;
 pub mod invite;
 pub mod keys;
 pub mod login;
+pub mod login_web;
 pub mod logout;
 pub mod members;
 pub mod mfa;

@@ -8,8 +8,10 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod device;
 mod keys;
 mod readiness;
+pub use device::*;
 pub use keys::*;
 pub use readiness::*;
 

@@ -77,6 +77,17 @@ pub mod actions {
     pub const PASSKEY_USED: &str = "passkey.used";
     /// A signature counter that did not move forward: two copies of the key may exist.
     pub const PASSKEY_CLONE_WARNING: &str = "passkey.clone_warning";
+    /// `wt login --web` asked for a device code (RFC 8628); the org's entry is written
+    /// once the org is known (named with `--org`, or the approver's).
+    pub const DEVICE_LOGIN_REQUESTED: &str = "device_login.requested";
+    /// A member approved a device login with a fresh second factor.
+    pub const DEVICE_LOGIN_APPROVED: &str = "device_login.approved";
+    /// A member denied a device login.
+    pub const DEVICE_LOGIN_DENIED: &str = "device_login.denied";
+    /// A device code lapsed before it was redeemed (seen by a poll).
+    pub const DEVICE_LOGIN_EXPIRED: &str = "device_login.expired";
+    /// The CLI redeemed an approved device code for a session.
+    pub const DEVICE_LOGIN_REDEEMED: &str = "device_login.redeemed";
 }
 
 /// Who did it.

@@ -8,6 +8,8 @@
 //! - [`token`]: opaque secret tokens (sessions, setup), their hashes and comparison.
 //! - [`secret`]: a zeroizing string newtype whose `Debug` prints `***`.
 //! - [`crypto`]: the master key and AEAD encryption of secrets at rest.
+//! - [`device`]: `wt login --web` (RFC 8628): device and user codes, the grant's
+//!   states, and what a poll of the token endpoint answers.
 //! - [`throttle`]: time-based login backoff (never a permanent lock).
 //! - [`audit`]: audit entries and the per-org hash chain.
 //! - [`merkle`]: the per-org audit log as an RFC 6962 Merkle tree: hashing, stored
@@ -37,6 +39,7 @@ pub mod audit;
 pub mod checkpoint;
 pub mod clock;
 pub mod crypto;
+pub mod device;
 pub mod hosts;
 pub mod ids;
 pub mod mail;

@@ -18,6 +18,8 @@ pub const MAX_PER_USER: usize = 20;
 pub const PURPOSE_REGISTER: &str = "register";
 pub const PURPOSE_LOGIN: &str = "login";
 pub const PURPOSE_STEP_UP: &str = "step_up";
+/// Approving a device login (`wt login --web`, `wt_core::device`).
+pub const PURPOSE_DEVICE: &str = "device";
 
 /// The relying party: the RP ID (a domain name) and the one origin assertions must
 /// come from.

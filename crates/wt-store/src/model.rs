@@ -635,4 +635,80 @@ pub struct KeyListQuery {
     /// The id of the previous page's last key.
     pub after: Option<String>,
     pub limit: u32,
+/// A device code just asked for by `wt login --web` (RFC 8628); codes as keyed hashes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewDeviceGrant {
+    pub id: String,
+    pub device_code_hash: String,
+    pub user_code_hash: String,
+    /// The org slug `wt login --web --org` named, if any.
+    pub requested_org: Option<String>,
+    /// That org's id, when it exists (the grant's audit entries go there from the start).
+    pub org_id: Option<String>,
+    pub request_ip: String,
+    pub client_version: Option<String>,
+    pub client_os: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub poll_interval: i64,
+}
+
+/// A device grant as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceGrantRecord {
+    pub id: String,
+    pub status: wt_core::device::Status,
+    pub requested_org: Option<String>,
+    pub org_id: Option<String>,
+    pub request_ip: String,
+    pub client_version: Option<String>,
+    pub client_os: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub poll_interval: i64,
+    pub last_polled_at: Option<i64>,
+    /// The member who answered it, their role and session then, and their address.
+    pub user_id: Option<String>,
+    pub approver_role: Option<Role>,
+    pub approver_session: Option<String>,
+    pub approver_ip: Option<String>,
+    pub answered_at: Option<i64>,
+    pub redeemed_at: Option<i64>,
+}
+
+impl DeviceGrantRecord {
+    /// What the rules of `wt_core::device` need of it.
+    pub fn rules(&self) -> wt_core::device::Grant {
+        wt_core::device::Grant {
+            status: self.status,
+            expires_at: self.expires_at,
+            interval: self.poll_interval,
+            last_polled_at: self.last_polled_at,
+        }
+    }
+}
+
+/// A member's answer to a pending device grant, for their org.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeviceGrantAnswer {
+    pub id: String,
+    pub approve: bool,
+    pub org_id: String,
+    pub user_id: String,
+    pub role: Role,
+    pub session_id: String,
+    pub ip: String,
+    pub now: i64,
+}
+
+/// What redeeming an approved device grant found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DeviceRedeem {
+    /// This call redeemed it: a session may be issued for the approver, in its org.
+    Redeemed(Box<DeviceGrantRecord>),
+    /// Another poll redeemed it first, or it was never approved, or it lapsed.
+    Gone,
+    /// The approver no longer holds the role they approved with in the org, or their
+    /// approving session ended: the grant is denied instead (and audited so).
+    Withdrawn,
 }

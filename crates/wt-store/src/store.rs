@@ -1,7 +1,7 @@
 //! The [`Store`] trait: everything the daemon persists, one sub-trait per noun of the
 //! product (orgs, setup, users, throttles, sessions, audit, MFA, invites, members,
 //! passwords, the mail outbox, ingestion keys, ingested events, allowed IPs, automation
-//! tokens, readiness, passkeys), each implemented by the SQL in the file of the same name under
+//! tokens, readiness, passkeys, device grants), each implemented by the SQL in the file of the same name under
 //! `sql/`.
 //!
 //! Callers hold `Arc<dyn Store>` (or a generic `S: Store`) and call any method without
@@ -38,6 +38,7 @@ pub trait Store:
     + TokenStore
     + ReadinessStore
     + PasskeyStore
+    + DeviceGrantStore
     + std::fmt::Debug
     + 'static
 {
@@ -62,6 +63,7 @@ impl<T> Store for T where
         + TokenStore
         + ReadinessStore
         + PasskeyStore
+        + DeviceGrantStore
         + std::fmt::Debug
         + 'static
 {
@@ -811,4 +813,58 @@ pub trait PasskeyStore: Send + Sync {
         purpose: &str,
         now: UnixTime,
     ) -> Result<Option<PasskeyCeremony>>;
+}
+
+/// Device authorization grants of `wt login --web` (RFC 8628). Every change of state is
+/// a conditional update: of simultaneous callers, one changes the row.
+#[async_trait]
+pub trait DeviceGrantStore: Send + Sync {
+    /// Stores a new pending grant; `audit` is its `device_login.requested` entry, written
+    /// in the grant's org when the request named one. Lapsed grants older than a day
+    /// are purged as new ones arrive.
+    async fn device_grant_create(
+        &self,
+        grant: NewDeviceGrant,
+        audit: Option<AuditEvent>,
+    ) -> Result<()>;
+    /// The grant of a device code's keyed hash.
+    async fn device_grant_by_device_code(&self, hash: &str) -> Result<Option<DeviceGrantRecord>>;
+    /// The grant of a user code's keyed hash.
+    async fn device_grant_by_user_code(&self, hash: &str) -> Result<Option<DeviceGrantRecord>>;
+    /// A grant by its public id.
+    async fn device_grant_get(&self, id: &str) -> Result<Option<DeviceGrantRecord>>;
+    /// Records a poll of a pending grant at `now`. `true`: it came after the interval.
+    /// `false`: too soon, and the interval is now at least `slow_interval` (slow_down).
+    async fn device_grant_polled(
+        &self,
+        id: &str,
+        now: UnixTime,
+        slow_interval: i64,
+    ) -> Result<bool>;
+    /// Approves or denies a pending, live grant for the answerer's org, with its audit
+    /// entry (and the `requested` one, when the org was not known before). A grant
+    /// answered already or lapsed is a `Conflict`.
+    async fn device_grant_answer(
+        &self,
+        answer: DeviceGrantAnswer,
+        requested: Option<AuditEvent>,
+        audit: AuditEvent,
+    ) -> Result<()>;
+    /// Records that a pending or approved grant lapsed (`expired`), with `audit` in its
+    /// org when it has one; `false` when another poll recorded it first.
+    async fn device_grant_expire(&self, id: &str, now: UnixTime, audit: AuditEvent)
+    -> Result<bool>;
+    /// Redeems an approved, live grant once: checks, in the same transaction, that the
+    /// approver still has the role they approved with in its org and that their
+    /// approving session is live. `redeemed` is the audit entry of a redemption,
+    /// `withdrawn` the one of an approval that no longer stands.
+    async fn device_grant_redeem(
+        &self,
+        id: &str,
+        now: UnixTime,
+        redeemed: AuditEvent,
+        withdrawn: AuditEvent,
+    ) -> Result<DeviceRedeem>;
+    /// Notes the session a redeemed grant was exchanged for.
+    async fn device_grant_session(&self, id: &str, session_id: &str) -> Result<()>;
 }

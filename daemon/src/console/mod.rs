@@ -11,6 +11,7 @@
 //! One file per browser flow: `login` (sign in, the MFA step, sign out), `invite` (the
 //! invitation link), `reset` (forgotten password), `security` (the Security tab),
 //! `passkeys` (its Passkeys section, and a passkey as the second login step),
+//! `device` (approving or denying a `wt login --web`),
 //! `members` (the Members tab), `invites` (the Invites tab: an admin's side), `keys`
 //! (the Ingestion keys tab: usage charts, create, rotate with a grace period, revoke),
 //! `allowed_ips` (the Allowed IPs tab, each edit after its dry run), `readiness` (the
@@ -24,6 +25,7 @@ mod allowed_ips;
 mod audit;
 pub mod cookies;
 mod csrf;
+mod device;
 mod guard;
 mod invite;
 mod invites;
@@ -74,6 +76,11 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/login/passkey", post(passkeys::login_page))
         .route("/login/passkey/finish", post(passkeys::login_finish))
         .route("/logout", post(login::logout))
+        .route("/device", get(device::entry_page).post(device::lookup))
+        .route("/device/approve", post(device::approve))
+        .route("/device/passkey", post(device::passkey_page))
+        .route("/device/passkey/finish", post(device::passkey_finish))
+        .route("/device/deny", post(device::deny))
         .route("/forgot", get(reset::forgot_page).post(reset::forgot))
         .route(
             "/invite",

@@ -65,6 +65,23 @@ impl Key {
         Self::new(format!("tok:{ip}"), Policy::IP, OnSuccess::Refund)
     }
 
+    /// Device codes asked for from one address (`wt login --web`): every request counts,
+    /// none is given back, so one address gets a burst of them and then waits.
+    pub fn device_requests(ip: IpAddr) -> Self {
+        Self::new(format!("dev:{ip}"), Policy::IP, OnSuccess::Refund)
+    }
+
+    /// User codes typed on the console's device page by one member, from anywhere: a
+    /// wrong one counts, a right one starts afresh (the 8-letter code is guessable only
+    /// at this pace).
+    pub fn user_codes(user_id: &str) -> Self {
+        Self::new(
+            format!("ucode:{user_id}"),
+            Policy::ACCOUNT,
+            OnSuccess::Clear,
+        )
+    }
+
     fn new(name: String, policy: Policy, on_success: OnSuccess) -> Self {
         Self {
             name,

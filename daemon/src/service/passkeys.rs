@@ -578,3 +578,43 @@ pub async fn step_up_finish(
         .await?;
     Ok(now + crate::extract::STEP_UP_WINDOW)
 }
+
+/// Approving a device login (`wt login --web`) with a passkey: an assertion bound to
+/// this session, for the device grant's approve screen. A fresh assertion each time:
+/// an earlier step-up of the session does not count.
+pub async fn device_begin(state: &AppState, auth: &Auth) -> Result<Started, ApiError> {
+    auth.require(Permission::SelfRead)?;
+    auth.require_person()?;
+    assertion_begin(
+        state,
+        rules::PURPOSE_DEVICE,
+        &auth.user.id,
+        &auth.org.id,
+        Some(&auth.session.id),
+        None,
+    )
+    .await
+}
+
+/// Verifies the assertion of [`device_begin`] (once; counted before it is checked).
+pub async fn device_verify(
+    state: &AppState,
+    auth: &Auth,
+    meta: &ClientMeta,
+    ceremony_id: &str,
+    answer: &str,
+) -> Result<(), ApiError> {
+    auth.require(Permission::SelfRead)?;
+    auth.require_person()?;
+    let cred: PublicKeyCredential = parse_answer(answer)?;
+    let cer = state
+        .store
+        .passkey_ceremony_take(ceremony_id, rules::PURPOSE_DEVICE, state.now())
+        .await?
+        .filter(|c| {
+            c.session_id.as_deref() == Some(auth.session.id.as_str())
+                && c.user_id.as_deref() == Some(auth.user.id.as_str())
+        })
+        .ok_or(ApiError::PasskeyNotAccepted)?;
+    verify_assertion(state, &cer, &auth.org.id, auth.actor(), meta, &cred).await
+}

@@ -36,8 +36,8 @@ GRANT SELECT, INSERT, UPDATE ON
 
 -- Inserted, updated and deleted.
 GRANT SELECT, INSERT, UPDATE, DELETE ON
-    allowed_ips, api_key_usage_hourly, ingest_idempotency, memberships, passkey_ceremonies,
-    passkeys, recovery_codes, throttles, totp_credentials
+    allowed_ips, api_key_usage_hourly, device_grants, ingest_idempotency, memberships,
+    passkey_ceremonies, passkeys, recovery_codes, throttles, totp_credentials
     TO wt_runtime;
 
 -- Inserted by the group commit, deleted by the purger after a few minutes (no UPDATE).

@@ -72,6 +72,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("migrations/0017_audit_activity.sql")),
     (18, include_str!("migrations/0018_passkeys.sql")),
     (19, include_str!("migrations/0019_token_scopes.sql")),
+    (20, include_str!("migrations/0020_device_grants.sql")),
     (24, include_str!("migrations/0024_console_summaries.sql")),
 ];
 

@@ -26,6 +26,7 @@ pub const COPY_TABLES: &[&str] = &[
     "mfa_challenges",
     "passkeys",
     "passkey_ceremonies",
+    "device_grants",
     "mail_outbox",
     "invites",
     "password_resets",

@@ -11,6 +11,7 @@
 mod allowed_ips;
 mod audit;
 pub mod charts;
+mod device;
 mod invite;
 mod invites;
 mod keys;
@@ -25,6 +26,7 @@ mod token;
 pub use allowed_ips::*;
 pub use audit::*;
 pub use charts::Bar;
+pub use device::*;
 pub use invite::*;
 pub use invites::*;
 pub use keys::*;
