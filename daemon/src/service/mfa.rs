@@ -350,6 +350,8 @@ pub async fn disable(
             &auth.org.id,
             &auth.user.id,
             Some(&auth.session.id),
+            // Never the last second factor of a role that requires one.
+            Some(crate::service::passkeys::requirement(auth)),
             state.now(),
             ev,
         )
@@ -539,7 +541,7 @@ pub async fn reset_member(
         .details(serde_json::json!({ "email": target.email }));
     state
         .store
-        .mfa_disable(&auth.org.id, &target.id, None, state.now(), ev)
+        .mfa_disable(&auth.org.id, &target.id, None, None, state.now(), ev)
         .await?;
     let what = format!(
         "Your two-factor authentication was reset by {}; set it up again at your next login",

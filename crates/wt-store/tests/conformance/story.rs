@@ -1412,7 +1412,7 @@ pub async fn passkeys_story(store: &dyn Store) {
                 "org_p",
                 "usr_p2",
                 "pk_1",
-                false,
+                wt_core::passkey::Requirement::NONE,
                 now,
                 event(actions::PASSKEY_REMOVED)
             )
@@ -1424,7 +1424,7 @@ pub async fn passkeys_story(store: &dyn Store) {
             "org_p",
             "usr_p1",
             "pk_1",
-            true,
+            wt_core::passkey::Requirement::MFA,
             now,
             event(actions::PASSKEY_REMOVED)
         ),
@@ -1432,7 +1432,7 @@ pub async fn passkeys_story(store: &dyn Store) {
             "org_p",
             "usr_p1",
             "pk_2",
-            true,
+            wt_core::passkey::Requirement::MFA,
             now,
             event(actions::PASSKEY_REMOVED)
         ),
@@ -1455,7 +1455,7 @@ pub async fn passkeys_story(store: &dyn Store) {
             "org_p",
             "usr_p1",
             &left[0].id,
-            false,
+            wt_core::passkey::Requirement::NONE,
             now,
             event(actions::PASSKEY_REMOVED),
         )
