@@ -11,6 +11,7 @@
 //! One file per browser flow: `login` (sign in, the MFA step, sign out), `invite` (the
 //! invitation link), `reset` (forgotten password), `security` (the Security tab),
 //! `passkeys` (its Passkeys section, and a passkey as the second login step),
+//! `passwordless` (signing in with a passkey alone, from the login page),
 //! `members` (the Members tab), `invites` (the Invites tab: an admin's side), `keys`
 //! (the Ingestion keys tab: usage charts, create, rotate with a grace period, revoke),
 //! `allowed_ips` (the Allowed IPs tab, each edit after its dry run), `readiness` (the
@@ -32,6 +33,7 @@ mod login;
 mod members;
 pub mod pages;
 mod passkeys;
+mod passwordless;
 mod readiness;
 mod reset;
 mod security;
@@ -73,6 +75,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/login/mfa", post(login::login_mfa))
         .route("/login/passkey", post(passkeys::login_page))
         .route("/login/passkey/finish", post(passkeys::login_finish))
+        .route("/login/passkey/start", post(passwordless::start))
+        .route("/login/passkey/signin", post(passwordless::finish))
         .route("/logout", post(login::logout))
         .route("/forgot", get(reset::forgot_page).post(reset::forgot))
         .route(

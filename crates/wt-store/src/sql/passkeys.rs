@@ -306,10 +306,13 @@ impl<B: Backend> PasskeyStore for SqlStore<B> {
 
     async fn passkey_ceremony_create(&self, cer: PasskeyCeremony) -> Result<()> {
         self.write(move |c| {
-            // Lapsed ceremonies are of no use to anyone: purged as new ones start.
+            // Lapsed ceremonies are of no use to anyone: purged as new ones start. The
+            // login page starts a passwordless one per view (no account known): those go
+            // as soon as they lapse, so views add at most 5 minutes' worth of rows.
             c.execute(
-                "DELETE FROM passkey_ceremonies WHERE expires_at < ?1",
-                params![cer.created_at - 24 * 60 * 60],
+                "DELETE FROM passkey_ceremonies WHERE expires_at < ?1
+                    OR (purpose = 'passwordless' AND expires_at < ?2)",
+                params![cer.created_at - 24 * 60 * 60, cer.created_at],
             )?;
             c.execute(
                 &format!(
