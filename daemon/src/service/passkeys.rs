@@ -47,6 +47,17 @@ pub fn requirement(auth: &Auth) -> rules::Requirement {
     )
 }
 
+/// Whether a page should offer "Confirm with a passkey": passkeys work on this
+/// installation and the signed-in member has one.
+pub async fn offer_step_up(state: &AppState, auth: &Auth) -> bool {
+    availability(state).is_ok()
+        && state
+            .store
+            .second_factors(&auth.user.id)
+            .await
+            .is_ok_and(|f| f.passkeys > 0)
+}
+
 /// Whether this installation can offer passkeys (`Err` with the reason).
 pub fn availability(state: &AppState) -> Result<(), String> {
     rules::relying_party(state.settings.public_url.as_deref())

@@ -216,3 +216,16 @@ pub fn signin_offer(v: &SigninOffer<'_>) -> Markup {
         }
     }
 }
+
+/// On an admin tab: confirm with a passkey instead of typing the password in each form
+/// (the ceremony page comes back to `back`). A form of its own, outside the action forms.
+pub fn step_up_offer(csrf: &str, back: &str) -> Markup {
+    html! {
+        form #passkey-step-up-form method="post" action="/security/passkeys/step-up" {
+            (csrf_field(csrf))
+            input type="hidden" name="back" value=(back);
+            p.hint { "Have a passkey? Confirm it is you with it, then leave the password below empty: for 10 minutes no password is needed." }
+            button.secondary #passkey-step-up type="submit" { "Confirm with a passkey" }
+        }
+    }
+}
