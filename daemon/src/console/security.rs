@@ -88,6 +88,7 @@ pub(super) async fn security_page(
         name: &auth.user.name,
         role: &role,
         mfa_enabled: status.enabled,
+        totp: state.store.second_factors(&auth.user.id).await?.totp,
         mfa_required: auth.mfa_enrollment_required,
         restricted: auth.mfa_restricted,
         recovery_codes_remaining: status.recovery_codes_remaining,

@@ -472,6 +472,7 @@ mod tests {
                 },
                 result: &dry,
                 code: true,
+                passkey: true,
                 error: None,
             }),
             readiness(&ReadinessView {
@@ -553,6 +554,7 @@ mod tests {
                 name: "A",
                 role: "owner",
                 mfa_enabled: true,
+                totp: true,
                 mfa_required: true,
                 restricted: false,
                 recovery_codes_remaining: 10,
