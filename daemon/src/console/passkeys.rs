@@ -275,8 +275,9 @@ pub(super) async fn step_up_finish(
     check_csrf(&state, &auth, &f.csrf)?;
     match service::passkeys::step_up_finish(&state, &auth, &meta, &f.ceremony, &f.credential).await
     {
-        Ok(_) => Ok(Redirect::to(back_to(&f.back).unwrap_or("/security?done=stepped-up"))
-            .into_response()),
+        Ok(_) => Ok(
+            Redirect::to(back_to(&f.back).unwrap_or("/security?done=stepped-up")).into_response(),
+        ),
         Err(e) => security_error(&state, &auth, e).await,
     }
 }

@@ -58,8 +58,8 @@ pub async fn update_settings(
             policy.phishing_resistant_roles = roles;
         }
         if let Some(list) = patch.passkey_aaguids {
-            policy.aaguids = wt_core::passkey::parse_aaguids(&list.join(","))
-                .map_err(ApiError::Validation)?;
+            policy.aaguids =
+                wt_core::passkey::parse_aaguids(&list.join(",")).map_err(ApiError::Validation)?;
         }
         let ev = settings_changed(
             auth,

@@ -440,7 +440,18 @@ async fn verify_assertion(
     let stored = state.store.passkeys_list(&user_id).await?;
     let used = stored.iter().find(|p| p.credential_id == b64(&cred.raw_id));
     let outcome = wa.finish_passkey_authentication(cred, &auth_state);
-    settle_assertion(state, attempt, &cer.purpose, org_id, actor, meta, cred, used, outcome).await
+    settle_assertion(
+        state,
+        attempt,
+        &cer.purpose,
+        org_id,
+        actor,
+        meta,
+        cred,
+        used,
+        outcome,
+    )
+    .await
 }
 
 /// What follows a verified (or refused) assertion, whichever ceremony it answered: on

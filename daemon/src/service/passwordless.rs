@@ -127,9 +127,7 @@ pub async fn finish(
     // The passkey verified: now it is safe to say which orgs there are.
     let Some((org, role)) = chosen else {
         return Err(match org_slug {
-            Some(slug) => {
-                ApiError::Forbidden(format!("you are not a member of the org {slug:?}"))
-            }
+            Some(slug) => ApiError::Forbidden(format!("you are not a member of the org {slug:?}")),
             None => ApiError::OrgRequired(
                 cand.memberships
                     .iter()

@@ -45,7 +45,14 @@ pub fn phishing_resistant(s: &Snapshot) -> ReadinessCheck {
         .members
         .iter()
         .filter(|m| roles.contains(&m.role) && !m.passkey)
-        .map(|m| ev("member", &m.id, &m.email, format!("{} without a passkey", m.role)))
+        .map(|m| {
+            ev(
+                "member",
+                &m.id,
+                &m.email,
+                format!("{} without a passkey", m.role),
+            )
+        })
         .collect();
     let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
     let (status, summary) = if missing.is_empty() {

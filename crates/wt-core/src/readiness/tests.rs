@@ -436,7 +436,9 @@ fn phishing_resistant_mfa_is_listed_only_when_asked_and_needs_a_passkey() {
         ..Snapshot::default()
     };
     assert!(
-        evaluate(&s).iter().all(|c| c.id != "phishing_resistant_mfa"),
+        evaluate(&s)
+            .iter()
+            .all(|c| c.id != "phishing_resistant_mfa"),
         "not listed without the setting"
     );
     s.phishing_resistant_required_roles = vec![Role::Owner, Role::Admin];
