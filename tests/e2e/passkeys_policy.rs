@@ -10,8 +10,8 @@ use crate::harness::{Daemon, OWNER, PASSWORD, http};
 use crate::hygiene::mailed_token;
 use crate::mfa::{at_current_step, have_oathtool, oathtool};
 use crate::passkeys::{
-    api_token_with_recovery_code, audit, authenticator, authenticator_on, capture_answer,
-    credentials, daemon, shot, sign_in_password, sign_out, urlencoded,
+    api_token_with_recovery_code, audit, authenticator, authenticator_on, credentials, daemon,
+    shot, sign_in_password, urlencoded,
 };
 use crate::webdriver::{Browser, require_axe, require_browser};
 use serde_json::{Value, json};
@@ -134,20 +134,47 @@ fn post_signin(base: &str, ceremony: &str, credential: &str) -> reqwest::blockin
         .expect("signin")
 }
 
-/// On the login page: start a passwordless sign-in and capture the browser's answer
-/// (ceremony id and credential) without posting it.
-fn capture_signin(b: &Browser, base: &str, allow: Option<&str>) -> (String, String) {
-    b.delete_cookies();
-    b.goto(&format!("{base}/login"));
-    b.submit_and_wait("#passkey-signin-start");
-    let answer = capture_answer(b, allow);
-    let ceremony = answer["ceremony"].as_str().unwrap_or_default().to_string();
-    let credential = answer["credential"]
-        .as_str()
-        .unwrap_or_default()
-        .to_string();
-    assert!(!credential.is_empty(), "an answer: {answer}");
+/// A passwordless ceremony started as the login page starts it (its hidden form), and
+/// the browser's answer to it made on the page at `at` (not posted): (ceremony id,
+/// credential JSON). `allow`: the credential to use.
+fn capture_at(b: &Browser, base: &str, at: &str, allow: Option<&str>) -> (String, String) {
+    let login = http().get(format!("{base}/login")).send().expect("login");
+    let html = login.text().unwrap_or_default();
+    let ceremony = attr_after(&html, "name=\"ceremony\" value=\"");
+    let options = html_unescape(&attr_after(&html, "data-options=\""));
+    b.goto(at);
+    let script = r#"
+        var done = arguments[arguments.length - 1];
+        var o = JSON.parse(arguments[0]).publicKey;
+        var allow = arguments[1];
+        function b64(s) { s = s.replace(/-/g, '+').replace(/_/g, '/'); while (s.length % 4) s += '=';
+            var bin = atob(s), out = new Uint8Array(bin.length);
+            for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i); return out.buffer; }
+        function enc(buf) { if (!buf) return null; var b = new Uint8Array(buf), s = '';
+            for (var i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+            return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''); }
+        o.challenge = b64(o.challenge);
+        o.allowCredentials = allow ? [{type: 'public-key', id: b64(allow)}] : [];
+        navigator.credentials.get({publicKey: o}).then(function (c) {
+            var r = c.response;
+            done({credential: JSON.stringify({id: c.id, rawId: enc(c.rawId), type: c.type,
+                response: {clientDataJSON: enc(r.clientDataJSON), authenticatorData: enc(r.authenticatorData),
+                    signature: enc(r.signature), userHandle: enc(r.userHandle)}, extensions: {}})});
+        }, function (e) { done({error: String(e && e.name)}); });
+    "#;
+    let got = b.execute_async(
+        script,
+        vec![json!(options), allow.map_or(Value::Null, |a| json!(a))],
+    );
+    let credential = got["credential"].as_str().unwrap_or_default().to_string();
+    assert!(!credential.is_empty(), "an answer: {got}");
     (ceremony, credential)
+}
+
+/// [`capture_at`] on our own origin (the forgotten-password page: no passkey form).
+fn capture(b: &Browser, base: &str, allow: Option<&str>) -> (String, String) {
+    b.delete_cookies();
+    capture_at(b, base, &format!("{base}/forgot"), allow)
 }
 
 #[test]
@@ -174,29 +201,34 @@ fn a_passkey_signs_in_without_a_password_and_steps_up_on_the_members_tab() {
         "registered as a discoverable credential: {}",
         creds[0]
     );
-    sign_out(&b, &base);
+    b.delete_cookies();
 
-    // The login page offers it: conditional UI in the address field, and a button.
-    b.goto(&format!("{base}/login"));
-    assert_eq!(
-        b.find("#email").attr("autocomplete").as_deref(),
-        Some("username webauthn")
+    // The login page offers it: conditional UI in the address field (the browser's
+    // autofill lists this site's passkeys) and a button.
+    let html = http()
+        .get(format!("{base}/login"))
+        .send()
+        .expect("login page")
+        .text()
+        .unwrap_or_default();
+    assert!(
+        html.contains("autocomplete=\"username webauthn\""),
+        "{html}"
     );
-    assert!(b.exists("#passkey-conditional-form[data-options]"));
+    assert!(html.contains("id=\"passkey-conditional-form\""));
+    assert!(html.contains("id=\"passkey-signin-start\""));
+
+    // No password: picking the passkey (the virtual authenticator picks it at once) and
+    // user verification on the device sign in.
+    b.goto(&format!("{base}/login"));
+    b.wait_for("conditional UI to sign in", |b| {
+        b.current_url().ends_with("/security") && b.exists("#logout")
+    });
     if let Some(axe) = axe.as_deref() {
         let found = b.axe_violations(axe);
-        assert!(found.is_empty(), "login page: {found:#?}");
+        assert!(found.is_empty(), "security tab, passkey only: {found:#?}");
     }
-    shot(&b, "passwordless-login");
-
-    // No password: the passkey alone (user verification on the device) signs in.
-    b.submit_and_wait("#passkey-signin-start");
-    assert!(b.exists("#passkey-form"), "{}", b.source());
-    b.click("#passkey-go");
-    b.wait_for("the Security tab", |b| {
-        b.current_url().ends_with("/security")
-    });
-    assert!(b.exists("#logout"), "signed in");
+    shot(&b, "passwordless-signed-in");
     // Passkey only: the authenticator-app section says so, not "off".
     assert!(
         b.find("#mfa").text().contains("on with your passkeys"),
@@ -263,7 +295,7 @@ fn passwordless_answers_are_single_use_bound_to_their_ceremony_origin_and_regist
     let analyst_id = add_member(&d, &owner_tok, ANALYST, "analyst");
     sign_in_password(&b, &base, OWNER);
     let codes = register(&b, &base, "Laptop");
-    sign_out(&b, &base);
+    b.delete_cookies();
     let cred = credentials(&b, &auth)[0].clone();
     let owner_cred = cred["credentialId"]
         .as_str()
@@ -272,16 +304,16 @@ fn passwordless_answers_are_single_use_bound_to_their_ceremony_origin_and_regist
 
     // An answer used once; replayed into a fresh ceremony (its old challenge and
     // counter): refused, no session.
-    let (ceremony, used) = capture_signin(&b, &base, None);
+    let (ceremony, used) = capture(&b, &base, None);
     let r = post_signin(&base, &ceremony, &used);
     assert!(session_cookie(&r).is_some(), "the first use signs in");
-    let (fresh, _unused) = capture_signin(&b, &base, None);
+    let (fresh, _unused) = capture(&b, &base, None);
     let r = post_signin(&base, &fresh, &used);
     assert_eq!(r.status().as_u16(), 401);
     assert!(session_cookie(&r).is_none());
     assert!(r.text().unwrap_or_default().contains("not accepted"));
     // An unknown ceremony id: refused the same way.
-    let (_, answer) = capture_signin(&b, &base, None);
+    let (_, answer) = capture(&b, &base, None);
     let r = post_signin(&base, "pkc_unknown", &answer);
     assert_eq!(r.status().as_u16(), 401);
 
@@ -305,18 +337,10 @@ fn passwordless_answers_are_single_use_bound_to_their_ceremony_origin_and_regist
             "signCount": 100,
         })),
     );
-    b.delete_cookies();
-    b.goto(&format!("{base}/login"));
-    b.submit_and_wait("#passkey-signin-start");
-    b.click("#passkey-go");
-    b.wait_for("the refusal", |b| b.exists("#error"));
-    assert!(
-        b.find("#error").text().contains("not accepted"),
-        "{}",
-        b.source()
-    );
-    b.goto(&format!("{base}/security"));
-    assert!(b.current_url().ends_with("/login"), "not signed in");
+    let (ceremony, answer) = capture(&b, &base, None);
+    let r = post_signin(&base, &ceremony, &answer);
+    assert_eq!(r.status().as_u16(), 401, "an unregistered credential");
+    assert!(session_cookie(&r).is_none());
 
     // Another origin (another port of localhost: the same RP ID, so the browser signs)
     // cannot make an answer our origin accepts: the server checks the origin.
@@ -367,36 +391,8 @@ fn passwordless_answers_are_single_use_bound_to_their_ceremony_origin_and_regist
         http().get(format!("{other}/")).send().is_ok()
     });
     assert!(ready, "the other site serves");
-    // Our ceremony's options, asked for from the other site's page.
-    let login = http().get(format!("{base}/login")).send().expect("login");
-    let html = login.text().unwrap_or_default();
-    let ceremony = attr_after(&html, "name=\"ceremony\" value=\"");
-    let options = html_unescape(&attr_after(&html, "data-options=\""));
-    b.goto(&format!("{other}/"));
-    let script = r#"
-        var done = arguments[arguments.length - 1];
-        var o = JSON.parse(arguments[0]).publicKey;
-        function b64(s) { s = s.replace(/-/g, '+').replace(/_/g, '/'); while (s.length % 4) s += '=';
-            var bin = atob(s), out = new Uint8Array(bin.length);
-            for (var i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i); return out.buffer; }
-        function enc(buf) { if (!buf) return null; var b = new Uint8Array(buf), s = '';
-            for (var i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
-            return btoa(s).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, ''); }
-        o.challenge = b64(o.challenge);
-        o.allowCredentials = [];
-        navigator.credentials.get({publicKey: o}).then(function (c) {
-            var r = c.response;
-            done({credential: JSON.stringify({id: c.id, rawId: enc(c.rawId), type: c.type,
-                response: {clientDataJSON: enc(r.clientDataJSON), authenticatorData: enc(r.authenticatorData),
-                    signature: enc(r.signature), userHandle: enc(r.userHandle)}, extensions: {}})});
-        }, function (e) { done({error: String(e && e.name)}); });
-    "#;
-    let got = b.execute_async(script, vec![json!(options)]);
-    let credential = got["credential"].as_str().unwrap_or_default().to_string();
-    assert!(
-        !credential.is_empty(),
-        "the browser signs for the RP ID: {got}"
-    );
+    // Our ceremony's options, answered on the other site's page.
+    let (ceremony, credential) = capture_at(&b, &base, &format!("{other}/"), None);
     let r = post_signin(&base, &ceremony, &credential);
     assert_eq!(
         r.status().as_u16(),
@@ -416,16 +412,22 @@ fn passwordless_answers_are_single_use_bound_to_their_ceremony_origin_and_regist
     let _ = server.wait();
     assert_ne!(got, json!("signed"), "{got}");
 
-    // A removed member's passkey signs no one in.
+    // A removed member's passkey signs no one in. (A fresh authenticator: with the
+    // owner's passkey on it, the login page's conditional UI would sign the owner in.)
+    b.session_cmd(
+        http::Method::DELETE,
+        &format!("webauthn/authenticator/{again}"),
+        None,
+    );
+    let analyst_auth = authenticator(&b);
     b.delete_cookies();
     sign_in_password(&b, &base, ANALYST);
     register(&b, &base, "Analyst key");
-    sign_out(&b, &base);
-    let analyst_cred = credentials(&b, &again)
-        .into_iter()
-        .find(|c| c["credentialId"] != cred["credentialId"])
-        .and_then(|c| c["credentialId"].as_str().map(str::to_string))
-        .expect("the analyst's credential");
+    b.delete_cookies();
+    let analyst_cred = credentials(&b, &analyst_auth)[0]["credentialId"]
+        .as_str()
+        .expect("the analyst's credential")
+        .to_string();
     let token = api_token_with_recovery_code(&d, OWNER, &codes[0]);
     let r = http()
         .delete(d.url(&format!("/api/v1/orgs/members/{analyst_id}")))
@@ -433,14 +435,26 @@ fn passwordless_answers_are_single_use_bound_to_their_ceremony_origin_and_regist
         .send()
         .expect("remove member");
     assert!(r.status().is_success(), "{:?}", r.text());
-    let (ceremony, answer) = capture_signin(&b, &base, Some(&analyst_cred));
+    let (ceremony, answer) = capture(&b, &base, Some(&analyst_cred));
     let r = post_signin(&base, &ceremony, &answer);
     assert_eq!(r.status().as_u16(), 401, "a removed member's passkey");
     assert!(session_cookie(&r).is_none());
 
     // Last (the address's failures add up): one answer, 50 concurrent finishes, exactly
     // one session.
-    let (ceremony, credential) = capture_signin(&b, &base, Some(&owner_cred));
+    b.session_cmd(
+        http::Method::POST,
+        &format!("webauthn/authenticator/{analyst_auth}/credential"),
+        Some(json!({
+            "credentialId": cred["credentialId"],
+            "isResidentCredential": true,
+            "rpId": cred["rpId"],
+            "privateKey": cred["privateKey"],
+            "userHandle": cred["userHandle"],
+            "signCount": 5000,
+        })),
+    );
+    let (ceremony, credential) = capture(&b, &base, Some(&owner_cred));
     let sessions: usize = std::thread::scope(|s| {
         let handles: Vec<_> = (0..50)
             .map(|_| {
@@ -476,7 +490,7 @@ fn readiness_fails_until_owner_and_admin_have_passkeys_and_the_aaguid_list_is_en
     }
     let (d, base) = daemon();
     let b = Browser::start();
-    let _auth = authenticator(&b);
+    let auth = authenticator(&b);
     let owner_tok = d.login_token();
     let admin_id = add_member(&d, &owner_tok, ADMIN, "admin");
 
@@ -573,7 +587,12 @@ fn readiness_fails_until_owner_and_admin_have_passkeys_and_the_aaguid_list_is_en
     );
 
     // The admin adds one (on another authenticator, same model): readiness passes.
-    sign_out(&b, &base);
+    b.session_cmd(
+        http::Method::DELETE,
+        &format!("webauthn/authenticator/{auth}"),
+        None,
+    );
+    let _admin_auth = authenticator(&b);
     b.delete_cookies();
     sign_in_password(&b, &base, ADMIN);
     register(&b, &base, "Admin key");

@@ -188,13 +188,12 @@ pub fn may_remove_under(
     before: Factors,
     removing: Factor,
 ) -> Result<(), &'static str> {
-    may_remove(need.mfa, before, removing)?;
     if need.passkey && removing == Factor::Passkey && before.passkeys <= 1 {
         return Err(
             "this is your last passkey and your role requires one (phishing-resistant MFA): add another passkey first",
         );
     }
-    Ok(())
+    may_remove(need.mfa, before, removing)
 }
 
 /// Whether a member may remove one of their second factors: not the last one while
