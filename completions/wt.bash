@@ -1495,7 +1495,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__org__subcmd__set)
-            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version mfa-required-roles browser-ingest review-interval-days privileged-share-max-percent inactive-days rotation-age-days audit-review-window-days"
+            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version mfa-required-roles phishing-resistant-required-roles passkey-aaguids browser-ingest review-interval-days privileged-share-max-percent inactive-days rotation-age-days audit-review-window-days"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

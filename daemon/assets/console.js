@@ -306,3 +306,70 @@
     });
   });
 })();
+
+// ---- Passwordless sign-in: conditional UI (issue #26) ----
+// The login page carries a hidden form with a ceremony for a passkey sign-in that names
+// no account (data-options, as a ceremony page's). Where the browser supports
+// conditional mediation, it offers this site's passkeys in the address field's autofill
+// (autocomplete="username webauthn"); picking one answers the ceremony and the form is
+// posted. Without it (or without JavaScript) the password form and the "Sign in with a
+// passkey" button work as they are.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-webauthn-conditional]");
+  if (!form || !window.PublicKeyCredential || !navigator.credentials) { return; }
+  if (typeof PublicKeyCredential.isConditionalMediationAvailable !== "function") { return; }
+  var field = document.getElementById("passkey-conditional-credential");
+  function fromB64url(s) {
+    var b64 = s.replace(/-/g, "+").replace(/_/g, "/");
+    while (b64.length % 4) { b64 += "="; }
+    var bin = atob(b64);
+    var out = new Uint8Array(bin.length);
+    for (var i = 0; i < bin.length; i++) { out[i] = bin.charCodeAt(i); }
+    return out.buffer;
+  }
+  function toB64url(buf) {
+    if (!buf) { return null; }
+    var bytes = new Uint8Array(buf);
+    var bin = "";
+    for (var i = 0; i < bytes.length; i++) { bin += String.fromCharCode(bytes[i]); }
+    return btoa(bin).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  }
+  var options;
+  try {
+    options = JSON.parse(form.getAttribute("data-options")).publicKey;
+  } catch (e) {
+    return;
+  }
+  options.challenge = fromB64url(options.challenge);
+  options.allowCredentials = [];
+  var abort = window.AbortController ? new AbortController() : null;
+  // The modal "Sign in with a passkey" leaves the page: end the autofill request first.
+  var start = document.getElementById("passkey-signin-form");
+  if (start && abort) {
+    start.addEventListener("submit", function () { abort.abort(); });
+  }
+  PublicKeyCredential.isConditionalMediationAvailable().then(function (yes) {
+    if (!yes) { return; }
+    var req = { mediation: "conditional", publicKey: options };
+    if (abort) { req.signal = abort.signal; }
+    return navigator.credentials.get(req).then(function (cred) {
+      if (!cred) { return; }
+      var r = cred.response;
+      field.value = JSON.stringify({
+        id: cred.id,
+        rawId: toB64url(cred.rawId),
+        type: cred.type,
+        response: {
+          clientDataJSON: toB64url(r.clientDataJSON),
+          authenticatorData: toB64url(r.authenticatorData),
+          signature: toB64url(r.signature),
+          userHandle: toB64url(r.userHandle)
+        },
+        extensions: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {}
+      });
+      form.submit();
+    });
+  }).catch(function () { /* cancelled or unsupported: the other ways stay */ });
+})();
+// ---- end passwordless sign-in ----

@@ -61,6 +61,7 @@ fn verify(c: &mut Criterion) {
         created_at: 0,
         browser_ingest_allowed: false,
         readiness: Default::default(),
+        passkey_policy: Default::default(),
     };
     let list: Vec<AllowedIpRecord> = (0..50)
         .map(|i| AllowedIpRecord {

@@ -43,6 +43,8 @@ pub fn org_settings_json(org: &OrgRecord) -> wt_api::OrgSettings {
             wt_api::BrowserIngest::Refuse
         },
         readiness: org.readiness,
+        phishing_resistant_required_roles: org.passkey_policy.phishing_resistant_roles.clone(),
+        passkey_aaguids: org.passkey_policy.aaguids.clone(),
     }
 }
 

@@ -22,6 +22,7 @@ mod keys;
 mod mfa;
 mod pace;
 mod passkeys;
+mod passkeys_policy;
 mod pooler;
 mod postgres_pool;
 mod postgres_tls;

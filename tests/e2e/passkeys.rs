@@ -9,10 +9,10 @@ use crate::webdriver::{Browser, require_axe, require_browser};
 use serde_json::{Value, json};
 use std::path::PathBuf;
 
-const BETA_OWNER: &str = "owner@beta.test";
+pub(crate) const BETA_OWNER: &str = "owner@beta.test";
 const MEMBER: &str = "member@acme.test";
 
-fn artifact(name: &str) -> PathBuf {
+pub(crate) fn artifact(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("..")
         .join("target")
@@ -30,7 +30,7 @@ fn assert_accessible(b: &Browser, axe: Option<&str>, what: &str) {
 }
 
 /// A form body as a browser encodes it.
-fn urlencoded<V: AsRef<str>>(fields: &[(&str, V)]) -> String {
+pub(crate) fn urlencoded<V: AsRef<str>>(fields: &[(&str, V)]) -> String {
     fields
         .iter()
         .map(|(k, v)| {
@@ -50,13 +50,13 @@ fn urlencoded<V: AsRef<str>>(fields: &[(&str, V)]) -> String {
         .join("&")
 }
 
-fn shot(b: &Browser, name: &str) {
+pub(crate) fn shot(b: &Browser, name: &str) {
     b.save_screenshot(&artifact(&format!("passkeys-{name}.png")));
 }
 
 /// A daemon whose public URL is `http://localhost:PORT` (passkeys need a domain name and
 /// a secure context: localhost is one), with a second org, Beta, claimed by its owner.
-fn daemon() -> (Daemon, String) {
+pub(crate) fn daemon() -> (Daemon, String) {
     let mut d = Daemon::start();
     d.terminate();
     let out = d
@@ -97,12 +97,12 @@ fn daemon() -> (Daemon, String) {
 }
 
 /// Adds a virtual authenticator to the browser; returns its id.
-fn authenticator(b: &Browser) -> String {
+pub(crate) fn authenticator(b: &Browser) -> String {
     authenticator_on(b, "internal")
 }
 
 /// One on `transport` (Chrome allows one `internal` authenticator at a time).
-fn authenticator_on(b: &Browser, transport: &str) -> String {
+pub(crate) fn authenticator_on(b: &Browser, transport: &str) -> String {
     let v = b.session_cmd(
         http::Method::POST,
         "webauthn/authenticator",
@@ -118,7 +118,7 @@ fn authenticator_on(b: &Browser, transport: &str) -> String {
     v.as_str().expect("authenticator id").to_string()
 }
 
-fn credentials(b: &Browser, auth: &str) -> Vec<Value> {
+pub(crate) fn credentials(b: &Browser, auth: &str) -> Vec<Value> {
     b.session_cmd(
         http::Method::GET,
         &format!("webauthn/authenticator/{auth}/credentials"),
@@ -129,14 +129,14 @@ fn credentials(b: &Browser, auth: &str) -> Vec<Value> {
     .unwrap_or_default()
 }
 
-fn sign_in_password(b: &Browser, base: &str, email: &str) {
+pub(crate) fn sign_in_password(b: &Browser, base: &str, email: &str) {
     b.goto(&format!("{base}/login"));
     b.fill("#email", email);
     b.fill("#password", PASSWORD);
     b.submit_and_wait("#login-submit");
 }
 
-fn sign_out(b: &Browser, base: &str) {
+pub(crate) fn sign_out(b: &Browser, base: &str) {
     b.goto(&format!("{base}/security"));
     if b.exists("#logout") {
         b.submit_and_wait("#logout");
@@ -146,7 +146,7 @@ fn sign_out(b: &Browser, base: &str) {
 /// On a ceremony page: let console.js ask the authenticator, but capture the answer
 /// (and the form's hidden fields) instead of posting it. `allow`: assert with this
 /// credential id (base64url) instead of the ones the server listed.
-fn capture_answer(b: &Browser, allow: Option<&str>) -> Value {
+pub(crate) fn capture_answer(b: &Browser, allow: Option<&str>) -> Value {
     let script = r#"
         var done = arguments[arguments.length - 1];
         var allow = arguments[0];
@@ -177,7 +177,7 @@ fn capture_answer(b: &Browser, allow: Option<&str>) -> Value {
 }
 
 /// The org's audit entries (as the owner, signed in with a recovery code over the API).
-fn audit(d: &Daemon, token: &str) -> Vec<Value> {
+pub(crate) fn audit(d: &Daemon, token: &str) -> Vec<Value> {
     let r = http()
         .get(d.url("/api/v1/orgs/audit-logs?limit=1000"))
         .bearer_auth(token)
@@ -190,7 +190,7 @@ fn audit(d: &Daemon, token: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-fn api_token_with_recovery_code(d: &Daemon, email: &str, code: &str) -> String {
+pub(crate) fn api_token_with_recovery_code(d: &Daemon, email: &str, code: &str) -> String {
     let r = http()
         .post(d.url("/api/v1/auth/login"))
         .json(&json!({"email": email, "password": PASSWORD, "client": "cli"}))

@@ -262,6 +262,14 @@ pub struct OrgSettings {
     pub browser_ingest: BrowserIngest,
     /// Thresholds of the readiness checklist.
     pub readiness: ReadinessSettings,
+    /// Roles whose members must have a passkey (phishing-resistant MFA): a TOTP code
+    /// satisfies `mfa_required_roles` but not this. Readiness fails until they do.
+    #[serde(default)]
+    pub phishing_resistant_required_roles: Vec<Role>,
+    /// The authenticator models (AAGUIDs, lowercase UUIDs) new passkeys may come from;
+    /// empty: any. With a list, registration asks the authenticator for attestation.
+    #[serde(default)]
+    pub passkey_aaguids: Vec<String>,
 }
 
 /// The org's policy for ingestion from browser code.
@@ -284,6 +292,11 @@ pub struct OrgSettingsPatch {
     pub browser_ingest: Option<BrowserIngest>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readiness: Option<ReadinessSettingsPatch>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phishing_resistant_required_roles: Option<Vec<Role>>,
+    /// AAGUIDs (UUIDs, any case, hyphens optional); `[]` accepts any authenticator.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey_aaguids: Option<Vec<String>>,
 }
 
 /// `POST /api/v1/orgs/invites`.

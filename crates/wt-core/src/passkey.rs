@@ -20,6 +20,8 @@ pub const PURPOSE_LOGIN: &str = "login";
 pub const PURPOSE_STEP_UP: &str = "step_up";
 /// Approving a device login (`wt login --web`, `wt_core::device`).
 pub const PURPOSE_DEVICE: &str = "device";
+/// A passwordless sign-in: the account is learnt from the passkey the browser picks.
+pub const PURPOSE_PASSWORDLESS: &str = "passwordless";
 
 /// The relying party: the RP ID (a domain name) and the one origin assertions must
 /// come from.
@@ -135,6 +137,67 @@ pub fn required(role: Role, required_roles: &[Role]) -> bool {
     required_roles.contains(&role)
 }
 
+/// An org's passkey policy (beside `mfa_required_roles`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PasskeyPolicy {
+    /// Roles whose members must have a passkey: TOTP does not satisfy them.
+    pub phishing_resistant_roles: Vec<Role>,
+    /// The authenticator models (AAGUIDs) new passkeys may come from; empty: any.
+    pub aaguids: Vec<String>,
+}
+
+/// What an org's policy asks of a member's second factors, from their role.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Requirement {
+    /// Some second factor (TOTP or a passkey): `mfa_required_roles`.
+    pub mfa: bool,
+    /// A passkey (phishing-resistant): `phishing_resistant_required_roles`.
+    pub passkey: bool,
+}
+
+impl Requirement {
+    /// Nothing required.
+    pub const NONE: Requirement = Requirement {
+        mfa: false,
+        passkey: false,
+    };
+    /// Some second factor required (either kind).
+    pub const MFA: Requirement = Requirement {
+        mfa: true,
+        passkey: false,
+    };
+
+    /// What `role` must have, given the org's two role lists.
+    pub fn of(role: Role, mfa_roles: &[Role], phishing_resistant_roles: &[Role]) -> Self {
+        Self {
+            mfa: mfa_roles.contains(&role),
+            passkey: phishing_resistant_roles.contains(&role),
+        }
+    }
+
+    /// Whether `f` meets it. A passkey satisfies `mfa` too.
+    pub fn met_by(&self, f: Factors) -> bool {
+        (!self.mfa || f.any()) && (!self.passkey || f.passkeys > 0)
+    }
+}
+
+/// Whether a member may remove one of their second factors: not the last one while
+/// their role requires MFA ([`required`]), and not the last passkey while it requires a
+/// phishing-resistant factor ([`Requirement`]). `before` is what the account has now,
+/// the removed factor included.
+pub fn may_remove_under(
+    need: Requirement,
+    before: Factors,
+    removing: Factor,
+) -> Result<(), &'static str> {
+    if need.passkey && removing == Factor::Passkey && before.passkeys <= 1 {
+        return Err(
+            "this is your last passkey and your role requires one (phishing-resistant MFA): add another passkey first",
+        );
+    }
+    may_remove(need.mfa, before, removing)
+}
+
 /// Whether a member may remove one of their second factors: not the last one while
 /// their role requires MFA ([`required`]). `before` is what the account has now, the
 /// removed factor included.
@@ -159,6 +222,60 @@ pub fn may_remove(
         );
     }
     Ok(())
+}
+
+/// Most AAGUIDs in an org's allow-list.
+pub const AAGUIDS_MAX: usize = 100;
+
+/// Parses an AAGUID allow-list: UUIDs separated by commas or whitespace, in any case,
+/// with or without hyphens; returned lowercase and hyphenated, sorted, without repeats.
+/// An empty input is an empty list (any authenticator).
+pub fn parse_aaguids(raw: &str) -> Result<Vec<String>, String> {
+    let mut out = Vec::new();
+    for item in raw.split([',', ' ', '\n', '\t']).filter(|s| !s.is_empty()) {
+        let hex: String = item.chars().filter(|c| *c != '-').collect();
+        if hex.len() != 32 || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+            return Err(format!(
+                "{item:?} is not an AAGUID (a UUID such as cb69481e-8ff7-4039-93ec-0a2729a154a8)"
+            ));
+        }
+        let h = hex.to_ascii_lowercase();
+        if h.chars().all(|c| c == '0') {
+            return Err("the all-zero AAGUID names no authenticator model".into());
+        }
+        out.push(format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        ));
+    }
+    out.sort();
+    out.dedup();
+    if out.len() > AAGUIDS_MAX {
+        return Err(format!("at most {AAGUIDS_MAX} AAGUIDs"));
+    }
+    Ok(out)
+}
+
+/// Whether a new passkey from an authenticator of model `aaguid` may be registered under
+/// the org's allow-list (empty: any). An authenticator that does not say (no or an
+/// all-zero AAGUID) is refused when there is a list.
+pub fn aaguid_allowed(allow: &[String], aaguid: Option<&str>) -> Result<(), String> {
+    if allow.is_empty() {
+        return Ok(());
+    }
+    match aaguid {
+        Some(a) if allow.iter().any(|x| x == a) => Ok(()),
+        Some(a) => Err(format!(
+            "your org accepts only approved security keys, and this authenticator (model {a}) is not one of them: use an approved key, or ask an admin"
+        )),
+        None => Err(
+            "your org accepts only approved security keys, and this authenticator does not say which model it is: use an approved key, or ask an admin".into(),
+        ),
+    }
 }
 
 /// The WebAuthn clone signal (Level 3, 7.2 step 22): when either the stored or the
@@ -276,6 +393,63 @@ mod tests {
             passkeys: 0,
         };
         assert!(may_remove(required(Role::Owner, &roles), totp_only, Factor::Totp).is_err());
+    }
+
+    #[test]
+    fn a_passkey_satisfies_mfa_and_only_a_passkey_satisfies_phishing_resistance() {
+        let mfa_roles = [Role::Owner, Role::Admin];
+        let pr_roles = [Role::Owner];
+        let owner = Requirement::of(Role::Owner, &mfa_roles, &pr_roles);
+        let admin = Requirement::of(Role::Admin, &mfa_roles, &pr_roles);
+        let viewer = Requirement::of(Role::Viewer, &mfa_roles, &pr_roles);
+        let totp = Factors {
+            totp: true,
+            passkeys: 0,
+        };
+        let pk = Factors {
+            totp: false,
+            passkeys: 1,
+        };
+        assert!(!owner.met_by(totp));
+        assert!(owner.met_by(pk));
+        assert!(admin.met_by(totp));
+        assert!(admin.met_by(pk));
+        assert!(!admin.met_by(Factors::default()));
+        assert!(viewer.met_by(Factors::default()));
+        // The last passkey of a phishing-resistant role stays, even with TOTP beside it.
+        let both = Factors {
+            totp: true,
+            passkeys: 1,
+        };
+        assert!(may_remove_under(owner, both, Factor::Passkey).is_err());
+        assert!(may_remove_under(owner, both, Factor::Totp).is_ok());
+        let two = Factors {
+            totp: false,
+            passkeys: 2,
+        };
+        assert!(may_remove_under(owner, two, Factor::Passkey).is_ok());
+        assert!(may_remove_under(admin, both, Factor::Passkey).is_ok());
+        assert!(may_remove_under(admin, pk, Factor::Passkey).is_err());
+    }
+
+    #[test]
+    fn aaguid_lists_parse_and_decide() {
+        let l = parse_aaguids("CB69481E-8FF7-4039-93EC-0A2729A154A8, cb69481e8ff7403993ec0a2729a154a8 01020304-0506-0708-090a-0b0c0d0e0f10").expect("list");
+        assert_eq!(
+            l,
+            vec![
+                "01020304-0506-0708-090a-0b0c0d0e0f10".to_string(),
+                "cb69481e-8ff7-4039-93ec-0a2729a154a8".to_string()
+            ]
+        );
+        assert_eq!(parse_aaguids("").expect("empty"), Vec::<String>::new());
+        assert!(parse_aaguids("not-a-uuid").is_err());
+        assert!(parse_aaguids("00000000-0000-0000-0000-000000000000").is_err());
+        assert!(parse_aaguids("cb69481e-8ff7-4039-93ec-0a2729a154a").is_err());
+        assert!(aaguid_allowed(&[], None).is_ok());
+        assert!(aaguid_allowed(&l, Some("cb69481e-8ff7-4039-93ec-0a2729a154a8")).is_ok());
+        assert!(aaguid_allowed(&l, Some("11111111-8ff7-4039-93ec-0a2729a154a8")).is_err());
+        assert!(aaguid_allowed(&l, None).is_err());
     }
 
     #[test]

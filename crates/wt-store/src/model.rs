@@ -17,6 +17,8 @@ pub struct OrgRecord {
     pub browser_ingest_allowed: bool,
     /// Thresholds of the readiness checklist.
     pub readiness: wt_core::readiness::ReadinessSettings,
+    /// Phishing-resistant roles and the AAGUID allow-list.
+    pub passkey_policy: wt_core::passkey::PasskeyPolicy,
 }
 
 /// A user as stored, without the password hash.

@@ -124,6 +124,16 @@ pub trait OrgStore: Send + Sync {
         audit: AuditEvent,
     ) -> Result<OrgRecord>;
 
+    /// Sets the org's passkey policy (phishing-resistant roles, AAGUID allow-list), with
+    /// its audit entry.
+    async fn set_passkey_policy(
+        &self,
+        org_id: &str,
+        policy: wt_core::passkey::PasskeyPolicy,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord>;
+
     /// Sets whether browser-side ingestion is accepted, with its audit entry.
     async fn set_browser_ingest(
         &self,
@@ -378,11 +388,15 @@ pub trait MfaStore: Send + Sync {
     /// `keep_session`, with its audit entry. Used by the user (keeping their session: their
     /// passkeys stay, and with one left MFA stays on with its recovery codes) and by an
     /// admin's reset (keeping none: passkeys and recovery codes go too, MFA is off).
+    /// With `need` (the user's own removal), refused (`Conflict`) when it is their last
+    /// second factor and their role requires one (`wt_core::passkey::may_remove_under`,
+    /// decided in the transaction); an admin's reset passes `None` (it forces re-enrollment).
     async fn mfa_disable(
         &self,
         org_id: &str,
         user_id: &str,
         keep_session: Option<&str>,
+        need: Option<wt_core::passkey::Requirement>,
         now: UnixTime,
         audit: AuditEvent,
     ) -> Result<()>;
@@ -767,6 +781,9 @@ pub trait ReadinessStore: Send + Sync {
 pub trait PasskeyStore: Send + Sync {
     /// A user's passkeys, oldest first.
     async fn passkeys_list(&self, user_id: &str) -> Result<Vec<PasskeyRecord>>;
+    /// The passkey with this credential id (base64url), whoever's it is: a passwordless
+    /// sign-in learns the account from it.
+    async fn passkey_by_credential(&self, credential_id: &str) -> Result<Option<PasskeyRecord>>;
     /// Stores a new passkey and turns the account's MFA on; when it is the account's
     /// first second factor, also its recovery codes, and the account's other sessions
     /// end. A credential id already registered (to anyone) is a `Conflict`.
@@ -782,15 +799,17 @@ pub trait PasskeyStore: Send + Sync {
         audit: AuditEvent,
     ) -> Result<()>;
     /// Removes one of the user's passkeys; `NotFound` if it is not theirs. Refused
-    /// (`Conflict`) when it is the account's last second factor and `mfa_required`
-    /// (decided in the transaction, by `wt_core::passkey::may_remove`, so two removals at
-    /// once cannot both pass). The last factor gone: MFA off, recovery codes deleted.
+    /// (`Conflict`) when `need` (from the member's role) would no longer be met: the
+    /// account's last second factor under `mfa_required_roles`, its last passkey under
+    /// `phishing_resistant_required_roles` (decided in the transaction, by
+    /// `wt_core::passkey::may_remove_under`, so two removals at once cannot both pass).
+    /// The last factor gone: MFA off, recovery codes deleted.
     async fn passkey_remove(
         &self,
         org_id: &str,
         user_id: &str,
         id: &str,
-        mfa_required: bool,
+        need: wt_core::passkey::Requirement,
         now: UnixTime,
         audit: AuditEvent,
     ) -> Result<()>;
@@ -803,7 +822,9 @@ pub trait PasskeyStore: Send + Sync {
     ) -> Result<std::collections::HashMap<String, SecondFactors>>;
     /// Which second factors the user has.
     async fn second_factors(&self, user_id: &str) -> Result<SecondFactors>;
-    /// Stores a started ceremony (and purges expired ones).
+    /// Stores a started ceremony (and purges expired ones). An empty `org_id` (a
+    /// passwordless sign-in, whose org is not known yet) is stored as NULL and read back
+    /// as empty.
     async fn passkey_ceremony_create(&self, ceremony: PasskeyCeremony) -> Result<()>;
     /// Takes a live ceremony of this purpose: marks it used and returns it, once; `None`
     /// when unknown, used, expired or of another purpose.

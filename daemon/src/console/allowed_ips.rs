@@ -142,6 +142,7 @@ async fn dry_run_page(
         change,
         result: &result,
         code: auth.user.mfa_enabled,
+        passkey: service::passkeys::offer_step_up(state, auth).await,
         error: msg.as_deref(),
     };
     let status = error.as_ref().map_or(StatusCode::OK, ApiError::status);
@@ -231,6 +232,10 @@ async fn step_up(
     meta: &ClientMeta,
     f: &ConfirmForm,
 ) -> Result<(), ApiError> {
+    // No password after a recent sign-in or step-up (a passkey's, from this page).
+    if f.password.is_empty() && super::passkeys::confirmed_recently(auth, state.now()) {
+        return Ok(());
+    }
     let req = StepUpRequest {
         password: f.password.clone(),
         code: nonempty(f.code.clone()),

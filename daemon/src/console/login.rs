@@ -31,7 +31,7 @@ pub(super) async fn login_page(
     if signed_in(&state, &headers, &meta).await?.is_some() {
         return Ok(Redirect::to("/security").into_response());
     }
-    ok(pages::login(None, "", "", false))
+    ok(super::passwordless::login_page(&state).await)
 }
 
 pub(super) async fn login(

@@ -118,6 +118,7 @@ async fn member_page(
         row: &row,
         grantable: grantable(auth),
         code: auth.user.mfa_enabled,
+        passkey: service::passkeys::offer_step_up(state, auth).await,
         error: msg.as_deref(),
     };
     let status = error.as_ref().map_or(StatusCode::OK, ApiError::status);
@@ -172,15 +173,18 @@ async fn act(
         ));
         return member_page(&state, &auth, &id, Some(e)).await;
     }
-    let step_up = StepUpRequest {
-        password: f.password,
-        code: super::nonempty(f.code),
-    };
-    if let Err(e) = service::mfa::session_step_up(&state, &auth, &meta, step_up).await {
-        return member_page(&state, &auth, &id, Some(e)).await;
+    // No password after a recent sign-in or step-up (a passkey's, on this page).
+    if !(f.password.is_empty() && super::passkeys::confirmed_recently(&auth, state.now())) {
+        let step_up = StepUpRequest {
+            password: f.password,
+            code: super::nonempty(f.code),
+        };
+        if let Err(e) = service::mfa::session_step_up(&state, &auth, &meta, step_up).await {
+            return member_page(&state, &auth, &id, Some(e)).await;
+        }
+        // The store has the step-up; this request's copy of the session gets it too.
+        auth.session.step_up_at = Some(state.now());
     }
-    // The store has the step-up; this request's copy of the session gets it too.
-    auth.session.step_up_at = Some(state.now());
     let (done, outcome) = match action {
         Action::Role => (
             "role",

@@ -12,6 +12,7 @@
 //! invitation link), `reset` (forgotten password), `security` (the Security tab),
 //! `passkeys` (its Passkeys section, and a passkey as the second login step),
 //! `device` (approving or denying a `wt login --web`),
+//! `passwordless` (signing in with a passkey alone, from the login page),
 //! `members` (the Members tab), `invites` (the Invites tab: an admin's side), `keys`
 //! (the Ingestion keys tab: usage charts, create, rotate with a grace period, revoke),
 //! `allowed_ips` (the Allowed IPs tab, each edit after its dry run), `readiness` (the
@@ -34,6 +35,7 @@ mod login;
 mod members;
 pub mod pages;
 mod passkeys;
+mod passwordless;
 mod readiness;
 mod reset;
 mod security;
@@ -75,6 +77,8 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/login/mfa", post(login::login_mfa))
         .route("/login/passkey", post(passkeys::login_page))
         .route("/login/passkey/finish", post(passkeys::login_finish))
+        .route("/login/passkey/start", post(passwordless::start))
+        .route("/login/passkey/signin", post(passwordless::finish))
         .route("/logout", post(login::logout))
         .route("/device", get(device::entry_page).post(device::lookup))
         .route("/device/approve", post(device::approve))

@@ -199,17 +199,43 @@ pub(super) async fn remove(
 }
 
 #[derive(Debug, Deserialize)]
-pub(super) struct CsrfOnly {
+pub(super) struct StepUpStart {
     csrf: String,
+    /// The console page to return to (an admin tab's), else the Security tab.
+    #[serde(default)]
+    back: String,
+}
+
+/// The session confirmed it is the member (a step-up: a passkey's, or a password typed
+/// in another form) within [`crate::extract::STEP_UP_WINDOW`]. Admin forms then take an
+/// empty password; a sign-in alone does not count for them (they always asked).
+pub(super) fn confirmed_recently(auth: &Auth, now: i64) -> bool {
+    auth.session
+        .step_up_at
+        .is_some_and(|t| now - t < crate::extract::STEP_UP_WINDOW)
+        && auth.require_step_up(now).is_ok()
+}
+
+/// Where a passkey step-up returns: a console path of our own (`/members/usr_…`,
+/// `/allowed-ips`), never another site (`//host`, `https:`), else the Security tab.
+fn back_to(back: &str) -> Option<&str> {
+    let ok = back.starts_with('/')
+        && !back.starts_with("//")
+        && back.len() <= 200
+        && back
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '_' | '-'));
+    ok.then_some(back)
 }
 
 /// The page that confirms the member with a passkey (a step-up).
 pub(super) async fn step_up_page(
     State(state): State<AppState>,
     Signed(auth): Signed,
-    Form(f): Form<CsrfOnly>,
+    Form(f): Form<StepUpStart>,
 ) -> PageResult {
     check_csrf(&state, &auth, &f.csrf)?;
+    let back = back_to(&f.back).unwrap_or("/security");
     let started = match service::passkeys::step_up_begin(&state, &auth).await {
         Ok(s) => s,
         Err(e) => return security_error(&state, &auth, e).await,
@@ -219,27 +245,39 @@ pub(super) async fn step_up_page(
     ok(pk_pages::ceremony(&CeremonyView {
         viewer: Some(&viewer),
         title: "Confirm it is you",
-        intro: "Use one of your passkeys. For the next 10 minutes, changes to your security settings need no password.",
+        intro: "Use one of your passkeys. For the next 10 minutes, security changes and admin actions need no password.",
         kind: Ceremony::Get,
         options_json: &started.options_json,
         action: "/security/passkeys/step-up/finish",
-        hidden: vec![("csrf", &csrf), ("ceremony", &started.id)],
+        hidden: vec![("csrf", &csrf), ("ceremony", &started.id), ("back", back)],
         button: "Use a passkey",
-        back: ("/security", "Cancel"),
+        back: (back, "Cancel"),
         error: None,
     }))
+}
+
+#[derive(Debug, Deserialize)]
+pub(super) struct StepUpAnswer {
+    csrf: String,
+    ceremony: String,
+    #[serde(default)]
+    credential: String,
+    #[serde(default)]
+    back: String,
 }
 
 pub(super) async fn step_up_finish(
     State(state): State<AppState>,
     meta: ClientMeta,
     Signed(auth): Signed,
-    Form(f): Form<AnswerForm>,
+    Form(f): Form<StepUpAnswer>,
 ) -> PageResult {
     check_csrf(&state, &auth, &f.csrf)?;
     match service::passkeys::step_up_finish(&state, &auth, &meta, &f.ceremony, &f.credential).await
     {
-        Ok(_) => Ok(Redirect::to("/security?done=stepped-up").into_response()),
+        Ok(_) => Ok(
+            Redirect::to(back_to(&f.back).unwrap_or("/security?done=stepped-up")).into_response(),
+        ),
         Err(e) => security_error(&state, &auth, e).await,
     }
 }

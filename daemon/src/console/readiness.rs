@@ -25,6 +25,10 @@ fn console_link(auth: &Auth, check_id: &str) -> Option<(&'static str, &'static s
             "/security",
             "Set up two-factor authentication on the Security tab",
         )),
+        "phishing_resistant_mfa" => Some((
+            "/security",
+            "Add a passkey on the Security tab (each listed member, on their own account)",
+        )),
         "least_privilege" if auth.can(Permission::MembersManage) => {
             Some(("/members", "Review roles on the Members tab"))
         }

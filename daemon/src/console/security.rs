@@ -87,7 +87,9 @@ pub(super) async fn security_page(
         viewer: viewer(auth, &csrf),
         name: &auth.user.name,
         role: &role,
-        mfa_enabled: status.enabled,
+        // On with passkeys alone too (the status is the authenticator app's).
+        mfa_enabled: status.enabled || auth.user.mfa_enabled,
+        totp: state.store.second_factors(&auth.user.id).await?.totp,
         mfa_required: auth.mfa_enrollment_required,
         restricted: auth.mfa_restricted,
         recovery_codes_remaining: status.recovery_codes_remaining,

@@ -341,6 +341,12 @@ pub async fn disable(
     meta: &ClientMeta,
     req: MfaStepUpRequest,
 ) -> Result<(), ApiError> {
+    // Never the last second factor of a role that requires one: said before any secret
+    // is checked (no code is spent on a refusal), and decided again in the transaction.
+    let need = crate::service::passkeys::requirement(auth);
+    let before = state.store.second_factors(&auth.user.id).await?.into();
+    wt_core::passkey::may_remove_under(need, before, wt_core::passkey::Factor::Totp)
+        .map_err(|m| ApiError::Conflict(m.into()))?;
     step_up(state, auth, meta, req).await?;
     let ev = AuditEvent::new(auth.actor(), actions::MFA_DISABLED, &meta.audit())
         .target("user", &auth.user.id);
@@ -350,6 +356,8 @@ pub async fn disable(
             &auth.org.id,
             &auth.user.id,
             Some(&auth.session.id),
+            // Never the last second factor of a role that requires one.
+            Some(need),
             state.now(),
             ev,
         )
@@ -539,7 +547,7 @@ pub async fn reset_member(
         .details(serde_json::json!({ "email": target.email }));
     state
         .store
-        .mfa_disable(&auth.org.id, &target.id, None, state.now(), ev)
+        .mfa_disable(&auth.org.id, &target.id, None, None, state.now(), ev)
         .await?;
     let what = format!(
         "Your two-factor authentication was reset by {}; set it up again at your next login",

@@ -20,6 +20,7 @@ pub mod mfa;
 pub mod notices;
 pub mod orgs;
 pub mod passkeys;
+pub mod passwordless;
 pub mod passwords;
 pub mod readiness;
 pub mod resets;

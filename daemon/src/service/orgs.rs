@@ -1,5 +1,6 @@
-//! Org settings: which roles must use MFA, whether browsers may ingest, and the
-//! readiness thresholds. Each change is audited with its previous value.
+//! Org settings: which roles must use MFA (and which a passkey), the passkey models
+//! accepted, whether browsers may ingest, and the readiness thresholds. Each change is
+//! audited with its previous value.
 
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
@@ -47,6 +48,33 @@ pub async fn update_settings(
         org = state
             .store
             .set_mfa_required_roles(&org.id, roles, state.now(), ev)
+            .await?;
+    }
+    if patch.phishing_resistant_required_roles.is_some() || patch.passkey_aaguids.is_some() {
+        let mut policy = org.passkey_policy.clone();
+        if let Some(mut roles) = patch.phishing_resistant_required_roles {
+            roles.sort_by_key(|r| std::cmp::Reverse(rank(*r)));
+            roles.dedup();
+            policy.phishing_resistant_roles = roles;
+        }
+        if let Some(list) = patch.passkey_aaguids {
+            policy.aaguids =
+                wt_core::passkey::parse_aaguids(&list.join(",")).map_err(ApiError::Validation)?;
+        }
+        let ev = settings_changed(
+            auth,
+            meta,
+            &org.id,
+            serde_json::json!({
+                "phishing_resistant_required_roles": policy.phishing_resistant_roles,
+                "passkey_aaguids": policy.aaguids,
+                "previous_phishing_resistant_required_roles": org.passkey_policy.phishing_resistant_roles,
+                "previous_passkey_aaguids": org.passkey_policy.aaguids,
+            }),
+        );
+        org = state
+            .store
+            .set_passkey_policy(&org.id, policy, state.now(), ev)
             .await?;
     }
     if let Some(policy) = patch.browser_ingest {

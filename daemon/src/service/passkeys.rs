@@ -37,6 +37,27 @@ pub fn webauthn(state: &AppState) -> Result<Webauthn, ApiError> {
         .map_err(|e| ApiError::Internal(format!("relying party: {e}")))
 }
 
+/// What the org's policy asks of the signed-in member's second factors (their role in
+/// `mfa_required_roles` and `phishing_resistant_required_roles`).
+pub fn requirement(auth: &Auth) -> rules::Requirement {
+    rules::Requirement::of(
+        auth.role,
+        &auth.org.mfa_required_roles,
+        &auth.org.passkey_policy.phishing_resistant_roles,
+    )
+}
+
+/// Whether a page should offer "Confirm with a passkey": passkeys work on this
+/// installation and the signed-in member has one.
+pub async fn offer_step_up(state: &AppState, auth: &Auth) -> bool {
+    availability(state).is_ok()
+        && state
+            .store
+            .second_factors(&auth.user.id)
+            .await
+            .is_ok_and(|f| f.passkeys > 0)
+}
+
 /// Whether this installation can offer passkeys (`Err` with the reason).
 pub fn availability(state: &AppState) -> Result<(), String> {
     rules::relying_party(state.settings.public_url.as_deref())
@@ -47,7 +68,7 @@ pub fn availability(state: &AppState) -> Result<(), String> {
 /// The WebAuthn user handle of an account: a fixed UUID derived from its id (no
 /// personal data in it; the same on every registration, so an authenticator keeps one
 /// credential per account).
-fn user_handle(user_id: &str) -> Uuid {
+pub(crate) fn user_handle(user_id: &str) -> Uuid {
     let digest =
         hex::decode(token::hash(&format!("wt-passkey-user:{user_id}"))).unwrap_or_default();
     let mut b = [0u8; 16];
@@ -57,20 +78,20 @@ fn user_handle(user_id: &str) -> Uuid {
     Uuid::from_bytes(b)
 }
 
-fn b64(bytes: &[u8]) -> String {
+pub(crate) fn b64(bytes: &[u8]) -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn to_json<T: serde::Serialize>(v: &T) -> Result<String, ApiError> {
+pub(crate) fn to_json<T: serde::Serialize>(v: &T) -> Result<String, ApiError> {
     serde_json::to_string(v).map_err(|e| ApiError::Internal(format!("passkey state: {e}")))
 }
 
-fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, ApiError> {
+pub(crate) fn from_json<T: serde::de::DeserializeOwned>(s: &str) -> Result<T, ApiError> {
     serde_json::from_str(s).map_err(|e| ApiError::Internal(format!("passkey state: {e}")))
 }
 
 /// The browser's answer, as JSON; malformed is a plain refusal, never a 500.
-fn parse_answer<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
+pub(crate) fn parse_answer<T: serde::de::DeserializeOwned>(raw: &str) -> Result<T, ApiError> {
     if raw.trim().is_empty() {
         return Err(ApiError::Validation(
             "no answer from the passkey: use the button (passkeys need JavaScript)".into(),
@@ -127,6 +148,25 @@ pub async fn register_begin(
             Some(exclude),
         )
         .map_err(|e| ApiError::Internal(format!("passkey registration: {e}")))?;
+    // A discoverable credential (a resident key), so the passkey can also sign in without
+    // a password; the server's check of the answer does not depend on it. With an AAGUID
+    // allow-list the authenticator's model must be told: ask for attestation (browsers
+    // replace the AAGUID with zeros under `none`). webauthn-rs verifies whatever
+    // attestation statement comes back.
+    let mut options = serde_json::to_value(&ccr)
+        .map_err(|e| ApiError::Internal(format!("passkey options: {e}")))?;
+    if let Some(pk) = options.get_mut("publicKey").and_then(|v| v.as_object_mut()) {
+        if let Some(sel) = pk
+            .get_mut("authenticatorSelection")
+            .and_then(|v| v.as_object_mut())
+        {
+            sel.insert("residentKey".into(), "required".into());
+            sel.insert("requireResidentKey".into(), true.into());
+        }
+        if !auth.org.passkey_policy.aaguids.is_empty() {
+            pk.insert("attestation".into(), "direct".into());
+        }
+    }
     let id = ids::new_id("pkc");
     state
         .store
@@ -145,7 +185,7 @@ pub async fn register_begin(
         .await?;
     Ok(Started {
         id,
-        options_json: to_json(&ccr)?,
+        options_json: to_json(&options)?,
     })
 }
 
@@ -207,6 +247,13 @@ pub async fn register_finish(
     };
     let cred: Credential = passkey.clone().into();
     let aaguid = aaguid_of(&reg);
+    if let Err(why) = rules::aaguid_allowed(&auth.org.passkey_policy.aaguids, aaguid.as_deref()) {
+        let ev = AuditEvent::new(auth.actor(), actions::PASSKEY_REGISTERED, &meta.audit())
+            .outcome("denied")
+            .details(serde_json::json!({ "reason": "aaguid_not_allowed", "aaguid": aaguid }));
+        state.store.append_audit(&auth.org.id, ev, now).await?;
+        return Err(ApiError::Validation(why));
+    }
     let first = !auth.user.mfa_enabled;
     let codes = if first {
         mfa_rules::generate_recovery_codes()
@@ -302,7 +349,7 @@ pub async fn remove(
         .find(|p| p.id == id)
         .map(|p| p.name)
         .ok_or(ApiError::NotFound)?;
-    let required = rules::required(auth.role, &auth.org.mfa_required_roles);
+    let required = requirement(auth);
     let ev = AuditEvent::new(auth.actor(), actions::PASSKEY_REMOVED, &meta.audit())
         .target("passkey", id)
         .details(serde_json::json!({ "name": name }));
@@ -388,12 +435,43 @@ async fn verify_assertion(
 ) -> Result<(), ApiError> {
     let user_id = cer.user_id.clone().unwrap_or_default();
     let attempt = attempts::begin(state, vec![Key::second_factor(&user_id)]).await?;
-    let now = state.now();
     let auth_state: PasskeyAuthentication = from_json(&cer.state_json)?;
     let wa = webauthn(state)?;
     let stored = state.store.passkeys_list(&user_id).await?;
     let used = stored.iter().find(|p| p.credential_id == b64(&cred.raw_id));
-    match wa.finish_passkey_authentication(cred, &auth_state) {
+    let outcome = wa.finish_passkey_authentication(cred, &auth_state);
+    settle_assertion(
+        state,
+        attempt,
+        &cer.purpose,
+        org_id,
+        actor,
+        meta,
+        cred,
+        used,
+        outcome,
+    )
+    .await
+}
+
+/// What follows a verified (or refused) assertion, whichever ceremony it answered: on
+/// success the new counter and flags are stored and the use audited; a counter that went
+/// backwards is refused, audited as a clone warning and mailed to the account; any other
+/// failure is audited and counted (`attempt`, begun before the check).
+#[allow(clippy::too_many_arguments)]
+pub(crate) async fn settle_assertion(
+    state: &AppState,
+    attempt: attempts::Attempt,
+    purpose: &str,
+    org_id: &str,
+    actor: Actor,
+    meta: &ClientMeta,
+    cred: &PublicKeyCredential,
+    used: Option<&PasskeyRecord>,
+    outcome: Result<webauthn_rs::prelude::AuthenticationResult, WebauthnError>,
+) -> Result<(), ApiError> {
+    let now = state.now();
+    match outcome {
         Ok(result) => {
             let Some(rec) = used else {
                 // Verified against a key listed when it started, removed since.
@@ -416,7 +494,7 @@ async fn verify_assertion(
             let ev = AuditEvent::new(actor, actions::PASSKEY_USED, &meta.audit())
                 .target("passkey", &rec.id)
                 .details(serde_json::json!({
-                    "purpose": cer.purpose,
+                    "purpose": purpose,
                     "name": rec.name,
                     "sign_count": result.counter(),
                     "previous_sign_count": rec.sign_count,

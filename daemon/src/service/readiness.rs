@@ -36,12 +36,14 @@ pub async fn snapshot(state: &AppState, auth: &Auth) -> Result<Snapshot, ApiErro
         .await?
         .into_iter()
         .collect();
+    let factors = store.org_second_factors(&org.id).await?;
     let members: Vec<MemberFact> = store
         .members_list(&org.id)
         .await?
         .into_iter()
         .map(|m| MemberFact {
             last_sign_in: signins.get(&m.user.id).copied(),
+            passkey: factors.get(&m.user.id).is_some_and(|f| f.passkeys > 0),
             id: m.user.id,
             email: m.user.email,
             role: m.role,
@@ -167,6 +169,7 @@ pub async fn snapshot(state: &AppState, auth: &Auth) -> Result<Snapshot, ApiErro
         now,
         settings: org.readiness,
         mfa_required_roles: org.mfa_required_roles.clone(),
+        phishing_resistant_required_roles: org.passkey_policy.phishing_resistant_roles.clone(),
         members,
         latest_review,
         open_invites,

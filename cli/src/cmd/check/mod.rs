@@ -28,6 +28,8 @@ including a viewer automation token (`wt token create --role viewer`).
 Checks (ids are stable; --only and --skip take them):
   mfa                    members of the MFA-required roles have MFA (default: owners,
                          admins, risk leads; `wt org set mfa-required-roles`)
+  phishing_resistant_mfa members of `phishing-resistant-required-roles` have a passkey
+                         (listed only when the org sets those roles; `wt org set`)
   least_privilege        roles reviewed recently, few owners/admins, none long inactive
   keys_server_side       no ingestion key used from browser code
   environments_separate  sandbox and production keys kept apart

@@ -15,6 +15,14 @@ Keys:
   mfa-required-roles  comma-separated roles whose members must use MFA (owner, admin,
                       risk_lead, analyst, viewer); an empty string means none. Members of
                       these roles without MFA can only enroll until they have done so.
+  phishing-resistant-required-roles
+                      comma-separated roles whose members must have a passkey (phishing-
+                      resistant MFA); an authenticator app does not count for them. The
+                      readiness check (`wt check`) fails until each has one; '' for none.
+  passkey-aaguids     comma-separated AAGUIDs (authenticator models, e.g. your security
+                      keys' model id) that new passkeys must come from; '' accepts any.
+                      With a list, registration asks the authenticator for attestation
+                      and refuses other models. Existing passkeys are not affected.
   browser-ingest      `refuse` (default) or `allow`: whether ingestion requests from browser
                       code (an Origin header or a browser user agent) are accepted. Either
                       way they are recorded against the key; keys belong on servers.
@@ -40,6 +48,8 @@ Automation tokens cannot change settings.
 Examples:
   wt org set mfa-required-roles owner,admin,risk_lead
   wt org set mfa-required-roles ''
+  wt org set phishing-resistant-required-roles owner,admin
+  wt org set passkey-aaguids cb69481e-8ff7-4039-93ec-0a2729a154a8
   wt org set browser-ingest refuse
   wt org set rotation-age-days 60";
 
@@ -48,6 +58,10 @@ Examples:
 pub enum OrgKey {
     /// Comma-separated roles whose members must use MFA ('' for none)
     MfaRequiredRoles,
+    /// Comma-separated roles whose members must have a passkey ('' for none)
+    PhishingResistantRequiredRoles,
+    /// Comma-separated AAGUIDs new passkeys must come from ('' for any)
+    PasskeyAaguids,
     /// `refuse` or `allow` ingestion from browser code
     BrowserIngest,
     /// Days a member review stays valid (readiness)
@@ -82,6 +96,16 @@ pub async fn run(args: SetArgs, ctx: &Ctx) -> Result<(), CliError> {
     let patch = match args.key {
         OrgKey::MfaRequiredRoles => OrgSettingsPatch {
             mfa_required_roles: Some(parse_roles(&args.value)?),
+            ..OrgSettingsPatch::default()
+        },
+        OrgKey::PhishingResistantRequiredRoles => OrgSettingsPatch {
+            phishing_resistant_required_roles: Some(parse_roles(&args.value)?),
+            ..OrgSettingsPatch::default()
+        },
+        OrgKey::PasskeyAaguids => OrgSettingsPatch {
+            passkey_aaguids: Some(
+                wt_core::passkey::parse_aaguids(&args.value).map_err(CliError::Usage)?,
+            ),
             ..OrgSettingsPatch::default()
         },
         OrgKey::BrowserIngest => OrgSettingsPatch {
@@ -141,7 +165,10 @@ pub fn threshold_patch(key: OrgKey, value: &str) -> Result<ReadinessSettingsPatc
         OrgKey::InactiveDays => &mut patch.inactive_days,
         OrgKey::RotationAgeDays => &mut patch.rotation_age_days,
         OrgKey::AuditReviewWindowDays => &mut patch.audit_review_window_days,
-        OrgKey::MfaRequiredRoles | OrgKey::BrowserIngest => {
+        OrgKey::MfaRequiredRoles
+        | OrgKey::PhishingResistantRequiredRoles
+        | OrgKey::PasskeyAaguids
+        | OrgKey::BrowserIngest => {
             return Err(CliError::Usage(format!(
                 "{name} is not a readiness threshold"
             )));

@@ -9,13 +9,14 @@ pub const ABOUT: &str = "Show the settings of your org";
 pub const LONG_ABOUT: &str = "\
 Show the settings of the org your session is bound to.
 
-Table rows carry the key names `wt org set` takes: mfa-required-roles, browser-ingest and
-the thresholds of the readiness checklist (`wt check`): review-interval-days,
+Table rows carry the key names `wt org set` takes: mfa-required-roles,
+phishing-resistant-required-roles, passkey-aaguids, browser-ingest and the thresholds of the readiness checklist (`wt check`): review-interval-days,
 privileged-share-max-percent, inactive-days, rotation-age-days, audit-review-window-days.
 
 JSON (--output json) is the API object as is: {org: {id, slug, name}, mfa_required_roles,
 browser_ingest, readiness: {review_interval_days, privileged_share_max_percent,
-inactive_days, rotation_age_days, audit_review_window_days}}.
+inactive_days, rotation_age_days, audit_review_window_days},
+phishing_resistant_required_roles, passkey_aaguids}.
 
 Examples:
   wt org show
@@ -53,18 +54,28 @@ pub fn readiness_thresholds(r: &ReadinessSettings) -> [(&'static str, u32); 5] {
 }
 
 fn settings_table(io: &Io, s: &OrgSettings) -> comfy_table::Table {
-    let roles = if s.mfa_required_roles.is_empty() {
-        "(none)".to_string()
-    } else {
-        s.mfa_required_roles
-            .iter()
-            .map(|r| r.as_str())
-            .collect::<Vec<_>>()
-            .join(",")
+    let list = |items: Vec<&str>, empty: &str| {
+        if items.is_empty() {
+            empty.to_string()
+        } else {
+            items.join(",")
+        }
     };
+    let roles = |r: &[wt_api::Role]| list(r.iter().map(|r| r.as_str()).collect(), "(none)");
     let mut rows = vec![
         ("Org", format!("{} ({})", s.org.name, s.org.slug)),
-        ("mfa-required-roles", roles),
+        ("mfa-required-roles", roles(&s.mfa_required_roles)),
+        (
+            "phishing-resistant-required-roles",
+            roles(&s.phishing_resistant_required_roles),
+        ),
+        (
+            "passkey-aaguids",
+            list(
+                s.passkey_aaguids.iter().map(String::as_str).collect(),
+                "(any)",
+            ),
+        ),
         (
             "browser-ingest",
             match s.browser_ingest {

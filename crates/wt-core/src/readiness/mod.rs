@@ -13,7 +13,7 @@ mod tests;
 pub use audit::audit_reviewed;
 pub use keys::{environments_separate, key_owners, keys_server_side};
 pub use mail::{MAIL_LATE_AFTER, mail_delivery};
-pub use people::{least_privilege, mfa};
+pub use people::{least_privilege, mfa, phishing_resistant};
 
 use crate::apikey::Environment;
 use crate::mail::DeliveryFailure;
@@ -115,6 +115,8 @@ pub struct MemberFact {
     pub email: String,
     pub role: Role,
     pub mfa_enabled: bool,
+    /// They have at least one passkey (phishing-resistant).
+    pub passkey: bool,
     pub joined_at: i64,
     /// Their latest sign-in to the org (a session created), if any.
     pub last_sign_in: Option<i64>,
@@ -243,6 +245,8 @@ pub struct Snapshot {
     pub now: i64,
     pub settings: ReadinessSettings,
     pub mfa_required_roles: Vec<Role>,
+    /// Roles whose members must have a passkey (empty: the item is not listed).
+    pub phishing_resistant_required_roles: Vec<Role>,
     pub members: Vec<MemberFact>,
     pub latest_review: Option<ReviewFact>,
     pub open_invites: Vec<InviteFact>,
@@ -350,7 +354,7 @@ fn is_privileged(r: Role) -> bool {
 
 /// The whole checklist, in its fixed order.
 pub fn evaluate(s: &Snapshot) -> Vec<ReadinessCheck> {
-    vec![
+    let mut checks = vec![
         mfa(s),
         least_privilege(s),
         keys_server_side(s),
@@ -358,5 +362,10 @@ pub fn evaluate(s: &Snapshot) -> Vec<ReadinessCheck> {
         key_owners(s),
         audit_reviewed(s),
         mail_delivery(s),
-    ]
+    ];
+    // Listed only for an org that asks for it (after MFA, whose stronger form it is).
+    if !s.phishing_resistant_required_roles.is_empty() {
+        checks.insert(1, phishing_resistant(s));
+    }
+    checks
 }

@@ -37,6 +37,50 @@ pub fn mfa(s: &Snapshot) -> ReadinessCheck {
     )
 }
 
+/// Item 1b (when the org sets `phishing_resistant_required_roles`): every member of those
+/// roles has a passkey; a TOTP code does not count.
+pub fn phishing_resistant(s: &Snapshot) -> ReadinessCheck {
+    let roles = &s.phishing_resistant_required_roles;
+    let missing: Vec<Evidence> = s
+        .members
+        .iter()
+        .filter(|m| roles.contains(&m.role) && !m.passkey)
+        .map(|m| {
+            ev(
+                "member",
+                &m.id,
+                &m.email,
+                format!("{} without a passkey", m.role),
+            )
+        })
+        .collect();
+    let names: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+    let (status, summary) = if missing.is_empty() {
+        (
+            CheckStatus::Pass,
+            format!("every member in {} has a passkey", names.join(", ")),
+        )
+    } else {
+        (
+            CheckStatus::Fail,
+            format!(
+                "{} in roles that require phishing-resistant MFA ({}) have no passkey",
+                count(missing.len(), "member"),
+                names.join(", ")
+            ),
+        )
+    };
+    check(
+        s,
+        "phishing_resistant_mfa",
+        "Owners and admins use phishing-resistant MFA (passkeys)",
+        status,
+        summary,
+        missing,
+        "each listed member adds a passkey in the console (Security tab, Passkeys); an authenticator app does not count for these roles",
+    )
+}
+
 /// Item 2: roles reviewed for least privilege.
 pub fn least_privilege(s: &Snapshot) -> ReadinessCheck {
     let st = &s.settings;

@@ -8,6 +8,7 @@ fn member(id: &str, role: Role, mfa: bool) -> MemberFact {
         email: format!("{id}@acme.test"),
         role,
         mfa_enabled: mfa,
+        passkey: false,
         joined_at: NOW - DAY,
         last_sign_in: Some(NOW - DAY),
     }
@@ -419,4 +420,43 @@ fn mail_without_a_classified_error_names_every_relay_setting() {
     for flag in ["--smtp-url", "--smtp-ca-file", "--smtp-password-file"] {
         assert!(c.remedy.contains(flag), "{}", c.remedy);
     }
+}
+
+#[test]
+fn phishing_resistant_mfa_is_listed_only_when_asked_and_needs_a_passkey() {
+    let mut s = Snapshot {
+        visible: Visibility::ALL,
+        now: NOW,
+        mfa_required_roles: vec![Role::Owner, Role::Admin],
+        members: vec![
+            member("owner1", Role::Owner, true),
+            member("admin1", Role::Admin, true),
+            member("viewer1", Role::Viewer, false),
+        ],
+        ..Snapshot::default()
+    };
+    assert!(
+        evaluate(&s)
+            .iter()
+            .all(|c| c.id != "phishing_resistant_mfa"),
+        "not listed without the setting"
+    );
+    s.phishing_resistant_required_roles = vec![Role::Owner, Role::Admin];
+    let checks = evaluate(&s);
+    let c = checks
+        .iter()
+        .find(|c| c.id == "phishing_resistant_mfa")
+        .expect("listed");
+    assert_eq!(c.status, CheckStatus::Fail);
+    assert_eq!(c.evidence.len(), 2, "{c:?}");
+    assert!(c.summary.contains("2 members"), "{}", c.summary);
+    // TOTP satisfies `mfa` but not this one.
+    assert_eq!(checks[0].status, CheckStatus::Pass);
+    s.members[0].passkey = true;
+    let c = phishing_resistant(&s);
+    assert_eq!(c.status, CheckStatus::Fail);
+    assert_eq!(c.evidence.len(), 1);
+    assert_eq!(c.evidence[0].id, "admin1");
+    s.members[1].passkey = true;
+    assert_eq!(phishing_resistant(&s).status, CheckStatus::Pass);
 }

@@ -73,6 +73,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (18, include_str!("migrations/0018_passkeys.sql")),
     (19, include_str!("migrations/0019_token_scopes.sql")),
     (20, include_str!("migrations/0020_device_grants.sql")),
+    (21, include_str!("migrations/0021_passkey_policy.sql")),
     (24, include_str!("migrations/0024_console_summaries.sql")),
 ];
 

@@ -195,12 +195,24 @@ impl<B: Backend> MfaStore for SqlStore<B> {
         org_id: &str,
         user_id: &str,
         keep_session: Option<&str>,
+        need: Option<wt_core::passkey::Requirement>,
         now: UnixTime,
         audit: AuditEvent,
     ) -> Result<()> {
         let (org_id, user_id) = (org_id.to_string(), user_id.to_string());
         let keep = keep_session.map(str::to_string);
         self.write_audited(org_id.clone(), now, audit, move |tx| {
+            if let Some(need) = need {
+                // The user's row first: a TOTP removal and a passkey removal at once
+                // take turns here, so the factors counted below are current.
+                tx.execute(
+                    "UPDATE users SET mfa_enabled = mfa_enabled WHERE id = ?1",
+                    params![user_id],
+                )?;
+                let before = super::passkeys::second_factors_tx(tx, &user_id)?.into();
+                wt_core::passkey::may_remove_under(need, before, wt_core::passkey::Factor::Totp)
+                    .map_err(|m| StoreError::Conflict(m.into()))?;
+            }
             tx.execute(
                 "DELETE FROM totp_credentials WHERE user_id = ?1",
                 params![user_id],

@@ -12,10 +12,10 @@ use wt_core::clock::UnixTime;
 use wt_core::permissions::Role;
 
 pub(super) const ORG_COLS: &str = "o.id, o.slug, o.name, o.mfa_required_roles, o.created_at,
-    o.browser_ingest, o.readiness_settings";
+    o.browser_ingest, o.readiness_settings, o.phishing_resistant_required_roles, o.passkey_aaguids";
 
 /// How many columns [`ORG_COLS`] selects.
-pub(super) const ORG_NCOLS: usize = 7;
+pub(super) const ORG_NCOLS: usize = 9;
 
 pub(super) fn org_from(r: &Row, at: usize) -> Result<OrgRecord> {
     Ok(OrgRecord {
@@ -26,6 +26,15 @@ pub(super) fn org_from(r: &Row, at: usize) -> Result<OrgRecord> {
         created_at: r.get(at + 4)?,
         browser_ingest_allowed: r.get::<String>(at + 5)? == "allow",
         readiness: readiness_from(&r.get::<String>(at + 6)?),
+        passkey_policy: wt_core::passkey::PasskeyPolicy {
+            phishing_resistant_roles: parse_roles(&r.get::<String>(at + 7)?),
+            aaguids: r
+                .get::<String>(at + 8)?
+                .split(',')
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect(),
+        },
     })
 }
 
@@ -117,6 +126,28 @@ impl<B: Backend> OrgStore for SqlStore<B> {
             let list: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
             let update = "UPDATE orgs SET mfa_required_roles = ?2 WHERE id = ?1";
             update_org(tx, update, &org_id, &list.join(","))
+        })
+        .await
+    }
+
+    async fn set_passkey_policy(
+        &self,
+        org_id: &str,
+        policy: wt_core::passkey::PasskeyPolicy,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord> {
+        let org_id = org_id.to_string();
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            let roles: Vec<&str> = policy
+                .phishing_resistant_roles
+                .iter()
+                .map(|r| r.as_str())
+                .collect();
+            let update = "UPDATE orgs SET phishing_resistant_required_roles = ?2 WHERE id = ?1";
+            update_org(tx, update, &org_id, &roles.join(","))?;
+            let update = "UPDATE orgs SET passkey_aaguids = ?2 WHERE id = ?1";
+            update_org(tx, update, &org_id, &policy.aaguids.join(","))
         })
         .await
     }

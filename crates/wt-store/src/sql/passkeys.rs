@@ -33,6 +33,9 @@ fn passkey_from(r: &Row) -> Result<PasskeyRecord> {
 
 const CEREMONY_COLS: &str = "id, purpose, user_id, org_id, session_id, challenge_id, name, \
      state_json, created_at, expires_at";
+/// [`CEREMONY_COLS`] as read: a passwordless sign-in's ceremony has no org yet (NULL).
+const CEREMONY_READ_COLS: &str = "id, purpose, user_id, COALESCE(org_id, ''), session_id, \
+     challenge_id, name, state_json, created_at, expires_at";
 
 fn ceremony_from(r: &Row) -> Result<PasskeyCeremony> {
     Ok(PasskeyCeremony {
@@ -96,6 +99,19 @@ impl<B: Backend> PasskeyStore for SqlStore<B> {
                 params![user_id],
                 passkey_from,
             )
+        })
+        .await
+    }
+
+    async fn passkey_by_credential(&self, credential_id: &str) -> Result<Option<PasskeyRecord>> {
+        let credential_id = credential_id.to_string();
+        self.read(move |c| {
+            c.query_row(
+                &format!("SELECT {PASSKEY_COLS} FROM passkeys WHERE credential_id = ?1"),
+                params![credential_id],
+                passkey_from,
+            )
+            .optional()
         })
         .await
     }
@@ -196,7 +212,7 @@ impl<B: Backend> PasskeyStore for SqlStore<B> {
         org_id: &str,
         user_id: &str,
         id: &str,
-        mfa_required: bool,
+        need: passkey::Requirement,
         now: UnixTime,
         audit: AuditEvent,
     ) -> Result<()> {
@@ -217,7 +233,7 @@ impl<B: Backend> PasskeyStore for SqlStore<B> {
                 return Err(StoreError::NotFound);
             }
             let before = second_factors_tx(tx, &user_id)?.into();
-            passkey::may_remove(mfa_required, before, Factor::Passkey)
+            passkey::may_remove_under(need, before, Factor::Passkey)
                 .map_err(|m| StoreError::Conflict(m.into()))?;
             tx.execute(
                 "DELETE FROM passkeys WHERE id = ?1 AND user_id = ?2",
@@ -290,14 +306,17 @@ impl<B: Backend> PasskeyStore for SqlStore<B> {
 
     async fn passkey_ceremony_create(&self, cer: PasskeyCeremony) -> Result<()> {
         self.write(move |c| {
-            // Lapsed ceremonies are of no use to anyone: purged as new ones start.
+            // Lapsed ceremonies are of no use to anyone: purged as new ones start. The
+            // login page starts a passwordless one per view (no account known): those go
+            // as soon as they lapse, so views add at most 5 minutes' worth of rows.
             c.execute(
-                "DELETE FROM passkey_ceremonies WHERE expires_at < ?1",
-                params![cer.created_at - 24 * 60 * 60],
+                "DELETE FROM passkey_ceremonies WHERE expires_at < ?1
+                    OR (purpose = 'passwordless' AND expires_at < ?2)",
+                params![cer.created_at - 24 * 60 * 60, cer.created_at],
             )?;
             c.execute(
                 &format!(
-                    "INSERT INTO passkey_ceremonies ({CEREMONY_COLS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+                    "INSERT INTO passkey_ceremonies ({CEREMONY_COLS}) VALUES (?1, ?2, ?3, NULLIF(?4, ''), ?5, ?6, ?7, ?8, ?9, ?10)"
                 ),
                 params![
                     cer.id,
@@ -336,7 +355,7 @@ impl<B: Backend> PasskeyStore for SqlStore<B> {
                 return Ok(None);
             }
             c.query_row(
-                &format!("SELECT {CEREMONY_COLS} FROM passkey_ceremonies WHERE id = ?1"),
+                &format!("SELECT {CEREMONY_READ_COLS} FROM passkey_ceremonies WHERE id = ?1"),
                 params![id],
                 ceremony_from,
             )

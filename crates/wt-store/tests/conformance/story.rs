@@ -1430,6 +1430,26 @@ pub async fn passkeys_story(store: &dyn Store) {
         1,
         "20 concurrent takes: one"
     );
+    // A passwordless sign-in's ceremony: no user, no org yet (stored as NULL).
+    let anonymous = PasskeyCeremony {
+        user_id: None,
+        org_id: String::new(),
+        session_id: None,
+        name: None,
+        ..ceremony("pkc_anon", "passwordless", now + 300)
+    };
+    store
+        .passkey_ceremony_create(anonymous.clone())
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .passkey_ceremony_take("pkc_anon", "passwordless", now)
+            .await
+            .unwrap(),
+        Some(anonymous),
+        "an org-less ceremony round-trips"
+    );
 
     // The first passkey: MFA on, recovery codes, the other sessions end.
     let new_passkey = |id: &str, cred: &str, user: &str| NewPasskey {
@@ -1500,6 +1520,17 @@ pub async fn passkeys_story(store: &dyn Store) {
     assert!(list[0].backup_eligible && !list[0].backup_state);
     assert_eq!(list[0].attestation, "none");
     assert!(store.passkeys_list("usr_p2").await.unwrap().is_empty());
+    // Found by credential id, whoever's it is (a passwordless sign-in).
+    let by_cred = store
+        .passkey_by_credential(&list[1].credential_id)
+        .await
+        .unwrap()
+        .expect("by credential id");
+    assert_eq!(
+        (by_cred.id.as_str(), by_cred.user_id.as_str()),
+        ("pk_2", "usr_p1")
+    );
+    assert_eq!(store.passkey_by_credential("nope").await.unwrap(), None);
 
     // Rename: one's own only.
     store
@@ -1567,7 +1598,7 @@ pub async fn passkeys_story(store: &dyn Store) {
                 "org_p",
                 "usr_p2",
                 "pk_1",
-                false,
+                wt_core::passkey::Requirement::NONE,
                 now,
                 event(actions::PASSKEY_REMOVED)
             )
@@ -1579,7 +1610,7 @@ pub async fn passkeys_story(store: &dyn Store) {
             "org_p",
             "usr_p1",
             "pk_1",
-            true,
+            wt_core::passkey::Requirement::MFA,
             now,
             event(actions::PASSKEY_REMOVED)
         ),
@@ -1587,7 +1618,7 @@ pub async fn passkeys_story(store: &dyn Store) {
             "org_p",
             "usr_p1",
             "pk_2",
-            true,
+            wt_core::passkey::Requirement::MFA,
             now,
             event(actions::PASSKEY_REMOVED)
         ),
@@ -1610,7 +1641,7 @@ pub async fn passkeys_story(store: &dyn Store) {
             "org_p",
             "usr_p1",
             &left[0].id,
-            false,
+            wt_core::passkey::Requirement::NONE,
             now,
             event(actions::PASSKEY_REMOVED),
         )

@@ -100,6 +100,8 @@ pub struct DryRunView<'a> {
     pub result: &'a AllowedIpCheckResponse,
     /// The viewer has MFA on: the confirmation asks for a code too.
     pub code: bool,
+    /// The viewer has a passkey (and passkeys work here): offer a passkey step-up.
+    pub passkey: bool,
     pub error: Option<&'a str>,
 }
 
@@ -173,13 +175,16 @@ pub fn allowed_ips_dry_run(v: &DryRunView<'_>) -> Markup {
             }
             section #confirm {
                 h2 { "Make the change" }
+                @if v.passkey {
+                    (super::passkeys::step_up_offer(v.viewer.csrf, "/allowed-ips"))
+                }
                 form #confirm-form method="post" action=(action) {
                     (csrf_field(v.viewer.csrf))
                     @if let IpChange::Add { cidr, note } = &v.change {
                         input type="hidden" name="cidr" value=(cidr);
                         input type="hidden" name="note" value=(note);
                     }
-                    (step_up_fields("confirm", v.code, true))
+                    (step_up_fields("confirm", v.code, false))
                     @if !r.caller_allowed {
                         p {
                             input #force type="checkbox" name="force" value="yes";

@@ -5,7 +5,26 @@ use maud::{Markup, html};
 
 /// The sign-in form, with what was typed before (never the password).
 pub fn login(problem: Option<Problem<'_>>, email: &str, org: &str, ask_org: bool) -> Markup {
+    login_with(problem, email, org, ask_org, None)
+}
+
+/// The sign-in form with the passwordless offer (`passkey`: when this installation can
+/// use passkeys; its conditional-UI ceremony when one was started).
+pub fn login_with(
+    problem: Option<Problem<'_>>,
+    email: &str,
+    org: &str,
+    ask_org: bool,
+    passkey: Option<&super::passkeys::SigninOffer<'_>>,
+) -> Markup {
     let f = Fields(problem);
+    // With a passkey offer the browser may list this site's passkeys in the address
+    // field's autofill (conditional UI).
+    let email_autocomplete = if passkey.is_some() {
+        "username webauthn"
+    } else {
+        "username"
+    };
     layout(
         "Sign in",
         None,
@@ -15,7 +34,7 @@ pub fn login(problem: Option<Problem<'_>>, email: &str, org: &str, ask_org: bool
                 (f.summary())
                 form #login-form method="post" action="/login" {
                     label for="email" { "Email" }
-                    input #email type="email" name="email" value=(email) autocomplete="username" required
+                    input #email type="email" name="email" value=(email) autocomplete=(email_autocomplete) required
                         aria-invalid=[f.invalid("email")] aria-describedby=[f.described("email", false)] autofocus[f.focus("email", true)];
                     (f.error("email"))
                     label for="password" { "Password" }
@@ -32,6 +51,9 @@ pub fn login(problem: Option<Problem<'_>>, email: &str, org: &str, ask_org: bool
                     button #login-submit type="submit" { "Continue" }
                 }
                 p.hint { a href="/forgot" { "Forgot your password?" } }
+                @if let Some(offer) = passkey {
+                    (super::passkeys::signin_offer(offer))
+                }
             }
         },
     )

@@ -127,6 +127,8 @@ pub struct MemberView<'a> {
     pub grantable: Vec<&'static str>,
     /// The viewer has MFA on: the confirmations ask for a code too.
     pub code: bool,
+    /// The viewer has a passkey (and passkeys work here): offer a passkey step-up.
+    pub passkey: bool,
     pub error: Option<&'a str>,
 }
 
@@ -134,7 +136,8 @@ pub struct MemberView<'a> {
 /// and a box that names the person.
 fn confirm(prefix: &str, what: &str, code: bool) -> Markup {
     html! {
-        (step_up_fields(prefix, code, true))
+        // Not `required`: after a passkey step-up the password stays empty.
+        (step_up_fields(prefix, code, false))
         p.confirm {
             input id={ (prefix) "_confirm" } type="checkbox" name="confirm" value="yes" required;
             " "
@@ -162,6 +165,9 @@ pub fn member(v: &MemberView<'_>) -> Markup {
                     dt { "Last sign-in" } dd { (super::time_or(r.last_sign_in.as_deref(), "never")) }
                     dt { "Sessions" } dd #member-sessions { (r.sessions) }
                 }
+            }
+            @if v.passkey {
+                (super::passkeys::step_up_offer(csrf, &format!("/members/{}", r.id)))
             }
             section #change-role {
                 h2 { "Change role" }

@@ -474,6 +474,7 @@ mod tests {
                 },
                 result: &dry,
                 code: true,
+                passkey: true,
                 error: None,
             }),
             readiness(&ReadinessView {
@@ -561,6 +562,7 @@ mod tests {
                 name: "A",
                 role: "owner",
                 mfa_enabled: true,
+                totp: true,
                 mfa_required: true,
                 restricted: false,
                 recovery_codes_remaining: 10,

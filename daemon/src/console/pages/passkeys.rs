@@ -179,3 +179,53 @@ pub fn login_offer(challenge: &str) -> Markup {
         }
     }
 }
+
+/// The login page's passwordless offer: a button that opens a ceremony page, and, when a
+/// ceremony was started for it, the hidden form that conditional UI (the browser's
+/// autofill of this site's passkeys) answers.
+pub struct SigninOffer<'a> {
+    /// The org's slug typed so far (a member of several orgs needs it).
+    pub org: &'a str,
+    /// Ask for the org (the account is in several).
+    pub ask_org: bool,
+    /// A started ceremony for conditional UI: (id, options JSON).
+    pub conditional: Option<(&'a str, &'a str)>,
+}
+
+pub fn signin_offer(v: &SigninOffer<'_>) -> Markup {
+    html! {
+        section #passkey-signin aria-labelledby="passkey-signin-title" {
+            h2 #passkey-signin-title { "Or sign in with a passkey" }
+            p.hint { "No password needed: your device's screen lock or security key confirms it is you." }
+            form #passkey-signin-form method="post" action="/login/passkey/start" {
+                @if v.ask_org {
+                    label for="passkey-org" { "Organisation (slug)" }
+                    input #passkey-org type="text" name="org" value=(v.org) autocomplete="organization" required;
+                } @else {
+                    input type="hidden" name="org" value=(v.org);
+                }
+                button.secondary #passkey-signin-start type="submit" { "Sign in with a passkey" }
+            }
+            @if let Some((id, options)) = v.conditional {
+                form #passkey-conditional-form method="post" action="/login/passkey/signin" hidden data-webauthn-conditional="get" data-options=(options) {
+                    input type="hidden" name="ceremony" value=(id);
+                    input type="hidden" name="org" value=(v.org);
+                    input #passkey-conditional-credential type="hidden" name="credential" value="";
+                }
+            }
+        }
+    }
+}
+
+/// On an admin tab: confirm with a passkey instead of typing the password in each form
+/// (the ceremony page comes back to `back`). A form of its own, outside the action forms.
+pub fn step_up_offer(csrf: &str, back: &str) -> Markup {
+    html! {
+        form #passkey-step-up-form method="post" action="/security/passkeys/step-up" {
+            (csrf_field(csrf))
+            input type="hidden" name="back" value=(back);
+            p.hint { "Have a passkey? Confirm it is you with it, then leave the password below empty: for 10 minutes no password is needed." }
+            button.secondary #passkey-step-up type="submit" { "Confirm with a passkey" }
+        }
+    }
+}

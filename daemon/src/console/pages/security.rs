@@ -18,6 +18,9 @@ pub struct SecurityView<'a> {
     pub name: &'a str,
     pub role: &'a str,
     pub mfa_enabled: bool,
+    /// An authenticator app (TOTP) is set up; with MFA on and none, the member's second
+    /// factor is their passkeys.
+    pub totp: bool,
     /// The role requires MFA and none is enrolled.
     pub mfa_required: bool,
     /// ...and nothing else is allowed until it is.
@@ -61,6 +64,19 @@ pub fn security(v: &SecurityView<'_>) -> Markup {
             (error_box(v.error))
             section #mfa {
                 h2 { "Authenticator app (two-factor codes)" }
+                @if v.mfa_enabled && !v.totp {
+                    // Passkeys only: two-factor is on through them; the app is optional.
+                    p #mfa-passkey-only {
+                        "Two-factor authentication is "
+                        span.status-on #mfa-status { "on" }
+                        " with your passkeys · " span #recovery-remaining { (v.recovery_codes_remaining) } " recovery codes left"
+                    }
+                    p.hint { "No authenticator app is set up. It is optional: add one as a backup for when your passkeys are not at hand (and to confirm changes from the CLI, which cannot use passkeys)." }
+                    form #mfa-enroll-form method="post" action="/security/mfa/enroll" {
+                        (csrf_field(csrf))
+                        button.secondary #mfa-enroll type="submit" { "Set up an authenticator app" }
+                    }
+                } @else {
                 p {
                     "Status: "
                     @if v.mfa_enabled {
@@ -97,6 +113,7 @@ pub fn security(v: &SecurityView<'_>) -> Markup {
                             button.danger type="submit" { "Turn off" }
                         }
                     }
+                }
                 }
             }
             (v.passkeys)
