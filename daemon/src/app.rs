@@ -6,7 +6,7 @@ use crate::error::ApiError;
 use crate::extract::ClientMeta;
 use crate::middleware;
 use crate::routes::{
-    allowed_ips, audit, auth, health, invites, keys, members, mfa, orgs, passwords, readiness,
+    allowed_ips, audit, auth, health, invites, keys, leaks, members, mfa, orgs, passwords, readiness,
     setup, step_up, tokens,
 };
 use crate::state::AppState;
@@ -111,6 +111,9 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         )
         .route("/orgs/api-keys/{id}/rotate", post(keys::rotate))
         .route("/keys/verify", post(keys::verify))
+        .route("/orgs/api-keys/leaked", post(leaks::leaked))
+        .route("/leaks/github", post(leaks::github))
+        .route("/leaks/report", post(leaks::report))
         .route(
             "/orgs/allowed-ips",
             get(allowed_ips::list).post(allowed_ips::add),
@@ -288,6 +291,9 @@ where
                         axum::http::HeaderValue::from_static("true"),
                     );
                 }
+                if let Some((rate, remaining)) = accepted.budget {
+                    crate::error::rate_limit_headers(resp.headers_mut(), rate, remaining);
+                }
                 resp
             }
             Err(e) => e.into_response(),
@@ -364,6 +370,9 @@ async fn authorize<B>(
                                 .into_response();
                         }
                     }
+                }
+                if let Some((rate, remaining)) = who.budget {
+                    crate::error::rate_limit_headers(h, rate, remaining);
                 }
                 resp
             }

@@ -19,6 +19,7 @@ pub use wt_core::permissions::Role;
 pub use wt_core::readiness::{CheckStatus, Evidence, ReadinessCheck, ReadinessSettings};
 pub use wt_core::scopes::Scope;
 pub use wt_core::sessions::ClientKind;
+pub use wt_core::leaks::{Label as LeakLabel, LeakPolicy, TokenLabel};
 
 /// Prefix of every API route.
 pub const API_PREFIX: &str = "/api/v1";
@@ -260,6 +261,12 @@ pub struct OrgSettings {
     pub browser_ingest: BrowserIngest,
     /// Thresholds of the readiness checklist.
     pub readiness: ReadinessSettings,
+    /// The default rate limit of the org's keys (a key's own limit wins).
+    #[serde(default)]
+    pub key_rate_limit: Option<RateLimit>,
+    /// What a leak report does to a live key: `revoke` (default) or `quarantine`.
+    #[serde(default)]
+    pub leak_policy: LeakPolicy,
 }
 
 /// The org's policy for ingestion from browser code.
@@ -282,6 +289,14 @@ pub struct OrgSettingsPatch {
     pub browser_ingest: Option<BrowserIngest>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readiness: Option<ReadinessSettingsPatch>,
+    /// The default rate limit of the org's keys (`500/s`; `none` removes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_rate: Option<String>,
+    /// Burst of the default limit (with `key_rate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_burst: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leak_policy: Option<LeakPolicy>,
 }
 
 /// `POST /api/v1/orgs/invites`.

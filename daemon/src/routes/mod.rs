@@ -6,6 +6,7 @@ pub mod auth;
 pub mod health;
 pub mod invites;
 pub mod keys;
+pub mod leaks;
 pub mod members;
 pub mod mfa;
 pub mod orgs;
