@@ -367,7 +367,11 @@ impl IntoResponse for ApiError {
 
 /// Sets `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers) for a
 /// key's limit with `remaining` requests left.
-pub fn rate_limit_headers(h: &mut axum::http::HeaderMap, rate: wt_core::ratelimit::KeyRate, remaining: u32) {
+pub fn rate_limit_headers(
+    h: &mut axum::http::HeaderMap,
+    rate: wt_core::ratelimit::KeyRate,
+    remaining: u32,
+) {
     for (name, value) in [
         ("ratelimit-policy", rate.policy_header()),
         ("ratelimit", rate.state_header(remaining)),

@@ -15,11 +15,11 @@ pub use readiness::*;
 
 // Domain vocabulary lives in `wt-core`; the wire uses it as is (same serde names).
 pub use wt_core::apikey::{ApiKeyStatus, Environment};
+pub use wt_core::leaks::{Label as LeakLabel, LeakPolicy, TokenLabel};
 pub use wt_core::permissions::Role;
 pub use wt_core::readiness::{CheckStatus, Evidence, ReadinessCheck, ReadinessSettings};
 pub use wt_core::scopes::Scope;
 pub use wt_core::sessions::ClientKind;
-pub use wt_core::leaks::{Label as LeakLabel, LeakPolicy, TokenLabel};
 
 /// Prefix of every API route.
 pub const API_PREFIX: &str = "/api/v1";

@@ -138,7 +138,8 @@ impl PartnerKeys {
         let der = base64::engine::general_purpose::STANDARD
             .decode(signature_b64.trim())
             .map_err(|_| LeakError::SignatureEncoding)?;
-        let sig = DerSignature::try_from(der.as_slice()).map_err(|_| LeakError::SignatureEncoding)?;
+        let sig =
+            DerSignature::try_from(der.as_slice()).map_err(|_| LeakError::SignatureEncoding)?;
         key.key
             .verify(body, &sig)
             .map_err(|_| LeakError::BadSignature)
@@ -230,7 +231,9 @@ pub struct SelfReport {
 /// Parses and bounds a self-report body.
 pub fn parse_self_report(body: &[u8]) -> Result<SelfReport, String> {
     if body.len() > MAX_SELF_REPORT_BYTES {
-        return Err(format!("the body is larger than {MAX_SELF_REPORT_BYTES} bytes"));
+        return Err(format!(
+            "the body is larger than {MAX_SELF_REPORT_BYTES} bytes"
+        ));
     }
     let r: SelfReport = serde_json::from_slice(body)
         .map_err(|e| format!("expected {{\"keys\": [\"wtk_...\"], \"url\": \"...\"}}: {e}"))?;
@@ -272,10 +275,7 @@ mod tests {
         let body = br#"[{"token":"x","type":"t","url":"","source":"content"}]"#;
         let sig = sign(&sk, body);
         assert_eq!(keys.verify("k1", &sig, body), Ok(()));
-        assert_eq!(
-            keys.verify("k1", &sig, b"[]"),
-            Err(LeakError::BadSignature)
-        );
+        assert_eq!(keys.verify("k1", &sig, b"[]"), Err(LeakError::BadSignature));
         assert_eq!(keys.verify("k2", &sig, body), Err(LeakError::UnknownKey));
         assert_eq!(
             keys.verify("k1", "!!", body),
@@ -303,7 +303,10 @@ mod tests {
     fn reports_are_bounded() {
         let one = r#"{"token":"t","type":"x","url":"u","source":"gist"}"#;
         let many = format!("[{}]", vec![one; MAX_REPORT_TOKENS + 1].join(","));
-        assert_eq!(parse_report(many.as_bytes()).err(), Some(LeakError::TooMany));
+        assert_eq!(
+            parse_report(many.as_bytes()).err(),
+            Some(LeakError::TooMany)
+        );
         assert!(parse_report(b"{}").is_err());
         assert_eq!(
             parse_report(format!("[{one}]").as_bytes()).map(|v| v.len()),

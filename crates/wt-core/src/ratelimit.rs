@@ -114,7 +114,9 @@ impl KeyRate {
     pub fn seconds_for(&self, n: u32) -> u64 {
         let num = u128::from(n) * u128::from(self.per.seconds());
         let secs = num.div_ceil(u128::from(self.count));
-        u64::try_from(secs).unwrap_or(u64::MAX).max(u64::from(n > 0))
+        u64::try_from(secs)
+            .unwrap_or(u64::MAX)
+            .max(u64::from(n > 0))
     }
 
     /// The `RateLimit-Policy` field value.
@@ -143,7 +145,13 @@ impl KeyRate {
 
 impl fmt::Display for KeyRate {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{} (burst {})", self.count, self.per.as_str(), self.burst)
+        write!(
+            f,
+            "{}/{} (burst {})",
+            self.count,
+            self.per.as_str(),
+            self.burst
+        )
     }
 }
 

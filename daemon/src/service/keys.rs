@@ -267,9 +267,9 @@ pub fn parse_rate(
             wt_core::ratelimit::RateError::BurstWithoutRate.to_string(),
         )),
         None => Ok(None),
-        Some("none") if burst.is_some() => Err(ApiError::Validation(
-            "burst: not with rate none".into(),
-        )),
+        Some("none") if burst.is_some() => {
+            Err(ApiError::Validation("burst: not with rate none".into()))
+        }
         Some("none") => Ok(Some(None)),
         Some(r) => wt_core::ratelimit::KeyRate::parse(r, burst)
             .map(|r| Some(Some(r)))

@@ -69,8 +69,8 @@ pub async fn update_settings(
         state.caches.put_org(&org, list.iter());
     }
     if patch.key_rate.is_some() || patch.key_burst.is_some() {
-        let rate = crate::service::keys::parse_rate(patch.key_rate.as_deref(), patch.key_burst)?
-            .flatten();
+        let rate =
+            crate::service::keys::parse_rate(patch.key_rate.as_deref(), patch.key_burst)?.flatten();
         let _serial = state.cache_writes.lock().await;
         let ev = settings_changed(
             auth,

@@ -150,7 +150,11 @@ pub fn key_rows(key: &ApiKey, now: OffsetDateTime) -> Vec<(&'static str, String)
     if let Some(t) = &key.throttled {
         rows.push((
             "Throttled",
-            format!("{} requests (429), last {}", t.count, describe_ago(&t.last_at, now)),
+            format!(
+                "{} requests (429), last {}",
+                t.count,
+                describe_ago(&t.last_at, now)
+            ),
         ));
     }
     if let Some(at) = &key.leaked_at {

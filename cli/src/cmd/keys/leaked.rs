@@ -66,7 +66,9 @@ fn secrets_from(text: &str) -> Result<Vec<String>, CliError> {
 
 /// Revokes, replaces and reports the leaked keys read from stdin.
 pub async fn run(_args: LeakedArgs, ctx: &Ctx) -> Result<(), CliError> {
-    let mut text = ctx.io.read_stdin_to_string("the leaked secrets", 64 * 1024)?;
+    let mut text = ctx
+        .io
+        .read_stdin_to_string("the leaked secrets", 64 * 1024)?;
     let secrets = secrets_from(&text);
     text.zeroize();
     let mut req = KeysLeakedRequest { keys: secrets? };

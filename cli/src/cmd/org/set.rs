@@ -111,14 +111,12 @@ pub async fn run(args: SetArgs, ctx: &Ctx) -> Result<(), CliError> {
         },
         OrgKey::KeyRate => key_rate_patch(&args.value)?,
         OrgKey::LeakPolicy => OrgSettingsPatch {
-            leak_policy: Some(
-                wt_api::LeakPolicy::parse(args.value.trim()).ok_or_else(|| {
-                    CliError::Usage(format!(
-                        "leak-policy is `revoke` or `quarantine`, not `{}`",
-                        args.value
-                    ))
-                })?,
-            ),
+            leak_policy: Some(wt_api::LeakPolicy::parse(args.value.trim()).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "leak-policy is `revoke` or `quarantine`, not `{}`",
+                    args.value
+                ))
+            })?),
             ..OrgSettingsPatch::default()
         },
         key => OrgSettingsPatch {
@@ -148,7 +146,9 @@ fn key_rate_patch(value: &str) -> Result<OrgSettingsPatch, CliError> {
         Some((r, b)) => (
             r,
             Some(b.trim().parse::<u32>().map_err(|_| {
-                CliError::Usage(format!("key-rate: the burst after `:` is a number, not `{b}`"))
+                CliError::Usage(format!(
+                    "key-rate: the burst after `:` is a number, not `{b}`"
+                ))
             })?),
         ),
         None => (value, None),
