@@ -113,7 +113,9 @@ fn fifty_simultaneous_requests_spend_exactly_the_burst_and_the_rest_get_429() {
     assert_eq!(shown["use_count"], 10, "{shown}");
     assert_eq!(shown["throttled"]["count"], 40, "{shown}");
     let mut table = d.wt();
-    table.env("WT_TOKEN", &tok).args(["keys", "show", &id]);
+    table
+        .env("WT_TOKEN", &tok)
+        .args(["keys", "show", &id, "--output", "table"]);
     let (code, out, err) = run(table, "");
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("1/h (burst 10)"), "{out}");
@@ -525,7 +527,8 @@ fn wt_keys_leaked_replaces_a_released_quarantined_key_and_wt_check_fails_until_t
 
     // The runbook: the secret on stdin, the successor's secret on stdout.
     let mut c = d.wt();
-    c.env("WT_TOKEN", &tok).args(["keys", "leaked"]);
+    c.env("WT_TOKEN", &tok)
+        .args(["keys", "leaked", "--output", "table"]);
     let (code, out, err) = run(c, &format!("{key}\n"));
     assert_eq!(code, 0, "{err}");
     let new_secret = out.trim();

@@ -75,7 +75,11 @@ pub async fn run(_args: LeakedArgs, ctx: &Ctx) -> Result<(), CliError> {
     let (token, _) = ctx.bearer().await?;
     let sent = ctx
         .client()?
-        .post::<_, KeysLeakedResponse>("/api/v1/orgs/api-keys/leaked", &req, Some(&token))
+        .post::<_, KeysLeakedResponse>(
+            &format!("{}/leaked", super::common::KEYS_PATH),
+            &req,
+            Some(&token),
+        )
         .await;
     for k in &mut req.keys {
         k.zeroize();
