@@ -548,3 +548,33 @@ fn wt_keys_leaked_replaces_a_released_quarantined_key_and_wt_check_fails_until_t
     assert_ne!(code, 0);
     assert!(out.is_empty());
 }
+
+#[test]
+fn with_two_replicas_each_counts_its_own_budget_and_a_limit_change_reaches_both() {
+    if crate::harness::postgres_admin_url().is_none() {
+        eprintln!(
+            "SKIPPED with_two_replicas_each_counts_its_own_budget: needs PostgreSQL (runs in \
+             the suite's PostgreSQL pass, WT_TEST_DATABASE_URL)"
+        );
+        return;
+    }
+    let a = Daemon::start();
+    a.setup();
+    let b = a.replica();
+    let tok = a.login_token();
+    let (id, key) = create_key(&a, &tok, "shared");
+    wt(
+        &a,
+        &tok,
+        &["keys", "update", &id, "--rate", "1/h", "--burst", "3"],
+    );
+    // The change made through A applies on B's next request; counters are per replica:
+    // each admits its own burst (documented: N replicas, up to N times the limit).
+    let on_a: Vec<u16> = (0..4).map(|_| ingest(&a, &key).0).collect();
+    let on_b: Vec<u16> = (0..4).map(|_| ingest(&b, &key).0).collect();
+    assert_eq!(on_a, [202, 202, 202, 429]);
+    assert_eq!(on_b, [202, 202, 202, 429]);
+    // Removing the limit on A lifts it on B at once.
+    wt(&a, &tok, &["keys", "update", &id, "--rate", "none"]);
+    assert_eq!(ingest(&b, &key).0, 202);
+}
