@@ -425,7 +425,8 @@ Register-ArgumentCompleter -Native -CommandName 'wt' -ScriptBlock {
             [CompletionResult]::new('show', 'show', [CompletionResultType]::ParameterValue, 'Show an ingestion API key and where it was used from')
             [CompletionResult]::new('rotate', 'rotate', [CompletionResultType]::ParameterValue, 'Rotate an ingestion API key (new secret printed once; old key ends after --grace)')
             [CompletionResult]::new('revoke', 'revoke', [CompletionResultType]::ParameterValue, 'Revoke an ingestion API key (it stops working at once)')
-            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change the name, owner or allowed CIDRs of an ingestion API key')
+            [CompletionResult]::new('update', 'update', [CompletionResultType]::ParameterValue, 'Change the name, owner, allowed CIDRs or rate limit of an ingestion API key')
+            [CompletionResult]::new('leaked', 'leaked', [CompletionResultType]::ParameterValue, 'A key leaked: revoke it now, replace it, print the new secret (secrets on stdin)')
             break
         }
         'wt;keys;create' {
@@ -492,9 +493,22 @@ Register-ArgumentCompleter -Native -CommandName 'wt' -ScriptBlock {
             [CompletionResult]::new('--name', '--name', [CompletionResultType]::ParameterName, 'A new name')
             [CompletionResult]::new('--owner', '--owner', [CompletionResultType]::ParameterName, 'Email of the new owner (the member responsible for rotating the key)')
             [CompletionResult]::new('--allow', '--allow', [CompletionResultType]::ParameterName, 'Replace the allowed source networks with these (repeat for several)')
+            [CompletionResult]::new('--rate', '--rate', [CompletionResultType]::ParameterName, 'The key''s rate limit: COUNT/UNIT (500/s, 30000/min, 100/h), or `none`')
+            [CompletionResult]::new('--burst', '--burst', [CompletionResultType]::ParameterName, 'Requests the key may send at once (with --rate; default: COUNT)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the WatchTower daemon')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
             [CompletionResult]::new('--clear-allow', '--clear-allow', [CompletionResultType]::ParameterName, 'Remove every allowed source network (the org''s allowed IPs still apply)')
+            [CompletionResult]::new('--release', '--release', [CompletionResultType]::ParameterName, 'Lift the key''s quarantine (a leak report that was a false positive)')
+            [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a message naming the flag to use instead')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
+        'wt;keys;leaked' {
+            [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the WatchTower daemon')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a message naming the flag to use instead')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')

@@ -391,7 +391,8 @@ set edit:completion:arg-completer[wt] = {|@words|
             cand show 'Show an ingestion API key and where it was used from'
             cand rotate 'Rotate an ingestion API key (new secret printed once; old key ends after --grace)'
             cand revoke 'Revoke an ingestion API key (it stops working at once)'
-            cand update 'Change the name, owner or allowed CIDRs of an ingestion API key'
+            cand update 'Change the name, owner, allowed CIDRs or rate limit of an ingestion API key'
+            cand leaked 'A key leaked: revoke it now, replace it, print the new secret (secrets on stdin)'
         }
         &'wt;keys;create'= {
             cand --env 'The environment the key is for'
@@ -452,9 +453,21 @@ set edit:completion:arg-completer[wt] = {|@words|
             cand --name 'A new name'
             cand --owner 'Email of the new owner (the member responsible for rotating the key)'
             cand --allow 'Replace the allowed source networks with these (repeat for several)'
+            cand --rate 'The key''s rate limit: COUNT/UNIT (500/s, 30000/min, 100/h), or `none`'
+            cand --burst 'Requests the key may send at once (with --rate; default: COUNT)'
             cand --server 'URL of the WatchTower daemon'
             cand --output 'Output format [default: table on a terminal, json otherwise]'
             cand --clear-allow 'Remove every allowed source network (the org''s allowed IPs still apply)'
+            cand --release 'Lift the key''s quarantine (a leak report that was a false positive)'
+            cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wt;keys;leaked'= {
+            cand --server 'URL of the WatchTower daemon'
+            cand --output 'Output format [default: table on a terminal, json otherwise]'
             cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

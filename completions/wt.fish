@@ -294,18 +294,19 @@ json\t'Pretty-printed JSON with stable field names'"
 complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from revoke" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from revoke" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand sessions; and __fish_seen_subcommand_from revoke" -s V -l version -d 'Print version'
-complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -l server -d 'URL of the WatchTower daemon' -r
-complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update leaked" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update leaked" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
-complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
-complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -s V -l version -d 'Print version'
-complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -f -a "create" -d 'Create an ingestion API key (the secret is printed once)'
-complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -f -a "list" -d 'List the ingestion API keys of your org'
-complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -f -a "show" -d 'Show an ingestion API key and where it was used from'
-complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -f -a "rotate" -d 'Rotate an ingestion API key (new secret printed once; old key ends after --grace)'
-complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -f -a "revoke" -d 'Revoke an ingestion API key (it stops working at once)'
-complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update" -f -a "update" -d 'Change the name, owner or allowed CIDRs of an ingestion API key'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update leaked" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update leaked" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update leaked" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update leaked" -f -a "create" -d 'Create an ingestion API key (the secret is printed once)'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update leaked" -f -a "list" -d 'List the ingestion API keys of your org'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update leaked" -f -a "show" -d 'Show an ingestion API key and where it was used from'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update leaked" -f -a "rotate" -d 'Rotate an ingestion API key (new secret printed once; old key ends after --grace)'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update leaked" -f -a "revoke" -d 'Revoke an ingestion API key (it stops working at once)'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update leaked" -f -a "update" -d 'Change the name, owner, allowed CIDRs or rate limit of an ingestion API key'
+complete -c wt -n "__fish_wt_using_subcommand keys; and not __fish_seen_subcommand_from create list show rotate revoke update leaked" -f -a "leaked" -d 'A key leaked: revoke it now, replace it, print the new secret (secrets on stdin)'
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from create" -l env -d 'The environment the key is for' -r -f -a "sandbox\t'Test traffic; secrets start `wtk_test_`'
 production\t'Live traffic; secrets start `wtk_live_`'"
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from create" -l name -d 'A name saying what uses the key (e.g. billing-prod)' -r
@@ -353,13 +354,22 @@ complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_f
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l name -d 'A new name' -r
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l owner -d 'Email of the new owner (the member responsible for rotating the key)' -r
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l allow -d 'Replace the allowed source networks with these (repeat for several)' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l rate -d 'The key\'s rate limit: COUNT/UNIT (500/s, 30000/min, 100/h), or `none`' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l burst -d 'Requests the key may send at once (with --rate; default: COUNT)' -r
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l clear-allow -d 'Remove every allowed source network (the org\'s allowed IPs still apply)'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l release -d 'Lift the key\'s quarantine (a leak report that was a false positive)'
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from update" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from leaked" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from leaked" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from leaked" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from leaked" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from leaked" -s V -l version -d 'Print version'
 complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and not __fish_seen_subcommand_from list add remove check" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and not __fish_seen_subcommand_from list add remove check" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"

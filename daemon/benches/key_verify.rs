@@ -37,6 +37,12 @@ fn record(caches: &Caches, id: usize, secret: &str, cidrs: Vec<String>) -> ApiKe
         browser_count: 0,
         browser_last_at: None,
         browser_origin: None,
+        rate: None,
+        throttled_count: 0,
+        throttled_last_at: None,
+        leaked_at: None,
+        leak_source: None,
+        quarantined_at: None,
     }
 }
 
@@ -62,6 +68,8 @@ fn verify(c: &mut Criterion) {
         browser_ingest_allowed: false,
         readiness: Default::default(),
         passkey_policy: Default::default(),
+        key_rate: None,
+        leak_policy: Default::default(),
     };
     let list: Vec<AllowedIpRecord> = (0..50)
         .map(|i| AllowedIpRecord {
@@ -103,6 +111,13 @@ fn verify(c: &mut Criterion) {
     };
     c.bench_function("look-alike refused by checksum", |b| {
         b.iter(|| apikey::parse(black_box(typo.as_str())).is_err())
+    });
+    // The rate limit a limited key adds to each request: a read lock, a lookup by &str,
+    // one CAS (a limit high enough that every check is admitted).
+    let limits = wtd::ratelimit::Limiters::default();
+    let rate = wt_core::ratelimit::KeyRate::parse("10000000/s", None).ok();
+    c.bench_function("rate limit check (limited key, admitted)", |b| {
+        b.iter(|| limits.check(black_box("key_100000"), rate))
     });
 }
 

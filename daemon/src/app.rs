@@ -6,8 +6,8 @@ use crate::error::ApiError;
 use crate::extract::ClientMeta;
 use crate::middleware;
 use crate::routes::{
-    allowed_ips, audit, auth, health, invites, keys, members, mfa, orgs, passwords, readiness,
-    setup, step_up, tokens,
+    allowed_ips, audit, auth, health, invites, keys, leaks, members, mfa, orgs, passwords,
+    readiness, setup, step_up, tokens,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -113,6 +113,9 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         )
         .route("/orgs/api-keys/{id}/rotate", post(keys::rotate))
         .route("/keys/verify", post(keys::verify))
+        .route("/orgs/api-keys/leaked", post(leaks::leaked))
+        .route("/leaks/github", post(leaks::github))
+        .route("/leaks/report", post(leaks::report))
         .route(
             "/orgs/allowed-ips",
             get(allowed_ips::list).post(allowed_ips::add),
@@ -290,6 +293,9 @@ where
                         axum::http::HeaderValue::from_static("true"),
                     );
                 }
+                if let Some((rate, remaining)) = accepted.budget {
+                    crate::error::rate_limit_headers(resp.headers_mut(), rate, remaining);
+                }
                 resp
             }
             Err(e) => e.into_response(),
@@ -366,6 +372,9 @@ async fn authorize<B>(
                                 .into_response();
                         }
                     }
+                }
+                if let Some((rate, remaining)) = who.budget {
+                    crate::error::rate_limit_headers(h, rate, remaining);
                 }
                 resp
             }

@@ -308,6 +308,13 @@ pub struct ServeArgs {
     /// /metrics answers only clients on loopback (the socket peer, never X-Forwarded-For).
     #[arg(long, env = "WT_METRICS_TOKEN_FILE", value_name = "FILE")]
     pub metrics_token_file: Option<PathBuf>,
+    /// File with the public keys of the secret-scanning partner (GitHub) that signs leak
+    /// reports to POST /api/v1/leaks/github: GitHub's published JSON document
+    /// (https://api.github.com/meta/public_keys/secret_scanning), or PEM blocks each after
+    /// a `# key_identifier: ID` line. Without it, the endpoint answers 404. Keys are read
+    /// at start (restart to pick up a new one); nothing is fetched.
+    #[arg(long, env = "WT_SECRET_SCANNING_KEYS", value_name = "FILE")]
+    pub secret_scanning_keys: Option<PathBuf>,
 }
 
 /// The clap command, for man pages and completions.

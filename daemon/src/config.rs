@@ -55,6 +55,7 @@ struct FileConfig {
     invite_ttl: Option<i64>,
     trusted_proxy: Option<Vec<String>>,
     metrics_token_file: Option<PathBuf>,
+    secret_scanning_keys: Option<PathBuf>,
     /// The database (the global --database-url / --database-url-file, which win).
     database_url: Option<String>,
     database_url_file: Option<PathBuf>,
@@ -97,6 +98,8 @@ pub struct ServeConfig {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The file with /metrics' bearer token; `None`: /metrics for loopback clients only.
     pub metrics_token_file: Option<PathBuf>,
+    /// The secret-scanning partner's public keys; `None`: the endpoint is off.
+    pub secret_scanning_keys: Option<PathBuf>,
 }
 
 /// The data directory: `--data-dir` / `WT_DATA_DIR`, else `$XDG_DATA_HOME/watchtower`,
@@ -217,6 +220,10 @@ impl ServeConfig {
         };
         Ok(Self {
             metrics_token_file: args.metrics_token_file.clone().or(file.metrics_token_file),
+            secret_scanning_keys: args
+                .secret_scanning_keys
+                .clone()
+                .or(file.secret_scanning_keys),
             database: crate::database::Database::Sqlite(data_dir.join(wt_store::sqlite::DB_FILE)),
             data_dir,
             listen,

@@ -35,6 +35,13 @@ pub enum ApiError {
     Conflict(String),
     #[error("too many attempts: try again in {retry_after} seconds")]
     RateLimited { retry_after: u64 },
+    /// An ingestion key over its rate limit (ingest, authorize): 429 with `Retry-After`
+    /// and the `RateLimit-Policy` / `RateLimit` fields.
+    #[error("this key is over its rate limit ({rate}): retry in {retry_after} s")]
+    KeyThrottled {
+        rate: wt_core::ratelimit::KeyRate,
+        retry_after: u64,
+    },
     #[error(
         "the setup token is invalid, used or expired: run `wtd org create` on the daemon host for a new one"
     )]
@@ -158,7 +165,7 @@ impl ApiError {
                 "Method not allowed",
             ),
             Conflict(_) => (StatusCode::CONFLICT, codes::CONFLICT, "Conflict"),
-            RateLimited { .. } => (
+            RateLimited { .. } | KeyThrottled { .. } => (
                 StatusCode::TOO_MANY_REQUESTS,
                 codes::RATE_LIMITED,
                 "Too many requests",
@@ -325,7 +332,9 @@ impl IntoResponse for ApiError {
             tracing::error!(%cause, "internal error");
         }
         let retry_after = match &self {
-            ApiError::RateLimited { retry_after } => Some((*retry_after).max(1)),
+            ApiError::RateLimited { retry_after } | ApiError::KeyThrottled { retry_after, .. } => {
+                Some((*retry_after).max(1))
+            }
             ApiError::Unavailable(_) => Some(UNAVAILABLE_RETRY_AFTER),
             _ => None,
         };
@@ -349,7 +358,27 @@ impl IntoResponse for ApiError {
         {
             h.insert(header::RETRY_AFTER, v);
         }
+        if let ApiError::KeyThrottled { rate, .. } = &self {
+            rate_limit_headers(h, *rate, 0);
+        }
         resp
+    }
+}
+
+/// Sets `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers) for a
+/// key's limit with `remaining` requests left.
+pub fn rate_limit_headers(
+    h: &mut axum::http::HeaderMap,
+    rate: wt_core::ratelimit::KeyRate,
+    remaining: u32,
+) {
+    for (name, value) in [
+        ("ratelimit-policy", rate.policy_header()),
+        ("ratelimit", rate.state_header(remaining)),
+    ] {
+        if let Ok(v) = HeaderValue::from_str(&value) {
+            h.insert(name, v);
+        }
     }
 }
 

@@ -41,6 +41,10 @@ pub struct CachedKey {
     pub life: Lifetime,
     pub cidrs: Vec<IpNet>,
     pub usage: Arc<Usage>,
+    /// The key's own rate limit (else its org's default; `crate::ratelimit`).
+    pub rate: Option<wt_core::ratelimit::KeyRate>,
+    /// Quarantined after a leak report (org policy): refused until released.
+    pub quarantined: bool,
 }
 
 /// Usage since the last flush.
@@ -61,6 +65,9 @@ struct UsageAcc {
     browser_origin: Option<String>,
     /// Requests per hour (the hour's start -> count): usually one or two hours.
     hourly: BTreeMap<i64, i64>,
+    /// Requests refused by the key's rate limit, and the last one's time.
+    throttled: i64,
+    throttled_last: Option<i64>,
 }
 
 /// What a pending (unflushed) usage adds to a stored key, for listings.
@@ -75,6 +82,9 @@ pub struct PendingUsage {
     pub browser_origin: Option<String>,
     /// Requests per hour: (the hour's start, count), oldest first.
     pub hourly: Vec<(i64, i64)>,
+    /// Requests refused by the rate limit, and the last one's time.
+    pub throttled: i64,
+    pub throttled_last: Option<i64>,
 }
 
 /// An org's allowed-IP entry with its pending hits.
@@ -93,6 +103,8 @@ pub struct OrgPolicy {
     pub browser_ingest_allowed: bool,
     /// Empty = every address allowed.
     pub allowed: Vec<Arc<AllowEntry>>,
+    /// The default rate limit of the org's keys.
+    pub key_rate: Option<wt_core::ratelimit::KeyRate>,
 }
 
 impl OrgPolicy {
@@ -224,6 +236,8 @@ impl Caches {
                 life: k.lifetime(),
                 cidrs: parse_nets(&k.allowed_cidrs),
                 usage,
+                rate: k.rate,
+                quarantined: k.quarantined_at.is_some(),
             }),
         );
         drop(keys);
@@ -276,6 +290,7 @@ impl Caches {
                 slug: org.slug.clone(),
                 browser_ingest_allowed: org.browser_ingest_allowed,
                 allowed,
+                key_rate: org.key_rate,
             }),
         );
     }
@@ -301,6 +316,16 @@ impl Caches {
                 }
                 None => {}
             }
+        }
+        self.mark_dirty(key);
+    }
+
+    /// Records a request refused by the key's rate limit.
+    pub fn record_throttled(&self, key: &CachedKey, now: i64) {
+        {
+            let mut a = key.usage.acc.lock().unwrap_or_else(|p| p.into_inner());
+            a.throttled += 1;
+            a.throttled_last = Some(a.throttled_last.map_or(now, |t| t.max(now)));
         }
         self.mark_dirty(key);
     }
@@ -351,6 +376,8 @@ impl Caches {
             browser_last: a.browser_last,
             browser_origin: a.browser_origin,
             hourly: a.hourly.into_iter().collect(),
+            throttled: a.throttled,
+            throttled_last: a.throttled_last,
         }
     }
 
@@ -375,6 +402,8 @@ impl Caches {
                 browser_last_at: a.browser_last,
                 browser_origin: a.browser_origin,
                 hourly: a.hourly.into_iter().collect(),
+                throttled: a.throttled,
+                throttled_last_at: a.throttled_last,
             });
         }
         let mut hits = Vec::new();
@@ -490,6 +519,7 @@ mod tests {
             slug: "acme".into(),
             browser_ingest_allowed: false,
             allowed: vec![entry.clone()],
+            key_rate: None,
         };
         assert!(p.admits("10.1.2.3".parse().unwrap_or(IpAddr::from([0; 4])), 5));
         assert!(!p.admits("127.0.0.1".parse().unwrap_or(IpAddr::from([0; 4])), 6));

@@ -19,6 +19,8 @@
 //! - [`service`]: the work behind the handlers (rules from `wt-core`, queries from `wt-store`).
 //! - [`keycache`]: ingestion keys and org access policies (allowed IPs) in memory, with
 //!   usage coalesced and flushed in batches; [`denials`] rate-limits audit entries of refusals.
+//! - [`ratelimit`]: per-key rate limits (GCRA via `governor`), per replica, beside the
+//!   key cache.
 //! - [`mailer`]: the mail outbox and the task that delivers it (files or SMTP).
 //! - [`metrics`]: Prometheus counters and histograms.
 
@@ -38,6 +40,7 @@ pub mod keycache;
 pub mod mailer;
 pub mod metrics;
 pub mod middleware;
+pub mod ratelimit;
 pub mod routes;
 pub mod server;
 pub mod service;

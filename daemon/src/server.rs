@@ -140,6 +140,17 @@ pub async fn serve(
         Some(p) => Some(load_metrics_token(p)?),
         None => None,
     };
+    let leak_partner_keys = match &cfg.secret_scanning_keys {
+        Some(p) => {
+            let text = std::fs::read_to_string(p)
+                .with_context(|| format!("cannot read --secret-scanning-keys {}", p.display()))?;
+            let keys = wt_core::leaks::PartnerKeys::parse(&text)
+                .with_context(|| format!("--secret-scanning-keys {}", p.display()))?;
+            tracing::info!(keys = keys.len(), "secret-scanning partner keys loaded");
+            Some(Arc::new(keys))
+        }
+        None => None,
+    };
     let listener = std::net::TcpListener::bind(cfg.listen)
         .with_context(|| format!("cannot listen on {}", cfg.listen))?;
     listener.set_nonblocking(true)?;
@@ -160,6 +171,7 @@ pub async fn serve(
         trusted_proxies: cfg.trusted_proxies.clone(),
         shared_database: cfg.database.is_postgres(),
         metrics_token,
+        leak_partner_keys,
     };
     let state = AppState::new(store, Arc::new(SystemClock), settings, master_key);
     let mail = crate::mailer::MailConfig {

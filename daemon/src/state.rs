@@ -47,6 +47,9 @@ pub struct Settings {
     /// The bearer token `/metrics` requires (`--metrics-token-file`); `None`: `/metrics`
     /// answers loopback peers only. Metrics count across every org.
     pub metrics_token: Option<wt_core::secret::SecretString>,
+    /// Public keys of the secret-scanning partner (`--secret-scanning-keys`); `None`: the
+    /// partner endpoint answers 404.
+    pub leak_partner_keys: Option<Arc<wt_core::leaks::PartnerKeys>>,
 }
 
 impl Default for Settings {
@@ -65,6 +68,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             shared_database: false,
             metrics_token: None,
+            leak_partner_keys: None,
         }
     }
 }
@@ -93,6 +97,10 @@ pub struct Inner {
     pub caches: crate::keycache::Caches,
     /// Rate limits of audit entries for refused requests.
     pub denials: crate::denials::Denials,
+    /// Per-key rate limits (per replica; `ratelimit`).
+    pub limits: crate::ratelimit::Limiters,
+    /// Digests of signed leak reports already acted on (replay protection; `service::leaks`).
+    pub leak_reports: crate::service::leaks::SeenReports,
     /// Serialises changes that update `caches` (key and allowed-IP edits, the browser
     /// policy): commit and cache update happen under it, so two edits can never leave the
     /// cache with the older one's view. Admin actions only; the hot path never takes it.
@@ -114,6 +122,8 @@ impl AppState {
         Self(Arc::new(Inner {
             caches: crate::keycache::Caches::new(hasher),
             denials: crate::denials::Denials::default(),
+            limits: crate::ratelimit::Limiters::default(),
+            leak_reports: crate::service::leaks::SeenReports::default(),
             cache_writes: tokio::sync::Mutex::new(()),
             cache_check: tokio::sync::Mutex::new(None),
             store,

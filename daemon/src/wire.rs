@@ -45,6 +45,16 @@ pub fn org_settings_json(org: &OrgRecord) -> wt_api::OrgSettings {
         readiness: org.readiness,
         phishing_resistant_required_roles: org.passkey_policy.phishing_resistant_roles.clone(),
         passkey_aaguids: org.passkey_policy.aaguids.clone(),
+        key_rate_limit: org.key_rate.map(rate_limit_json),
+        leak_policy: org.leak_policy,
+    }
+}
+
+/// A rate limit on the wire.
+pub fn rate_limit_json(r: wt_core::ratelimit::KeyRate) -> wt_api::RateLimit {
+    wt_api::RateLimit {
+        rate: r.rate_str(),
+        burst: r.burst,
     }
 }
 
@@ -204,6 +214,18 @@ pub fn api_key_json(k: &ApiKeyRecord, p: &PendingUsage, now: i64) -> ApiKey {
                 .or_else(|| k.browser_origin.clone()),
         }),
         usage: None,
+        rate_limit: k.rate.map(rate_limit_json),
+        throttled: (k.throttled_count + p.throttled > 0).then(|| wt_api::Throttled {
+            count: u64::try_from(k.throttled_count + p.throttled).unwrap_or_default(),
+            last_at: rfc3339(
+                p.throttled_last
+                    .max(k.throttled_last_at)
+                    .unwrap_or_default(),
+            ),
+        }),
+        leaked_at: k.leaked_at.map(rfc3339),
+        leak_source: k.leak_source.clone(),
+        quarantined_at: k.quarantined_at.map(rfc3339),
     }
 }
 

@@ -401,3 +401,76 @@ fn a_keys_verify_token_from_wt_token_create_verifies_keys_and_wt_token_list_show
     let shown = wt(&d, &tok, &["keys", "show", key["id"].as_str().unwrap()]);
     assert_eq!(shown["last_used_ip"], "192.0.2.1", "{shown}");
 }
+
+#[test]
+fn nginx_gives_a_rate_limited_key_429_with_retry_after_and_the_ratelimit_headers() {
+    if !have("nginx", "gateway") {
+        return;
+    }
+    let d = Daemon::start_with(&["--trusted-proxy", "127.0.0.1/32"]);
+    d.setup();
+    let tok = d.login_token();
+    let created = wt(
+        &d,
+        &tok,
+        &[
+            "keys",
+            "create",
+            "--env",
+            "production",
+            "--name",
+            "edge",
+            "--owner",
+            OWNER,
+        ],
+    );
+    let key = created["secret"].as_str().unwrap().to_string();
+    let id = created["id"].as_str().unwrap().to_string();
+    wt(
+        &d,
+        &tok,
+        &["keys", "update", &id, "--rate", "1/h", "--burst", "2"],
+    );
+    let (up_port, seen) = upstream();
+    let wtd_addr = d.base.trim_start_matches("http://").to_string();
+    let nginx = Nginx::start(&wtd_addr, &format!("127.0.0.1:{up_port}"));
+    let here = client_from([127, 0, 0, 1]);
+    let post = || {
+        here.post(format!("http://127.0.0.1:{}/ingest/events", nginx.port))
+            .bearer_auth(&key)
+            .header("content-type", "application/json")
+            .body(r#"{"events":[{"type":"login"}]}"#)
+            .send()
+            .expect("through nginx")
+    };
+    assert_eq!(post().status().as_u16(), 200, "{}", nginx.log());
+    assert_eq!(post().status().as_u16(), 200);
+    let r = post();
+    assert_eq!(r.status().as_u16(), 429, "{}", nginx.log());
+    let h = |n: &str| {
+        r.headers()
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(h("ratelimit-policy"), "\"key\";q=2;w=7200");
+    assert!(
+        h("ratelimit").starts_with("\"key\";r=0;t="),
+        "{}",
+        h("ratelimit")
+    );
+    let retry: u64 = h("retry-after").parse().expect("Retry-After");
+    assert!((3000..=3600).contains(&retry), "{retry}");
+    assert_eq!(seen.lock().unwrap().len(), 2, "the upstream saw only two");
+    // Other failures are not dressed up as 429: an unknown key is still 401.
+    let r = here
+        .post(format!("http://127.0.0.1:{}/ingest/events", nginx.port))
+        .bearer_auth("wtk_live_nope")
+        .send()
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 401);
+    let shown = wt(&d, &tok, &["keys", "show", &id]);
+    assert_eq!(shown["throttled"]["count"], 1, "{shown}");
+    assert_eq!(shown["use_count"], 2, "{shown}");
+}

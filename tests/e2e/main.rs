@@ -18,6 +18,7 @@ mod gateway;
 mod harness;
 mod headless;
 mod hygiene;
+mod key_limits;
 mod keys;
 mod mfa;
 mod pace;

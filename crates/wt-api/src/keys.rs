@@ -30,6 +30,68 @@ pub struct ApiKeyUpdateRequest {
     pub owner_email: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allowed_cidrs: Option<Vec<String>>,
+    /// The key's own rate limit, `COUNT/UNIT` (`500/s`, `30000/min`, `100/h`); `none`
+    /// removes it (the org's default applies again).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate: Option<String>,
+    /// Requests the key may send at once (with `rate`; default: one period's worth).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub burst: Option<u32>,
+    /// `true` lifts a quarantine after a leak report that was a false positive.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<bool>,
+}
+
+/// A rate limit: `rate` (`500/s`) and `burst`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateLimit {
+    pub rate: String,
+    pub burst: u32,
+}
+
+/// Requests refused by a key's rate limit (429).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Throttled {
+    pub count: u64,
+    pub last_at: String,
+}
+
+/// What is left of a key's rate limit (`keys/verify`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RateBudget {
+    pub rate: String,
+    pub burst: u32,
+    /// Requests that may be sent right now.
+    pub remaining: u32,
+    /// Seconds until the budget is full again.
+    pub reset_seconds: u64,
+}
+
+/// `POST /api/v1/orgs/api-keys/leaked` (`wt keys leaked`): secrets of the org's keys.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeysLeakedRequest {
+    pub keys: Vec<String>,
+}
+
+impl fmt::Debug for KeysLeakedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("KeysLeakedRequest")
+            .field("keys", &self.keys.len())
+            .finish()
+    }
+}
+
+/// `200` of `keys/leaked`: each leaked key's successor, with its secret (shown once).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct KeysLeakedResponse {
+    pub items: Vec<ApiKeyRotated>,
+}
+
+/// `202` of the public self-report: always the same.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeakReportAccepted {
+    pub status: String,
 }
 
 /// `POST /api/v1/orgs/api-keys/{id}/rotate`.
@@ -86,6 +148,21 @@ pub struct ApiKey {
     /// Successful requests since creation.
     pub use_count: u64,
     pub browser_use: Option<BrowserUse>,
+    /// The key's own rate limit (`None`: the org's default, if any).
+    #[serde(default)]
+    pub rate_limit: Option<RateLimit>,
+    /// Requests refused by the rate limit.
+    #[serde(default)]
+    pub throttled: Option<Throttled>,
+    /// When the key was reported as leaked, and by what (`github:<source>`,
+    /// `self_report`, `wt keys leaked`).
+    #[serde(default)]
+    pub leaked_at: Option<String>,
+    #[serde(default)]
+    pub leak_source: Option<String>,
+    /// Quarantined after a leak report (the org's policy): refused until released.
+    #[serde(default)]
+    pub quarantined_at: Option<String>,
     /// With `include=usage` on the list: a week of requests per hour and the addresses
     /// seen.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -232,6 +309,8 @@ pub enum KeyVerifyCode {
     InvalidKey,
     /// The address is outside the org's allowed IPs or the key's CIDRs: ingestion's 403.
     IpNotAllowed,
+    /// The key is over its rate limit: ingestion's 429 (`retry_after`).
+    RateLimited,
 }
 
 /// `200` of verify, valid or not (a refusal is an answer, not an error).
@@ -250,6 +329,12 @@ pub struct KeyVerifyResponse {
     pub key_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<ApiKeyStatus>,
+    /// The key's rate limit and what is left after this check (none: no limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_limit: Option<RateBudget>,
+    /// With `rate_limited`: seconds until the key may be used again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 /// An entry of the org's allowed-IP list.

@@ -17,6 +17,7 @@ pub use readiness::*;
 
 // Domain vocabulary lives in `wt-core`; the wire uses it as is (same serde names).
 pub use wt_core::apikey::{ApiKeyStatus, Environment};
+pub use wt_core::leaks::{Label as LeakLabel, LeakPolicy, TokenLabel};
 pub use wt_core::permissions::Role;
 pub use wt_core::readiness::{CheckStatus, Evidence, ReadinessCheck, ReadinessSettings};
 pub use wt_core::scopes::Scope;
@@ -270,6 +271,12 @@ pub struct OrgSettings {
     /// empty: any. With a list, registration asks the authenticator for attestation.
     #[serde(default)]
     pub passkey_aaguids: Vec<String>,
+    /// The default rate limit of the org's keys (a key's own limit wins).
+    #[serde(default)]
+    pub key_rate_limit: Option<RateLimit>,
+    /// What a leak report does to a live key: `revoke` (default) or `quarantine`.
+    #[serde(default)]
+    pub leak_policy: LeakPolicy,
 }
 
 /// The org's policy for ingestion from browser code.
@@ -297,6 +304,14 @@ pub struct OrgSettingsPatch {
     /// AAGUIDs (UUIDs, any case, hyphens optional); `[]` accepts any authenticator.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub passkey_aaguids: Option<Vec<String>>,
+    /// The default rate limit of the org's keys (`500/s`; `none` removes it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_rate: Option<String>,
+    /// Burst of the default limit (with `key_rate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key_burst: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leak_policy: Option<LeakPolicy>,
 }
 
 /// `POST /api/v1/orgs/invites`.

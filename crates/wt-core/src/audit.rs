@@ -64,6 +64,9 @@ pub mod actions {
     pub const API_KEY_DENIED: &str = "api_key.denied";
     /// A key was used from browser code (an `Origin` header or browser agent): exposed.
     pub const API_KEY_BROWSER_USE: &str = "api_key.browser_use";
+    /// A live key was reported as leaked (secret scanning, a self-report, `wt keys
+    /// leaked`) and revoked or quarantined; details name the source and the action.
+    pub const API_KEY_LEAKED: &str = "api_key.leaked";
     pub const ALLOWED_IP_ADDED: &str = "allowed_ip.added";
     pub const ALLOWED_IP_REMOVED: &str = "allowed_ip.removed";
     /// A session's request came from an address outside the org's list; rate-limited.
@@ -123,6 +126,16 @@ impl Actor {
         Self {
             kind: "api_key".into(),
             id: Some(id.into()),
+            email: None,
+        }
+    }
+
+    /// Whoever reported a leaked key: `github` (a signed partner report) or
+    /// `self_report` (the public endpoint).
+    pub fn reporter(who: &str) -> Self {
+        Self {
+            kind: "reporter".into(),
+            id: Some(who.into()),
             email: None,
         }
     }

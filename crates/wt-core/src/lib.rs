@@ -26,6 +26,9 @@
 //! - [`mail`]: why a mail was not delivered (the class of a failure) and what to do.
 //! - [`scopes`]: automation-token scopes (`keys:verify`, ...), a closed list, each
 //!   bounded by a permission of the token's effective role.
+//! - [`ratelimit`]: per-key rate limits (`500/s`, burst) and the IETF RateLimit fields.
+//! - [`leaks`]: leaked-key reports: GitHub secret-scanning partner signatures (ECDSA
+//!   P-256), the report and answer formats, the self-report body.
 //!
 //! The domain vocabulary (roles, environments, key and check states, readiness settings)
 //! is defined here with its serde names; `wt-api` re-exports it for the wire, so the two
@@ -42,6 +45,7 @@ pub mod crypto;
 pub mod device;
 pub mod hosts;
 pub mod ids;
+pub mod leaks;
 pub mod mail;
 pub mod merkle;
 pub mod mfa;
@@ -51,6 +55,7 @@ pub mod password;
 pub mod permissions;
 #[cfg(test)]
 mod proptests;
+pub mod ratelimit;
 pub mod readiness;
 pub mod scopes;
 pub mod secret;

@@ -19,6 +19,10 @@ pub struct OrgRecord {
     pub readiness: wt_core::readiness::ReadinessSettings,
     /// Phishing-resistant roles and the AAGUID allow-list.
     pub passkey_policy: wt_core::passkey::PasskeyPolicy,
+    /// The default rate limit of the org's keys (a key's own limit wins); `None` = none.
+    pub key_rate: Option<wt_core::ratelimit::KeyRate>,
+    /// What a leak report does to a live key of the org (revoke by default).
+    pub leak_policy: wt_core::leaks::LeakPolicy,
 }
 
 /// A user as stored, without the password hash.
@@ -394,6 +398,17 @@ pub struct ApiKeyRecord {
     pub browser_count: i64,
     pub browser_last_at: Option<i64>,
     pub browser_origin: Option<String>,
+    /// The key's own rate limit (else its org's default applies).
+    pub rate: Option<wt_core::ratelimit::KeyRate>,
+    /// Requests refused by the rate limit, and the last one's time.
+    pub throttled_count: i64,
+    pub throttled_last_at: Option<i64>,
+    /// When the key was reported as leaked, and by what.
+    pub leaked_at: Option<i64>,
+    pub leak_source: Option<String>,
+    /// Set instead of revocation when the org's leak policy is `quarantine`: the key is
+    /// refused until released.
+    pub quarantined_at: Option<i64>,
 }
 
 impl ApiKeyRecord {
@@ -413,6 +428,20 @@ pub struct ApiKeyPatch {
     pub name: Option<String>,
     pub owner_id: Option<String>,
     pub allowed_cidrs: Option<Vec<String>>,
+    /// `Some(None)` removes the key's own limit (the org default applies again).
+    pub rate: Option<Option<wt_core::ratelimit::KeyRate>>,
+    /// Lifts a quarantine (a false positive).
+    pub release: bool,
+}
+
+/// A leak report's effect on a key ([`crate::KeyStore::api_key_report_leak`]).
+#[derive(Debug, Clone)]
+pub struct KeyLeak {
+    pub at: i64,
+    /// `github:<source>`, `self_report`, `wt keys leaked`.
+    pub source: String,
+    /// Revoke (else quarantine), per the org's policy.
+    pub revoke: bool,
 }
 
 /// Usage of one key since the last flush, coalesced in memory.
@@ -429,6 +458,9 @@ pub struct KeyUsage {
     pub browser_origin: Option<String>,
     /// Requests per hour: (the hour's start, a multiple of 3600; requests in it).
     pub hourly: Vec<(i64, i64)>,
+    /// Requests refused by the key's rate limit, and the last one's time.
+    pub throttled: i64,
+    pub throttled_last_at: Option<i64>,
 }
 
 /// Requests of one key in one hour (`api_key_usage_hourly`).

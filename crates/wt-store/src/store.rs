@@ -142,6 +142,24 @@ pub trait OrgStore: Send + Sync {
         now: UnixTime,
         audit: AuditEvent,
     ) -> Result<OrgRecord>;
+
+    /// Sets (or clears) the default rate limit of the org's keys, with its audit entry.
+    async fn set_key_rate(
+        &self,
+        org_id: &str,
+        rate: Option<wt_core::ratelimit::KeyRate>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord>;
+
+    /// Sets what a leak report does to the org's keys, with its audit entry.
+    async fn set_leak_policy(
+        &self,
+        org_id: &str,
+        policy: wt_core::leaks::LeakPolicy,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord>;
 }
 
 /// The one-time setup token that makes an org's first owner.
@@ -657,6 +675,27 @@ pub trait KeyStore: Send + Sync {
         grace_until: UnixTime,
         audit: AuditEvent,
     ) -> Result<(ApiKeyRecord, ApiKeyRecord)>;
+
+    /// A leak report: marks a key that still works as leaked and revokes (or quarantines)
+    /// it, with its audit entry, in one transaction. `Conflict` when the key no longer
+    /// works (so of many reports of one key exactly one changes it).
+    async fn api_key_report_leak(
+        &self,
+        org_id: &str,
+        id: &str,
+        leak: KeyLeak,
+        audit: AuditEvent,
+    ) -> Result<ApiKeyRecord>;
+
+    /// Marks a key as leaked (first report wins), without changing whether it works
+    /// (`wt keys leaked` rotates it first).
+    async fn api_key_mark_leaked(
+        &self,
+        org_id: &str,
+        id: &str,
+        at: UnixTime,
+        source: &str,
+    ) -> Result<ApiKeyRecord>;
 
     /// Adds coalesced usage to keys (one transaction for the whole batch), its hourly
     /// counts included.

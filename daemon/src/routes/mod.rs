@@ -7,6 +7,7 @@ pub mod device;
 pub mod health;
 pub mod invites;
 pub mod keys;
+pub mod leaks;
 pub mod members;
 pub mod mfa;
 pub mod orgs;

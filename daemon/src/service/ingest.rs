@@ -48,6 +48,7 @@ enum Refusal {
     KeyAddress,
     Browser,
     Environment,
+    Quarantined,
 }
 
 impl Refusal {
@@ -59,6 +60,7 @@ impl Refusal {
             Refusal::KeyAddress => "ip_not_allowed_by_key",
             Refusal::Browser => "browser_not_allowed",
             Refusal::Environment => "environment_mismatch",
+            Refusal::Quarantined => "quarantined",
         }
     }
 }
@@ -121,6 +123,8 @@ pub struct Accepted {
     pub count: u64,
     /// The request repeated an earlier one's idempotency key; nothing was stored again.
     pub replayed: bool,
+    /// The key's rate limit and what is left (the `RateLimit*` headers).
+    pub budget: Option<(wt_core::ratelimit::KeyRate, u32)>,
 }
 
 /// The request's `Idempotency-Key`, checked: 1 to 255 visible ASCII characters.
@@ -146,6 +150,8 @@ fn idempotency_key(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
 pub struct Admitted {
     pub key: Arc<CachedKey>,
     pub org: Arc<OrgPolicy>,
+    /// The key's rate limit and what is left of it after this request (`None`: no limit).
+    pub budget: Option<(wt_core::ratelimit::KeyRate, u32)>,
 }
 
 /// The key check of a request (`POST /ingest/events`, `/ingest/authorize`): the key from
@@ -203,6 +209,11 @@ pub async fn check_key(
         audit_refusal(state, &key, meta, why).await;
         return Err(ApiError::InvalidKey);
     }
+    if key.quarantined {
+        state.metrics.ingest_rejected(Refusal::Quarantined.as_str());
+        audit_refusal(state, &key, meta, Refusal::Quarantined).await;
+        return Err(ApiError::InvalidKey);
+    }
     let org = state.caches.org(&key.org_id).unwrap_or_default();
     if !org.admits(meta.ip, now) {
         state.metrics.ingest_rejected(Refusal::OrgAddress.as_str());
@@ -250,7 +261,19 @@ pub async fn check_key(
             return Err(ApiError::BrowserNotAllowed);
         }
     }
-    Ok(Admitted { key, org })
+    // Last, so only requests that would otherwise be admitted spend the budget.
+    let rate = wt_core::ratelimit::effective(key.rate, org.key_rate);
+    let decision = state.limits.check(&key.id, rate);
+    if let crate::ratelimit::Decision::Throttled { rate, retry_after } = decision {
+        state.metrics.ingest_rejected("rate_limited");
+        state.caches.record_throttled(&key, now);
+        return Err(ApiError::KeyThrottled { rate, retry_after });
+    }
+    Ok(Admitted {
+        key,
+        org,
+        budget: decision.budget(),
+    })
 }
 
 /// Who a gateway's request is, as `GET /api/v1/ingest/authorize` answers it (204 and the
@@ -260,6 +283,8 @@ pub struct Authorized {
     pub org_slug: String,
     pub environment: Environment,
     pub key_id: String,
+    /// The key's rate limit and what is left (the `RateLimit*` headers).
+    pub budget: Option<(wt_core::ratelimit::KeyRate, u32)>,
 }
 
 /// The gateway's question (nginx `auth_request`, Envoy `ext_authz`, Traefik `forwardAuth`):
@@ -272,12 +297,13 @@ pub async fn authorize(
     headers: &HeaderMap,
     meta: &ClientMeta,
 ) -> Result<Authorized, ApiError> {
-    let Admitted { key, org } = check_request(state, headers, meta).await?;
+    let Admitted { key, org, budget } = check_request(state, headers, meta).await?;
     state.caches.record_use(&key, meta.ip, state.now());
     Ok(Authorized {
         org_slug: org.slug.clone(),
         environment: key.environment,
         key_id: key.id.clone(),
+        budget,
     })
 }
 
@@ -289,7 +315,7 @@ pub async fn ingest(
     meta: &ClientMeta,
     body: &[u8],
 ) -> Result<Accepted, ApiError> {
-    let Admitted { key, org } = check_request(state, headers, meta).await?;
+    let Admitted { key, org, budget } = check_request(state, headers, meta).await?;
     let now = state.now();
     if !crate::extract::is_json_content_type(headers) {
         return Err(ApiError::UnsupportedMediaType);
@@ -361,7 +387,11 @@ pub async fn ingest(
     if !replayed {
         state.metrics.ingest_accepted(count);
     }
-    Ok(Accepted { count, replayed })
+    Ok(Accepted {
+        count,
+        replayed,
+        budget,
+    })
 }
 
 /// Forgets idempotency keys past their window, every few minutes until shutdown.

@@ -290,6 +290,8 @@ pub async fn update(
             .as_deref()
             .map(|c| normalize_cidrs(c, MAX_KEY_CIDRS))
             .transpose()?,
+        rate: parse_rate(req.rate.as_deref(), req.burst)?,
+        release: req.release.unwrap_or(false),
     };
     let ev = AuditEvent::new(auth.actor(), actions::API_KEY_UPDATED, &meta.audit())
         .target("api_key", id)
@@ -297,6 +299,9 @@ pub async fn update(
             "name": patch.name,
             "owner_id": patch.owner_id,
             "allowed_cidrs": patch.allowed_cidrs,
+            "rate_limit": patch.rate.map(|r| r.map(|r| r.rate_str())),
+            "burst": patch.rate.and_then(|r| r.map(|r| r.burst)),
+            "released": patch.release,
         }));
     let _settled = state.caches.settled().await;
     let rec = state
@@ -305,6 +310,26 @@ pub async fn update(
         .await?;
     state.caches.put_key(&rec);
     Ok(api_key_json(&rec, &state.caches.pending(&rec.id), now))
+}
+
+/// A rate limit from the wire: `None` = unchanged, `Some(None)` = removed (`none`).
+pub fn parse_rate(
+    rate: Option<&str>,
+    burst: Option<u32>,
+) -> Result<Option<Option<wt_core::ratelimit::KeyRate>>, ApiError> {
+    match rate.map(str::trim) {
+        None if burst.is_some() => Err(ApiError::Validation(
+            wt_core::ratelimit::RateError::BurstWithoutRate.to_string(),
+        )),
+        None => Ok(None),
+        Some("none") if burst.is_some() => {
+            Err(ApiError::Validation("burst: not with rate none".into()))
+        }
+        Some("none") => Ok(Some(None)),
+        Some(r) => wt_core::ratelimit::KeyRate::parse(r, burst)
+            .map(|r| Some(Some(r)))
+            .map_err(|e| ApiError::Validation(e.to_string())),
+    }
 }
 
 /// `DELETE /orgs/api-keys/{id}`: revocation, effective on the next request.
@@ -529,6 +554,8 @@ pub async fn verify(
         environment: None,
         key_id: None,
         status: None,
+        rate_limit: None,
+        retry_after: None,
     };
     let checked = crate::service::ingest::check_key(
         state,
@@ -542,6 +569,13 @@ pub async fn verify(
         Ok(a) => a,
         Err(ApiError::InvalidKey) => return Ok(refused(KeyVerifyCode::InvalidKey)),
         Err(ApiError::IpNotAllowed) => return Ok(refused(KeyVerifyCode::IpNotAllowed)),
+        Err(ApiError::KeyThrottled { rate, retry_after }) => {
+            return Ok(KeyVerifyResponse {
+                rate_limit: Some(budget_json(rate, 0)),
+                retry_after: Some(retry_after),
+                ..refused(KeyVerifyCode::RateLimited)
+            });
+        }
         Err(e) => return Err(e),
     };
     let now = state.now();
@@ -555,5 +589,17 @@ pub async fn verify(
         environment: Some(admitted.key.environment),
         key_id: Some(admitted.key.id.clone()),
         status: Some(admitted.key.life.status(now)),
+        rate_limit: admitted.budget.map(|(r, left)| budget_json(r, left)),
+        retry_after: None,
     })
+}
+
+/// What is left of a key's rate limit, on the wire.
+fn budget_json(rate: wt_core::ratelimit::KeyRate, remaining: u32) -> wt_api::RateBudget {
+    wt_api::RateBudget {
+        rate: rate.rate_str(),
+        burst: rate.burst,
+        remaining,
+        reset_seconds: rate.reset_seconds(remaining),
+    }
 }

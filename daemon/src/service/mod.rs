@@ -15,6 +15,7 @@ pub mod hashing;
 pub mod ingest;
 pub mod invites;
 pub mod keys;
+pub mod leaks;
 pub mod members;
 pub mod mfa;
 pub mod notices;

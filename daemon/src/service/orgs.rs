@@ -96,6 +96,43 @@ pub async fn update_settings(
         let list = state.store.allowed_ips_list(&org.id).await?;
         state.caches.put_org(&org, list.iter());
     }
+    if patch.key_rate.is_some() || patch.key_burst.is_some() {
+        let rate =
+            crate::service::keys::parse_rate(patch.key_rate.as_deref(), patch.key_burst)?.flatten();
+        let _serial = state.cache_writes.lock().await;
+        let ev = settings_changed(
+            auth,
+            meta,
+            &org.id,
+            serde_json::json!({
+                "key_rate": rate.map(|r| r.rate_str()),
+                "key_burst": rate.map(|r| r.burst),
+                "previous_key_rate": org.key_rate.map(|r| r.rate_str()),
+                "previous_key_burst": org.key_rate.map(|r| r.burst),
+            }),
+        );
+        org = state
+            .store
+            .set_key_rate(&org.id, rate, state.now(), ev)
+            .await?;
+        let list = state.store.allowed_ips_list(&org.id).await?;
+        state.caches.put_org(&org, list.iter());
+    }
+    if let Some(policy) = patch.leak_policy {
+        let ev = settings_changed(
+            auth,
+            meta,
+            &org.id,
+            serde_json::json!({
+                "leak_policy": policy,
+                "previous_leak_policy": org.leak_policy,
+            }),
+        );
+        org = state
+            .store
+            .set_leak_policy(&org.id, policy, state.now(), ev)
+            .await?;
+    }
     if let Some(p) = patch.readiness {
         let mut r = org.readiness;
         for (v, slot, max) in [

@@ -110,6 +110,10 @@ pub async fn snapshot(state: &AppState, auth: &Auth) -> Result<Snapshot, ApiErro
                 .filter_map(|c| wt_core::netaddr::parse_cidr(c).ok())
                 .collect(),
             sources: srcs,
+            leaked: k
+                .leaked_at
+                .filter(|_| k.quarantined_at.is_none())
+                .map(|_| k.leak_source.clone().unwrap_or_else(|| "reported".into())),
             id: k.id,
             name: k.name,
             environment: k.environment,

@@ -140,6 +140,38 @@ pub fn key_rows(key: &ApiKey, now: OffsetDateTime) -> Vec<(&'static str, String)
         },
     ));
     rows.push(("Uses", key.use_count.to_string()));
+    rows.push((
+        "Rate limit",
+        key.rate_limit.as_ref().map_or_else(
+            || "the org's default (wt org show)".to_string(),
+            |r| format!("{} (burst {})", r.rate, r.burst),
+        ),
+    ));
+    if let Some(t) = &key.throttled {
+        rows.push((
+            "Throttled",
+            format!(
+                "{} requests (429), last {}",
+                t.count,
+                describe_ago(&t.last_at, now)
+            ),
+        ));
+    }
+    if let Some(at) = &key.leaked_at {
+        rows.push((
+            "Leaked",
+            format!(
+                "reported {at} ({})",
+                key.leak_source.as_deref().unwrap_or("unknown source")
+            ),
+        ));
+    }
+    if let Some(at) = &key.quarantined_at {
+        rows.push((
+            "Quarantined",
+            format!("since {at}: refused until released (wt keys update ID --release)"),
+        ));
+    }
     if let Some(b) = &key.browser_use {
         let origin = b
             .last_origin

@@ -3,6 +3,7 @@
 
 pub mod common;
 pub mod create;
+pub mod leaked;
 pub mod list;
 pub mod revoke;
 pub mod rotate;
@@ -28,7 +29,9 @@ Examples:
   wt keys list --status rotating
   wt keys show key_3kT9abcdEFGH1234
   wt keys rotate key_3kT9abcdEFGH1234 --grace 1h > new.key
-  wt keys revoke key_3kT9abcdEFGH1234 --yes";
+  wt keys revoke key_3kT9abcdEFGH1234 --yes
+  wt keys update key_3kT9abcdEFGH1234 --rate 500/s --burst 1000
+  pbpaste | wt keys leaked > new.key       # a key leaked: revoke, replace, notify";
 
 /// `wt keys` subcommands.
 #[derive(Debug, clap::Subcommand)]
@@ -45,6 +48,8 @@ pub enum KeysCommand {
     Revoke(revoke::RevokeArgs),
     #[command(about = update::ABOUT, long_about = update::LONG_ABOUT)]
     Update(update::UpdateArgs),
+    #[command(about = leaked::ABOUT, long_about = leaked::LONG_ABOUT)]
+    Leaked(leaked::LeakedArgs),
 }
 
 /// Dispatches `wt keys ...`.
@@ -56,5 +61,6 @@ pub async fn run(command: KeysCommand, ctx: &Ctx) -> Result<(), CliError> {
         KeysCommand::Rotate(args) => rotate::run(args, ctx).await,
         KeysCommand::Revoke(args) => revoke::run(args, ctx).await,
         KeysCommand::Update(args) => update::run(args, ctx).await,
+        KeysCommand::Leaked(args) => leaked::run(args, ctx).await,
     }
 }

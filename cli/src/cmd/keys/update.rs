@@ -1,4 +1,5 @@
-//! `wt keys update ID [--name N] [--owner EMAIL] [--allow CIDR]... [--clear-allow]`.
+//! `wt keys update ID [--name N] [--owner EMAIL] [--allow CIDR]... [--clear-allow]
+//! [--rate R [--burst N]] [--release]`.
 
 use super::common::{key_path, print_key};
 use crate::client::id_segment;
@@ -7,7 +8,8 @@ use crate::{CliError, Ctx};
 use clap::Args;
 use wt_api::{ApiKey, ApiKeyUpdateRequest};
 
-pub const ABOUT: &str = "Change the name, owner or allowed CIDRs of an ingestion API key";
+pub const ABOUT: &str =
+    "Change the name, owner, allowed CIDRs or rate limit of an ingestion API key";
 pub const LONG_ABOUT: &str = "\
 Change an ingestion API key (owners and admins): its name, its owner (the member
 responsible for rotating it), or the source networks it may be used from. Give at least
@@ -15,15 +17,31 @@ one change. --allow (repeatable) REPLACES the key's list with the networks given
 --clear-allow empties it (the key then works from any address the org's allowed IPs let
 in). The environment, the secret and the expiry can't be changed: create or rotate a key.
 
+--rate sets the key's own rate limit, COUNT/UNIT with UNIT s, min or h (500/s,
+30000/min, 100/h); --burst is how many requests it may send at once (default: one
+period's worth). Over the limit, ingestion and the gateway's authorize answer 429 with
+Retry-After and the RateLimit-Policy / RateLimit headers; throttled requests are counted
+(`wt keys show`). --rate none removes the key's limit (the org's default, `wt org set
+key-rate`, applies again). The change applies to the next request. Limits are counted per
+daemon: with several daemons behind a load balancer a key may send up to that many times
+its limit.
+
+--release lifts a quarantine (the org's leak policy quarantines reported keys instead of
+revoking them): only for a report that was a false positive.
+
 JSON (--output json): the updated ApiKey object as the API sends it: {id, name,
 environment, prefix, last4, status, owner {id, email}, created_by {id, email}, created_at,
 expires_at, revoked_at, allowed_cidrs, rotated_from, rotated_to, grace_until,
-last_used_at, last_used_ip, use_count, browser_use}.
+last_used_at, last_used_ip, use_count, browser_use, rate_limit {rate, burst}, throttled
+{count, last_at}, leaked_at, leak_source, quarantined_at}.
 
 Examples:
   wt keys update key_3kT9abcdEFGH1234 --owner carol@example.com
   wt keys update key_3kT9abcdEFGH1234 --allow 10.0.0.0/8 --allow 192.0.2.7
-  wt keys update key_3kT9abcdEFGH1234 --clear-allow";
+  wt keys update key_3kT9abcdEFGH1234 --clear-allow
+  wt keys update key_3kT9abcdEFGH1234 --rate 500/s --burst 1000
+  wt keys update key_3kT9abcdEFGH1234 --rate none
+  wt keys update key_3kT9abcdEFGH1234 --release";
 
 /// `wt keys update` options.
 #[derive(Debug, Args)]
@@ -31,7 +49,7 @@ Examples:
     clap::ArgGroup::new("change")
         .required(true)
         .multiple(true)
-        .args(["name", "owner", "allow", "clear_allow"])
+        .args(["name", "owner", "allow", "clear_allow", "rate", "release"])
 ))]
 pub struct UpdateArgs {
     /// The key id (see `wt keys list`)
@@ -53,6 +71,18 @@ pub struct UpdateArgs {
     /// Remove every allowed source network (the org's allowed IPs still apply)
     #[arg(long)]
     pub clear_allow: bool,
+
+    /// The key's rate limit: COUNT/UNIT (500/s, 30000/min, 100/h), or `none`
+    #[arg(long, value_name = "RATE")]
+    pub rate: Option<String>,
+
+    /// Requests the key may send at once (with --rate; default: COUNT)
+    #[arg(long, value_name = "N", requires = "rate")]
+    pub burst: Option<u32>,
+
+    /// Lift the key's quarantine (a leak report that was a false positive)
+    #[arg(long)]
+    pub release: bool,
 }
 
 impl UpdateArgs {
@@ -72,10 +102,26 @@ impl UpdateArgs {
         } else {
             Some(self.allow.clone())
         };
+        let rate = match self.rate.as_deref().map(str::trim) {
+            Some("none") if self.burst.is_some() => {
+                return Err(CliError::Usage("--burst: not with --rate none".into()));
+            }
+            Some("none") => Some("none".to_string()),
+            Some(r) => {
+                // Checked here too, so a typo fails before any request.
+                wt_core::ratelimit::KeyRate::parse(r, self.burst)
+                    .map_err(|e| CliError::Usage(format!("--{e}")))?;
+                Some(r.to_string())
+            }
+            None => None,
+        };
         Ok(ApiKeyUpdateRequest {
             name,
             owner_email: self.owner.clone(),
             allowed_cidrs,
+            rate,
+            burst: self.burst,
+            release: self.release.then_some(true),
         })
     }
 }

@@ -26,6 +26,13 @@ Keys:
   browser-ingest      `refuse` (default) or `allow`: whether ingestion requests from browser
                       code (an Origin header or a browser user agent) are accepted. Either
                       way they are recorded against the key; keys belong on servers.
+  key-rate            the default rate limit of the org's keys, RATE or RATE:BURST (500/s,
+                      30000/min:60000, 100/h), or `none`; a key's own limit (`wt keys
+                      update --rate`) wins. Counted per daemon (see `wt keys update`).
+  leak-policy         `revoke` (default) or `quarantine`: what a leak report (GitHub
+                      secret scanning, the public self-report) does to a live key.
+                      Quarantined keys are refused until released (`wt keys update ID
+                      --release`) or revoked.
 
 Thresholds of the readiness checklist (`wt check`), positive whole numbers:
   review-interval-days          the member review (`wt members review`) must be at most
@@ -51,6 +58,8 @@ Examples:
   wt org set phishing-resistant-required-roles owner,admin
   wt org set passkey-aaguids cb69481e-8ff7-4039-93ec-0a2729a154a8
   wt org set browser-ingest refuse
+  wt org set key-rate 500/s:1000
+  wt org set leak-policy quarantine
   wt org set rotation-age-days 60";
 
 /// The settings `wt org set` can change.
@@ -64,6 +73,10 @@ pub enum OrgKey {
     PasskeyAaguids,
     /// `refuse` or `allow` ingestion from browser code
     BrowserIngest,
+    /// Default rate limit of the org's keys: RATE[:BURST] or `none`
+    KeyRate,
+    /// `revoke` or `quarantine` reported leaked keys
+    LeakPolicy,
     /// Days a member review stays valid (readiness)
     ReviewIntervalDays,
     /// Largest share of owners and admins, in percent, before a warning (readiness)
@@ -120,6 +133,16 @@ pub async fn run(args: SetArgs, ctx: &Ctx) -> Result<(), CliError> {
             }),
             ..OrgSettingsPatch::default()
         },
+        OrgKey::KeyRate => key_rate_patch(&args.value)?,
+        OrgKey::LeakPolicy => OrgSettingsPatch {
+            leak_policy: Some(wt_api::LeakPolicy::parse(args.value.trim()).ok_or_else(|| {
+                CliError::Usage(format!(
+                    "leak-policy is `revoke` or `quarantine`, not `{}`",
+                    args.value
+                ))
+            })?),
+            ..OrgSettingsPatch::default()
+        },
         key => OrgSettingsPatch {
             readiness: Some(threshold_patch(key, &args.value)?),
             ..OrgSettingsPatch::default()
@@ -132,6 +155,35 @@ pub async fn run(args: SetArgs, ctx: &Ctx) -> Result<(), CliError> {
     })
     .await?;
     print_settings(ctx, &settings)
+}
+
+/// `wt org set key-rate RATE[:BURST]` (or `none`), checked before sending.
+fn key_rate_patch(value: &str) -> Result<OrgSettingsPatch, CliError> {
+    let value = value.trim();
+    if value == "none" {
+        return Ok(OrgSettingsPatch {
+            key_rate: Some("none".into()),
+            ..OrgSettingsPatch::default()
+        });
+    }
+    let (rate, burst) = match value.split_once(':') {
+        Some((r, b)) => (
+            r,
+            Some(b.trim().parse::<u32>().map_err(|_| {
+                CliError::Usage(format!(
+                    "key-rate: the burst after `:` is a number, not `{b}`"
+                ))
+            })?),
+        ),
+        None => (value, None),
+    };
+    wt_core::ratelimit::KeyRate::parse(rate, burst)
+        .map_err(|e| CliError::Usage(format!("key-rate: {e}")))?;
+    Ok(OrgSettingsPatch {
+        key_rate: Some(rate.trim().to_string()),
+        key_burst: burst,
+        ..OrgSettingsPatch::default()
+    })
 }
 
 /// The readiness threshold change `wt org set KEY VALUE` asks for: VALUE a positive whole
@@ -168,7 +220,9 @@ pub fn threshold_patch(key: OrgKey, value: &str) -> Result<ReadinessSettingsPatc
         OrgKey::MfaRequiredRoles
         | OrgKey::PhishingResistantRequiredRoles
         | OrgKey::PasskeyAaguids
-        | OrgKey::BrowserIngest => {
+        | OrgKey::BrowserIngest
+        | OrgKey::KeyRate
+        | OrgKey::LeakPolicy => {
             return Err(CliError::Usage(format!(
                 "{name} is not a readiness threshold"
             )));

@@ -83,6 +83,13 @@ fn settings_table(io: &Io, s: &OrgSettings) -> comfy_table::Table {
                 wt_api::BrowserIngest::Allow => "allow".to_string(),
             },
         ),
+        (
+            "key-rate",
+            s.key_rate_limit
+                .as_ref()
+                .map_or_else(|| "none".to_string(), |r| format!("{}:{}", r.rate, r.burst)),
+        ),
+        ("leak-policy", s.leak_policy.as_str().to_string()),
     ];
     rows.extend(
         readiness_thresholds(&s.readiness)

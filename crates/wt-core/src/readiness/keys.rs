@@ -2,8 +2,39 @@
 
 use super::*;
 
-/// Item 3: ingestion keys kept server-side.
+/// Item 3: ingestion keys kept server-side: none used from browser code, and none
+/// reported as leaked that still works (the kill switch, `wt keys leaked`).
 pub fn keys_server_side(s: &Snapshot) -> ReadinessCheck {
+    let leaked: Vec<Evidence> = s
+        .keys
+        .iter()
+        .filter(|k| k.usable)
+        .filter_map(|k| {
+            let source = k.leaked.as_ref()?;
+            Some(ev(
+                "api_key",
+                &k.id,
+                &k.name,
+                format!("reported as leaked ({source}) and still usable"),
+            ))
+        })
+        .collect();
+    if !leaked.is_empty() {
+        let n = leaked.len();
+        return check(
+            s,
+            "keys_server_side",
+            "Ingestion keys stored server-side",
+            CheckStatus::Fail,
+            format!(
+                "{} reported as leaked still {}",
+                count(n, "key"),
+                if n == 1 { "works" } else { "work" }
+            ),
+            leaked,
+            "replace each at once: `wt keys leaked` with the secret on stdin (revokes it now, prints a successor), or `wt keys revoke ID`",
+        );
+    }
     let exposed: Vec<Evidence> = s
         .keys
         .iter()

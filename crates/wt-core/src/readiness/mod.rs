@@ -157,6 +157,9 @@ pub struct KeyFact {
     pub allowed_cidrs: Vec<IpNet>,
     /// Source addresses seen recently.
     pub sources: Vec<IpAddr>,
+    /// Reported as leaked (secret scanning, a self-report, `wt keys leaked`) and not
+    /// quarantined: with `usable`, a leaked key that still works.
+    pub leaked: Option<String>,
 }
 
 /// An audit entry that no review covers yet.
@@ -278,6 +281,7 @@ pub fn is_sensitive(action: &str) -> bool {
         "api_key.rotated",
         "api_key.revoked",
         "api_key.browser_use",
+        "api_key.leaked",
         "allowed_ip.",
         "org.settings.updated",
         "access_token.created",

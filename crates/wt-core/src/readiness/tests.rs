@@ -27,6 +27,7 @@ fn key(id: &str, env: Environment) -> KeyFact {
         browser_origin: None,
         allowed_cidrs: vec![],
         sources: vec![],
+        leaked: None,
     }
 }
 
@@ -140,6 +141,22 @@ fn a_key_used_from_a_browser_fails_item_three_until_it_is_gone() {
     assert_eq!(c.status, CheckStatus::Fail);
     assert!(c.evidence[0].detail.contains("https://app.example"));
     s.keys.clear();
+    assert_eq!(keys_server_side(&s).status, CheckStatus::Pass);
+}
+
+#[test]
+fn a_leaked_key_fails_item_three_while_it_still_works() {
+    let mut s = snap();
+    let mut k = key("k1", Environment::Production);
+    k.leaked = Some("github:gist".into());
+    s.keys = vec![k.clone()];
+    let c = keys_server_side(&s);
+    assert_eq!(c.status, CheckStatus::Fail);
+    assert!(c.evidence[0].detail.contains("github:gist"), "{c:?}");
+    assert!(c.remedy.contains("wt keys leaked"), "{c:?}");
+    // Expired (or quarantined, which leaves `leaked` unset): no longer a risk.
+    k.usable = false;
+    s.keys = vec![k];
     assert_eq!(keys_server_side(&s).status, CheckStatus::Pass);
 }
 

@@ -74,6 +74,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (19, include_str!("migrations/0019_token_scopes.sql")),
     (20, include_str!("migrations/0020_device_grants.sql")),
     (21, include_str!("migrations/0021_passkey_policy.sql")),
+    (22, include_str!("migrations/0022_key_limits_leaks.sql")),
     (24, include_str!("migrations/0024_console_summaries.sql")),
 ];
 

@@ -2,7 +2,8 @@
 
 use super::{Backend, Db, OptionalExt, Row, SqlStore, ToValue, Value, internal};
 use crate::model::{
-    ApiKeyPatch, ApiKeyRecord, KeyHourRecord, KeyListQuery, KeySourceRecord, KeyUsage, NewApiKey,
+    ApiKeyPatch, ApiKeyRecord, KeyHourRecord, KeyLeak, KeyListQuery, KeySourceRecord, KeyUsage,
+    NewApiKey,
 };
 use crate::params;
 use crate::{KeyStore, Result, StoreError};
@@ -14,7 +15,9 @@ use wt_core::clock::UnixTime;
 const KEY_COLS: &str = "k.id, k.org_id, k.name, k.environment, k.secret_hash, k.last4,
     k.owner_id, ow.email, k.created_by, cr.email, k.created_at, k.expires_at, k.revoked_at,
     k.allowed_cidrs, k.rotated_from, k.rotated_to, k.grace_until, k.last_used_at,
-    k.last_used_ip, k.use_count, k.browser_count, k.browser_last_at, k.browser_origin";
+    k.last_used_ip, k.use_count, k.browser_count, k.browser_last_at, k.browser_origin,
+    k.rate_limit, k.rate_burst, k.throttled_count, k.throttled_last_at, k.leaked_at,
+    k.leak_source, k.quarantined_at";
 
 const KEY_FROM: &str =
     "api_keys k JOIN users ow ON ow.id = k.owner_id JOIN users cr ON cr.id = k.created_by";
@@ -47,7 +50,30 @@ fn key_from(r: &Row) -> Result<ApiKeyRecord> {
         browser_count: r.get(20)?,
         browser_last_at: r.get(21)?,
         browser_origin: r.get(22)?,
+        rate: rate_from(r.get(23)?, r.get(24)?),
+        throttled_count: r.get(25)?,
+        throttled_last_at: r.get(26)?,
+        leaked_at: r.get(27)?,
+        leak_source: r.get(28)?,
+        quarantined_at: r.get(29)?,
     })
+}
+
+/// A stored limit (`500/s` and a burst); one that no longer parses counts as none
+/// (logged), so a bad row cannot lock a key out.
+pub(super) fn rate_from(
+    rate: Option<String>,
+    burst: Option<i64>,
+) -> Option<wt_core::ratelimit::KeyRate> {
+    let rate = rate?;
+    let burst = burst.and_then(|b| u32::try_from(b).ok());
+    match wt_core::ratelimit::KeyRate::parse(&rate, burst) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            tracing::error!(%rate, error = %e, "a stored rate limit does not parse; ignored");
+            None
+        }
+    }
 }
 
 fn key_by_id(c: &dyn Db, org_id: &str, id: &str) -> Result<Option<ApiKeyRecord>> {
@@ -279,6 +305,27 @@ impl<B: Backend> KeyStore for SqlStore<B> {
                  WHERE org_id = ?1 AND id = ?2",
                 params![org_id, id, patch.name, patch.owner_id, cidrs],
             )?;
+            if let Some(rate) = patch.rate {
+                tx.execute(
+                    "UPDATE api_keys SET rate_limit = ?3, rate_burst = ?4
+                     WHERE org_id = ?1 AND id = ?2",
+                    params![
+                        org_id,
+                        id,
+                        rate.map(|r| r.rate_str()),
+                        rate.map(|r| i64::from(r.burst))
+                    ],
+                )?;
+            }
+            if patch.release {
+                if key.quarantined_at.is_none() {
+                    return Err(StoreError::Conflict("the key is not quarantined".into()));
+                }
+                tx.execute(
+                    "UPDATE api_keys SET quarantined_at = NULL WHERE org_id = ?1 AND id = ?2",
+                    params![org_id, id],
+                )?;
+            }
             key_by_id(tx, &org_id, &id)?.ok_or(StoreError::NotFound)
         })
         .await
@@ -357,6 +404,58 @@ impl<B: Backend> KeyStore for SqlStore<B> {
         .await
     }
 
+    async fn api_key_report_leak(
+        &self,
+        org_id: &str,
+        id: &str,
+        leak: KeyLeak,
+        audit: AuditEvent,
+    ) -> Result<ApiKeyRecord> {
+        let (org_id, id) = (org_id.to_string(), id.to_string());
+        self.write_audited(org_id.clone(), leak.at, audit, move |tx| {
+            let key = key_by_id(tx, &org_id, &id)?.ok_or(StoreError::NotFound)?;
+            // Only a key that still works changes: of many reports of one key, one
+            // revokes (and is audited, and mails); the others find it done.
+            if !key.lifetime().usable(leak.at) || key.quarantined_at.is_some() {
+                return Err(StoreError::Conflict(
+                    "the key no longer works (already revoked, expired or quarantined)".into(),
+                ));
+            }
+            let n = tx.execute(
+                "UPDATE api_keys SET leaked_at = ?3, leak_source = ?4,
+                    revoked_at = CASE WHEN ?5 = 1 THEN ?3 ELSE revoked_at END,
+                    quarantined_at = CASE WHEN ?5 = 1 THEN quarantined_at ELSE ?3 END
+                 WHERE org_id = ?1 AND id = ?2 AND revoked_at IS NULL AND quarantined_at IS NULL",
+                params![org_id, id, leak.at, leak.source, leak.revoke],
+            )?;
+            if n == 0 {
+                return Err(StoreError::Conflict("the key no longer works".into()));
+            }
+            key_by_id(tx, &org_id, &id)?.ok_or(StoreError::NotFound)
+        })
+        .await
+    }
+
+    async fn api_key_mark_leaked(
+        &self,
+        org_id: &str,
+        id: &str,
+        at: UnixTime,
+        source: &str,
+    ) -> Result<ApiKeyRecord> {
+        let (org_id, id, source) = (org_id.to_string(), id.to_string(), source.to_string());
+        self.write(move |tx| {
+            tx.execute(
+                "UPDATE api_keys SET leaked_at = COALESCE(leaked_at, ?3),
+                    leak_source = COALESCE(leak_source, ?4)
+                 WHERE org_id = ?1 AND id = ?2",
+                params![org_id, id, at, source],
+            )?;
+            key_by_id(tx, &org_id, &id)?.ok_or(StoreError::NotFound)
+        })
+        .await
+    }
+
     async fn api_key_usage_flush(&self, usage: Vec<KeyUsage>) -> Result<()> {
         if usage.is_empty() {
             return Ok(());
@@ -391,6 +490,14 @@ impl<B: Backend> KeyStore for SqlStore<B> {
                                 u.browser_last_at,
                                 u.browser_origin
                             ],
+                        )?;
+                    }
+                    if u.throttled > 0 {
+                        tx.execute(
+                            "UPDATE api_keys SET throttled_count = throttled_count + ?2,
+                                throttled_last_at = GREATEST(throttled_last_at, ?3)
+                             WHERE id = ?1",
+                            params![u.key_id, u.throttled, u.throttled_last_at],
                         )?;
                     }
                     for (ip, n, first, last) in &u.sources {

@@ -12,10 +12,11 @@ use wt_core::clock::UnixTime;
 use wt_core::permissions::Role;
 
 pub(super) const ORG_COLS: &str = "o.id, o.slug, o.name, o.mfa_required_roles, o.created_at,
-    o.browser_ingest, o.readiness_settings, o.phishing_resistant_required_roles, o.passkey_aaguids";
+    o.browser_ingest, o.readiness_settings, o.phishing_resistant_required_roles, o.passkey_aaguids,
+    o.key_rate_limit, o.key_rate_burst, o.leak_policy";
 
 /// How many columns [`ORG_COLS`] selects.
-pub(super) const ORG_NCOLS: usize = 9;
+pub(super) const ORG_NCOLS: usize = 12;
 
 pub(super) fn org_from(r: &Row, at: usize) -> Result<OrgRecord> {
     Ok(OrgRecord {
@@ -35,6 +36,9 @@ pub(super) fn org_from(r: &Row, at: usize) -> Result<OrgRecord> {
                 .map(str::to_string)
                 .collect(),
         },
+        key_rate: super::keys::rate_from(r.get(at + 9)?, r.get(at + 10)?),
+        leak_policy: wt_core::leaks::LeakPolicy::parse(&r.get::<String>(at + 11)?)
+            .unwrap_or_default(),
     })
 }
 
@@ -168,6 +172,46 @@ impl<B: Backend> OrgStore for SqlStore<B> {
                 &org_id,
                 if allowed { "allow" } else { "refuse" },
             )
+        })
+        .await
+    }
+
+    async fn set_key_rate(
+        &self,
+        org_id: &str,
+        rate: Option<wt_core::ratelimit::KeyRate>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord> {
+        let org_id = org_id.to_string();
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            let n = tx.execute(
+                "UPDATE orgs SET key_rate_limit = ?2, key_rate_burst = ?3 WHERE id = ?1",
+                params![
+                    org_id,
+                    rate.map(|r| r.rate_str()),
+                    rate.map(|r| i64::from(r.burst))
+                ],
+            )?;
+            if n == 0 {
+                return Err(StoreError::NotFound);
+            }
+            org_by_id(tx, &org_id)
+        })
+        .await
+    }
+
+    async fn set_leak_policy(
+        &self,
+        org_id: &str,
+        policy: wt_core::leaks::LeakPolicy,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<OrgRecord> {
+        let org_id = org_id.to_string();
+        self.write_audited(org_id.clone(), now, audit, move |tx| {
+            let update = "UPDATE orgs SET leak_policy = ?2 WHERE id = ?1";
+            update_org(tx, update, &org_id, policy.as_str())
         })
         .await
     }
