@@ -12,6 +12,7 @@ mod console_polish;
 mod crash;
 mod daemon;
 mod docs;
+mod events;
 mod files;
 mod gateway;
 mod harness;

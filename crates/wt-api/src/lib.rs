@@ -8,8 +8,10 @@
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
+mod events;
 mod keys;
 mod readiness;
+pub use events::*;
 pub use keys::*;
 pub use readiness::*;
 
@@ -260,6 +262,9 @@ pub struct OrgSettings {
     pub browser_ingest: BrowserIngest,
     /// Thresholds of the readiness checklist.
     pub readiness: ReadinessSettings,
+    /// Event retention and the storage events take (absent from older daemons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventSettings>,
 }
 
 /// The org's policy for ingestion from browser code.
@@ -282,6 +287,10 @@ pub struct OrgSettingsPatch {
     pub browser_ingest: Option<BrowserIngest>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub readiness: Option<ReadinessSettingsPatch>,
+    /// The org's own event retention in seconds (1 h to 3650 d); `0` goes back to the
+    /// installation's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_retention_seconds: Option<i64>,
 }
 
 /// `POST /api/v1/orgs/invites`.

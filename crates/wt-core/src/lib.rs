@@ -8,6 +8,8 @@
 //! - [`token`]: opaque secret tokens (sessions, setup), their hashes and comparison.
 //! - [`secret`]: a zeroizing string newtype whose `Debug` prints `***`.
 //! - [`crypto`]: the master key and AEAD encryption of secrets at rest.
+//! - [`events`]: ingested events: retention, the pruning horizon, the PostgreSQL read
+//!   watermark (no event skipped by a consumer).
 //! - [`throttle`]: time-based login backoff (never a permanent lock).
 //! - [`audit`]: audit entries and the per-org hash chain.
 //! - [`ids`]: public identifiers and input validation helpers.
@@ -32,6 +34,7 @@ pub mod apikey;
 pub mod audit;
 pub mod clock;
 pub mod crypto;
+pub mod events;
 pub mod hosts;
 pub mod ids;
 pub mod mail;

@@ -22,9 +22,9 @@ mod store;
 
 pub use model::*;
 pub use store::{
-    AllowedIpStore, AuditStore, HealthStore, IngestStore, InviteStore, KeyStore, MemberStore,
-    MfaStore, OrgStore, OutboxStore, PasskeyStore, PasswordStore, ReadinessStore, SessionStore,
-    SetupStore, Store, ThrottleStore, TokenStore, UserStore,
+    AllowedIpStore, AuditStore, EventStore, HealthStore, IngestStore, InviteStore, KeyStore,
+    MemberStore, MfaStore, OrgStore, OutboxStore, PasskeyStore, PasswordStore, ReadinessStore,
+    SessionStore, SetupStore, Store, ThrottleStore, TokenStore, UserStore,
 };
 
 /// Errors of the store. Messages never include SQL or paths (SECURITY.md I.58): the

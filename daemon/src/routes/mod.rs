@@ -3,6 +3,7 @@
 pub mod allowed_ips;
 pub mod audit;
 pub mod auth;
+pub mod events;
 pub mod health;
 pub mod invites;
 pub mod keys;

@@ -10,6 +10,7 @@ pub mod allowed_ips;
 pub mod attempts;
 pub mod audit;
 pub mod auth;
+pub mod events;
 pub mod hashing;
 pub mod ingest;
 pub mod invites;

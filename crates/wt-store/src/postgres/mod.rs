@@ -72,6 +72,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("migrations/0017_audit_activity.sql")),
     (18, include_str!("migrations/0018_passkeys.sql")),
     (19, include_str!("migrations/0019_token_scopes.sql")),
+    (23, include_str!("migrations/0023_event_retention.sql")),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by every daemon).

@@ -30,6 +30,7 @@
 mod allowed_ips;
 mod audit;
 pub mod copy;
+mod events;
 mod health;
 pub(crate) mod ingest;
 mod invites;

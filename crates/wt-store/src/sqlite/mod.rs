@@ -42,6 +42,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0017_audit_activity.sql")),
     M::up(include_str!("migrations/0018_passkeys.sql")),
     M::up(include_str!("migrations/0019_token_scopes.sql")),
+    M::up(include_str!("migrations/0023_event_retention.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {
