@@ -349,7 +349,7 @@ fn the_consumer_api_answers_only_scoped_tokens_permitted_roles_and_the_callers_o
         .header("last-event-id", "soon")
         .send()
         .expect("stream");
-    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.status().as_u16(), 422);
     // Revoking the token ends its access.
     let tokens = wt_json(&d, &owner, &["token", "list"]);
     let id = tokens
@@ -473,7 +473,7 @@ fn storage_per_org_shows_in_org_show_and_metrics_and_retention_is_set_per_org() 
         .json(&json!({"event_retention_seconds": 10}))
         .send()
         .expect("patch");
-    assert_eq!(r.status().as_u16(), 400);
+    assert_eq!(r.status().as_u16(), 422);
     let table = {
         let mut c = d.wt();
         c.env("WT_TOKEN", &owner)
