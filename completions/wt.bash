@@ -34,6 +34,9 @@ _wt() {
             wt,daemon)
                 cmd="wt__subcmd__daemon"
                 ;;
+            wt,events)
+                cmd="wt__subcmd__events"
+                ;;
             wt,invite)
                 cmd="wt__subcmd__invite"
                 ;;
@@ -108,6 +111,12 @@ _wt() {
                 ;;
             wt__subcmd__daemon,stop)
                 cmd="wt__subcmd__daemon__subcmd__stop"
+                ;;
+            wt__subcmd__events,list)
+                cmd="wt__subcmd__events__subcmd__list"
+                ;;
+            wt__subcmd__events,tail)
+                cmd="wt__subcmd__events__subcmd__tail"
                 ;;
             wt__subcmd__invite,accept)
                 cmd="wt__subcmd__invite__subcmd__accept"
@@ -209,7 +218,7 @@ _wt() {
 
     case "${cmd}" in
         wt)
-            opts="-h -V --server --output --no-input --help --version setup login logout whoami auth mfa org invite members sessions keys allowed-ips audit check token password daemon completion"
+            opts="-h -V --server --output --no-input --help --version setup login logout whoami auth mfa org invite members sessions keys allowed-ips audit events check token password daemon completion"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -781,6 +790,92 @@ _wt() {
             fi
             case "${prev}" in
                 --data-dir)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__events)
+            opts="-h -V --server --output --no-input --help --version list tail"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__events__subcmd__list)
+            opts="-h -V --after --limit --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__events__subcmd__tail)
+            opts="-n -f -h -V --lines --after --follow --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lines)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --after)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1495,7 +1590,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__org__subcmd__set)
-            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version mfa-required-roles browser-ingest review-interval-days privileged-share-max-percent inactive-days rotation-age-days audit-review-window-days"
+            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version mfa-required-roles browser-ingest event-retention review-interval-days privileged-share-max-percent inactive-days rotation-age-days audit-review-window-days"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
