@@ -108,7 +108,8 @@ pub struct Inner {
     /// database only; see [`AppState::fresh_caches`]).
     pub cache_check: tokio::sync::Mutex<Option<std::time::Instant>>,
     /// PostgreSQL only: the seq up to which events may be handed to consumers (see
-    /// `wt_core::events::Watermark`), moved by `service::events::run_watermark`.
+    /// `wt_core::events::Watermark`), moved by `service::events::run_watermark`; -1 until
+    /// the first one is known.
     pub event_watermark: tokio::sync::watch::Sender<i64>,
 }
 
@@ -126,7 +127,7 @@ impl AppState {
             denials: crate::denials::Denials::default(),
             cache_writes: tokio::sync::Mutex::new(()),
             cache_check: tokio::sync::Mutex::new(None),
-            event_watermark: tokio::sync::watch::channel(0).0,
+            event_watermark: tokio::sync::watch::channel(-1).0,
             store,
             clock,
             settings,

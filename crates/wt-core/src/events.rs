@@ -88,6 +88,9 @@ const MAX_PROBES: usize = 1024;
 pub struct Watermark {
     probes: VecDeque<Probe>,
     safe: i64,
+    /// A probe has settled: `safe` is a real answer (before, 0 means "not known yet", and
+    /// a reader starting "from now" would start from the beginning).
+    known: bool,
 }
 
 impl Watermark {
@@ -100,6 +103,11 @@ impl Watermark {
         self.safe
     }
 
+    /// Whether the watermark is known yet (a probe has settled).
+    pub fn known(&self) -> bool {
+        self.known
+    }
+
     /// Takes a new probe into account; returns the watermark.
     pub fn observe(&mut self, p: Probe) -> i64 {
         self.probes.push_back(p);
@@ -108,6 +116,7 @@ impl Watermark {
             match later {
                 Some(j) if p.xmin >= j.xmax => {
                     self.safe = self.safe.max(first.max_seq);
+                    self.known = true;
                     self.probes.pop_front();
                 }
                 _ => break,
@@ -158,6 +167,7 @@ mod tests {
         let mut w = Watermark::new();
         // Nothing is safe from one probe alone.
         assert_eq!(w.observe(probe(100, 50, 1000, 1000)), 0);
+        assert!(!w.known());
         // One second later: not settled yet.
         assert_eq!(w.observe(probe(101, 60, 1005, 1005)), 0);
         // Two seconds later, but transaction 1003 (started before that probe) still runs.
@@ -166,6 +176,7 @@ mod tests {
         // It ended: the probes at 100, 101 and 102 are settled by those 2 s after them
         // (xmax 1010, 1012, 1012 <= xmin 1012): up to 70 is safe; 103's needs one at 105.
         assert_eq!(w.observe(probe(104, 80, 1012, 1012)), 70);
+        assert!(w.known());
         // Idle database: everything up to a settled probe's max.
         assert_eq!(w.observe(probe(110, 80, 1012, 1012)), 80);
     }

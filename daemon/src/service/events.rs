@@ -59,13 +59,24 @@ pub fn authorize(auth: &Auth) -> Result<(), ApiError> {
     }
 }
 
-/// The highest seq a reader may hand out: on PostgreSQL the watermark, on SQLite (one
-/// writer: seq order is commit order) everything committed.
-fn visible_through(state: &AppState) -> Option<i64> {
-    state
-        .settings
-        .shared_database
-        .then(|| *state.event_watermark.borrow())
+/// How long a reader waits for the first watermark after the daemon started (about
+/// [`wt_core::events::SETTLE`] plus a probe), before answering 503.
+const WATERMARK_WAIT: Duration = Duration::from_secs(10);
+
+/// The highest seq a reader may hand out: on PostgreSQL the watermark (waiting for the
+/// first one after a start: "from now" must not mean "from the beginning"), on SQLite
+/// (one writer: seq order is commit order) everything committed.
+async fn visible_through(state: &AppState) -> Result<Option<i64>, ApiError> {
+    if !state.settings.shared_database {
+        return Ok(None);
+    }
+    let mut rx = state.event_watermark.subscribe();
+    match tokio::time::timeout(WATERMARK_WAIT, rx.wait_for(|v| *v >= 0)).await {
+        Ok(Ok(v)) => Ok(Some(*v)),
+        _ => Err(ApiError::Unavailable(
+            "the event watermark is not known yet: try again in a few seconds",
+        )),
+    }
 }
 
 /// A page of events after a cursor.
@@ -81,7 +92,7 @@ pub struct EventPage {
 /// Up to `limit` events of the caller's org after `after`, oldest first.
 pub async fn page(state: &AppState, auth: &Auth, q: Cursor) -> Result<EventPage, ApiError> {
     authorize(auth)?;
-    let through = visible_through(state);
+    let through = visible_through(state).await?;
     if let Some(n) = q.last {
         if q.after.is_some() || q.limit.is_some() {
             return Err(ApiError::Validation(
@@ -178,7 +189,7 @@ impl Tail {
             None => {
                 state
                     .store
-                    .events_last_seq(&auth.org.id, visible_through(state))
+                    .events_last_seq(&auth.org.id, visible_through(state).await?)
                     .await?
             }
         };
@@ -206,7 +217,9 @@ impl Tail {
             if *self.shutdown.borrow() || !self.still_allowed().await {
                 return None;
             }
-            let through = visible_through(&self.state);
+            let Ok(through) = visible_through(&self.state).await else {
+                return None;
+            };
             match self
                 .state
                 .store
@@ -310,7 +323,12 @@ pub struct PruneReport {
 /// shutdown. Public for tests, which run it with a manual clock.
 pub async fn prune_round(state: &AppState) -> Result<PruneReport, ApiError> {
     let mut report = PruneReport::default();
-    let through = visible_through(state).unwrap_or(i64::MAX);
+    // Count only what readers may see (nothing while the PostgreSQL watermark is unknown).
+    let through = if state.settings.shared_database {
+        *state.event_watermark.borrow()
+    } else {
+        i64::MAX
+    };
     let own: HashMap<String, i64> = state.store.event_retentions().await?.into_iter().collect();
     let stopping = || *state.shutdown.borrow();
     for org in state.store.list_orgs().await? {
@@ -381,6 +399,9 @@ pub async fn run_watermark(state: AppState) {
                             xmax: p.xmax,
                             xmin: p.xmin,
                         });
+                        if !w.known() {
+                            continue;
+                        }
                         state.event_watermark.send_if_modified(|v| {
                             let moved = safe > *v;
                             if moved {
