@@ -34,6 +34,9 @@ _wt() {
             wt,daemon)
                 cmd="wt__subcmd__daemon"
                 ;;
+            wt,events)
+                cmd="wt__subcmd__events"
+                ;;
             wt,invite)
                 cmd="wt__subcmd__invite"
                 ;;
@@ -109,6 +112,12 @@ _wt() {
             wt__subcmd__daemon,stop)
                 cmd="wt__subcmd__daemon__subcmd__stop"
                 ;;
+            wt__subcmd__events,list)
+                cmd="wt__subcmd__events__subcmd__list"
+                ;;
+            wt__subcmd__events,tail)
+                cmd="wt__subcmd__events__subcmd__tail"
+                ;;
             wt__subcmd__invite,accept)
                 cmd="wt__subcmd__invite__subcmd__accept"
                 ;;
@@ -126,9 +135,6 @@ _wt() {
                 ;;
             wt__subcmd__keys,create)
                 cmd="wt__subcmd__keys__subcmd__create"
-                ;;
-            wt__subcmd__keys,leaked)
-                cmd="wt__subcmd__keys__subcmd__leaked"
                 ;;
             wt__subcmd__keys,list)
                 cmd="wt__subcmd__keys__subcmd__list"
@@ -212,7 +218,7 @@ _wt() {
 
     case "${cmd}" in
         wt)
-            opts="-h -V --server --output --no-input --help --version setup login logout whoami auth mfa org invite members sessions keys allowed-ips audit check token password daemon completion"
+            opts="-h -V --server --output --no-input --help --version setup login logout whoami auth mfa org invite members sessions keys allowed-ips audit events check token password daemon completion"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -802,6 +808,92 @@ _wt() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        wt__subcmd__events)
+            opts="-h -V --server --output --no-input --help --version list tail"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__events__subcmd__list)
+            opts="-h -V --after --limit --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__events__subcmd__tail)
+            opts="-n -f -h -V --lines --after --follow --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --lines)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -n)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         wt__subcmd__invite)
             opts="-h -V --server --output --no-input --help --version create list resend revoke accept"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
@@ -962,7 +1054,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__keys)
-            opts="-h -V --server --output --no-input --help --version create list show rotate revoke update leaked"
+            opts="-h -V --server --output --no-input --help --version create list show rotate revoke update"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1010,28 +1102,6 @@ _wt() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
-                --server)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --output)
-                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
-                    return 0
-                    ;;
-                *)
-                    COMPREPLY=()
-                    ;;
-            esac
-            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-            return 0
-            ;;
-        wt__subcmd__keys__subcmd__leaked)
-            opts="-h -V --server --output --no-input --help --version"
-            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
-                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
-                return 0
-            fi
-            case "${prev}" in
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1148,7 +1218,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__keys__subcmd__update)
-            opts="-h -V --name --owner --allow --clear-allow --rate --burst --release --server --output --no-input --help --version"
+            opts="-h -V --name --owner --allow --clear-allow --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1163,14 +1233,6 @@ _wt() {
                     return 0
                     ;;
                 --allow)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --rate)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --burst)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1528,7 +1590,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__org__subcmd__set)
-            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version mfa-required-roles browser-ingest key-rate leak-policy review-interval-days privileged-share-max-percent inactive-days rotation-age-days audit-review-window-days"
+            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version mfa-required-roles browser-ingest event-retention review-interval-days privileged-share-max-percent inactive-days rotation-age-days audit-review-window-days"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

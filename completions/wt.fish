@@ -43,6 +43,7 @@ complete -c wt -n "__fish_wt_needs_command" -f -a "sessions" -d 'List or end you
 complete -c wt -n "__fish_wt_needs_command" -f -a "keys" -d 'Manage the ingestion API keys of your org'
 complete -c wt -n "__fish_wt_needs_command" -f -a "allowed-ips" -d 'Manage the networks your org accepts traffic from'
 complete -c wt -n "__fish_wt_needs_command" -f -a "audit" -d 'Read, follow, verify and export the audit log'
+complete -c wt -n "__fish_wt_needs_command" -f -a "events" -d 'Read and follow ingested events'
 complete -c wt -n "__fish_wt_needs_command" -f -a "check" -d 'Check the production readiness checklist (exit 1 when not ready)'
 complete -c wt -n "__fish_wt_needs_command" -f -a "token" -d 'Manage automation tokens for CI and scripts (WT_TOKEN)'
 complete -c wt -n "__fish_wt_needs_command" -f -a "password" -d 'Change your password, or reset a forgotten one'
@@ -488,6 +489,31 @@ complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand events; and not __fish_seen_subcommand_from list tail" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand events; and not __fish_seen_subcommand_from list tail" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand events; and not __fish_seen_subcommand_from list tail" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand events; and not __fish_seen_subcommand_from list tail" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand events; and not __fish_seen_subcommand_from list tail" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand events; and not __fish_seen_subcommand_from list tail" -f -a "list" -d 'List ingested events after a cursor'
+complete -c wt -n "__fish_wt_using_subcommand events; and not __fish_seen_subcommand_from list tail" -f -a "tail" -d 'Show the newest ingested events; --follow streams new ones'
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from list" -l after -d 'Only events with a seq after this one (0: from the oldest kept)' -r
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from list" -l limit -d 'How many events at most, 1 to 1000' -r
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from list" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from list" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from tail" -s n -l lines -d 'How many of the newest events to print first, 0 to 1000' -r
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from tail" -l after -d 'Start after this seq instead (resume a consumer), printing everything after it' -r
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from tail" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from tail" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from tail" -s f -l follow -d 'Keep running and print new events as they are stored (Ctrl-C to stop)'
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from tail" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from tail" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand events; and __fish_seen_subcommand_from tail" -s V -l version -d 'Print version'
 complete -c wt -n "__fish_wt_using_subcommand check" -l format -d 'Report format [default: table on a terminal, json otherwise, as --output]' -r -f -a "table\t'Human-readable table'
 json\t'The Readiness object (selection applied)'
 junit\t'JUnit XML, one test case per check'"

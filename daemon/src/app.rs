@@ -7,6 +7,7 @@ use crate::extract::ClientMeta;
 use crate::middleware;
 use crate::routes::{
     allowed_ips, audit, auth, health, invites, keys, leaks, members, mfa, orgs, passwords,
+    allowed_ips, audit, auth, events, health, invites, keys, members, mfa, orgs, passwords,
     readiness, setup, step_up, tokens,
 };
 use crate::state::AppState;
@@ -94,6 +95,8 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         )
         .route("/orgs/audit-logs", get(audit::list))
         .route("/orgs/audit-logs/stream", get(audit::stream))
+        .route("/orgs/events", get(events::list))
+        .route("/orgs/events/stream", get(events::stream))
         .route("/orgs/audit-logs/verify", get(audit::verify))
         .route(
             "/orgs/audit-logs/reviews",

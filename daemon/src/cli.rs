@@ -287,6 +287,15 @@ pub struct ServeArgs {
     /// How long an invite stays valid, in seconds [default: 259200 (72 h)].
     #[arg(long, env = "WT_INVITE_TTL", value_name = "SECS")]
     pub invite_ttl: Option<i64>,
+    /// How long ingested events are kept (e.g. 7d, 36h), unless an org sets its own
+    /// (`wt org set event-retention`); older ones are pruned in small batches, 1 h to
+    /// 3650 d [default: 7d].
+    #[arg(long, env = "WT_EVENT_RETENTION", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub event_retention: Option<std::time::Duration>,
+    /// How often the prune task counts new events (storage per org) and deletes expired
+    /// ones, in batches of 1,000 [default: 60s].
+    #[arg(long, env = "WT_EVENT_PRUNE_INTERVAL", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub event_prune_interval: Option<std::time::Duration>,
     /// Issuer name shown in authenticator apps [default: WatchTower].
     #[arg(long, env = "WT_TOTP_ISSUER", value_name = "NAME")]
     pub totp_issuer: Option<String>,

@@ -53,6 +53,8 @@ struct FileConfig {
     smtp_password_file: Option<PathBuf>,
     mail_from: Option<String>,
     invite_ttl: Option<i64>,
+    event_retention: Option<String>,
+    event_prune_interval: Option<String>,
     trusted_proxy: Option<Vec<String>>,
     metrics_token_file: Option<PathBuf>,
     secret_scanning_keys: Option<PathBuf>,
@@ -94,6 +96,10 @@ pub struct ServeConfig {
     pub mail_from: lettre::message::Mailbox,
     /// Invite lifetime in seconds.
     pub invite_ttl: i64,
+    /// How long ingested events are kept unless an org says otherwise, in seconds.
+    pub event_retention: i64,
+    /// How often the prune task runs.
+    pub event_prune_interval: std::time::Duration,
     /// Proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The file with /metrics' bearer token; `None`: /metrics for loopback clients only.
@@ -115,6 +121,19 @@ pub fn data_dir(flag: Option<PathBuf>) -> anyhow::Result<PathBuf> {
         .filter(|v| !v.is_empty())
         .context("cannot find a data directory: set --data-dir or WT_DATA_DIR")?;
     Ok(PathBuf::from(home).join(".local/share/watchtower"))
+}
+
+/// `--event-retention` (a duration), else the file's `event_retention` (a duration
+/// string), else 7 days; within wt_core's bounds.
+fn event_retention(flag: Option<std::time::Duration>, file: Option<String>) -> anyhow::Result<i64> {
+    let d = match (flag, file) {
+        (Some(d), _) => d,
+        (None, Some(s)) => humantime::parse_duration(&s)
+            .map_err(|e| anyhow::anyhow!("event_retention {s:?}: {e} (e.g. \"7d\")"))?,
+        (None, None) => return Ok(wt_core::events::DEFAULT_RETENTION),
+    };
+    let secs = i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
+    wt_core::events::check_retention(secs).map_err(|e| anyhow::anyhow!("--event-retention: {e}"))
 }
 
 fn read_file_config(path: &Path, explicit: bool) -> anyhow::Result<FileConfig> {
@@ -289,6 +308,14 @@ impl ServeConfig {
                     .or(file.invite_ttl)
                     .unwrap_or(DEFAULT_INVITE_TTL),
             )?,
+            event_retention: event_retention(args.event_retention, file.event_retention)?,
+            event_prune_interval: match (args.event_prune_interval, file.event_prune_interval) {
+                (Some(d), _) => d,
+                (None, Some(s)) => humantime::parse_duration(&s)
+                    .map_err(|e| anyhow::anyhow!("event_prune_interval {s:?}: {e}"))?,
+                (None, None) => crate::service::events::PRUNE_EVERY,
+            }
+            .max(std::time::Duration::from_millis(100)),
             trusted_proxies: {
                 let list = if args.trusted_proxies.is_empty() {
                     file.trusted_proxy.unwrap_or_default()

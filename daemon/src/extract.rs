@@ -288,6 +288,7 @@ impl Auth {
                 match scope.permission() {
                     Permission::KeysRead => "read keys",
                     Permission::AuditRead => "read the audit log",
+                    Permission::EventsRead => "read ingested events",
                     _ => "read the readiness checklist",
                 },
                 self.role

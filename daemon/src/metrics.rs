@@ -34,6 +34,13 @@ pub struct OutcomeLabels {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct OrgLabels {
+    /// The org's slug: orgs are few (an installation hosts a handful of tenants), so the
+    /// cardinality stays small.
+    pub org: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct FailureLabels {
     /// A `wt_core::mail::DeliveryFailure` id (`certificate_untrusted`, `auth_failed`, ...).
     pub class: &'static str,
@@ -148,6 +155,10 @@ pub struct Metrics {
     /// Key checks refused, by reason (`unknown_key`, `revoked`, `ip_not_allowed_by_org`, ...):
     /// ingestion, the gateway's authorize and `keys/verify` alike (one check).
     pub ingest_rejections: Family<OutcomeLabels, Counter>,
+    /// Events stored per org, as last counted (read from the store at each scrape).
+    pub events_stored: Family<OrgLabels, Gauge>,
+    /// Their approximate size (payload characters) per org.
+    pub events_stored_bytes: Family<OrgLabels, Gauge>,
     /// The PostgreSQL pool, as read at the last scrape.
     database: DatabaseCollector,
 }
@@ -207,9 +218,23 @@ impl Default for Metrics {
             "Age of the oldest undelivered mail in seconds (0 when none)",
             mail_oldest_age.clone(),
         );
+        let events_stored = Family::<OrgLabels, Gauge>::default();
+        let events_stored_bytes = Family::<OrgLabels, Gauge>::default();
+        registry.register(
+            "events_stored",
+            "Ingested events stored per org (counted by the prune task, at most a minute behind)",
+            events_stored.clone(),
+        );
+        registry.register(
+            "events_stored_bytes",
+            "Approximate size of the stored events' payloads per org",
+            events_stored_bytes.clone(),
+        );
         let database = DatabaseCollector::default();
         registry.register_collector(Box::new(database.clone()));
         Self {
+            events_stored,
+            events_stored_bytes,
             database,
             registry,
             requests,
@@ -266,6 +291,15 @@ impl Metrics {
     pub fn database_pool(&self, stats: Option<PoolStats>) {
         if let Ok(mut s) = self.database.0.lock() {
             *s = stats;
+        }
+    }
+
+    /// Every org's event storage as read now: `(slug, events, bytes)`.
+    pub fn event_storage(&self, orgs: impl IntoIterator<Item = (String, i64, i64)>) {
+        for (org, events, bytes) in orgs {
+            let labels = OrgLabels { org };
+            self.events_stored.get_or_create(&labels).set(events);
+            self.events_stored_bytes.get_or_create(&labels).set(bytes);
         }
     }
 

@@ -168,6 +168,8 @@ pub async fn serve(
         tls: cfg.tls.is_some(),
         totp_issuer: cfg.totp_issuer.clone(),
         invite_ttl: cfg.invite_ttl,
+        event_retention: cfg.event_retention,
+        event_prune_interval: cfg.event_prune_interval,
         trusted_proxies: cfg.trusted_proxies.clone(),
         shared_database: cfg.database.is_postgres(),
         metrics_token,

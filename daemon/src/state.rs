@@ -39,6 +39,11 @@ pub struct Settings {
     pub totp_issuer: String,
     /// How long an invite stays valid, in seconds.
     pub invite_ttl: i64,
+    /// How long ingested events are kept unless their org says otherwise, in seconds
+    /// (`--event-retention`).
+    pub event_retention: i64,
+    /// How often the prune task runs (`--event-prune-interval`).
+    pub event_prune_interval: std::time::Duration,
     /// Proxies whose `X-Forwarded-For` is believed (SECURITY.md H.54); empty = none.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Other daemons may change the database (PostgreSQL): caches are checked against the
@@ -65,6 +70,8 @@ impl Default for Settings {
             tls: false,
             totp_issuer: wt_core::mfa::DEFAULT_ISSUER.to_string(),
             invite_ttl: crate::config::DEFAULT_INVITE_TTL,
+            event_retention: wt_core::events::DEFAULT_RETENTION,
+            event_prune_interval: crate::service::events::PRUNE_EVERY,
             trusted_proxies: Vec::new(),
             shared_database: false,
             metrics_token: None,
@@ -108,6 +115,10 @@ pub struct Inner {
     /// When the last completed cache-version check started (several daemons on one
     /// database only; see [`AppState::fresh_caches`]).
     pub cache_check: tokio::sync::Mutex<Option<std::time::Instant>>,
+    /// PostgreSQL only: the seq up to which events may be handed to consumers (see
+    /// `wt_core::events::Watermark`), moved by `service::events::run_watermark`; -1 until
+    /// the first one is known.
+    pub event_watermark: tokio::sync::watch::Sender<i64>,
 }
 
 impl AppState {
@@ -126,6 +137,7 @@ impl AppState {
             leak_reports: crate::service::leaks::SeenReports::default(),
             cache_writes: tokio::sync::Mutex::new(()),
             cache_check: tokio::sync::Mutex::new(None),
+            event_watermark: tokio::sync::watch::channel(-1).0,
             store,
             clock,
             settings,
@@ -144,6 +156,8 @@ impl AppState {
         Ok(vec![
             tokio::spawn(crate::keycache::run_flusher(self.clone())),
             tokio::spawn(crate::service::ingest::run_idempotency_purger(self.clone())),
+            tokio::spawn(crate::service::events::run_pruner(self.clone())),
+            tokio::spawn(crate::service::events::run_watermark(self.clone())),
         ])
     }
 

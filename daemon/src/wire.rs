@@ -55,6 +55,35 @@ pub fn rate_limit_json(r: wt_core::ratelimit::KeyRate) -> wt_api::RateLimit {
     wt_api::RateLimit {
         rate: r.rate_str(),
         burst: r.burst,
+        events: None,
+    }
+}
+
+/// The org's event retention and storage, as a part of its settings.
+pub fn event_settings_json(e: &crate::service::events::OrgEvents) -> wt_api::EventSettings {
+    wt_api::EventSettings {
+        retention_seconds: e.retention,
+        retention_source: if e.retention_override.is_some() {
+            "org"
+        } else {
+            "installation"
+        }
+        .into(),
+        stored_events: e.storage.events,
+        stored_bytes: e.storage.bytes,
+    }
+}
+
+/// One ingested event as the consumer API sends it. The payload was validated as a JSON
+/// object at ingestion; should it not parse, it is sent as a string, never dropped.
+pub fn event_json(r: wt_store::EventRecord) -> wt_api::Event {
+    let payload = serde_json::from_str(&r.payload).unwrap_or(serde_json::Value::String(r.payload));
+    wt_api::Event {
+        seq: r.seq,
+        received_at: rfc3339(r.received_at),
+        key_id: r.key_id,
+        environment: r.environment,
+        payload,
     }
 }
 

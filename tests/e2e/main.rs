@@ -13,6 +13,7 @@ mod crash;
 mod daemon;
 mod device_login;
 mod docs;
+mod events;
 mod files;
 mod gateway;
 mod harness;

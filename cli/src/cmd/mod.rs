@@ -10,6 +10,7 @@ pub mod check;
 pub mod common;
 pub mod completion;
 pub mod daemon;
+pub mod events;
 pub mod invite;
 pub mod keys;
 pub mod login;
@@ -55,6 +56,8 @@ pub enum Command {
     AllowedIps(allowed_ips::AllowedIpsCommand),
     #[command(subcommand, about = audit::ABOUT, long_about = audit::LONG_ABOUT)]
     Audit(audit::AuditCommand),
+    #[command(subcommand, about = events::ABOUT, long_about = events::LONG_ABOUT)]
+    Events(events::EventsCommand),
     #[command(about = check::ABOUT, long_about = check::LONG_ABOUT)]
     Check(check::CheckArgs),
     #[command(subcommand, about = token::ABOUT, long_about = token::LONG_ABOUT)]
@@ -83,6 +86,7 @@ pub async fn run(command: Command, ctx: &Ctx) -> Result<(), CliError> {
         Command::Keys(sub) => keys::run(sub, ctx).await,
         Command::AllowedIps(sub) => allowed_ips::run(sub, ctx).await,
         Command::Audit(sub) => audit::run(sub, ctx).await,
+        Command::Events(sub) => events::run(sub, ctx).await,
         Command::Check(args) => check::run(args, ctx).await,
         Command::Token(sub) => token::run(sub, ctx).await,
         Command::Password(sub) => password::run(sub, ctx).await,

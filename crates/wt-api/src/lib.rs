@@ -9,9 +9,11 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod device;
+mod events;
 mod keys;
 mod readiness;
 pub use device::*;
+pub use events::*;
 pub use keys::*;
 pub use readiness::*;
 
@@ -277,6 +279,9 @@ pub struct OrgSettings {
     /// What a leak report does to a live key: `revoke` (default) or `quarantine`.
     #[serde(default)]
     pub leak_policy: LeakPolicy,
+    /// Event retention and the storage events take (absent from older daemons).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<EventSettings>,
 }
 
 /// The org's policy for ingestion from browser code.
@@ -312,6 +317,10 @@ pub struct OrgSettingsPatch {
     pub key_burst: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub leak_policy: Option<LeakPolicy>,
+    /// The org's own event retention in seconds (1 h to 3650 d); `0` goes back to the
+    /// installation's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub event_retention_seconds: Option<i64>,
 }
 
 /// `POST /api/v1/orgs/invites`.

@@ -10,6 +10,8 @@
 //! - [`crypto`]: the master key and AEAD encryption of secrets at rest.
 //! - [`device`]: `wt login --web` (RFC 8628): device and user codes, the grant's
 //!   states, and what a poll of the token endpoint answers.
+//! - [`events`]: ingested events: retention, the pruning horizon, the PostgreSQL read
+//!   watermark (no event skipped by a consumer).
 //! - [`throttle`]: time-based login backoff (never a permanent lock).
 //! - [`audit`]: audit entries and the per-org hash chain.
 //! - [`merkle`]: the per-org audit log as an RFC 6962 Merkle tree: hashing, stored
@@ -43,6 +45,7 @@ pub mod checkpoint;
 pub mod clock;
 pub mod crypto;
 pub mod device;
+pub mod events;
 pub mod hosts;
 pub mod ids;
 pub mod leaks;

@@ -82,6 +82,9 @@ pub enum Permission {
     ReadinessRead,
     /// Create and revoke automation tokens.
     TokensManage,
+    /// Read ingested events (the consumer API, `wt events`): their payloads are the
+    /// org's data, so viewers, who see configuration only, do not.
+    EventsRead,
     /// Manage detection rules and controls.
     RulesManage,
     /// Start and confirm their own MFA enrollment; every member has it, and it is the one
@@ -91,7 +94,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission, for exhaustive tests.
-    pub const ALL: [Permission; 16] = [
+    pub const ALL: [Permission; 17] = [
         Permission::SelfRead,
         Permission::SelfManage,
         Permission::MembersRead,
@@ -106,6 +109,7 @@ impl Permission {
         Permission::AuditReview,
         Permission::ReadinessRead,
         Permission::TokensManage,
+        Permission::EventsRead,
         Permission::RulesManage,
         Permission::MfaEnroll,
     ];
@@ -142,6 +146,7 @@ pub fn allows(role: Role, perm: Permission) -> bool {
                 | MembersRead
                 | OrgRead
                 | KeysRead
+                | EventsRead
                 | AllowedIpsRead
                 | AuditRead
                 | AuditReview
@@ -150,7 +155,14 @@ pub fn allows(role: Role, perm: Permission) -> bool {
         ),
         Role::Analyst => matches!(
             perm,
-            SelfRead | SelfManage | MfaEnroll | MembersRead | OrgRead | KeysRead | ReadinessRead
+            SelfRead
+                | SelfManage
+                | MfaEnroll
+                | MembersRead
+                | OrgRead
+                | KeysRead
+                | EventsRead
+                | ReadinessRead
         ),
         Role::Viewer => matches!(
             perm,
@@ -222,7 +234,7 @@ mod tests {
     fn matrix_rows_match_the_spec() {
         use Permission::*;
         // (permission, owner, admin, risk_lead, analyst, viewer)
-        let table: [(Permission, [bool; 5]); 16] = [
+        let table: [(Permission, [bool; 5]); 17] = [
             (SelfRead, [true, true, true, true, true]),
             (SelfManage, [true, true, true, true, true]),
             (MembersRead, [true, true, true, true, false]),
@@ -237,6 +249,7 @@ mod tests {
             (AuditReview, [true, true, true, false, false]),
             (ReadinessRead, [true, true, true, true, true]),
             (TokensManage, [true, true, false, false, false]),
+            (EventsRead, [true, true, true, true, false]),
             (RulesManage, [true, true, true, false, false]),
             (MfaEnroll, [true, true, true, true, true]),
         ];

@@ -17,7 +17,7 @@ pub enum Scope {
     /// Verify ingestion keys in code (`POST /api/v1/keys/verify`).
     #[serde(rename = "keys:verify")]
     KeysVerify,
-    /// Read ingested events (the consumer API, a later slice).
+    /// Read ingested events (the consumer API: `GET /api/v1/orgs/events`, its stream).
     #[serde(rename = "events:read")]
     EventsRead,
     /// Read the audit log as a service.
@@ -56,7 +56,8 @@ impl Scope {
     /// at every use.
     pub fn permission(self) -> Permission {
         match self {
-            Scope::KeysVerify | Scope::EventsRead => Permission::KeysRead,
+            Scope::KeysVerify => Permission::KeysRead,
+            Scope::EventsRead => Permission::EventsRead,
             Scope::AuditRead => Permission::AuditRead,
             Scope::ReadinessRead => Permission::ReadinessRead,
         }

@@ -23,6 +23,7 @@ mod store;
 pub use model::*;
 pub use store::{
     AllowedIpStore, AuditStore, DeviceGrantStore, HealthStore, IngestStore, InviteStore, KeyStore,
+    AllowedIpStore, AuditStore, EventStore, HealthStore, IngestStore, InviteStore, KeyStore,
     MemberStore, MfaStore, OrgStore, OutboxStore, PasskeyStore, PasswordStore, ReadinessStore,
     SessionStore, SetupStore, Store, ThrottleStore, TokenStore, UserStore,
 };

@@ -669,6 +669,8 @@ pub struct KeyListQuery {
     /// The id of the previous page's last key.
     pub after: Option<String>,
     pub limit: u32,
+}
+
 /// A device code just asked for by `wt login --web` (RFC 8628); codes as keyed hashes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NewDeviceGrant {
@@ -745,4 +747,45 @@ pub enum DeviceRedeem {
     /// The approver no longer holds the role they approved with in the org, or their
     /// approving session ended: the grant is denied instead (and audited so).
     Withdrawn,
+/// One stored event, as the consumer API reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    /// Position in the installation's event sequence: increasing, never reused.
+    pub seq: i64,
+    pub key_id: String,
+    pub environment: String,
+    pub received_at: i64,
+    /// The event's JSON text, as ingested (an object).
+    pub payload: String,
+}
+
+/// A slice of an org's events after a cursor, and where retention stands for the org.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventSlice {
+    pub events: Vec<EventRecord>,
+    /// Every event of the org at or below this seq was deleted by retention (0: none).
+    pub pruned_through: i64,
+}
+
+/// What an org's events take (maintained counters; see migration 0023).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventStorageRecord {
+    pub org_id: String,
+    /// Events stored, as of the last count (the prune task counts every round).
+    pub events: i64,
+    /// Their payloads' size in characters (about bytes for JSON, which is mostly ASCII).
+    pub bytes: i64,
+    /// The count covers events up to this seq.
+    pub counted_through: i64,
+    /// Retention deleted the org's events up to this seq.
+    pub pruned_through: i64,
+}
+
+/// PostgreSQL's answer to the event watermark's probe (`wt_core::events::Probe` without
+/// the time).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventProbeRecord {
+    pub max_seq: i64,
+    pub xmax: i64,
+    pub xmin: i64,
 }

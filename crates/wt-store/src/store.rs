@@ -34,6 +34,7 @@ pub trait Store:
     + OutboxStore
     + KeyStore
     + IngestStore
+    + EventStore
     + AllowedIpStore
     + TokenStore
     + ReadinessStore
@@ -59,6 +60,7 @@ impl<T> Store for T where
         + OutboxStore
         + KeyStore
         + IngestStore
+        + EventStore
         + AllowedIpStore
         + TokenStore
         + ReadinessStore
@@ -739,6 +741,67 @@ pub trait IngestStore: Send + Sync {
 
     /// Events stored for a key (for tests and readiness).
     async fn ingest_count(&self, org_id: &str) -> Result<u64>;
+}
+
+/// Ingested events as consumers read them, their retention and what they take
+/// (`sql/events.rs`; migration 0023).
+#[async_trait]
+pub trait EventStore: Send + Sync {
+    /// Up to `limit` of the org's events with `after < seq <= through` (no upper bound
+    /// when `through` is `None`), oldest first, with the org's pruned horizon.
+    async fn events_after(
+        &self,
+        org_id: &str,
+        after: i64,
+        through: Option<i64>,
+        limit: u32,
+    ) -> Result<EventSlice>;
+
+    /// The org's newest `limit` events at or below `through`, oldest first (a tail's
+    /// start), with its pruned horizon.
+    async fn events_latest(
+        &self,
+        org_id: &str,
+        through: Option<i64>,
+        limit: u32,
+    ) -> Result<EventSlice>;
+
+    /// The org's newest event's seq at or below `through` (0 when none).
+    async fn events_last_seq(&self, org_id: &str, through: Option<i64>) -> Result<i64>;
+
+    /// The highest committed seq with the snapshot's transaction bounds, for the read
+    /// watermark (`wt_core::events::Watermark`); `None` on SQLite, which needs none.
+    async fn events_probe(&self) -> Result<Option<EventProbeRecord>>;
+
+    /// The org's own retention in seconds (`None`: the installation's).
+    async fn event_retention(&self, org_id: &str) -> Result<Option<i64>>;
+
+    /// Every org's own retention, `(org_id, seconds)`.
+    async fn event_retentions(&self) -> Result<Vec<(String, i64)>>;
+
+    /// Sets (or with `None` clears) the org's own retention, audited.
+    async fn event_retention_set(
+        &self,
+        org_id: &str,
+        seconds: Option<i64>,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<()>;
+
+    /// What the org's events take (zeros before the first count).
+    async fn event_storage(&self, org_id: &str) -> Result<EventStorageRecord>;
+
+    /// Every org's storage (orgs with a row only).
+    async fn event_storages(&self) -> Result<Vec<EventStorageRecord>>;
+
+    /// Counts up to `limit` more of the org's events (after the counted horizon, at or
+    /// below `through`) into its storage row, in one short write; returns how many.
+    async fn events_count_more(&self, org_id: &str, through: i64, limit: u32) -> Result<u64>;
+
+    /// Deletes up to `limit` of the org's oldest counted events received before `before`,
+    /// moving its pruned horizon first, in one short write; returns how many. Never the
+    /// newest event of the installation on SQLite (its seq would be reused).
+    async fn events_prune(&self, org_id: &str, before: UnixTime, limit: u32) -> Result<u64>;
 }
 
 /// The org's allowed-IP list (SECURITY.md H).

@@ -84,6 +84,12 @@ pub async fn metrics(
         .map(|c| c.0);
     may_read_metrics(&state, peer, req.headers())?;
     crate::mailer::observe_backlog(&state).await;
+    match crate::service::events::storage_by_slug(&state).await {
+        Ok(orgs) => state
+            .metrics
+            .event_storage(orgs.into_iter().map(|(slug, s)| (slug, s.events, s.bytes))),
+        Err(e) => tracing::warn!(error = ?e, "could not read event storage for /metrics"),
+    }
     state.metrics.database_pool(state.store.pool_stats());
     Ok((
         [(

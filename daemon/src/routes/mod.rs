@@ -4,6 +4,7 @@ pub mod allowed_ips;
 pub mod audit;
 pub mod auth;
 pub mod device;
+pub mod events;
 pub mod health;
 pub mod invites;
 pub mod keys;

@@ -11,6 +11,7 @@ pub mod attempts;
 pub mod audit;
 pub mod auth;
 pub mod device_grants;
+pub mod events;
 pub mod hashing;
 pub mod ingest;
 pub mod invites;

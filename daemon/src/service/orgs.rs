@@ -32,6 +32,10 @@ pub async fn update_settings(
     auth.require(Permission::OrgManage)?;
     // Security settings need a fresh sign-in or step-up (SECURITY.md J.65).
     auth.require_step_up(state.now())?;
+    // Checked before anything changes, so a bad value changes nothing.
+    if let Some(s) = patch.event_retention_seconds.filter(|s| *s != 0) {
+        wt_core::events::check_retention(s).map_err(|e| ApiError::Validation(e.to_string()))?;
+    }
     let mut org = auth.org.clone();
     if let Some(mut roles) = patch.mfa_required_roles {
         roles.sort_by_key(|r| std::cmp::Reverse(rank(*r)));
@@ -172,6 +176,11 @@ pub async fn update_settings(
             .store
             .set_readiness_settings(&org.id, r, state.now(), ev)
             .await?;
+    }
+    if let Some(secs) = patch.event_retention_seconds {
+        // 0: back to the installation's retention.
+        let own = (secs != 0).then_some(secs);
+        crate::service::events::set_retention(state, auth, meta, own).await?;
     }
     Ok(org)
 }

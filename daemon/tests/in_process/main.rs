@@ -446,6 +446,7 @@ mod console_members;
 mod console_passkeys;
 mod console_readiness;
 mod console_security;
+mod events;
 mod gateway;
 mod hosts;
 mod ingest;

@@ -33,6 +33,10 @@ Keys:
                       secret scanning, the public self-report) does to a live key.
                       Quarantined keys are refused until released (`wt keys update ID
                       --release`) or revoked.
+  event-retention     how long ingested events are kept, a duration from 1h to 3650d
+                      (e.g. 30d, 36h), or `default` for the installation's (`wtd
+                      --event-retention`, 7d unless set). Older events are pruned
+                      within about a minute.
 
 Thresholds of the readiness checklist (`wt check`), positive whole numbers:
   review-interval-days          the member review (`wt members review`) must be at most
@@ -60,6 +64,7 @@ Examples:
   wt org set browser-ingest refuse
   wt org set key-rate 500/s:1000
   wt org set leak-policy quarantine
+  wt org set event-retention 30d
   wt org set rotation-age-days 60";
 
 /// The settings `wt org set` can change.
@@ -77,6 +82,8 @@ pub enum OrgKey {
     KeyRate,
     /// `revoke` or `quarantine` reported leaked keys
     LeakPolicy,
+    /// How long ingested events are kept (30d, 36h) or `default` (the installation's)
+    EventRetention,
     /// Days a member review stays valid (readiness)
     ReviewIntervalDays,
     /// Largest share of owners and admins, in percent, before a warning (readiness)
@@ -141,6 +148,8 @@ pub async fn run(args: SetArgs, ctx: &Ctx) -> Result<(), CliError> {
                     args.value
                 ))
             })?),
+        OrgKey::EventRetention => OrgSettingsPatch {
+            event_retention_seconds: Some(parse_retention(&args.value)?),
             ..OrgSettingsPatch::default()
         },
         key => OrgSettingsPatch {
@@ -222,7 +231,8 @@ pub fn threshold_patch(key: OrgKey, value: &str) -> Result<ReadinessSettingsPatc
         | OrgKey::PasskeyAaguids
         | OrgKey::BrowserIngest
         | OrgKey::KeyRate
-        | OrgKey::LeakPolicy => {
+        | OrgKey::LeakPolicy
+        | OrgKey::EventRetention => {
             return Err(CliError::Usage(format!(
                 "{name} is not a readiness threshold"
             )));
@@ -230,6 +240,23 @@ pub fn threshold_patch(key: OrgKey, value: &str) -> Result<ReadinessSettingsPatc
     };
     *field = Some(n);
     Ok(patch)
+}
+
+/// `event-retention`'s value in seconds: a duration (1h to 3650d), or `default` (0: the
+/// installation's retention).
+pub fn parse_retention(value: &str) -> Result<i64, CliError> {
+    let v = value.trim();
+    if v == "default" {
+        return Ok(0);
+    }
+    crate::cmd::common::parse_duration_secs(v)
+        .and_then(|s| i64::try_from(s).ok())
+        .filter(|s| (3600..=3650 * 86_400).contains(s))
+        .ok_or_else(|| {
+            CliError::Usage(format!(
+                "event-retention is a duration from 1h to 3650d (e.g. 30d, 36h) or `default`, not `{value}`"
+            ))
+        })
 }
 
 /// Parses `owner, admin,risk_lead` into roles: items trimmed, empty items skipped,
@@ -260,6 +287,16 @@ mod tests {
     use crate::cmd::org::show::tests::settings_json;
     use crate::parse_from;
     use crate::testutil::{Reply, run_wt};
+
+    #[test]
+    fn event_retention_is_a_bounded_duration_or_default() {
+        assert_eq!(parse_retention("30d").ok(), Some(30 * 86_400));
+        assert_eq!(parse_retention("36h").ok(), Some(36 * 3600));
+        assert_eq!(parse_retention("default").ok(), Some(0));
+        assert!(parse_retention("59m").is_err());
+        assert!(parse_retention("3651d").is_err());
+        assert!(parse_retention("soon").is_err());
+    }
 
     #[test]
     fn org_set_parses_key_and_value_including_empty() {

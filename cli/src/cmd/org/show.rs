@@ -17,6 +17,16 @@ JSON (--output json) is the API object as is: {org: {id, slug, name}, mfa_requir
 browser_ingest, readiness: {review_interval_days, privileged_share_max_percent,
 inactive_days, rotation_age_days, audit_review_window_days},
 phishing_resistant_required_roles, passkey_aaguids}.
+Table rows carry the key names `wt org set` takes: mfa-required-roles, browser-ingest,
+event-retention and the thresholds of the readiness checklist (`wt check`):
+review-interval-days, privileged-share-max-percent, inactive-days, rotation-age-days,
+audit-review-window-days; then the storage ingested events take (stored-events, counted
+at most a minute behind, and their approximate size).
+
+JSON (--output json) is the API object as is: {org: {id, slug, name}, mfa_required_roles,
+browser_ingest, readiness: {review_interval_days, privileged_share_max_percent,
+inactive_days, rotation_age_days, audit_review_window_days}, events: {retention_seconds,
+retention_source (org or installation), stored_events, stored_bytes}}.
 
 Examples:
   wt org show
@@ -91,11 +101,27 @@ fn settings_table(io: &Io, s: &OrgSettings) -> comfy_table::Table {
         ),
         ("leak-policy", s.leak_policy.as_str().to_string()),
     ];
+    if let Some(e) = &s.events {
+        rows.push((
+            "event-retention",
+            format!(
+                "{} ({})",
+                humantime::format_duration(std::time::Duration::from_secs(
+                    u64::try_from(e.retention_seconds).unwrap_or_default()
+                )),
+                e.retention_source
+            ),
+        ));
+    }
     rows.extend(
         readiness_thresholds(&s.readiness)
             .into_iter()
             .map(|(k, v)| (k, v.to_string())),
     );
+    if let Some(e) = &s.events {
+        rows.push(("stored-events", e.stored_events.to_string()));
+        rows.push(("stored-bytes", format!("~{}", e.stored_bytes)));
+    }
     io.key_value_table(&rows)
 }
 

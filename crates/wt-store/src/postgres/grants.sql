@@ -25,8 +25,12 @@ GRANT SELECT ON schema_migrations TO wt_runtime;
 
 -- Append-only.
 GRANT SELECT, INSERT ON
-    audit_log, audit_actions, audit_reviews, member_reviews, ingest_events, installation
+    audit_log, audit_actions, audit_reviews, member_reviews, installation
     TO wt_runtime;
+
+-- Append-only but for retention (migration 0023): its trigger refuses a DELETE above the
+-- org's pruned horizon, and UPDATE and TRUNCATE always.
+GRANT SELECT, INSERT, DELETE ON ingest_events TO wt_runtime;
 
 -- Inserted and updated, never deleted.
 GRANT SELECT, INSERT, UPDATE ON
@@ -36,12 +40,15 @@ GRANT SELECT, INSERT, UPDATE ON
 
 -- Inserted, updated and deleted.
 GRANT SELECT, INSERT, UPDATE, DELETE ON
-    allowed_ips, api_key_usage_hourly, device_grants, ingest_idempotency, memberships,
-    passkey_ceremonies, passkeys, recovery_codes, throttles, totp_credentials
+    allowed_ips, api_key_usage_hourly, device_grants, event_settings, ingest_idempotency,
+    memberships, passkey_ceremonies, passkeys, recovery_codes, throttles, totp_credentials
     TO wt_runtime;
 
 -- Inserted by the group commit, deleted by the purger after a few minutes (no UPDATE).
 GRANT SELECT, INSERT, DELETE ON ingest_groups TO wt_runtime;
+
+-- Counters and horizons per org (the prune task; horizons only move forward).
+GRANT SELECT, INSERT, UPDATE ON event_storage TO wt_runtime;
 
 -- Bumped by triggers, which run with the writer's rights.
 GRANT SELECT, UPDATE ON cache_version TO wt_runtime;

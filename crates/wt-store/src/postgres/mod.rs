@@ -75,6 +75,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (20, include_str!("migrations/0020_device_grants.sql")),
     (21, include_str!("migrations/0021_passkey_policy.sql")),
     (22, include_str!("migrations/0022_key_limits_leaks.sql")),
+    (23, include_str!("migrations/0023_event_retention.sql")),
     (24, include_str!("migrations/0024_console_summaries.sql")),
 ];
 

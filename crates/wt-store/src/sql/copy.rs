@@ -39,6 +39,8 @@ pub const COPY_TABLES: &[&str] = &[
     "api_key_sources",
     "api_key_usage_hourly",
     "ingest_events",
+    "event_settings",
+    "event_storage",
     "ingest_idempotency",
     "allowed_ips",
     "access_tokens",

@@ -31,6 +31,7 @@ mod allowed_ips;
 mod audit;
 pub mod copy;
 mod device_grants;
+mod events;
 mod health;
 pub(crate) mod ingest;
 mod invites;

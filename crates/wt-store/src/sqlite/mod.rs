@@ -45,6 +45,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0020_device_grants.sql")),
     M::up(include_str!("migrations/0021_passkey_policy.sql")),
     M::up(include_str!("migrations/0022_key_limits_leaks.sql")),
+    M::up(include_str!("migrations/0023_event_retention.sql")),
     M::up(include_str!("migrations/0024_console_summaries.sql")),
 ];
 
