@@ -130,7 +130,9 @@ pub(crate) fn credentials(b: &Browser, auth: &str) -> Vec<Value> {
 }
 
 pub(crate) fn sign_in_password(b: &Browser, base: &str, email: &str) {
-    b.goto(&format!("{base}/login"));
+    // Without the passkey autofill (conditional UI), which the virtual authenticator
+    // would answer at once with a registered passkey.
+    b.goto(&format!("{base}/login?method=password"));
     b.fill("#email", email);
     b.fill("#password", PASSWORD);
     b.submit_and_wait("#login-submit");
