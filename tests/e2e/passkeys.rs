@@ -131,7 +131,10 @@ pub(crate) fn credentials(b: &Browser, auth: &str) -> Vec<Value> {
 
 pub(crate) fn sign_in_password(b: &Browser, base: &str, email: &str) {
     // Without the passkey autofill (conditional UI), which the virtual authenticator
-    // would answer at once with a registered passkey.
+    // answers at once with a registered passkey: leave any login page (ending its
+    // request), drop a session it may have made, then the password form alone.
+    b.goto(&format!("{base}/forgot"));
+    b.delete_cookies();
     b.goto(&format!("{base}/login?method=password"));
     b.fill("#email", email);
     b.fill("#password", PASSWORD);
