@@ -130,7 +130,12 @@ pub(crate) fn credentials(b: &Browser, auth: &str) -> Vec<Value> {
 }
 
 pub(crate) fn sign_in_password(b: &Browser, base: &str, email: &str) {
-    b.goto(&format!("{base}/login"));
+    // Without the passkey autofill (conditional UI), which the virtual authenticator
+    // answers at once with a registered passkey: leave any login page (ending its
+    // request), drop a session it may have made, then the password form alone.
+    b.goto(&format!("{base}/forgot"));
+    b.delete_cookies();
+    b.goto(&format!("{base}/login?method=password"));
     b.fill("#email", email);
     b.fill("#password", PASSWORD);
     b.submit_and_wait("#login-submit");

@@ -27,11 +27,15 @@ pub(super) async fn login_page(
     State(state): State<AppState>,
     meta: ClientMeta,
     headers: HeaderMap,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> PageResult {
     if signed_in(&state, &headers, &meta).await?.is_some() {
         return Ok(Redirect::to("/security").into_response());
     }
-    ok(super::passwordless::login_page(&state).await)
+    // `?method=password`: the password form without the browser's passkey autofill
+    // (conditional UI), for someone who chose "sign in with a password instead".
+    let conditional = !query.is_some_and(|q| q.split('&').any(|p| p == "method=password"));
+    ok(super::passwordless::login_page(&state, conditional).await)
 }
 
 pub(super) async fn login(

@@ -235,7 +235,7 @@ pub(super) async fn step_up_page(
     Form(f): Form<StepUpStart>,
 ) -> PageResult {
     check_csrf(&state, &auth, &f.csrf)?;
-    let back = back_to(&f.back).unwrap_or("/security");
+    let back = back_to(&f.back);
     let started = match service::passkeys::step_up_begin(&state, &auth).await {
         Ok(s) => s,
         Err(e) => return security_error(&state, &auth, e).await,
@@ -249,9 +249,13 @@ pub(super) async fn step_up_page(
         kind: Ceremony::Get,
         options_json: &started.options_json,
         action: "/security/passkeys/step-up/finish",
-        hidden: vec![("csrf", &csrf), ("ceremony", &started.id), ("back", back)],
+        hidden: vec![
+            ("csrf", &csrf),
+            ("ceremony", &started.id),
+            ("back", back.unwrap_or("")),
+        ],
         button: "Use a passkey",
-        back: (back, "Cancel"),
+        back: (back.unwrap_or("/security"), "Cancel"),
         error: None,
     }))
 }

@@ -15,11 +15,15 @@ use serde::Deserialize;
 
 /// The login page with the passwordless offer: the conditional-UI ceremony is started
 /// here (when passkeys are available; the page works without it).
-pub(super) async fn login_page(state: &AppState) -> maud::Markup {
+pub(super) async fn login_page(state: &AppState, conditional: bool) -> maud::Markup {
     if service::passkeys::availability(state).is_err() {
         return pages::login(None, "", "", false);
     }
-    let started = service::passwordless::begin(state).await.ok();
+    let started = if conditional {
+        service::passwordless::begin(state).await.ok()
+    } else {
+        None
+    };
     let offer = SigninOffer {
         org: "",
         ask_org: false,
@@ -66,7 +70,7 @@ pub(super) async fn start(State(state): State<AppState>, Form(f): Form<StartForm
         action: "/login/passkey/signin",
         hidden: vec![("ceremony", &started.id), ("org", &org)],
         button: "Use a passkey",
-        back: ("/login", "Sign in with a password instead"),
+        back: ("/login?method=password", "Sign in with a password instead"),
         error: None,
     }))
 }
