@@ -31,7 +31,9 @@ const TAIL_BATCH: u32 = 200;
 /// Events counted or deleted per write: one short transaction on the writer, so an ingest
 /// commit waits at most one batch.
 pub const PRUNE_BATCH: u32 = 1000;
-/// Pause between two batches: the writer's queue (ingest groups) goes first.
+/// Shortest pause between two batches: the writer's queue (ingest groups) goes first.
+/// The pause is at least as long as the batch took, so the prune never holds more than
+/// about half of the writer's time.
 const PRUNE_PAUSE: Duration = Duration::from_millis(2);
 /// How often the prune task runs by default (`--event-prune-interval`).
 pub const PRUNE_EVERY: Duration = Duration::from_secs(60);
@@ -333,6 +335,7 @@ pub async fn prune_round(state: &AppState) -> Result<PruneReport, ApiError> {
     let stopping = || *state.shutdown.borrow();
     for org in state.store.list_orgs().await? {
         loop {
+            let started = std::time::Instant::now();
             let n = state
                 .store
                 .events_count_more(&org.id, through, PRUNE_BATCH)
@@ -341,12 +344,13 @@ pub async fn prune_round(state: &AppState) -> Result<PruneReport, ApiError> {
             if n < u64::from(PRUNE_BATCH) || stopping() {
                 break;
             }
-            tokio::time::sleep(PRUNE_PAUSE).await;
+            tokio::time::sleep(PRUNE_PAUSE.max(started.elapsed())).await;
         }
         let retention =
             rules::effective_retention(own.get(&org.id).copied(), state.settings.event_retention);
         let before = rules::cutoff(state.now(), retention);
         loop {
+            let started = std::time::Instant::now();
             let n = state
                 .store
                 .events_prune(&org.id, before, PRUNE_BATCH)
@@ -355,7 +359,7 @@ pub async fn prune_round(state: &AppState) -> Result<PruneReport, ApiError> {
             if n < u64::from(PRUNE_BATCH) || stopping() {
                 break;
             }
-            tokio::time::sleep(PRUNE_PAUSE).await;
+            tokio::time::sleep(PRUNE_PAUSE.max(started.elapsed())).await;
         }
     }
     Ok(report)
