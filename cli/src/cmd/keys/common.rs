@@ -212,7 +212,9 @@ pub(crate) mod tests {
             "created_at": "2026-01-01T00:00:00Z", "expires_at": null, "revoked_at": null,
             "allowed_cidrs": ["10.0.0.0/8"], "rotated_from": null, "rotated_to": null,
             "grace_until": null, "last_used_at": "2026-01-02T00:00:00Z",
-            "last_used_ip": "10.1.2.3", "use_count": 42, "browser_use": null
+            "last_used_ip": "10.1.2.3", "use_count": 42, "browser_use": null,
+            "rate_limit": null, "throttled": null, "leaked_at": null, "leak_source": null,
+            "quarantined_at": null
         })
     }
 

@@ -137,6 +137,8 @@ pub(crate) mod tests {
             "org": {"id": "org_1", "slug": "acme", "name": "Acme"},
             "mfa_required_roles": roles,
             "browser_ingest": "refuse",
+            "key_rate_limit": null,
+            "leak_policy": "revoke",
             "readiness": {
                 "review_interval_days": 90, "privileged_share_max_percent": 50,
                 "inactive_days": 90, "rotation_age_days": 90, "audit_review_window_days": 7
