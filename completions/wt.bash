@@ -136,6 +136,9 @@ _wt() {
             wt__subcmd__keys,create)
                 cmd="wt__subcmd__keys__subcmd__create"
                 ;;
+            wt__subcmd__keys,leaked)
+                cmd="wt__subcmd__keys__subcmd__leaked"
+                ;;
             wt__subcmd__keys,list)
                 cmd="wt__subcmd__keys__subcmd__list"
                 ;;
@@ -1054,7 +1057,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__keys)
-            opts="-h -V --server --output --no-input --help --version create list show rotate revoke update"
+            opts="-h -V --server --output --no-input --help --version create list show rotate revoke update leaked"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1102,6 +1105,28 @@ _wt() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__keys__subcmd__leaked)
+            opts="-h -V --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1218,7 +1243,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__keys__subcmd__update)
-            opts="-h -V --name --owner --allow --clear-allow --server --output --no-input --help --version"
+            opts="-h -V --name --owner --allow --clear-allow --rate --burst --release --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1233,6 +1258,14 @@ _wt() {
                     return 0
                     ;;
                 --allow)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --rate)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --burst)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -1252,7 +1285,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__login)
-            opts="-h -V --email --org --password-stdin --code-stdin --recovery-code-stdin --server --output --no-input --help --version"
+            opts="-h -V --email --org --password-stdin --code-stdin --recovery-code-stdin --web --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1590,7 +1623,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__org__subcmd__set)
-            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version mfa-required-roles browser-ingest event-retention review-interval-days privileged-share-max-percent inactive-days rotation-age-days audit-review-window-days"
+            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version mfa-required-roles phishing-resistant-required-roles passkey-aaguids browser-ingest key-rate leak-policy event-retention review-interval-days privileged-share-max-percent inactive-days rotation-age-days audit-review-window-days"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -6,8 +6,7 @@ use crate::error::ApiError;
 use crate::extract::ClientMeta;
 use crate::middleware;
 use crate::routes::{
-    allowed_ips, audit, auth, health, invites, keys, leaks, members, mfa, orgs, passwords,
-    allowed_ips, audit, auth, events, health, invites, keys, members, mfa, orgs, passwords,
+    allowed_ips, audit, auth, events, health, invites, keys, leaks, members, mfa, orgs, passwords,
     readiness, setup, step_up, tokens,
 };
 use crate::state::AppState;

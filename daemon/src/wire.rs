@@ -47,6 +47,7 @@ pub fn org_settings_json(org: &OrgRecord) -> wt_api::OrgSettings {
         passkey_aaguids: org.passkey_policy.aaguids.clone(),
         key_rate_limit: org.key_rate.map(rate_limit_json),
         leak_policy: org.leak_policy,
+        events: None,
     }
 }
 
@@ -55,7 +56,6 @@ pub fn rate_limit_json(r: wt_core::ratelimit::KeyRate) -> wt_api::RateLimit {
     wt_api::RateLimit {
         rate: r.rate_str(),
         burst: r.burst,
-        events: None,
     }
 }
 

@@ -22,10 +22,10 @@ mod store;
 
 pub use model::*;
 pub use store::{
-    AllowedIpStore, AuditStore, DeviceGrantStore, HealthStore, IngestStore, InviteStore, KeyStore,
-    AllowedIpStore, AuditStore, EventStore, HealthStore, IngestStore, InviteStore, KeyStore,
-    MemberStore, MfaStore, OrgStore, OutboxStore, PasskeyStore, PasswordStore, ReadinessStore,
-    SessionStore, SetupStore, Store, ThrottleStore, TokenStore, UserStore,
+    AllowedIpStore, AuditStore, DeviceGrantStore, EventStore, HealthStore, IngestStore,
+    InviteStore, KeyStore, MemberStore, MfaStore, OrgStore, OutboxStore, PasskeyStore,
+    PasswordStore, ReadinessStore, SessionStore, SetupStore, Store, ThrottleStore, TokenStore,
+    UserStore,
 };
 
 /// Errors of the store. Messages never include SQL or paths (SECURITY.md I.58): the

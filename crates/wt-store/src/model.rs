@@ -747,6 +747,8 @@ pub enum DeviceRedeem {
     /// The approver no longer holds the role they approved with in the org, or their
     /// approving session ended: the grant is denied instead (and audited so).
     Withdrawn,
+}
+
 /// One stored event, as the consumer API reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventRecord {

@@ -212,12 +212,34 @@ async fn audit_page(state: &AppState, auth: &Auth, raw: Option<&str>, extra: Ext
     // The role first: a refused role sees the 403 page whatever the query says.
     auth.require(Permission::AuditRead)?;
     let csrf = csrf_token(state, &auth.session.id);
-    let review_state = service::audit::review_state(state, auth).await?;
+    let mut error = extra.error;
+    let parsed = parse_query(raw);
+    // The review state, the page of entries and the chart: independent reads, side by side
+    // on the read pool.
+    let review = service::audit::review_state(state, auth);
+    let (review_state, mut fetched) = match &parsed {
+        Ok(q) => {
+            let listing = match q.newer {
+                Some(seq) => Filters {
+                    order: Some("asc".into()),
+                    cursor: Some(seq.to_string()),
+                    ..q.filters.clone()
+                },
+                None => q.filters.clone(),
+            };
+            let (review_state, fetched) = tokio::join!(review, async {
+                tokio::try_join!(
+                    service::audit::page(state, auth, listing),
+                    service::audit::activity(state, auth, q.filters.clone()),
+                )
+            });
+            (review_state?, Some(fetched))
+        }
+        Err(_) => (review.await?, None),
+    };
     let latest = review_state.latest.as_ref();
     let reviewed_through = latest.map_or(0, |r| r.through_seq);
     let last_seq = review_state.last_seq;
-    let mut error = extra.error;
-    let parsed = parse_query(raw);
     let (q, notice) = match parsed {
         Ok(q) => {
             let n = extra.notice.or(notice(q.done.as_deref()));
@@ -256,20 +278,8 @@ async fn audit_page(state: &AppState, auth: &Auth, raw: Option<&str>, extra: Ext
             (label, url_with("/audit", &qs, None))
         })
         .collect();
-        let listing = match q.newer {
-            Some(seq) => Filters {
-                order: Some("asc".into()),
-                cursor: Some(seq.to_string()),
-                ..f.clone()
-            },
-            None => f.clone(),
-        };
         let first_page = q.newer.is_none() && f.cursor.is_none();
-        // Two independent reads, side by side on the read pool.
-        let result = tokio::try_join!(
-            service::audit::page(state, auth, listing),
-            service::audit::activity(state, auth, f.clone()),
-        );
+        let result = fetched.take().unwrap_or(Err(ApiError::NotFound));
         match result {
             Ok((page, chart)) => {
                 let mut entries = page.entries;

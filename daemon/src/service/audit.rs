@@ -199,7 +199,12 @@ pub struct Activity {
 fn activity_range(since: Option<i64>, until: Option<i64>, now: i64) -> (i64, i64, bool) {
     // Up to and including the current second (`until` is exclusive).
     let until = until.unwrap_or(now + 1);
-    let since = since.unwrap_or(until - ACTIVITY_DEFAULT);
+    // By default the last day from the start of its first hour: the first bucket is a
+    // whole hour (summed from the per-hour counts, not counted from the entries).
+    let since = since.unwrap_or_else(|| {
+        let day_ago = until - ACTIVITY_DEFAULT;
+        day_ago - day_ago.rem_euclid(HOUR)
+    });
     let earliest = until - ACTIVITY_MAX_DAYS * DAY;
     (since.max(earliest), until, since < earliest)
 }
@@ -458,9 +463,11 @@ mod tests {
 
     #[test]
     fn the_chart_covers_the_last_day_unless_the_filters_say_otherwise() {
+        // From the start of the hour a day ago: the first bucket is whole.
+        assert_eq!(activity_range(None, None, T + 5), (T - DAY, T + 6, false));
         assert_eq!(
-            activity_range(None, None, T + 5),
-            (T + 6 - DAY, T + 6, false)
+            activity_range(None, None, T + HOUR - 1),
+            (T + HOUR - DAY, T + HOUR, false)
         );
         assert_eq!(
             activity_range(Some(T - HOUR), None, T),

@@ -148,6 +148,8 @@ pub async fn run(args: SetArgs, ctx: &Ctx) -> Result<(), CliError> {
                     args.value
                 ))
             })?),
+            ..OrgSettingsPatch::default()
+        },
         OrgKey::EventRetention => OrgSettingsPatch {
             event_retention_seconds: Some(parse_retention(&args.value)?),
             ..OrgSettingsPatch::default()
