@@ -139,6 +139,8 @@ pub(crate) mod tests {
             "browser_ingest": "refuse",
             "key_rate_limit": null,
             "leak_policy": "revoke",
+            "phishing_resistant_required_roles": [],
+            "passkey_aaguids": [],
             "readiness": {
                 "review_interval_days": 90, "privileged_share_max_percent": 50,
                 "inactive_days": 90, "rotation_age_days": 90, "audit_review_window_days": 7
