@@ -285,7 +285,8 @@ fn the_security_tab_polish_works_in_a_browser_and_its_notices_arrive_over_smtp()
     assert_eq!(hidden_in_print, json!(true));
     b.submit_and_wait("#continue");
 
-    // A failed step-up keeps its section open, the error at the password.
+    // A refused turn-off keeps its section open with the reason: the owner's role requires
+    // a second factor and this is the last one (refused before any secret is checked).
     assert!(b.find("#disable").attr("open").is_none());
     b.click("#disable summary");
     b.fill("#disable_password", "wrong wrong wrong");
@@ -296,7 +297,11 @@ fn the_security_tab_polish_works_in_a_browser_and_its_notices_arrive_over_smtp()
         "the section stays open"
     );
     assert!(b.find("#recovery").attr("open").is_none());
-    assert_field_error(&b, "disable_password", "");
+    let reason = b.find("#error").text();
+    assert!(
+        reason.contains("last second factor and your role requires one"),
+        "{reason}"
+    );
     assert_eq!(b.find("#mfa-status").text(), "on");
     assert_accessible(&b, axe.as_deref(), "a failed step-up");
 
