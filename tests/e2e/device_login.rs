@@ -11,48 +11,13 @@ use serde_json::{Value, json};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-const BETA_OWNER: &str = "owner@beta.test";
+use crate::passkeys::BETA_OWNER;
 
 /// A daemon whose public URL is `http://localhost:PORT` (passkeys need a domain name),
-/// with a second org, Beta, claimed by its owner; the Acme owner claimed too.
+/// with a second org, Beta, claimed by its owner; the Acme owner claimed too (the
+/// passkey tests' daemon).
 fn daemon() -> Daemon {
-    let mut d = Daemon::start();
-    d.terminate();
-    let out = d
-        .wtd_owner()
-        .args([
-            "org",
-            "create",
-            "--org",
-            "Beta",
-            "--owner-email",
-            BETA_OWNER,
-        ])
-        .arg("--data-dir")
-        .arg(d.data_dir())
-        .output()
-        .expect("wtd org create");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let beta_token = String::from_utf8_lossy(&out.stdout).trim().to_string();
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port");
-    let base = format!("http://localhost:{port}");
-    d.set_args(&["--public-url", &base]);
-    d.serve_on(&format!("127.0.0.1:{port}"));
-    d.setup();
-    let r = http()
-        .post(d.url("/api/v1/setup"))
-        .json(&json!({"token": beta_token, "name": "Beta Owner", "password": PASSWORD}))
-        .send()
-        .expect("setup beta");
-    assert_eq!(r.status().as_u16(), 201);
-    d
+    crate::passkeys::daemon().0
 }
 
 fn keyutils_available() -> bool {
