@@ -245,12 +245,15 @@ pub async fn activity(
         }
     }
     let parse = |v: &Option<String>| v.as_deref().and_then(parse_rfc3339);
+    // Up to now when the filters set no end: entries are stamped when appended, so none is
+    // later, and the store can take the current hour from its per-hour counts too.
+    let open_ended = parse(&q.until).is_none();
     let (since, until, clipped) = activity_range(parse(&q.since), parse(&q.until), state.now());
     let (bucket, step, start, n) = activity_buckets(since, until);
     let mut counts = vec![[0u64; 3]; n];
     if n > 0 {
         q.since = Some(rfc3339(since));
-        q.until = Some(rfc3339(until));
+        q.until = (!open_ended).then(|| rfc3339(until));
         let suffix = match bucket {
             AuditBucket::Hour => ":00:00Z",
             AuditBucket::Day => "T00:00:00Z",
