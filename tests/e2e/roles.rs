@@ -66,7 +66,6 @@ fn the_runtime_role_serves_but_cannot_touch_the_audit_log_or_the_schema() {
         "DROP TRIGGER audit_log_no_delete ON audit_log",
         "DROP TABLE audit_log",
         "UPDATE ingest_events SET payload = 'x'",
-        "DELETE FROM ingest_events",
         "CREATE TABLE scratch (i INT)",
         "CREATE TEMP TABLE scratch (i INT)",
         "CREATE FUNCTION f() RETURNS INT LANGUAGE sql AS 'SELECT 1'",
@@ -79,6 +78,17 @@ fn the_runtime_role_serves_but_cannot_touch_the_audit_log_or_the_schema() {
         assert_eq!(code.as_deref(), Some("42501"), "{sql}: {err:?}");
     }
     assert_eq!(d.sql_column("SELECT COUNT(*) FROM audit_log"), entries);
+    // Events: the runtime role may DELETE (retention prunes), but the trigger refuses any
+    // row above its org's pruned horizon (migration 0023): the ingested event stays.
+    let events = d.sql_column("SELECT COUNT(*) FROM ingest_events");
+    assert_ne!(events, vec!["0".to_string()], "the event ingested above");
+    let err = app
+        .batch_execute("DELETE FROM ingest_events")
+        .expect_err("a DELETE above the pruned horizon");
+    let code = err.code().map(|c| c.code().to_string());
+    assert_eq!(code.as_deref(), Some("P0001"), "{err:?}");
+    assert!(format!("{err:?}").contains("only retention deletes them"), "{err:?}");
+    assert_eq!(d.sql_column("SELECT COUNT(*) FROM ingest_events"), events);
 
     // The runtime role cannot migrate: with a migration pending, `wtd migrate` as it is
     // refused, naming the role to use.
