@@ -87,7 +87,10 @@ fn the_runtime_role_serves_but_cannot_touch_the_audit_log_or_the_schema() {
         .expect_err("a DELETE above the pruned horizon");
     let code = err.code().map(|c| c.code().to_string());
     assert_eq!(code.as_deref(), Some("P0001"), "{err:?}");
-    assert!(format!("{err:?}").contains("only retention deletes them"), "{err:?}");
+    assert!(
+        format!("{err:?}").contains("only retention deletes them"),
+        "{err:?}"
+    );
     assert_eq!(d.sql_column("SELECT COUNT(*) FROM ingest_events"), events);
 
     // The runtime role cannot migrate: with a migration pending, `wtd migrate` as it is
