@@ -313,6 +313,19 @@ fn poll(d: &Daemon, device_code: &str) -> (u16, Value) {
 
 /// The stored status of the only grant whose user code is `user_code`'s (by its id on
 /// the approve screen), or of the newest grant.
+/// The status of grant `id` (the newest by creation time is ambiguous within a second).
+fn status_of(d: &Daemon, id: &str) -> String {
+    assert!(
+        id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
+        "{id}"
+    );
+    d.sql_column(&format!(
+        "SELECT status FROM device_grants WHERE id = '{id}'"
+    ))
+    .pop()
+    .unwrap_or_default()
+}
+
 fn newest_status(d: &Daemon) -> String {
     d.sql_column("SELECT status FROM device_grants ORDER BY created_at DESC, id DESC LIMIT 1")
         .pop()
@@ -563,7 +576,7 @@ fn the_token_endpoint_speaks_rfc_8628_and_one_of_fifty_polls_gets_the_session() 
         &[("grant", &grant), ("code", &replayed)],
     );
     assert_ne!(s, 200, "the confirmation's code is spent");
-    assert_eq!(newest_status(&d), "pending");
+    assert_eq!(status_of(&d, &grant), "pending");
     // Without a CSRF token: refused too.
     let (s, _, _) = post_form(
         &d,
@@ -650,7 +663,7 @@ fn another_orgs_member_cannot_approve_into_the_first_and_a_signed_out_approver_y
     assert_eq!(s, 404);
     let (s, _) = beta.post(&d, "/device/deny", &[("grant", &grant)]);
     assert_eq!(s, 404);
-    assert_eq!(newest_status(&d), "pending");
+    assert_eq!(status_of(&d, &grant), "pending");
 
     // A login that names no org is approved into the approver's org, Beta.
     let g = start_grant(&d, json!({}));
@@ -690,7 +703,7 @@ fn another_orgs_member_cannot_approve_into_the_first_and_a_signed_out_approver_y
         (400, Some("access_denied")),
         "{v}"
     );
-    assert_eq!(newest_status(&d), "denied");
+    assert_eq!(status_of(&d, &grant), "denied");
 }
 
 #[test]
