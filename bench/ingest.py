@@ -4,6 +4,7 @@
 Usage (from the project root):
     cargo build --release -p wtd -p bare-hyper
     python3 bench/ingest.py [--seconds 5] [--rounds 5] [--connections 64] [--threads 2] [--json out.json] [--authorize]
+                            [--rate-limit 10000000/s]
 
 Needs `wrk` (Debian package `wrk`). Starts a release `wtd` on loopback with a fresh data dir,
 claims the owner, creates a production ingestion key, then runs wrk with keep-alive against
@@ -32,6 +33,13 @@ def post(url, body, token=None):
                                  headers={"Content-Type": "application/json"})
     if token:
         req.add_header("Authorization", "Bearer " + token)
+    with urllib.request.urlopen(req) as r:
+        return json.loads(r.read() or b"null")
+
+
+def patch(url, body, token):
+    req = urllib.request.Request(url, data=json.dumps(body).encode(), method="PATCH",
+                                 headers={"Content-Type": "application/json", "Authorization": "Bearer " + token})
     with urllib.request.urlopen(req) as r:
         return json.loads(r.read() or b"null")
 
@@ -115,6 +123,9 @@ def main():
     ap.add_argument("--json")
     ap.add_argument("--authorize", action="store_true",
                     help="also measure GET /api/v1/ingest/authorize (the gateway's key check) against bare hyper")
+    ap.add_argument("--rate-limit", metavar="RATE",
+                    help="give the key its own rate limit (e.g. 10000000/s, burst the same), so every request "
+                         "also goes through the GCRA limiter; high enough that nothing is refused")
     a = ap.parse_args()
     tmp = tempfile.mkdtemp(prefix="wt-bench-")
     data = os.path.join(tmp, "data")
@@ -131,8 +142,18 @@ def main():
         base = f"http://127.0.0.1:{port}"
         post(base + "/api/v1/setup", {"token": tok, "name": "Owner", "password": PW})
         token = post(base + "/api/v1/auth/login", {"email": "o@bench.test", "password": PW, "client": "cli"})["token"]
-        key = post(base + "/api/v1/orgs/api-keys", {"name": "bench", "environment": "production",
-                                                    "owner_email": "o@bench.test"}, token)["secret"]
+        created = post(base + "/api/v1/orgs/api-keys", {"name": "bench", "environment": "production",
+                                                        "owner_email": "o@bench.test"}, token)
+        key = created["secret"]
+        if a.rate_limit:
+            burst = int(a.rate_limit.split("/")[0])
+            patch(base + "/api/v1/orgs/api-keys/" + created["id"], {"rate": a.rate_limit, "burst": burst}, token)
+            probe = urllib.request.Request(base + "/api/v1/ingest/authorize", headers={"Authorization": "Bearer " + key})
+            with urllib.request.urlopen(probe) as r:
+                policy = r.headers.get("RateLimit-Policy")
+            if not policy:
+                raise SystemExit("the key's rate limit is not applied (no RateLimit-Policy header)")
+            print(f"key rate limit: {a.rate_limit}, burst {burst} (RateLimit-Policy: {policy})")
         one = json.dumps({"events": [{"type": "login", "user": "u1", "ok": True}]})
         hundred = json.dumps({"events": [{"type": "login", "user": "u%d" % i, "ok": True} for i in range(100)]})
         pair = interleaved((bare_url + "/", bare.pid), (base + "/api/v1/ingest/events", wtd.pid), key, one, a,
