@@ -193,6 +193,11 @@ async fn sign(
 /// `--checkpoint-every` elapsed and the tree grew; the first checkpoint at once.
 pub async fn sign_if_due(state: &AppState, org_id: &str) -> Result<(), ApiError> {
     let size = state.store.audit_tree_size(org_id).await?;
+    // The tree is still being built from an older log (the backfill at start): sign once
+    // it covers the log.
+    if (size as i64) < state.store.audit_last_seq(org_id).await? {
+        return Ok(());
+    }
     let due = match state.store.audit_checkpoint_latest(org_id).await? {
         None => true,
         Some(last) => {

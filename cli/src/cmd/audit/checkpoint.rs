@@ -78,7 +78,8 @@ pub struct KeyArgs {
     /// for a rotated key's predecessor
     #[arg(long = "key", value_name = "KEY")]
     pub key: Vec<String>,
-    /// A file of verifier keys, one a line (`wt audit pubkey > FILE`)
+    /// A file of verifier keys, one a line, or `wt audit pubkey --output json`'s list
+    /// (`wt audit pubkey > FILE` writes either)
     #[arg(long = "key-file", value_name = "FILE")]
     pub key_file: Option<PathBuf>,
 }
@@ -94,12 +95,17 @@ impl KeyArgs {
         if let Some(f) = &self.key_file {
             let text = std::fs::read_to_string(f)
                 .map_err(|e| CliError::io(format!("reading {}", f.display()), e))?;
-            lines.extend(
-                text.lines()
-                    .map(str::trim)
-                    .filter(|l| !l.is_empty() && !l.starts_with('#'))
-                    .map(str::to_string),
-            );
+            // `wt audit pubkey > FILE` writes key lines on a terminal's default output
+            // and its JSON list when piped: both are read.
+            match serde_json::from_str::<Vec<wt_api::AuditSigningKey>>(&text) {
+                Ok(list) => lines.extend(list.into_iter().map(|k| k.verifier_key)),
+                Err(_) => lines.extend(
+                    text.lines()
+                        .map(str::trim)
+                        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+                        .map(str::to_string),
+                ),
+            }
         }
         lines
             .iter()
