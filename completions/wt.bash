@@ -85,11 +85,17 @@ _wt() {
             wt__subcmd__allowed__subcmd__ips,remove)
                 cmd="wt__subcmd__allowed__subcmd__ips__subcmd__remove"
                 ;;
+            wt__subcmd__audit,checkpoint)
+                cmd="wt__subcmd__audit__subcmd__checkpoint"
+                ;;
             wt__subcmd__audit,export)
                 cmd="wt__subcmd__audit__subcmd__export"
                 ;;
             wt__subcmd__audit,list)
                 cmd="wt__subcmd__audit__subcmd__list"
+                ;;
+            wt__subcmd__audit,pubkey)
+                cmd="wt__subcmd__audit__subcmd__pubkey"
                 ;;
             wt__subcmd__audit,review)
                 cmd="wt__subcmd__audit__subcmd__review"
@@ -99,6 +105,9 @@ _wt() {
                 ;;
             wt__subcmd__audit,verify)
                 cmd="wt__subcmd__audit__subcmd__verify"
+                ;;
+            wt__subcmd__audit__subcmd__checkpoint,save)
+                cmd="wt__subcmd__audit__subcmd__checkpoint__subcmd__save"
                 ;;
             wt__subcmd__auth,status)
                 cmd="wt__subcmd__auth__subcmd__status"
@@ -372,12 +381,64 @@ _wt() {
             return 0
             ;;
         wt__subcmd__audit)
-            opts="-h -V --server --output --no-input --help --version list tail verify review export"
+            opts="-h -V --server --output --no-input --help --version list tail verify review export pubkey checkpoint"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__audit__subcmd__checkpoint)
+            opts="-h -V --server --output --no-input --help --version save"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__audit__subcmd__checkpoint__subcmd__save)
+            opts="-h -V --key --key-file --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -505,6 +566,28 @@ _wt() {
             COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
             return 0
             ;;
+        wt__subcmd__audit__subcmd__pubkey)
+            opts="-h -V --all --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
         wt__subcmd__audit__subcmd__review)
             opts="-h -V --through --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
@@ -578,12 +661,24 @@ _wt() {
             return 0
             ;;
         wt__subcmd__audit__subcmd__verify)
-            opts="-h -V --server --output --no-input --help --version"
+            opts="-h -V --checkpoint --key --key-file --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --checkpoint)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

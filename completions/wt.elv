@@ -547,6 +547,8 @@ set edit:completion:arg-completer[wt] = {|@words|
             cand verify 'Verify the hash chain of the audit log'
             cand review 'Record a review of the audit log'
             cand export 'Export the audit log as JSON lines or CSV'
+            cand pubkey 'Print the public key that verifies the audit log''s checkpoints'
+            cand checkpoint 'Save a signed checkpoint of the audit log (for auditors)'
         }
         &'wt;audit;list'= {
             cand --action 'Only this action; a trailing `*` matches a prefix (`auth.*`, `api_key.*`)'
@@ -585,6 +587,9 @@ set edit:completion:arg-completer[wt] = {|@words|
             cand --version 'Print version'
         }
         &'wt;audit;verify'= {
+            cand --checkpoint 'A checkpoint saved with `wt audit checkpoint save`: prove, with the public key, that today''s log extends it and that every entry is in the tree (exit 10 if not)'
+            cand --key 'A verifier key (`<origin>+<key id>+<base64>`, as `wt audit pubkey` prints); repeat for a rotated key''s predecessor'
+            cand --key-file 'A file of verifier keys, one a line (`wt audit pubkey > FILE`)'
             cand --server 'URL of the WatchTower daemon'
             cand --output 'Output format [default: table on a terminal, json otherwise]'
             cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
@@ -616,6 +621,37 @@ set edit:completion:arg-completer[wt] = {|@words|
             cand --server 'URL of the WatchTower daemon'
             cand --output 'Output format [default: table on a terminal, json otherwise]'
             cand --append 'Append to --output-file instead of replacing it (CSV: no header when not empty)'
+            cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wt;audit;pubkey'= {
+            cand --server 'URL of the WatchTower daemon'
+            cand --output 'Output format [default: table on a terminal, json otherwise]'
+            cand --all 'Every key, retired ones included (one a line, the active one first)'
+            cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wt;audit;checkpoint'= {
+            cand --server 'URL of the WatchTower daemon'
+            cand --output 'Output format [default: table on a terminal, json otherwise]'
+            cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand save 'Fetch the latest signed checkpoint, check its signature and write it to FILE'
+        }
+        &'wt;audit;checkpoint;save'= {
+            cand --key 'A verifier key (`<origin>+<key id>+<base64>`, as `wt audit pubkey` prints); repeat for a rotated key''s predecessor'
+            cand --key-file 'A file of verifier keys, one a line (`wt audit pubkey > FILE`)'
+            cand --server 'URL of the WatchTower daemon'
+            cand --output 'Output format [default: table on a terminal, json otherwise]'
             cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

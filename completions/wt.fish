@@ -414,17 +414,19 @@ json\t'Pretty-printed JSON with stable field names'"
 complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -l server -d 'URL of the WatchTower daemon' -r
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -s V -l version -d 'Print version'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "list" -d 'List audit log entries, newest first'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "tail" -d 'Show the latest audit entries; --follow streams new ones'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "verify" -d 'Verify the hash chain of the audit log'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "review" -d 'Record a review of the audit log'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "export" -d 'Export the audit log as JSON lines or CSV'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -f -a "list" -d 'List audit log entries, newest first'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -f -a "tail" -d 'Show the latest audit entries; --follow streams new ones'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -f -a "verify" -d 'Verify the hash chain of the audit log'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -f -a "review" -d 'Record a review of the audit log'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -f -a "export" -d 'Export the audit log as JSON lines or CSV'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -f -a "pubkey" -d 'Print the public key that verifies the audit log\'s checkpoints'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -f -a "checkpoint" -d 'Save a signed checkpoint of the audit log (for auditors)'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l action -d 'Only this action; a trailing `*` matches a prefix (`auth.*`, `api_key.*`)' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l actor -d 'Only entries by this actor (email or user id)' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l target -d 'Only entries about this target (its id)' -r
@@ -457,6 +459,9 @@ complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l checkpoint -d 'A checkpoint saved with `wt audit checkpoint save`: prove, with the public key, that today\'s log extends it and that every entry is in the tree (exit 10 if not)' -r -F
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l key -d 'A verifier key (`<origin>+<key id>+<base64>`, as `wt audit pubkey` prints); repeat for a rotated key\'s predecessor' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l key-file -d 'A file of verifier keys, one a line (`wt audit pubkey > FILE`)' -r -F
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
@@ -489,6 +494,20 @@ complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from pubkey" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from pubkey" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from pubkey" -l all -d 'Every key, retired ones included (one a line, the active one first)'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from pubkey" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from pubkey" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from pubkey" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -f -a "save" -d 'Fetch the latest signed checkpoint, check its signature and write it to FILE'
 complete -c wt -n "__fish_wt_using_subcommand events; and not __fish_seen_subcommand_from list tail" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand events; and not __fish_seen_subcommand_from list tail" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"

@@ -84,6 +84,8 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand --invite-ttl 'How long an invite stays valid, in seconds [default: 259200 (72 h)]'
             cand --event-retention 'How long ingested events are kept (e.g. 7d, 36h), unless an org sets its own (`wt org set event-retention`); older ones are pruned in small batches, 1 h to 3650 d [default: 7d]'
             cand --event-prune-interval 'How often the prune task counts new events (storage per org) and deletes expired ones, in batches of 1,000 [default: 60s]'
+            cand --checkpoint-every-entries 'Sign a checkpoint of each org''s audit log after this many new entries (`wt audit checkpoint`) [default: 1000]'
+            cand --checkpoint-every '...or after this long (e.g. 10m, 1h) when the log grew at all [default: 10m]'
             cand --totp-issuer 'Issuer name shown in authenticator apps [default: WatchTower]'
             cand --session-lifetime 'Absolute lifetime of every session, in seconds [default: 43200]'
             cand --trusted-proxy 'A reverse proxy (CIDR) whose X-Forwarded-For is believed; repeat for several, or comma-separate in WT_TRUSTED_PROXIES. The client address is the rightmost hop that is not a trusted proxy [default: none: the socket peer is the client]'

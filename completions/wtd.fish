@@ -87,6 +87,8 @@ complete -c wtd -n "__fish_wtd_using_subcommand serve" -l mail-from -d 'From add
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l invite-ttl -d 'How long an invite stays valid, in seconds [default: 259200 (72 h)]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l event-retention -d 'How long ingested events are kept (e.g. 7d, 36h), unless an org sets its own (`wt org set event-retention`); older ones are pruned in small batches, 1 h to 3650 d [default: 7d]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l event-prune-interval -d 'How often the prune task counts new events (storage per org) and deletes expired ones, in batches of 1,000 [default: 60s]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l checkpoint-every-entries -d 'Sign a checkpoint of each org\'s audit log after this many new entries (`wt audit checkpoint`) [default: 1000]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l checkpoint-every -d '...or after this long (e.g. 10m, 1h) when the log grew at all [default: 10m]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l totp-issuer -d 'Issuer name shown in authenticator apps [default: WatchTower]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l session-lifetime -d 'Absolute lifetime of every session, in seconds [default: 43200]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l trusted-proxy -d 'A reverse proxy (CIDR) whose X-Forwarded-For is believed; repeat for several, or comma-separate in WT_TRUSTED_PROXIES. The client address is the rightmost hop that is not a trusted proxy [default: none: the socket peer is the client]' -r

@@ -31,6 +31,9 @@ pub mod exit {
     pub const DEVICE_DENIED: u8 = 8;
     /// `wt login --web`: the code lapsed before anyone approved it.
     pub const DEVICE_EXPIRED: u8 = 9;
+    /// `wt audit verify --checkpoint` (or `checkpoint save`): the log does not extend
+    /// the saved checkpoint, an entry is not in the tree, or a signature does not verify.
+    pub const EVIDENCE_MISMATCH: u8 = 10;
 }
 
 /// The exit-code table shown at the end of `wt --help` and in the `EXIT STATUS` of `wt(1)`.
@@ -59,6 +62,8 @@ Exit status:
   7  rate limited (429); the message says how many seconds to wait
   8  `wt login --web`: the login was denied in the console
   9  `wt login --web`: the code lapsed (10 minutes) before anyone approved it
+  10 `wt audit verify --checkpoint`: the log does not extend the saved checkpoint, an
+     entry is not in the signed tree, or a signature does not verify with the key given
 
 Environment:
   WT_SERVER    server URL (same as --server)
@@ -300,6 +305,9 @@ pub enum CliError {
     /// Anything else.
     #[error("{0}")]
     Other(String),
+    /// `wt audit verify --checkpoint`: the evidence does not hold (exit 10).
+    #[error("{0}")]
+    Evidence(String),
 }
 
 impl CliError {
@@ -333,6 +341,7 @@ impl CliError {
             CliError::Api(api) => api_exit_code(api),
             CliError::DeviceDenied(_) => exit::DEVICE_DENIED,
             CliError::DeviceExpired(_) => exit::DEVICE_EXPIRED,
+            CliError::Evidence(_) => exit::EVIDENCE_MISMATCH,
             CliError::Io { .. } if self.is_broken_pipe() => exit::OK,
             CliError::Transport { .. }
             | CliError::CheckFailed(_)

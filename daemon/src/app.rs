@@ -6,8 +6,8 @@ use crate::error::ApiError;
 use crate::extract::ClientMeta;
 use crate::middleware;
 use crate::routes::{
-    allowed_ips, audit, auth, events, health, invites, keys, leaks, members, mfa, orgs, passwords,
-    readiness, setup, step_up, tokens,
+    allowed_ips, audit, audit_checkpoints, auth, events, health, invites, keys, leaks, members,
+    mfa, orgs, passwords, readiness, setup, step_up, tokens,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -100,6 +100,34 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route(
             "/orgs/audit-logs/reviews",
             get(audit::reviews).post(audit::review),
+        )
+        .route(
+            "/orgs/audit-logs/checkpoints",
+            post(audit_checkpoints::create),
+        )
+        .route(
+            "/orgs/audit-logs/checkpoints/latest",
+            get(audit_checkpoints::latest),
+        )
+        .route(
+            "/orgs/audit-logs/checkpoints/{size}",
+            get(audit_checkpoints::at),
+        )
+        .route(
+            "/orgs/audit-logs/proofs/inclusion",
+            get(audit_checkpoints::inclusion),
+        )
+        .route(
+            "/orgs/audit-logs/proofs/consistency",
+            get(audit_checkpoints::consistency),
+        )
+        .route(
+            "/orgs/audit-logs/signing-keys",
+            get(audit_checkpoints::keys),
+        )
+        .route(
+            "/orgs/audit-logs/signing-keys/rotate",
+            post(audit_checkpoints::rotate),
         )
         .route("/auth/password/forgot", post(passwords::forgot))
         .route("/auth/password/reset/verify", post(passwords::reset_verify))

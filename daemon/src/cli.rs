@@ -296,6 +296,13 @@ pub struct ServeArgs {
     /// ones, in batches of 1,000 [default: 60s].
     #[arg(long, env = "WT_EVENT_PRUNE_INTERVAL", value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub event_prune_interval: Option<std::time::Duration>,
+    /// Sign a checkpoint of each org's audit log after this many new entries (`wt audit
+    /// checkpoint`) [default: 1000].
+    #[arg(long, env = "WT_CHECKPOINT_EVERY_ENTRIES", value_name = "N")]
+    pub checkpoint_every_entries: Option<u64>,
+    /// ...or after this long (e.g. 10m, 1h) when the log grew at all [default: 10m].
+    #[arg(long, env = "WT_CHECKPOINT_EVERY", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub checkpoint_every: Option<std::time::Duration>,
     /// Issuer name shown in authenticator apps [default: WatchTower].
     #[arg(long, env = "WT_TOTP_ISSUER", value_name = "NAME")]
     pub totp_issuer: Option<String>,

@@ -55,6 +55,8 @@ struct FileConfig {
     invite_ttl: Option<i64>,
     event_retention: Option<String>,
     event_prune_interval: Option<String>,
+    checkpoint_every_entries: Option<u64>,
+    checkpoint_every: Option<String>,
     trusted_proxy: Option<Vec<String>>,
     metrics_token_file: Option<PathBuf>,
     secret_scanning_keys: Option<PathBuf>,
@@ -100,6 +102,10 @@ pub struct ServeConfig {
     pub event_retention: i64,
     /// How often the prune task runs.
     pub event_prune_interval: std::time::Duration,
+    /// Sign an audit checkpoint after this many new entries.
+    pub checkpoint_every_entries: u64,
+    /// ...or after this long when the log grew.
+    pub checkpoint_every: std::time::Duration,
     /// Proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The file with /metrics' bearer token; `None`: /metrics for loopback clients only.
@@ -316,6 +322,18 @@ impl ServeConfig {
                 (None, None) => crate::service::events::PRUNE_EVERY,
             }
             .max(std::time::Duration::from_millis(100)),
+            checkpoint_every_entries: args
+                .checkpoint_every_entries
+                .or(file.checkpoint_every_entries)
+                .unwrap_or(crate::service::audit_checkpoints::DEFAULT_EVERY_ENTRIES)
+                .max(1),
+            checkpoint_every: match (args.checkpoint_every, file.checkpoint_every) {
+                (Some(d), _) => d,
+                (None, Some(s)) => humantime::parse_duration(&s)
+                    .map_err(|e| anyhow::anyhow!("checkpoint_every {s:?}: {e}"))?,
+                (None, None) => crate::service::audit_checkpoints::DEFAULT_EVERY,
+            }
+            .max(std::time::Duration::from_secs(1)),
             trusted_proxies: {
                 let list = if args.trusted_proxies.is_empty() {
                     file.trusted_proxy.unwrap_or_default()

@@ -170,6 +170,8 @@ pub async fn serve(
         invite_ttl: cfg.invite_ttl,
         event_retention: cfg.event_retention,
         event_prune_interval: cfg.event_prune_interval,
+        checkpoint_every_entries: cfg.checkpoint_every_entries,
+        checkpoint_every: cfg.checkpoint_every,
         trusted_proxies: cfg.trusted_proxies.clone(),
         shared_database: cfg.database.is_postgres(),
         metrics_token,

@@ -44,6 +44,10 @@ pub struct Settings {
     pub event_retention: i64,
     /// How often the prune task runs (`--event-prune-interval`).
     pub event_prune_interval: std::time::Duration,
+    /// Sign an audit checkpoint after this many new entries (`--checkpoint-every-entries`).
+    pub checkpoint_every_entries: u64,
+    /// ...or after this long when the log grew (`--checkpoint-every`).
+    pub checkpoint_every: std::time::Duration,
     /// Proxies whose `X-Forwarded-For` is believed (SECURITY.md H.54); empty = none.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Other daemons may change the database (PostgreSQL): caches are checked against the
@@ -72,6 +76,8 @@ impl Default for Settings {
             invite_ttl: crate::config::DEFAULT_INVITE_TTL,
             event_retention: wt_core::events::DEFAULT_RETENTION,
             event_prune_interval: crate::service::events::PRUNE_EVERY,
+            checkpoint_every_entries: crate::service::audit_checkpoints::DEFAULT_EVERY_ENTRIES,
+            checkpoint_every: crate::service::audit_checkpoints::DEFAULT_EVERY,
             trusted_proxies: Vec::new(),
             shared_database: false,
             metrics_token: None,
@@ -158,6 +164,7 @@ impl AppState {
             tokio::spawn(crate::service::ingest::run_idempotency_purger(self.clone())),
             tokio::spawn(crate::service::events::run_pruner(self.clone())),
             tokio::spawn(crate::service::events::run_watermark(self.clone())),
+            tokio::spawn(crate::service::audit_checkpoints::run_signer(self.clone())),
         ])
     }
 

@@ -95,6 +95,25 @@ pub fn entry_leaf_hash(e: &EntryFields<'_>) -> Hash {
     leaf_hash(&entry_leaf_bytes(e))
 }
 
+/// The leaf hash of an entry read back as an [`AuditRecord`](crate::audit::AuditRecord)
+/// (the API's entries, a client rebuilding the tree): its details re-serialized, which
+/// gives the stored text back (maps serialize with sorted keys, as they were stored).
+pub fn record_leaf_hash(org_id: &str, r: &crate::audit::AuditRecord) -> Hash {
+    let details_json = serde_json::to_string(&r.details).unwrap_or_default();
+    entry_leaf_hash(&EntryFields {
+        org_id,
+        seq: r.seq,
+        occurred_at: &r.occurred_at,
+        actor: &r.actor,
+        action: &r.action,
+        target: &r.target,
+        ip: &r.ip,
+        user_agent: &r.user_agent,
+        outcome: &r.outcome,
+        details_json: &details_json,
+    })
+}
+
 /// A stored perfect subtree: level `L`, index `i` covers leaves `[i·2^L, (i+1)·2^L)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId {

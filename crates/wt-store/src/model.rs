@@ -354,6 +354,44 @@ pub struct AuditReviewRecord {
     pub through_seq: i64,
 }
 
+/// A key that signs audit checkpoints (`audit_signing_keys`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SigningKeyRecord {
+    pub id: String,
+    /// `None`: the installation's key, used for every org without its own.
+    pub org_id: Option<String>,
+    /// The raw 32-byte Ed25519 public key.
+    pub public_key: Vec<u8>,
+    /// The 32-byte seed sealed with the master key (never logged).
+    pub private_sealed: String,
+    pub created_at: i64,
+    pub retired_at: Option<i64>,
+}
+
+impl std::fmt::Debug for SigningKeyRecord {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKeyRecord")
+            .field("id", &self.id)
+            .field("org_id", &self.org_id)
+            .field("created_at", &self.created_at)
+            .field("retired_at", &self.retired_at)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A signed checkpoint of an org's audit tree (`audit_checkpoints`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckpointRecord {
+    pub org_id: String,
+    pub size: u64,
+    pub root: wt_core::merkle::Hash,
+    /// The C2SP signed note, as served.
+    pub note: String,
+    /// The id of the signing key's row.
+    pub key_id: String,
+    pub created_at: i64,
+}
+
 /// Input of [`crate::KeyStore::api_key_create`] and the successor of a rotation.
 #[derive(Debug, Clone)]
 pub struct NewApiKey {

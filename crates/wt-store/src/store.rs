@@ -27,6 +27,7 @@ pub trait Store:
     + ThrottleStore
     + SessionStore
     + AuditStore
+    + AuditCheckpointStore
     + MfaStore
     + InviteStore
     + MemberStore
@@ -53,6 +54,7 @@ impl<T> Store for T where
         + ThrottleStore
         + SessionStore
         + AuditStore
+        + AuditCheckpointStore
         + MfaStore
         + InviteStore
         + MemberStore
@@ -355,6 +357,59 @@ pub trait AuditStore: Send + Sync {
         after: i64,
         limit: u32,
     ) -> Result<Vec<wt_core::audit::AuditRecord>>;
+}
+
+/// The audit log's Merkle tree, its signing keys and signed checkpoints (issue 28;
+/// `sql/audit_checkpoints.rs`, migration 0025). The tree's nodes are written by every
+/// append; these read them (a listed set in one query: proofs are O(log n)), build the
+/// tree of a log older than the table, and keep keys and checkpoints.
+#[async_trait]
+pub trait AuditCheckpointStore: Send + Sync {
+    /// How many entries the org's stored tree covers (its leaves).
+    async fn audit_tree_size(&self, org_id: &str) -> Result<u64>;
+
+    /// The stored hashes of `ids` in one query (absent ones are missing from the map).
+    async fn audit_tree_nodes(
+        &self,
+        org_id: &str,
+        ids: Vec<wt_core::merkle::NodeId>,
+    ) -> Result<std::collections::HashMap<wt_core::merkle::NodeId, wt_core::merkle::Hash>>;
+
+    /// Adds up to `batch` of the org's entries that the tree does not cover yet (a log
+    /// older than the tree's table), in one transaction under the org's audit lock;
+    /// returns how many (0: the tree covers the log). Idempotent.
+    async fn audit_tree_backfill(&self, org_id: &str, batch: u32) -> Result<u64>;
+
+    /// Every signing key an org's checkpoints may be signed with: the installation's
+    /// (`org_id` NULL) and the org's own, oldest first.
+    async fn audit_signing_keys(&self, org_id: &str) -> Result<Vec<SigningKeyRecord>>;
+
+    /// Adds a signing key. An installation key (`org_id` None) is added only when no
+    /// unretired one exists (`Ok(false)` otherwise: another daemon made it first). An
+    /// org's key retires the org's previous keys and is audited (`audit` Some).
+    async fn audit_signing_key_add(
+        &self,
+        key: SigningKeyRecord,
+        audit: Option<AuditEvent>,
+    ) -> Result<bool>;
+
+    /// Stores a signed checkpoint (a second one of the same size is ignored: `Ok(false)`),
+    /// with its audit entry when signed on demand.
+    async fn audit_checkpoint_add(
+        &self,
+        checkpoint: CheckpointRecord,
+        audit: Option<AuditEvent>,
+    ) -> Result<bool>;
+
+    /// The org's newest checkpoint.
+    async fn audit_checkpoint_latest(&self, org_id: &str) -> Result<Option<CheckpointRecord>>;
+
+    /// The org's checkpoint of `size` entries.
+    async fn audit_checkpoint_at(
+        &self,
+        org_id: &str,
+        size: u64,
+    ) -> Result<Option<CheckpointRecord>>;
 }
 
 /// MFA (SECURITY.md E): TOTP credentials, recovery codes and pre-MFA login challenges.

@@ -2,6 +2,7 @@
 
 pub mod allowed_ips;
 pub mod audit;
+pub mod audit_checkpoints;
 pub mod auth;
 pub mod device;
 pub mod events;

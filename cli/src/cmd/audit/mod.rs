@@ -1,10 +1,12 @@
 //! `wt audit ...`: read, follow, verify, review and export the org's audit log. Only
 //! dispatches; `common` and `follow` hold what the subcommands share.
 
+pub mod checkpoint;
 pub mod common;
 pub mod export;
 pub mod follow;
 pub mod list;
+pub mod pubkey;
 pub mod review;
 pub mod tail;
 pub mod verify;
@@ -37,6 +39,10 @@ pub enum AuditCommand {
     Review(review::ReviewArgs),
     #[command(about = export::ABOUT, long_about = export::LONG_ABOUT)]
     Export(export::ExportArgs),
+    #[command(about = pubkey::ABOUT, long_about = pubkey::LONG_ABOUT)]
+    Pubkey(pubkey::PubkeyArgs),
+    #[command(about = checkpoint::ABOUT, long_about = checkpoint::LONG_ABOUT)]
+    Checkpoint(checkpoint::CheckpointArgs),
 }
 
 /// Dispatches `wt audit ...`.
@@ -47,5 +53,7 @@ pub async fn run(command: AuditCommand, ctx: &Ctx) -> Result<(), CliError> {
         AuditCommand::Verify(args) => verify::run(args, ctx).await,
         AuditCommand::Review(args) => review::run(args, ctx).await,
         AuditCommand::Export(args) => export::run(args, ctx).await,
+        AuditCommand::Pubkey(args) => pubkey::run(args, ctx).await,
+        AuditCommand::Checkpoint(args) => checkpoint::run(args, ctx).await,
     }
 }

@@ -15,16 +15,46 @@ breaks the chain from that point. Prints `OK` and the number of entries checked,
 JSON (--output json): the AuditVerifyResponse as is: {ok, entries, first_bad_seq?}; the
 exit status is 1 when ok is false.
 
+With --checkpoint FILE --key-file KEYS: check the log against a checkpoint an auditor saved
+(`wt audit checkpoint save`), on this machine, trusting only the public key given (`wt
+audit pubkey`): the saved checkpoint's signature; the server's latest signed checkpoint;
+that the log today extends the saved one (an RFC 9162 consistency proof); and that every
+entry, downloaded and hashed here, is in the tree (the roots are recomputed from the
+entries). Someone holding the database and the master key can rewrite an entry and
+recompute the whole hash chain (plain `wt audit verify` then passes), but not match a
+checkpoint signed before. On failure prints `FAILED at size N, first bad entry seq S:
+why` and exits 10; the entry is named while the server's stored tree still agrees with
+the saved checkpoint, else the size where history diverged.
+
+JSON (--output json) with --checkpoint: {ok, origin, checkpoint_size, latest_size,
+entries_checked, first_bad_size?, first_bad_seq?, reason?}.
+
 Examples:
   wt audit verify
-  wt audit verify --output json || alert-on-call";
+  wt audit verify --output json || alert-on-call
+  wt audit verify --checkpoint monday.ckpt --key-file acme.pub";
 
-/// `wt audit verify` options (none besides the global ones).
+/// `wt audit verify` options.
 #[derive(Debug, Args)]
-pub struct VerifyArgs {}
+pub struct VerifyArgs {
+    /// A checkpoint saved with `wt audit checkpoint save`: prove, with the public key,
+    /// that today's log extends it and that every entry is in the tree (exit 10 if not)
+    #[arg(long, value_name = "FILE")]
+    pub checkpoint: Option<std::path::PathBuf>,
+    #[command(flatten)]
+    pub keys: super::checkpoint::KeyArgs,
+}
 
-/// Verifies the chain; a broken one is exit 1.
-pub async fn run(_args: VerifyArgs, ctx: &Ctx) -> Result<(), CliError> {
+/// Verifies the chain; a broken one is exit 1. With `--checkpoint`, the signed tree.
+pub async fn run(args: VerifyArgs, ctx: &Ctx) -> Result<(), CliError> {
+    if let Some(file) = &args.checkpoint {
+        return super::checkpoint::verify(ctx, file, &args.keys).await;
+    }
+    if !args.keys.key.is_empty() || args.keys.key_file.is_some() {
+        return Err(CliError::Usage(
+            "--key and --key-file go with --checkpoint FILE".into(),
+        ));
+    }
     let (token, _) = ctx.bearer().await?;
     let v: AuditVerifyResponse = ctx
         .client()?

@@ -25,7 +25,8 @@ GRANT SELECT ON schema_migrations TO wt_runtime;
 
 -- Append-only.
 GRANT SELECT, INSERT ON
-    audit_log, audit_actions, audit_reviews, member_reviews, installation
+    audit_log, audit_actions, audit_reviews, member_reviews, installation,
+    audit_tree_nodes, audit_checkpoints
     TO wt_runtime;
 
 -- Append-only but for retention (migration 0023): its trigger refuses a DELETE above the
@@ -34,7 +35,8 @@ GRANT SELECT, INSERT, DELETE ON ingest_events TO wt_runtime;
 
 -- Inserted and updated, never deleted.
 GRANT SELECT, INSERT, UPDATE ON
-    access_tokens, api_key_sources, api_keys, audit_hourly, audit_last_sign_ins, invites,
+    access_tokens, api_key_sources, api_keys, audit_hourly, audit_last_sign_ins,
+    audit_signing_keys, invites,
     mail_outbox, mfa_challenges, orgs, password_resets, sessions, setup_tokens, users
     TO wt_runtime;
 

@@ -11,6 +11,7 @@ use wt_core::audit::{
     Target,
 };
 use wt_core::clock::{UnixTime, parse_rfc3339, rfc3339};
+use wt_core::merkle;
 
 /// Appends `event` to the org's hash chain inside the caller's transaction. This is the
 /// only place audit rows are written.
@@ -35,21 +36,21 @@ pub(super) fn append_audit_tx(
     };
     let occurred_at = rfc3339(now);
     let details_json = serde_json::to_string(&event.details).map_err(internal)?;
-    let hash = audit::entry_hash(
-        &prev_hash,
-        &EntryFields {
-            org_id,
-            seq,
-            occurred_at: &occurred_at,
-            actor: &event.actor,
-            action: event.action,
-            target: &event.target,
-            ip: &event.ip,
-            user_agent: &event.user_agent,
-            outcome: event.outcome,
-            details_json: &details_json,
-        },
-    );
+    let fields = EntryFields {
+        org_id,
+        seq,
+        occurred_at: &occurred_at,
+        actor: &event.actor,
+        action: event.action,
+        target: &event.target,
+        ip: &event.ip,
+        user_agent: &event.user_agent,
+        outcome: event.outcome,
+        details_json: &details_json,
+    };
+    let hash = audit::entry_hash(&prev_hash, &fields);
+    // The entry's leaf of the org's Merkle tree and the subtrees it completes (0025).
+    super::audit_checkpoints::tree_append_tx(tx, org_id, seq, &merkle::entry_leaf_hash(&fields))?;
     tx.execute(
         "INSERT INTO audit_log (org_id, seq, occurred_at, actor_type, actor_id, actor_email, action,
             target_type, target_id, ip, user_agent, outcome, details, prev_hash, hash)
@@ -104,11 +105,12 @@ pub(super) fn append_audit_tx(
 /// `occurred_at`'s hour: its first 13 characters (`2026-12-06T11`), UTC.
 const HOUR_LEN: usize = 13;
 
-const AUDIT_COLS: &str = "org_id, seq, occurred_at, actor_type, actor_id, actor_email, action,
+pub(super) const AUDIT_COLS: &str =
+    "org_id, seq, occurred_at, actor_type, actor_id, actor_email, action,
     target_type, target_id, ip, user_agent, outcome, details, prev_hash, hash";
 
 /// An audit row ([`AUDIT_COLS`]); its columns are moved into the record, not copied.
-fn audit_from(mut r: Row) -> Result<(String, AuditRecord)> {
+pub(super) fn audit_from(mut r: Row) -> Result<(String, AuditRecord)> {
     let details_json: String = r.take(12)?;
     let details = serde_json::from_str(&details_json).unwrap_or(serde_json::Value::Null);
     let target_type: Option<String> = r.take(7)?;

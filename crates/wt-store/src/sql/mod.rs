@@ -29,6 +29,7 @@
 
 mod allowed_ips;
 mod audit;
+mod audit_checkpoints;
 pub mod copy;
 mod device_grants;
 mod events;

@@ -108,6 +108,7 @@ async fn postgres_passes_the_conformance_story() {
     story::keys_story(&store).await;
     story::activity_story(&store).await;
     story::passkeys_story(&store).await;
+    story::checkpoints_story(&store).await;
     let report = store
         .verify_audit("org_a")
         .await
@@ -418,4 +419,28 @@ fn shipped_migrations() -> i64 {
         .filter_map(|f| f.ok())
         .filter(|f| f.path().extension().is_some_and(|x| x == "sql"))
         .count() as i64
+}
+
+/// A log older than the tree's table (its nodes deleted here) is rebuilt by the backfill.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_tree_of_an_older_log_is_backfilled() {
+    let Some(db) = TempDb::create("the_audit_tree_of_an_older_log_is_backfilled") else {
+        return;
+    };
+    let store = PgStore::connect(&db.url, 4)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    story::story(&store).await;
+    story::activity_story(&store).await;
+    story::checkpoints_story(&store).await;
+    let url = db.url.clone();
+    let n = std::thread::spawn(move || {
+        let mut c = client(&url).unwrap_or_else(|e| panic!("{e}"));
+        c.execute("DELETE FROM audit_tree_nodes WHERE org_id = 'org_ck'", &[])
+            .unwrap_or_else(|e| panic!("{e}"))
+    })
+    .join()
+    .unwrap_or_else(|_| panic!("thread"));
+    assert!(n > 13, "{n} nodes");
+    story::backfill_story(&store).await;
 }

@@ -19,6 +19,7 @@ async fn sqlite_passes_the_conformance_story() {
     story::keys_story(&store).await;
     story::activity_story(&store).await;
     story::passkeys_story(&store).await;
+    story::checkpoints_story(&store).await;
     let store = std::sync::Arc::new(store);
     story::group_commit_story(store.clone()).await;
     story::idempotency_story(store).await;
@@ -111,4 +112,20 @@ async fn a_backup_taken_while_writes_continue_is_consistent_and_restores() {
     let bad = dir.path().join("bad.db");
     std::fs::write(&bad, b"not a database at all").unwrap_or_else(|e| panic!("{e}"));
     assert!(restore_from(&bad, &restored_dir.path().join("other.db")).is_err());
+}
+
+/// A log older than the tree's table (its nodes deleted here) is rebuilt by the backfill.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_tree_of_an_older_log_is_backfilled() {
+    let (dir, store) = open_temp();
+    story::story(&store).await;
+    story::activity_story(&store).await;
+    story::checkpoints_story(&store).await;
+    let conn = Connection::open(dir.path().join(DB_FILE)).unwrap_or_else(|e| panic!("{e}"));
+    let n = conn
+        .execute("DELETE FROM audit_tree_nodes WHERE org_id = 'org_ck'", [])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(n > 13, "{n} nodes");
+    drop(conn);
+    story::backfill_story(&store).await;
 }

@@ -1661,3 +1661,242 @@ pub async fn passkeys_story(store: &dyn Store) {
     let report = store.verify_audit("org_p").await.unwrap();
     assert!(report.ok, "{report:?}");
 }
+
+/// The org's tree root recomputed from its entries (as a client would).
+#[allow(clippy::unwrap_used)]
+async fn root_from_entries(store: &dyn Store, org_id: &str) -> (u64, wt_core::merkle::Hash) {
+    let entries = store.audit_entries(org_id, 0, 100_000).await.unwrap();
+    let leaves: Vec<_> = entries
+        .iter()
+        .map(|r| wt_core::merkle::record_leaf_hash(org_id, r))
+        .collect();
+    (leaves.len() as u64, wt_core::merkle::root_of(&leaves))
+}
+
+/// The org's tree root from the stored nodes (one query).
+#[allow(clippy::unwrap_used)]
+pub async fn stored_root(store: &dyn Store, org_id: &str, size: u64) -> wt_core::merkle::Hash {
+    let ids = wt_core::merkle::root_nodes(size).unwrap();
+    let found = store.audit_tree_nodes(org_id, ids).await.unwrap();
+    wt_core::merkle::root(&found, size).unwrap()
+}
+
+/// Issue 28: every append adds its leaf (and the subtrees it completes) to the org's
+/// Merkle tree in its transaction; proofs from the stored nodes verify against roots
+/// recomputed from the entries; signing keys and checkpoints are kept. Leaves org
+/// `org_ck` with 13 entries, for the backfill check.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub async fn checkpoints_story(store: &dyn Store) {
+    use wt_core::merkle;
+    let t: i64 = 1_800_100_000;
+    assert_eq!(store.audit_tree_size("org_ck").await.unwrap(), 0);
+    store
+        .create_org(
+            NewOrg {
+                id: "org_ck".into(),
+                slug: "checkpoints".into(),
+                name: "Checkpoints".into(),
+            },
+            None,
+            event(actions::ORG_CREATED),
+            t,
+        )
+        .await
+        .unwrap();
+    let mut roots = vec![merkle::empty_root()];
+    roots.push(root_from_entries(store, "org_ck").await.1);
+    for i in 0..12 {
+        let ev = event(actions::LOGIN_FAILED).details(serde_json::json!({"n": i, "b": "x"}));
+        store.append_audit("org_ck", ev, t + i).await.unwrap();
+        let (size, root) = root_from_entries(store, "org_ck").await;
+        assert_eq!(size, i as u64 + 2);
+        assert_eq!(store.audit_tree_size("org_ck").await.unwrap(), size);
+        assert_eq!(
+            stored_root(store, "org_ck", size).await,
+            root,
+            "size {size}"
+        );
+        roots.push(root);
+    }
+    // Another org's tree is its own.
+    assert_eq!(store.audit_tree_size("org_nobody").await.unwrap(), 0);
+    // Every inclusion proof of every size, from the nodes listed up front (one query).
+    let entries = store.audit_entries("org_ck", 0, 100).await.unwrap();
+    for size in 1..=13u64 {
+        for index in 0..size {
+            let ids = merkle::inclusion_nodes(index, size).unwrap();
+            assert!(ids.len() <= 2 * 4 + 4, "{} nodes", ids.len());
+            let found = store.audit_tree_nodes("org_ck", ids).await.unwrap();
+            let proof = merkle::inclusion_proof(&found, index, size).unwrap();
+            let leaf = merkle::record_leaf_hash("org_ck", &entries[index as usize]);
+            merkle::verify_inclusion(&leaf, index, size, &proof, &roots[size as usize]).unwrap();
+            // A leaf of another position does not verify.
+            let other = merkle::record_leaf_hash("org_ck", &entries[((index + 1) % 13) as usize]);
+            if size > 1 {
+                assert!(
+                    merkle::verify_inclusion(&other, index, size, &proof, &roots[size as usize])
+                        .is_err()
+                );
+            }
+        }
+    }
+    for old in 0..=13u64 {
+        for new in old..=13u64 {
+            let ids = merkle::consistency_nodes(old, new).unwrap();
+            let found = store.audit_tree_nodes("org_ck", ids).await.unwrap();
+            let proof = merkle::consistency_proof(&found, old, new).unwrap();
+            merkle::verify_consistency(
+                old,
+                new,
+                &proof,
+                &roots[old as usize],
+                &roots[new as usize],
+            )
+            .unwrap();
+        }
+    }
+    // Signing keys: one installation key at most; an org's key retires the org's previous.
+    assert!(store.audit_signing_keys("org_ck").await.unwrap().is_empty());
+    let key = |id: &str, org: Option<&str>, at: i64| SigningKeyRecord {
+        id: id.into(),
+        org_id: org.map(str::to_string),
+        public_key: vec![7; 32],
+        private_sealed: format!("sealed-{id}"),
+        created_at: at,
+        retired_at: None,
+    };
+    assert!(
+        store
+            .audit_signing_key_add(key("ask_1", None, t), None)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .audit_signing_key_add(key("ask_2", None, t + 1), None)
+            .await
+            .unwrap(),
+        "a second installation key while one is unretired"
+    );
+    let before = store.audit_last_seq("org_ck").await.unwrap();
+    for (id, at) in [("ask_3", t + 5), ("ask_4", t + 6)] {
+        let ev = event("audit.signing_key.rotated").target("audit_signing_key", id);
+        assert!(
+            store
+                .audit_signing_key_add(key(id, Some("org_ck"), at), Some(ev))
+                .await
+                .unwrap()
+        );
+    }
+    assert_eq!(store.audit_last_seq("org_ck").await.unwrap(), before + 2);
+    let keys = store.audit_signing_keys("org_ck").await.unwrap();
+    let ids: Vec<_> = keys.iter().map(|k| (k.id.as_str(), k.retired_at)).collect();
+    assert_eq!(
+        ids,
+        vec![("ask_1", None), ("ask_3", Some(t + 6)), ("ask_4", None)]
+    );
+    assert_eq!(keys[2].private_sealed, "sealed-ask_4");
+    assert!(
+        !format!("{:?}", keys[2]).contains("sealed-"),
+        "Debug hides the sealed key"
+    );
+    // Another org sees the installation key only.
+    let other: Vec<_> = store
+        .audit_signing_keys("org_a")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.id)
+        .collect();
+    assert_eq!(other, vec!["ask_1".to_string()]);
+    assert!(matches!(
+        store
+            .audit_signing_key_add(key("ask_5", Some("org_ck"), t), None)
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+    // Checkpoints.
+    assert_eq!(store.audit_checkpoint_latest("org_ck").await.unwrap(), None);
+    let cp = |size: u64, at: i64| CheckpointRecord {
+        org_id: "org_ck".into(),
+        size,
+        root: roots[size as usize],
+        note: format!("note of {size}\n"),
+        key_id: "ask_4".into(),
+        created_at: at,
+    };
+    assert!(store.audit_checkpoint_add(cp(5, t), None).await.unwrap());
+    let seq = store.audit_last_seq("org_ck").await.unwrap();
+    let ev = event("audit.checkpoint.signed");
+    assert!(
+        store
+            .audit_checkpoint_add(cp(9, t + 1), Some(ev))
+            .await
+            .unwrap()
+    );
+    assert_eq!(store.audit_last_seq("org_ck").await.unwrap(), seq + 1);
+    assert!(
+        !store
+            .audit_checkpoint_add(cp(9, t + 2), None)
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.audit_checkpoint_latest("org_ck").await.unwrap(),
+        Some(cp(9, t + 1))
+    );
+    assert_eq!(
+        store.audit_checkpoint_at("org_ck", 5).await.unwrap(),
+        Some(cp(5, t))
+    );
+    assert_eq!(store.audit_checkpoint_at("org_ck", 6).await.unwrap(), None);
+    assert_eq!(
+        store.audit_checkpoint_at("org_ck", u64::MAX).await.unwrap(),
+        None
+    );
+    assert_eq!(store.audit_checkpoint_at("org_a", 5).await.unwrap(), None);
+    assert_eq!(store.audit_checkpoint_latest("org_a").await.unwrap(), None);
+    // The audited key rotations and the checkpoint entry are in the tree too.
+    let (size, root) = root_from_entries(store, "org_ck").await;
+    assert_eq!(store.audit_tree_size("org_ck").await.unwrap(), size);
+    assert_eq!(stored_root(store, "org_ck", size).await, root);
+}
+
+/// After the caller deleted `org_ck`'s tree nodes (a log older than the table): appends
+/// add nothing to the tree until the backfill, batched and idempotent, has rebuilt it
+/// from the entries; then the tree is the one the entries make, and appends continue it.
+#[allow(clippy::unwrap_used)]
+pub async fn backfill_story(store: &dyn Store) {
+    assert_eq!(store.audit_tree_size("org_ck").await.unwrap(), 0);
+    store
+        .append_audit("org_ck", event(actions::LOGIN_FAILED), 1_800_200_000)
+        .await
+        .unwrap();
+    assert_eq!(store.audit_tree_size("org_ck").await.unwrap(), 0);
+    let (size, root) = root_from_entries(store, "org_ck").await;
+    let mut batches = 0;
+    let mut total = 0;
+    loop {
+        let n = store.audit_tree_backfill("org_ck", 4).await.unwrap();
+        if n == 0 {
+            break;
+        }
+        assert!(n <= 4);
+        total += n;
+        batches += 1;
+    }
+    assert_eq!(total, size);
+    assert_eq!(batches, size.div_ceil(4));
+    assert_eq!(store.audit_tree_backfill("org_ck", 4).await.unwrap(), 0);
+    assert_eq!(store.audit_tree_size("org_ck").await.unwrap(), size);
+    assert_eq!(stored_root(store, "org_ck", size).await, root);
+    store
+        .append_audit("org_ck", event(actions::LOGIN_FAILED), 1_800_200_001)
+        .await
+        .unwrap();
+    let (size, root) = root_from_entries(store, "org_ck").await;
+    assert_eq!(store.audit_tree_size("org_ck").await.unwrap(), size);
+    assert_eq!(stored_root(store, "org_ck", size).await, root);
+    // An org whose tree is complete: nothing to do.
+    assert_eq!(store.audit_tree_backfill("org_h", 4).await.unwrap(), 0);
+}
