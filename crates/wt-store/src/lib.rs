@@ -22,8 +22,8 @@ mod store;
 
 pub use model::*;
 pub use store::{
-    AllowedIpStore, AuditStore, DeviceGrantStore, EventStore, HealthStore, IngestStore,
-    InviteStore, KeyStore, MemberStore, MfaStore, OrgStore, OutboxStore, PasskeyStore,
+    AllowedIpStore, AuditSinkStore, AuditStore, DeviceGrantStore, EventStore, HealthStore,
+    IngestStore, InviteStore, KeyStore, MemberStore, MfaStore, OrgStore, OutboxStore, PasskeyStore,
     PasswordStore, ReadinessStore, SessionStore, SetupStore, Store, ThrottleStore, TokenStore,
     UserStore,
 };

@@ -35,6 +35,7 @@ pub const COPY_TABLES: &[&str] = &[
     "audit_actions",
     "audit_hourly",
     "audit_last_sign_ins",
+    "audit_sinks",
     "api_keys",
     "api_key_sources",
     "api_key_usage_hourly",
