@@ -185,7 +185,11 @@ impl SinkTarget {
 
 /// A sink's name: 1 to 64 letters, digits, `.`, `_` or `-`.
 pub fn validate_name(name: &str) -> Result<(), SinkError> {
-    let ok = !name.is_empty()
+    // The first character is a letter or digit: `.` and `..` never reach a URL path.
+    let ok = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphanumeric())
         && name.len() <= MAX_NAME
         && name
             .chars()
@@ -194,7 +198,7 @@ pub fn validate_name(name: &str) -> Result<(), SinkError> {
         Ok(())
     } else {
         Err(invalid(
-            "name: 1 to 64 letters, digits, '.', '_' or '-' (e.g. splunk-prod)",
+            "name: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit (e.g. splunk-prod)",
         ))
     }
 }
@@ -397,6 +401,8 @@ mod tests {
         assert!(validate_name("splunk-prod_2.eu").is_ok());
         assert!(validate_name("").is_err());
         assert!(validate_name("a b").is_err());
+        assert!(validate_name("..").is_err());
+        assert!(validate_name("-x").is_err());
         assert!(validate_name(&"a".repeat(65)).is_err());
     }
 

@@ -6,6 +6,7 @@ pub mod export;
 pub mod follow;
 pub mod list;
 pub mod review;
+pub mod sinks;
 pub mod tail;
 pub mod verify;
 
@@ -37,6 +38,8 @@ pub enum AuditCommand {
     Review(review::ReviewArgs),
     #[command(about = export::ABOUT, long_about = export::LONG_ABOUT)]
     Export(export::ExportArgs),
+    #[command(subcommand, about = sinks::ABOUT, long_about = sinks::LONG_ABOUT)]
+    Sinks(sinks::SinksCommand),
 }
 
 /// Dispatches `wt audit ...`.
@@ -47,5 +50,6 @@ pub async fn run(command: AuditCommand, ctx: &Ctx) -> Result<(), CliError> {
         AuditCommand::Verify(args) => verify::run(args, ctx).await,
         AuditCommand::Review(args) => review::run(args, ctx).await,
         AuditCommand::Export(args) => export::run(args, ctx).await,
+        AuditCommand::Sinks(command) => sinks::run(command, ctx).await,
     }
 }

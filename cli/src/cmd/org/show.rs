@@ -145,7 +145,8 @@ pub(crate) mod tests {
             "passkey_aaguids": [],
             "readiness": {
                 "review_interval_days": 90, "privileged_share_max_percent": 50,
-                "inactive_days": 90, "rotation_age_days": 90, "audit_review_window_days": 7
+                "inactive_days": 90, "rotation_age_days": 90, "audit_review_window_days": 7,
+                "sink_lag_max_minutes": 15, "sink_failing_max_minutes": 60
             },
         })
     }
