@@ -414,17 +414,18 @@ json\t'Pretty-printed JSON with stable field names'"
 complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -l server -d 'URL of the WatchTower daemon' -r
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export sinks" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export sinks" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -s V -l version -d 'Print version'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "list" -d 'List audit log entries, newest first'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "tail" -d 'Show the latest audit entries; --follow streams new ones'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "verify" -d 'Verify the hash chain of the audit log'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "review" -d 'Record a review of the audit log'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export" -f -a "export" -d 'Export the audit log as JSON lines or CSV'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export sinks" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export sinks" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export sinks" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export sinks" -f -a "list" -d 'List audit log entries, newest first'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export sinks" -f -a "tail" -d 'Show the latest audit entries; --follow streams new ones'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export sinks" -f -a "verify" -d 'Verify the hash chain of the audit log'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export sinks" -f -a "review" -d 'Record a review of the audit log'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export sinks" -f -a "export" -d 'Export the audit log as JSON lines or CSV'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export sinks" -f -a "sinks" -d 'Stream the audit log to a SIEM (webhook or syslog)'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l action -d 'Only this action; a trailing `*` matches a prefix (`auth.*`, `api_key.*`)' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l actor -d 'Only entries by this actor (email or user id)' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l target -d 'Only entries about this target (its id)' -r
@@ -489,6 +490,19 @@ complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from export" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -f -a "add" -d 'Add a sink (a webhook URL, or tls:// or tcp:// for syslog)'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -f -a "list" -d 'List the sinks with how far behind each is'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -f -a "test" -d 'Send a test message to a sink now'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -f -a "pause" -d 'Stop delivering to a sink (entries wait; nothing is skipped)'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -f -a "resume" -d 'Resume delivering to a sink from the last entry it accepted'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -f -a "rotate-secret" -d 'Give a webhook sink a new signing secret (the old one still signs for --overlap)'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -f -a "remove" -d 'Remove a sink'
 complete -c wt -n "__fish_wt_using_subcommand events; and not __fish_seen_subcommand_from list tail" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand events; and not __fish_seen_subcommand_from list tail" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
