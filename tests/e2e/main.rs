@@ -2,6 +2,7 @@
 //! One test binary for the whole suite (link once, run in parallel).
 
 mod audit;
+mod audit_sinks;
 mod backup;
 mod bursts;
 mod cli;
