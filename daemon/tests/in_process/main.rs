@@ -437,6 +437,7 @@ fn one_event() -> Value {
 
 mod allowed_ips;
 mod audit;
+mod audit_sinks;
 mod console;
 mod console_allowed_ips;
 mod console_audit;
