@@ -6,8 +6,8 @@ use crate::error::ApiError;
 use crate::extract::ClientMeta;
 use crate::middleware;
 use crate::routes::{
-    allowed_ips, audit, audit_checkpoints, auth, events, health, invites, keys, leaks, members,
-    mfa, orgs, passwords, readiness, setup, step_up, tokens,
+    allowed_ips, audit, audit_checkpoints, audit_sinks, auth, events, health, invites, keys,
+    leaks, members, mfa, orgs, passwords, readiness, setup, step_up, tokens,
 };
 use crate::state::AppState;
 use axum::Router;
@@ -97,6 +97,18 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/orgs/events", get(events::list))
         .route("/orgs/events/stream", get(events::stream))
         .route("/orgs/audit-logs/verify", get(audit::verify))
+        .route(
+            "/orgs/audit-sinks",
+            get(audit_sinks::list).post(audit_sinks::add),
+        )
+        .route("/orgs/audit-sinks/{id}", delete(audit_sinks::remove))
+        .route("/orgs/audit-sinks/{id}/pause", post(audit_sinks::pause))
+        .route("/orgs/audit-sinks/{id}/resume", post(audit_sinks::resume))
+        .route("/orgs/audit-sinks/{id}/test", post(audit_sinks::test))
+        .route(
+            "/orgs/audit-sinks/{id}/rotate-secret",
+            post(audit_sinks::rotate_secret),
+        )
         .route(
             "/orgs/audit-logs/reviews",
             get(audit::reviews).post(audit::review),

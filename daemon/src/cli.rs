@@ -303,6 +303,21 @@ pub struct ServeArgs {
     /// ...or after this long (e.g. 10m, 1h) when the log grew at all [default: 10m].
     #[arg(long, env = "WT_CHECKPOINT_EVERY", value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub checkpoint_every: Option<std::time::Duration>,
+    /// How often the audit sink task looks for entries to stream (`wt audit sinks`)
+    /// [default: 1s].
+    #[arg(long, env = "WT_AUDIT_SINK_POLL", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub audit_sink_poll: Option<std::time::Duration>,
+    /// How long a daemon's claim on a sink lasts without progress: another daemon (or
+    /// this one restarted) takes over a dead daemon's sinks after it [default: 30s].
+    #[arg(long, env = "WT_AUDIT_SINK_LEASE", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub audit_sink_lease: Option<std::time::Duration>,
+    /// First wait after a failed delivery to a sink; doubles per failure, with jitter
+    /// [default: 2s].
+    #[arg(long, env = "WT_AUDIT_SINK_BACKOFF_MIN", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub audit_sink_backoff_min: Option<std::time::Duration>,
+    /// Longest wait between attempts to deliver to a failing sink [default: 5m].
+    #[arg(long, env = "WT_AUDIT_SINK_BACKOFF_MAX", value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub audit_sink_backoff_max: Option<std::time::Duration>,
     /// Issuer name shown in authenticator apps [default: WatchTower].
     #[arg(long, env = "WT_TOTP_ISSUER", value_name = "NAME")]
     pub totp_issuer: Option<String>,

@@ -57,6 +57,10 @@ struct FileConfig {
     event_prune_interval: Option<String>,
     checkpoint_every_entries: Option<u64>,
     checkpoint_every: Option<String>,
+    audit_sink_poll: Option<String>,
+    audit_sink_lease: Option<String>,
+    audit_sink_backoff_min: Option<String>,
+    audit_sink_backoff_max: Option<String>,
     trusted_proxy: Option<Vec<String>>,
     metrics_token_file: Option<PathBuf>,
     secret_scanning_keys: Option<PathBuf>,
@@ -106,6 +110,8 @@ pub struct ServeConfig {
     pub checkpoint_every_entries: u64,
     /// ...or after this long when the log grew.
     pub checkpoint_every: std::time::Duration,
+    /// The audit sink delivery task's settings (`--audit-sink-*`).
+    pub audit_sinks: crate::sinks::Settings,
     /// Proxies whose X-Forwarded-For is believed.
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// The file with /metrics' bearer token; `None`: /metrics for loopback clients only.
@@ -334,6 +340,53 @@ impl ServeConfig {
                 (None, None) => crate::service::audit_checkpoints::DEFAULT_EVERY,
             }
             .max(std::time::Duration::from_secs(1)),
+            audit_sinks: {
+                let d = crate::sinks::Settings::default();
+                let pick = |name: &str,
+                            arg: Option<std::time::Duration>,
+                            file: &Option<String>,
+                            default: std::time::Duration|
+                 -> anyhow::Result<std::time::Duration> {
+                    Ok(match (arg, file) {
+                        (Some(d), _) => d,
+                        (None, Some(s)) => humantime::parse_duration(s)
+                            .map_err(|e| anyhow::anyhow!("{name} {s:?}: {e}"))?,
+                        (None, None) => default,
+                    })
+                };
+                let secs = |d: std::time::Duration| (d.as_secs() as i64).max(1);
+                let backoff_min = secs(pick(
+                    "audit_sink_backoff_min",
+                    args.audit_sink_backoff_min,
+                    &file.audit_sink_backoff_min,
+                    std::time::Duration::from_secs(d.backoff_min as u64),
+                )?);
+                crate::sinks::Settings {
+                    poll: pick(
+                        "audit_sink_poll",
+                        args.audit_sink_poll,
+                        &file.audit_sink_poll,
+                        d.poll,
+                    )?
+                    .max(std::time::Duration::from_millis(50)),
+                    lease: secs(pick(
+                        "audit_sink_lease",
+                        args.audit_sink_lease,
+                        &file.audit_sink_lease,
+                        std::time::Duration::from_secs(d.lease as u64),
+                    )?)
+                    .max(2),
+                    backoff_min,
+                    backoff_max: secs(pick(
+                        "audit_sink_backoff_max",
+                        args.audit_sink_backoff_max,
+                        &file.audit_sink_backoff_max,
+                        std::time::Duration::from_secs(d.backoff_max as u64),
+                    )?)
+                    .max(backoff_min),
+                    holder: d.holder,
+                }
+            },
             trusted_proxies: {
                 let list = if args.trusted_proxies.is_empty() {
                     file.trusted_proxy.unwrap_or_default()

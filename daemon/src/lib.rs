@@ -44,5 +44,6 @@ pub mod ratelimit;
 pub mod routes;
 pub mod server;
 pub mod service;
+pub mod sinks;
 pub mod state;
 pub mod wire;

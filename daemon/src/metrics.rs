@@ -159,6 +159,10 @@ pub struct Metrics {
     pub events_stored: Family<OrgLabels, Gauge>,
     /// Their approximate size (payload characters) per org.
     pub events_stored_bytes: Family<OrgLabels, Gauge>,
+    /// Audit sink sends by outcome (`delivered`, `failed`): failures are retried.
+    pub audit_sink_sends: Family<OutcomeLabels, Counter>,
+    /// Audit entries accepted by sinks (every sink's).
+    pub audit_sink_entries: Counter,
     /// The PostgreSQL pool, as read at the last scrape.
     database: DatabaseCollector,
 }
@@ -230,9 +234,23 @@ impl Default for Metrics {
             "Approximate size of the stored events' payloads per org",
             events_stored_bytes.clone(),
         );
+        let audit_sink_sends = Family::<OutcomeLabels, Counter>::default();
+        let audit_sink_entries = Counter::default();
+        registry.register(
+            "audit_sink_sends",
+            "Audit sink sends (batches) by outcome",
+            audit_sink_sends.clone(),
+        );
+        registry.register(
+            "audit_sink_entries",
+            "Audit entries accepted by audit sinks",
+            audit_sink_entries.clone(),
+        );
         let database = DatabaseCollector::default();
         registry.register_collector(Box::new(database.clone()));
         Self {
+            audit_sink_sends,
+            audit_sink_entries,
             events_stored,
             events_stored_bytes,
             database,
@@ -254,6 +272,19 @@ impl Metrics {
     /// Counts one login attempt: `succeeded`, `failed`, `throttled` or `mfa_required`.
     pub fn login(&self, outcome: &'static str) {
         self.logins.get_or_create(&OutcomeLabels { outcome }).inc();
+    }
+
+    /// Counts one audit sink send: `delivered` or `failed`.
+    pub fn audit_sink(&self, outcome: &'static str) {
+        self.audit_sink_sends
+            .get_or_create(&OutcomeLabels { outcome })
+            .inc();
+    }
+
+    /// Counts entries a sink accepted (one `delivered` send).
+    pub fn audit_sink_entries(&self, n: u64) {
+        self.audit_sink("delivered");
+        self.audit_sink_entries.inc_by(n);
     }
 
     /// Counts one mail delivery attempt: `sent` or `failed`.

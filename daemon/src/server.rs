@@ -195,6 +195,11 @@ pub async fn serve(
         mail,
         state.shutdown.subscribe(),
     ));
+    let sinks = tokio::spawn(crate::sinks::run(
+        state.clone(),
+        cfg.audit_sinks.clone(),
+        state.shutdown.subscribe(),
+    ));
     let app = App::new(
         state,
         Limits {
@@ -243,6 +248,7 @@ pub async fn serve(
         }
     }
     let _ = mailer.await;
+    let _ = sinks.await;
     for task in background {
         let _ = task.await;
     }

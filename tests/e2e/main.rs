@@ -3,6 +3,7 @@
 
 mod audit;
 mod audit_evidence;
+mod audit_sinks;
 mod backup;
 mod bursts;
 mod cli;

@@ -9,11 +9,13 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 
 mod audit_checkpoints;
+mod audit_sinks;
 mod device;
 mod events;
 mod keys;
 mod readiness;
 pub use audit_checkpoints::*;
+pub use audit_sinks::*;
 pub use device::*;
 pub use events::*;
 pub use keys::*;

@@ -18,6 +18,10 @@ pub struct ReadinessSettingsPatch {
     pub rotation_age_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub audit_review_window_days: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sink_lag_max_minutes: Option<u32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sink_failing_max_minutes: Option<u32>,
 }
 
 /// `GET /api/v1/orgs/readiness`.

@@ -68,6 +68,14 @@ pub mod actions {
     /// leaked`) and revoked or quarantined; details name the source and the action.
     pub const API_KEY_LEAKED: &str = "api_key.leaked";
     pub const ALLOWED_IP_ADDED: &str = "allowed_ip.added";
+    /// Audit sinks (`wt audit sinks`): where the log is streamed; details name the sink,
+    /// never its secret.
+    pub const AUDIT_SINK_CREATED: &str = "audit_sink.created";
+    pub const AUDIT_SINK_PAUSED: &str = "audit_sink.paused";
+    pub const AUDIT_SINK_RESUMED: &str = "audit_sink.resumed";
+    pub const AUDIT_SINK_REMOVED: &str = "audit_sink.removed";
+    pub const AUDIT_SINK_SECRET_ROTATED: &str = "audit_sink.secret_rotated";
+    pub const AUDIT_SINK_TESTED: &str = "audit_sink.tested";
     pub const ALLOWED_IP_REMOVED: &str = "allowed_ip.removed";
     /// A session's request came from an address outside the org's list; rate-limited.
     pub const ACCESS_DENIED_IP: &str = "access.denied_ip";

@@ -41,6 +41,7 @@
 
 pub mod apikey;
 pub mod audit;
+pub mod audit_sinks;
 pub mod checkpoint;
 pub mod clock;
 pub mod crypto;

@@ -78,6 +78,9 @@ pub enum Permission {
     AuditRead,
     /// Record reviews of the audit log.
     AuditReview,
+    /// Add, pause, resume, test and remove audit sinks (`wt audit sinks`): where the log
+    /// is streamed to leaves the installation, so owners and admins only.
+    AuditSinksManage,
     /// Read the production readiness checklist.
     ReadinessRead,
     /// Create and revoke automation tokens.
@@ -94,7 +97,7 @@ pub enum Permission {
 
 impl Permission {
     /// Every permission, for exhaustive tests.
-    pub const ALL: [Permission; 17] = [
+    pub const ALL: [Permission; 18] = [
         Permission::SelfRead,
         Permission::SelfManage,
         Permission::MembersRead,
@@ -107,6 +110,7 @@ impl Permission {
         Permission::AllowedIpsManage,
         Permission::AuditRead,
         Permission::AuditReview,
+        Permission::AuditSinksManage,
         Permission::ReadinessRead,
         Permission::TokensManage,
         Permission::EventsRead,
@@ -234,7 +238,7 @@ mod tests {
     fn matrix_rows_match_the_spec() {
         use Permission::*;
         // (permission, owner, admin, risk_lead, analyst, viewer)
-        let table: [(Permission, [bool; 5]); 17] = [
+        let table: [(Permission, [bool; 5]); 18] = [
             (SelfRead, [true, true, true, true, true]),
             (SelfManage, [true, true, true, true, true]),
             (MembersRead, [true, true, true, true, false]),
@@ -247,6 +251,7 @@ mod tests {
             (AllowedIpsManage, [true, true, false, false, false]),
             (AuditRead, [true, true, true, false, false]),
             (AuditReview, [true, true, true, false, false]),
+            (AuditSinksManage, [true, true, false, false, false]),
             (ReadinessRead, [true, true, true, true, true]),
             (TokensManage, [true, true, false, false, false]),
             (EventsRead, [true, true, true, true, false]),

@@ -23,6 +23,7 @@ mod store;
 pub use model::*;
 pub use store::{
     AllowedIpStore, AuditCheckpointStore, AuditStore, DeviceGrantStore, EventStore, HealthStore,
+    AllowedIpStore, AuditSinkStore, AuditStore, DeviceGrantStore, EventStore, HealthStore,
     IngestStore, InviteStore, KeyStore, MemberStore, MfaStore, OrgStore, OutboxStore, PasskeyStore,
     PasswordStore, ReadinessStore, SessionStore, SetupStore, Store, ThrottleStore, TokenStore,
     UserStore,

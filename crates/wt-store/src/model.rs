@@ -829,3 +829,37 @@ pub struct EventProbeRecord {
     pub xmax: i64,
     pub xmin: i64,
 }
+
+/// An audit sink as stored (`wt audit sinks`): where an org's audit log is streamed and
+/// how far the receiver has accepted it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditSinkRecord {
+    pub id: String,
+    pub org_id: String,
+    /// `webhook` or `syslog`.
+    pub kind: String,
+    pub name: String,
+    /// JSON text of the sink's settings (URL, CA certificates); never a secret.
+    pub config: String,
+    /// The webhook signing secret, sealed with the master key; `None` for syslog.
+    pub secret: Option<String>,
+    /// The previous secret, sealed, while a rotation's overlap lasts.
+    pub previous_secret: Option<String>,
+    pub previous_secret_until: Option<i64>,
+    pub paused: bool,
+    /// The last seq the receiver accepted (0: none).
+    pub delivered_seq: i64,
+    pub created_at: i64,
+    /// Email of the member who added it.
+    pub created_by: String,
+    pub last_success_at: Option<i64>,
+    pub last_error: Option<String>,
+    pub last_error_at: Option<i64>,
+    /// Since when every attempt has failed (`None` once one succeeded).
+    pub failing_since: Option<i64>,
+    /// Consecutive failed attempts.
+    pub failures: i64,
+    pub next_attempt_at: i64,
+    pub lease_holder: Option<String>,
+    pub lease_until: Option<i64>,
+}

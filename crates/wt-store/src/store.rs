@@ -28,6 +28,7 @@ pub trait Store:
     + SessionStore
     + AuditStore
     + AuditCheckpointStore
+    + AuditSinkStore
     + MfaStore
     + InviteStore
     + MemberStore
@@ -55,6 +56,7 @@ impl<T> Store for T where
         + SessionStore
         + AuditStore
         + AuditCheckpointStore
+        + AuditSinkStore
         + MfaStore
         + InviteStore
         + MemberStore
@@ -410,6 +412,88 @@ pub trait AuditCheckpointStore: Send + Sync {
         org_id: &str,
         size: u64,
     ) -> Result<Option<CheckpointRecord>>;
+/// Audit sinks (`wt audit sinks`): their settings, and the durable cursor and lease of
+/// the delivery task (`daemon/src/sinks`). A sink is delivered by the daemon holding its
+/// lease; every update by the task names the holder and changes nothing once another
+/// daemon took the lease over.
+#[async_trait]
+pub trait AuditSinkStore: Send + Sync {
+    /// Adds a sink, with its audit entry. A name already used in the org is a conflict.
+    async fn audit_sink_create(&self, sink: AuditSinkRecord, audit: AuditEvent) -> Result<()>;
+
+    /// The org's sinks, by name.
+    async fn audit_sinks_list(&self, org_id: &str) -> Result<Vec<AuditSinkRecord>>;
+
+    /// One sink of the org; `None` when absent (or another org's).
+    async fn audit_sink_get(&self, org_id: &str, id: &str) -> Result<Option<AuditSinkRecord>>;
+
+    /// Pauses or resumes a sink, with its audit entry; `NotFound` when absent. Resuming
+    /// makes it due at once.
+    async fn audit_sink_set_paused(
+        &self,
+        org_id: &str,
+        id: &str,
+        paused: bool,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<AuditSinkRecord>;
+
+    /// Replaces the signing secret (sealed); the old one stays as the previous secret
+    /// until `previous_until`. With its audit entry; `NotFound` when absent.
+    async fn audit_sink_rotate_secret(
+        &self,
+        org_id: &str,
+        id: &str,
+        secret: String,
+        previous_until: UnixTime,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<AuditSinkRecord>;
+
+    /// Removes a sink, with its audit entry; `NotFound` when absent.
+    async fn audit_sink_remove(
+        &self,
+        org_id: &str,
+        id: &str,
+        now: UnixTime,
+        audit: AuditEvent,
+    ) -> Result<AuditSinkRecord>;
+
+    /// Claims up to `limit` sinks that are due (not paused, `next_attempt_at <= now`)
+    /// and whose lease is free, expired or already `holder`'s, for `lease` seconds.
+    async fn audit_sinks_claim(
+        &self,
+        holder: &str,
+        now: UnixTime,
+        lease: i64,
+        limit: u32,
+    ) -> Result<Vec<AuditSinkRecord>>;
+
+    /// Records that the receiver accepted everything through `seq`, and extends the
+    /// lease. `false` (nothing changed) when `holder` no longer holds the lease.
+    async fn audit_sink_delivered(
+        &self,
+        id: &str,
+        holder: &str,
+        seq: i64,
+        now: UnixTime,
+        lease: i64,
+    ) -> Result<bool>;
+
+    /// Records a failed attempt (the error, since when it fails, one more failure) and
+    /// when to try again; the lease is released. `false` when `holder` had lost it.
+    async fn audit_sink_failed(
+        &self,
+        id: &str,
+        holder: &str,
+        error: &str,
+        now: UnixTime,
+        next_attempt_at: UnixTime,
+    ) -> Result<bool>;
+
+    /// Gives the lease back (a daemon shutting down), so another daemon need not wait for
+    /// it to expire.
+    async fn audit_sink_release(&self, id: &str, holder: &str) -> Result<()>;
 }
 
 /// MFA (SECURITY.md E): TOTP credentials, recovery codes and pre-MFA login challenges.

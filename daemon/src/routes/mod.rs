@@ -3,6 +3,7 @@
 pub mod allowed_ips;
 pub mod audit;
 pub mod audit_checkpoints;
+pub mod audit_sinks;
 pub mod auth;
 pub mod device;
 pub mod events;

@@ -10,6 +10,7 @@ pub mod allowed_ips;
 pub mod attempts;
 pub mod audit;
 pub mod audit_checkpoints;
+pub mod audit_sinks;
 pub mod auth;
 pub mod device_grants;
 pub mod events;

@@ -153,6 +153,12 @@ pub async fn update_settings(
                 &mut r.audit_review_window_days,
                 3650,
             ),
+            (p.sink_lag_max_minutes, &mut r.sink_lag_max_minutes, 10_080),
+            (
+                p.sink_failing_max_minutes,
+                &mut r.sink_failing_max_minutes,
+                10_080,
+            ),
         ] {
             if let Some(v) = v {
                 if v == 0 || v > max {

@@ -181,6 +181,21 @@ pub async fn snapshot(state: &AppState, auth: &Auth) -> Result<Snapshot, ApiErro
         last_audit_review_at: last_review.map(|r| r.reviewed_at),
         unreviewed_sensitive: unreviewed,
         mail,
+        sinks: crate::service::audit_sinks::facts(state, &org.id)
+            .await?
+            .into_iter()
+            .map(
+                |(s, lag_entries, lag_seconds)| wt_core::readiness::SinkFact {
+                    id: s.id,
+                    name: s.name,
+                    paused: s.paused,
+                    lag_entries,
+                    lag_seconds,
+                    failing_since: s.failing_since,
+                    last_error: s.last_error,
+                },
+            )
+            .collect(),
     })
 }
 

@@ -438,6 +438,7 @@ fn one_event() -> Value {
 mod allowed_ips;
 mod audit;
 mod audit_checkpoints;
+mod audit_sinks;
 mod console;
 mod console_allowed_ips;
 mod console_audit;

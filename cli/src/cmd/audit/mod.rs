@@ -8,6 +8,7 @@ pub mod follow;
 pub mod list;
 pub mod pubkey;
 pub mod review;
+pub mod sinks;
 pub mod tail;
 pub mod verify;
 
@@ -43,6 +44,8 @@ pub enum AuditCommand {
     Pubkey(pubkey::PubkeyArgs),
     #[command(about = checkpoint::ABOUT, long_about = checkpoint::LONG_ABOUT)]
     Checkpoint(checkpoint::CheckpointArgs),
+    #[command(subcommand, about = sinks::ABOUT, long_about = sinks::LONG_ABOUT)]
+    Sinks(sinks::SinksCommand),
 }
 
 /// Dispatches `wt audit ...`.
@@ -55,5 +58,6 @@ pub async fn run(command: AuditCommand, ctx: &Ctx) -> Result<(), CliError> {
         AuditCommand::Export(args) => export::run(args, ctx).await,
         AuditCommand::Pubkey(args) => pubkey::run(args, ctx).await,
         AuditCommand::Checkpoint(args) => checkpoint::run(args, ctx).await,
+        AuditCommand::Sinks(command) => sinks::run(command, ctx).await,
     }
 }

@@ -282,7 +282,8 @@ pub(crate) mod tests {
             "org": {"id": "org_1", "slug": "acme", "name": "Acme"},
             "settings": {
                 "review_interval_days": 90, "privileged_share_max_percent": 50,
-                "inactive_days": 90, "rotation_age_days": 90, "audit_review_window_days": 7
+                "inactive_days": 90, "rotation_age_days": 90, "audit_review_window_days": 7,
+                "sink_lag_max_minutes": 15, "sink_failing_max_minutes": 60
             },
             "checks": [
                 check("mfa", "fail", serde_json::json!([member("alice@example.com", "no MFA")])),

@@ -191,7 +191,7 @@ mod tests {
         );
         assert!(
             r.out.trim_end().ends_with(
-                "Thresholds (`wt org set KEY VALUE` changes them): review-interval-days=90 privileged-share-max-percent=50 inactive-days=90 rotation-age-days=90 audit-review-window-days=7"
+                "Thresholds (`wt org set KEY VALUE` changes them): review-interval-days=90 privileged-share-max-percent=50 inactive-days=90 rotation-age-days=90 audit-review-window-days=7 sink-lag-max-minutes=15 sink-failing-max-minutes=60"
             ),
             "{}",
             r.out

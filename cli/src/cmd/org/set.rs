@@ -49,6 +49,10 @@ Thresholds of the readiness checklist (`wt check`), positive whole numbers:
                                 (default 90)
   audit-review-window-days      sensitive audit entries must be reviewed (`wt audit
                                 review`) within this many days (default 7)
+  sink-lag-max-minutes          warn when an audit sink (`wt audit sinks`) is more than
+                                this many minutes behind, 1-10080 (default 15)
+  sink-failing-max-minutes      fail when an audit sink has failed for longer than
+                                this many minutes, 1-10080 (default 60)
 
 Every setting change needs a recent sign-in: when the server asks for one, wt asks for your password
 (and a code when MFA is on), then sends the change again. For scripts: --password-stdin
@@ -94,6 +98,10 @@ pub enum OrgKey {
     RotationAgeDays,
     /// Days within which sensitive audit entries must be reviewed (readiness)
     AuditReviewWindowDays,
+    /// Minutes an audit sink may lag before a warning (readiness)
+    SinkLagMaxMinutes,
+    /// Minutes an audit sink may keep failing before the check fails (readiness)
+    SinkFailingMaxMinutes,
 }
 
 /// `wt org set` options.
@@ -228,6 +236,8 @@ pub fn threshold_patch(key: OrgKey, value: &str) -> Result<ReadinessSettingsPatc
         OrgKey::InactiveDays => &mut patch.inactive_days,
         OrgKey::RotationAgeDays => &mut patch.rotation_age_days,
         OrgKey::AuditReviewWindowDays => &mut patch.audit_review_window_days,
+        OrgKey::SinkLagMaxMinutes => &mut patch.sink_lag_max_minutes,
+        OrgKey::SinkFailingMaxMinutes => &mut patch.sink_failing_max_minutes,
         OrgKey::MfaRequiredRoles
         | OrgKey::PhishingResistantRequiredRoles
         | OrgKey::PasskeyAaguids

@@ -50,7 +50,7 @@ pub fn print_settings(ctx: &Ctx, settings: &OrgSettings) -> Result<(), CliError>
 }
 
 /// The readiness thresholds under the key names of `wt org set` (also shown by `wt check`).
-pub fn readiness_thresholds(r: &ReadinessSettings) -> [(&'static str, u32); 5] {
+pub fn readiness_thresholds(r: &ReadinessSettings) -> [(&'static str, u32); 7] {
     [
         ("review-interval-days", r.review_interval_days),
         (
@@ -60,6 +60,8 @@ pub fn readiness_thresholds(r: &ReadinessSettings) -> [(&'static str, u32); 5] {
         ("inactive-days", r.inactive_days),
         ("rotation-age-days", r.rotation_age_days),
         ("audit-review-window-days", r.audit_review_window_days),
+        ("sink-lag-max-minutes", r.sink_lag_max_minutes),
+        ("sink-failing-max-minutes", r.sink_failing_max_minutes),
     ]
 }
 
@@ -143,7 +145,8 @@ pub(crate) mod tests {
             "passkey_aaguids": [],
             "readiness": {
                 "review_interval_days": 90, "privileged_share_max_percent": 50,
-                "inactive_days": 90, "rotation_age_days": 90, "audit_review_window_days": 7
+                "inactive_days": 90, "rotation_age_days": 90, "audit_review_window_days": 7,
+                "sink_lag_max_minutes": 15, "sink_failing_max_minutes": 60
             },
         })
     }

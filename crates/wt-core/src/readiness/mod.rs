@@ -7,6 +7,7 @@ mod audit;
 mod keys;
 mod mail;
 mod people;
+mod sinks;
 #[cfg(test)]
 mod tests;
 
@@ -14,6 +15,7 @@ pub use audit::audit_reviewed;
 pub use keys::{environments_separate, key_owners, keys_server_side};
 pub use mail::{MAIL_LATE_AFTER, mail_delivery};
 pub use people::{least_privilege, mfa, phishing_resistant};
+pub use sinks::audit_sinks;
 
 use crate::apikey::Environment;
 use crate::mail::DeliveryFailure;
@@ -61,7 +63,7 @@ pub struct Evidence {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReadinessCheck {
     /// Stable id: `mfa`, `least_privilege`, `keys_server_side`, `environments_separate`,
-    /// `key_owners`, `audit_reviewed`, `mail_delivery`.
+    /// `key_owners`, `audit_reviewed`, `mail_delivery`, `audit_sinks`.
     pub id: String,
     pub title: String,
     pub status: CheckStatus,
@@ -90,6 +92,10 @@ pub struct ReadinessSettings {
     pub rotation_age_days: u32,
     /// Sensitive audit entries must be reviewed within this many days (default 7).
     pub audit_review_window_days: u32,
+    /// Warn when an audit sink is more than this many minutes behind (default 15).
+    pub sink_lag_max_minutes: u32,
+    /// Fail when an audit sink has failed for longer than this many minutes (default 60).
+    pub sink_failing_max_minutes: u32,
 }
 
 impl Default for ReadinessSettings {
@@ -100,6 +106,8 @@ impl Default for ReadinessSettings {
             inactive_days: 90,
             rotation_age_days: 90,
             audit_review_window_days: 7,
+            sink_lag_max_minutes: 15,
+            sink_failing_max_minutes: 60,
         }
     }
 }
@@ -192,6 +200,21 @@ pub struct MailFact {
     pub oldest: Vec<LateMail>,
 }
 
+/// An audit sink as the checks see it (`wt audit sinks`).
+#[derive(Debug, Clone)]
+pub struct SinkFact {
+    pub id: String,
+    pub name: String,
+    pub paused: bool,
+    /// Entries not yet accepted by the receiver.
+    pub lag_entries: i64,
+    /// Age in seconds of the oldest entry not yet accepted (0 when caught up).
+    pub lag_seconds: i64,
+    /// Since when every attempt has failed.
+    pub failing_since: Option<i64>,
+    pub last_error: Option<String>,
+}
+
 /// What the caller of the checklist may read besides it (SECURITY.md #59):
 /// the readiness report is open to every role, but its evidence names members, keys and
 /// audit actors. Details of a kind are shown only when the caller's role may read that
@@ -234,7 +257,7 @@ impl Visibility {
         match kind {
             "member" | "invite" | "member_review" | "mail" => self.members,
             "api_key" | "address" => self.keys,
-            "audit_entry" => self.audit,
+            "audit_entry" | "audit_sink" => self.audit,
             _ => false,
         }
     }
@@ -260,6 +283,8 @@ pub struct Snapshot {
     pub unreviewed_sensitive: Vec<EntryFact>,
     /// Mail of the org that waits too long for delivery.
     pub mail: MailFact,
+    /// The org's audit sinks (the item is listed only when there is one).
+    pub sinks: Vec<SinkFact>,
 }
 
 /// Audit actions that change security state and so must be reviewed (item 6). Reviews
@@ -283,6 +308,10 @@ pub fn is_sensitive(action: &str) -> bool {
         "api_key.browser_use",
         "api_key.leaked",
         "allowed_ip.",
+        "audit_sink.created",
+        "audit_sink.paused",
+        "audit_sink.removed",
+        "audit_sink.secret_rotated",
         "org.settings.updated",
         "access_token.created",
         "access_token.revoked",
@@ -370,6 +399,9 @@ pub fn evaluate(s: &Snapshot) -> Vec<ReadinessCheck> {
     // Listed only for an org that asks for it (after MFA, whose stronger form it is).
     if !s.phishing_resistant_required_roles.is_empty() {
         checks.insert(1, phishing_resistant(s));
+    }
+    if !s.sinks.is_empty() {
+        checks.push(audit_sinks(s));
     }
     checks
 }

@@ -477,3 +477,111 @@ fn phishing_resistant_mfa_is_listed_only_when_asked_and_needs_a_passkey() {
     s.members[1].passkey = true;
     assert_eq!(phishing_resistant(&s).status, CheckStatus::Pass);
 }
+
+fn sink(name: &str) -> SinkFact {
+    SinkFact {
+        id: format!("snk_{name}"),
+        name: name.into(),
+        paused: false,
+        lag_entries: 0,
+        lag_seconds: 0,
+        failing_since: None,
+        last_error: None,
+    }
+}
+
+#[test]
+fn audit_sinks_are_listed_only_when_the_org_has_one() {
+    let s = Snapshot {
+        visible: Visibility::ALL,
+        now: 1_000_000,
+        ..Snapshot::default()
+    };
+    assert!(evaluate(&s).iter().all(|c| c.id != "audit_sinks"));
+    let s = Snapshot {
+        sinks: vec![sink("siem")],
+        ..s
+    };
+    let c = audit_sinks(&s);
+    assert_eq!(c.status, CheckStatus::Pass, "{c:?}");
+    assert!(evaluate(&s).iter().any(|c| c.id == "audit_sinks"));
+}
+
+#[test]
+fn a_lagging_sink_warns_and_one_failing_too_long_fails() {
+    let now = 1_000_000;
+    let base = Snapshot {
+        visible: Visibility::ALL,
+        now,
+        ..Snapshot::default()
+    };
+    let mut lagging = sink("slow");
+    lagging.lag_entries = 12;
+    lagging.lag_seconds = 16 * 60;
+    let mut within = sink("fine");
+    within.lag_entries = 3;
+    within.lag_seconds = 14 * 60;
+    let s = Snapshot {
+        sinks: vec![lagging.clone(), within.clone()],
+        ..base.clone()
+    };
+    let c = audit_sinks(&s);
+    assert_eq!(c.status, CheckStatus::Warn, "{c:?}");
+    assert_eq!(c.evidence.len(), 1);
+    assert_eq!(c.evidence[0].label, "slow");
+    assert!(c.evidence[0].detail.contains("12 entries behind"), "{c:?}");
+
+    let mut failing = sink("down");
+    failing.failing_since = Some(now - 61 * 60);
+    failing.last_error = Some("connection refused".into());
+    failing.lag_entries = 5;
+    failing.lag_seconds = 61 * 60;
+    let s = Snapshot {
+        sinks: vec![lagging.clone(), failing.clone()],
+        ..base.clone()
+    };
+    let c = audit_sinks(&s);
+    assert_eq!(c.status, CheckStatus::Fail, "{c:?}");
+    assert!(c.summary.contains("1 sink failing"), "{}", c.summary);
+    assert!(
+        c.evidence
+            .iter()
+            .any(|e| e.detail.contains("connection refused"))
+    );
+
+    // Failing for less than the setting only warns (it lags).
+    failing.failing_since = Some(now - 59 * 60);
+    let s = Snapshot {
+        sinks: vec![failing],
+        ..base.clone()
+    };
+    assert_eq!(audit_sinks(&s).status, CheckStatus::Warn);
+
+    // The settings move both thresholds.
+    let s = Snapshot {
+        sinks: vec![lagging],
+        settings: ReadinessSettings {
+            sink_lag_max_minutes: 30,
+            ..ReadinessSettings::default()
+        },
+        ..base
+    };
+    assert_eq!(audit_sinks(&s).status, CheckStatus::Pass);
+}
+
+#[test]
+fn sink_evidence_is_withheld_from_roles_that_cannot_read_the_audit_log() {
+    let mut lagging = sink("slow");
+    lagging.lag_seconds = 3600;
+    lagging.lag_entries = 1;
+    let s = Snapshot {
+        visible: Visibility::of(Role::Viewer),
+        now: 1_000_000,
+        sinks: vec![lagging],
+        ..Snapshot::default()
+    };
+    let c = audit_sinks(&s);
+    assert_eq!(c.status, CheckStatus::Warn);
+    assert!(c.evidence.is_empty());
+    assert_eq!(c.evidence_withheld, 1);
+}

@@ -52,6 +52,10 @@ GRANT SELECT, INSERT, DELETE ON ingest_groups TO wt_runtime;
 -- Counters and horizons per org (the prune task; horizons only move forward).
 GRANT SELECT, INSERT, UPDATE ON event_storage TO wt_runtime;
 
+-- Audit sinks (migration 0026): created, updated by the delivery task (cursor, lease,
+-- errors), removed.
+GRANT SELECT, INSERT, UPDATE, DELETE ON audit_sinks TO wt_runtime;
+
 -- Bumped by triggers, which run with the writer's rights.
 GRANT SELECT, UPDATE ON cache_version TO wt_runtime;
 

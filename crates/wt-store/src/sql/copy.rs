@@ -38,6 +38,7 @@ pub const COPY_TABLES: &[&str] = &[
     "audit_tree_nodes",
     "audit_signing_keys",
     "audit_checkpoints",
+    "audit_sinks",
     "api_keys",
     "api_key_sources",
     "api_key_usage_hourly",

@@ -6,7 +6,7 @@
 //! [`SqlStore`] in the file of its noun, with the SQL written right there: `health.rs`,
 //! `orgs.rs`, `setup.rs`, `users.rs`, `throttle.rs`, `sessions.rs`, `audit.rs`, `mfa.rs`,
 //! `invites.rs`, `members.rs`, `passwords.rs`, `outbox.rs`, `keys.rs`, `ingest.rs`,
-//! `allowed_ips.rs`, `tokens.rs`, `readiness.rs`, `passkeys.rs`, `device_grants.rs`. A row mapper or helper that other files
+//! `allowed_ips.rs`, `audit_sinks.rs`, `tokens.rs`, `readiness.rs`, `passkeys.rs`, `device_grants.rs`. A row mapper or helper that other files
 //! need is `pub(super)` in the file of its noun (the org row in `orgs.rs`, the user row in
 //! `users.rs`, `append_audit_tx` in `audit.rs`, `revoke_user_sessions_tx` in `sessions.rs`,
 //! `revoke_user_tokens_tx` in `tokens.rs`, `parse_role` in `members.rs`). This file is the
@@ -30,6 +30,7 @@
 mod allowed_ips;
 mod audit;
 mod audit_checkpoints;
+mod audit_sinks;
 pub mod copy;
 mod device_grants;
 mod events;

@@ -4,6 +4,7 @@
 //! failure). Beside it, the backend tests that need the story's data: the audit log's
 //! guards, backup and restore, `wtd copy`, two daemons on one database, migrations.
 
+mod audit_sinks;
 mod lost_outcome;
 mod postgres;
 mod sqlite;

@@ -109,6 +109,7 @@ async fn postgres_passes_the_conformance_story() {
     story::activity_story(&store).await;
     story::passkeys_story(&store).await;
     story::checkpoints_story(&store).await;
+    crate::audit_sinks::sinks_story(&store).await;
     let report = store
         .verify_audit("org_a")
         .await

@@ -20,6 +20,7 @@ async fn sqlite_passes_the_conformance_story() {
     story::activity_story(&store).await;
     story::passkeys_story(&store).await;
     story::checkpoints_story(&store).await;
+    crate::audit_sinks::sinks_story(&store).await;
     let store = std::sync::Arc::new(store);
     story::group_commit_story(store.clone()).await;
     story::idempotency_story(store).await;
