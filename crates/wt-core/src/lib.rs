@@ -60,6 +60,7 @@ pub mod permissions;
 mod proptests;
 pub mod ratelimit;
 pub mod readiness;
+pub mod redirect;
 pub mod scopes;
 pub mod secret;
 pub mod sessions;

@@ -80,6 +80,15 @@ pub async fn start(
         }
         Some(s) => Some(s.to_string()),
     };
+    if req
+        .client_id
+        .as_deref()
+        .is_some_and(|c| c.is_empty() || c.len() > 64 || !c.chars().all(|c| c.is_ascii_graphic()))
+    {
+        return Err(ApiError::Validation(
+            "client_id: 1 to 64 printable characters".into(),
+        ));
+    }
     // Every request counts and none is given back.
     drop(attempts::begin(state, vec![Key::device_requests(meta.ip)]).await?);
     let now = state.now();

@@ -21,9 +21,9 @@ pub fn device_signed_out(user_code: &str) -> Markup {
         html! {
             section #device-signed-out {
                 h1 { "Approve a device login" }
-                p { "A terminal is waiting for you to approve its sign-in (" code { "wt login --web" } "). Sign in to the console first, then open this page again." }
-                p { a #device-login-link href="/login" { "Sign in" } }
-                p.hint { "Afterwards: " a #device-again href=(again) { "back to this page" } }
+                p { "A terminal is waiting for you to approve its sign-in (" code { "wt login --web" } "). Sign in to the console first." }
+                p { a #device-login-link href=(crate::console::login_link(&again, "")) { "Sign in" } }
+                p.hint { "After signing in you come back here with the code filled in, or open " a #device-again href=(again) { "this page" } " again." }
             }
         },
     )

@@ -171,10 +171,11 @@ pub fn ceremony(v: &CeremonyView<'_>) -> Markup {
 }
 
 /// The MFA step's passkey offer: a form that starts the assertion (on its own page).
-pub fn login_offer(challenge: &str) -> Markup {
+pub fn login_offer(challenge: &str, next: &str) -> Markup {
     html! {
         form #passkey-login-form method="post" action="/login/passkey" {
             input type="hidden" name="challenge" value=(challenge);
+            (super::login::next_field(next))
             button #passkey-login type="submit" { "Use a passkey" }
         }
     }
@@ -190,6 +191,8 @@ pub struct SigninOffer<'a> {
     pub ask_org: bool,
     /// A started ceremony for conditional UI: (id, options JSON).
     pub conditional: Option<(&'a str, &'a str)>,
+    /// Where to go after signing in (already checked; empty: the Security tab).
+    pub next: &'a str,
 }
 
 pub fn signin_offer(v: &SigninOffer<'_>) -> Markup {
@@ -198,6 +201,7 @@ pub fn signin_offer(v: &SigninOffer<'_>) -> Markup {
             h2 #passkey-signin-title { "Or sign in with a passkey" }
             p.hint { "No password needed: your device's screen lock or security key confirms it is you." }
             form #passkey-signin-form method="post" action="/login/passkey/start" {
+                (super::login::next_field(v.next))
                 @if v.ask_org {
                     label for="passkey-org" { "Organisation (slug)" }
                     input #passkey-org type="text" name="org" value=(v.org) autocomplete="organization" required;
@@ -210,6 +214,7 @@ pub fn signin_offer(v: &SigninOffer<'_>) -> Markup {
                 form #passkey-conditional-form method="post" action="/login/passkey/signin" hidden data-webauthn-conditional="get" data-options=(options) {
                     input type="hidden" name="ceremony" value=(id);
                     input type="hidden" name="org" value=(v.org);
+                    (super::login::next_field(v.next))
                     input #passkey-conditional-credential type="hidden" name="credential" value="";
                 }
             }
