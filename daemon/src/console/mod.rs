@@ -108,6 +108,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/security/passkeys/step-up", post(passkeys::step_up_page))
         .route(
+            "/security/mfa/recovery-codes/passkey",
+            post(passkeys::recovery_codes_page),
+        )
+        .route(
+            "/security/mfa/recovery-codes/passkey/finish",
+            post(passkeys::recovery_codes_finish),
+        )
+        .route(
             "/security/passkeys/step-up/finish",
             post(passkeys::step_up_finish),
         )

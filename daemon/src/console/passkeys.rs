@@ -36,6 +36,8 @@ pub(super) async fn section(
             id: p.id,
             name: p.name,
             aaguid: p.aaguid,
+            attachment: wt_core::passkey::attachment_label(p.authenticator_attachment.as_deref()),
+            attestation: p.attestation,
             backup_eligible: p.backup_eligible,
             backup_state: p.backup_state,
         })
@@ -379,5 +381,63 @@ pub(super) async fn login_finish(
                 }),
             }
         }
+    }
+}
+
+/// "New recovery codes" for a member whose second factor is a passkey: the ceremony
+/// page of a step-up assertion (no TOTP code to type).
+pub(super) async fn recovery_codes_page(
+    State(state): State<AppState>,
+    Signed(auth): Signed,
+    Form(f): Form<super::CsrfForm>,
+) -> PageResult {
+    check_csrf(&state, &auth, &f.csrf)?;
+    let started = match service::passkeys::step_up_begin(&state, &auth).await {
+        Ok(s) => s,
+        Err(e) => return security_error(&state, &auth, e).await,
+    };
+    let csrf = csrf_token(&state, &auth.session.id);
+    let viewer = super::viewer(&auth, &csrf, Some(Tab::Security));
+    ok(pk_pages::ceremony(&CeremonyView {
+        viewer: Some(&viewer),
+        title: "New recovery codes",
+        intro: "Confirm it is you with one of your passkeys. The codes you have now stop working. This page lapses in 5 minutes.",
+        kind: Ceremony::Get,
+        options_json: &started.options_json,
+        action: "/security/mfa/recovery-codes/passkey/finish",
+        hidden: vec![("csrf", &csrf), ("ceremony", &started.id)],
+        button: "Use a passkey",
+        back: ("/security", "Cancel"),
+        error: None,
+    }))
+}
+
+/// The assertion of [`recovery_codes_page`]: new codes, shown once.
+pub(super) async fn recovery_codes_finish(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Signed(auth): Signed,
+    Form(f): Form<AnswerForm>,
+) -> PageResult {
+    check_csrf(&state, &auth, &f.csrf)?;
+    let credential = if f.credential.trim().is_empty() {
+        serde_json::Value::String(String::new())
+    } else {
+        serde_json::from_str(&f.credential).unwrap_or(serde_json::Value::Null)
+    };
+    let req = wt_api::MfaStepUpRequest {
+        passkey: Some(wt_api::PasskeyAnswer {
+            ceremony: f.ceremony,
+            credential,
+        }),
+        ..Default::default()
+    };
+    match service::mfa::regenerate_recovery_codes(&state, &auth, &meta, req).await {
+        Ok(codes) => {
+            let csrf = csrf_token(&state, &auth.session.id);
+            let viewer = super::viewer(&auth, &csrf, Some(Tab::Security));
+            ok(pages::recovery_codes(&viewer, &codes, false))
+        }
+        Err(e) => security_error(&state, &auth, e).await,
     }
 }

@@ -1494,6 +1494,8 @@ pub async fn passkeys_story(store: &dyn Store) {
         name: format!("key {id}"),
         passkey_json: "{}".into(),
         aaguid: Some("01020304-0506-0708-090a-0b0c0d0e0f10".into()),
+        attestation_format: "packed".into(),
+        authenticator_attachment: Some("cross-platform".into()),
         sign_count: 0,
         backup_eligible: true,
         backup_state: false,
@@ -1515,6 +1517,13 @@ pub async fn passkeys_story(store: &dyn Store) {
         .expect("member");
     assert!(user.mfa_enabled);
     assert_eq!(store.recovery_codes_remaining("usr_p1").await.unwrap(), 2);
+    // How it was made is kept: the attestation format and the attachment.
+    let listed = store.passkeys_list("usr_p1").await.unwrap();
+    assert_eq!(listed[0].attestation, "packed");
+    assert_eq!(
+        listed[0].authenticator_attachment.as_deref(),
+        Some("cross-platform")
+    );
     let live: Vec<String> = store
         .list_sessions("org_p", "usr_p1", now + 1)
         .await

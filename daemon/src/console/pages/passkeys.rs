@@ -19,6 +19,10 @@ pub struct PasskeyRow {
     /// "synced passkey" or "device-bound passkey".
     pub kind: &'static str,
     pub aaguid: Option<String>,
+    /// The attestation format at registration (`none`: not attested).
+    pub attestation: String,
+    /// Where the passkey lives, as the browser said ("built into the device", ...).
+    pub attachment: &'static str,
     pub backup_eligible: bool,
     pub backup_state: bool,
 }
@@ -65,6 +69,10 @@ pub fn section(v: &PasskeysView<'_>) -> Markup {
                                 td {
                                     (p.kind)
                                     @if let Some(a) = &p.aaguid { br; span.hint { "AAGUID " code { (a) } } }
+                                    br;
+                                    span.hint.passkey-attachment { (p.attachment) }
+                                    br;
+                                    span.hint { "attestation " code.passkey-attestation { (p.attestation) } }
                                 }
                                 td { (p.created) }
                                 td { (p.last_used.as_deref().unwrap_or("never")) }
