@@ -235,3 +235,89 @@ async fn a_form_encoded_poll_redeems_an_approved_code_once() {
     fx.clock.advance(10);
     assert_eq!(oauth_error(&fx.send(poll()).await), "invalid_grant");
 }
+
+#[tokio::test]
+async fn a_device_code_lapses_after_ten_minutes_and_cannot_be_answered_then() {
+    let fx = device_fixture().await;
+    let (_, secret, _) = enrolled(&fx).await;
+    let r = fx
+        .send(raw("/api/v1/auth/device", FORM, "client_id=wt&org=acme"))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(r.body["expires_in"], 600);
+    let device_code = r.body["device_code"].as_str().unwrap().to_string();
+    let user_code = r.body["user_code"].as_str().unwrap().to_string();
+    let poll = || {
+        raw(
+            "/api/v1/auth/device/token",
+            FORM,
+            &format!("device_code={device_code}"),
+        )
+    };
+    // The owner opens its approve screen in the first minute.
+    fx.clock.advance(STEP as i64);
+    let r = fx
+        .send(console_form(
+            "/login",
+            &[("email", EMAIL), ("password", PASSWORD)],
+            None,
+        ))
+        .await;
+    let challenge = field(&html(&r), "challenge");
+    let r = fx
+        .send(console_form(
+            "/login/mfa",
+            &[
+                ("challenge", &challenge),
+                ("code", &code_at_step(&secret, step_now(&fx))),
+            ],
+            None,
+        ))
+        .await;
+    let cookie = cookie_of(&r).expect("signed in");
+    let page = html(
+        &fx.send(
+            Request::get("/device")
+                .header(header::HOST, "localhost:7878")
+                .header(
+                    header::COOKIE,
+                    format!("{}={cookie}", wt_api::SESSION_COOKIE),
+                )
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await,
+    );
+    let csrf = field(&page, "csrf");
+    let r = fx
+        .send(console_form(
+            "/device",
+            &[("csrf", &csrf), ("user_code", &user_code)],
+            Some(&cookie),
+        ))
+        .await;
+    let grant = field(&html(&r), "grant");
+    // One second before ten minutes: still waiting.
+    fx.clock.advance(599 - STEP as i64);
+    assert_eq!(oauth_error(&fx.send(poll()).await), "authorization_pending");
+    // At ten minutes: lapsed for the terminal and for the approver (the code unspent).
+    fx.clock.advance(1);
+    assert_eq!(oauth_error(&fx.send(poll()).await), "expired_token");
+    let r = fx
+        .send(console_form(
+            "/device/approve",
+            &[
+                ("csrf", &csrf),
+                ("grant", &grant),
+                ("code", &code_at_step(&secret, step_now(&fx))),
+            ],
+            Some(&cookie),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", html(&r));
+    assert!(html(&r).contains("lapsed"), "{}", html(&r));
+    assert_eq!(oauth_error(&fx.send(poll()).await), "expired_token");
+    // Bound to its org from the start: the org's log has the expiry, once.
+    let expired = fx.count("device_login.expired").await;
+    assert_eq!(expired, 1, "audited once");
+}
