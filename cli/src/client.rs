@@ -178,6 +178,31 @@ impl ApiClient {
         Ok((status, bytes.to_vec()))
     }
 
+    /// `POST /api/v1{path}` with an `application/x-www-form-urlencoded` body (OAuth
+    /// endpoints, RFC 6749 §3.2); the raw answer.
+    pub async fn post_form_raw<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<(u16, Vec<u8>), CliError> {
+        let form = serde_urlencoded::to_string(body)
+            .map_err(|e| CliError::Other(format!("cannot encode the form: {e}")))?;
+        let resp = self
+            .http
+            .post(self.url(path))
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                "application/x-www-form-urlencoded",
+            )
+            .body(form)
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        let status = resp.status().as_u16();
+        let bytes = resp.bytes().await.map_err(|e| self.transport_error(&e))?;
+        Ok((status, bytes.to_vec()))
+    }
+
     /// `POST /api/v1{path}` with a JSON body, expecting no content back (204).
     pub async fn post_no_content<B: Serialize + ?Sized>(
         &self,

@@ -284,6 +284,7 @@
       id: cred.id,
       rawId: toB64url(cred.rawId),
       type: cred.type,
+      authenticatorAttachment: cred.authenticatorAttachment || undefined,
       response: response,
       extensions: cred.getClientExtensionResults ? cred.getClientExtensionResults() : {}
     });

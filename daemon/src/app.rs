@@ -146,6 +146,11 @@ pub fn router(state: AppState, limits: Limits) -> Router {
         .route("/auth/password/reset", post(passwords::reset))
         .route("/auth/password/change", post(passwords::change))
         .route("/auth/step-up", post(step_up::step_up))
+        .route(
+            "/auth/step-up/passkey",
+            post(crate::routes::passkeys::step_up_begin),
+        )
+        .route("/auth/passkeys", get(crate::routes::passkeys::list))
         .route("/auth/device", post(crate::routes::device::start))
         .route("/auth/device/token", post(crate::routes::device::token))
         .route("/orgs/api-keys", get(keys::list).post(keys::create))

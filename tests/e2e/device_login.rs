@@ -16,7 +16,7 @@ use crate::passkeys::BETA_OWNER;
 /// A daemon whose public URL is `http://localhost:PORT` (passkeys need a domain name),
 /// with a second org, Beta, claimed by its owner; the Acme owner claimed too (the
 /// passkey tests' daemon).
-fn daemon() -> Daemon {
+pub(crate) fn daemon() -> Daemon {
     crate::passkeys::daemon().0
 }
 
@@ -28,7 +28,7 @@ fn keyutils_available() -> bool {
 }
 
 /// A CLI session token of `email` (password, then the TOTP code at `step` when MFA is on).
-fn api_login(d: &Daemon, email: &str, totp: Option<(&str, u64)>) -> String {
+pub(crate) fn api_login(d: &Daemon, email: &str, totp: Option<(&str, u64)>) -> String {
     let r = http()
         .post(d.url("/api/v1/auth/login"))
         .json(&json!({"email": email, "password": PASSWORD, "client": "cli"}))
@@ -55,7 +55,7 @@ fn api_login(d: &Daemon, email: &str, totp: Option<(&str, u64)>) -> String {
 /// the current and the previous step only, so the next fresh code is the current step's)
 /// and the recovery codes (the console sign-ins of these tests use one, keeping the TOTP
 /// steps for approvals).
-fn enroll_totp(d: &Daemon, tok: &str) -> (String, u64, Vec<String>) {
+pub(crate) fn enroll_totp(d: &Daemon, tok: &str) -> (String, u64, Vec<String>) {
     let r = http()
         .post(d.url("/api/v1/auth/mfa/totp/enroll"))
         .bearer_auth(tok)
@@ -92,7 +92,7 @@ fn enroll_totp(d: &Daemon, tok: &str) -> (String, u64, Vec<String>) {
 
 /// The TOTP code of the current step, for an approval (after a confirmation at an
 /// earlier step).
-fn fresh_code(secret: &str) -> String {
+pub(crate) fn fresh_code(secret: &str) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -101,7 +101,7 @@ fn fresh_code(secret: &str) -> String {
 }
 
 /// The value of the first `<input name="NAME" value="...">` in a page.
-fn input_value(html: &str, name: &str) -> Option<String> {
+pub(crate) fn input_value(html: &str, name: &str) -> Option<String> {
     let at = html.find(&format!("name=\"{name}\" value=\""))?;
     let rest = &html[at + name.len() + 15..];
     Some(rest[..rest.find('"')?].to_string())
@@ -128,12 +128,12 @@ fn urlencoded(fields: &[(&str, &str)]) -> String {
 }
 
 /// A console session over plain HTTP (what a browser without JavaScript does).
-struct Console {
-    cookie: String,
-    csrf: String,
+pub(crate) struct Console {
+    pub(crate) cookie: String,
+    pub(crate) csrf: String,
 }
 
-fn post_form(
+pub(crate) fn post_form(
     d: &Daemon,
     cookie: Option<&str>,
     path: &str,
@@ -159,7 +159,7 @@ fn post_form(
 }
 
 /// Signs in to the console with the password and a recovery code.
-fn console_sign_in(d: &Daemon, email: &str, recovery_code: &str) -> Console {
+pub(crate) fn console_sign_in(d: &Daemon, email: &str, recovery_code: &str) -> Console {
     let (s, page, _) = post_form(
         d,
         None,
@@ -188,7 +188,7 @@ fn console_sign_in(d: &Daemon, email: &str, recovery_code: &str) -> Console {
 }
 
 impl Console {
-    fn post(&self, d: &Daemon, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
+    pub(crate) fn post(&self, d: &Daemon, path: &str, fields: &[(&str, &str)]) -> (u16, String) {
         let mut all = vec![("csrf", self.csrf.as_str())];
         all.extend_from_slice(fields);
         let (s, page, _) = post_form(d, Some(&self.cookie), path, &all);
@@ -196,7 +196,7 @@ impl Console {
     }
 
     /// Types the user code; returns the approve screen's grant id.
-    fn lookup(&self, d: &Daemon, user_code: &str) -> String {
+    pub(crate) fn lookup(&self, d: &Daemon, user_code: &str) -> String {
         let (s, page) = self.post(d, "/device", &[("user_code", user_code)]);
         assert_eq!(s, 200, "{page}");
         input_value(&page, "grant").expect("the approve screen")
@@ -286,7 +286,7 @@ impl WebLogin {
     }
 }
 
-fn start_grant(d: &Daemon, body: Value) -> Value {
+pub(crate) fn start_grant(d: &Daemon, body: Value) -> Value {
     let r = http()
         .post(d.url("/api/v1/auth/device"))
         .json(&body)
@@ -302,7 +302,7 @@ fn start_grant(d: &Daemon, body: Value) -> Value {
     r.json().expect("json")
 }
 
-fn poll(d: &Daemon, device_code: &str) -> (u16, Value) {
+pub(crate) fn poll(d: &Daemon, device_code: &str) -> (u16, Value) {
     let r = http()
         .post(d.url("/api/v1/auth/device/token"))
         .json(&json!({"grant_type": "urn:ietf:params:oauth:grant-type:device_code", "device_code": device_code}))
@@ -314,7 +314,7 @@ fn poll(d: &Daemon, device_code: &str) -> (u16, Value) {
 /// The stored status of the only grant whose user code is `user_code`'s (by its id on
 /// the approve screen), or of the newest grant.
 /// The status of grant `id` (the newest by creation time is ambiguous within a second).
-fn status_of(d: &Daemon, id: &str) -> String {
+pub(crate) fn status_of(d: &Daemon, id: &str) -> String {
     assert!(
         id.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'),
         "{id}"

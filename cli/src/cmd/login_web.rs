@@ -97,6 +97,7 @@ pub async fn run(org: Option<String>, ctx: &Ctx) -> Result<(), CliError> {
         .post(
             "/auth/device",
             &DeviceAuthorizationRequest {
+                client_id: Some(wt_api::WT_CLIENT_ID.into()),
                 org: org.clone(),
                 client_version: Some(env!("CARGO_PKG_VERSION").to_string()),
                 os: Some(os()),
@@ -121,8 +122,10 @@ pub async fn run(org: Option<String>, ctx: &Ctx) -> Result<(), CliError> {
         let req = DeviceTokenRequest {
             grant_type: Some(GRANT_TYPE.into()),
             device_code: device_code.expose().to_string(),
+            client_id: Some(wt_api::WT_CLIENT_ID.into()),
         };
-        let (status, body) = match client.post_raw("/auth/device/token", &req).await {
+        // The RFC's encoding (§3.4): a form, as any OAuth server expects.
+        let (status, body) = match client.post_form_raw("/auth/device/token", &req).await {
             Ok(r) => {
                 failures = 0;
                 r

@@ -4,6 +4,8 @@
 //! /api/v1/auth/device/token` answers a session (RFC 6749 §5.1's fields, and the
 //! session) or an RFC 6749 §5.2 error object `{"error": "authorization_pending"}` with
 //! status 400, never problem+json: generic device-flow clients read it as they expect.
+//! Both requests may be sent as `application/x-www-form-urlencoded` (the RFC's encoding,
+//! what `wt login --web` sends) or as JSON, with the same field names.
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -14,6 +16,10 @@ use crate::SessionInfo;
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DeviceAuthorizationRequest {
+    /// RFC 8628 §3.1's client identifier (`wt` sends `wt`); public clients only, not
+    /// checked against a registry: shown to the approver with the version.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
     /// The org to sign in to (slug). Without it, the approver's org.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub org: Option<String>,
@@ -61,6 +67,9 @@ pub struct DeviceTokenRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub grant_type: Option<String>,
     pub device_code: String,
+    /// RFC 8628 §3.4's client identifier (accepted, not checked: public clients).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 impl fmt::Debug for DeviceTokenRequest {
@@ -68,9 +77,13 @@ impl fmt::Debug for DeviceTokenRequest {
         f.debug_struct("DeviceTokenRequest")
             .field("grant_type", &self.grant_type)
             .field("device_code", &"***")
+            .field("client_id", &self.client_id)
             .finish()
     }
 }
+
+/// The `client_id` `wt` sends.
+pub const WT_CLIENT_ID: &str = "wt";
 
 /// A redeemed device code: a CLI session (RFC 6749 §5.1 names, and the session).
 #[derive(Clone, Serialize, Deserialize)]

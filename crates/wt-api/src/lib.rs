@@ -214,12 +214,65 @@ impl fmt::Debug for TotpConfirmRequest {
 }
 
 /// Step-up for `POST /api/v1/auth/mfa/totp/disable` and `/auth/mfa/recovery-codes`:
-/// the password and a current TOTP code.
-#[derive(Clone, Serialize, Deserialize)]
+/// the password and a current TOTP code, or instead (a member whose second factor is a
+/// passkey) a passkey's answer to `POST /api/v1/auth/step-up/passkey`.
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MfaStepUpRequest {
+    #[serde(default)]
     pub password: String,
+    #[serde(default)]
     pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub passkey: Option<PasskeyAnswer>,
+}
+
+/// A passkey's answer to a ceremony the server started: the ceremony's id and the
+/// browser's `PublicKeyCredential` as JSON (ids and buffers base64url).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasskeyAnswer {
+    pub ceremony: String,
+    pub credential: serde_json::Value,
+}
+
+/// `POST /api/v1/auth/step-up/passkey`: an assertion ceremony bound to this session; pass
+/// `options` to `navigator.credentials.get` (buffers base64url) and the answer back as
+/// [`PasskeyAnswer`] within 5 minutes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasskeyCeremonyStart {
+    pub ceremony: String,
+    pub options: serde_json::Value,
+}
+
+/// One of the member's own passkeys (`GET /api/v1/auth/passkeys`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasskeyInfo {
+    pub id: String,
+    pub name: String,
+    /// `synced passkey` or `device-bound passkey` (from the backup-eligible flag).
+    pub kind: String,
+    /// The authenticator model (AAGUID), when it sent one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aaguid: Option<String>,
+    /// The attestation statement format at registration (`none`, `packed`, `tpm`,
+    /// `android-key`, `android-safetynet`, `fido-u2f`, `apple`; `none`: not attested).
+    pub attestation_format: String,
+    /// `platform` (built into the device) or `cross-platform` (a security key or a
+    /// phone), when the browser said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authenticator_attachment: Option<String>,
+    pub backup_eligible: bool,
+    pub backup_state: bool,
+    pub created_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_used_at: Option<String>,
+}
+
+/// `GET /api/v1/auth/passkeys`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PasskeyList {
+    pub items: Vec<PasskeyInfo>,
 }
 
 impl fmt::Debug for MfaStepUpRequest {

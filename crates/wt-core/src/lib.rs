@@ -61,6 +61,7 @@ pub mod permissions;
 mod proptests;
 pub mod ratelimit;
 pub mod readiness;
+pub mod redirect;
 pub mod scopes;
 pub mod secret;
 pub mod sessions;

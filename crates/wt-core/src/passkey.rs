@@ -320,9 +320,65 @@ pub fn kind(backup_eligible: bool) -> &'static str {
     }
 }
 
+/// The attestation statement formats of WebAuthn Level 3 (§8), as stored and shown.
+pub const ATTESTATION_FORMATS: &[&str] = &[
+    "none",
+    "packed",
+    "tpm",
+    "android-key",
+    "android-safetynet",
+    "fido-u2f",
+    "apple",
+    "compound",
+];
+
+/// The attestation format a registration's attestation object names (`fmt`), as stored:
+/// one of [`ATTESTATION_FORMATS`]; anything else (or nothing) is `unknown`, so a
+/// browser's text is never stored or shown as is.
+pub fn attestation_format(fmt: Option<&str>) -> &'static str {
+    fmt.and_then(|f| ATTESTATION_FORMATS.iter().find(|k| **k == f).copied())
+        .unwrap_or("unknown")
+}
+
+/// The authenticator attachment a browser reported (`PublicKeyCredential.
+/// authenticatorAttachment`): `platform` or `cross-platform`; anything else is dropped.
+pub fn attachment(reported: Option<&str>) -> Option<&'static str> {
+    match reported? {
+        "platform" => Some("platform"),
+        "cross-platform" => Some("cross-platform"),
+        _ => None,
+    }
+}
+
+/// How the passkey list shows an attachment.
+pub fn attachment_label(attachment: Option<&str>) -> &'static str {
+    match attachment {
+        Some("platform") => "built into the device",
+        Some("cross-platform") => "security key or phone",
+        _ => "not reported",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn attestation_formats_and_attachments_are_kept_only_when_known() {
+        assert_eq!(attestation_format(Some("packed")), "packed");
+        assert_eq!(attestation_format(Some("none")), "none");
+        assert_eq!(attestation_format(Some("<script>")), "unknown");
+        assert_eq!(attestation_format(None), "unknown");
+        assert_eq!(attachment(Some("platform")), Some("platform"));
+        assert_eq!(attachment(Some("cross-platform")), Some("cross-platform"));
+        assert_eq!(attachment(Some("Platform")), None);
+        assert_eq!(attachment(None), None);
+        assert_eq!(
+            attachment_label(Some("cross-platform")),
+            "security key or phone"
+        );
+        assert_eq!(attachment_label(None), "not reported");
+    }
 
     #[test]
     fn the_relying_party_is_the_public_url_on_https_or_localhost_only() {

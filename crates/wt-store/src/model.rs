@@ -623,8 +623,11 @@ pub struct PasskeyRecord {
     pub passkey_json: String,
     /// The authenticator model, when it sent one.
     pub aaguid: Option<String>,
-    /// `none` (unattested) until an attestation policy exists.
+    /// The attestation statement format at registration (`none`: not attested;
+    /// `packed`, `tpm`, `fido-u2f`, ...: `wt_core::passkey::attestation_format`).
     pub attestation: String,
+    /// `platform` or `cross-platform`, when the browser said at registration.
+    pub authenticator_attachment: Option<String>,
     pub sign_count: u32,
     pub backup_eligible: bool,
     pub backup_state: bool,
@@ -642,6 +645,10 @@ pub struct NewPasskey {
     pub name: String,
     pub passkey_json: String,
     pub aaguid: Option<String>,
+    /// The attestation statement format (`none` when not attested).
+    pub attestation_format: String,
+    /// `platform` or `cross-platform`, when the browser said.
+    pub authenticator_attachment: Option<String>,
     pub sign_count: u32,
     pub backup_eligible: bool,
     pub backup_state: bool,

@@ -806,8 +806,9 @@ pub trait KeyStore: Send + Sync {
 
     /// Rotates `old_id` into `successor`, atomically: the old key gets `grace_until` (and is
     /// revoked when that is `now`), and points at its successor. `Conflict` when the old
-    /// key is revoked, expired or already rotated (one pending rotation per key). Returns
-    /// (successor, old key).
+    /// key is revoked, expired or already rotated (one pending rotation per key). The
+    /// successor keeps the old key's own rate limit and address allowlist as they are in
+    /// this transaction (`successor.allowed_cidrs` is replaced). Returns (successor, old key).
     async fn api_key_rotate(
         &self,
         org_id: &str,

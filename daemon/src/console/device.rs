@@ -68,6 +68,7 @@ async fn approve_screen(
         client_version: g.client_version.as_deref(),
         os: g.client_os.as_deref(),
         requested_at: &rfc3339(g.created_at),
+        role: auth.role.as_str(),
         totp: factors.totp,
         passkey: factors.passkeys > 0 && service::passkeys::availability(state).is_ok(),
         error,
@@ -112,6 +113,14 @@ pub(super) struct ApproveForm {
     grant: String,
     #[serde(default)]
     code: String,
+    /// The role the approve screen showed (refused if it changed since).
+    #[serde(default)]
+    role: String,
+}
+
+/// The role the approve screen showed, when the form carries it.
+fn shown(role: &str) -> Option<&str> {
+    (!role.is_empty()).then_some(role)
 }
 
 /// After a refused approval: the approve screen again with the reason, while the login
@@ -151,7 +160,7 @@ pub(super) async fn approve(
     Form(f): Form<ApproveForm>,
 ) -> PageResult {
     check_csrf(&state, &auth, &f.csrf)?;
-    match grants::approve_with_totp(&state, &auth, &meta, &f.grant, &f.code).await {
+    match grants::approve_with_totp(&state, &auth, &meta, &f.grant, &f.code, shown(&f.role)).await {
         Ok(()) => done(&state, &auth, true),
         Err(e) => again(&state, &auth, &f.grant, e).await,
     }
@@ -161,6 +170,8 @@ pub(super) async fn approve(
 pub(super) struct GrantForm {
     csrf: String,
     grant: String,
+    #[serde(default)]
+    role: String,
 }
 
 /// `POST /device/passkey`: the ceremony page of a passkey approval.
@@ -172,6 +183,7 @@ pub(super) async fn passkey_page(
     check_csrf(&state, &auth, &f.csrf)?;
     let started = async {
         grants::answerable(&state, &auth, &f.grant).await?;
+        grants::same_role(&auth, shown(&f.role))?;
         service::passkeys::device_begin(&state, &auth).await
     }
     .await;
@@ -192,6 +204,7 @@ pub(super) async fn passkey_page(
             ("csrf", &csrf),
             ("ceremony", &started.id),
             ("grant", &f.grant),
+            ("role", &f.role),
         ],
         button: "Use a passkey",
         back: ("/device", "Cancel"),
@@ -206,6 +219,8 @@ pub(super) struct PasskeyAnswerForm {
     ceremony: String,
     #[serde(default)]
     credential: String,
+    #[serde(default)]
+    role: String,
 }
 
 /// `POST /device/passkey/finish`: the assertion; approved when it verifies.
@@ -216,8 +231,16 @@ pub(super) async fn passkey_finish(
     Form(f): Form<PasskeyAnswerForm>,
 ) -> PageResult {
     check_csrf(&state, &auth, &f.csrf)?;
-    match grants::approve_with_passkey(&state, &auth, &meta, &f.grant, &f.ceremony, &f.credential)
-        .await
+    match grants::approve_with_passkey(
+        &state,
+        &auth,
+        &meta,
+        &f.grant,
+        &f.ceremony,
+        &f.credential,
+        shown(&f.role),
+    )
+    .await
     {
         Ok(()) => done(&state, &auth, true),
         Err(e) => again(&state, &auth, &f.grant, e).await,

@@ -3,7 +3,10 @@
 use super::csrf::check_csrf;
 use super::guard::{Form, Signed, signed_in};
 use super::pages::{self};
-use super::{CsrfForm, PageResult, field_error, form_error, nonempty, ok, with_session};
+use super::{
+    CsrfForm, PageResult, after_sign_in, field_error, form_error, next_of, nonempty, ok,
+    with_session,
+};
 use crate::error::ApiError;
 use crate::extract::ClientMeta;
 use crate::service;
@@ -21,6 +24,9 @@ pub(super) struct LoginForm {
     password: String,
     #[serde(default)]
     org: String,
+    /// Where to go afterwards (`?next=` of the login page; checked again here).
+    #[serde(default)]
+    next: String,
 }
 
 pub(super) async fn login_page(
@@ -29,13 +35,23 @@ pub(super) async fn login_page(
     headers: HeaderMap,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> PageResult {
+    let params: Vec<(String, String)> =
+        url::form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+            .into_owned()
+            .collect();
+    // `?next=/device?user_code=...`: where to come back to (a path of this site only).
+    let next = params
+        .iter()
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| next_of(v))
+        .unwrap_or("");
     if signed_in(&state, &headers, &meta).await?.is_some() {
-        return Ok(Redirect::to("/security").into_response());
+        return Ok(Redirect::to(after_sign_in(next)).into_response());
     }
     // `?method=password`: the password form without the browser's passkey autofill
     // (conditional UI), for someone who chose "sign in with a password instead".
-    let conditional = !query.is_some_and(|q| q.split('&').any(|p| p == "method=password"));
-    ok(super::passwordless::login_page(&state, conditional).await)
+    let conditional = !params.iter().any(|(k, v)| k == "method" && v == "password");
+    ok(super::passwordless::login_page(&state, conditional, next).await)
 }
 
 pub(super) async fn login(
@@ -43,6 +59,7 @@ pub(super) async fn login(
     meta: ClientMeta,
     Form(f): Form<LoginForm>,
 ) -> PageResult {
+    let next = next_of(&f.next);
     let req = LoginRequest {
         email: f.email.clone(),
         password: f.password,
@@ -50,16 +67,16 @@ pub(super) async fn login(
         org: nonempty(f.org.clone()),
     };
     match service::auth::login(&state, req, &meta).await {
-        Ok(LoginOutcome::Session(issued)) => with_session(&state, &issued, "/security"),
+        Ok(LoginOutcome::Session(issued)) => with_session(&state, &issued, after_sign_in(next)),
         Ok(LoginOutcome::Challenge(ch)) => {
             let passkey = offer_passkey(&state, ch.expose()).await;
-            ok(pages::login_mfa(None, ch.expose(), passkey))
+            ok(pages::login_mfa(None, ch.expose(), passkey, next))
         }
         Err(e) => {
             // The org is asked for once it is needed, and again while it is wrong.
             let ask_org = matches!(e, ApiError::OrgRequired(_)) || !f.org.trim().is_empty();
             field_error(e, login_field, |p| {
-                pages::login(Some(p), &f.email, &f.org, ask_org)
+                pages::login(Some(p), &f.email, &f.org, ask_org, next)
             })
         }
     }
@@ -84,6 +101,8 @@ pub(super) struct MfaForm {
     code: String,
     #[serde(default)]
     recovery_code: String,
+    #[serde(default)]
+    next: String,
 }
 
 pub(super) async fn login_mfa(
@@ -96,15 +115,16 @@ pub(super) async fn login_mfa(
     } else {
         "code"
     };
+    let next = next_of(&f.next);
     let req = MfaVerifyRequest {
         challenge: f.challenge.clone(),
         code: nonempty(f.code),
         recovery_code: nonempty(f.recovery_code),
     };
     match service::mfa::verify_login(&state, &meta, req).await {
-        Ok((issued, _)) => with_session(&state, &issued, "/security"),
+        Ok((issued, _)) => with_session(&state, &issued, after_sign_in(next)),
         Err(e @ ApiError::ChallengeInvalid) => form_error(e, |m| {
-            pages::login(Some(pages::Problem::form(m)), "", "", false)
+            pages::login(Some(pages::Problem::form(m)), "", "", false, next)
         }),
         Err(e) => {
             let passkey = offer_passkey(&state, &f.challenge).await;
@@ -117,7 +137,7 @@ pub(super) async fn login_mfa(
                     )
                     .then_some(field)
                 },
-                |p| pages::login_mfa(Some(p), &f.challenge, passkey),
+                |p| pages::login_mfa(Some(p), &f.challenge, passkey, next),
             )
         }
     }

@@ -108,6 +108,14 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/security/passkeys/step-up", post(passkeys::step_up_page))
         .route(
+            "/security/mfa/recovery-codes/passkey",
+            post(passkeys::recovery_codes_page),
+        )
+        .route(
+            "/security/mfa/recovery-codes/passkey/finish",
+            post(passkeys::recovery_codes_finish),
+        )
+        .route(
             "/security/passkeys/step-up/finish",
             post(passkeys::step_up_finish),
         )
@@ -218,6 +226,34 @@ fn field_error(
             field: at,
         })
     })
+}
+
+/// Where a sign-in goes on to: the page that sent the person to sign in (`next`, only a
+/// path of this site: `wt_core::redirect::safe_next`), else the Security tab.
+fn after_sign_in(next: &str) -> &str {
+    wt_core::redirect::safe_next(next).unwrap_or("/security")
+}
+
+/// `next` as a sign-in form carries it on: kept when safe, else dropped.
+fn next_of(raw: &str) -> &str {
+    wt_core::redirect::safe_next(raw).unwrap_or("")
+}
+
+/// The login page that comes back to `next` afterwards (`/login?next=...`).
+pub(crate) fn login_link(next: &str, extra: &str) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    if !extra.is_empty() {
+        q.append_pair("method", extra);
+    }
+    if !next_of(next).is_empty() {
+        q.append_pair("next", next);
+    }
+    let q = q.finish();
+    if q.is_empty() {
+        "/login".into()
+    } else {
+        format!("/login?{q}")
+    }
 }
 
 /// Signs the browser in: the session cookie, then on to `location`.

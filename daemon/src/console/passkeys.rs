@@ -7,7 +7,9 @@ use super::guard::{Form, Signed};
 use super::pages::passkeys::{self as pk_pages, Ceremony, CeremonyView, PasskeyRow};
 use super::pages::{self, Tab};
 use super::security::security_error;
-use super::{PageResult, form_error, nonempty, ok, with_session};
+use super::{
+    PageResult, after_sign_in, form_error, login_link, next_of, nonempty, ok, with_session,
+};
 use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
 use crate::service;
@@ -34,6 +36,8 @@ pub(super) async fn section(
             id: p.id,
             name: p.name,
             aaguid: p.aaguid,
+            attachment: wt_core::passkey::attachment_label(p.authenticator_attachment.as_deref()),
+            attestation: p.attestation,
             backup_eligible: p.backup_eligible,
             backup_state: p.backup_state,
         })
@@ -289,6 +293,8 @@ pub(super) async fn step_up_finish(
 #[derive(Debug, Deserialize)]
 pub(super) struct ChallengeForm {
     challenge: String,
+    #[serde(default)]
+    next: String,
 }
 
 /// The MFA step's "Use a passkey": the ceremony page bound to the login's challenge.
@@ -296,28 +302,31 @@ pub(super) async fn login_page(
     State(state): State<AppState>,
     Form(f): Form<ChallengeForm>,
 ) -> PageResult {
+    let next = next_of(&f.next);
     let started = match service::passkeys::login_begin(&state, &f.challenge).await {
         Ok(s) => s,
         Err(e @ ApiError::ChallengeInvalid) => {
             return form_error(e, |m| {
-                pages::login(Some(pages::Problem::form(m)), "", "", false)
+                pages::login(Some(pages::Problem::form(m)), "", "", false, next)
             });
         }
         Err(e) => {
             let passkey = false;
             return form_error(e, |m| {
-                pages::login_mfa(Some(pages::Problem::form(m)), &f.challenge, passkey)
+                pages::login_mfa(Some(pages::Problem::form(m)), &f.challenge, passkey, next)
             });
         }
     };
-    ok(login_ceremony(&f.challenge, &started, None))
+    ok(login_ceremony(&f.challenge, &started, None, next))
 }
 
 fn login_ceremony(
     challenge: &str,
     started: &service::passkeys::Started,
     error: Option<&str>,
+    next: &str,
 ) -> maud::Markup {
+    let back = login_link(next, "");
     pk_pages::ceremony(&CeremonyView {
         viewer: None,
         title: "Sign in with a passkey",
@@ -325,9 +334,13 @@ fn login_ceremony(
         kind: Ceremony::Get,
         options_json: &started.options_json,
         action: "/login/passkey/finish",
-        hidden: vec![("challenge", challenge), ("ceremony", &started.id)],
+        hidden: vec![
+            ("challenge", challenge),
+            ("ceremony", &started.id),
+            ("next", next),
+        ],
         button: "Use a passkey",
-        back: ("/login", "Start again"),
+        back: (&back, "Start again"),
         error,
     })
 }
@@ -338,6 +351,8 @@ pub(super) struct LoginAnswerForm {
     ceremony: String,
     #[serde(default)]
     credential: String,
+    #[serde(default)]
+    next: String,
 }
 
 pub(super) async fn login_finish(
@@ -345,12 +360,13 @@ pub(super) async fn login_finish(
     meta: ClientMeta,
     Form(f): Form<LoginAnswerForm>,
 ) -> PageResult {
+    let next = next_of(&f.next);
     match service::passkeys::login_finish(&state, &meta, &f.challenge, &f.ceremony, &f.credential)
         .await
     {
-        Ok((issued, _)) => with_session(&state, &issued, "/security"),
+        Ok((issued, _)) => with_session(&state, &issued, after_sign_in(next)),
         Err(e @ ApiError::ChallengeInvalid) => form_error(e, |m| {
-            pages::login(Some(pages::Problem::form(m)), "", "", false)
+            pages::login(Some(pages::Problem::form(m)), "", "", false, next)
         }),
         // Another go: a fresh ceremony on the same challenge (it counts the attempts).
         Err(e) => {
@@ -358,12 +374,70 @@ pub(super) async fn login_finish(
             match service::passkeys::login_begin(&state, &f.challenge).await {
                 Ok(started) => Ok(super::guard::page(
                     e.status(),
-                    login_ceremony(&f.challenge, &started, Some(&msg)),
+                    login_ceremony(&f.challenge, &started, Some(&msg), next),
                 )),
                 Err(e2) => form_error(e2, |m| {
-                    pages::login(Some(pages::Problem::form(m)), "", "", false)
+                    pages::login(Some(pages::Problem::form(m)), "", "", false, next)
                 }),
             }
         }
+    }
+}
+
+/// "New recovery codes" for a member whose second factor is a passkey: the ceremony
+/// page of a step-up assertion (no TOTP code to type).
+pub(super) async fn recovery_codes_page(
+    State(state): State<AppState>,
+    Signed(auth): Signed,
+    Form(f): Form<super::CsrfForm>,
+) -> PageResult {
+    check_csrf(&state, &auth, &f.csrf)?;
+    let started = match service::passkeys::step_up_begin(&state, &auth).await {
+        Ok(s) => s,
+        Err(e) => return security_error(&state, &auth, e).await,
+    };
+    let csrf = csrf_token(&state, &auth.session.id);
+    let viewer = super::viewer(&auth, &csrf, Some(Tab::Security));
+    ok(pk_pages::ceremony(&CeremonyView {
+        viewer: Some(&viewer),
+        title: "New recovery codes",
+        intro: "Confirm it is you with one of your passkeys. The codes you have now stop working. This page lapses in 5 minutes.",
+        kind: Ceremony::Get,
+        options_json: &started.options_json,
+        action: "/security/mfa/recovery-codes/passkey/finish",
+        hidden: vec![("csrf", &csrf), ("ceremony", &started.id)],
+        button: "Use a passkey",
+        back: ("/security", "Cancel"),
+        error: None,
+    }))
+}
+
+/// The assertion of [`recovery_codes_page`]: new codes, shown once.
+pub(super) async fn recovery_codes_finish(
+    State(state): State<AppState>,
+    meta: ClientMeta,
+    Signed(auth): Signed,
+    Form(f): Form<AnswerForm>,
+) -> PageResult {
+    check_csrf(&state, &auth, &f.csrf)?;
+    let credential = if f.credential.trim().is_empty() {
+        serde_json::Value::String(String::new())
+    } else {
+        serde_json::from_str(&f.credential).unwrap_or(serde_json::Value::Null)
+    };
+    let req = wt_api::MfaStepUpRequest {
+        passkey: Some(wt_api::PasskeyAnswer {
+            ceremony: f.ceremony,
+            credential,
+        }),
+        ..Default::default()
+    };
+    match service::mfa::regenerate_recovery_codes(&state, &auth, &meta, req).await {
+        Ok(codes) => {
+            let csrf = csrf_token(&state, &auth.session.id);
+            let viewer = super::viewer(&auth, &csrf, Some(Tab::Security));
+            ok(pages::recovery_codes(&viewer, &codes, false))
+        }
+        Err(e) => security_error(&state, &auth, e).await,
     }
 }

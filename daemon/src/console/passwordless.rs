@@ -5,7 +5,7 @@
 use super::guard::Form;
 use super::pages::passkeys::{self as pk_pages, Ceremony, CeremonyView, SigninOffer};
 use super::pages::{self, Problem};
-use super::{PageResult, form_error, ok, with_session};
+use super::{PageResult, after_sign_in, form_error, login_link, next_of, ok, with_session};
 use crate::error::ApiError;
 use crate::extract::ClientMeta;
 use crate::service;
@@ -15,9 +15,9 @@ use serde::Deserialize;
 
 /// The login page with the passwordless offer: the conditional-UI ceremony is started
 /// here (when passkeys are available; the page works without it).
-pub(super) async fn login_page(state: &AppState, conditional: bool) -> maud::Markup {
+pub(super) async fn login_page(state: &AppState, conditional: bool, next: &str) -> maud::Markup {
     if service::passkeys::availability(state).is_err() {
-        return pages::login(None, "", "", false);
+        return pages::login(None, "", "", false, next);
     }
     let started = if conditional {
         service::passwordless::begin(state).await.ok()
@@ -30,21 +30,23 @@ pub(super) async fn login_page(state: &AppState, conditional: bool) -> maud::Mar
         conditional: started
             .as_ref()
             .map(|s| (s.id.as_str(), s.options_json.as_str())),
+        next,
     };
-    pages::login_with(None, "", "", false, Some(&offer))
+    pages::login_with(None, "", "", false, Some(&offer), next)
 }
 
 /// The login page again with a message about the passkey sign-in (and the org field of
 /// the passkey offer when the account is in several orgs).
-fn signin_error(e: ApiError, org: &str) -> PageResult {
+fn signin_error(e: ApiError, org: &str, next: &str) -> PageResult {
     let ask_org = matches!(e, ApiError::OrgRequired(_)) || !org.trim().is_empty();
     let offer = SigninOffer {
         org,
         ask_org,
         conditional: None,
+        next,
     };
     form_error(e, |m| {
-        pages::login_with(Some(Problem::form(m)), "", "", false, Some(&offer))
+        pages::login_with(Some(Problem::form(m)), "", "", false, Some(&offer), next)
     })
 }
 
@@ -52,15 +54,19 @@ fn signin_error(e: ApiError, org: &str) -> PageResult {
 pub(super) struct StartForm {
     #[serde(default)]
     org: String,
+    #[serde(default)]
+    next: String,
 }
 
 /// "Sign in with a passkey": the ceremony page (the browser's passkey prompt).
 pub(super) async fn start(State(state): State<AppState>, Form(f): Form<StartForm>) -> PageResult {
     let org = f.org.trim().to_string();
+    let next = next_of(&f.next);
     let started = match service::passwordless::begin(&state).await {
         Ok(s) => s,
-        Err(e) => return signin_error(e, &org),
+        Err(e) => return signin_error(e, &org, next),
     };
+    let back = login_link(next, "password");
     ok(pk_pages::ceremony(&CeremonyView {
         viewer: None,
         title: "Sign in with a passkey",
@@ -68,9 +74,9 @@ pub(super) async fn start(State(state): State<AppState>, Form(f): Form<StartForm
         kind: Ceremony::Get,
         options_json: &started.options_json,
         action: "/login/passkey/signin",
-        hidden: vec![("ceremony", &started.id), ("org", &org)],
+        hidden: vec![("ceremony", &started.id), ("org", &org), ("next", next)],
         button: "Use a passkey",
-        back: ("/login?method=password", "Sign in with a password instead"),
+        back: (&back, "Sign in with a password instead"),
         error: None,
     }))
 }
@@ -82,6 +88,8 @@ pub(super) struct AnswerForm {
     credential: String,
     #[serde(default)]
     org: String,
+    #[serde(default)]
+    next: String,
 }
 
 /// The browser's answer: a session, as after password + second factor.
@@ -92,8 +100,9 @@ pub(super) async fn finish(
 ) -> PageResult {
     let org = f.org.trim();
     let slug = (!org.is_empty()).then_some(org);
+    let next = next_of(&f.next);
     match service::passwordless::finish(&state, &meta, &f.ceremony, &f.credential, slug).await {
-        Ok(issued) => with_session(&state, &issued, "/security"),
-        Err(e) => signin_error(e, org),
+        Ok(issued) => with_session(&state, &issued, after_sign_in(next)),
+        Err(e) => signin_error(e, org, next),
     }
 }

@@ -229,6 +229,7 @@ impl StepUpForm {
     /// The password and code the service checks (the CSRF token is checked before).
     fn request(self) -> MfaStepUpRequest {
         MfaStepUpRequest {
+            passkey: None,
             password: self.password,
             code: self.code.trim().to_string(),
         }

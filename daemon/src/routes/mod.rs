@@ -14,6 +14,7 @@ pub mod leaks;
 pub mod members;
 pub mod mfa;
 pub mod orgs;
+pub mod passkeys;
 pub mod passwords;
 pub mod readiness;
 pub mod setup;

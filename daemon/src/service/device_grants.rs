@@ -80,6 +80,15 @@ pub async fn start(
         }
         Some(s) => Some(s.to_string()),
     };
+    if req
+        .client_id
+        .as_deref()
+        .is_some_and(|c| c.is_empty() || c.len() > 64 || !c.chars().all(|c| c.is_ascii_graphic()))
+    {
+        return Err(ApiError::Validation(
+            "client_id: 1 to 64 printable characters".into(),
+        ));
+    }
     // Every request counts and none is given back.
     drop(attempts::begin(state, vec![Key::device_requests(meta.ip)]).await?);
     let now = state.now();
@@ -436,6 +445,20 @@ impl Factor {
     }
 }
 
+/// The approve screen showed `shown` as the role the terminal gets: refused when the
+/// approver's role changed since (demoted or promoted between opening the page and
+/// approving), before any second factor is spent. The session itself is checked anew on
+/// every request (a removed approver's is dead).
+pub fn same_role(auth: &Auth, shown: Option<&str>) -> Result<(), ApiError> {
+    match shown {
+        Some(r) if r != auth.role.as_str() => Err(ApiError::Conflict(format!(
+            "your role changed since this page was opened (it is {} now): open the login again to approve it with your current role",
+            auth.role.as_str()
+        ))),
+        _ => Ok(()),
+    }
+}
+
 /// Approves with a fresh TOTP code (never the session's cookie alone, nor an earlier
 /// step-up): the code is checked (counted, replay-safe) right here.
 pub async fn approve_with_totp(
@@ -444,8 +467,10 @@ pub async fn approve_with_totp(
     meta: &ClientMeta,
     id: &str,
     code: &str,
+    shown_role: Option<&str>,
 ) -> Result<(), ApiError> {
     let g = answerable(state, auth, id).await?;
+    same_role(auth, shown_role)?;
     if code.trim().is_empty() {
         return Err(ApiError::MfaCodeRequired);
     }
@@ -468,8 +493,10 @@ pub async fn approve_with_passkey(
     id: &str,
     ceremony: &str,
     credential: &str,
+    shown_role: Option<&str>,
 ) -> Result<(), ApiError> {
     let g = answerable(state, auth, id).await?;
+    same_role(auth, shown_role)?;
     crate::service::passkeys::device_verify(state, auth, meta, ceremony, credential).await?;
     answer(state, auth, meta, &g, true, Some(Factor::Passkey)).await
 }

@@ -245,8 +245,10 @@ pub async fn status(state: &AppState, auth: &Auth) -> Result<MfaStatus, ApiError
     })
 }
 
-/// Password plus a current code, for changes to MFA itself (E.45). Password failures count
-/// toward the login throttle.
+/// Password plus a current code, for changes to MFA itself (E.45), or a fresh passkey
+/// assertion (a ceremony of `passkeys::step_up_begin` bound to this session: the only way
+/// for a member whose second factor is a passkey). Password failures count toward the
+/// login throttle.
 async fn step_up(
     state: &AppState,
     auth: &Auth,
@@ -258,6 +260,22 @@ async fn step_up(
         return Err(ApiError::Conflict(
             "MFA is not on: enroll with `wt mfa enroll`".into(),
         ));
+    }
+    if let Some(answer) = req.passkey {
+        if !req.password.is_empty() || !req.code.is_empty() {
+            return Err(ApiError::Validation(
+                "a passkey or the password and a code, not both".into(),
+            ));
+        }
+        crate::service::passkeys::step_up_finish(
+            state,
+            auth,
+            meta,
+            &answer.ceremony,
+            &answer.credential.to_string(),
+        )
+        .await?;
+        return Ok(());
     }
     let now = state.now();
     if !prove_password(state, auth, req.password).await? {

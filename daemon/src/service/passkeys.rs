@@ -189,6 +189,29 @@ pub async fn register_begin(
     })
 }
 
+/// The attestation statement format (`fmt`) of a registration's attestation object.
+fn attestation_format_of(reg: &RegisterPublicKeyCredential) -> &'static str {
+    let fmt = serde_cbor_2::from_slice::<serde_cbor_2::Value>(&reg.response.attestation_object)
+        .ok()
+        .and_then(|v| match v {
+            serde_cbor_2::Value::Map(m) => m.into_iter().find_map(|(k, v)| match (k, v) {
+                (serde_cbor_2::Value::Text(k), serde_cbor_2::Value::Text(f)) if k == "fmt" => {
+                    Some(f)
+                }
+                _ => None,
+            }),
+            _ => None,
+        });
+    rules::attestation_format(fmt.as_deref())
+}
+
+/// The authenticator attachment the browser reported with the answer
+/// (`authenticatorAttachment`, beside the fields webauthn-rs reads).
+fn attachment_of(answer: &str) -> Option<&'static str> {
+    let v: serde_json::Value = serde_json::from_str(answer).ok()?;
+    rules::attachment(v.get("authenticatorAttachment")?.as_str())
+}
+
 /// The AAGUID in a registration's attestation object, when the authenticator sent one.
 fn aaguid_of(reg: &RegisterPublicKeyCredential) -> Option<String> {
     let v: serde_cbor_2::Value = serde_cbor_2::from_slice(&reg.response.attestation_object).ok()?;
@@ -262,6 +285,8 @@ pub async fn register_finish(
     };
     let name = cer.name.unwrap_or_default();
     let id = ids::new_id("pk");
+    let attestation_format = attestation_format_of(&reg);
+    let attachment = attachment_of(answer);
     let ev = AuditEvent::new(auth.actor(), actions::PASSKEY_REGISTERED, &meta.audit())
         .target("passkey", &id)
         .details(serde_json::json!({
@@ -271,6 +296,8 @@ pub async fn register_finish(
             "sign_count": cred.counter,
             "backup_eligible": cred.backup_eligible,
             "backup_state": cred.backup_state,
+            "attestation_format": attestation_format,
+            "authenticator_attachment": attachment,
             "recovery_codes": codes.len(),
         }));
     state
@@ -284,6 +311,8 @@ pub async fn register_finish(
                 name: name.clone(),
                 passkey_json: to_json(&passkey)?,
                 aaguid,
+                attestation_format: attestation_format.into(),
+                authenticator_attachment: attachment.map(str::to_string),
                 sign_count: cred.counter,
                 backup_eligible: cred.backup_eligible,
                 backup_state: cred.backup_state,

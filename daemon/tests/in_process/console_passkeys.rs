@@ -361,6 +361,8 @@ async fn someone_elses_passkey_is_a_404_and_the_last_factor_of_a_required_role_s
         name: format!("key {id}"),
         passkey_json: "{}".into(),
         aaguid: None,
+        attestation_format: "none".into(),
+        authenticator_attachment: None,
         sign_count: 0,
         backup_eligible: false,
         backup_state: false,

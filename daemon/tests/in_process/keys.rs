@@ -378,3 +378,57 @@ async fn key_management_needs_owner_or_admin_and_reads_need_analyst() {
     let other_org = fx.get("/api/v1/orgs/api-keys/key_doesnotexist", &tok).await;
     assert_eq!(other_org.status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn a_rotated_keys_successor_keeps_its_own_rate_limit_and_allowlist() {
+    let fx = fixture().await;
+    let tok = owner(&fx).await;
+    let (old_id, _) = prod_key(&fx, &tok, json!({"allowed_cidrs": ["10.0.0.0/8"]})).await;
+    // Set after creation: the limit and a changed allowlist are the key's own now.
+    let r = fx
+        .send(patch(
+            &format!("/api/v1/orgs/api-keys/{old_id}"),
+            &tok,
+            json!({"rate": "2/h", "burst": 2, "allowed_cidrs": ["127.0.0.0/8"]}),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let r = fx
+        .post(
+            &format!("/api/v1/orgs/api-keys/{old_id}/rotate"),
+            json!({"grace_seconds": 0}),
+            Some(&tok),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{:?}", r.body);
+    let new_id = r.body["id"].as_str().unwrap().to_string();
+    let new = r.body["secret"].as_str().unwrap().to_string();
+    assert_eq!(r.body["rate_limit"], json!({"rate": "2/h", "burst": 2}));
+    assert_eq!(r.body["allowed_cidrs"], json!(["127.0.0.0/8"]));
+    let shown = fx
+        .get(&format!("/api/v1/orgs/api-keys/{new_id}"), &tok)
+        .await;
+    assert_eq!(shown.body["rate_limit"], json!({"rate": "2/h", "burst": 2}));
+    assert_eq!(shown.body["allowed_cidrs"], json!(["127.0.0.0/8"]));
+
+    // Enforced on the successor: the burst of 2, then 429; another address: 403.
+    for _ in 0..2 {
+        assert_eq!(
+            fx.ingest(&new, one_event()).await.status,
+            StatusCode::ACCEPTED
+        );
+    }
+    let third = fx.ingest(&new, one_event()).await;
+    assert_eq!(
+        third.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{:?}",
+        third.body
+    );
+    assert_eq!(
+        fx.ingest_from(&new, one_event(), "192.0.2.7:5000")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -42,34 +42,46 @@ enum Cell {
 use Cell::*;
 
 /// (change, CLI session, console session, automation token, pending MFA login, invite the
-/// member sent, reset token, ingestion key the member owns)
-const TABLE: [(Change, [Cell; 7]); 9] = [
-    (Change::Removed, [Dead, Dead, Dead, Dead, Dead, Live, Live]),
+/// member sent, reset token, ingestion key the member owns, device code the member
+/// approved in the console and `wt login --web` has not redeemed yet)
+const TABLE: [(Change, [Cell; 8]); 9] = [
+    (
+        Change::Removed,
+        [Dead, Dead, Dead, Dead, Dead, Live, Live, Dead],
+    ),
     (
         Change::Demoted,
-        [Analyst, Analyst, Analyst, Live, Dead, Live, Live],
+        [Analyst, Analyst, Analyst, Live, Dead, Live, Live, Dead],
     ),
-    (Change::Disabled, [Dead, Dead, Dead, Dead, Dead, Dead, Live]),
+    (
+        Change::Disabled,
+        [Dead, Dead, Dead, Dead, Dead, Dead, Live, Dead],
+    ),
     (
         Change::PasswordReset,
-        [Dead, Dead, Dead, Dead, Live, Dead, Live],
+        [Dead, Dead, Dead, Dead, Live, Dead, Live, Dead],
     ),
     (
         Change::PasswordChanged,
-        [Admin, Dead, Dead, Dead, Live, Dead, Live],
+        [Admin, Dead, Dead, Dead, Live, Dead, Live, Dead],
     ),
-    (Change::MfaReset, [Dead, Dead, Dead, Dead, Live, Live, Live]),
+    (
+        Change::MfaReset,
+        [Dead, Dead, Dead, Dead, Live, Live, Live, Dead],
+    ),
     (
         Change::MfaDisabled,
-        [Admin, Dead, Dead, Dead, Live, Live, Live],
+        [Admin, Dead, Dead, Dead, Live, Live, Live, Dead],
     ),
     (
         Change::SessionsEnded,
-        [Dead, Dead, Dead, Dead, Live, Live, Live],
+        [Dead, Dead, Dead, Dead, Live, Live, Live, Dead],
     ),
     (
         Change::AddressRefused,
-        [Refused, Refused, Refused, Refused, Live, Live, Refused],
+        [
+            Refused, Refused, Refused, Refused, Live, Live, Refused, Refused,
+        ],
     ),
 ];
 
@@ -84,6 +96,9 @@ struct Held {
     invite: String,
     reset: String,
     key: String,
+    /// A device code (`wt login --web`) the member approved from the console session.
+    device_code: String,
+    device_grant: String,
 }
 
 impl Fx {
@@ -171,6 +186,8 @@ async fn hold(fx: &Fx) -> Held {
         .next()
         .unwrap()
         .to_string();
+    // A device login approved from that console session, not redeemed yet.
+    let (device_code, device_grant) = approved_device_code(fx, &console_cookie, &secret).await;
     // A pending MFA login: the password was right, the code not sent yet.
     let challenge = fx.login(MEMBER, PASSWORD).await.body["challenge"]
         .as_str()
@@ -206,6 +223,88 @@ async fn hold(fx: &Fx) -> Held {
         invite,
         reset: reset.expect("a reset mail"),
         key,
+        device_code,
+        device_grant,
+    }
+}
+
+/// `wt login --web`'s request, approved on the console with a fresh code (the approve
+/// screen's role posted back). Returns (device code, grant id).
+async fn approved_device_code(fx: &Fx, cookie: &str, secret: &[u8]) -> (String, String) {
+    use super::console::{field, form, html, page_get};
+    let r = fx.post("/api/v1/auth/device", json!({}), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    let device_code = r.body["device_code"].as_str().unwrap().to_string();
+    let user_code = r.body["user_code"].as_str().unwrap().to_string();
+    let token = cookie.split_once('=').unwrap().1;
+    let page = html(&fx.send(page_get("/device", Some(token))).await);
+    let csrf = field(&page, "csrf");
+    let r = fx
+        .send(form(
+            "/device",
+            &[("csrf", &csrf), ("user_code", &user_code)],
+            Some(token),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", html(&r));
+    let screen = html(&r);
+    assert_eq!(field(&screen, "role"), "admin");
+    let grant = field(&screen, "grant");
+    let r = fx
+        .send(form(
+            "/device/approve",
+            &[
+                ("csrf", &csrf),
+                ("grant", &grant),
+                ("role", "admin"),
+                ("code", &fx.next_code(secret)),
+            ],
+            Some(token),
+        ))
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{}", html(&r));
+    (device_code, grant)
+}
+
+fn grant_status(fx: &Fx, id: &str) -> String {
+    rusqlite_open(fx)
+        .query_row(
+            "SELECT status FROM device_grants WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .unwrap()
+}
+
+/// The approved device code polled by `wt login --web` from the member's address: the
+/// session it yields (and its role), or refused.
+async fn device_outcome(fx: &Fx, h: &Held) -> Cell {
+    let mut poll = Request::post("/api/v1/auth/device/token")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("device_code={}", h.device_code)))
+        .unwrap();
+    poll.extensions_mut()
+        .insert(ConnectInfo(MEMBER_AT.parse::<SocketAddr>().unwrap()));
+    let r = fx.send(poll).await;
+    match (r.status, r.body["error"].as_str()) {
+        (StatusCode::OK, _) => {
+            let tok = r.body["access_token"].as_str().unwrap();
+            acting_as(fx, req("GET", "/api/v1/auth/session", tok, None)).await
+        }
+        (StatusCode::BAD_REQUEST, Some("access_denied"))
+            if r.body["error_description"]
+                .as_str()
+                .is_some_and(|d| d.contains("allowed IPs")) =>
+        {
+            // Not used up: still approved, for a poll from an admitted address.
+            assert_eq!(grant_status(fx, &h.device_grant), "approved");
+            Refused
+        }
+        (StatusCode::BAD_REQUEST, Some("access_denied" | "invalid_grant")) => {
+            assert_ne!(grant_status(fx, &h.device_grant), "approved");
+            Dead
+        }
+        other => panic!("unexpected {other:?}: {:?}", r.body),
     }
 }
 
@@ -335,9 +434,15 @@ async fn outcomes(fx: &Fx, h: &Held) -> [Cell; 7] {
 #[tokio::test]
 async fn every_credential_follows_every_change_of_its_owners_standing() {
     for (c, want) in TABLE {
-        let fx = fixture().await;
+        // Device logins need the address people open (`--public-url`).
+        let fx = fixture_with(Settings {
+            link_base: Some("http://127.0.0.1:7878".into()),
+            ..Settings::default()
+        })
+        .await;
         fx.setup().await;
         let h = hold(&fx).await;
+        assert_eq!(grant_status(&fx, &h.device_grant), "approved", "{c:?}");
         // Before the change everything works (the row is a real change, not a default).
         assert_eq!(
             outcomes(&fx, &h).await[..3],
@@ -352,6 +457,8 @@ async fn every_credential_follows_every_change_of_its_owners_standing() {
             ..h
         };
         change(&fx, c, &h).await;
-        assert_eq!(outcomes(&fx, &h).await, want, "{c:?}");
+        let got = outcomes(&fx, &h).await;
+        let device = device_outcome(&fx, &h).await;
+        assert_eq!([&got[..], &[device]].concat(), want.to_vec(), "{c:?}");
     }
 }

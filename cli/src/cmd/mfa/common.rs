@@ -115,6 +115,7 @@ pub fn read_step_up(
         io.prompt_secret(input.prompt, false, input.what, input.flag)?
     };
     Ok(MfaStepUpRequest {
+        passkey: None,
         password: password.expose().to_string(),
         code: clean_totp(&code).expose().to_string(),
     })

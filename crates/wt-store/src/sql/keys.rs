@@ -384,6 +384,20 @@ impl<B: Backend> KeyStore for SqlStore<B> {
                 )));
             }
             insert_key(tx, &successor, Some(&old_id))?;
+            // The successor governs the same traffic: it keeps the key's own rate limit
+            // and address allowlist as they are now (read in this transaction, so an
+            // update racing the rotation is not lost).
+            tx.execute(
+                "UPDATE api_keys SET
+                    rate_limit = (SELECT o.rate_limit FROM api_keys o
+                                  WHERE o.org_id = ?1 AND o.id = ?2),
+                    rate_burst = (SELECT o.rate_burst FROM api_keys o
+                                  WHERE o.org_id = ?1 AND o.id = ?2),
+                    allowed_cidrs = (SELECT o.allowed_cidrs FROM api_keys o
+                                     WHERE o.org_id = ?1 AND o.id = ?2)
+                 WHERE org_id = ?1 AND id = ?3",
+                params![org_id, old_id, successor.id],
+            )?;
             let revoked_at = (grace_until <= now).then_some(now);
             tx.execute(
                 "UPDATE api_keys SET rotated_to = ?3, grace_until = ?4,

@@ -12,7 +12,8 @@ use wt_core::clock::UnixTime;
 use wt_core::passkey::{self, Factor};
 
 const PASSKEY_COLS: &str = "id, user_id, credential_id, name, passkey_json, aaguid, attestation, \
-     sign_count, backup_eligible, backup_state, created_at, last_used_at";
+     sign_count, backup_eligible, backup_state, created_at, last_used_at, \
+     authenticator_attachment";
 
 fn passkey_from(r: &Row) -> Result<PasskeyRecord> {
     Ok(PasskeyRecord {
@@ -28,6 +29,7 @@ fn passkey_from(r: &Row) -> Result<PasskeyRecord> {
         backup_state: r.get::<i64>(9)? != 0,
         created_at: r.get(10)?,
         last_used_at: r.get(11)?,
+        authenticator_attachment: r.get(12)?,
     })
 }
 
@@ -139,8 +141,9 @@ impl<B: Backend> PasskeyStore for SqlStore<B> {
             }
             tx.execute(
                 "INSERT INTO passkeys (id, user_id, credential_id, name, passkey_json, aaguid,
-                     attestation, sign_count, backup_eligible, backup_state, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'none', ?7, ?8, ?9, ?10)",
+                     attestation, sign_count, backup_eligible, backup_state, created_at,
+                     authenticator_attachment)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?11, ?7, ?8, ?9, ?10, ?12)",
                 params![
                     p.id,
                     p.user_id,
@@ -151,7 +154,9 @@ impl<B: Backend> PasskeyStore for SqlStore<B> {
                     p.sign_count,
                     p.backup_eligible,
                     p.backup_state,
-                    p.now
+                    p.now,
+                    p.attestation_format,
+                    p.authenticator_attachment
                 ],
             )?;
             let first = !wt_core::passkey::Factors::from(before).any();

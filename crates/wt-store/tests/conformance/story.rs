@@ -521,8 +521,26 @@ pub async fn keys_story(store: &dyn Store) {
         Err(StoreError::Conflict(_))
     ));
 
-    // Rotation: successor inherits nothing by itself (the caller passes it); the old key
-    // points at it and gets its grace; a second rotation of the old key is refused.
+    // The key's own limit and allowlist as they are at the rotation: the successor
+    // keeps them (not the caller's possibly stale copy of the allowlist).
+    let limit = wt_core::ratelimit::KeyRate::parse("500/s", Some(1000)).expect("rate");
+    store
+        .api_key_update(
+            "org_a",
+            "key_1",
+            ApiKeyPatch {
+                allowed_cidrs: Some(vec!["192.0.2.0/24".into()]),
+                rate: Some(Some(limit)),
+                ..Default::default()
+            },
+            event(actions::API_KEY_UPDATED),
+            now,
+        )
+        .await
+        .expect("limit the key");
+
+    // Rotation: the old key points at its successor and gets its grace; a second
+    // rotation of the old key is refused.
     let (new, old) = store
         .api_key_rotate(
             "org_a",
@@ -534,6 +552,22 @@ pub async fn keys_story(store: &dyn Store) {
         .await
         .expect("rotate");
     assert_eq!(new.rotated_from.as_deref(), Some("key_1"));
+    assert_eq!(
+        new.rate,
+        Some(limit),
+        "the successor keeps the key's own limit"
+    );
+    assert_eq!(new.allowed_cidrs, vec!["192.0.2.0/24".to_string()]);
+    assert_eq!(
+        store
+            .api_key_get("org_a", "key_2")
+            .await
+            .unwrap()
+            .unwrap()
+            .rate,
+        Some(limit),
+        "stored, not only answered"
+    );
     assert_eq!(old.rotated_to.as_deref(), Some("key_2"));
     assert_eq!(old.grace_until, Some(now + 60));
     assert!(old.revoked_at.is_none());
@@ -1460,6 +1494,8 @@ pub async fn passkeys_story(store: &dyn Store) {
         name: format!("key {id}"),
         passkey_json: "{}".into(),
         aaguid: Some("01020304-0506-0708-090a-0b0c0d0e0f10".into()),
+        attestation_format: "packed".into(),
+        authenticator_attachment: Some("cross-platform".into()),
         sign_count: 0,
         backup_eligible: true,
         backup_state: false,
@@ -1481,6 +1517,13 @@ pub async fn passkeys_story(store: &dyn Store) {
         .expect("member");
     assert!(user.mfa_enabled);
     assert_eq!(store.recovery_codes_remaining("usr_p1").await.unwrap(), 2);
+    // How it was made is kept: the attestation format and the attachment.
+    let listed = store.passkeys_list("usr_p1").await.unwrap();
+    assert_eq!(listed[0].attestation, "packed");
+    assert_eq!(
+        listed[0].authenticator_attachment.as_deref(),
+        Some("cross-platform")
+    );
     let live: Vec<String> = store
         .list_sessions("org_p", "usr_p1", now + 1)
         .await

@@ -21,9 +21,9 @@ pub fn device_signed_out(user_code: &str) -> Markup {
         html! {
             section #device-signed-out {
                 h1 { "Approve a device login" }
-                p { "A terminal is waiting for you to approve its sign-in (" code { "wt login --web" } "). Sign in to the console first, then open this page again." }
-                p { a #device-login-link href="/login" { "Sign in" } }
-                p.hint { "Afterwards: " a #device-again href=(again) { "back to this page" } }
+                p { "A terminal is waiting for you to approve its sign-in (" code { "wt login --web" } "). Sign in to the console first." }
+                p { a #device-login-link href=(crate::console::login_link(&again, "")) { "Sign in" } }
+                p.hint { "After signing in you come back here with the code filled in, or open " a #device-again href=(again) { "this page" } " again." }
             }
         },
     )
@@ -61,6 +61,9 @@ pub struct ApproveView<'a> {
     pub client_version: Option<&'a str>,
     pub os: Option<&'a str>,
     pub requested_at: &'a str,
+    /// The role the terminal will act with (the approver's now); posted back, and the
+    /// approval is refused if the approver's role changed since.
+    pub role: &'a str,
     /// The account has an authenticator app (the code form is offered).
     pub totp: bool,
     /// The account has a passkey and passkeys work here (the passkey button is offered).
@@ -78,7 +81,7 @@ pub fn device_approve(v: &ApproveView<'_>) -> Markup {
             section #device-approve data-grant=(v.grant_id) {
                 h1 { "Approve a device login?" }
                 (error_box(v.error))
-                p { "A " code { "wt" } " command asks to sign in as " strong { (v.viewer.email) } " in the org " strong #device-org { (v.viewer.org) } ". Approve only if you started it and the code matches your terminal." }
+                p { "A " code { "wt" } " command asks to sign in as " strong { (v.viewer.email) } " with the role " strong #device-role { (v.role) } " in the org " strong #device-org { (v.viewer.org) } ". Approve only if you started it and the code matches your terminal." }
                 dl #device-request {
                     dt { "Code" } dd #device-user-code { code { (v.user_code) } }
                     dt { "Requested from" } dd #device-request-ip { (v.request_ip) }
@@ -93,6 +96,7 @@ pub fn device_approve(v: &ApproveView<'_>) -> Markup {
                     form #device-approve-totp method="post" action="/device/approve" {
                         (csrf_field(csrf))
                         input type="hidden" name="grant" value=(v.grant_id);
+                        input type="hidden" name="role" value=(v.role);
                         label for="device_code" { "Code from your authenticator app" }
                         input #device_code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" required;
                         button #device-approve-code type="submit" { "Approve with the code" }
@@ -102,6 +106,7 @@ pub fn device_approve(v: &ApproveView<'_>) -> Markup {
                     form #device-approve-passkey method="post" action="/device/passkey" {
                         (csrf_field(csrf))
                         input type="hidden" name="grant" value=(v.grant_id);
+                        input type="hidden" name="role" value=(v.role);
                         button #device-approve-passkey-go type="submit" { "Approve with a passkey" }
                     }
                 }

@@ -4,8 +4,24 @@ use super::{Fields, Problem, layout};
 use maud::{Markup, html};
 
 /// The sign-in form, with what was typed before (never the password).
-pub fn login(problem: Option<Problem<'_>>, email: &str, org: &str, ask_org: bool) -> Markup {
-    login_with(problem, email, org, ask_org, None)
+/// `next`: where to go after signing in (already checked; empty: the Security tab).
+pub fn login(
+    problem: Option<Problem<'_>>,
+    email: &str,
+    org: &str,
+    ask_org: bool,
+    next: &str,
+) -> Markup {
+    login_with(problem, email, org, ask_org, None, next)
+}
+
+/// The hidden field that carries `next` through the sign-in's steps.
+pub(super) fn next_field(next: &str) -> Markup {
+    html! {
+        @if !next.is_empty() {
+            input type="hidden" name="next" value=(next);
+        }
+    }
 }
 
 /// The sign-in form with the passwordless offer (`passkey`: when this installation can
@@ -16,6 +32,7 @@ pub fn login_with(
     org: &str,
     ask_org: bool,
     passkey: Option<&super::passkeys::SigninOffer<'_>>,
+    next: &str,
 ) -> Markup {
     let f = Fields(problem);
     // With a passkey offer the browser may list this site's passkeys in the address
@@ -33,6 +50,7 @@ pub fn login_with(
                 h1 { "Sign in" }
                 (f.summary())
                 form #login-form method="post" action="/login" {
+                    (next_field(next))
                     label for="email" { "Email" }
                     input #email type="email" name="email" value=(email) autocomplete=(email_autocomplete) required
                         aria-invalid=[f.invalid("email")] aria-describedby=[f.described("email", false)] autofocus[f.focus("email", true)];
@@ -61,7 +79,12 @@ pub fn login_with(
 
 /// The code step of a login; the recovery-code field is open when that was used;
 /// `passkey`: the account has one (offered first).
-pub fn login_mfa(problem: Option<Problem<'_>>, challenge: &str, passkey: bool) -> Markup {
+pub fn login_mfa(
+    problem: Option<Problem<'_>>,
+    challenge: &str,
+    passkey: bool,
+    next: &str,
+) -> Markup {
     let f = Fields(problem);
     let recovery = problem.and_then(|p| p.field) == Some("recovery_code");
     layout(
@@ -72,11 +95,12 @@ pub fn login_mfa(problem: Option<Problem<'_>>, challenge: &str, passkey: bool) -
                 h1 { "Two-factor authentication" }
                 (f.summary())
                 @if passkey {
-                    (super::passkeys::login_offer(challenge))
+                    (super::passkeys::login_offer(challenge, next))
                     p.hint { "Or:" }
                 }
                 form #mfa-form method="post" action="/login/mfa" {
                     input type="hidden" name="challenge" value=(challenge);
+                    (next_field(next))
                     label for="code" { "Code from your authenticator app" }
                     input #code type="text" name="code" inputmode="numeric" autocomplete="one-time-code" pattern="[0-9 ]*"
                         aria-invalid=[f.invalid("code")] aria-describedby=[f.described("code", false)] autofocus[f.focus("code", true)];

@@ -331,7 +331,7 @@ mod tests {
     #[test]
     fn values_are_escaped() {
         let problem = Problem::at("email", "<script>alert(1)</script>");
-        let page = login(Some(problem), "\"><img src=x>", "", false).into_string();
+        let page = login(Some(problem), "\"><img src=x>", "", false, "").into_string();
         assert!(!page.contains("<script>alert"), "{page}");
         assert!(page.contains("&lt;script&gt;"));
         assert!(!page.contains("\"><img"));
@@ -340,7 +340,7 @@ mod tests {
     #[test]
     fn a_field_error_is_tied_to_its_input() {
         let problem = Problem::at("password", "invalid email or password");
-        let page = login(Some(problem), "a@b.test", "", false).into_string();
+        let page = login(Some(problem), "a@b.test", "", false, "").into_string();
         assert!(page.contains("id=\"password-error\""), "{page}");
         let input = &page[page.find("id=\"password\"").unwrap_or(0)..];
         let input = &input[..input.find('>').unwrap_or(0)];
@@ -422,8 +422,8 @@ mod tests {
         }))
         .unwrap_or_else(|e| panic!("{e}"));
         let pages = [
-            login(None, "", "", true),
-            login_mfa(None, "ch", true),
+            login(None, "", "", true, ""),
+            login_mfa(None, "ch", true, ""),
             passkeys::ceremony(&passkeys::CeremonyView {
                 viewer: None,
                 title: "t",

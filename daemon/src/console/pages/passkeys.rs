@@ -19,6 +19,10 @@ pub struct PasskeyRow {
     /// "synced passkey" or "device-bound passkey".
     pub kind: &'static str,
     pub aaguid: Option<String>,
+    /// The attestation format at registration (`none`: not attested).
+    pub attestation: String,
+    /// Where the passkey lives, as the browser said ("built into the device", ...).
+    pub attachment: &'static str,
     pub backup_eligible: bool,
     pub backup_state: bool,
 }
@@ -65,6 +69,10 @@ pub fn section(v: &PasskeysView<'_>) -> Markup {
                                 td {
                                     (p.kind)
                                     @if let Some(a) = &p.aaguid { br; span.hint { "AAGUID " code { (a) } } }
+                                    br;
+                                    span.hint.passkey-attachment { (p.attachment) }
+                                    br;
+                                    span.hint { "attestation " code.passkey-attestation { (p.attestation) } }
                                 }
                                 td { (p.created) }
                                 td { (p.last_used.as_deref().unwrap_or("never")) }
@@ -171,10 +179,11 @@ pub fn ceremony(v: &CeremonyView<'_>) -> Markup {
 }
 
 /// The MFA step's passkey offer: a form that starts the assertion (on its own page).
-pub fn login_offer(challenge: &str) -> Markup {
+pub fn login_offer(challenge: &str, next: &str) -> Markup {
     html! {
         form #passkey-login-form method="post" action="/login/passkey" {
             input type="hidden" name="challenge" value=(challenge);
+            (super::login::next_field(next))
             button #passkey-login type="submit" { "Use a passkey" }
         }
     }
@@ -190,6 +199,8 @@ pub struct SigninOffer<'a> {
     pub ask_org: bool,
     /// A started ceremony for conditional UI: (id, options JSON).
     pub conditional: Option<(&'a str, &'a str)>,
+    /// Where to go after signing in (already checked; empty: the Security tab).
+    pub next: &'a str,
 }
 
 pub fn signin_offer(v: &SigninOffer<'_>) -> Markup {
@@ -198,6 +209,7 @@ pub fn signin_offer(v: &SigninOffer<'_>) -> Markup {
             h2 #passkey-signin-title { "Or sign in with a passkey" }
             p.hint { "No password needed: your device's screen lock or security key confirms it is you." }
             form #passkey-signin-form method="post" action="/login/passkey/start" {
+                (super::login::next_field(v.next))
                 @if v.ask_org {
                     label for="passkey-org" { "Organisation (slug)" }
                     input #passkey-org type="text" name="org" value=(v.org) autocomplete="organization" required;
@@ -210,6 +222,7 @@ pub fn signin_offer(v: &SigninOffer<'_>) -> Markup {
                 form #passkey-conditional-form method="post" action="/login/passkey/signin" hidden data-webauthn-conditional="get" data-options=(options) {
                     input type="hidden" name="ceremony" value=(id);
                     input type="hidden" name="org" value=(v.org);
+                    (super::login::next_field(v.next))
                     input #passkey-conditional-credential type="hidden" name="credential" value="";
                 }
             }

@@ -72,6 +72,14 @@ pub fn security(v: &SecurityView<'_>) -> Markup {
                         " with your passkeys · " span #recovery-remaining { (v.recovery_codes_remaining) } " recovery codes left"
                     }
                     p.hint { "No authenticator app is set up. It is optional: add one as a backup for when your passkeys are not at hand (and to confirm changes from the CLI, which cannot use passkeys)." }
+                    details #recovery-passkey {
+                        summary { "New recovery codes" }
+                        p.hint { "Voids the codes you have now. Confirm with one of your passkeys." }
+                        form #recovery-passkey-form method="post" action="/security/mfa/recovery-codes/passkey" {
+                            (csrf_field(csrf))
+                            button #recovery-passkey-start type="submit" { "Show new recovery codes" }
+                        }
+                    }
                     form #mfa-enroll-form method="post" action="/security/mfa/enroll" {
                         (csrf_field(csrf))
                         button.secondary #mfa-enroll type="submit" { "Set up an authenticator app" }
