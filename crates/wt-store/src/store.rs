@@ -632,6 +632,10 @@ pub trait KeyStore: Send + Sync {
     /// daemon's key cache).
     async fn api_keys_for_cache(&self, revoked_since: UnixTime) -> Result<Vec<ApiKeyRecord>>;
 
+    /// The keys and org policies changed after cache version `since` (their `cache_seq`
+    /// is newer), revoked keys included: a reload reads what changed, not everything.
+    async fn cache_changes(&self, since: i64) -> Result<CacheChanges>;
+
     /// One key of the org.
     async fn api_key_get(&self, org_id: &str, id: &str) -> Result<Option<ApiKeyRecord>>;
 

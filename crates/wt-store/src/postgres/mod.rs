@@ -77,6 +77,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (22, include_str!("migrations/0022_key_limits_leaks.sql")),
     (23, include_str!("migrations/0023_event_retention.sql")),
     (24, include_str!("migrations/0024_console_summaries.sql")),
+    (28, include_str!("migrations/0028_scale.sql")),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by every daemon).

@@ -47,6 +47,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0022_key_limits_leaks.sql")),
     M::up(include_str!("migrations/0023_event_retention.sql")),
     M::up(include_str!("migrations/0024_console_summaries.sql")),
+    M::up(include_str!("migrations/0028_scale.sql")),
 ];
 
 fn migrations() -> Migrations<'static> {

@@ -581,7 +581,23 @@ pub async fn keys_story(store: &dyn Store) {
         .await
         .expect("revoke");
     assert_eq!(r.revoked_at, Some(now + 1));
-    assert!(store.cache_version().await.unwrap() > before);
+    let after_revoke = store.cache_version().await.unwrap();
+    assert!(after_revoke > before);
+    // A replica that saw `before` reads the one changed key, revoked: not every key.
+    let changes = store.cache_changes(before).await.expect("cache changes");
+    assert_eq!(changes.version, after_revoke);
+    let changed: Vec<_> = changes.keys.iter().map(|k| k.id.as_str()).collect();
+    assert_eq!(changed, ["key_4"], "only the revoked key");
+    assert_eq!(changes.keys[0].revoked_at, Some(now + 1));
+    assert!(changes.orgs.is_empty() && changes.allowed_ips.is_empty());
+    let nothing = store.cache_changes(after_revoke).await.unwrap();
+    assert!(nothing.keys.is_empty() && nothing.orgs.is_empty());
+    assert_eq!(nothing.version, after_revoke);
+    // From the start, every key written so far (rotations stamp both keys).
+    let all = store.cache_changes(0).await.unwrap();
+    let mut ids: Vec<_> = all.keys.iter().map(|k| k.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["key_1", "key_2", "key_4"]);
     assert!(matches!(
         store
             .api_key_revoke("org_a", "key_4", now + 2, event(actions::API_KEY_REVOKED))
@@ -843,6 +859,10 @@ pub async fn keys_story(store: &dyn Store) {
     let list = store.allowed_ips_list("org_a").await.unwrap();
     assert_eq!((list[0].hit_count, list[0].last_hit_at), (7, Some(now + 9)));
     assert_eq!(store.allowed_ips_all().await.unwrap().len(), 1);
+    let listed = store.cache_version().await.unwrap();
+    let changes = store.cache_changes(before).await.unwrap();
+    assert_eq!(changes.orgs.len(), 1, "an added entry stamps its org");
+    assert_eq!(changes.allowed_ips.len(), 1);
     store
         .allowed_ip_remove("org_a", "aip_1", now, event(actions::ALLOWED_IP_REMOVED))
         .await
@@ -853,6 +873,12 @@ pub async fn keys_story(store: &dyn Store) {
             .await,
         Err(StoreError::NotFound)
     ));
+    // The removed entry stamps its org: a replica reads org_a's policy (now no entries)
+    // and no key.
+    let changes = store.cache_changes(listed).await.unwrap();
+    let orgs: Vec<_> = changes.orgs.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(orgs, ["org_a"]);
+    assert!(changes.allowed_ips.is_empty() && changes.keys.is_empty());
 
     let org = store
         .set_browser_ingest("org_a", true, now, event(actions::ORG_SETTINGS_UPDATED))
