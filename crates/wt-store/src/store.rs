@@ -304,6 +304,13 @@ pub trait AuditStore: Send + Sync {
     /// Verifies an org's audit hash chain from the first entry to the last.
     async fn verify_audit(&self, org_id: &str) -> Result<ChainReport>;
 
+    /// The plan of every statement [`AuditStore::audit_query`] runs for `q` (SQLite's
+    /// `EXPLAIN QUERY PLAN` details, PostgreSQL's `EXPLAIN` lines with sequential scans
+    /// disabled: what the indexes can serve), for tests that a filter is read through an
+    /// index.
+    #[doc(hidden)]
+    async fn audit_query_plan(&self, org_id: &str, q: AuditQuery) -> Result<Vec<String>>;
+
     /// A filtered page of an org's audit log.
     async fn audit_query(
         &self,

@@ -18,6 +18,7 @@ async fn sqlite_passes_the_conformance_story() {
     story::sign_ins_story(&store).await;
     story::keys_story(&store).await;
     story::activity_story(&store).await;
+    story::audit_filters_story(&store).await;
     story::passkeys_story(&store).await;
     let store = std::sync::Arc::new(store);
     story::group_commit_story(store.clone()).await;
