@@ -19,7 +19,7 @@ use ipnet::IpNet;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::hash::BuildHasher;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 use wt_api::Environment;
@@ -190,6 +190,10 @@ pub struct Caches {
     /// Usages with something to flush.
     dirty: Mutex<Vec<(String, Arc<Usage>)>>,
     loaded: AtomicBool,
+    /// Whole loads, and rows (keys and orgs) applied by [`Caches::refresh`]: the work of
+    /// keeping up with other daemons.
+    full_loads: AtomicU64,
+    rows_applied: AtomicU64,
     /// The store's cache version the last load or refresh saw (read before the rows).
     version: AtomicI64,
     /// Held for writing while a flush moves usage from memory into the store, and for
@@ -223,6 +227,8 @@ impl Caches {
             orgs: RwLock::default(),
             dirty: Mutex::default(),
             loaded: AtomicBool::new(false),
+            full_loads: AtomicU64::new(0),
+            rows_applied: AtomicU64::new(0),
             version: AtomicI64::new(-1),
             flushing: tokio::sync::RwLock::new(()),
         }
@@ -257,6 +263,7 @@ impl Caches {
         }
         drop(keys);
         self.put_orgs(&orgs, &ips);
+        self.full_loads.fetch_add(1, Ordering::Relaxed);
         self.version.store(version, Ordering::Release);
         self.loaded.store(true, Ordering::Release);
         Ok(())
@@ -278,7 +285,18 @@ impl Caches {
         }
         self.put_orgs(&changes.orgs, &changes.allowed_ips);
         self.version.fetch_max(changes.version, Ordering::AcqRel);
-        Ok(changes.keys.len() + changes.orgs.len())
+        let n = changes.keys.len() + changes.orgs.len();
+        self.rows_applied.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+
+    /// Whole loads so far, and rows applied by refreshes: a refresh costs the changed
+    /// rows, not the installation.
+    pub fn refresh_work(&self) -> (u64, u64) {
+        (
+            self.full_loads.load(Ordering::Relaxed),
+            self.rows_applied.load(Ordering::Relaxed),
+        )
     }
 
     /// How many keys are cached.
