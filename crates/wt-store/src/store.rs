@@ -304,6 +304,10 @@ pub trait AuditStore: Send + Sync {
     /// Verifies an org's audit hash chain from the first entry to the last.
     async fn verify_audit(&self, org_id: &str) -> Result<ChainReport>;
 
+    /// [`AuditStore::verify_audit`] with the hashes computed by up to `jobs` threads, in
+    /// chunks read one after the other (memory stays flat); the same report for any `jobs`.
+    async fn verify_audit_jobs(&self, org_id: &str, jobs: usize) -> Result<ChainReport>;
+
     /// The plan of every statement [`AuditStore::audit_query`] runs for `q` (SQLite's
     /// `EXPLAIN QUERY PLAN` details, PostgreSQL's `EXPLAIN` lines with sequential scans
     /// disabled: what the indexes can serve), for tests that a filter is read through an

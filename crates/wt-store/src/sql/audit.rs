@@ -101,6 +101,29 @@ pub(super) fn append_audit_tx(
     Ok(seq)
 }
 
+/// Entries a verifying thread hashes a chunk (`verify_audit_jobs`).
+const VERIFY_CHUNK: usize = 4096;
+
+/// An audit row as the chain verifier sees it.
+fn stored_entry<'a>(org_id: &'a str, details_json: &'a str, rec: &'a AuditRecord) -> StoredEntry<'a> {
+    StoredEntry {
+        fields: EntryFields {
+            org_id,
+            seq: rec.seq,
+            occurred_at: &rec.occurred_at,
+            actor: &rec.actor,
+            action: &rec.action,
+            target: &rec.target,
+            ip: &rec.ip,
+            user_agent: &rec.user_agent,
+            outcome: &rec.outcome,
+            details_json,
+        },
+        prev_hash: &rec.prev_hash,
+        hash: &rec.hash,
+    }
+}
+
 /// `occurred_at`'s hour: its first 13 characters (`2026-12-06T11`), UTC.
 const HOUR_LEN: usize = 13;
 
@@ -499,31 +522,36 @@ impl<B: Backend> AuditStore for SqlStore<B> {
     }
 
     async fn verify_audit(&self, org_id: &str) -> Result<ChainReport> {
+        self.verify_audit_jobs(org_id, 1).await
+    }
+
+    async fn verify_audit_jobs(&self, org_id: &str, jobs: usize) -> Result<ChainReport> {
         let org_id = org_id.to_string();
+        let jobs = jobs.clamp(1, audit::MAX_VERIFY_JOBS);
+        // Entries held at once: enough for every thread to hash a few thousand.
+        let chunk = VERIFY_CHUNK * jobs;
         self.read(move |c| {
             let mut v = ChainVerifier::default();
             let sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ?1 ORDER BY seq");
-            // Streamed: a chain of millions of entries is never held in memory.
+            let mut held: Vec<(String, AuditRecord)> = Vec::with_capacity(chunk.min(1 << 16));
+            let verify = |v: &mut ChainVerifier, held: &mut Vec<(String, AuditRecord)>| {
+                let entries: Vec<StoredEntry<'_>> = held
+                    .iter()
+                    .map(|(details_json, rec)| stored_entry(&org_id, details_json, rec))
+                    .collect();
+                v.push_all(&entries, jobs);
+                drop(entries);
+                held.clear();
+            };
+            // Streamed in chunks: a chain of millions of entries is never held in memory.
             c.query_each(&sql, params![org_id], &mut |r| {
-                let (details_json, rec) = audit_from(r.clone())?;
-                v.push(&StoredEntry {
-                    fields: EntryFields {
-                        org_id: &org_id,
-                        seq: rec.seq,
-                        occurred_at: &rec.occurred_at,
-                        actor: &rec.actor,
-                        action: &rec.action,
-                        target: &rec.target,
-                        ip: &rec.ip,
-                        user_agent: &rec.user_agent,
-                        outcome: &rec.outcome,
-                        details_json: &details_json,
-                    },
-                    prev_hash: &rec.prev_hash,
-                    hash: &rec.hash,
-                });
+                held.push(audit_from(r.clone())?);
+                if held.len() >= chunk {
+                    verify(&mut v, &mut held);
+                }
                 Ok(())
             })?;
+            verify(&mut v, &mut held);
             Ok(v.finish())
         })
         .await

@@ -1729,6 +1729,9 @@ pub async fn audit_filters_story(store: &dyn Store) {
     }
     let all = store.audit_entries("org_f", 0, 10_000).await.unwrap();
     assert_eq!(all.len(), 121);
+    let one = store.verify_audit("org_f").await.unwrap();
+    assert!(one.ok && one.entries == 121, "{one:?}");
+    assert_eq!(store.verify_audit_jobs("org_f", 4).await.unwrap(), one);
     let ts = |h: i64| wt_core::clock::rfc3339(t + h * 600);
     let q = |f: &dyn Fn(&mut AuditQuery)| {
         let mut q = AuditQuery {
