@@ -14,11 +14,13 @@
 //! `.await` or any I/O. Usage (last used, source addresses, counts) and allowed-IP hits are
 //! coalesced here and written in batches by [`flush`], at most [`FLUSH_INTERVAL`] apart.
 
+use hashbrown::HashTable;
 use ipnet::IpNet;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::hash::BuildHasher;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 use std::time::Duration;
 use wt_api::Environment;
 use wt_core::apikey::{KeyHash, KeyHasher, Lifetime};
@@ -33,18 +35,53 @@ const MAX_SOURCES_PER_FLUSH: usize = 64;
 
 /// A key as the hot path needs it. Immutable: a change replaces the `Arc`; `usage` is
 /// carried over so nothing counted is lost.
+///
+/// Kept small, as a million of them may be cached (issue #29: at most 256 bytes a key with
+/// the indexes, `tests/keycache_memory.rs`): the id is a `Box<str>`, the org id is shared by
+/// the org's keys, the CIDRs are a boxed slice (no allocation when empty), and the usage
+/// counters are allocated on the key's first use.
 #[derive(Debug)]
 pub struct CachedKey {
-    pub id: String,
-    pub org_id: String,
+    /// The keyed hash of the secret (the lookup key).
+    pub hash: KeyHash,
+    pub id: Box<str>,
+    pub org_id: Arc<str>,
     pub environment: Environment,
-    pub life: Lifetime,
-    pub cidrs: Vec<IpNet>,
-    pub usage: Arc<Usage>,
-    /// The key's own rate limit (else its org's default; `crate::ratelimit`).
-    pub rate: Option<wt_core::ratelimit::KeyRate>,
     /// Quarantined after a leak report (org policy): refused until released.
     pub quarantined: bool,
+    /// [`Lifetime`]'s three dates, [`NO_DATE`] for none (24 bytes, not 48).
+    life: [i64; 3],
+    pub cidrs: Box<[IpNet]>,
+    usage: OnceLock<Arc<Usage>>,
+    /// The key's own rate limit (else its org's default; `crate::ratelimit`).
+    pub rate: Option<wt_core::ratelimit::KeyRate>,
+}
+
+/// "No date" in a [`CachedKey`]'s packed lifetime.
+const NO_DATE: i64 = i64::MIN;
+
+fn pack_date(d: Option<i64>) -> i64 {
+    d.unwrap_or(NO_DATE)
+}
+
+fn unpack_date(d: i64) -> Option<i64> {
+    (d != NO_DATE).then_some(d)
+}
+
+impl CachedKey {
+    /// The dates that decide whether the key works.
+    pub fn life(&self) -> Lifetime {
+        Lifetime {
+            expires_at: unpack_date(self.life[0]),
+            revoked_at: unpack_date(self.life[1]),
+            grace_until: unpack_date(self.life[2]),
+        }
+    }
+
+    /// The key's usage since the last flush, allocated on first use.
+    pub fn usage(&self) -> &Arc<Usage> {
+        self.usage.get_or_init(Arc::default)
+    }
 }
 
 /// Usage since the last flush.
@@ -124,18 +161,40 @@ impl OrgPolicy {
     }
 }
 
+/// The cached keys, found by secret hash and by id. Both tables hold one pointer a key (no
+/// per-key map entries with their own copies of ids and hashes).
+#[derive(Debug, Default)]
+struct KeyIndex {
+    by_hash: HashTable<Arc<CachedKey>>,
+    by_id: HashTable<Arc<CachedKey>>,
+}
+
+/// The table hash of a key hash: its first 8 bytes (a keyed MAC: already uniform, and no
+/// client can choose it).
+fn hash_bucket(h: &KeyHash) -> u64 {
+    let mut b = [0u8; 8];
+    b.copy_from_slice(&h[..8]);
+    u64::from_le_bytes(b)
+}
+
 /// The caches. One per daemon, in [`crate::state::AppState`].
 #[derive(Debug)]
 pub struct Caches {
     hasher: KeyHasher,
-    keys: RwLock<HashMap<KeyHash, Arc<CachedKey>>>,
-    /// Key id -> hash, to find a key for an update.
-    ids: RwLock<HashMap<String, KeyHash>>,
+    keys: RwLock<KeyIndex>,
+    /// Hashes key ids for [`KeyIndex::by_id`] (random per process).
+    id_hasher: std::hash::RandomState,
+    /// Org ids, shared by the [`CachedKey`]s of each org.
+    org_ids: RwLock<HashSet<Arc<str>>>,
     orgs: RwLock<HashMap<String, Arc<OrgPolicy>>>,
     /// Usages with something to flush.
     dirty: Mutex<Vec<(String, Arc<Usage>)>>,
     loaded: AtomicBool,
-    /// The store's cache version the last load saw (read before loading).
+    /// Whole loads, and rows (keys and orgs) applied by [`Caches::refresh`]: the work of
+    /// keeping up with other daemons.
+    full_loads: AtomicU64,
+    rows_applied: AtomicU64,
+    /// The store's cache version the last load or refresh saw (read before the rows).
     version: AtomicI64,
     /// Held for writing while a flush moves usage from memory into the store, and for
     /// reading by anyone who reads stored usage and then adds [`Caches::pending`]: without
@@ -163,10 +222,13 @@ impl Caches {
         Self {
             hasher,
             keys: RwLock::default(),
-            ids: RwLock::default(),
+            id_hasher: std::hash::RandomState::new(),
+            org_ids: RwLock::default(),
             orgs: RwLock::default(),
             dirty: Mutex::default(),
             loaded: AtomicBool::new(false),
+            full_loads: AtomicU64::new(0),
+            rows_applied: AtomicU64::new(0),
             version: AtomicI64::new(-1),
             flushing: tokio::sync::RwLock::new(()),
         }
@@ -195,16 +257,99 @@ impl Caches {
         let keys = store.api_keys_for_cache(now - REVOKED_HORIZON).await?;
         let orgs = store.list_orgs().await?;
         let ips = store.allowed_ips_all().await?;
+        self.reserve(keys.len());
         for k in &keys {
             self.put_key(k);
         }
-        for o in &orgs {
-            let list: Vec<&AllowedIpRecord> = ips.iter().filter(|e| e.org_id == o.id).collect();
-            self.put_org(o, list.into_iter());
-        }
+        drop(keys);
+        self.put_orgs(&orgs, &ips);
+        self.full_loads.fetch_add(1, Ordering::Relaxed);
         self.version.store(version, Ordering::Release);
         self.loaded.store(true, Ordering::Release);
         Ok(())
+    }
+
+    /// Brings the caches up to the store's current version by reading only the rows changed
+    /// since the version they last saw (`cache_seq`, migration 0028): revoked keys and
+    /// changed policies included. Returns how many rows (keys and orgs) were applied. A
+    /// cache never loaded is loaded whole.
+    pub async fn refresh(&self, store: &dyn Store, now: i64) -> wt_store::Result<usize> {
+        let since = self.version();
+        if since < 0 || !self.is_loaded() {
+            self.load(store, now).await?;
+            return Ok(self.len());
+        }
+        let changes = store.cache_changes(since).await?;
+        for k in &changes.keys {
+            self.put_key(k);
+        }
+        self.put_orgs(&changes.orgs, &changes.allowed_ips);
+        self.version.fetch_max(changes.version, Ordering::AcqRel);
+        let n = changes.keys.len() + changes.orgs.len();
+        self.rows_applied.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+
+    /// Whole loads so far, and rows applied by refreshes: a refresh costs the changed
+    /// rows, not the installation.
+    pub fn refresh_work(&self) -> (u64, u64) {
+        (
+            self.full_loads.load(Ordering::Relaxed),
+            self.rows_applied.load(Ordering::Relaxed),
+        )
+    }
+
+    /// How many keys are cached.
+    pub fn len(&self) -> usize {
+        self.keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .by_hash
+            .len()
+    }
+
+    /// Whether no key is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Makes room for `n` more keys at once (a load: no rehash per doubling).
+    fn reserve(&self, n: usize) {
+        let mut ix = self.keys.write().unwrap_or_else(|p| p.into_inner());
+        let id_hasher = &self.id_hasher;
+        ix.by_hash.reserve(n, |k| hash_bucket(&k.hash));
+        ix.by_id.reserve(n, |k| id_hasher.hash_one(&*k.id));
+    }
+
+    /// Replaces the policies of `orgs`, each with its entries in `ips`.
+    fn put_orgs(&self, orgs: &[OrgRecord], ips: &[AllowedIpRecord]) {
+        let mut by_org: HashMap<&str, Vec<&AllowedIpRecord>> = HashMap::new();
+        for e in ips {
+            by_org.entry(e.org_id.as_str()).or_default().push(e);
+        }
+        for o in orgs {
+            let list = by_org.remove(o.id.as_str()).unwrap_or_default();
+            self.put_org(o, list.into_iter());
+        }
+    }
+
+    /// The shared copy of an org id.
+    fn org_id(&self, id: &str) -> Arc<str> {
+        if let Some(a) = self
+            .org_ids
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(id)
+        {
+            return a.clone();
+        }
+        let mut set = self.org_ids.write().unwrap_or_else(|p| p.into_inner());
+        if let Some(a) = set.get(id) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(id);
+        set.insert(a.clone());
+        a
     }
 
     /// Finds a key by the hash of the presented secret.
@@ -212,7 +357,8 @@ impl Caches {
         self.keys
             .read()
             .unwrap_or_else(|p| p.into_inner())
-            .get(hash)
+            .by_hash
+            .find(hash_bucket(hash), |k| k.hash == *hash)
             .cloned()
     }
 
@@ -222,35 +368,73 @@ impl Caches {
             tracing::error!(key = %k.id, "stored key hash is not 32 bytes of hex");
             return;
         };
-        let mut keys = self.keys.write().unwrap_or_else(|p| p.into_inner());
-        let usage = keys
-            .get(&raw)
-            .map(|old| old.usage.clone())
-            .unwrap_or_default();
-        keys.insert(
-            raw,
-            Arc::new(CachedKey {
-                id: k.id.clone(),
-                org_id: k.org_id.clone(),
-                environment: k.environment,
-                life: k.lifetime(),
-                cidrs: parse_nets(&k.allowed_cidrs),
-                usage,
-                rate: k.rate,
-                quarantined: k.quarantined_at.is_some(),
-            }),
-        );
-        drop(keys);
-        self.ids
-            .write()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(k.id.clone(), raw);
+        let org_id = self.org_id(&k.org_id);
+        let cidrs: Box<[IpNet]> = parse_nets(&k.allowed_cidrs).into_boxed_slice();
+        let id_hasher = &self.id_hasher;
+        let id_bucket = id_hasher.hash_one(k.id.as_str());
+        let mut ix = self.keys.write().unwrap_or_else(|p| p.into_inner());
+        let usage = OnceLock::new();
+        let old = ix
+            .by_hash
+            .find(hash_bucket(&raw), |c| c.hash == raw)
+            .or_else(|| ix.by_id.find(id_bucket, |c| *c.id == *k.id))
+            .cloned();
+        if let Some(u) = old.as_ref().and_then(|o| o.usage.get()) {
+            let _ = usage.set(u.clone());
+        }
+        let new = Arc::new(CachedKey {
+            hash: raw,
+            id: k.id.as_str().into(),
+            org_id,
+            environment: k.environment,
+            quarantined: k.quarantined_at.is_some(),
+            life: [
+                pack_date(k.expires_at),
+                pack_date(k.revoked_at),
+                pack_date(k.grace_until),
+            ],
+            cidrs,
+            usage,
+            rate: k.rate,
+        });
+        if let Some(old) = &old
+            && old.hash != raw
+            && let Ok(e) = ix
+                .by_hash
+                .find_entry(hash_bucket(&old.hash), |c| c.hash == old.hash)
+        {
+            e.remove();
+        }
+        match ix.by_hash.entry(
+            hash_bucket(&raw),
+            |c| c.hash == raw,
+            |c| hash_bucket(&c.hash),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(mut e) => *e.get_mut() = new.clone(),
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert(new.clone());
+            }
+        }
+        match ix.by_id.entry(
+            id_bucket,
+            |c| *c.id == *k.id,
+            |c| id_hasher.hash_one(&*c.id),
+        ) {
+            hashbrown::hash_table::Entry::Occupied(mut e) => *e.get_mut() = new,
+            hashbrown::hash_table::Entry::Vacant(e) => {
+                e.insert(new);
+            }
+        }
     }
 
     /// The cached entry of a key id, if any.
     pub fn key_by_id(&self, id: &str) -> Option<Arc<CachedKey>> {
-        let hash = *self.ids.read().unwrap_or_else(|p| p.into_inner()).get(id)?;
-        self.key(&hash)
+        self.keys
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .by_id
+            .find(self.id_hasher.hash_one(id), |c| *c.id == *id)
+            .cloned()
     }
 
     /// An org's policy; an org created after start-up (by `wtd org create`) has an empty
@@ -298,7 +482,7 @@ impl Caches {
     /// Records a successful use of `key` from `ip` at `now`.
     pub fn record_use(&self, key: &CachedKey, ip: IpAddr, now: i64) {
         {
-            let mut a = key.usage.acc.lock().unwrap_or_else(|p| p.into_inner());
+            let mut a = key.usage().acc.lock().unwrap_or_else(|p| p.into_inner());
             a.requests += 1;
             *a.hourly.entry(hour_of(now)).or_default() += 1;
             if now >= a.last_at {
@@ -323,7 +507,7 @@ impl Caches {
     /// Records a request refused by the key's rate limit.
     pub fn record_throttled(&self, key: &CachedKey, now: i64) {
         {
-            let mut a = key.usage.acc.lock().unwrap_or_else(|p| p.into_inner());
+            let mut a = key.usage().acc.lock().unwrap_or_else(|p| p.into_inner());
             a.throttled += 1;
             a.throttled_last = Some(a.throttled_last.map_or(now, |t| t.max(now)));
         }
@@ -333,7 +517,7 @@ impl Caches {
     /// Records a request from browser code (accepted or refused).
     pub fn record_browser(&self, key: &CachedKey, origin: Option<&str>, now: i64) {
         {
-            let mut a = key.usage.acc.lock().unwrap_or_else(|p| p.into_inner());
+            let mut a = key.usage().acc.lock().unwrap_or_else(|p| p.into_inner());
             a.browser += 1;
             a.browser_last = Some(now);
             if let Some(o) = origin {
@@ -344,11 +528,12 @@ impl Caches {
     }
 
     fn mark_dirty(&self, key: &CachedKey) {
-        if !key.usage.dirty.swap(true, Ordering::AcqRel) {
+        let usage = key.usage();
+        if !usage.dirty.swap(true, Ordering::AcqRel) {
             self.dirty
                 .lock()
                 .unwrap_or_else(|p| p.into_inner())
-                .push((key.id.clone(), key.usage.clone()));
+                .push((key.id.to_string(), usage.clone()));
         }
     }
 
@@ -357,12 +542,10 @@ impl Caches {
         let Some(k) = self.key_by_id(key_id) else {
             return PendingUsage::default();
         };
-        let a = k
-            .usage
-            .acc
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        let Some(usage) = k.usage.get() else {
+            return PendingUsage::default();
+        };
+        let a = usage.acc.lock().unwrap_or_else(|p| p.into_inner()).clone();
         PendingUsage {
             requests: a.requests,
             last_at: (a.requests > 0).then_some(a.last_at),

@@ -190,7 +190,7 @@ impl AppState {
         let version = self.store.cache_version_synced().await?;
         if version != self.caches.version() {
             let _serial = self.cache_writes.lock().await;
-            self.caches.load(self.store.as_ref(), self.now()).await?;
+            self.caches.refresh(self.store.as_ref(), self.now()).await?;
         }
         *last = Some(started);
         Ok(())

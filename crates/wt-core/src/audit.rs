@@ -311,6 +311,9 @@ pub struct StoredEntry<'a> {
     pub hash: &'a str,
 }
 
+/// Threads [`ChainVerifier::push_all`] hashes with at most.
+pub const MAX_VERIFY_JOBS: usize = 64;
+
 /// Incremental chain verifier: feed entries in `seq` order.
 #[derive(Debug)]
 pub struct ChainVerifier {
@@ -347,6 +350,49 @@ impl ChainVerifier {
         }
         self.expected_prev = e.hash.to_string();
         self.expected_seq = e.fields.seq + 1;
+    }
+
+    /// Checks the next entries, as many [`ChainVerifier::push`]es would, with their hashes
+    /// computed by up to `jobs` threads (each hash depends only on the entry and its stored
+    /// `prev_hash`; the links and the sequence are then checked in order). The report is
+    /// the same for any `jobs`. Once the chain is broken nothing more is hashed.
+    pub fn push_all(&mut self, entries: &[StoredEntry<'_>], jobs: usize) {
+        if self.first_bad.is_some() {
+            self.entries += entries.len() as u64;
+            return;
+        }
+        let hash_ok = |e: &StoredEntry<'_>| entry_hash(e.prev_hash, &e.fields) == e.hash;
+        let jobs = jobs.clamp(1, MAX_VERIFY_JOBS).min(entries.len().max(1));
+        let ok: Vec<bool> = if jobs == 1 {
+            entries.iter().map(hash_ok).collect()
+        } else {
+            let size = entries.len().div_ceil(jobs);
+            std::thread::scope(|s| {
+                let parts: Vec<_> = entries
+                    .chunks(size)
+                    .map(|part| (part, s.spawn(move || part.iter().map(hash_ok).collect())))
+                    .collect();
+                parts
+                    .into_iter()
+                    .flat_map(|(part, h)| {
+                        h.join()
+                            .unwrap_or_else(|_| part.iter().map(hash_ok).collect::<Vec<bool>>())
+                    })
+                    .collect()
+            })
+        };
+        for (e, hashed) in entries.iter().zip(ok) {
+            self.entries += 1;
+            if self.first_bad.is_none() {
+                let good =
+                    e.fields.seq == self.expected_seq && e.prev_hash == self.expected_prev && hashed;
+                if !good {
+                    self.first_bad = Some(e.fields.seq.min(self.expected_seq));
+                }
+            }
+            self.expected_prev = e.hash.to_string();
+            self.expected_seq = e.fields.seq + 1;
+        }
     }
 
     pub fn finish(self) -> ChainReport {
@@ -411,6 +457,50 @@ mod tests {
             user_agent: &NONE,
             outcome: "success",
             details_json: details,
+        }
+    }
+
+    fn verify_jobs(rows: &[Row], jobs: usize, chunk: usize) -> ChainReport {
+        let actor = Actor::operator();
+        let mut v = ChainVerifier::default();
+        let entries: Vec<StoredEntry<'_>> = rows
+            .iter()
+            .map(|r| StoredEntry {
+                fields: fields(r.seq, &r.action, &r.details, &actor),
+                prev_hash: &r.prev,
+                hash: &r.hash,
+            })
+            .collect();
+        for part in entries.chunks(chunk) {
+            v.push_all(part, jobs);
+        }
+        v.finish()
+    }
+
+    #[test]
+    fn parallel_verification_gives_the_same_verdict_and_names_the_broken_entry() {
+        let intact = chain(300);
+        let mut edited = chain(300);
+        edited[136].details = r#"{"x":1}"#.into();
+        let mut deleted = chain(300);
+        deleted.remove(200);
+        let mut relinked = chain(300);
+        relinked[250].prev = relinked[10].hash.clone();
+        let mut last = chain(300);
+        last[299].hash = "0".repeat(64);
+        for (rows, bad) in [
+            (&intact, None),
+            (&edited, Some(137)),
+            (&deleted, Some(201)),
+            (&relinked, Some(251)),
+            (&last, Some(300)),
+        ] {
+            let one = verify(rows);
+            assert_eq!(one.first_bad_seq, bad);
+            assert_eq!(one.ok, bad.is_none());
+            for (jobs, chunk) in [(1, 1000), (4, 1000), (4, 64), (3, 7), (64, 300), (0, 50)] {
+                assert_eq!(verify_jobs(rows, jobs, chunk), one, "jobs {jobs}, chunk {chunk}");
+            }
         }
     }
 

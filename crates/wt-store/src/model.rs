@@ -556,6 +556,19 @@ pub enum IngestOutcome {
     KeyReused,
 }
 
+/// What changed in the cached rows after a cache version (migration 0028): the keys and
+/// the orgs whose `cache_seq` is newer, and the whole allowed-IP list of each such org.
+#[derive(Debug, Clone, Default)]
+pub struct CacheChanges {
+    /// The cache version these changes bring the reader to (read before the rows: a row
+    /// committed meanwhile is read again next time, which is harmless).
+    pub version: i64,
+    pub keys: Vec<ApiKeyRecord>,
+    pub orgs: Vec<OrgRecord>,
+    /// Every allowed-IP entry of the orgs in `orgs`.
+    pub allowed_ips: Vec<AllowedIpRecord>,
+}
+
 /// An entry of an org's allowed-IP list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AllowedIpRecord {

@@ -308,6 +308,17 @@ pub trait AuditStore: Send + Sync {
     /// Verifies an org's audit hash chain from the first entry to the last.
     async fn verify_audit(&self, org_id: &str) -> Result<ChainReport>;
 
+    /// [`AuditStore::verify_audit`] with the hashes computed by up to `jobs` threads, in
+    /// chunks read one after the other (memory stays flat); the same report for any `jobs`.
+    async fn verify_audit_jobs(&self, org_id: &str, jobs: usize) -> Result<ChainReport>;
+
+    /// The plan of every statement [`AuditStore::audit_query`] runs for `q` (SQLite's
+    /// `EXPLAIN QUERY PLAN` details, PostgreSQL's `EXPLAIN` lines with sequential scans
+    /// disabled: what the indexes can serve), for tests that a filter is read through an
+    /// index.
+    #[doc(hidden)]
+    async fn audit_query_plan(&self, org_id: &str, q: AuditQuery) -> Result<Vec<String>>;
+
     /// A filtered page of an org's audit log.
     async fn audit_query(
         &self,
@@ -770,6 +781,10 @@ pub trait KeyStore: Send + Sync {
     /// Every key of every org that was not revoked before `revoked_since` (to load the
     /// daemon's key cache).
     async fn api_keys_for_cache(&self, revoked_since: UnixTime) -> Result<Vec<ApiKeyRecord>>;
+
+    /// The keys and org policies changed after cache version `since` (their `cache_seq`
+    /// is newer), revoked keys included: a reload reads what changed, not everything.
+    async fn cache_changes(&self, since: i64) -> Result<CacheChanges>;
 
     /// One key of the org.
     async fn api_key_get(&self, org_id: &str, id: &str) -> Result<Option<ApiKeyRecord>>;

@@ -193,14 +193,14 @@ pub async fn check_key(
     let Some(key) = state
         .caches
         .key(&state.caches.hash(presented))
-        .filter(|k| only_org.is_none_or(|o| o == k.org_id))
+        .filter(|k| only_org.is_none_or(|o| o == &*k.org_id))
     else {
         state.metrics.ingest_rejected("unknown_key");
         return Err(ApiError::InvalidKey);
     };
     let now = state.now();
-    if !key.life.usable(now) {
-        let why = if key.life.revoked_at.is_some() {
+    if !key.life().usable(now) {
+        let why = if key.life().revoked_at.is_some() {
             Refusal::Revoked
         } else {
             Refusal::Expired
@@ -302,7 +302,7 @@ pub async fn authorize(
     Ok(Authorized {
         org_slug: org.slug.clone(),
         environment: key.environment,
-        key_id: key.id.clone(),
+        key_id: key.id.to_string(),
         budget,
     })
 }
@@ -370,8 +370,8 @@ pub async fn ingest(
     }
 
     let job = IngestBatch {
-        org_id: key.org_id.clone(),
-        key_id: key.id.clone(),
+        org_id: key.org_id.to_string(),
+        key_id: key.id.to_string(),
         environment: key.environment,
         received_at: now,
         events,

@@ -470,7 +470,7 @@ pub async fn usage_hours(
         let ours = state
             .caches
             .key_by_id(id)
-            .is_some_and(|k| k.org_id == auth.org.id);
+            .is_some_and(|k| *k.org_id == *auth.org.id);
         if ours {
             for (hour, n) in state.caches.pending(id).hourly {
                 add(id, hour, n);
@@ -502,7 +502,7 @@ pub async fn sources_seen(
         let ours = state
             .caches
             .key_by_id(id)
-            .is_some_and(|k| k.org_id == auth.org.id);
+            .is_some_and(|k| *k.org_id == *auth.org.id);
         if !ours {
             continue;
         }
@@ -587,8 +587,8 @@ pub async fn verify(
         code: None,
         org: Some(admitted.org.slug.clone()),
         environment: Some(admitted.key.environment),
-        key_id: Some(admitted.key.id.clone()),
-        status: Some(admitted.key.life.status(now)),
+        key_id: Some(admitted.key.id.to_string()),
+        status: Some(admitted.key.life().status(now)),
         rate_limit: admitted.budget.map(|(r, left)| budget_json(r, left)),
         retry_after: None,
     })

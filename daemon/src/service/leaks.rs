@@ -217,7 +217,7 @@ pub async fn report_key(
         return Ok(Outcome::NotOurs);
     };
     let now = state.now();
-    if !key.life.usable(now) || key.quarantined {
+    if !key.life().usable(now) || key.quarantined {
         return Ok(Outcome::AlreadyDead);
     }
     let Some(org) = org_of(state, &key.org_id).await? else {
@@ -371,9 +371,9 @@ pub async fn leaked(
         let found = apikey::parse(s)
             .ok()
             .and_then(|_| state.caches.key(&state.caches.hash(s)))
-            .filter(|k| k.org_id == auth.org.id);
+            .filter(|k| *k.org_id == *auth.org.id);
         match found {
-            Some(k) => ids.push(k.id.clone()),
+            Some(k) => ids.push(k.id.to_string()),
             None => {
                 return Err(ApiError::Validation(format!(
                     "keys[{i}]: not an ingestion key of this org"

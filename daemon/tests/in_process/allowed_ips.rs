@@ -296,11 +296,15 @@ async fn with_a_shared_database_changes_made_elsewhere_apply_to_the_next_request
     })
     .await;
     let tok = owner(&fx).await;
+    for _ in 0..5 {
+        prod_key(&fx, &tok, json!({})).await;
+    }
     let (id, secret) = prod_key(&fx, &tok, json!({})).await;
     assert_eq!(
         fx.ingest(&secret, one_event()).await.status,
         StatusCode::ACCEPTED
     );
+    let (loads, applied) = fx.state.caches.refresh_work();
     let elsewhere = AuditEvent::new(
         Actor::operator(),
         actions::API_KEY_REVOKED,
@@ -314,6 +318,12 @@ async fn with_a_shared_database_changes_made_elsewhere_apply_to_the_next_request
         fx.ingest(&secret, one_event()).await.status,
         StatusCode::UNAUTHORIZED,
         "revoked through another daemon: refused on the very next request"
+    );
+    // The daemon read the one revoked key, not its six keys (migration 0028).
+    assert_eq!(
+        fx.state.caches.refresh_work(),
+        (loads, applied + 1),
+        "a refresh reads the changed rows only"
     );
     // An allowed-IP list added elsewhere that excludes this client applies at once too.
     fx.store

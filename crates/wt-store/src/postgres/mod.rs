@@ -80,6 +80,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (25, include_str!("migrations/0025_audit_checkpoints.sql")),
     (26, include_str!("migrations/0026_audit_sinks.sql")),
     (27, include_str!("migrations/0027_passkey_attachment.sql")),
+    (28, include_str!("migrations/0028_scale.sql")),
 ];
 
 /// Key of the advisory lock held while migrating (any constant shared by every daemon).

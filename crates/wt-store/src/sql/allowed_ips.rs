@@ -8,9 +8,10 @@ use async_trait::async_trait;
 use wt_core::audit::AuditEvent;
 use wt_core::clock::UnixTime;
 
-const ALLOWED_COLS: &str = "id, org_id, cidr, note, created_by, created_at, hit_count, last_hit_at";
+pub(super) const ALLOWED_COLS: &str =
+    "id, org_id, cidr, note, created_by, created_at, hit_count, last_hit_at";
 
-fn allowed_ip_from(r: &Row) -> Result<AllowedIpRecord> {
+pub(super) fn allowed_ip_from(r: &Row) -> Result<AllowedIpRecord> {
     Ok(AllowedIpRecord {
         id: r.get(0)?,
         org_id: r.get(1)?,

@@ -1,7 +1,7 @@
 //! The SQL of [`AuditStore`], and the one audit helper, [`append_audit_tx`], that every state
 //! change calls inside its transaction (through [`SqlStore::write_audited`] or directly).
 
-use super::{Backend, Db, OptionalExt, Row, SqlStore, Value, internal};
+use super::{Backend, Db, Dialect, OptionalExt, Row, SqlStore, Value, internal};
 use crate::model::{AuditActivity, AuditBucket, AuditQuery, AuditReviewRecord};
 use crate::params;
 use crate::{AuditStore, Result};
@@ -102,6 +102,29 @@ pub(super) fn append_audit_tx(
     Ok(seq)
 }
 
+/// Entries a verifying thread hashes a chunk (`verify_audit_jobs`).
+const VERIFY_CHUNK: usize = 4096;
+
+/// An audit row as the chain verifier sees it.
+fn stored_entry<'a>(org_id: &'a str, details_json: &'a str, rec: &'a AuditRecord) -> StoredEntry<'a> {
+    StoredEntry {
+        fields: EntryFields {
+            org_id,
+            seq: rec.seq,
+            occurred_at: &rec.occurred_at,
+            actor: &rec.actor,
+            action: &rec.action,
+            target: &rec.target,
+            ip: &rec.ip,
+            user_agent: &rec.user_agent,
+            outcome: &rec.outcome,
+            details_json,
+        },
+        prev_hash: &rec.prev_hash,
+        hash: &rec.hash,
+    }
+}
+
 /// `occurred_at`'s hour: its first 13 characters (`2026-12-06T11`), UTC.
 const HOUR_LEN: usize = 13;
 
@@ -140,15 +163,24 @@ pub(super) fn audit_from(mut r: Row) -> Result<(String, AuditRecord)> {
     ))
 }
 
+/// Which column an actor filter reads: both (`actor_email = ? OR actor_id = ?`, for
+/// counts), or one of them (one arm of a merged read, each served by its own index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ActorCol {
+    Either,
+    Email,
+    Id,
+}
+
 /// One filtered, ordered, limited read of `audit_log`; `q.action` is exact here.
 fn audit_select(c: &dyn Db, org_id: &str, q: &AuditQuery) -> Result<Vec<AuditRecord>> {
-    let (sql, args) = audit_sql(AUDIT_COLS, org_id, q);
+    let (sql, args) = audit_sql(AUDIT_COLS, org_id, q, ActorCol::Either);
     c.query_map_owned(&sql, &args, |r| audit_from(r).map(|(_, a)| a))
 }
 
 /// The SQL and arguments of [`audit_select`], selecting `cols`.
-fn audit_sql(cols: &str, org_id: &str, q: &AuditQuery) -> (String, Vec<Value>) {
-    let (mut sql, args) = audit_where(cols, org_id, q);
+fn audit_sql(cols: &str, org_id: &str, q: &AuditQuery, actor: ActorCol) -> (String, Vec<Value>) {
+    let (mut sql, args) = audit_where(cols, org_id, q, actor);
     // The limit is written into the SQL, not bound: SQLite's planner reads a bound LIMIT's
     // value, so rebinding it expires the cached statement and every run parsed it again.
     // A u32 is safe to inline, and pages take few sizes (50 + 1 by default).
@@ -159,7 +191,7 @@ fn audit_sql(cols: &str, org_id: &str, q: &AuditQuery) -> (String, Vec<Value>) {
 
 /// `SELECT cols FROM audit_log WHERE` the org and every filter of `q` (not its order or
 /// limit); `q.action` is exact here.
-fn audit_where(cols: &str, org_id: &str, q: &AuditQuery) -> (String, Vec<Value>) {
+fn audit_where(cols: &str, org_id: &str, q: &AuditQuery, actor: ActorCol) -> (String, Vec<Value>) {
     let mut sql = format!("SELECT {cols} FROM audit_log WHERE org_id = ?");
     let mut args: Vec<Value> = vec![Value::Text(org_id.to_string())];
     let mut cond = |part: &str, v: Value| {
@@ -170,8 +202,14 @@ fn audit_where(cols: &str, org_id: &str, q: &AuditQuery) -> (String, Vec<Value>)
         cond(" AND action = ?", Value::Text(a.clone()));
     }
     if let Some(a) = &q.actor {
-        cond(" AND (actor_email = ?", Value::Text(a.clone()));
-        cond(" OR actor_id = ?)", Value::Text(a.clone()));
+        match actor {
+            ActorCol::Either => {
+                cond(" AND (actor_email = ?", Value::Text(a.clone()));
+                cond(" OR actor_id = ?)", Value::Text(a.clone()));
+            }
+            ActorCol::Email => cond(" AND actor_email = ?", Value::Text(a.clone())),
+            ActorCol::Id => cond(" AND actor_id = ?", Value::Text(a.clone())),
+        }
     }
     if let Some(t) = &q.target {
         cond(" AND target_id = ?", Value::Text(t.clone()));
@@ -192,6 +230,106 @@ fn audit_where(cols: &str, org_id: &str, q: &AuditQuery) -> (String, Vec<Value>)
         cond(" AND seq > ?", Value::Int(a));
     }
     (sql, args)
+}
+
+/// Entries a time window may hold for its `seq` range to be read from the time index
+/// (`audit_by_time_seq`, migration 0028). A larger window is read as before: by `seq`,
+/// filtered by time (a page of a large window is found quickly unless the window is old).
+pub(super) const WINDOW_SCAN: u32 = 10_000;
+
+/// The statement [`window_to_seq`] reads the window's `seq` range with, if `q` has one.
+fn window_sql(org_id: &str, q: &AuditQuery) -> Option<(String, Vec<Value>)> {
+    if q.since.is_none() && q.until.is_none() {
+        return None;
+    }
+    let mut inner = String::from("SELECT seq FROM audit_log WHERE org_id = ?");
+    let mut args = vec![Value::Text(org_id.to_string())];
+    if let Some(s) = &q.since {
+        inner.push_str(" AND occurred_at >= ?");
+        args.push(Value::Text(s.clone()));
+    }
+    if let Some(u) = &q.until {
+        inner.push_str(" AND occurred_at < ?");
+        args.push(Value::Text(u.clone()));
+    }
+    let sql = format!(
+        "SELECT MIN(seq), MAX(seq), COUNT(*) FROM ({inner} ORDER BY occurred_at LIMIT {}) w",
+        WINDOW_SCAN
+    );
+    Some((sql, args))
+}
+
+/// The statements of a read of `q` (its window already narrowed): one, or one per arm of a
+/// merged read (`actions` from a prefix, the actor's two columns).
+fn read_sqls(
+    org_id: &str,
+    q: &AuditQuery,
+    actions: Option<&[String]>,
+) -> Vec<(String, Vec<Value>)> {
+    if actions.is_none() && q.actor.is_none() {
+        return vec![audit_sql(AUDIT_COLS, org_id, q, ActorCol::Either)];
+    }
+    let action_arms: Vec<Option<String>> = match actions {
+        Some(list) => list.iter().cloned().map(Some).collect(),
+        None => vec![q.action.clone()],
+    };
+    let actor_arms: &[ActorCol] = if q.actor.is_some() {
+        &[ActorCol::Email, ActorCol::Id]
+    } else {
+        &[ActorCol::Either]
+    };
+    let mut out = Vec::new();
+    for a in &action_arms {
+        let arm = AuditQuery {
+            action: a.clone(),
+            ..q.clone()
+        };
+        for col in actor_arms {
+            out.push(audit_sql("seq", org_id, &arm, *col));
+        }
+    }
+    out
+}
+
+/// The known actions under `q`'s prefix (`Some` for `api_key.*`; `q.action` becomes `None`
+/// for `*`).
+fn prefix_actions(c: &dyn Db, org_id: &str, q: &mut AuditQuery) -> Result<Option<Vec<String>>> {
+    Ok(match q.action.as_deref().and_then(|a| a.strip_suffix('*')) {
+        None => None,
+        Some("") => {
+            q.action = None;
+            None
+        }
+        // A prefix: one ordered index range per known action, merged here.
+        Some(prefix) => Some(c.query_map(
+            "SELECT action FROM audit_actions WHERE org_id = ?1 AND action >= ?2 AND action < ?3",
+            params![org_id, prefix, prefix_upper(prefix)],
+            |r| r.get::<String>(0),
+        )?),
+    })
+}
+
+/// Narrows `q` to the `seq` range of its time window (`since`/`until`): the smallest and
+/// largest `seq` of the entries in the window, read from the time index (covering; at most
+/// [`WINDOW_SCAN`] index entries). The time conditions stay in the query, so the result is
+/// the same even if the clock went back between entries; the bounds only let the read
+/// start and stop at the window instead of walking every newer entry to reach an old
+/// window. `false` when the window holds no entry (the answer is empty).
+fn window_to_seq(c: &dyn Db, org_id: &str, q: &mut AuditQuery) -> Result<bool> {
+    let Some((sql, args)) = window_sql(org_id, q) else {
+        return Ok(true);
+    };
+    let (lo, hi, n): (Option<i64>, Option<i64>, i64) =
+        c.query_row(&sql, &args, |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+    match (lo, hi) {
+        _ if n >= i64::from(WINDOW_SCAN) => Ok(true),
+        (Some(lo), Some(hi)) => {
+            q.after_seq = Some(q.after_seq.map_or(lo - 1, |a| a.max(lo - 1)));
+            q.before_seq = Some(q.before_seq.map_or(hi + 1, |b| b.min(hi + 1)));
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
 }
 
 /// The upper end of the action range that a prefix (`api_key.*` as `api_key.`) covers:
@@ -318,7 +456,12 @@ fn count_entries(
         action: None,
         ..q.clone()
     };
-    let (mut sql, mut args) = audit_where(&format!("{b}, outcome, COUNT(*)"), org_id, &exact);
+    let (mut sql, mut args) = audit_where(
+        &format!("{b}, outcome, COUNT(*)"),
+        org_id,
+        &exact,
+        ActorCol::Either,
+    );
     action_filter(q, &mut sql, &mut args);
     sql.push_str(&format!(" GROUP BY {b}, outcome ORDER BY 1, 2"));
     c.query_map(&sql, &args, activity_row)
@@ -342,17 +485,16 @@ fn audit_merge(
     c: &dyn Db,
     org_id: &str,
     q: &AuditQuery,
-    actions: &[String],
+    actions: Option<&[String]>,
 ) -> Result<Vec<AuditRecord>> {
+    // One arm per (action, actor column): each an ordered range of one index, limited;
+    // an entry whose email and id both match comes from two arms once.
     let mut seqs = Vec::new();
-    for a in actions {
-        let arm = AuditQuery {
-            action: Some(a.clone()),
-            ..q.clone()
-        };
-        let (sql, args) = audit_sql("seq", org_id, &arm);
+    for (sql, args) in read_sqls(org_id, q, actions) {
         seqs.extend(c.query_map(&sql, &args, |r| r.get::<i64>(0))?);
     }
+    seqs.sort_unstable();
+    seqs.dedup();
     if q.ascending {
         seqs.sort_unstable();
     } else {
@@ -382,31 +524,36 @@ impl<B: Backend> AuditStore for SqlStore<B> {
     }
 
     async fn verify_audit(&self, org_id: &str) -> Result<ChainReport> {
+        self.verify_audit_jobs(org_id, 1).await
+    }
+
+    async fn verify_audit_jobs(&self, org_id: &str, jobs: usize) -> Result<ChainReport> {
         let org_id = org_id.to_string();
+        let jobs = jobs.clamp(1, audit::MAX_VERIFY_JOBS);
+        // Entries held at once: enough for every thread to hash a few thousand.
+        let chunk = VERIFY_CHUNK * jobs;
         self.read(move |c| {
             let mut v = ChainVerifier::default();
             let sql = format!("SELECT {AUDIT_COLS} FROM audit_log WHERE org_id = ?1 ORDER BY seq");
-            // Streamed: a chain of millions of entries is never held in memory.
+            let mut held: Vec<(String, AuditRecord)> = Vec::with_capacity(chunk.min(1 << 16));
+            let verify = |v: &mut ChainVerifier, held: &mut Vec<(String, AuditRecord)>| {
+                let entries: Vec<StoredEntry<'_>> = held
+                    .iter()
+                    .map(|(details_json, rec)| stored_entry(&org_id, details_json, rec))
+                    .collect();
+                v.push_all(&entries, jobs);
+                drop(entries);
+                held.clear();
+            };
+            // Streamed in chunks: a chain of millions of entries is never held in memory.
             c.query_each(&sql, params![org_id], &mut |r| {
-                let (details_json, rec) = audit_from(r.clone())?;
-                v.push(&StoredEntry {
-                    fields: EntryFields {
-                        org_id: &org_id,
-                        seq: rec.seq,
-                        occurred_at: &rec.occurred_at,
-                        actor: &rec.actor,
-                        action: &rec.action,
-                        target: &rec.target,
-                        ip: &rec.ip,
-                        user_agent: &rec.user_agent,
-                        outcome: &rec.outcome,
-                        details_json: &details_json,
-                    },
-                    prev_hash: &rec.prev_hash,
-                    hash: &rec.hash,
-                });
+                held.push(audit_from(r.clone())?);
+                if held.len() >= chunk {
+                    verify(&mut v, &mut held);
+                }
                 Ok(())
             })?;
+            verify(&mut v, &mut held);
             Ok(v.finish())
         })
         .await
@@ -415,20 +562,59 @@ impl<B: Backend> AuditStore for SqlStore<B> {
     async fn audit_query(&self, org_id: &str, q: AuditQuery) -> Result<Vec<AuditRecord>> {
         let org_id = org_id.to_string();
         self.read(move |c| {
-            let Some(prefix) = q.action.as_deref().and_then(|a| a.strip_suffix('*')) else {
-                return audit_select(c, &org_id, &q);
-            };
-            if prefix.is_empty() {
-                return audit_select(c, &org_id, &AuditQuery { action: None, ..q.clone() });
+            let mut q = q.clone();
+            if !window_to_seq(c, &org_id, &mut q)? {
+                return Ok(Vec::new());
             }
-            // A prefix: one ordered index range per known action, merged here.
-            let upper = prefix_upper(prefix);
-            let actions = c.query_map(
-                "SELECT action FROM audit_actions WHERE org_id = ?1 AND action >= ?2 AND action < ?3",
-                params![org_id, prefix, upper],
-                |r| r.get::<String>(0),
-            )?;
-            audit_merge(c, &org_id, &q, &actions)
+            let actions = prefix_actions(c, &org_id, &mut q)?;
+            if actions.is_none() && q.actor.is_none() {
+                return audit_select(c, &org_id, &q);
+            }
+            audit_merge(c, &org_id, &q, actions.as_deref())
+        })
+        .await
+    }
+
+    async fn audit_query_plan(&self, org_id: &str, q: AuditQuery) -> Result<Vec<String>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let explain = |sql: &str, args: &[Value]| -> Result<Vec<String>> {
+                match c.dialect() {
+                    Dialect::Sqlite => {
+                        c.query_map(&format!("EXPLAIN QUERY PLAN {sql}"), args, |r| {
+                            r.get::<String>(3)
+                        })
+                    }
+                    Dialect::Postgres => {
+                        c.query_row(
+                            "SELECT set_config('enable_seqscan', 'off', false)",
+                            &[],
+                            |_| Ok(()),
+                        )?;
+                        let plan =
+                            c.query_map(&format!("EXPLAIN {sql}"), args, |r| r.get::<String>(0));
+                        c.query_row(
+                            "SELECT set_config('enable_seqscan', 'on', false)",
+                            &[],
+                            |_| Ok(()),
+                        )?;
+                        plan
+                    }
+                }
+            };
+            let mut q = q.clone();
+            let mut plan = Vec::new();
+            if let Some((sql, args)) = window_sql(&org_id, &q) {
+                plan.extend(explain(&sql, &args)?);
+            }
+            if !window_to_seq(c, &org_id, &mut q)? {
+                return Ok(plan);
+            }
+            let actions = prefix_actions(c, &org_id, &mut q)?;
+            for (sql, args) in read_sqls(&org_id, &q, actions.as_deref()) {
+                plan.extend(explain(&sql, &args)?);
+            }
+            Ok(plan)
         })
         .await
     }

@@ -183,12 +183,7 @@ fn write_all(db: &dyn Db, rx: &Receiver<Msg>) -> Result<Vec<(String, u64)>> {
         match msg {
             Msg::Table(table, cols) => {
                 finish_table(db, current.take(), &mut deferred)?;
-                let marks: Vec<String> = (1..=cols.len()).map(|i| format!("?{i}")).collect();
-                let sql = format!(
-                    "INSERT INTO {table} ({}) VALUES ({})",
-                    cols.join(", "),
-                    marks.join(", ")
-                );
+                let sql = format!("INSERT INTO {table} ({}) VALUES ", cols.join(", "));
                 counts.push((table.to_string(), 0));
                 current = Some((table, cols, sql));
             }
@@ -204,21 +199,31 @@ fn write_all(db: &dyn Db, rx: &Receiver<Msg>) -> Result<Vec<(String, u64)>> {
                     .iter()
                     .filter_map(|c| cols.iter().position(|x| x == c))
                     .collect();
-                for r in rows {
-                    let mut values = r.0;
-                    if !idx.is_empty() {
-                        // The table's first column is its id.
-                        let mut set = vec![values.first().cloned().unwrap_or(Value::Null)];
-                        for &i in &idx {
-                            if let Some(v) = values.get_mut(i) {
-                                set.push(std::mem::replace(v, Value::Null));
+                // Many rows a statement (multi-row VALUES): one round trip and one parse
+                // for up to `per` rows instead of one each.
+                let per = rows_per_insert(cols.len());
+                let mut rows = rows.into_iter().peekable();
+                while rows.peek().is_some() {
+                    let mut values = Vec::with_capacity(per * cols.len());
+                    let mut n = 0;
+                    for r in rows.by_ref().take(per) {
+                        let mut row = r.0;
+                        if !idx.is_empty() {
+                            // The table's first column is its id.
+                            let mut set = vec![row.first().cloned().unwrap_or(Value::Null)];
+                            for &i in &idx {
+                                if let Some(v) = row.get_mut(i) {
+                                    set.push(std::mem::replace(v, Value::Null));
+                                }
                             }
+                            deferred.push((table.to_string(), set));
                         }
-                        deferred.push((table.to_string(), set));
+                        values.extend(row);
+                        n += 1;
                     }
-                    db.execute(sql, &values)?;
+                    db.execute(&multi_row_sql(sql, cols.len(), n), &values)?;
                     if let Some(last) = counts.last_mut() {
-                        last.1 += 1;
+                        last.1 += n as u64;
                     }
                 }
             }
@@ -228,6 +233,35 @@ fn write_all(db: &dyn Db, rx: &Receiver<Msg>) -> Result<Vec<(String, u64)>> {
             }
         }
     }
+}
+
+/// Bound values a statement may carry: SQLite allows 32,766, PostgreSQL 65,535.
+const MAX_PARAMS: usize = 30_000;
+
+/// Rows of `ncols` columns a multi-row INSERT takes (at most one message's batch).
+fn rows_per_insert(ncols: usize) -> usize {
+    (MAX_PARAMS / ncols.max(1)).clamp(1, BATCH)
+}
+
+/// `head` (`INSERT INTO t (cols) VALUES `) followed by `rows` groups of numbered
+/// placeholders.
+fn multi_row_sql(head: &str, ncols: usize, rows: usize) -> String {
+    let mut sql = String::with_capacity(head.len() + rows * ncols * 6);
+    sql.push_str(head);
+    for r in 0..rows {
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push('(');
+        for c in 0..ncols {
+            if c > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!("?{}", r * ncols + c + 1));
+        }
+        sql.push(')');
+    }
+    sql
 }
 
 /// After a table's rows: its self-references, and its identity sequence.
@@ -316,4 +350,24 @@ pub async fn copy_between<A: Backend, B: Backend>(
         tables,
         audit_entries_verified: verified,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inserts_carry_many_rows_within_the_parameter_limit() {
+        assert_eq!(
+            multi_row_sql("INSERT INTO t (a, b) VALUES ", 2, 3),
+            "INSERT INTO t (a, b) VALUES (?1, ?2), (?3, ?4), (?5, ?6)"
+        );
+        assert_eq!(rows_per_insert(15), BATCH);
+        assert_eq!(rows_per_insert(100), 300);
+        assert_eq!(rows_per_insert(0), BATCH);
+        assert!(rows_per_insert(40_000) == 1);
+        for n in [1, 7, 15, 31, 64, 200] {
+            assert!(rows_per_insert(n) * n <= MAX_PARAMS.max(n));
+        }
+    }
 }

@@ -1,9 +1,11 @@
 //! The SQL of [`KeyStore`]: ingestion keys, their usage and the addresses they were used from.
 
+use super::allowed_ips::{ALLOWED_COLS, allowed_ip_from};
+use super::orgs::{ORG_COLS, org_from};
 use super::{Backend, Db, OptionalExt, Row, SqlStore, ToValue, Value, internal};
 use crate::model::{
-    ApiKeyPatch, ApiKeyRecord, KeyHourRecord, KeyLeak, KeyListQuery, KeySourceRecord, KeyUsage,
-    NewApiKey,
+    ApiKeyPatch, ApiKeyRecord, CacheChanges, KeyHourRecord, KeyLeak, KeyListQuery, KeySourceRecord,
+    KeyUsage, NewApiKey,
 };
 use crate::params;
 use crate::{KeyStore, Result, StoreError};
@@ -212,6 +214,47 @@ impl<B: Backend> KeyStore for SqlStore<B> {
                 params![revoked_since],
                 key_from,
             )
+        })
+        .await
+    }
+
+    async fn cache_changes(&self, since: i64) -> Result<CacheChanges> {
+        self.read(move |c| {
+            // The version first: every row stamped at or below it has committed (0028).
+            let version = c.query_row(
+                "SELECT version FROM cache_version WHERE id = 1",
+                params![],
+                |r| r.get::<i64>(0),
+            )?;
+            let keys = c.query_map(
+                &format!("SELECT {KEY_COLS} FROM {KEY_FROM} WHERE k.cache_seq > ?1"),
+                params![since],
+                key_from,
+            )?;
+            let orgs = c.query_map(
+                &format!("SELECT {ORG_COLS} FROM orgs o WHERE o.cache_seq > ?1"),
+                params![since],
+                |r| org_from(r, 0),
+            )?;
+            let allowed_ips = if orgs.is_empty() {
+                Vec::new()
+            } else {
+                c.query_map(
+                    &format!(
+                        "SELECT {ALLOWED_COLS} FROM allowed_ips WHERE org_id IN
+                         (SELECT id FROM orgs WHERE cache_seq > ?1)
+                         ORDER BY org_id, created_at, id"
+                    ),
+                    params![since],
+                    allowed_ip_from,
+                )?
+            };
+            Ok(CacheChanges {
+                version,
+                keys,
+                orgs,
+                allowed_ips,
+            })
         })
         .await
     }

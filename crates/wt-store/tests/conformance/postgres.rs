@@ -107,6 +107,7 @@ async fn postgres_passes_the_conformance_story() {
     story::sign_ins_story(&store).await;
     story::keys_story(&store).await;
     story::activity_story(&store).await;
+    story::audit_filters_story(&store).await;
     story::passkeys_story(&store).await;
     story::checkpoints_story(&store).await;
     crate::audit_sinks::sinks_story(&store).await;
@@ -141,6 +142,7 @@ async fn postgres_passes_the_conformance_story_with_unnamed_statements() {
     story::sign_ins_story(&store).await;
     story::keys_story(&store).await;
     story::activity_story(&store).await;
+    story::audit_filters_story(&store).await;
     let report = store
         .verify_audit("org_a")
         .await

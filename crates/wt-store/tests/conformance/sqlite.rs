@@ -18,6 +18,7 @@ async fn sqlite_passes_the_conformance_story() {
     story::sign_ins_story(&store).await;
     story::keys_story(&store).await;
     story::activity_story(&store).await;
+    story::audit_filters_story(&store).await;
     story::passkeys_story(&store).await;
     story::checkpoints_story(&store).await;
     crate::audit_sinks::sinks_story(&store).await;
@@ -50,6 +51,14 @@ async fn audit_rows_cannot_be_updated_or_deleted_and_edits_are_detected() {
         .unwrap_or_else(|e| panic!("{e}"));
     assert!(!report.ok);
     assert_eq!(report.first_bad_seq, Some(3));
+    // Hashed by four threads: the same verdict, the same entry named.
+    for jobs in [1, 4] {
+        let parallel = store
+            .verify_audit_jobs("org_a", jobs)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(parallel, report, "jobs {jobs}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

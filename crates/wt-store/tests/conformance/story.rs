@@ -615,7 +615,23 @@ pub async fn keys_story(store: &dyn Store) {
         .await
         .expect("revoke");
     assert_eq!(r.revoked_at, Some(now + 1));
-    assert!(store.cache_version().await.unwrap() > before);
+    let after_revoke = store.cache_version().await.unwrap();
+    assert!(after_revoke > before);
+    // A replica that saw `before` reads the one changed key, revoked: not every key.
+    let changes = store.cache_changes(before).await.expect("cache changes");
+    assert_eq!(changes.version, after_revoke);
+    let changed: Vec<_> = changes.keys.iter().map(|k| k.id.as_str()).collect();
+    assert_eq!(changed, ["key_4"], "only the revoked key");
+    assert_eq!(changes.keys[0].revoked_at, Some(now + 1));
+    assert!(changes.orgs.is_empty() && changes.allowed_ips.is_empty());
+    let nothing = store.cache_changes(after_revoke).await.unwrap();
+    assert!(nothing.keys.is_empty() && nothing.orgs.is_empty());
+    assert_eq!(nothing.version, after_revoke);
+    // From the start, every key written so far (rotations stamp both keys).
+    let all = store.cache_changes(0).await.unwrap();
+    let mut ids: Vec<_> = all.keys.iter().map(|k| k.id.as_str()).collect();
+    ids.sort_unstable();
+    assert_eq!(ids, ["key_1", "key_2", "key_4"]);
     assert!(matches!(
         store
             .api_key_revoke("org_a", "key_4", now + 2, event(actions::API_KEY_REVOKED))
@@ -877,6 +893,10 @@ pub async fn keys_story(store: &dyn Store) {
     let list = store.allowed_ips_list("org_a").await.unwrap();
     assert_eq!((list[0].hit_count, list[0].last_hit_at), (7, Some(now + 9)));
     assert_eq!(store.allowed_ips_all().await.unwrap().len(), 1);
+    let listed = store.cache_version().await.unwrap();
+    let changes = store.cache_changes(before).await.unwrap();
+    assert_eq!(changes.orgs.len(), 1, "an added entry stamps its org");
+    assert_eq!(changes.allowed_ips.len(), 1);
     store
         .allowed_ip_remove("org_a", "aip_1", now, event(actions::ALLOWED_IP_REMOVED))
         .await
@@ -887,6 +907,12 @@ pub async fn keys_story(store: &dyn Store) {
             .await,
         Err(StoreError::NotFound)
     ));
+    // The removed entry stamps its org: a replica reads org_a's policy (now no entries)
+    // and no key.
+    let changes = store.cache_changes(listed).await.unwrap();
+    let orgs: Vec<_> = changes.orgs.iter().map(|o| o.id.as_str()).collect();
+    assert_eq!(orgs, ["org_a"]);
+    assert!(changes.allowed_ips.is_empty() && changes.keys.is_empty());
 
     let org = store
         .set_browser_ingest("org_a", true, now, event(actions::ORG_SETTINGS_UPDATED))
@@ -1942,4 +1968,172 @@ pub async fn backfill_story(store: &dyn Store) {
     assert_eq!(stored_root(store, "org_ck", size).await, root);
     // An org whose tree is complete: nothing to do.
     assert_eq!(store.audit_tree_backfill("org_h", 4).await.unwrap(), 0);
+}
+
+/// Audit reads at scale (issue #29): every filter's result equals a brute-force filter of
+/// the whole log (times deliberately out of order: a clock that went back), and the plans
+/// read the actor and time filters through indexes, never the whole table.
+pub async fn audit_filters_story(store: &dyn Store) {
+    let t: i64 = 1_800_000_000;
+    store
+        .create_org(
+            NewOrg {
+                id: "org_f".into(),
+                slug: "filters".into(),
+                name: "Filters".into(),
+            },
+            None,
+            event(actions::ORG_CREATED),
+            t,
+        )
+        .await
+        .unwrap();
+    let acts = [
+        actions::LOGIN_FAILED,
+        actions::LOGIN_SUCCEEDED,
+        actions::API_KEY_CREATED,
+        actions::API_KEY_REVOKED,
+    ];
+    for i in 0..120i64 {
+        let who = format!("usr_{}", i % 5);
+        // Mostly forward in time, every 7th entry 2 hours back.
+        let at = t + i * 600 - if i % 7 == 3 { 7200 } else { 0 };
+        let mut ev = AuditEvent::new(
+            Actor::user(&who, &format!("{who}@acme.test")),
+            acts[(i % 4) as usize],
+            &RequestMeta::default(),
+        )
+        .outcome(if i % 3 == 0 { "failure" } else { "success" });
+        if i % 2 == 0 {
+            ev = ev.target("api_key", &format!("key_{}", i % 6));
+        }
+        store.append_audit("org_f", ev, at).await.unwrap();
+    }
+    let all = store.audit_entries("org_f", 0, 10_000).await.unwrap();
+    assert_eq!(all.len(), 121);
+    let one = store.verify_audit("org_f").await.unwrap();
+    assert!(one.ok && one.entries == 121, "{one:?}");
+    assert_eq!(store.verify_audit_jobs("org_f", 4).await.unwrap(), one);
+    let ts = |h: i64| wt_core::clock::rfc3339(t + h * 600);
+    let q = |f: &dyn Fn(&mut AuditQuery)| {
+        let mut q = AuditQuery {
+            limit: 7,
+            ..Default::default()
+        };
+        f(&mut q);
+        q
+    };
+    let queries = vec![
+        q(&|_| {}),
+        q(&|q| q.actor = Some("usr_2@acme.test".into())),
+        q(&|q| q.actor = Some("usr_3".into())),
+        q(&|q| {
+            q.actor = Some("usr_1".into());
+            q.ascending = true;
+        }),
+        q(&|q| {
+            q.actor = Some("usr_4".into());
+            q.action = Some("api_key.*".into());
+        }),
+        q(&|q| q.target = Some("key_2".into())),
+        q(&|q| q.action = Some("auth.*".into())),
+        q(&|q| {
+            q.since = Some(ts(20));
+            q.until = Some(ts(30));
+            q.limit = 50;
+        }),
+        q(&|q| {
+            q.since = Some(ts(20));
+            q.until = Some(ts(30));
+            q.ascending = true;
+        }),
+        q(&|q| q.until = Some(ts(40))),
+        q(&|q| q.since = Some(ts(100))),
+        q(&|q| {
+            q.since = Some(ts(10));
+            q.until = Some(ts(60));
+            q.actor = Some("usr_0@acme.test".into());
+            q.before_seq = Some(90);
+        }),
+        q(&|q| {
+            q.since = Some(ts(500));
+        }),
+        q(&|q| {
+            q.since = Some(ts(30));
+            q.until = Some(ts(20));
+        }),
+    ];
+    for query in queries {
+        let got: Vec<i64> = store
+            .audit_query("org_f", query.clone())
+            .await
+            .unwrap()
+            .iter()
+            .map(|e| e.seq)
+            .collect();
+        let mut want: Vec<i64> = all
+            .iter()
+            .filter(|e| {
+                query.actor.as_deref().is_none_or(|a| {
+                    e.actor.email.as_deref() == Some(a) || e.actor.id.as_deref() == Some(a)
+                }) && query
+                    .action
+                    .as_deref()
+                    .is_none_or(|a| match a.strip_suffix('*') {
+                        Some(p) => e.action.starts_with(p),
+                        None => e.action == a,
+                    })
+                    && query
+                        .target
+                        .as_deref()
+                        .is_none_or(|t| e.target.as_ref().is_some_and(|x| x.id == t))
+                    && query.since.as_deref().is_none_or(|s| *e.occurred_at >= *s)
+                    && query.until.as_deref().is_none_or(|u| *e.occurred_at < *u)
+                    && query.before_seq.is_none_or(|b| e.seq < b)
+                    && query.after_seq.is_none_or(|a| e.seq > a)
+            })
+            .map(|e| e.seq)
+            .collect();
+        if !query.ascending {
+            want.reverse();
+        }
+        want.truncate(query.limit as usize);
+        assert_eq!(got, want, "{query:?}");
+    }
+
+    // The plans: actor arms and windows are index reads.
+    let full_scan = |plan: &[String]| {
+        plan.iter().any(|l| {
+            let l = l.trim_start_matches(|c: char| c == ' ' || c == '-' || c == '>');
+            l == "SCAN audit_log" || l.starts_with("Seq Scan on audit_log")
+        })
+    };
+    for query in [
+        q(&|q| q.actor = Some("usr_2@acme.test".into())),
+        q(&|q| {
+            q.since = Some(ts(20));
+            q.until = Some(ts(30));
+        }),
+        q(&|q| {
+            q.actor = Some("usr_2".into());
+            q.since = Some(ts(20));
+        }),
+    ] {
+        let plan = store
+            .audit_query_plan("org_f", query.clone())
+            .await
+            .unwrap();
+        assert!(!plan.is_empty(), "{query:?}");
+        assert!(!full_scan(&plan), "{query:?}: {plan:#?}");
+        if query.actor.is_some() && query.since.is_none() {
+            let text = plan.join("\n");
+            assert!(
+                text.contains("audit_by_actor_id") && text.contains("audit_by_actor"),
+                "both actor indexes: {text}"
+            );
+        }
+        if query.until.is_some() {
+            assert!(plan.join("\n").contains("audit_by_time"), "{plan:#?}");
+        }
+    }
 }
