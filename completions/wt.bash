@@ -100,6 +100,9 @@ _wt() {
             wt__subcmd__audit,review)
                 cmd="wt__subcmd__audit__subcmd__review"
                 ;;
+            wt__subcmd__audit,sinks)
+                cmd="wt__subcmd__audit__subcmd__sinks"
+                ;;
             wt__subcmd__audit,tail)
                 cmd="wt__subcmd__audit__subcmd__tail"
                 ;;
@@ -108,6 +111,27 @@ _wt() {
                 ;;
             wt__subcmd__audit__subcmd__checkpoint,save)
                 cmd="wt__subcmd__audit__subcmd__checkpoint__subcmd__save"
+                ;;
+            wt__subcmd__audit__subcmd__sinks,add)
+                cmd="wt__subcmd__audit__subcmd__sinks__subcmd__add"
+                ;;
+            wt__subcmd__audit__subcmd__sinks,list)
+                cmd="wt__subcmd__audit__subcmd__sinks__subcmd__list"
+                ;;
+            wt__subcmd__audit__subcmd__sinks,pause)
+                cmd="wt__subcmd__audit__subcmd__sinks__subcmd__pause"
+                ;;
+            wt__subcmd__audit__subcmd__sinks,remove)
+                cmd="wt__subcmd__audit__subcmd__sinks__subcmd__remove"
+                ;;
+            wt__subcmd__audit__subcmd__sinks,resume)
+                cmd="wt__subcmd__audit__subcmd__sinks__subcmd__resume"
+                ;;
+            wt__subcmd__audit__subcmd__sinks,rotate-secret)
+                cmd="wt__subcmd__audit__subcmd__sinks__subcmd__rotate__subcmd__secret"
+                ;;
+            wt__subcmd__audit__subcmd__sinks,test)
+                cmd="wt__subcmd__audit__subcmd__sinks__subcmd__test"
                 ;;
             wt__subcmd__auth,status)
                 cmd="wt__subcmd__auth__subcmd__status"
@@ -381,7 +405,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__audit)
-            opts="-h -V --server --output --no-input --help --version list tail verify review export pubkey checkpoint"
+            opts="-h -V --server --output --no-input --help --version list tail verify review export pubkey checkpoint sinks"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -599,6 +623,194 @@ _wt() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__audit__subcmd__sinks)
+            opts="-h -V --server --output --no-input --help --version add list test pause resume rotate-secret remove"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__audit__subcmd__sinks__subcmd__add)
+            opts="-h -V --url --ca-file --from-start --password-stdin --code-stdin --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --url)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__audit__subcmd__sinks__subcmd__list)
+            opts="-h -V --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__audit__subcmd__sinks__subcmd__pause)
+            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__audit__subcmd__sinks__subcmd__remove)
+            opts="-h -V --yes --password-stdin --code-stdin --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__audit__subcmd__sinks__subcmd__resume)
+            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__audit__subcmd__sinks__subcmd__rotate__subcmd__secret)
+            opts="-h -V --overlap --password-stdin --code-stdin --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --overlap)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -W "table json" -- "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        wt__subcmd__audit__subcmd__sinks__subcmd__test)
+            opts="-h -V --server --output --no-input --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -1718,7 +1930,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__org__subcmd__set)
-            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version mfa-required-roles phishing-resistant-required-roles passkey-aaguids browser-ingest key-rate leak-policy event-retention review-interval-days privileged-share-max-percent inactive-days rotation-age-days audit-review-window-days"
+            opts="-h -V --password-stdin --code-stdin --server --output --no-input --help --version mfa-required-roles phishing-resistant-required-roles passkey-aaguids browser-ingest key-rate leak-policy event-retention review-interval-days privileged-share-max-percent inactive-days rotation-age-days audit-review-window-days sink-lag-max-minutes sink-failing-max-minutes"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -549,6 +549,7 @@ set edit:completion:arg-completer[wt] = {|@words|
             cand export 'Export the audit log as JSON lines or CSV'
             cand pubkey 'Print the public key that verifies the audit log''s checkpoints'
             cand checkpoint 'Save a signed checkpoint of the audit log (for auditors)'
+            cand sinks 'Stream the audit log to a SIEM (webhook or syslog)'
         }
         &'wt;audit;list'= {
             cand --action 'Only this action; a trailing `*` matches a prefix (`auth.*`, `api_key.*`)'
@@ -589,7 +590,7 @@ set edit:completion:arg-completer[wt] = {|@words|
         &'wt;audit;verify'= {
             cand --checkpoint 'A checkpoint saved with `wt audit checkpoint save`: prove, with the public key, that today''s log extends it and that every entry is in the tree (exit 10 if not)'
             cand --key 'A verifier key (`<origin>+<key id>+<base64>`, as `wt audit pubkey` prints); repeat for a rotated key''s predecessor'
-            cand --key-file 'A file of verifier keys, one a line (`wt audit pubkey > FILE`)'
+            cand --key-file 'A file of verifier keys, one a line, or `wt audit pubkey --output json`''s list (`wt audit pubkey > FILE` writes either)'
             cand --server 'URL of the WatchTower daemon'
             cand --output 'Output format [default: table on a terminal, json otherwise]'
             cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
@@ -649,9 +650,103 @@ set edit:completion:arg-completer[wt] = {|@words|
         }
         &'wt;audit;checkpoint;save'= {
             cand --key 'A verifier key (`<origin>+<key id>+<base64>`, as `wt audit pubkey` prints); repeat for a rotated key''s predecessor'
-            cand --key-file 'A file of verifier keys, one a line (`wt audit pubkey > FILE`)'
+            cand --key-file 'A file of verifier keys, one a line, or `wt audit pubkey --output json`''s list (`wt audit pubkey > FILE` writes either)'
             cand --server 'URL of the WatchTower daemon'
             cand --output 'Output format [default: table on a terminal, json otherwise]'
+            cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wt;audit;sinks'= {
+            cand --server 'URL of the WatchTower daemon'
+            cand --output 'Output format [default: table on a terminal, json otherwise]'
+            cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+            cand add 'Add a sink (a webhook URL, or tls:// or tcp:// for syslog)'
+            cand list 'List the sinks with how far behind each is'
+            cand test 'Send a test message to a sink now'
+            cand pause 'Stop delivering to a sink (entries wait; nothing is skipped)'
+            cand resume 'Resume delivering to a sink from the last entry it accepted'
+            cand rotate-secret 'Give a webhook sink a new signing secret (the old one still signs for --overlap)'
+            cand remove 'Remove a sink'
+        }
+        &'wt;audit;sinks;add'= {
+            cand --url 'Where to deliver: https://... (webhook), tls://host[:port] or tcp://host:port (syslog)'
+            cand --ca-file 'Syslog over TLS: PEM file of the CA(s) that sign the server''s certificate'
+            cand --server 'URL of the WatchTower daemon'
+            cand --output 'Output format [default: table on a terminal, json otherwise]'
+            cand --from-start 'Deliver the whole log from its first entry (default: from now on)'
+            cand --password-stdin 'If a recent sign-in is needed: read your password from the first line of stdin'
+            cand --code-stdin 'If a recent sign-in is needed and MFA is on: read the code from stdin (line 2 with --password-stdin, else line 1)'
+            cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wt;audit;sinks;list'= {
+            cand --server 'URL of the WatchTower daemon'
+            cand --output 'Output format [default: table on a terminal, json otherwise]'
+            cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wt;audit;sinks;test'= {
+            cand --server 'URL of the WatchTower daemon'
+            cand --output 'Output format [default: table on a terminal, json otherwise]'
+            cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wt;audit;sinks;pause'= {
+            cand --server 'URL of the WatchTower daemon'
+            cand --output 'Output format [default: table on a terminal, json otherwise]'
+            cand --password-stdin 'If a recent sign-in is needed: read your password from the first line of stdin'
+            cand --code-stdin 'If a recent sign-in is needed and MFA is on: read the code from stdin (line 2 with --password-stdin, else line 1)'
+            cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wt;audit;sinks;resume'= {
+            cand --server 'URL of the WatchTower daemon'
+            cand --output 'Output format [default: table on a terminal, json otherwise]'
+            cand --password-stdin 'If a recent sign-in is needed: read your password from the first line of stdin'
+            cand --code-stdin 'If a recent sign-in is needed and MFA is on: read the code from stdin (line 2 with --password-stdin, else line 1)'
+            cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wt;audit;sinks;rotate-secret'= {
+            cand --overlap 'How long the old secret keeps signing beside the new one'
+            cand --server 'URL of the WatchTower daemon'
+            cand --output 'Output format [default: table on a terminal, json otherwise]'
+            cand --password-stdin 'If a recent sign-in is needed: read your password from the first line of stdin'
+            cand --code-stdin 'If a recent sign-in is needed and MFA is on: read the code from stdin (line 2 with --password-stdin, else line 1)'
+            cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
+        &'wt;audit;sinks;remove'= {
+            cand --server 'URL of the WatchTower daemon'
+            cand --output 'Output format [default: table on a terminal, json otherwise]'
+            cand --yes 'Do not ask for confirmation (required with --no-input)'
+            cand --password-stdin 'If a recent sign-in is needed: read your password from the first line of stdin'
+            cand --code-stdin 'If a recent sign-in is needed and MFA is on: read the code from stdin (line 2 with --password-stdin, else line 1)'
             cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

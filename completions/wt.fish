@@ -414,19 +414,20 @@ json\t'Pretty-printed JSON with stable field names'"
 complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand allowed-ips; and __fish_seen_subcommand_from check" -s V -l version -d 'Print version'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -l server -d 'URL of the WatchTower daemon' -r
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint sinks" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint sinks" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -s h -l help -d 'Print help (see more with \'--help\')'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -s V -l version -d 'Print version'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -f -a "list" -d 'List audit log entries, newest first'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -f -a "tail" -d 'Show the latest audit entries; --follow streams new ones'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -f -a "verify" -d 'Verify the hash chain of the audit log'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -f -a "review" -d 'Record a review of the audit log'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -f -a "export" -d 'Export the audit log as JSON lines or CSV'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -f -a "pubkey" -d 'Print the public key that verifies the audit log\'s checkpoints'
-complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint" -f -a "checkpoint" -d 'Save a signed checkpoint of the audit log (for auditors)'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint sinks" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint sinks" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint sinks" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint sinks" -f -a "list" -d 'List audit log entries, newest first'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint sinks" -f -a "tail" -d 'Show the latest audit entries; --follow streams new ones'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint sinks" -f -a "verify" -d 'Verify the hash chain of the audit log'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint sinks" -f -a "review" -d 'Record a review of the audit log'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint sinks" -f -a "export" -d 'Export the audit log as JSON lines or CSV'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint sinks" -f -a "pubkey" -d 'Print the public key that verifies the audit log\'s checkpoints'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint sinks" -f -a "checkpoint" -d 'Save a signed checkpoint of the audit log (for auditors)'
+complete -c wt -n "__fish_wt_using_subcommand audit; and not __fish_seen_subcommand_from list tail verify review export pubkey checkpoint sinks" -f -a "sinks" -d 'Stream the audit log to a SIEM (webhook or syslog)'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l action -d 'Only this action; a trailing `*` matches a prefix (`auth.*`, `api_key.*`)' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l actor -d 'Only entries by this actor (email or user id)' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from list" -l target -d 'Only entries about this target (its id)' -r
@@ -461,7 +462,7 @@ complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -s V -l version -d 'Print version'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l checkpoint -d 'A checkpoint saved with `wt audit checkpoint save`: prove, with the public key, that today\'s log extends it and that every entry is in the tree (exit 10 if not)' -r -F
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l key -d 'A verifier key (`<origin>+<key id>+<base64>`, as `wt audit pubkey` prints); repeat for a rotated key\'s predecessor' -r
-complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l key-file -d 'A file of verifier keys, one a line (`wt audit pubkey > FILE`)' -r -F
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l key-file -d 'A file of verifier keys, one a line, or `wt audit pubkey --output json`\'s list (`wt audit pubkey > FILE` writes either)' -r -F
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
@@ -508,6 +509,19 @@ complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -s V -l version -d 'Print version'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from checkpoint" -f -a "save" -d 'Fetch the latest signed checkpoint, check its signature and write it to FILE'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -l server -d 'URL of the WatchTower daemon' -r
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
+json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -f -a "add" -d 'Add a sink (a webhook URL, or tls:// or tcp:// for syslog)'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -f -a "list" -d 'List the sinks with how far behind each is'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -f -a "test" -d 'Send a test message to a sink now'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -f -a "pause" -d 'Stop delivering to a sink (entries wait; nothing is skipped)'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -f -a "resume" -d 'Resume delivering to a sink from the last entry it accepted'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -f -a "rotate-secret" -d 'Give a webhook sink a new signing secret (the old one still signs for --overlap)'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from sinks" -f -a "remove" -d 'Remove a sink'
 complete -c wt -n "__fish_wt_using_subcommand events; and not __fish_seen_subcommand_from list tail" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand events; and not __fish_seen_subcommand_from list tail" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"

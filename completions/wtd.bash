@@ -1051,7 +1051,7 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__serve)
-            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --keepalive-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --smtp-ca-file --smtp-user --smtp-password-file --mail-from --invite-ttl --event-retention --event-prune-interval --checkpoint-every-entries --checkpoint-every --totp-issuer --session-lifetime --trusted-proxy --metrics-token-file --secret-scanning-keys --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help"
+            opts="-h --listen --tls-cert --tls-key --insecure-http --config --public-url --body-limit --request-timeout --header-timeout --keepalive-timeout --console-idle-timeout --cli-idle-timeout --smtp-url --smtp-ca-file --smtp-user --smtp-password-file --mail-from --invite-ttl --event-retention --event-prune-interval --checkpoint-every-entries --checkpoint-every --audit-sink-poll --audit-sink-lease --audit-sink-backoff-min --audit-sink-backoff-max --totp-issuer --session-lifetime --trusted-proxy --metrics-token-file --secret-scanning-keys --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1138,6 +1138,22 @@ _wtd() {
                     return 0
                     ;;
                 --checkpoint-every)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audit-sink-poll)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audit-sink-lease)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audit-sink-backoff-min)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --audit-sink-backoff-max)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -89,6 +89,10 @@ complete -c wtd -n "__fish_wtd_using_subcommand serve" -l event-retention -d 'Ho
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l event-prune-interval -d 'How often the prune task counts new events (storage per org) and deletes expired ones, in batches of 1,000 [default: 60s]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l checkpoint-every-entries -d 'Sign a checkpoint of each org\'s audit log after this many new entries (`wt audit checkpoint`) [default: 1000]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l checkpoint-every -d '...or after this long (e.g. 10m, 1h) when the log grew at all [default: 10m]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l audit-sink-poll -d 'How often the audit sink task looks for entries to stream (`wt audit sinks`) [default: 1s]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l audit-sink-lease -d 'How long a daemon\'s claim on a sink lasts without progress: another daemon (or this one restarted) takes over a dead daemon\'s sinks after it [default: 30s]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l audit-sink-backoff-min -d 'First wait after a failed delivery to a sink; doubles per failure, with jitter [default: 2s]' -r
+complete -c wtd -n "__fish_wtd_using_subcommand serve" -l audit-sink-backoff-max -d 'Longest wait between attempts to deliver to a failing sink [default: 5m]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l totp-issuer -d 'Issuer name shown in authenticator apps [default: WatchTower]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l session-lifetime -d 'Absolute lifetime of every session, in seconds [default: 43200]' -r
 complete -c wtd -n "__fish_wtd_using_subcommand serve" -l trusted-proxy -d 'A reverse proxy (CIDR) whose X-Forwarded-For is believed; repeat for several, or comma-separate in WT_TRUSTED_PROXIES. The client address is the rightmost hop that is not a trusted proxy [default: none: the socket peer is the client]' -r

@@ -6,8 +6,8 @@ use crate::error::ApiError;
 use crate::extract::ClientMeta;
 use crate::middleware;
 use crate::routes::{
-    allowed_ips, audit, audit_checkpoints, audit_sinks, auth, events, health, invites, keys,
-    leaks, members, mfa, orgs, passwords, readiness, setup, step_up, tokens,
+    allowed_ips, audit, audit_checkpoints, audit_sinks, auth, events, health, invites, keys, leaks,
+    members, mfa, orgs, passwords, readiness, setup, step_up, tokens,
 };
 use crate::state::AppState;
 use axum::Router;

@@ -22,11 +22,10 @@ mod store;
 
 pub use model::*;
 pub use store::{
-    AllowedIpStore, AuditCheckpointStore, AuditStore, DeviceGrantStore, EventStore, HealthStore,
-    AllowedIpStore, AuditSinkStore, AuditStore, DeviceGrantStore, EventStore, HealthStore,
-    IngestStore, InviteStore, KeyStore, MemberStore, MfaStore, OrgStore, OutboxStore, PasskeyStore,
-    PasswordStore, ReadinessStore, SessionStore, SetupStore, Store, ThrottleStore, TokenStore,
-    UserStore,
+    AllowedIpStore, AuditCheckpointStore, AuditSinkStore, AuditStore, DeviceGrantStore, EventStore,
+    HealthStore, IngestStore, InviteStore, KeyStore, MemberStore, MfaStore, OrgStore, OutboxStore,
+    PasskeyStore, PasswordStore, ReadinessStore, SessionStore, SetupStore, Store, ThrottleStore,
+    TokenStore, UserStore,
 };
 
 /// Errors of the store. Messages never include SQL or paths (SECURITY.md I.58): the

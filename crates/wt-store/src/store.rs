@@ -423,6 +423,8 @@ pub trait AuditCheckpointStore: Send + Sync {
         org_id: &str,
         size: u64,
     ) -> Result<Option<CheckpointRecord>>;
+}
+
 /// Audit sinks (`wt audit sinks`): their settings, and the durable cursor and lease of
 /// the delivery task (`daemon/src/sinks`). A sink is delivered by the daemon holding its
 /// lease; every update by the task names the holder and changes nothing once another
