@@ -411,13 +411,14 @@ pub async fn verify(ctx: &Ctx, file: &Path, keys: &KeyArgs) -> Result<(), CliErr
     // tree agrees with the saved checkpoint (step 1): its proofs then carry the saved
     // history's hashes. An attacker who also rebuilt the tree leaves the size named.
     let upto = saved.size.min(l.len() as u64);
-    if report.reason.is_some() && tree_agrees && upto > 0 {
-        if let Some(k) =
+    if report.reason.is_some()
+        && tree_agrees
+        && upto > 0
+        && let Some(k) =
             first_bad_prefix(ctx, &token, &l[..upto as usize], saved.size, &saved.root).await?
-        {
-            report.first_bad_seq = Some(k as i64);
-            report.first_bad_size = Some(k);
-        }
+    {
+        report.first_bad_seq = Some(k as i64);
+        report.first_bad_size = Some(k);
     }
     report.ok = report.reason.is_none();
     print_report(ctx, &report)?;
