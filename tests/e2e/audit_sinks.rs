@@ -240,8 +240,9 @@ fn make_certs(dir: &Path, name: &str) -> PathBuf {
          openssl req -newkey rsa:2048 -nodes -keyout {n}-server.key -out {n}-server.csr -subj '/CN=localhost'; \
          printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > {n}-ext; \
          openssl x509 -req -in {n}-server.csr -CA {n}-ca.pem -CAkey {n}-ca.key -CAcreateserial -out {n}-server.pem -days 2 -extfile {n}-ext; \
+         printf 'extendedKeyUsage=clientAuth\\n' > {n}-cext; \
          openssl req -newkey rsa:2048 -nodes -keyout {n}-client.key -out {n}-client.csr -subj '/CN=wtd client'; \
-         openssl x509 -req -in {n}-client.csr -CA {n}-ca.pem -CAkey {n}-ca.key -CAcreateserial -out {n}-client.pem -days 2",
+         openssl x509 -req -in {n}-client.csr -CA {n}-ca.pem -CAkey {n}-ca.key -CAcreateserial -out {n}-client.pem -days 2 -extfile {n}-cext",
         d = dir.display(),
         n = name
     );
