@@ -735,6 +735,8 @@ Register-ArgumentCompleter -Native -CommandName 'wt' -ScriptBlock {
         'wt;audit;sinks;add' {
             [CompletionResult]::new('--url', '--url', [CompletionResultType]::ParameterName, 'Where to deliver: https://... (webhook), tls://host[:port] or tcp://host:port (syslog)')
             [CompletionResult]::new('--ca-file', '--ca-file', [CompletionResultType]::ParameterName, 'Syslog over TLS: PEM file of the CA(s) that sign the server''s certificate')
+            [CompletionResult]::new('--client-cert', '--client-cert', [CompletionResultType]::ParameterName, 'Syslog over TLS: PEM file of the client certificate (chain) to present, for a server that requires one (mutual TLS); with --client-key')
+            [CompletionResult]::new('--client-key', '--client-key', [CompletionResultType]::ParameterName, 'Syslog over TLS: PEM file of the client certificate''s private key (sent once, sealed at rest by wtd, never shown again)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the WatchTower daemon')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
             [CompletionResult]::new('--from-start', '--from-start', [CompletionResultType]::ParameterName, 'Deliver the whole log from its first entry (default: from now on)')

@@ -661,7 +661,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__audit__subcmd__sinks__subcmd__add)
-            opts="-h -V --url --ca-file --from-start --password-stdin --code-stdin --server --output --no-input --help --version"
+            opts="-h -V --url --ca-file --client-cert --client-key --from-start --password-stdin --code-stdin --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 4 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -672,6 +672,14 @@ _wt() {
                     return 0
                     ;;
                 --ca-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-cert)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --client-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -678,6 +678,8 @@ set edit:completion:arg-completer[wt] = {|@words|
         &'wt;audit;sinks;add'= {
             cand --url 'Where to deliver: https://... (webhook), tls://host[:port] or tcp://host:port (syslog)'
             cand --ca-file 'Syslog over TLS: PEM file of the CA(s) that sign the server''s certificate'
+            cand --client-cert 'Syslog over TLS: PEM file of the client certificate (chain) to present, for a server that requires one (mutual TLS); with --client-key'
+            cand --client-key 'Syslog over TLS: PEM file of the client certificate''s private key (sent once, sealed at rest by wtd, never shown again)'
             cand --server 'URL of the WatchTower daemon'
             cand --output 'Output format [default: table on a terminal, json otherwise]'
             cand --from-start 'Deliver the whole log from its first entry (default: from now on)'

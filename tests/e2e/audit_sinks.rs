@@ -231,14 +231,18 @@ impl Drop for Hook {
 // ---------------------------------------------------------------------------------------
 // rsyslog.
 
-/// A CA and a server certificate for `localhost` signed by it, made with `openssl`.
+/// A CA, a server certificate for `localhost` and a client certificate signed by it, made
+/// with `openssl`.
 fn make_certs(dir: &Path, name: &str) -> PathBuf {
     let sh = format!(
         "set -e; cd '{d}'; \
          openssl req -x509 -newkey rsa:2048 -nodes -keyout {n}-ca.key -out {n}-ca.pem -days 2 -subj '/CN={n} test CA'; \
          openssl req -newkey rsa:2048 -nodes -keyout {n}-server.key -out {n}-server.csr -subj '/CN=localhost'; \
          printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > {n}-ext; \
-         openssl x509 -req -in {n}-server.csr -CA {n}-ca.pem -CAkey {n}-ca.key -CAcreateserial -out {n}-server.pem -days 2 -extfile {n}-ext",
+         openssl x509 -req -in {n}-server.csr -CA {n}-ca.pem -CAkey {n}-ca.key -CAcreateserial -out {n}-server.pem -days 2 -extfile {n}-ext; \
+         printf 'extendedKeyUsage=clientAuth\\n' > {n}-cext; \
+         openssl req -newkey rsa:2048 -nodes -keyout {n}-client.key -out {n}-client.csr -subj '/CN=wtd client'; \
+         openssl x509 -req -in {n}-client.csr -CA {n}-ca.pem -CAkey {n}-ca.key -CAcreateserial -out {n}-client.pem -days 2 -extfile {n}-cext",
         d = dir.display(),
         n = name
     );
@@ -260,6 +264,9 @@ struct Rsyslog {
     dir: PathBuf,
     port: u16,
     tls: bool,
+    /// gtls's `StreamDriver.AuthMode`: `anon`, or `x509/certvalid` to require a client
+    /// certificate signed by the CA (mutual TLS).
+    auth_mode: &'static str,
     child: Option<Child>,
 }
 
@@ -272,12 +279,17 @@ fn free_port() -> u16 {
 
 impl Rsyslog {
     fn start(dir: &Path, name: &str, tls: bool) -> Rsyslog {
+        Self::start_with(dir, name, tls, "anon")
+    }
+
+    fn start_with(dir: &Path, name: &str, tls: bool, auth_mode: &'static str) -> Rsyslog {
         let dir = dir.join(name);
         std::fs::create_dir_all(&dir).expect("rsyslog dir");
         let mut r = Rsyslog {
             dir,
             port: free_port(),
             tls,
+            auth_mode,
             child: None,
         };
         if tls {
@@ -300,7 +312,10 @@ impl Rsyslog {
                      DefaultNetstreamDriverCertFile=\"{d}/rs-server.pem\" \
                      DefaultNetstreamDriverKeyFile=\"{d}/rs-server.key\")"
                 ),
-                "module(load=\"imtcp\" StreamDriver.Name=\"gtls\" StreamDriver.Mode=\"1\" StreamDriver.AuthMode=\"anon\")".to_string(),
+                format!(
+                    "module(load=\"imtcp\" StreamDriver.Name=\"gtls\" StreamDriver.Mode=\"1\" StreamDriver.AuthMode=\"{}\")",
+                    self.auth_mode
+                ),
             )
         } else {
             (
@@ -779,6 +794,79 @@ fn rsyslog_receives_entries_in_order_over_tcp_and_tls_with_structured_data_intac
             .contains("certificate"),
         "{s}"
     );
+
+    // Mutual TLS: a server that requires a client certificate gets the sink's, whose key
+    // wtd keeps sealed; without one the server refuses.
+    let mtls = Rsyslog::start_with(work.path(), "mtls", true, "x509/certvalid");
+    let mca = mtls.dir.join("rs-ca.pem");
+    let (mcert, mkey) = (
+        mtls.dir.join("rs-client.pem"),
+        mtls.dir.join("rs-client.key"),
+    );
+    let added = wt_sinks(
+        &d,
+        &tok,
+        &[
+            "add",
+            "mutual",
+            "--url",
+            &format!("tls://localhost:{}", mtls.port),
+            "--ca-file",
+            &mca.to_string_lossy(),
+            "--client-cert",
+            &mcert.to_string_lossy(),
+            "--client-key",
+            &mkey.to_string_lossy(),
+            "--from-start",
+        ],
+    );
+    assert_eq!(added["sink"]["client_cert"], true, "{added}");
+    assert!(
+        added["secret"].is_null(),
+        "the client key is never echoed: {added}"
+    );
+    let s = wait_sink(&d, &tok, "mutual", "mutual TLS caught up", caught_up);
+    let last = s["last_seq"].as_i64().expect("last");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while mtls.seqs().last() < Some(&last) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert_eq!(
+        assert_complete_in_order(&mtls.seqs(), 1, last),
+        0,
+        "{}",
+        mtls.log()
+    );
+    wt_sinks(
+        &d,
+        &tok,
+        &[
+            "add",
+            "no-client-cert",
+            "--url",
+            &format!("tls://localhost:{}", mtls.port),
+            "--ca-file",
+            &mca.to_string_lossy(),
+        ],
+    );
+    let mut c = d.wt();
+    c.env("WT_TOKEN", &tok)
+        .args(["audit", "sinks", "test", "no-client-cert"]);
+    let (code, out, err) = run(c, "");
+    assert_eq!(
+        code, 1,
+        "a server requiring a client certificate refuses none: {out}{err}"
+    );
+    let key_text = std::fs::read_to_string(&mkey).expect("client key");
+    let key_line = key_text.lines().nth(1).expect("a base64 line of the key");
+    for (what, bytes) in d.database_contents() {
+        assert!(
+            !bytes
+                .windows(key_line.len())
+                .any(|w| w == key_line.as_bytes()),
+            "the client key is sealed at rest, found in {what}"
+        );
+    }
 
     // Bad input is a clear 4xx.
     let mut c = d.wt();

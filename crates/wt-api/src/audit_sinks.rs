@@ -18,6 +18,13 @@ pub struct AuditSinkCreateRequest {
     /// (default: the system's trusted roots).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_pem: Option<String>,
+    /// Syslog over TLS: the client certificate chain (PEM) wtd presents when the server
+    /// asks for one (mutual TLS); with `client_key_pem`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert_pem: Option<String>,
+    /// Its private key (PEM): sealed with the master key, never shown again.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_key_pem: Option<String>,
     /// Deliver from the org's first entry (default: only entries appended from now on).
     #[serde(default)]
     pub from_start: bool,
@@ -34,6 +41,9 @@ pub struct AuditSink {
     /// Syslog over TLS: whether the server is checked against the sink's own CAs rather
     /// than the system's roots.
     pub custom_ca: bool,
+    /// Syslog over TLS: wtd presents a client certificate (its key sealed at rest).
+    #[serde(default)]
+    pub client_cert: bool,
     pub paused: bool,
     /// The last entry the receiver accepted (0: none yet).
     pub delivered_seq: i64,

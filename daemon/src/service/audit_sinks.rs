@@ -70,6 +70,7 @@ async fn sink_json(
         kind: s.kind.clone(),
         url: config.url,
         custom_ca: config.ca_pem.is_some(),
+        client_cert: config.client_cert_pem.is_some(),
         paused: s.paused,
         delivered_seq: s.delivered_seq,
         last_seq,
@@ -179,6 +180,45 @@ pub async fn add(
             ));
         }
     };
+    let tls = matches!(
+        target,
+        SinkTarget::Syslog {
+            transport: wt_core::audit_sinks::SyslogTransport::Tls,
+            ..
+        }
+    );
+    let nonempty = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let client = match (
+        nonempty(&req.client_cert_pem),
+        nonempty(&req.client_key_pem),
+    ) {
+        (None, None) => None,
+        (Some(cert), Some(key)) if tls => {
+            if cert.len() > MAX_CA_PEM || key.len() > MAX_CA_PEM {
+                return Err(ApiError::Validation(
+                    "client_cert_pem, client_key_pem: at most 64 KiB each".into(),
+                ));
+            }
+            sinks::syslog::parse_client_auth(&cert, key.as_bytes())
+                .map_err(ApiError::Validation)?;
+            Some((cert, zeroize::Zeroizing::new(key)))
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::Validation(
+                "client_cert_pem: only for a syslog sink over TLS (tls://...)".into(),
+            ));
+        }
+        _ => {
+            return Err(ApiError::Validation(
+                "client_cert_pem and client_key_pem go together".into(),
+            ));
+        }
+    };
     let now = state.now();
     auth.require_step_up(now)?;
     if state.store.audit_sinks_list(&auth.org.id).await?.len() >= MAX_SINKS {
@@ -188,9 +228,16 @@ pub async fn add(
     }
     let id = wt_core::ids::new_id("snk");
     let secret = (kind == SinkKind::Webhook).then(wt_core::audit_sinks::new_webhook_secret);
+    // What is sealed: the webhook's signing secret, or a TLS syslog sink's client key.
+    let sealed = match (&secret, &client) {
+        (Some(s), _) => Some(state.master_key.encrypt(s.as_bytes(), id.as_bytes())),
+        (None, Some((_, key))) => Some(state.master_key.encrypt(key.as_bytes(), id.as_bytes())),
+        (None, None) => None,
+    };
     let config = SinkConfig {
         url: target.display(),
         ca_pem,
+        client_cert_pem: client.as_ref().map(|(c, _)| c.clone()),
     };
     let delivered_seq = if req.from_start {
         0
@@ -203,9 +250,7 @@ pub async fn add(
         kind: kind.as_str().into(),
         name,
         config: serde_json::to_string(&config).map_err(|e| ApiError::Internal(e.to_string()))?,
-        secret: secret
-            .as_deref()
-            .map(|s| state.master_key.encrypt(s.as_bytes(), id.as_bytes())),
+        secret: sealed,
         previous_secret: None,
         previous_secret_until: None,
         paused: false,
@@ -226,6 +271,7 @@ pub async fn add(
         "kind": rec.kind,
         "url": config.url,
         "custom_ca": config.ca_pem.is_some(),
+        "client_cert": config.client_cert_pem.is_some(),
         "from_seq": delivered_seq + 1,
     }));
     state.store.audit_sink_create(rec.clone(), ev).await?;

@@ -72,6 +72,10 @@ pub struct SinkConfig {
     /// PEM certificates of the CAs a TLS syslog server's certificate must chain to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ca_pem: Option<String>,
+    /// The client certificate chain (PEM) a TLS syslog sink presents; its key is the
+    /// sink's sealed secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_cert_pem: Option<String>,
 }
 
 /// What a send failed with: shown in `wt audit sinks list` and the log, never a secret.
@@ -108,6 +112,8 @@ pub struct Prepared {
     /// HMAC keys that sign (the current secret first, then the previous one during its
     /// overlap). Empty for syslog.
     pub keys: Vec<Vec<u8>>,
+    /// Syslog over TLS with a client certificate: its private key (PEM), opened.
+    pub client_key: Option<zeroize::Zeroizing<Vec<u8>>>,
 }
 
 impl std::fmt::Debug for Prepared {
@@ -127,25 +133,35 @@ pub fn prepare(state: &AppState, s: &AuditSinkRecord, now: i64) -> Result<Prepar
     let config: SinkConfig = serde_json::from_str(&s.config)
         .map_err(|e| SendError(format!("the stored settings do not parse: {e}")))?;
     let target = SinkTarget::parse(kind, &config.url).map_err(|e| SendError(e.to_string()))?;
-    let open = |sealed: &str| -> Result<Vec<u8>, SendError> {
-        let plain = state
+    let unseal = |sealed: &str| -> Result<Vec<u8>, SendError> {
+        state
             .master_key
             .decrypt(sealed, s.id.as_bytes())
-            .map_err(|_| {
-                SendError("the signing secret does not decrypt with the master key".into())
-            })?;
-        let text = String::from_utf8(plain)
+            .map_err(|_| SendError("the sink's secret does not decrypt with the master key".into()))
+    };
+    let open = |sealed: &str| -> Result<Vec<u8>, SendError> {
+        let text = String::from_utf8(unseal(sealed)?)
             .map_err(|_| SendError("the signing secret is not text".into()))?;
         wt_core::audit_sinks::secret_key(&text).map_err(|e| SendError(e.to_string()))
     };
     let mut keys = Vec::new();
-    if let Some(sealed) = &s.secret {
-        keys.push(open(sealed)?);
-    }
-    if let (Some(sealed), Some(until)) = (&s.previous_secret, s.previous_secret_until)
-        && until > now
-    {
-        keys.push(open(sealed)?);
+    let mut client_key = None;
+    match kind {
+        SinkKind::Webhook => {
+            if let Some(sealed) = &s.secret {
+                keys.push(open(sealed)?);
+            }
+            if let (Some(sealed), Some(until)) = (&s.previous_secret, s.previous_secret_until)
+                && until > now
+            {
+                keys.push(open(sealed)?);
+            }
+        }
+        SinkKind::Syslog => {
+            if let Some(sealed) = &s.secret {
+                client_key = Some(zeroize::Zeroizing::new(unseal(sealed)?));
+            }
+        }
     }
     Ok(Prepared {
         id: s.id.clone(),
@@ -154,6 +170,7 @@ pub fn prepare(state: &AppState, s: &AuditSinkRecord, now: i64) -> Result<Prepar
         target,
         config,
         keys,
+        client_key,
     })
 }
 

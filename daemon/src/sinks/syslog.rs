@@ -12,7 +12,7 @@
 use super::{Prepared, SEND_TIMEOUT, SendError};
 use crate::state::AppState;
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, ServerName};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use std::sync::Arc;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -37,7 +37,33 @@ pub fn parse_ca_pem(pem: &str) -> Result<Vec<CertificateDer<'static>>, String> {
     Ok(certs)
 }
 
-fn tls_config(ca_pem: Option<&str>) -> Result<rustls::ClientConfig, SendError> {
+/// A client certificate chain and its key, checked to go together; an error names what is
+/// wrong (never the key).
+pub fn parse_client_auth(
+    cert_pem: &str,
+    key_pem: &[u8],
+) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), String> {
+    let certs = CertificateDer::pem_slice_iter(cert_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|_| "client_cert_pem: not PEM certificates".to_string())?;
+    if certs.is_empty() {
+        return Err("client_cert_pem: no PEM certificate".into());
+    }
+    let key = PrivateKeyDer::from_pem_slice(key_pem).map_err(|_| {
+        "client_key_pem: not a PEM private key (PKCS#8, PKCS#1 or SEC1)".to_string()
+    })?;
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_client_auth_cert(certs.clone(), key.clone_key())
+        .map_err(|e| format!("client_cert_pem and client_key_pem do not go together: {e}"))?;
+    Ok((certs, key))
+}
+
+fn tls_config(sink: &Prepared) -> Result<rustls::ClientConfig, SendError> {
+    let ca_pem = sink.config.ca_pem.as_deref();
     let mut roots = rustls::RootCertStore::empty();
     match ca_pem {
         Some(pem) => {
@@ -56,11 +82,19 @@ fn tls_config(ca_pem: Option<&str>) -> Result<rustls::ClientConfig, SendError> {
         }
     }
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    Ok(rustls::ClientConfig::builder_with_provider(provider)
+    let builder = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| SendError(format!("TLS: {e}")))?
-        .with_root_certificates(roots)
-        .with_no_client_auth())
+        .with_root_certificates(roots);
+    match (&sink.config.client_cert_pem, &sink.client_key) {
+        (Some(cert), Some(key)) => {
+            let (certs, key) = parse_client_auth(cert, key).map_err(SendError)?;
+            builder
+                .with_client_auth_cert(certs, key)
+                .map_err(|e| SendError(format!("TLS client certificate: {e}")))
+        }
+        _ => Ok(builder.with_no_client_auth()),
+    }
 }
 
 /// Writes `frames`, closes our half and waits for the receiver to close its own.
@@ -98,7 +132,7 @@ async fn deliver(sink: &Prepared, frames: Vec<u8>) -> Result<(), SendError> {
         match transport {
             SyslogTransport::Tcp => exchange(tcp, &frames).await,
             SyslogTransport::Tls => {
-                let config = tls_config(sink.config.ca_pem.as_deref())?;
+                let config = tls_config(sink)?;
                 let name = ServerName::try_from(host.clone())
                     .map_err(|e| SendError(format!("{host}: not a server name: {e}")))?;
                 let tls = tokio_rustls::TlsConnector::from(Arc::new(config))

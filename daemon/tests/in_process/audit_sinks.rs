@@ -136,6 +136,18 @@ async fn bad_sink_settings_are_a_clear_4xx_never_a_500() {
             json!({"name": "x", "kind": "syslog", "url": "not a url"}),
             "url",
         ),
+        (
+            json!({"name": "x", "kind": "syslog", "url": "tls://e.x", "client_cert_pem": "x"}),
+            "go together",
+        ),
+        (
+            json!({"name": "x", "kind": "syslog", "url": "tcp://e.x:1", "client_cert_pem": "x", "client_key_pem": "y"}),
+            "over TLS",
+        ),
+        (
+            json!({"name": "x", "kind": "syslog", "url": "tls://e.x", "client_cert_pem": "x", "client_key_pem": "y"}),
+            "client_cert_pem",
+        ),
     ] {
         let r = add(&fx, &tok, body.clone()).await;
         assert_eq!(

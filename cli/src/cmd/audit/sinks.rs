@@ -69,7 +69,9 @@ Add a sink. --url says where and how:
                           (webhook-id, webhook-timestamp, webhook-signature: v1,<HMAC>);
                           http:// only to a loopback address
   tls://host[:6514]       syslog over TLS (RFC 5425); the server's certificate must chain
-                          to --ca-file, or to the system's trusted roots without it
+                          to --ca-file, or to the system's trusted roots without it;
+                          --client-cert/--client-key for a server that requires one
+                          (the key is sealed by wtd with its master key)
   tcp://host:port         syslog over plain TCP (RFC 6587 octet counting)
 
 A webhook's signing secret (whsec_...) is printed once, now: give it to the receiver.
@@ -84,7 +86,7 @@ of the oldest of them.
 Table columns: NAME, KIND, URL, STATE, DELIVERED, LAG, LAST SUCCESS, LAST ERROR.
 
 JSON (--output json): an array of AuditSink objects: {id, name, kind, url, custom_ca,
-paused, delivered_seq, last_seq, lag_entries, lag_seconds, last_success_at, last_error,
+client_cert, paused, delivered_seq, last_seq, lag_entries, lag_seconds, last_success_at, last_error,
 last_error_at, failing_since, next_attempt_at, previous_secret_until, created_at,
 created_by}.";
 
@@ -121,6 +123,16 @@ pub struct AddArgs {
     /// Syslog over TLS: PEM file of the CA(s) that sign the server's certificate
     #[arg(long, value_name = "FILE")]
     pub ca_file: Option<std::path::PathBuf>,
+
+    /// Syslog over TLS: PEM file of the client certificate (chain) to present, for a
+    /// server that requires one (mutual TLS); with --client-key
+    #[arg(long, value_name = "FILE", requires = "client_key")]
+    pub client_cert: Option<std::path::PathBuf>,
+
+    /// Syslog over TLS: PEM file of the client certificate's private key (sent once,
+    /// sealed at rest by wtd, never shown again)
+    #[arg(long, value_name = "FILE", requires = "client_cert")]
+    pub client_key: Option<std::path::PathBuf>,
 
     /// Deliver the whole log from its first entry (default: from now on)
     #[arg(long)]
@@ -301,32 +313,39 @@ pub async fn run(command: SinksCommand, ctx: &Ctx) -> Result<(), CliError> {
     }
 }
 
+/// A PEM file named by `flag`, at most 64 KiB.
+fn read_pem(flag: &str, path: Option<&std::path::Path>) -> Result<Option<String>, CliError> {
+    use std::io::Read as _;
+    let Some(p) = path else {
+        return Ok(None);
+    };
+    let f = std::fs::File::open(p)
+        .map_err(|e| CliError::Usage(format!("{flag} {}: {e}", p.display())))?;
+    let mut text = String::new();
+    f.take(MAX_CA_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| CliError::Usage(format!("{flag} {}: {e}", p.display())))?;
+    if text.len() as u64 > MAX_CA_FILE {
+        return Err(CliError::Usage(format!(
+            "{flag} {}: larger than 64 KiB",
+            p.display()
+        )));
+    }
+    Ok(Some(text))
+}
+
 async fn add(args: AddArgs, ctx: &Ctx) -> Result<(), CliError> {
     let kind = kind_of(&args.url)?;
-    let ca_pem = match &args.ca_file {
-        None => None,
-        Some(p) => {
-            use std::io::Read as _;
-            let f = std::fs::File::open(p)
-                .map_err(|e| CliError::Usage(format!("--ca-file {}: {e}", p.display())))?;
-            let mut text = String::new();
-            f.take(MAX_CA_FILE + 1)
-                .read_to_string(&mut text)
-                .map_err(|e| CliError::Usage(format!("--ca-file {}: {e}", p.display())))?;
-            if text.len() as u64 > MAX_CA_FILE {
-                return Err(CliError::Usage(format!(
-                    "--ca-file {}: larger than 64 KiB",
-                    p.display()
-                )));
-            }
-            Some(text)
-        }
-    };
+    let ca_pem = read_pem("--ca-file", args.ca_file.as_deref())?;
+    let client_cert_pem = read_pem("--client-cert", args.client_cert.as_deref())?;
+    let client_key_pem = read_pem("--client-key", args.client_key.as_deref())?;
     let req = AuditSinkCreateRequest {
         name: args.name.clone(),
         kind: kind.into(),
         url: args.url.trim().to_string(),
         ca_pem,
+        client_cert_pem,
+        client_key_pem,
         from_start: args.from_start,
     };
     let (token, _) = ctx.bearer().await?;
@@ -477,7 +496,7 @@ mod tests {
     fn sink_json(name: &str, lag: i64) -> serde_json::Value {
         serde_json::json!({
             "id": "snk_1", "name": name, "kind": "syslog", "url": "tls://siem.example:6514",
-            "custom_ca": true, "paused": false, "delivered_seq": 10, "last_seq": 10 + lag,
+            "custom_ca": true, "client_cert": false, "paused": false, "delivered_seq": 10, "last_seq": 10 + lag,
             "lag_entries": lag, "lag_seconds": lag * 60, "last_success_at": "2030-01-01T00:00:00Z",
             "last_error": if lag > 0 { serde_json::json!("connection refused") } else { serde_json::Value::Null },
             "last_error_at": null, "failing_since": null, "next_attempt_at": null,
