@@ -1587,7 +1587,10 @@ pub async fn passkeys_story(store: &dyn Store) {
         Some("01020304-0506-0708-090a-0b0c0d0e0f10")
     );
     assert!(list[0].backup_eligible && !list[0].backup_state);
-    assert_eq!(list[0].attestation, "packed", "as registered, not a default");
+    assert_eq!(
+        list[0].attestation, "packed",
+        "as registered, not a default"
+    );
     assert!(store.passkeys_list("usr_p2").await.unwrap().is_empty());
     // Found by credential id, whoever's it is (a passwordless sign-in).
     let by_cred = store
