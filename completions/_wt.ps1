@@ -635,6 +635,7 @@ Register-ArgumentCompleter -Native -CommandName 'wt' -ScriptBlock {
             break
         }
         'wt;audit;verify' {
+            [CompletionResult]::new('--jobs', '--jobs', [CompletionResultType]::ParameterName, 'Threads the server hashes the chain with (1 to 64; at most its cores)')
             [CompletionResult]::new('--server', '--server', [CompletionResultType]::ParameterName, 'URL of the WatchTower daemon')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Output format [default: table on a terminal, json otherwise]')
             [CompletionResult]::new('--no-input', '--no-input', [CompletionResultType]::ParameterName, 'Never prompt; fail with a message naming the flag to use instead')

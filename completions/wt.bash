@@ -578,12 +578,16 @@ _wt() {
             return 0
             ;;
         wt__subcmd__audit__subcmd__verify)
-            opts="-h -V --server --output --no-input --help --version"
+            opts="-h -V --jobs --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

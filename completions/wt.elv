@@ -585,6 +585,7 @@ set edit:completion:arg-completer[wt] = {|@words|
             cand --version 'Print version'
         }
         &'wt;audit;verify'= {
+            cand --jobs 'Threads the server hashes the chain with (1 to 64; at most its cores)'
             cand --server 'URL of the WatchTower daemon'
             cand --output 'Output format [default: table on a terminal, json otherwise]'
             cand --no-input 'Never prompt; fail with a message naming the flag to use instead'

@@ -457,6 +457,7 @@ complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from tail" -s V -l version -d 'Print version'
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l jobs -d 'Threads the server hashes the chain with (1 to 64; at most its cores)' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"

@@ -376,8 +376,9 @@ impl ChainVerifier {
         for (e, hashed) in entries.iter().zip(ok) {
             self.entries += 1;
             if self.first_bad.is_none() {
-                let good =
-                    e.fields.seq == self.expected_seq && e.prev_hash == self.expected_prev && hashed;
+                let good = e.fields.seq == self.expected_seq
+                    && e.prev_hash == self.expected_prev
+                    && hashed;
                 if !good {
                     self.first_bad = Some(e.fields.seq.min(self.expected_seq));
                 }
@@ -491,7 +492,11 @@ mod tests {
             assert_eq!(one.first_bad_seq, bad);
             assert_eq!(one.ok, bad.is_none());
             for (jobs, chunk) in [(1, 1000), (4, 1000), (4, 64), (3, 7), (64, 300), (0, 50)] {
-                assert_eq!(verify_jobs(rows, jobs, chunk), one, "jobs {jobs}, chunk {chunk}");
+                assert_eq!(
+                    verify_jobs(rows, jobs, chunk),
+                    one,
+                    "jobs {jobs}, chunk {chunk}"
+                );
             }
         }
     }

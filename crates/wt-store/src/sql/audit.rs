@@ -105,7 +105,11 @@ pub(super) fn append_audit_tx(
 const VERIFY_CHUNK: usize = 4096;
 
 /// An audit row as the chain verifier sees it.
-fn stored_entry<'a>(org_id: &'a str, details_json: &'a str, rec: &'a AuditRecord) -> StoredEntry<'a> {
+fn stored_entry<'a>(
+    org_id: &'a str,
+    details_json: &'a str,
+    rec: &'a AuditRecord,
+) -> StoredEntry<'a> {
     StoredEntry {
         fields: EntryFields {
             org_id,
