@@ -12,7 +12,9 @@ fn main() -> Result<()> {
     match task.as_deref() {
         Some("gen") => generate(&repo_root()),
         Some("bench") => bench(&repo_root()),
-        _ => bail!("usage: cargo xtask gen | cargo xtask bench [--quick | --scale [--sizes 1,10,100]]"),
+        _ => bail!(
+            "usage: cargo xtask gen | cargo xtask bench [--quick | --scale [--sizes 1,10,100]]"
+        ),
     }
 }
 
