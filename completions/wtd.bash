@@ -281,12 +281,16 @@ _wtd() {
             return 0
             ;;
         wtd__subcmd__audit__subcmd__verify)
-            opts="-h --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help"
+            opts="-h --jobs --data-dir --database-url --database-url-file --database-pool-size --database-pool-min --database-acquire-timeout --database-max-lifetime --database-idle-timeout --database-statement-timeout --database-lock-timeout --database-idle-in-transaction-timeout --database-pooler --log-format --help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --jobs)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --data-dir)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -195,6 +195,7 @@ set edit:completion:arg-completer[wtd] = {|@words|
             cand help 'Print this message or the help of the given subcommand(s)'
         }
         &'wtd;audit;verify'= {
+            cand --jobs 'Threads to hash with (the result is the same for any number)'
             cand --data-dir 'Data directory (database, master key, outbox, logs). Default: $XDG_DATA_HOME/watchtower, else ~/.local/share/watchtower'
             cand --database-url 'PostgreSQL database shared by several daemons: postgres://USER@HOST:PORT/DB, with libpq''s sslmode (disable, prefer, require, verify-ca, verify-full), sslrootcert (FILE or system), sslcert, sslkey and passfile parameters. The password: in PGPASSWORD or ~/.pgpass (PGPASSFILE), read again for every new connection; better not in this flag, which other users see in `ps`. Default: the embedded SQLite file in the data directory (or database_url in wtd.toml). Every replica also needs the same master key file in its data directory'
             cand --database-url-file 'File holding the --database-url (one line; mode 0600 when it holds a password). Read again, for its password, by every new connection: a rotated password needs no restart'

@@ -94,7 +94,7 @@ fn verify(c: &mut Criterion) {
                 let k = black_box(presented.as_str());
                 let ok = apikey::parse(k).is_ok()
                     && caches.key(&caches.hash(k)).is_some_and(|e| {
-                        e.life.usable(1)
+                        e.life().usable(1)
                             && caches
                                 .org(&e.org_id)
                                 .is_some_and(|o| o.admits(black_box(ip), 1))

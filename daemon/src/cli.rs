@@ -214,7 +214,11 @@ pub enum OrgCommand {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Verify the hash chain of every org's audit log (exit 1 if any is broken).
-    Verify,
+    Verify {
+        /// Threads to hash with (the result is the same for any number).
+        #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+        jobs: u32,
+    },
 }
 
 #[derive(Debug, Args, Default)]

@@ -104,11 +104,14 @@ pub async fn create_org(
 }
 
 /// `wtd audit verify`: checks every org's chain; exit 1 when one is broken.
-pub async fn verify_audit(database: &Database) -> anyhow::Result<std::process::ExitCode> {
+pub async fn verify_audit(
+    database: &Database,
+    jobs: usize,
+) -> anyhow::Result<std::process::ExitCode> {
     let store = database.open(false).await?;
     let mut all_ok = true;
     for org in store.list_orgs().await? {
-        let r = store.verify_audit(&org.id).await?;
+        let r = store.verify_audit_jobs(&org.id, jobs).await?;
         match r.first_bad_seq {
             None => println!("{}: ok ({} entries)", org.slug, r.entries),
             Some(seq) => {

@@ -69,7 +69,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             database.migrate().await?;
             eprintln!("migrations applied to {}", database.describe());
         }
-        Command::Audit(AuditCommand::Verify) => return wtd::init::verify_audit(&database).await,
+        Command::Audit(AuditCommand::Verify { jobs }) => {
+            return wtd::init::verify_audit(&database, jobs as usize).await;
+        }
         Command::Copy(a) => {
             let from = match &a.from {
                 Some(u) => Database::parse(u, &pg_options),

@@ -448,7 +448,7 @@ pub(super) async fn verify(
     Form(f): Form<VerifyForm>,
 ) -> PageResult {
     check_csrf(&state, &auth, &f.csrf)?;
-    let r = service::audit::verify(&state, &auth).await?;
+    let r = service::audit::verify(&state, &auth, Default::default()).await?;
     let verify = match r.first_bad_seq {
         Some(first_bad_seq) if !r.ok => VerifyView::Broken {
             first_bad_seq,

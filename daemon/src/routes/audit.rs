@@ -51,8 +51,9 @@ pub async fn list(
 pub async fn verify(
     State(state): State<AppState>,
     auth: Auth,
+    Query(params): Query<service::audit::VerifyParams>,
 ) -> Result<axum::Json<AuditVerifyResponse>, ApiError> {
-    let r = service::audit::verify(&state, &auth).await?;
+    let r = service::audit::verify(&state, &auth, params).await?;
     Ok(axum::Json(AuditVerifyResponse {
         ok: r.ok,
         entries: r.entries,

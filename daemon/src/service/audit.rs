@@ -280,10 +280,35 @@ pub async fn activity(
     })
 }
 
+/// `GET /orgs/audit-logs/verify` options.
+#[derive(Debug, Default, Clone, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyParams {
+    /// Threads to hash with (1 when absent); at most this machine's cores.
+    pub jobs: Option<u32>,
+}
+
+/// Threads a verification may use: what was asked, at most the cores (a caller cannot
+/// make the daemon start more threads than it has cores).
+pub fn verify_jobs(asked: Option<u32>) -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    asked.map_or(1, |j| j as usize).clamp(1, cores)
+}
+
 /// Recomputes the org's hash chain.
-pub async fn verify(state: &AppState, auth: &Auth) -> Result<ChainReport, ApiError> {
+pub async fn verify(
+    state: &AppState,
+    auth: &Auth,
+    params: VerifyParams,
+) -> Result<ChainReport, ApiError> {
     auth.require(Permission::AuditRead)?;
-    Ok(state.store.verify_audit(&auth.org.id).await?)
+    if params.jobs == Some(0) {
+        return Err(ApiError::Validation("jobs: at least 1".into()));
+    }
+    Ok(state
+        .store
+        .verify_audit_jobs(&auth.org.id, verify_jobs(params.jobs))
+        .await?)
 }
 
 /// Records that the caller reviewed the log through `through_seq` (default: the latest

@@ -176,6 +176,19 @@ async fn verify_reports_the_first_edited_entry() {
         (bad.body["ok"].as_bool(), bad.body["first_bad_seq"].as_i64()),
         (Some(false), Some(2))
     );
+    // With threads: the same verdict, the same entry; a bad count is a 422, not a 500.
+    for jobs in [1, 4] {
+        let par = fx
+            .get(&format!("/api/v1/orgs/audit-logs/verify?jobs={jobs}"), &tok)
+            .await;
+        assert_eq!(par.body, bad.body, "jobs {jobs}");
+    }
+    for q in ["jobs=0", "jobs=x", "jobs=-1", "threads=2"] {
+        let r = fx
+            .get(&format!("/api/v1/orgs/audit-logs/verify?{q}"), &tok)
+            .await;
+        assert!(r.status.is_client_error(), "{q}: {}", r.status);
+    }
 }
 
 #[tokio::test]

@@ -2,7 +2,6 @@
 //! or a file; resumable with `--after SEQ`.
 
 use super::common::{FilterArgs, MAX_PAGE, TimeArgs, fetch_page, json_line};
-use crate::client::MAX_PAGES;
 use crate::output::Io;
 use crate::{CliError, Ctx};
 use clap::Args;
@@ -89,7 +88,11 @@ pub async fn run(args: ExportArgs, ctx: &Ctx) -> Result<(), CliError> {
     let mut cursor: Option<String> = None;
     let mut count = 0u64;
     let progress = ctx.io.progress_line();
-    for _ in 0..MAX_PAGES {
+    // No page cap (a log of 100M entries is 100,000 pages): every page must move forward
+    // instead, so a server that repeats itself is an error, not an endless export.
+    let mut last_seq: Option<i64> = None;
+    let mut empty_pages = 0;
+    loop {
         let mut pairs = base.clone();
         if let Some(c) = &cursor {
             pairs.push(("cursor", c.clone()));
@@ -106,8 +109,29 @@ pub async fn run(args: ExportArgs, ctx: &Ctx) -> Result<(), CliError> {
             }
             ExportFormat::Csv => csv_chunk(&page.items, std::mem::take(&mut header))?,
         };
+        let first = page.items.first().map(|e| e.seq);
+        if let (Some(f), Some(l)) = (first, last_seq)
+            && f <= l
+        {
+            return Err(CliError::Transport {
+                server: ctx.server.clone(),
+                reason: format!("the server sent seq {f} again after seq {l}"),
+            });
+        }
+        empty_pages = if page.items.is_empty() {
+            empty_pages + 1
+        } else {
+            0
+        };
+        if empty_pages > MAX_EMPTY_PAGES {
+            return Err(CliError::Transport {
+                server: ctx.server.clone(),
+                reason: format!("{empty_pages} empty pages in a row, each with a next cursor"),
+            });
+        }
         sink.write(&chunk)?;
         count += page.items.len() as u64;
+        last_seq = page.items.last().map(|e| e.seq).or(last_seq);
         if let Some(last) = page.items.last() {
             progress.set_message(format!(
                 "exported {count} entries (through seq {})",
@@ -125,11 +149,11 @@ pub async fn run(args: ExportArgs, ctx: &Ctx) -> Result<(), CliError> {
             }
         }
     }
-    Err(CliError::Transport {
-        server: ctx.server.clone(),
-        reason: format!("the audit log did not end after {MAX_PAGES} pages"),
-    })
 }
+
+/// Empty pages with a next cursor tolerated in a row (a filter matching nothing for a
+/// while is one; an endless run of them is a broken server).
+const MAX_EMPTY_PAGES: u32 = 1000;
 
 /// Where the export goes.
 struct Sink<'a> {
@@ -404,6 +428,26 @@ mod tests {
             format!("{CSV_HEADER}\r\n{rec}\r\n{}\r\n", csv_record(&entry(6)))
         );
         assert_eq!(csv_chunk(&[], false).ok().as_deref(), Some(""));
+    }
+
+    #[tokio::test]
+    async fn a_server_that_repeats_a_page_is_an_error_not_an_endless_export() {
+        let base = "/api/v1/orgs/audit-logs?order=asc&limit=1000";
+        let r = run_wt(
+            &["wt", "audit", "export"],
+            "",
+            vec![
+                ("GET", base, Reply::json(200, page(&[1, 2], Some("c2")))),
+                (
+                    "GET",
+                    "/api/v1/orgs/audit-logs?order=asc&limit=1000&cursor=c2",
+                    Reply::json(200, page(&[2, 3], Some("c3"))),
+                ),
+            ],
+        )
+        .await;
+        let (_, msg) = r.failure();
+        assert!(msg.contains("seq 2 again"), "{msg}");
     }
 
     #[tokio::test]

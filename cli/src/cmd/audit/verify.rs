@@ -12,6 +12,9 @@ covers its content and the previous entry's hash, so an edited, inserted or dele
 breaks the chain from that point. Prints `OK` and the number of entries checked, or
 `BROKEN at seq N` (the first entry that does not match) and exits 1.
 
+--jobs N hashes with N threads on the server (at most its cores): faster on a long log,
+the same verdict and the same first bad entry.
+
 JSON (--output json): the AuditVerifyResponse as is: {ok, entries, first_bad_seq?}; the
 exit status is 1 when ok is false.
 
@@ -31,6 +34,7 @@ entries_checked, first_bad_size?, first_bad_seq?, reason?}.
 
 Examples:
   wt audit verify
+  wt audit verify --jobs 4
   wt audit verify --output json || alert-on-call
   wt audit verify --checkpoint monday.ckpt --key-file acme.pub";
 
@@ -43,6 +47,9 @@ pub struct VerifyArgs {
     pub checkpoint: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub keys: super::checkpoint::KeyArgs,
+    /// Threads the server hashes the chain with (1 to 64; at most its cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub jobs: Option<u32>,
 }
 
 /// Verifies the chain; a broken one is exit 1. With `--checkpoint`, the signed tree.
@@ -56,10 +63,11 @@ pub async fn run(args: VerifyArgs, ctx: &Ctx) -> Result<(), CliError> {
         ));
     }
     let (token, _) = ctx.bearer().await?;
-    let v: AuditVerifyResponse = ctx
-        .client()?
-        .get("/orgs/audit-logs/verify", Some(&token))
-        .await?;
+    let path = match args.jobs {
+        Some(n) => format!("/orgs/audit-logs/verify?jobs={n}"),
+        None => "/orgs/audit-logs/verify".to_string(),
+    };
+    let v: AuditVerifyResponse = ctx.client()?.get(&path, Some(&token)).await?;
     let at = v.first_bad_seq.map_or_else(
         || " (first bad entry not reported)".to_string(),
         |s| format!(" at seq {s}"),
@@ -142,6 +150,26 @@ mod tests {
         let (code, msg) = r.failure();
         assert_eq!(code, 1);
         assert!(msg.contains("seq 77"), "{msg}");
+    }
+
+    #[tokio::test]
+    async fn verify_jobs_asks_the_server_for_threads() {
+        let r = run_wt(
+            &["wt", "audit", "verify", "--jobs", "4", "--output", "table"],
+            "",
+            vec![(
+                "GET",
+                "/api/v1/orgs/audit-logs/verify?jobs=4",
+                Reply::json(
+                    200,
+                    serde_json::json!({"ok": false, "entries": 1234, "first_bad_seq": 77}),
+                ),
+            )],
+        )
+        .await;
+        assert!(r.out.starts_with("BROKEN at seq 77"), "{}", r.out);
+        assert_eq!(r.failure().0, 1);
+        assert!(parse_from(["wt", "audit", "verify", "--jobs", "0"]).is_err());
     }
 
     #[tokio::test]

@@ -2107,7 +2107,7 @@ pub async fn audit_filters_story(store: &dyn Store) {
     // The plans: actor arms and windows are index reads.
     let full_scan = |plan: &[String]| {
         plan.iter().any(|l| {
-            let l = l.trim_start_matches(|c: char| c == ' ' || c == '-' || c == '>');
+            let l = l.trim_start_matches([' ', '-', '>']);
             l == "SCAN audit_log" || l.starts_with("Seq Scan on audit_log")
         })
     };
