@@ -45,6 +45,8 @@ struct Batch {
     seqs: Vec<i64>,
     /// Indexes (into the receiver's secrets) of the secrets whose signature was present.
     signed_by: Vec<usize>,
+    /// The signed checkpoint sent with the batch, if any.
+    checkpoint: Option<String>,
 }
 
 #[derive(Default)]
@@ -157,6 +159,7 @@ fn handle(mut s: TcpStream, state: &Mutex<HookState>, delay: u64) {
             kind: v["type"].as_str().unwrap_or_default().to_string(),
             seqs,
             signed_by,
+            checkpoint: v["checkpoint"].as_str().map(str::to_string),
         });
     }
     let _ = s.write_all(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
@@ -481,6 +484,59 @@ fn assert_complete_in_order(got: &[i64], from: i64, last: i64) -> usize {
     let want: Vec<i64> = (from..=last).collect();
     assert_eq!(firsts, want, "every entry, in order (received: {got:?})");
     got.len() - firsts.len()
+}
+
+/// Issue 28: a copy of the evidence outside the installation. Every batch carries the
+/// org's newest signed checkpoint; the receiver verifies it with `wt audit pubkey`'s key,
+/// and it covers at least the tree the API served before the batch's entries.
+#[test]
+fn webhook_batches_carry_the_newest_signed_checkpoint() {
+    let mut args = FAST.to_vec();
+    args.extend(["--checkpoint-every-entries", "1"]);
+    let d = Daemon::start_with(&args);
+    d.setup();
+    let tok = d.login_token();
+    let mut hook = Hook::start();
+    let created = wt_sinks(&d, &tok, &["add", "hook", "--url", &hook.url()]);
+    hook.add_key(created["secret"].as_str().expect("the secret"));
+    for _ in 0..3 {
+        append_entry(&d, &tok, "e2e");
+    }
+    // The latest checkpoint (signed when due: at the latest on this read).
+    let r = http()
+        .get(d.url("/api/v1/orgs/audit-logs/checkpoints/latest"))
+        .bearer_auth(&tok)
+        .send()
+        .expect("latest");
+    assert_eq!(r.status().as_u16(), 200);
+    let latest: Value = r.json().expect("json");
+    let size = latest["size"].as_u64().expect("size");
+    // One more entry: its batch is sent after that checkpoint exists.
+    append_entry(&d, &tok, "e2e");
+    wait_sink(&d, &tok, "hook", "caught up", caught_up);
+    assert!(hook.bad().is_empty(), "{:?}", hook.bad());
+    let batch = hook.batches().last().cloned().expect("a batch");
+    let note = batch.checkpoint.expect("the batch carries a checkpoint");
+
+    let mut c = d.wt();
+    c.env("WT_TOKEN", &tok)
+        .args(["audit", "pubkey", "--output", "table"]);
+    let (code, pubkey, err) = run(c, "");
+    assert_eq!(code, 0, "{err}");
+    let key = wt_core::checkpoint::VerifierKey::parse(pubkey.trim()).expect("verifier key");
+    let (cp, _) = wt_core::checkpoint::Checkpoint::open(&note, &[key], None)
+        .expect("the pushed checkpoint verifies with the org's public key");
+    assert!(cp.size >= size, "{} < {size}", cp.size);
+    let org = d.sql_column("SELECT id FROM orgs")[0].clone();
+    assert!(
+        cp.origin.ends_with(&format!("/watchtower/{org}")),
+        "the org's own origin: {}",
+        cp.origin
+    );
+    // A forged note (one byte of the body changed) does not verify.
+    let forged = note.replacen(&cp.size.to_string(), &(cp.size + 1).to_string(), 1);
+    let key = wt_core::checkpoint::VerifierKey::parse(pubkey.trim()).expect("verifier key");
+    assert!(wt_core::checkpoint::Checkpoint::open(&forged, &[key], None).is_err());
 }
 
 #[test]

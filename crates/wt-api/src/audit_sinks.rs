@@ -113,4 +113,10 @@ pub struct AuditSinkBatch {
     pub org_id: String,
     pub sink: String,
     pub entries: Vec<crate::AuditEntry>,
+    /// The org's newest signed checkpoint when the batch was sent (a C2SP signed note, as
+    /// `GET /orgs/audit-logs/checkpoints/latest` serves it), so a copy of the evidence lives
+    /// outside the installation; absent before the first checkpoint. Verify it with `wt
+    /// audit pubkey`'s key; keep the largest size seen.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkpoint: Option<String>,
 }

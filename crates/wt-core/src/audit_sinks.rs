@@ -308,6 +308,19 @@ pub fn syslog_message(org_id: &str, hostname: &str, e: &AuditRecord, msg_json: &
     )
 }
 
+/// The RFC 5424 message that carries a signed checkpoint to a syslog sink: MSGID
+/// `audit.checkpoint`, the org and the tree size as structured data, the C2SP signed note
+/// (several lines) as MSG. Sent after a batch's entries while the org has a checkpoint.
+pub fn checkpoint_message(org_id: &str, hostname: &str, at: &str, size: u64, note: &str) -> String {
+    let pri = FACILITY * 8 + 6;
+    format!(
+        "<{pri}>1 {} {} {APP_NAME} - audit.checkpoint [{SD_ID} org=\"{}\" size=\"{size}\"] {note}",
+        header_field(at, 48),
+        header_field(hostname, 255),
+        sd_escape(org_id),
+    )
+}
+
 /// Octet-counting framing (RFC 6587 3.4.1): `MSG-LEN SP SYSLOG-MSG`, the length in bytes.
 pub fn octet_frame(msg: &str) -> Vec<u8> {
     let mut out = format!("{} ", msg.len()).into_bytes();
@@ -346,6 +359,27 @@ pub fn lag(
 mod tests {
     use super::*;
     use crate::audit::{Actor, Target};
+
+    #[test]
+    fn a_checkpoint_travels_as_one_framed_message_with_its_note_intact() {
+        let note = "example.com/watchtower/org_1\n7\nq2Xb9Wc=\n\n\u{2014} example.com/watchtower/org_1 AbCd==\n";
+        let msg = checkpoint_message("org_\"1]", "host one", "2026-12-06T18:00:00Z", 7, note);
+        assert!(
+            msg.starts_with("<110>1 2026-12-06T18:00:00Z hostone watchtower - audit.checkpoint "),
+            "{msg}"
+        );
+        assert!(
+            msg.contains(r#"[watchtower@32473 org="org_\"1\]" size="7"] "#),
+            "{msg}"
+        );
+        assert!(msg.ends_with(note), "the signed note byte for byte: {msg}");
+        let framed = octet_frame(&msg);
+        let (len, rest) = std::str::from_utf8(&framed)
+            .expect("utf-8")
+            .split_once(' ')
+            .expect("length");
+        assert_eq!(len.parse::<usize>().expect("n"), rest.len());
+    }
 
     #[test]
     fn webhook_urls_are_https_or_loopback_http() {

@@ -26,7 +26,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 use wt_core::audit::AuditRecord;
 use wt_core::audit_sinks::{SinkKind, SinkTarget};
-use wt_store::AuditSinkRecord;
+use wt_store::{AuditSinkRecord, CheckpointRecord};
 
 /// Entries per batch: one webhook POST, or one syslog connection's messages.
 pub const BATCH: u32 = 100;
@@ -191,10 +191,13 @@ pub async fn send(
     http: &reqwest::Client,
     sink: &Prepared,
     entries: &[AuditRecord],
+    checkpoint: Option<&CheckpointRecord>,
 ) -> Result<(), SendError> {
     match &sink.target {
-        SinkTarget::Webhook { url } => webhook::send_entries(state, http, sink, url, entries).await,
-        SinkTarget::Syslog { .. } => syslog::send_entries(state, sink, entries).await,
+        SinkTarget::Webhook { url } => {
+            webhook::send_entries(state, http, sink, url, entries, checkpoint).await
+        }
+        SinkTarget::Syslog { .. } => syslog::send_entries(state, sink, entries, checkpoint).await,
     }
 }
 
@@ -249,7 +252,16 @@ async fn deliver(state: AppState, cfg: Arc<Settings>, http: reqwest::Client, s: 
         let Some(last) = entries.last().map(|e| e.seq) else {
             return;
         };
-        if let Err(e) = send(&state, &http, &sink, &entries).await {
+        // The newest signed checkpoint goes with every batch (issue 28: a copy of the
+        // evidence outside the installation); a failed read only leaves it out.
+        let checkpoint = match state.store.audit_checkpoint_latest(&s.org_id).await {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, sink = %s.id, "cannot read the latest checkpoint for a sink");
+                None
+            }
+        };
+        if let Err(e) = send(&state, &http, &sink, &entries, checkpoint.as_ref()).await {
             return fail(e.0, s.failures + 1).await;
         }
         state.metrics.audit_sink_entries(entries.len() as u64);

@@ -18,8 +18,9 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::TcpStream;
 use wt_core::audit::AuditRecord;
 use wt_core::audit_sinks::{
-    SD_ID, SinkTarget, SyslogTransport, octet_frame, sd_escape, syslog_message,
+    SD_ID, SinkTarget, SyslogTransport, checkpoint_message, octet_frame, sd_escape, syslog_message,
 };
+use wt_store::CheckpointRecord;
 
 /// The CA certificates of a PEM text; an error names what is wrong.
 pub fn parse_ca_pem(pem: &str) -> Result<Vec<CertificateDer<'static>>, String> {
@@ -157,6 +158,7 @@ pub async fn send_entries(
     state: &AppState,
     sink: &Prepared,
     entries: &[AuditRecord],
+    checkpoint: Option<&CheckpointRecord>,
 ) -> Result<(), SendError> {
     let host = super::hostname(state);
     let mut frames = Vec::new();
@@ -164,6 +166,16 @@ pub async fn send_entries(
         let json = serde_json::to_string(&crate::wire::audit_entry_json(e.clone()))
             .map_err(|e| SendError(e.to_string()))?;
         frames.extend(octet_frame(&syslog_message(&sink.org_id, &host, e, &json)));
+    }
+    if let Some(c) = checkpoint {
+        let at = wt_core::clock::rfc3339(c.created_at);
+        frames.extend(octet_frame(&checkpoint_message(
+            &sink.org_id,
+            &host,
+            &at,
+            c.size,
+            &c.note,
+        )));
     }
     deliver(sink, frames).await
 }

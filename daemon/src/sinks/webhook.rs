@@ -7,6 +7,7 @@ use super::{Prepared, SEND_TIMEOUT, SendError};
 use crate::state::AppState;
 use wt_api::AuditSinkBatch;
 use wt_core::audit::AuditRecord;
+use wt_store::CheckpointRecord;
 use wt_core::audit_sinks::{message_id, signature_header};
 
 /// The HTTP client of webhook sinks: no redirects, a bounded time per request.
@@ -56,6 +57,7 @@ pub async fn send_entries(
     sink: &Prepared,
     url: &url::Url,
     entries: &[AuditRecord],
+    checkpoint: Option<&CheckpointRecord>,
 ) -> Result<(), SendError> {
     let (Some(first), Some(last)) = (entries.first(), entries.last()) else {
         return Ok(());
@@ -70,6 +72,7 @@ pub async fn send_entries(
             .cloned()
             .map(crate::wire::audit_entry_json)
             .collect(),
+        checkpoint: checkpoint.map(|c| c.note.clone()),
     };
     post(state, http, sink, url, &id, &batch).await
 }
@@ -91,6 +94,7 @@ pub async fn send_test(
         org_id: sink.org_id.clone(),
         sink: sink.name.clone(),
         entries: Vec::new(),
+        checkpoint: None,
     };
     post(state, http, sink, url, &id, &batch).await
 }
