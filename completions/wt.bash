@@ -881,7 +881,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__audit__subcmd__verify)
-            opts="-h -V --checkpoint --key --key-file --server --output --no-input --help --version"
+            opts="-h -V --checkpoint --key --key-file --jobs --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -896,6 +896,10 @@ _wt() {
                     return 0
                     ;;
                 --key-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jobs)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

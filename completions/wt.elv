@@ -591,6 +591,7 @@ set edit:completion:arg-completer[wt] = {|@words|
             cand --checkpoint 'A checkpoint saved with `wt audit checkpoint save`: prove, with the public key, that today''s log extends it and that every entry is in the tree (exit 10 if not)'
             cand --key 'A verifier key (`<origin>+<key id>+<base64>`, as `wt audit pubkey` prints); repeat for a rotated key''s predecessor'
             cand --key-file 'A file of verifier keys, one a line, or `wt audit pubkey --output json`''s list (`wt audit pubkey > FILE` writes either)'
+            cand --jobs 'Threads the server hashes the chain with (1 to 64; at most its cores)'
             cand --server 'URL of the WatchTower daemon'
             cand --output 'Output format [default: table on a terminal, json otherwise]'
             cand --no-input 'Never prompt; fail with a message naming the flag to use instead'

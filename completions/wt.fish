@@ -463,6 +463,7 @@ complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l checkpoint -d 'A checkpoint saved with `wt audit checkpoint save`: prove, with the public key, that today\'s log extends it and that every entry is in the tree (exit 10 if not)' -r -F
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l key -d 'A verifier key (`<origin>+<key id>+<base64>`, as `wt audit pubkey` prints); repeat for a rotated key\'s predecessor' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l key-file -d 'A file of verifier keys, one a line, or `wt audit pubkey --output json`\'s list (`wt audit pubkey > FILE` writes either)' -r -F
+complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l jobs -d 'Threads the server hashes the chain with (1 to 64; at most its cores)' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand audit; and __fish_seen_subcommand_from verify" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"

@@ -7,8 +7,8 @@ use super::{Prepared, SEND_TIMEOUT, SendError};
 use crate::state::AppState;
 use wt_api::AuditSinkBatch;
 use wt_core::audit::AuditRecord;
-use wt_store::CheckpointRecord;
 use wt_core::audit_sinks::{message_id, signature_header};
+use wt_store::CheckpointRecord;
 
 /// The HTTP client of webhook sinks: no redirects, a bounded time per request.
 pub fn client() -> reqwest::Client {
