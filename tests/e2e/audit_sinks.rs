@@ -496,7 +496,7 @@ fn webhook_batches_carry_the_newest_signed_checkpoint() {
     let d = Daemon::start_with(&args);
     d.setup();
     let tok = d.login_token();
-    let mut hook = Hook::start();
+    let hook = Hook::start();
     let created = wt_sinks(&d, &tok, &["add", "hook", "--url", &hook.url()]);
     hook.add_key(created["secret"].as_str().expect("the secret"));
     for _ in 0..3 {
