@@ -1,6 +1,7 @@
 -- PostgreSQL twin of sqlite/migrations/0028_scale.sql
 -- Differences: INTEGER -> BIGINT; re-appliable (IF NOT EXISTS, OR REPLACE, DROP ... IF
--- EXISTS); the stamp is written by BEFORE triggers into the row being written (NEW), and
+-- EXISTS); the triggers have the SQLite twin's names and timing (AFTER; their functions
+-- stamp the row with its own UPDATE of cache_seq, a column no trigger watches), and
 -- the version comes from the `cache_version` row, not from a SEQUENCE: the row is locked by
 -- the UPDATE until the transaction ends, so versions are handed out in commit order and a
 -- daemon that read version V has every row stamped <= V committed (a SEQUENCE hands out
@@ -21,10 +22,17 @@ BEGIN
 END;
 $$;
 
-CREATE OR REPLACE FUNCTION cache_seq_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION api_keys_cache_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    NEW.cache_seq := cache_version_next();
-    RETURN NEW;
+    UPDATE api_keys SET cache_seq = cache_version_next() WHERE id = NEW.id;
+    RETURN NULL;
+END;
+$$;
+
+CREATE OR REPLACE FUNCTION orgs_cache_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    UPDATE orgs SET cache_seq = cache_version_next() WHERE id = NEW.id;
+    RETURN NULL;
 END;
 $$;
 
@@ -49,25 +57,31 @@ DROP TRIGGER IF EXISTS allowed_ips_cached_delete ON allowed_ips;
 DROP TRIGGER IF EXISTS orgs_cached_insert ON orgs;
 DROP TRIGGER IF EXISTS orgs_cached_update ON orgs;
 DROP TRIGGER IF EXISTS orgs_limits_cached_update ON orgs;
+-- Names an earlier draft of this migration used.
 DROP TRIGGER IF EXISTS api_keys_cache_stamp_insert ON api_keys;
 DROP TRIGGER IF EXISTS api_keys_cache_stamp_update ON api_keys;
 DROP TRIGGER IF EXISTS orgs_cache_stamp_insert ON orgs;
 DROP TRIGGER IF EXISTS orgs_cache_stamp_update ON orgs;
 DROP TRIGGER IF EXISTS allowed_ips_cache_stamp ON allowed_ips;
+DROP FUNCTION IF EXISTS cache_seq_stamp();
 
-CREATE TRIGGER api_keys_cache_stamp_insert BEFORE INSERT ON api_keys
-    FOR EACH ROW EXECUTE FUNCTION cache_seq_stamp();
-CREATE TRIGGER api_keys_cache_stamp_update
-    BEFORE UPDATE OF org_id, environment, secret_hash, expires_at, revoked_at, allowed_cidrs,
+CREATE TRIGGER api_keys_cached_insert AFTER INSERT ON api_keys
+    FOR EACH ROW EXECUTE FUNCTION api_keys_cache_stamp();
+CREATE TRIGGER api_keys_cached_update
+    AFTER UPDATE OF org_id, environment, secret_hash, expires_at, revoked_at, allowed_cidrs,
         rotated_to, grace_until, rate_limit, rate_burst, quarantined_at ON api_keys
-    FOR EACH ROW EXECUTE FUNCTION cache_seq_stamp();
-CREATE TRIGGER orgs_cache_stamp_insert BEFORE INSERT ON orgs
-    FOR EACH ROW EXECUTE FUNCTION cache_seq_stamp();
-CREATE TRIGGER orgs_cache_stamp_update
-    BEFORE UPDATE OF slug, browser_ingest, key_rate_limit, key_rate_burst ON orgs
-    FOR EACH ROW EXECUTE FUNCTION cache_seq_stamp();
-CREATE TRIGGER allowed_ips_cache_stamp AFTER INSERT OR DELETE OR UPDATE OF org_id, cidr
-    ON allowed_ips FOR EACH ROW EXECUTE FUNCTION allowed_ips_cache_stamp();
+    FOR EACH ROW EXECUTE FUNCTION api_keys_cache_stamp();
+CREATE TRIGGER orgs_cached_insert AFTER INSERT ON orgs
+    FOR EACH ROW EXECUTE FUNCTION orgs_cache_stamp();
+CREATE TRIGGER orgs_cached_update
+    AFTER UPDATE OF slug, browser_ingest, key_rate_limit, key_rate_burst ON orgs
+    FOR EACH ROW EXECUTE FUNCTION orgs_cache_stamp();
+CREATE TRIGGER allowed_ips_cached_insert AFTER INSERT ON allowed_ips
+    FOR EACH ROW EXECUTE FUNCTION allowed_ips_cache_stamp();
+CREATE TRIGGER allowed_ips_cached_update AFTER UPDATE OF org_id, cidr ON allowed_ips
+    FOR EACH ROW EXECUTE FUNCTION allowed_ips_cache_stamp();
+CREATE TRIGGER allowed_ips_cached_delete AFTER DELETE ON allowed_ips
+    FOR EACH ROW EXECUTE FUNCTION allowed_ips_cache_stamp();
 
 -- Audit reads (see the SQLite twin).
 CREATE INDEX IF NOT EXISTS audit_by_time_seq ON audit_log(org_id, occurred_at, seq);
