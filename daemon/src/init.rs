@@ -64,6 +64,10 @@ pub async fn create_org(
         );
     }
     let now = SystemClock.now();
+    // The audit checkpoints' signing key is made with the installation (issue 28).
+    crate::service::audit_checkpoints::init_installation_key(store.as_ref(), &key, now)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot make the audit signing key: {e:?}"))?;
     let setup_token = token::generate(token::SETUP_PREFIX);
     let org_id = ids::new_id("org");
     let slug = ids::slugify(&name);

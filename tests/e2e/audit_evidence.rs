@@ -430,3 +430,56 @@ fn a_rewritten_removed_or_reordered_entry_fails_the_saved_checkpoint_even_with_t
     assert!(err.contains(&format!("size {n}")), "{err}");
     assert!(python_verdict(&d, &tok, work.path(), &saved_note, &pubkey).starts_with("FAIL"));
 }
+
+/// Issue 28: the checkpoints' signing key is made with the installation (`wtd init`),
+/// sealed with the master key (its private half never stored in the clear), and a second
+/// org (`wtd org create`) adds no second installation key.
+#[test]
+fn wtd_init_makes_the_sealed_signing_key_once() {
+    if crate::harness::on_postgres("wtd_init_makes_the_sealed_signing_key_once") {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().join("data");
+    let wtd = |args: &[&str]| {
+        let out = std::process::Command::new(crate::harness::bin("wtd"))
+            .args(args)
+            .arg("--data-dir")
+            .arg(&data)
+            .output()
+            .expect("wtd");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let keys = || -> Vec<(Option<String>, String, Option<i64>)> {
+        let c = rusqlite::Connection::open(data.join("watchtower.db")).expect("db");
+        let mut st = c
+            .prepare("SELECT org_id, private_sealed, retired_at FROM audit_signing_keys")
+            .expect("query");
+        st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .expect("rows")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    };
+    wtd(&["init", "--org", "Solo", "--owner-email", "me@solo.test"]);
+    let made = keys();
+    assert_eq!(made.len(), 1, "one installation key at init: {made:?}");
+    let (org, sealed, retired) = &made[0];
+    assert!(org.is_none() && retired.is_none(), "{made:?}");
+    assert!(
+        !sealed.contains("PRIVATE+KEY"),
+        "the private key is sealed, not stored as its note-format string"
+    );
+    wtd(&[
+        "org",
+        "create",
+        "--org",
+        "Second",
+        "--owner-email",
+        "two@solo.test",
+    ]);
+    assert_eq!(keys(), made, "a second org adds no second installation key");
+}

@@ -76,19 +76,40 @@ fn internal(e: impl std::fmt::Display) -> ApiError {
 
 /// A new key pair, sealed.
 fn new_key(state: &AppState, org_id: Option<&str>) -> Result<SigningKeyRecord, ApiError> {
+    sealed_key(&state.master_key, org_id, state.now())
+}
+
+/// A new key pair, sealed with `master_key` (`wtd init` has no `AppState`).
+fn sealed_key(
+    master_key: &wt_core::crypto::MasterKey,
+    org_id: Option<&str>,
+    now: i64,
+) -> Result<SigningKeyRecord, ApiError> {
     let id = ids::new_id("ask");
     let signer = SignerKey::generate(INSTALLATION_KEY_NAME).map_err(internal)?;
     let secret = signer.to_secret_string();
     Ok(SigningKeyRecord {
-        private_sealed: state
-            .master_key
-            .encrypt(secret.expose().as_bytes(), &aad(&id)),
+        private_sealed: master_key.encrypt(secret.expose().as_bytes(), &aad(&id)),
         public_key: signer.verifier().public_key().to_vec(),
         id,
         org_id: org_id.map(str::to_string),
-        created_at: state.now(),
+        created_at: now,
         retired_at: None,
     })
+}
+
+/// `wtd init`: the installation's signing key, made with the installation (sealed with
+/// the master key). Nothing when one exists (the store adds an installation key only
+/// when no unretired one does).
+pub async fn init_installation_key(
+    store: &dyn wt_store::Store,
+    master_key: &wt_core::crypto::MasterKey,
+    now: i64,
+) -> Result<(), ApiError> {
+    store
+        .audit_signing_key_add(sealed_key(master_key, None, now)?, None)
+        .await?;
+    Ok(())
 }
 
 /// The key that signs the org's new checkpoints: its own unretired key, else the
