@@ -495,6 +495,17 @@ fn webhook_batches_carry_the_newest_signed_checkpoint() {
     args.extend(["--checkpoint-every-entries", "1"]);
     let d = Daemon::start_with(&args);
     d.setup();
+    // The tests' 2 s lease is below the 10 s send timeout: the daemon says what it risks.
+    let warned = (0..50).any(|_| {
+        let found = d
+            .log()
+            .contains("--audit-sink-lease is shorter than a send's timeout");
+        if !found {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        found
+    });
+    assert!(warned, "{}", d.log());
     let tok = d.login_token();
     let hook = Hook::start();
     let created = wt_sinks(&d, &tok, &["add", "hook", "--url", &hook.url()]);

@@ -288,6 +288,15 @@ async fn deliver(state: AppState, cfg: Arc<Settings>, http: reqwest::Client, s: 
 /// The delivery task: until `shutdown` flips, claims due sinks every `poll` and delivers
 /// each in a task of its own. On shutdown it gives its leases back.
 pub async fn run(state: AppState, cfg: Settings, mut shutdown: watch::Receiver<bool>) {
+    if cfg.lease < SEND_TIMEOUT.as_secs() as i64 {
+        tracing::warn!(
+            lease_s = cfg.lease,
+            send_timeout_s = SEND_TIMEOUT.as_secs(),
+            "--audit-sink-lease is shorter than a send's timeout: with several replicas, another \
+             one may take a sink over during a slow send and deliver that batch again \
+             (still at least once, in order)"
+        );
+    }
     let cfg = Arc::new(cfg);
     let http = webhook::client();
     let mut running: HashSet<String> = HashSet::new();
