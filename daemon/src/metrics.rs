@@ -163,6 +163,13 @@ pub struct Metrics {
     pub audit_sink_sends: Family<OutcomeLabels, Counter>,
     /// Audit entries accepted by sinks (every sink's).
     pub audit_sink_entries: Counter,
+    /// Keys in the key cache, as read at each scrape.
+    pub key_cache_keys: Gauge,
+    /// Whole loads of the key cache since start (one at start; a refresh reads only the
+    /// changed rows, so this stays at 1 while keys change elsewhere).
+    pub key_cache_loads: Gauge,
+    /// Changed rows (keys and orgs) the key cache's refreshes have applied since start.
+    pub key_cache_refresh_rows: Gauge,
     /// The PostgreSQL pool, as read at the last scrape.
     database: DatabaseCollector,
 }
@@ -246,9 +253,30 @@ impl Default for Metrics {
             "Audit entries accepted by audit sinks",
             audit_sink_entries.clone(),
         );
+        let key_cache_keys = Gauge::default();
+        let key_cache_loads = Gauge::default();
+        let key_cache_refresh_rows = Gauge::default();
+        registry.register(
+            "key_cache_keys",
+            "Keys in the key cache",
+            key_cache_keys.clone(),
+        );
+        registry.register(
+            "key_cache_loads",
+            "Whole loads of the key cache since start",
+            key_cache_loads.clone(),
+        );
+        registry.register(
+            "key_cache_refresh_rows",
+            "Changed rows applied by the key cache's refreshes since start",
+            key_cache_refresh_rows.clone(),
+        );
         let database = DatabaseCollector::default();
         registry.register_collector(Box::new(database.clone()));
         Self {
+            key_cache_keys,
+            key_cache_loads,
+            key_cache_refresh_rows,
             audit_sink_sends,
             audit_sink_entries,
             events_stored,
@@ -332,6 +360,14 @@ impl Metrics {
             self.events_stored.get_or_create(&labels).set(events);
             self.events_stored_bytes.get_or_create(&labels).set(bytes);
         }
+    }
+
+    /// The key cache's size and refresh work as read now: `(keys, whole loads, rows applied)`.
+    pub fn key_cache(&self, keys: usize, loads: u64, rows: u64) {
+        self.key_cache_keys.set(i64::try_from(keys).unwrap_or(i64::MAX));
+        self.key_cache_loads.set(i64::try_from(loads).unwrap_or(i64::MAX));
+        self.key_cache_refresh_rows
+            .set(i64::try_from(rows).unwrap_or(i64::MAX));
     }
 
     /// The Prometheus text exposition.

@@ -160,8 +160,38 @@ pub fn revocation_on_one_is_seen_by_the_other(a: &Daemon, b: &Daemon, tok: &str)
         .send()
         .expect("revoke");
     assert_eq!(del.status().as_u16(), 204);
+    let before = key_cache_work(b);
     assert_eq!(ingest(b, &key), 401, "revoked on A: refused by B at once");
     assert_eq!(ingest(a, &key), 401);
+    // B learnt it by reading the changed rows, not by reloading every key (issue #29): still
+    // the one whole load made at start, and a few rows for the revocation.
+    let after = key_cache_work(b);
+    assert_eq!(after.0, 1.0, "B loaded its key cache whole only at start: {after:?}");
+    assert!(
+        after.1 - before.1 <= 4.0,
+        "the revocation cost B a few rows, not the key set: {before:?} -> {after:?}"
+    );
+    assert!(after.2 >= 1.0, "B counts its cached keys: {after:?}");
+}
+
+/// `(whole loads, rows applied by refreshes, keys cached)` from `d`'s /metrics.
+fn key_cache_work(d: &Daemon) -> (f64, f64, f64) {
+    let text = http()
+        .get(d.url("/metrics"))
+        .send()
+        .expect("metrics")
+        .text()
+        .unwrap_or_default();
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+            .unwrap_or_else(|| panic!("{name} in /metrics:\n{text}"))
+    };
+    (
+        value("wt_key_cache_loads"),
+        value("wt_key_cache_refresh_rows"),
+        value("wt_key_cache_keys"),
+    )
 }
 
 /// Login throttling counts the failures both daemons see.

@@ -91,6 +91,8 @@ pub async fn metrics(
         Err(e) => tracing::warn!(error = ?e, "could not read event storage for /metrics"),
     }
     state.metrics.database_pool(state.store.pool_stats());
+    let (loads, rows) = state.caches.refresh_work();
+    state.metrics.key_cache(state.caches.len(), loads, rows);
     Ok((
         [(
             header::CONTENT_TYPE,

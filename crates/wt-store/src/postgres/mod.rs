@@ -332,6 +332,20 @@ impl<C: GenericClient> Db for PgDb<'_, C> {
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
     }
+
+    fn copy_in(&self, table: &str, cols: &[String], rows: &[Row]) -> Result<bool> {
+        use std::io::Write;
+        let mut data = Vec::with_capacity(rows.len() * 128);
+        for r in rows {
+            statements::copy_text_row(&r.0, &mut data);
+        }
+        let mut client = self.client.borrow_mut();
+        let mut w = client.copy_in(&format!("COPY {table} ({}) FROM STDIN", cols.join(", ")))?;
+        w.write_all(&data)
+            .map_err(|e| internal(&format!("COPY {table}: {e}")))?;
+        w.finish()?;
+        Ok(true)
+    }
 }
 
 /// `postgres://user:***@host/db` for messages and logs.

@@ -57,6 +57,38 @@ pub(super) fn to_text(
     Ok(IsNull::No)
 }
 
+/// One row in `COPY ... FROM STDIN`'s text format: tab-separated columns, `\\N` for NULL,
+/// backslash escapes for backslash, tab, newline and carriage return, bytea as `\\x` + hex
+/// (its own backslash escaped), a newline at the end.
+pub(super) fn copy_text_row(row: &[Value], out: &mut Vec<u8>) {
+    for (i, v) in row.iter().enumerate() {
+        if i > 0 {
+            out.push(b'\t');
+        }
+        match v {
+            Value::Null => out.extend_from_slice(b"\\N"),
+            Value::Int(n) => out.extend_from_slice(n.to_string().as_bytes()),
+            Value::Real(f) => out.extend_from_slice(real_text(*f).as_bytes()),
+            Value::Text(s) => {
+                for &b in s.as_bytes() {
+                    match b {
+                        b'\\' => out.extend_from_slice(b"\\\\"),
+                        b'\t' => out.extend_from_slice(b"\\t"),
+                        b'\n' => out.extend_from_slice(b"\\n"),
+                        b'\r' => out.extend_from_slice(b"\\r"),
+                        _ => out.push(b),
+                    }
+                }
+            }
+            Value::Blob(b) => {
+                out.extend_from_slice(b"\\\\x");
+                out.extend_from_slice(hex::encode(b).as_bytes());
+            }
+        }
+    }
+    out.push(b'\n');
+}
+
 /// A float as `float8in` reads it (Rust's `inf`/`NaN` spellings are PostgreSQL's too).
 fn real_text(f: f64) -> String {
     if f.is_infinite() {
@@ -106,6 +138,29 @@ mod tests {
             Some("\\x00ff10".into())
         );
         assert_eq!(text(Value::Null), None);
+    }
+
+    #[test]
+    fn copy_rows_escape_what_the_text_format_treats_as_syntax() {
+        let mut out = Vec::new();
+        copy_text_row(
+            &[
+                Value::Int(7),
+                Value::Null,
+                Value::Text("tab\there\nnew\rline \\. \\N é".into()),
+                Value::Blob(vec![0, 0xab]),
+                Value::Real(0.5),
+            ],
+            &mut out,
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out),
+            "7\t\\N\ttab\\there\\nnew\\rline \\\\. \\\\N é\t\\\\x00ab\t0.5\n"
+        );
+        // A row of one empty string is an empty line (not NULL).
+        out.clear();
+        copy_text_row(&[Value::Text(String::new())], &mut out);
+        assert_eq!(out, b"\n");
     }
 
     #[test]

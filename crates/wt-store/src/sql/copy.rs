@@ -3,7 +3,8 @@
 //!
 //! The source is read inside one read transaction (a consistent snapshot even if a daemon
 //! still writes to it) and streamed, in batches, into one write transaction on the
-//! destination: either everything arrives or nothing does. Values are copied verbatim, so
+//! destination (PostgreSQL: `COPY FROM STDIN`, a batch at a time; SQLite: multi-row
+//! INSERTs): either everything arrives or nothing does. Values are copied verbatim, so
 //! the audit chain (whose hashes cover seq, time text, actor, target, details) verifies on
 //! the destination exactly as on the source; `copy_between` checks that before returning.
 
@@ -66,8 +67,11 @@ const SELF_REFERENCES: &[(&str, &[&str])] = &[("api_keys", &["rotated_from", "ro
 /// Identity columns whose sequence must continue after the copied rows (PostgreSQL).
 const IDENTITIES: &[(&str, &str)] = &[("ingest_events", "seq")];
 
-/// Rows per message from the reading thread to the writing one.
-const BATCH: usize = 500;
+/// Rows per message from the reading thread to the writing one (one COPY on PostgreSQL).
+const BATCH: usize = 5_000;
+
+/// Rows per multi-row INSERT at most (the backends without COPY).
+const INSERT_ROWS: usize = 500;
 
 /// What a copy moved: rows per table, and the audit entries verified on the destination.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -199,32 +203,40 @@ fn write_all(db: &dyn Db, rx: &Receiver<Msg>) -> Result<Vec<(String, u64)>> {
                     .iter()
                     .filter_map(|c| cols.iter().position(|x| x == c))
                     .collect();
-                // Many rows a statement (multi-row VALUES): one round trip and one parse
-                // for up to `per` rows instead of one each.
-                let per = rows_per_insert(cols.len());
-                let mut rows = rows.into_iter().peekable();
-                while rows.peek().is_some() {
-                    let mut values = Vec::with_capacity(per * cols.len());
-                    let mut n = 0;
-                    for r in rows.by_ref().take(per) {
-                        let mut row = r.0;
-                        if !idx.is_empty() {
-                            // The table's first column is its id.
-                            let mut set = vec![row.first().cloned().unwrap_or(Value::Null)];
-                            for &i in &idx {
-                                if let Some(v) = row.get_mut(i) {
-                                    set.push(std::mem::replace(v, Value::Null));
-                                }
+                let mut rows = rows;
+                if !idx.is_empty() {
+                    for r in &mut rows {
+                        // The table's first column is its id.
+                        let mut set = vec![r.0.first().cloned().unwrap_or(Value::Null)];
+                        for &i in &idx {
+                            if let Some(v) = r.0.get_mut(i) {
+                                set.push(std::mem::replace(v, Value::Null));
                             }
+                        }
+                        // Only rows that point somewhere need their UPDATE.
+                        if set[1..].iter().any(|v| !matches!(v, Value::Null)) {
                             deferred.push((table.to_string(), set));
                         }
-                        values.extend(row);
-                        n += 1;
                     }
-                    db.execute(&multi_row_sql(sql, cols.len(), n), &values)?;
-                    if let Some(last) = counts.last_mut() {
-                        last.1 += n as u64;
+                }
+                let n = rows.len() as u64;
+                // PostgreSQL: COPY FROM STDIN, one round trip a batch. Elsewhere many rows a
+                // statement (multi-row VALUES): one parse for up to `per` rows.
+                if !db.copy_in(table, cols, &rows)? {
+                    let per = rows_per_insert(cols.len());
+                    let mut rows = rows.into_iter().peekable();
+                    while rows.peek().is_some() {
+                        let mut values = Vec::with_capacity(per * cols.len());
+                        let mut k = 0;
+                        for r in rows.by_ref().take(per) {
+                            values.extend(r.0);
+                            k += 1;
+                        }
+                        db.execute(&multi_row_sql(sql, cols.len(), k), &values)?;
                     }
+                }
+                if let Some(last) = counts.last_mut() {
+                    last.1 += n;
                 }
             }
             Msg::Done => {
@@ -238,9 +250,9 @@ fn write_all(db: &dyn Db, rx: &Receiver<Msg>) -> Result<Vec<(String, u64)>> {
 /// Bound values a statement may carry: SQLite allows 32,766, PostgreSQL 65,535.
 const MAX_PARAMS: usize = 30_000;
 
-/// Rows of `ncols` columns a multi-row INSERT takes (at most one message's batch).
+/// Rows of `ncols` columns a multi-row INSERT takes.
 fn rows_per_insert(ncols: usize) -> usize {
-    (MAX_PARAMS / ncols.max(1)).clamp(1, BATCH)
+    (MAX_PARAMS / ncols.max(1)).clamp(1, INSERT_ROWS)
 }
 
 /// `head` (`INSERT INTO t (cols) VALUES `) followed by `rows` groups of numbered
@@ -362,9 +374,9 @@ mod tests {
             multi_row_sql("INSERT INTO t (a, b) VALUES ", 2, 3),
             "INSERT INTO t (a, b) VALUES (?1, ?2), (?3, ?4), (?5, ?6)"
         );
-        assert_eq!(rows_per_insert(15), BATCH);
+        assert_eq!(rows_per_insert(15), INSERT_ROWS);
         assert_eq!(rows_per_insert(100), 300);
-        assert_eq!(rows_per_insert(0), BATCH);
+        assert_eq!(rows_per_insert(0), INSERT_ROWS);
         assert!(rows_per_insert(40_000) == 1);
         for n in [1, 7, 15, 31, 64, 200] {
             assert!(rows_per_insert(n) * n <= MAX_PARAMS.max(n));

@@ -321,6 +321,12 @@ pub trait Db {
         f: &mut dyn FnMut(&Row) -> Result<()>,
     ) -> Result<()>;
     fn dialect(&self) -> Dialect;
+    /// Loads `rows` (values in the order of `cols`) into `table` through the backend's
+    /// bulk-load path, PostgreSQL's `COPY ... FROM STDIN`; `Ok(false)` when the backend has
+    /// none and the caller should INSERT instead.
+    fn copy_in(&self, _table: &str, _cols: &[String], _rows: &[Row]) -> Result<bool> {
+        Ok(false)
+    }
 }
 
 impl dyn Db + '_ {
