@@ -38,7 +38,7 @@ Figures, each beside its baseline measured in the same run:
 Writes bench/scale/results.json, bench/scale/scale.svg and prints the table with the ratio
 of the largest size to 1x.
 """
-import argparse, hashlib, http.client, json, os, random, shutil, sqlite3, statistics
+import argparse, hashlib, http.client, itertools, json, os, random, shutil, sqlite3, statistics
 import subprocess, sys, tempfile, time, types
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -231,8 +231,16 @@ def generate(db, n_keys, n_orgs, n_entries, n_members, org_id, owner_id):
                  "prev_hash": prev, "hash": h}
             prev = h
             yield [v.get(c) for c in acols]
-    db.executemany(f"INSERT INTO audit_log ({', '.join(acols)}) VALUES ({', '.join('?' * len(acols))})",
-                   entries())
+    # In transactions of 500,000 rows: the WAL is reused after each commit instead of
+    # growing to the size of the whole log.
+    rows = entries()
+    while True:
+        chunk = list(itertools.islice(rows, 500_000))
+        if not chunk:
+            break
+        db.executemany(f"INSERT INTO audit_log ({', '.join(acols)}) VALUES ({', '.join('?' * len(acols))})",
+                       chunk)
+        db.commit()
     db.execute("INSERT OR IGNORE INTO audit_actions SELECT DISTINCT org_id, action FROM audit_log")
     db.execute("DELETE FROM audit_hourly")
     db.execute("""INSERT INTO audit_hourly (org_id, hour, action, outcome, count)
@@ -552,10 +560,12 @@ def one_size(mult, a, wtd):
         db = sqlite3.connect(dbfile, timeout=60)
         key_id, = db.execute("SELECT id FROM api_keys WHERE name = 'probe'").fetchone()
         t0 = time.perf_counter()
-        db.execute("""INSERT INTO ingest_events (org_id, key_id, environment, received_at, payload)
-            WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < ?)
-            SELECT ?, ?, 'production', ?, '{"type":"login","user":"u' || x || '","ok":true}' FROM c""",
-                   (n_events, org_id, key_id, int(time.time())))
+        for first in range(0, n_events, 5_000_000):
+            db.execute("""INSERT INTO ingest_events (org_id, key_id, environment, received_at, payload)
+                WITH RECURSIVE c(x) AS (SELECT ? UNION ALL SELECT x + 1 FROM c WHERE x < ?)
+                SELECT ?, ?, 'production', ?, '{"type":"login","user":"u' || x || '","ok":true}' FROM c""",
+                       (first + 1, min(first + 5_000_000, n_events), org_id, key_id, int(time.time())))
+            db.commit()
         db.execute("""INSERT INTO event_storage (org_id, events, bytes, counted_through)
             SELECT org_id, COUNT(*), SUM(length(payload)), MAX(seq) FROM ingest_events GROUP BY org_id
             ON CONFLICT (org_id) DO UPDATE SET events = excluded.events, bytes = excluded.bytes,

@@ -159,7 +159,9 @@ fn filled(n: usize, sample: usize) -> (Caches, Vec<String>) {
     // A fixed shuffle (an LCG), so every run presents the keys in the same order.
     let mut x: u64 = 29;
     for i in (1..presented.len()).rev() {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         presented.swap(i, (x >> 33) as usize % (i + 1));
     }
     (caches, presented)

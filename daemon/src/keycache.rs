@@ -30,6 +30,9 @@ use wt_store::{AllowedIpRecord, ApiKeyRecord, KeyUsage, OrgRecord, Store};
 pub const FLUSH_INTERVAL: Duration = Duration::from_millis(500);
 /// Revoked keys stay in memory this long so refusals can be attributed (and audited).
 pub const REVOKED_HORIZON: i64 = 30 * 86_400;
+
+/// Keys read per page while the cache loads.
+const LOAD_PAGE: u32 = 5_000;
 /// Source addresses remembered per key between flushes (further ones still count).
 const MAX_SOURCES_PER_FLUSH: usize = 64;
 
@@ -253,15 +256,27 @@ impl Caches {
     /// Loads every key and every org's policy from the store. The cache version is read
     /// first: a change committed during the load moves it again and is loaded next time.
     pub async fn load(&self, store: &dyn Store, now: i64) -> wt_store::Result<()> {
+        // The version first: a key changed while the pages are read carries a newer
+        // version, so the next refresh reads it again.
         let version = store.cache_version().await?;
-        let keys = store.api_keys_for_cache(now - REVOKED_HORIZON).await?;
+        let mut after: Option<String> = None;
+        loop {
+            // A page at a time: the records of one page exist beside the cache, never the
+            // whole key set's (issue #29: 1M keys as records are about 1 GB).
+            let page = store
+                .api_keys_for_cache(now - REVOKED_HORIZON, after.take(), LOAD_PAGE)
+                .await?;
+            self.reserve(page.len());
+            for k in &page {
+                self.put_key(k);
+            }
+            match page.last() {
+                Some(last) if page.len() == LOAD_PAGE as usize => after = Some(last.id.clone()),
+                _ => break,
+            }
+        }
         let orgs = store.list_orgs().await?;
         let ips = store.allowed_ips_all().await?;
-        self.reserve(keys.len());
-        for k in &keys {
-            self.put_key(k);
-        }
-        drop(keys);
         self.put_orgs(&orgs, &ips);
         self.full_loads.fetch_add(1, Ordering::Relaxed);
         self.version.store(version, Ordering::Release);

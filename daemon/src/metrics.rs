@@ -364,8 +364,10 @@ impl Metrics {
 
     /// The key cache's size and refresh work as read now: `(keys, whole loads, rows applied)`.
     pub fn key_cache(&self, keys: usize, loads: u64, rows: u64) {
-        self.key_cache_keys.set(i64::try_from(keys).unwrap_or(i64::MAX));
-        self.key_cache_loads.set(i64::try_from(loads).unwrap_or(i64::MAX));
+        self.key_cache_keys
+            .set(i64::try_from(keys).unwrap_or(i64::MAX));
+        self.key_cache_loads
+            .set(i64::try_from(loads).unwrap_or(i64::MAX));
         self.key_cache_refresh_rows
             .set(i64::try_from(rows).unwrap_or(i64::MAX));
     }

@@ -166,7 +166,10 @@ pub fn revocation_on_one_is_seen_by_the_other(a: &Daemon, b: &Daemon, tok: &str)
     // B learnt it by reading the changed rows, not by reloading every key (issue #29): still
     // the one whole load made at start, and a few rows for the revocation.
     let after = key_cache_work(b);
-    assert_eq!(after.0, 1.0, "B loaded its key cache whole only at start: {after:?}");
+    assert_eq!(
+        after.0, 1.0,
+        "B loaded its key cache whole only at start: {after:?}"
+    );
     assert!(
         after.1 - before.1 <= 4.0,
         "the revocation cost B a few rows, not the key set: {before:?} -> {after:?}"

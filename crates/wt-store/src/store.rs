@@ -780,9 +780,15 @@ pub trait KeyStore: Send + Sync {
     /// after the key `q.after` (the previous page's last), at most `q.limit`.
     async fn api_keys_page(&self, org_id: &str, q: KeyListQuery) -> Result<Vec<ApiKeyRecord>>;
 
-    /// Every key of every org that was not revoked before `revoked_since` (to load the
-    /// daemon's key cache).
-    async fn api_keys_for_cache(&self, revoked_since: UnixTime) -> Result<Vec<ApiKeyRecord>>;
+    /// The keys of every org that were not revoked before `revoked_since`, in id order,
+    /// after the key `after`, at most `limit`: the daemon's key cache loads them a page at a
+    /// time, so a load never holds the whole key set as records beside the cache.
+    async fn api_keys_for_cache(
+        &self,
+        revoked_since: UnixTime,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<ApiKeyRecord>>;
 
     /// The keys and org policies changed after cache version `since` (their `cache_seq`
     /// is newer), revoked keys included: a reload reads what changed, not everything.

@@ -204,14 +204,21 @@ impl<B: Backend> KeyStore for SqlStore<B> {
         .await
     }
 
-    async fn api_keys_for_cache(&self, revoked_since: UnixTime) -> Result<Vec<ApiKeyRecord>> {
+    async fn api_keys_for_cache(
+        &self,
+        revoked_since: UnixTime,
+        after: Option<String>,
+        limit: u32,
+    ) -> Result<Vec<ApiKeyRecord>> {
+        let after = after.unwrap_or_default();
         self.read(move |c| {
             c.query_map(
                 &format!(
                     "SELECT {KEY_COLS} FROM {KEY_FROM}
-                 WHERE k.revoked_at IS NULL OR k.revoked_at >= ?1"
+                 WHERE (k.revoked_at IS NULL OR k.revoked_at >= ?1) AND k.id > ?2
+                 ORDER BY k.id LIMIT ?3"
                 ),
-                params![revoked_since],
+                params![revoked_since, after, i64::from(limit)],
                 key_from,
             )
         })

@@ -817,11 +817,31 @@ pub async fn keys_story(store: &dyn Store) {
             .unwrap()
             .is_empty()
     );
-    let cache = store.api_keys_for_cache(now + 1).await.unwrap();
+    let cache = store.api_keys_for_cache(now + 1, None, 100).await.unwrap();
     assert_eq!(
         cache.len(),
         2,
         "keys revoked before the horizon are not cached"
+    );
+    // Paged in id order: one at a time gives the same keys.
+    let first = store.api_keys_for_cache(now + 1, None, 1).await.unwrap();
+    let second = store
+        .api_keys_for_cache(now + 1, first.first().map(|k| k.id.clone()), 1)
+        .await
+        .unwrap();
+    let third = store
+        .api_keys_for_cache(now + 1, second.first().map(|k| k.id.clone()), 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        (first.len(), second.len(), third.len()),
+        (1, 1, 0),
+        "pages of one"
+    );
+    assert!(first[0].id < second[0].id, "in id order");
+    assert_eq!(
+        vec![first[0].id.clone(), second[0].id.clone()],
+        cache.iter().map(|k| k.id.clone()).collect::<Vec<_>>()
     );
 
     // Ingest appends.
