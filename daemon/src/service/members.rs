@@ -66,8 +66,15 @@ pub async fn list(
         }
         _ => None,
     };
-    let ids: Vec<String> = records.iter().map(|m| m.user.id.clone()).collect();
-    let factors = state.store.users_second_factors(&ids).await?;
+    // A page's own factors (at most PAGE_MAX ids in one query); the org's for the rest
+    // of the list after a cursor without a limit.
+    let factors = match limit {
+        Some(_) => {
+            let ids: Vec<String> = records.iter().map(|m| m.user.id.clone()).collect();
+            state.store.users_second_factors(&ids).await?
+        }
+        None => state.store.org_second_factors(&auth.org.id).await?,
+    };
     Ok(Page {
         items: members_json(&records, &factors),
         next_cursor,

@@ -364,6 +364,13 @@ async fn members_pages_hold_every_member_once_in_order_and_bad_paging_is_a_4xx()
         ids_of(&rest.body["items"]),
         ids_of(&Value::from(everyone[4..].to_vec()))
     );
+    // A cursor without a limit: the rest of the list, in one answer.
+    let tail = fx
+        .get(&format!("/api/v1/orgs/members?cursor={cursor}"), &tok)
+        .await;
+    assert_eq!(tail.status, StatusCode::OK, "{:?}", tail.body);
+    assert_eq!(tail.body["items"], rest.body["items"]);
+    assert_eq!(tail.body["next_cursor"], Value::Null);
     // Bad paging: a clear 4xx problem naming the parameter, never a 500 or a silent page.
     let key_cursor = wt_core::ids::new_id("usr");
     for (query, status, says) in [
