@@ -1462,7 +1462,7 @@ _wt() {
             return 0
             ;;
         wt__subcmd__keys__subcmd__list)
-            opts="-h -V --env --status --server --output --no-input --help --version"
+            opts="-h -V --env --status --limit --all --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -1474,6 +1474,10 @@ _wt() {
                     ;;
                 --status)
                     COMPREPLY=($(compgen -W "active rotating expired revoked" -- "${cur}"))
+                    return 0
+                    ;;
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
                 --server)
@@ -1678,12 +1682,16 @@ _wt() {
             return 0
             ;;
         wt__subcmd__members__subcmd__list)
-            opts="-h -V --server --output --no-input --help --version"
+            opts="-h -V --limit --all --server --output --no-input --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --limit)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --server)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

@@ -294,8 +294,10 @@ set edit:completion:arg-completer[wt] = {|@words|
             cand review 'Record a review of the members'' roles'
         }
         &'wt;members;list'= {
+            cand --limit 'Show at most N (the first page); more are hinted on stderr'
             cand --server 'URL of the WatchTower daemon'
             cand --output 'Output format [default: table on a terminal, json otherwise]'
+            cand --all 'Show every one (fetches every page; for scripts that need the whole list)'
             cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
@@ -412,8 +414,10 @@ set edit:completion:arg-completer[wt] = {|@words|
         &'wt;keys;list'= {
             cand --env 'Only keys of this environment'
             cand --status 'Only keys with this status'
+            cand --limit 'Show at most N (the first page); more are hinted on stderr'
             cand --server 'URL of the WatchTower daemon'
             cand --output 'Output format [default: table on a terminal, json otherwise]'
+            cand --all 'Show every one (fetches every page; for scripts that need the whole list)'
             cand --no-input 'Never prompt; fail with a message naming the flag to use instead'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'

@@ -236,9 +236,11 @@ complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subco
 complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from list set-role remove reset-mfa review" -f -a "remove" -d 'Remove a member from your org'
 complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from list set-role remove reset-mfa review" -f -a "reset-mfa" -d 'Reset a member\'s MFA (they must enroll again)'
 complete -c wt -n "__fish_wt_using_subcommand members; and not __fish_seen_subcommand_from list set-role remove reset-mfa review" -f -a "review" -d 'Record a review of the members\' roles'
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from list" -l limit -d 'Show at most N (the first page); more are hinted on stderr' -r
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from list" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from list" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from list" -l all -d 'Show every one (fetches every page; for scripts that need the whole list)'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand members; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'
@@ -326,9 +328,11 @@ complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_f
 rotating\t'Replaced by a rotation, still valid until its grace period ends'
 expired\t'Past its expiry or its rotation grace period'
 revoked\t'Revoked'"
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from list" -l limit -d 'Show at most N (the first page); more are hinted on stderr' -r
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from list" -l server -d 'URL of the WatchTower daemon' -r
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from list" -l output -d 'Output format [default: table on a terminal, json otherwise]' -r -f -a "table\t'Human-readable table'
 json\t'Pretty-printed JSON with stable field names'"
+complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from list" -l all -d 'Show every one (fetches every page; for scripts that need the whole list)'
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from list" -l no-input -d 'Never prompt; fail with a message naming the flag to use instead'
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from list" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c wt -n "__fish_wt_using_subcommand keys; and __fish_seen_subcommand_from list" -s V -l version -d 'Print version'

@@ -94,6 +94,16 @@ pub fn with_query(path: &str, pairs: &[(&str, &str)]) -> String {
     format!("{path}{sep}{query}")
 }
 
+/// What [`ApiClient::get_pages_until`] fetched.
+#[derive(Debug)]
+pub struct Fetched<T> {
+    /// The items kept, in the list's order.
+    pub items: Vec<T>,
+    /// True when it stopped with `want` items before the list's end: more exist (with a
+    /// filter, the rest of the list may or may not hold another match).
+    pub more: bool,
+}
+
 /// A client bound to one server.
 pub struct ApiClient {
     http: reqwest::Client,
@@ -254,6 +264,51 @@ impl ApiClient {
                     cursor = Some(next);
                 }
                 _ => return Ok(items),
+            }
+        }
+        Err(CliError::Transport {
+            server: self.base.clone(),
+            reason: format!("the list did not end after {MAX_PAGES} pages"),
+        })
+    }
+
+    /// `GET /api/v1{path}` as a cursor-paginated list, `page_size` items a request
+    /// (`?limit=`), keeping the items `keep` accepts until `want` of them (every one for
+    /// `None`) or the list's end. The first request asks for exactly the first page, so a
+    /// listing of one page costs one request of that page. Stops after [`MAX_PAGES`] pages
+    /// or when the server repeats a cursor.
+    pub async fn get_pages_until<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        bearer: Option<&Secret>,
+        page_size: u32,
+        want: Option<usize>,
+        keep: impl Fn(&T) -> bool,
+    ) -> Result<Fetched<T>, CliError> {
+        let mut items = Vec::new();
+        let mut cursor: Option<String> = None;
+        let limit = page_size.to_string();
+        for _ in 0..MAX_PAGES {
+            let mut pairs = vec![("limit", limit.as_str())];
+            if let Some(c) = &cursor {
+                pairs.push(("cursor", c));
+            }
+            let page: Page<T> = self.get(&with_query(path, &pairs), bearer).await?;
+            let next = page
+                .next_cursor
+                .filter(|n| !n.is_empty() && cursor.as_deref() != Some(n.as_str()));
+            for item in page.items.into_iter().filter(|t| keep(t)) {
+                if want.is_some_and(|w| items.len() >= w) {
+                    return Ok(Fetched { items, more: true });
+                }
+                items.push(item);
+            }
+            match next {
+                Some(_) if want.is_some_and(|w| items.len() >= w) => {
+                    return Ok(Fetched { items, more: true });
+                }
+                Some(n) => cursor = Some(n),
+                None => return Ok(Fetched { items, more: false }),
             }
         }
         Err(CliError::Transport {

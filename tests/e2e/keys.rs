@@ -169,3 +169,62 @@ fn an_allowlist_excluding_the_caller_needs_force_then_refuses_loopback_and_ignor
         .expect("whoami");
     assert_eq!(who.status().as_u16(), 403);
 }
+
+/// `wt keys list --limit 1 --output json` prints a JSON array of the newest key and the
+/// hint on stderr; `--all` every key without a hint; `--env` asks the server for that
+/// environment's keys.
+#[test]
+fn keys_list_prints_one_page_as_json_with_the_hint_on_stderr() {
+    let d = Daemon::start();
+    d.setup();
+    let tok = d.login_token();
+    let mut ids = vec![];
+    let mut sandbox_id = String::new();
+    for env in ["sandbox", "production"] {
+        let k = wt_json(
+            &d,
+            &tok,
+            &[
+                "keys", "create", "--env", env, "--name", env, "--owner", OWNER,
+            ],
+        );
+        let id = k["id"].as_str().expect("id").to_string();
+        if env == "sandbox" {
+            sandbox_id = id.clone();
+        }
+        ids.push(id);
+    }
+    let list = |args: &[&str]| {
+        let mut c = d.wt();
+        c.env("WT_TOKEN", &tok)
+            .args(["keys", "list"])
+            .args(args)
+            .args(["--output", "json"]);
+        let (code, out, err) = run(c, "");
+        assert_eq!(code, 0, "wt keys list {args:?}: {err}");
+        let v: Value = serde_json::from_str(&out)
+            .unwrap_or_else(|e| panic!("wt keys list {args:?}: stdout is not JSON ({e}): {out}"));
+        let listed: Vec<String> = v
+            .as_array()
+            .unwrap_or_else(|| panic!("not an array: {out}"))
+            .iter()
+            .map(|k| k["id"].as_str().unwrap_or_default().to_string())
+            .collect();
+        (listed, err)
+    };
+    let (all, err) = list(&["--all"]);
+    let mut sorted = all.clone();
+    sorted.sort();
+    ids.sort();
+    assert_eq!(sorted, ids, "every key once");
+    assert!(!err.contains("Showing"), "{err}");
+    let (first, err) = list(&["--limit", "1"]);
+    assert_eq!(first, all[..1], "the first of the list");
+    assert!(err.contains("Showing 1 key; more exist: --all"), "{err}");
+    let (sandbox, err) = list(&["--env", "sandbox", "--limit", "1"]);
+    assert_eq!(sandbox, [sandbox_id]);
+    assert!(
+        !err.contains("Showing"),
+        "the sandbox list has one key: {err}"
+    );
+}

@@ -184,3 +184,80 @@ fn a_bulk_csv_of_500_rows_with_3_bad_ones_invites_497_and_reports_3() {
         .unwrap_or_default();
     assert_eq!(items.len(), 497, "nothing half-written");
 }
+
+/// `wt members list` shows the first page and says on stderr that more exist (stdout stays
+/// the table or a JSON array); `--all` shows every member, without a hint.
+#[test]
+fn members_list_shows_one_page_with_a_hint_on_stderr_and_all_shows_everyone() {
+    let mut d = Daemon::start();
+    d.kill_hard();
+    // Three members who joined before the owner (rows of their own, in the database),
+    // and no MFA rule, so that this test is about the list.
+    let org = d.sql_column("SELECT id FROM orgs").remove(0);
+    let mut sql = String::from("UPDATE orgs SET mfa_required_roles = '';");
+    for i in 1..=3 {
+        sql.push_str(&format!(
+            "INSERT INTO users (id, email, name, password_hash, created_at)
+               VALUES ('usr_page{i}', 'page{i}@x.test', 'Page {i}', 'unused', {i});
+             INSERT INTO memberships (org_id, user_id, role, created_at)
+               VALUES ('{org}', 'usr_page{i}', 'viewer', {i});"
+        ));
+    }
+    d.sql(&sql);
+    d.serve();
+    d.setup();
+    let tok = d.login_token();
+
+    let (code, out, err) = wt_as(
+        &d,
+        Some(&tok),
+        &["members", "list", "--limit", "2", "--output", "table"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        out.contains("usr_page1") && out.contains("usr_page2"),
+        "{out}"
+    );
+    assert!(!out.contains("usr_page3") && !out.contains(OWNER), "{out}");
+    assert!(
+        err.contains("Showing 2 members; more exist: --all for every one"),
+        "{err}"
+    );
+    assert!(
+        !out.contains("Showing"),
+        "the hint is on stderr only: {out}"
+    );
+
+    let emails = |out: &str| -> Vec<String> {
+        let v: Value =
+            serde_json::from_str(out).unwrap_or_else(|e| panic!("stdout is not JSON ({e}): {out}"));
+        v.as_array()
+            .unwrap_or_else(|| panic!("not an array: {out}"))
+            .iter()
+            .map(|m| m["email"].as_str().unwrap_or_default().to_string())
+            .collect()
+    };
+    let (code, out, err) = wt_as(
+        &d,
+        Some(&tok),
+        &["members", "list", "--limit", "2", "--output", "json"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(emails(&out), ["page1@x.test", "page2@x.test"]);
+    assert!(err.contains("Showing 2 members; more exist"), "{err}");
+
+    let (code, out, err) = wt_as(
+        &d,
+        Some(&tok),
+        &["members", "list", "--all", "--output", "json"],
+        "",
+    );
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(
+        emails(&out),
+        ["page1@x.test", "page2@x.test", "page3@x.test", OWNER]
+    );
+    assert!(!err.contains("Showing"), "{err}");
+}

@@ -2,7 +2,8 @@
 //! one-time token from a mail (invites, password resets), reading a new password,
 //! durations (`15m`, `7d`, `1h30m`) and points in time (`--expires` of keys and automation
 //! tokens, `--since` of the audit log), printing a secret that is shown once, CIDRs as the
-//! server normalises them, and reading a text file given as an argument (`-` for stdin).
+//! server normalises them, reading a text file given as an argument (`-` for stdin), and
+//! `--limit`/`--all` of the listings the server pages (members, keys) with their hint.
 
 use crate::output::{Io, OutputFormat};
 use crate::secret::Secret;
@@ -442,5 +443,53 @@ mod tests {
             role_names(),
             ["owner", "admin", "risk_lead", "analyst", "viewer"]
         );
+    }
+}
+
+/// How many items a paged listing shows without `--limit` (gh's and stripe's lists show
+/// a first page of tens, too).
+pub const DEFAULT_LIMIT: u32 = 50;
+
+/// `--limit N` and `--all` of a listing the server pages (`wt members list`, `wt keys
+/// list`): the first N by default, every one with `--all`.
+#[derive(Debug, Clone, PartialEq, Eq, clap::Args)]
+pub struct PageArgs {
+    /// Show at most N (the first page); more are hinted on stderr
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_LIMIT,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub limit: u32,
+    /// Show every one (fetches every page; for scripts that need the whole list)
+    #[arg(long, conflicts_with = "limit")]
+    pub all: bool,
+}
+
+impl PageArgs {
+    /// How many items to show: `None` for every one.
+    pub fn want(&self) -> Option<usize> {
+        (!self.all).then_some(self.limit as usize)
+    }
+
+    /// Items asked for per request: the wanted page itself when the server's items are
+    /// all shown (the first page is one request of that page), else the largest page.
+    pub fn page_size(&self, filtered_here: bool) -> u32 {
+        if self.all || filtered_here {
+            wt_api::PAGE_MAX
+        } else {
+            self.limit.min(wt_api::PAGE_MAX)
+        }
+    }
+}
+
+/// The stderr line after a listing that `--limit` cut short. `noun` is (one, many);
+/// `filtered_here` when a filter applied by `wt` (the rest may hold no other match).
+pub fn more_hint(shown: usize, noun: (&str, &str), filtered_here: bool) -> String {
+    let what = if shown == 1 { noun.0 } else { noun.1 };
+    if filtered_here {
+        format!(
+            "Showing {shown} matching {what}; more may match: --all to look through every one, \
+             or a larger --limit"
+        )
+    } else {
+        format!("Showing {shown} {what}; more exist: --all for every one, or a larger --limit")
     }
 }

@@ -24,6 +24,7 @@ pub use readiness::*;
 // Domain vocabulary lives in `wt-core`; the wire uses it as is (same serde names).
 pub use wt_core::apikey::{ApiKeyStatus, Environment};
 pub use wt_core::leaks::{Label as LeakLabel, LeakPolicy, TokenLabel};
+pub use wt_core::paging::PAGE_MAX;
 pub use wt_core::permissions::Role;
 pub use wt_core::readiness::{CheckStatus, Evidence, ReadinessCheck, ReadinessSettings};
 pub use wt_core::scopes::Scope;
@@ -479,6 +480,19 @@ pub struct Member {
     #[serde(default)]
     pub mfa_methods: String,
     pub joined_at: String,
+}
+
+/// `GET /api/v1/orgs/members` query: a page of the members, oldest first (ties by user
+/// id), or every member (oldest first, ties by email) without a `limit`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemberListQuery {
+    /// At most this many members (1 to [`PAGE_MAX`]); every member when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// The previous page's `next_cursor` (with a `limit`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
 }
 
 /// `PATCH /api/v1/orgs/members/{id}`.

@@ -31,6 +31,7 @@
 //! - [`ratelimit`]: per-key rate limits (`500/s`, burst) and the IETF RateLimit fields.
 //! - [`leaks`]: leaked-key reports: GitHub secret-scanning partner signatures (ECDSA
 //!   P-256), the report and answer formats, the self-report body.
+//! - [`paging`]: keyset pagination: where a page of a listing starts, as an opaque cursor.
 //!
 //! The domain vocabulary (roles, environments, key and check states, readiness settings)
 //! is defined here with its serde names; `wt-api` re-exports it for the wire, so the two
@@ -54,6 +55,7 @@ pub mod mail;
 pub mod merkle;
 pub mod mfa;
 pub mod netaddr;
+pub mod paging;
 pub mod passkey;
 pub mod password;
 pub mod permissions;

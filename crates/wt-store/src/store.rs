@@ -13,6 +13,7 @@ use crate::model::*;
 use async_trait::async_trait;
 use wt_core::audit::{AuditEvent, ChainReport};
 use wt_core::clock::UnixTime;
+use wt_core::paging::MemberAfter;
 use wt_core::permissions::Role;
 use wt_core::throttle;
 
@@ -651,8 +652,20 @@ pub trait MemberStore: Send + Sync {
     /// non-members.
     async fn member_record(&self, org_id: &str, user_id: &str) -> Result<Option<MemberRecord>>;
 
-    /// The org's members, oldest first.
+    /// The org's members, oldest first (ties by email).
     async fn members_list(&self, org_id: &str) -> Result<Vec<MemberRecord>>;
+
+    /// At most `limit` of the org's members after `after` (from the first without it),
+    /// oldest first with ties by user id: a total order, so that pages neither repeat nor
+    /// skip a member (keyset pagination; the index `memberships_by_org_joined`, 0029,
+    /// makes a page cost its own rows, not the org's). `after` need not be a member any
+    /// more: the page starts at its place in the order.
+    async fn members_page(
+        &self,
+        org_id: &str,
+        after: Option<MemberAfter>,
+        limit: u32,
+    ) -> Result<Vec<MemberRecord>>;
 
     /// Changes a member's role. `LastOwner` when it would leave no owner (checked in the
     /// transaction, so parallel demotions cannot race past it).
@@ -1084,6 +1097,12 @@ pub trait PasskeyStore: Send + Sync {
     async fn org_second_factors(
         &self,
         org_id: &str,
+    ) -> Result<std::collections::HashMap<String, SecondFactors>>;
+    /// Which second factors each of these users has (those without any are absent): a
+    /// page of members' factors, read for that page alone.
+    async fn users_second_factors(
+        &self,
+        user_ids: &[String],
     ) -> Result<std::collections::HashMap<String, SecondFactors>>;
     /// Which second factors the user has.
     async fn second_factors(&self, user_id: &str) -> Result<SecondFactors>;

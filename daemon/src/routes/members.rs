@@ -1,38 +1,22 @@
 //! `/api/v1/orgs/members` (`wt members`).
 
 use crate::error::ApiError;
-use crate::extract::{Auth, ClientMeta, Json};
+use crate::extract::{Auth, ClientMeta, Json, Query};
 use crate::routes::mfa::Empty;
 use crate::service::members;
 use crate::state::AppState;
 use crate::wire::{member_json, member_review_json};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use wt_api::{Member, MemberReview, MemberUpdateRequest, Page};
+use wt_api::{Member, MemberListQuery, MemberReview, MemberUpdateRequest, Page};
 use wt_core::permissions::Permission;
 
 pub async fn list(
     State(state): State<AppState>,
     auth: Auth,
+    Query(q): Query<MemberListQuery>,
 ) -> Result<axum::Json<Page<Member>>, ApiError> {
-    auth.require(Permission::MembersRead)?;
-    let factors = state.store.org_second_factors(&auth.org.id).await?;
-    let items = state
-        .store
-        .members_list(&auth.org.id)
-        .await?
-        .iter()
-        .map(|m| {
-            member_json(
-                m,
-                factors.get(&m.user.id).copied().unwrap_or_default().into(),
-            )
-        })
-        .collect();
-    Ok(axum::Json(Page {
-        items,
-        next_cursor: None,
-    }))
+    Ok(axum::Json(members::list(&state, &auth, q).await?))
 }
 
 pub async fn update(

@@ -156,8 +156,8 @@ pub async fn create(
     })
 }
 
-/// The most keys a page may ask for.
-pub const PAGE_MAX: u32 = 200;
+/// The most keys a page may ask for (every listing's page maximum).
+pub use wt_api::PAGE_MAX;
 
 /// `GET /orgs/api-keys`: a page of the org's keys, newest first (every key without a
 /// `limit`), each with its week of requests per hour and its sources with

@@ -7,12 +7,91 @@ use crate::error::ApiError;
 use crate::extract::{Auth, ClientMeta};
 use crate::service::notices;
 use crate::state::AppState;
+use crate::wire::member_json;
 use std::collections::HashMap;
-use wt_api::Role;
+use wt_api::{Member, MemberListQuery, PAGE_MAX, Page, Role};
 use wt_core::audit::{AuditEvent, actions};
 use wt_core::ids;
+use wt_core::paging::MemberAfter;
 use wt_core::permissions::{self, Permission, check_role_grant};
-use wt_store::{MemberRecord, OrgRecord, ReviewRecord};
+use wt_store::{MemberRecord, OrgRecord, ReviewRecord, SecondFactors};
+
+/// `GET /orgs/members`: every member (oldest first, ties by email; the console's list and
+/// older clients), or with a `limit` a page of them (oldest first, ties by user id) and the
+/// cursor of the next one (`None` on the last page).
+pub async fn list(
+    state: &AppState,
+    auth: &Auth,
+    q: MemberListQuery,
+) -> Result<Page<Member>, ApiError> {
+    auth.require(Permission::MembersRead)?;
+    let limit = match q.limit {
+        None => None,
+        Some(n @ 1..=PAGE_MAX) => Some(n),
+        Some(_) => {
+            return Err(ApiError::Validation(format!(
+                "limit: 1 to {PAGE_MAX} members a page"
+            )));
+        }
+    };
+    let after = match q.cursor.as_deref() {
+        None | Some("") => None,
+        Some(c) => Some(MemberAfter::from_cursor(c).ok_or_else(|| {
+            ApiError::Validation("cursor: use the next_cursor of the previous page".into())
+        })?),
+    };
+    if limit.is_none() && after.is_none() {
+        let records = state.store.members_list(&auth.org.id).await?;
+        let factors = state.store.org_second_factors(&auth.org.id).await?;
+        return Ok(Page {
+            items: members_json(&records, &factors),
+            next_cursor: None,
+        });
+    }
+    // One more than the page: whether there is a next one.
+    let mut records = state
+        .store
+        .members_page(&auth.org.id, after, limit.map_or(u32::MAX, |n| n + 1))
+        .await?;
+    let next_cursor = match limit {
+        Some(n) if records.len() > n as usize => {
+            records.truncate(n as usize);
+            records.last().map(|m| {
+                MemberAfter {
+                    joined_at: m.joined_at,
+                    user_id: m.user.id.clone(),
+                }
+                .to_cursor()
+            })
+        }
+        _ => None,
+    };
+    // A page's own factors (at most PAGE_MAX ids in one query); the org's for the rest
+    // of the list after a cursor without a limit.
+    let factors = match limit {
+        Some(_) => {
+            let ids: Vec<String> = records.iter().map(|m| m.user.id.clone()).collect();
+            state.store.users_second_factors(&ids).await?
+        }
+        None => state.store.org_second_factors(&auth.org.id).await?,
+    };
+    Ok(Page {
+        items: members_json(&records, &factors),
+        next_cursor,
+    })
+}
+
+fn members_json(records: &[MemberRecord], factors: &HashMap<String, SecondFactors>) -> Vec<Member> {
+    records
+        .iter()
+        .map(|m| {
+            member_json(
+                m,
+                factors.get(&m.user.id).copied().unwrap_or_default().into(),
+            )
+        })
+        .collect()
+}
 
 /// `PATCH /orgs/members/{id}`.
 pub async fn set_role(

@@ -249,3 +249,167 @@ async fn admins_end_a_members_sessions_and_send_a_reset_without_seeing_it() {
         "their session was ended"
     );
 }
+
+/// Ids of a member list's items, in order.
+fn ids_of(items: &Value) -> Vec<String> {
+    items
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn members_pages_hold_every_member_once_in_order_and_bad_paging_is_a_4xx() {
+    let fx = fixture().await;
+    // The owner with TOTP: a page shows each member's factors as the whole list does.
+    let (tok, _, _) = super::mfa::enrolled(&fx).await;
+    // Eleven more members; three at a time joined in the same second (ties go by id).
+    for i in 0..11 {
+        if i % 3 == 0 {
+            fx.clock.advance(60);
+        }
+        fx.store
+            .create_member(
+                wt_store::NewMember {
+                    user_id: wt_core::ids::new_id("usr"),
+                    email: format!("m{i:02}@x.test"),
+                    name: format!("Member {i}"),
+                    password_hash: "$argon2id$unused".into(),
+                    org_id: "org_acme".into(),
+                    role: Role::Viewer,
+                    now: fx.state.now(),
+                },
+                AuditEvent::new(
+                    Actor::operator(),
+                    actions::MEMBER_ADDED,
+                    &RequestMeta::default(),
+                ),
+            )
+            .await
+            .unwrap();
+    }
+    let whole = fx.get("/api/v1/orgs/members", &tok).await;
+    assert_eq!(whole.status, StatusCode::OK, "{:?}", whole.body);
+    assert_eq!(
+        whole.body["next_cursor"],
+        Value::Null,
+        "no limit: every member"
+    );
+    let mut everyone: Vec<Value> = whole.body["items"].as_array().unwrap().clone();
+    assert_eq!(everyone.len(), 12);
+    // The pages' order: when each joined, then the id.
+    everyone.sort_by(|a, b| {
+        (a["joined_at"].as_str(), a["id"].as_str())
+            .cmp(&(b["joined_at"].as_str(), b["id"].as_str()))
+    });
+    assert_eq!(everyone[0]["email"], EMAIL);
+    assert_eq!(everyone[0]["mfa_methods"], "totp");
+    for limit in [1, 5, 11, 12, 200] {
+        let mut seen: Vec<Value> = vec![];
+        let mut cursor: Option<String> = None;
+        let mut pages = 0;
+        loop {
+            pages += 1;
+            assert!(pages <= 13, "limit {limit}: the pages do not end");
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/orgs/members?limit={limit}&cursor={c}"),
+                None => format!("/api/v1/orgs/members?limit={limit}"),
+            };
+            let r = fx.get(&path, &tok).await;
+            assert_eq!(r.status, StatusCode::OK, "{path}: {:?}", r.body);
+            let items = r.body["items"].as_array().unwrap();
+            assert!(items.len() <= limit, "{path}");
+            seen.extend(items.iter().cloned());
+            match r.body["next_cursor"].as_str() {
+                Some(c) => {
+                    assert_eq!(items.len(), limit, "{path}: a short page with a next one");
+                    cursor = Some(c.to_string());
+                }
+                None => break,
+            }
+        }
+        assert_eq!(
+            seen, everyone,
+            "limit {limit}: each member once, in order, as listed"
+        );
+        assert_eq!(pages, 12usize.div_ceil(limit).max(1), "limit {limit}");
+    }
+    // The last member of a page leaves before the next page: it starts where they were,
+    // skipping nobody and repeating nobody.
+    let first = fx.get("/api/v1/orgs/members?limit=4", &tok).await;
+    let left = first.body["items"][3]["id"].as_str().unwrap().to_string();
+    fx.store
+        .member_remove(
+            "org_acme",
+            &left,
+            fx.state.now(),
+            AuditEvent::new(
+                Actor::operator(),
+                actions::MEMBER_REMOVED,
+                &RequestMeta::default(),
+            ),
+        )
+        .await
+        .unwrap();
+    let cursor = first.body["next_cursor"].as_str().unwrap();
+    let rest = fx
+        .get(
+            &format!("/api/v1/orgs/members?limit=200&cursor={cursor}"),
+            &tok,
+        )
+        .await;
+    assert_eq!(
+        ids_of(&rest.body["items"]),
+        ids_of(&Value::from(everyone[4..].to_vec()))
+    );
+    // A cursor without a limit: the rest of the list, in one answer.
+    let tail = fx
+        .get(&format!("/api/v1/orgs/members?cursor={cursor}"), &tok)
+        .await;
+    assert_eq!(tail.status, StatusCode::OK, "{:?}", tail.body);
+    assert_eq!(tail.body["items"], rest.body["items"]);
+    assert_eq!(tail.body["next_cursor"], Value::Null);
+    // Bad paging: a clear 4xx problem naming the parameter, never a 500 or a silent page.
+    let key_cursor = wt_core::ids::new_id("usr");
+    for (query, status, says) in [
+        (
+            "limit=0",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "limit: 1 to 200",
+        ),
+        (
+            "limit=201",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "limit: 1 to 200",
+        ),
+        ("limit=-1", StatusCode::BAD_REQUEST, ""),
+        ("limit=ten", StatusCode::BAD_REQUEST, ""),
+        (
+            "limit=5&cursor=not-a-cursor",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "cursor:",
+        ),
+        (
+            "limit=5&cursor=bTE6MTIzOg",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "cursor:",
+        ),
+        (
+            &format!("limit=5&cursor={key_cursor}"),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "cursor:",
+        ),
+        ("limit=5&offset=5", StatusCode::BAD_REQUEST, ""),
+    ] {
+        let r = fx.get(&format!("/api/v1/orgs/members?{query}"), &tok).await;
+        assert_eq!(r.status, status, "{query}: {:?}", r.body);
+        assert!(is_problem(&r), "{query}: {:?}", r.body);
+        assert!(
+            r.body["detail"].as_str().unwrap_or_default().contains(says),
+            "{query}: {:?}",
+            r.body
+        );
+    }
+}

@@ -1,6 +1,9 @@
-//! `wt keys list [--env E] [--status S]`: the org's ingestion keys (every page).
+//! `wt keys list [--env E] [--status S] [--limit N | --all]`: the org's ingestion keys,
+//! the first page or all.
 
 use super::common::{EnvArg, KEYS_PATH, StatusArg, masked, status_name};
+use crate::client::with_query;
+use crate::cmd::common::{PageArgs, more_hint};
 use crate::output::{Io, OutputFormat, describe_ago};
 use crate::{CliError, Ctx};
 use clap::Args;
@@ -9,9 +12,13 @@ use wt_api::ApiKey;
 
 pub const ABOUT: &str = "List the ingestion API keys of your org";
 pub const LONG_ABOUT: &str = "\
-List the ingestion API keys of your org (owners and admins), optionally only one
-environment or status. Every page is fetched; the filters apply to what the server sends.
-Secrets are never listed: a key shows as its prefix and last four characters.
+List the ingestion API keys of your org (owners and admins), newest first, optionally only
+one environment (--env, filtered by the server) or status (--status, filtered by wt: pages
+are fetched until --limit keys match or the list ends). The first 50 are shown (--limit N
+for another number); when there are more, a hint says so on stderr (never on stdout, so
+JSON stays parseable). --all fetches every page and shows every key: use it in scripts
+that need the whole list. Secrets are never listed: a key shows as its prefix and last
+four characters.
 
 Table columns: ID, NAME, ENV, KEY (prefix…last4), OWNER (email), STATUS (active, rotating,
 expired, revoked), LAST USED (time and how long ago), LAST IP, USES.
@@ -25,7 +32,8 @@ revoke|update` take.
 Examples:
   wt keys list
   wt keys list --env production --status rotating
-  wt keys list --output json | jq -r '.[] | select(.last_used_at == null) | .id'";
+  wt keys list --limit 10
+  wt keys list --all --output json | jq -r '.[] | select(.last_used_at == null) | .id'";
 
 /// `wt keys list` options.
 #[derive(Debug, Args)]
@@ -37,6 +45,9 @@ pub struct ListArgs {
     /// Only keys with this status
     #[arg(long, value_enum, value_name = "STATUS")]
     pub status: Option<StatusArg>,
+
+    #[command(flatten)]
+    pub page: PageArgs,
 }
 
 impl ListArgs {
@@ -45,13 +56,32 @@ impl ListArgs {
         self.env.is_none_or(|e| key.environment == e.env())
             && self.status.is_none_or(|s| key.status == s.status())
     }
+
+    /// The list's path: the environment is the server's filter.
+    fn path(&self) -> String {
+        match self.env {
+            Some(e) => with_query(KEYS_PATH, &[("environment", e.env().as_str())]),
+            None => KEYS_PATH.to_string(),
+        }
+    }
 }
 
 /// Lists keys.
 pub async fn run(args: ListArgs, ctx: &Ctx) -> Result<(), CliError> {
     let (token, _) = ctx.bearer().await?;
-    let keys: Vec<ApiKey> = ctx.client()?.get_all_pages(KEYS_PATH, Some(&token)).await?;
-    let keys: Vec<ApiKey> = keys.into_iter().filter(|k| args.keeps(k)).collect();
+    // A status is computed per key, so `wt` filters it: pages until enough match.
+    let filtered_here = args.status.is_some();
+    let fetched = ctx
+        .client()?
+        .get_pages_until(
+            &args.path(),
+            Some(&token),
+            args.page.page_size(filtered_here),
+            args.page.want(),
+            |k: &ApiKey| args.keeps(k),
+        )
+        .await?;
+    let keys = fetched.items;
     let now = OffsetDateTime::now_utc();
     ctx.io
         .emit(ctx.output, &keys, |io| keys_table(io, &keys, now))?;
@@ -62,6 +92,10 @@ pub async fn run(args: ListArgs, ctx: &Ctx) -> Result<(), CliError> {
         } else {
             "No API keys yet: create one with `wt keys create`."
         });
+    }
+    if fetched.more {
+        ctx.io
+            .eprintln(&more_hint(keys.len(), ("key", "keys"), filtered_here));
     }
     Ok(())
 }
@@ -107,8 +141,6 @@ mod tests {
     use crate::parse_from;
     use crate::testutil::{Reply, run_wt};
 
-    const PATH: &str = "/api/v1/orgs/api-keys";
-
     fn sandbox(id: &str, status: &str) -> serde_json::Value {
         let mut k = key_json(id, status);
         k["environment"] = serde_json::json!("sandbox");
@@ -116,11 +148,12 @@ mod tests {
         k
     }
 
-    fn pages() -> Vec<(&'static str, &'static str, Reply)> {
+    /// Two pages of `limit` (2 keys, then 1) at `path` (`?limit=N`, with `&cursor=c2` next).
+    fn pages(path: &'static str, next: &'static str) -> Vec<(&'static str, &'static str, Reply)> {
         vec![
             (
                 "GET",
-                PATH,
+                path,
                 Reply::json(
                     200,
                     serde_json::json!({"items": [key_json("key_a", "active"), sandbox("key_b", "active")], "next_cursor": "c2"}),
@@ -128,7 +161,7 @@ mod tests {
             ),
             (
                 "GET",
-                "/api/v1/orgs/api-keys?cursor=c2",
+                next,
                 Reply::json(
                     200,
                     serde_json::json!({"items": [key_json("key_c", "rotating")], "next_cursor": null}),
@@ -137,26 +170,108 @@ mod tests {
         ]
     }
 
+    fn parse(argv: &[&str]) -> Result<ListArgs, String> {
+        match parse_from(argv).map_err(|e| e.to_string())?.command {
+            Command::Keys(KeysCommand::List(a)) => Ok(a),
+            other => Err(format!("parsed as {other:?}")),
+        }
+    }
+
+    fn ids(out: &str) -> Vec<String> {
+        let printed: serde_json::Value = serde_json::from_str(out).unwrap_or_default();
+        printed
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .filter_map(|k| k["id"].as_str().map(String::from))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     #[test]
-    fn list_parses_env_and_status() {
-        let cli = parse_from([
+    fn list_parses_env_status_limit_and_all() {
+        let a = parse(&[
             "wt", "keys", "list", "--env", "sandbox", "--status", "rotating",
         ])
-        .map_err(|e| e.to_string())
         .unwrap();
-        assert!(matches!(
-            cli.command,
-            Command::Keys(KeysCommand::List(ListArgs {
-                env: Some(EnvArg::Sandbox),
-                status: Some(StatusArg::Rotating)
-            }))
-        ));
-        assert!(parse_from(["wt", "keys", "list", "--status", "gone"]).is_err());
+        assert_eq!(a.env, Some(EnvArg::Sandbox));
+        assert_eq!(a.status, Some(StatusArg::Rotating));
+        assert_eq!(
+            a.page,
+            PageArgs {
+                limit: 50,
+                all: false
+            },
+            "the first 50 by default"
+        );
+        assert_eq!(
+            parse(&["wt", "keys", "list", "--limit", "7"])
+                .unwrap()
+                .page
+                .limit,
+            7
+        );
+        assert!(parse(&["wt", "keys", "list", "--all"]).unwrap().page.all);
+        for bad in [
+            &["wt", "keys", "list", "--status", "gone"][..],
+            &["wt", "keys", "list", "--limit", "0"],
+            &["wt", "keys", "list", "--limit", "x"],
+            &["wt", "keys", "list", "--all", "--limit", "5"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[tokio::test]
-    async fn list_json_is_the_array_of_every_page_as_is() {
-        let r = run_wt(&["wt", "keys", "list", "--output", "json"], "", pages()).await;
+    async fn list_shows_the_first_page_and_hints_the_rest_on_stderr_only() {
+        let r = run_wt(
+            &["wt", "keys", "list", "--limit", "2", "--output", "json"],
+            "",
+            pages(
+                "/api/v1/orgs/api-keys?limit=2",
+                "/api/v1/orgs/api-keys?limit=2&cursor=c2",
+            ),
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert_eq!(ids(&r.out), ["key_a", "key_b"], "stdout: the page as JSON");
+        assert_eq!(r.stub.requests().len(), 1, "one request: the first page");
+        assert!(
+            r.err.contains("Showing 2 keys; more exist: --all"),
+            "{}",
+            r.err
+        );
+        assert!(!r.out.contains("Showing"), "{}", r.out);
+    }
+
+    #[tokio::test]
+    async fn the_last_page_gets_no_hint() {
+        let r = run_wt(
+            &["wt", "keys", "list", "--output", "table"],
+            "",
+            pages(
+                "/api/v1/orgs/api-keys?limit=50",
+                "/api/v1/orgs/api-keys?limit=50&cursor=c2",
+            ),
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert!(r.out.contains("key_c"), "{}", r.out);
+        assert!(!r.err.contains("Showing"), "{}", r.err);
+    }
+
+    #[tokio::test]
+    async fn list_all_is_the_array_of_every_page_as_is() {
+        let r = run_wt(
+            &["wt", "keys", "list", "--all", "--output", "json"],
+            "",
+            pages(
+                "/api/v1/orgs/api-keys?limit=200",
+                "/api/v1/orgs/api-keys?limit=200&cursor=c2",
+            ),
+        )
+        .await;
         assert!(r.result.is_ok(), "{:?}", r.result);
         let printed: serde_json::Value = serde_json::from_str(&r.out).unwrap_or_default();
         assert_eq!(
@@ -167,10 +282,12 @@ mod tests {
                 key_json("key_c", "rotating")
             ])
         );
+        assert_eq!(r.stub.requests().len(), 2);
+        assert!(!r.err.contains("Showing"), "{}", r.err);
     }
 
     #[tokio::test]
-    async fn list_filters_env_and_status_client_side() {
+    async fn env_is_the_servers_filter_and_status_is_filtered_here_across_pages() {
         let r = run_wt(
             &[
                 "wt",
@@ -184,22 +301,57 @@ mod tests {
                 "json",
             ],
             "",
-            pages(),
+            pages(
+                "/api/v1/orgs/api-keys?environment=production&limit=200",
+                "/api/v1/orgs/api-keys?environment=production&limit=200&cursor=c2",
+            ),
         )
         .await;
         assert!(r.result.is_ok(), "{:?}", r.result);
-        let printed: serde_json::Value = serde_json::from_str(&r.out).unwrap_or_default();
-        let ids: Vec<&str> = printed
-            .as_array()
-            .map(|a| a.iter().filter_map(|k| k["id"].as_str()).collect())
-            .unwrap_or_default();
-        assert_eq!(ids, ["key_c"]);
-        assert_eq!(r.stub.requests()[0].path, PATH, "no server-side filter");
+        assert_eq!(ids(&r.out), ["key_c"], "found on the second page");
+        assert_eq!(r.stub.requests().len(), 2);
+        assert!(!r.err.contains("Showing"), "{}", r.err);
+    }
+
+    #[tokio::test]
+    async fn a_status_filter_stops_at_limit_matches() {
+        let r = run_wt(
+            &[
+                "wt", "keys", "list", "--status", "active", "--limit", "1", "--output", "json",
+            ],
+            "",
+            pages(
+                "/api/v1/orgs/api-keys?limit=200",
+                "/api/v1/orgs/api-keys?limit=200&cursor=c2",
+            ),
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert_eq!(ids(&r.out), ["key_a"]);
+        assert_eq!(
+            r.stub.requests().len(),
+            1,
+            "enough matches on the first page"
+        );
+        assert!(
+            r.err
+                .contains("Showing 1 matching key; more may match: --all"),
+            "{}",
+            r.err
+        );
     }
 
     #[tokio::test]
     async fn list_table_shows_masked_key_owner_and_last_use() {
-        let r = run_wt(&["wt", "keys", "list", "--output", "table"], "", pages()).await;
+        let r = run_wt(
+            &["wt", "keys", "list", "--output", "table"],
+            "",
+            pages(
+                "/api/v1/orgs/api-keys?limit=50",
+                "/api/v1/orgs/api-keys?limit=50&cursor=c2",
+            ),
+        )
+        .await;
         assert!(r.result.is_ok(), "{:?}", r.result);
         let header = r.out.lines().next().unwrap_or_default();
         let cols: Vec<&str> = header.split_whitespace().collect();
@@ -236,7 +388,10 @@ mod tests {
                 "wt", "keys", "list", "--status", "revoked", "--output", "table",
             ],
             "",
-            pages(),
+            pages(
+                "/api/v1/orgs/api-keys?limit=200",
+                "/api/v1/orgs/api-keys?limit=200&cursor=c2",
+            ),
         )
         .await;
         assert!(r.result.is_ok(), "{:?}", r.result);

@@ -1,5 +1,6 @@
-//! `wt members list`: the members of your org (every page).
+//! `wt members list [--limit N | --all]`: the members of your org, the first page or all.
 
+use crate::cmd::common::{PageArgs, more_hint};
 use crate::output::Io;
 use crate::{CliError, Ctx};
 use clap::Args;
@@ -8,36 +9,62 @@ use wt_api::Member;
 pub const ABOUT: &str = "List the members of your org";
 pub const LONG_ABOUT: &str = "\
 List the members of the org your session is bound to, with their role and whether they
-use MFA. Every page is fetched.
+use MFA, oldest first. The first 50 are shown (--limit N for another number); when there
+are more, a hint says so on stderr (never on stdout, so JSON stays parseable). --all
+fetches every page and shows every member: use it in scripts that need the whole list.
 
 JSON (--output json): an array of Member objects as the API sends them: {id, email, name,
-role, mfa_enabled, mfa_methods (totp, passkey, totp+passkey or none), joined_at}. `id` (usr_...) is what `wt members set-role|remove|
-reset-mfa` take.
+role, mfa_enabled, mfa_methods (totp, passkey, totp+passkey or none), joined_at}. `id`
+(usr_...) is what `wt members set-role|remove|reset-mfa` take.
 
 Examples:
   wt members list
-  wt members list --output json | jq -r '.[] | select(.role == \"admin\") | .email'";
+  wt members list --limit 200
+  wt members list --all --output json | jq -r '.[] | select(.role == \"admin\") | .email'";
 
-/// `wt members list` options (none besides the global ones).
+/// `wt members list` options.
 #[derive(Debug, Args)]
-pub struct ListArgs {}
-
-/// Lists members.
-pub async fn run(_args: ListArgs, ctx: &Ctx) -> Result<(), CliError> {
-    let (token, _) = ctx.bearer().await?;
-    let members = fetch_members(ctx, &token).await?;
-    ctx.io
-        .emit(ctx.output, &members, |io| members_table(io, &members))
+pub struct ListArgs {
+    #[command(flatten)]
+    pub page: PageArgs,
 }
 
-/// Every member of the org (`GET /orgs/members`, all pages).
+/// Lists members.
+pub async fn run(args: ListArgs, ctx: &Ctx) -> Result<(), CliError> {
+    let (token, _) = ctx.bearer().await?;
+    let fetched = ctx
+        .client()?
+        .get_pages_until(
+            MEMBERS_PATH,
+            Some(&token),
+            args.page.page_size(false),
+            args.page.want(),
+            |_: &Member| true,
+        )
+        .await?;
+    let members = fetched.items;
+    ctx.io
+        .emit(ctx.output, &members, |io| members_table(io, &members))?;
+    if fetched.more {
+        ctx.io
+            .eprintln(&more_hint(members.len(), ("member", "members"), false));
+    }
+    Ok(())
+}
+
+/// `GET` the org's members.
+const MEMBERS_PATH: &str = "/orgs/members";
+
+/// Every member of the org (`GET /orgs/members`, every page).
 pub async fn fetch_members(
     ctx: &Ctx,
     token: &crate::secret::Secret,
 ) -> Result<Vec<Member>, CliError> {
-    ctx.client()?
-        .get_all_pages("/orgs/members", Some(token))
-        .await
+    Ok(ctx
+        .client()?
+        .get_pages_until(MEMBERS_PATH, Some(token), wt_api::PAGE_MAX, None, |_| true)
+        .await?
+        .items)
 }
 
 /// The members table (also shown by `wt members review` before it asks).
@@ -82,15 +109,31 @@ pub(crate) mod tests {
         ], "next_cursor": null})
     }
 
+    fn parse(argv: &[&str]) -> Result<super::ListArgs, String> {
+        match parse_from(argv).map_err(|e| e.to_string())?.command {
+            Command::Members(MembersCommand::List(a)) => Ok(a),
+            other => Err(format!("parsed as {other:?}")),
+        }
+    }
+
     #[test]
-    fn members_list_parses() {
-        let cli = parse_from(["wt", "members", "list"])
-            .map_err(|e| e.to_string())
-            .unwrap();
-        assert!(matches!(
-            cli.command,
-            Command::Members(MembersCommand::List(_))
-        ));
+    fn members_list_parses_limit_and_all() {
+        let a = parse(&["wt", "members", "list"]).unwrap();
+        assert_eq!(
+            (a.page.limit, a.page.all),
+            (50, false),
+            "the first 50 by default"
+        );
+        assert_eq!(
+            parse(&["wt", "members", "list", "--limit", "2"])
+                .unwrap()
+                .page
+                .limit,
+            2
+        );
+        assert!(parse(&["wt", "members", "list", "--all"]).unwrap().page.all);
+        assert!(parse(&["wt", "members", "list", "--limit", "0"]).is_err());
+        assert!(parse(&["wt", "members", "list", "--all", "--limit", "2"]).is_err());
     }
 
     #[tokio::test]
@@ -100,7 +143,7 @@ pub(crate) mod tests {
             "",
             vec![(
                 "GET",
-                "/api/v1/orgs/members",
+                "/api/v1/orgs/members?limit=50",
                 Reply::json(200, members_page()),
             )],
         )
@@ -108,6 +151,74 @@ pub(crate) mod tests {
         assert!(r.result.is_ok(), "{:?}", r.result);
         let printed: serde_json::Value = serde_json::from_str(&r.out).unwrap_or_default();
         assert_eq!(printed, members_page()["items"]);
+        assert!(
+            !r.err.contains("Showing"),
+            "the whole list: no hint: {}",
+            r.err
+        );
+    }
+
+    #[tokio::test]
+    async fn members_list_shows_one_page_and_hints_on_stderr_and_all_shows_every_page() {
+        let first = serde_json::json!({"items": [
+            member_json("usr_o", "owner@example.com", "owner"),
+            member_json("usr_b", "bob@example.com", "analyst"),
+        ], "next_cursor": "bTE6MTp1c3JfYg"});
+        let last = serde_json::json!({"items": [
+            member_json("usr_c", "carol@example.com", "viewer"),
+        ], "next_cursor": null});
+        let r = run_wt(
+            &["wt", "members", "list", "--limit", "2", "--output", "table"],
+            "",
+            vec![(
+                "GET",
+                "/api/v1/orgs/members?limit=2",
+                Reply::json(200, first.clone()),
+            )],
+        )
+        .await;
+        assert!(r.result.is_ok(), "{:?}", r.result);
+        assert!(
+            r.out.contains("usr_b") && !r.out.contains("Showing"),
+            "{}",
+            r.out
+        );
+        assert!(
+            r.err.contains(
+                "Showing 2 members; more exist: --all for every one, or a larger --limit"
+            ),
+            "{}",
+            r.err
+        );
+        let all = run_wt(
+            &["wt", "members", "list", "--all", "--output", "json"],
+            "",
+            vec![
+                (
+                    "GET",
+                    "/api/v1/orgs/members?limit=200",
+                    Reply::json(200, first),
+                ),
+                (
+                    "GET",
+                    "/api/v1/orgs/members?limit=200&cursor=bTE6MTp1c3JfYg",
+                    Reply::json(200, last),
+                ),
+            ],
+        )
+        .await;
+        assert!(all.result.is_ok(), "{:?}", all.result);
+        let printed: serde_json::Value = serde_json::from_str(&all.out).unwrap_or_default();
+        let ids: Vec<&str> = printed
+            .as_array()
+            .map(|a| a.iter().filter_map(|m| m["id"].as_str()).collect())
+            .unwrap_or_default();
+        assert_eq!(ids, ["usr_o", "usr_b", "usr_c"]);
+        assert!(
+            !all.err.contains("Showing"),
+            "every member: no hint: {}",
+            all.err
+        );
     }
 
     #[tokio::test]
@@ -117,7 +228,7 @@ pub(crate) mod tests {
             "",
             vec![(
                 "GET",
-                "/api/v1/orgs/members",
+                "/api/v1/orgs/members?limit=50",
                 Reply::json(200, members_page()),
             )],
         )

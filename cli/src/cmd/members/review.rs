@@ -88,7 +88,7 @@ mod tests {
         vec![
             (
                 "GET",
-                "/api/v1/orgs/members",
+                "/api/v1/orgs/members?limit=200",
                 Reply::json(200, members_page()),
             ),
             ("POST", REVIEWS, Reply::json(201, review_json())),

@@ -81,6 +81,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (26, include_str!("migrations/0026_audit_sinks.sql")),
     (27, include_str!("migrations/0027_passkey_attachment.sql")),
     (28, include_str!("migrations/0028_scale.sql")),
+    (29, include_str!("migrations/0029_members_paging.sql")),
     (
         30,
         include_str!("migrations/0030_cache_version_per_transaction.sql"),

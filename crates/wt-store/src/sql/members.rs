@@ -2,13 +2,14 @@
 
 use super::tokens::revoke_user_tokens_tx;
 use super::users::{USER_COLS, USER_NCOLS, user_from};
-use super::{Backend, Db, OptionalExt, SqlStore, internal};
+use super::{Backend, Db, OptionalExt, SqlStore, ToValue, internal};
 use crate::model::{MemberRecord, NewMember, ReviewRecord, UserRecord};
 use crate::params;
 use crate::{MemberStore, Result, StoreError};
 use async_trait::async_trait;
 use wt_core::audit::AuditEvent;
 use wt_core::clock::UnixTime;
+use wt_core::paging::MemberAfter;
 use wt_core::permissions::Role;
 use wt_core::permissions::{self, rank};
 
@@ -105,6 +106,38 @@ impl<B: Backend> MemberStore for SqlStore<B> {
                     user: user_from(r, 0)?,
                     role: parse_role(&r.get::<String>(USER_NCOLS)?)?,
                     joined_at: r.get(6)?,
+                })
+            })
+        })
+        .await
+    }
+
+    async fn members_page(
+        &self,
+        org_id: &str,
+        after: Option<MemberAfter>,
+        limit: u32,
+    ) -> Result<Vec<MemberRecord>> {
+        let org_id = org_id.to_string();
+        self.read(move |c| {
+            let mut sql = format!(
+                "SELECT {USER_COLS}, m.role, m.created_at FROM memberships m
+                 JOIN users u ON u.id = m.user_id WHERE m.org_id = ?"
+            );
+            let mut args = vec![org_id.to_value()];
+            if let Some(a) = &after {
+                // Row values compare as the ORDER BY sorts (on both backends), so the
+                // index on (org_id, created_at, user_id) is read from the cursor onwards.
+                sql.push_str(" AND (m.created_at, m.user_id) > (?, ?)");
+                args.extend([a.joined_at.to_value(), a.user_id.to_value()]);
+            }
+            sql.push_str(" ORDER BY m.created_at, m.user_id LIMIT ?");
+            args.push(limit.to_value());
+            c.query_map(&sql, &args, |r| {
+                Ok(MemberRecord {
+                    user: user_from(r, 0)?,
+                    role: parse_role(&r.get::<String>(USER_NCOLS)?)?,
+                    joined_at: r.get(USER_NCOLS + 1)?,
                 })
             })
         })

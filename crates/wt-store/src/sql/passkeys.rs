@@ -1,7 +1,7 @@
 //! The SQL of [`PasskeyStore`]: registered passkeys and their ceremonies.
 
 use super::sessions::revoke_user_sessions_tx;
-use super::{Backend, Db, OptionalExt, Row, SqlStore};
+use super::{Backend, Db, OptionalExt, Row, SqlStore, ToValue, Value};
 use crate::model::{NewPasskey, PasskeyCeremony, PasskeyRecord, PasskeyUse, SecondFactors};
 use crate::params;
 use crate::{PasskeyStore, Result, StoreError};
@@ -295,6 +295,42 @@ impl<B: Backend> PasskeyStore for SqlStore<B> {
                  JOIN memberships m ON m.user_id = p.user_id AND m.org_id = ?1
                  GROUP BY p.user_id",
                 params![org_id],
+                |r| Ok((r.get::<String>(0)?, r.get::<i64>(1)?)),
+            )? {
+                out.entry(user).or_default().passkeys = u32::try_from(n).unwrap_or(u32::MAX);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
+    async fn users_second_factors(
+        &self,
+        user_ids: &[String],
+    ) -> Result<HashMap<String, SecondFactors>> {
+        if user_ids.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<Value> = user_ids.iter().map(|id| id.to_value()).collect();
+        self.read(move |c| {
+            let marks = vec!["?"; ids.len()].join(", ");
+            let mut out: HashMap<String, SecondFactors> = HashMap::new();
+            for (user, totp) in c.query_map(
+                &format!(
+                    "SELECT user_id, COUNT(*) FROM totp_credentials
+                     WHERE confirmed_at IS NOT NULL AND user_id IN ({marks}) GROUP BY user_id"
+                ),
+                &ids,
+                |r| Ok((r.get::<String>(0)?, r.get::<i64>(1)?)),
+            )? {
+                out.entry(user).or_default().totp = totp > 0;
+            }
+            for (user, n) in c.query_map(
+                &format!(
+                    "SELECT user_id, COUNT(*) FROM passkeys WHERE user_id IN ({marks})
+                     GROUP BY user_id"
+                ),
+                &ids,
                 |r| Ok((r.get::<String>(0)?, r.get::<i64>(1)?)),
             )? {
                 out.entry(user).or_default().passkeys = u32::try_from(n).unwrap_or(u32::MAX);

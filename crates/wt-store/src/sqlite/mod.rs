@@ -51,6 +51,7 @@ const MIGRATION_STEPS: &[M<'static>] = &[
     M::up(include_str!("migrations/0026_audit_sinks.sql")),
     M::up(include_str!("migrations/0027_passkey_attachment.sql")),
     M::up(include_str!("migrations/0028_scale.sql")),
+    M::up(include_str!("migrations/0029_members_paging.sql")),
     M::up(include_str!(
         "migrations/0030_cache_version_per_transaction.sql"
     )),

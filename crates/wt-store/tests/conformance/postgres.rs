@@ -108,6 +108,7 @@ async fn postgres_passes_the_conformance_story() {
     story::keys_story(&store).await;
     story::activity_story(&store).await;
     story::audit_filters_story(&store).await;
+    story::members_paging_story(&store).await;
     story::passkeys_story(&store).await;
     story::checkpoints_story(&store).await;
     crate::audit_sinks::sinks_story(&store).await;
@@ -143,6 +144,7 @@ async fn postgres_passes_the_conformance_story_with_unnamed_statements() {
     story::keys_story(&store).await;
     story::activity_story(&store).await;
     story::audit_filters_story(&store).await;
+    story::members_paging_story(&store).await;
     let report = store
         .verify_audit("org_a")
         .await

@@ -19,6 +19,7 @@ async fn sqlite_passes_the_conformance_story() {
     story::keys_story(&store).await;
     story::activity_story(&store).await;
     story::audit_filters_story(&store).await;
+    story::members_paging_story(&store).await;
     story::passkeys_story(&store).await;
     story::checkpoints_story(&store).await;
     crate::audit_sinks::sinks_story(&store).await;

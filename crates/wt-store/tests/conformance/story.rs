@@ -1681,6 +1681,21 @@ pub async fn passkeys_story(store: &dyn Store) {
         })
     );
     assert!(!factors.contains_key("usr_p2"));
+    // The same for a page of members: only the users named.
+    let ids = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+    let some = store
+        .users_second_factors(&ids(&["usr_p1", "usr_p2", "usr_nobody"]))
+        .await
+        .unwrap();
+    assert_eq!(some, factors);
+    assert!(
+        store
+            .users_second_factors(&ids(&["usr_p2"]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(store.users_second_factors(&[]).await.unwrap().is_empty());
 
     // Removal: not someone else's; never the last factor of a role that requires one,
     // even two removals at once.
@@ -2159,4 +2174,140 @@ pub async fn audit_filters_story(store: &dyn Store) {
             assert!(plan.join("\n").contains("audit_by_time"), "{plan:#?}");
         }
     }
+}
+
+/// Pages of an org's members (`members_page`), on orgs of their own (runs after the others
+/// or alone): every member exactly once, in (joined, user id) order whatever the page size,
+/// members who joined in the same second apart by id, a page after a member who has left
+/// since, and nothing of another org.
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub async fn members_paging_story(store: &dyn Store) {
+    use wt_core::paging::MemberAfter;
+    let now = 1_950_000_000;
+    for (id, slug) in [("org_pg", "paging"), ("org_pg2", "paging-2")] {
+        store
+            .create_org(
+                NewOrg {
+                    id: id.into(),
+                    slug: slug.into(),
+                    name: slug.into(),
+                },
+                None,
+                event(actions::ORG_CREATED),
+                now,
+            )
+            .await
+            .unwrap();
+    }
+    // Ids out of their joining order, three joined in one second, one the same second
+    // in the other org. The emails sort against the ids, so an order by email would show.
+    let joined: [(&str, i64, &str); 9] = [
+        ("usr_pg_e", now, "org_pg"),
+        ("usr_pg_b", now + 1, "org_pg"),
+        ("usr_pg_h", now + 1, "org_pg"),
+        ("usr_pg_a", now + 1, "org_pg"),
+        ("usr_pg_z", now + 1, "org_pg2"),
+        ("usr_pg_g", now + 2, "org_pg"),
+        ("usr_pg_c", now + 3, "org_pg"),
+        ("usr_pg_f", now + 3, "org_pg"),
+        ("usr_pg_d", now + 5, "org_pg"),
+    ];
+    for (i, (id, at, org)) in joined.iter().enumerate() {
+        store
+            .create_member(
+                NewMember {
+                    user_id: (*id).into(),
+                    email: format!("{}-{id}@paging.test", 9 - i),
+                    name: (*id).into(),
+                    password_hash: "$argon2id$x".into(),
+                    org_id: (*org).into(),
+                    role: if i == 0 { Role::Owner } else { Role::Viewer },
+                    now: *at,
+                },
+                event(actions::MEMBER_ADDED),
+            )
+            .await
+            .unwrap();
+    }
+    let want = [
+        "usr_pg_e", "usr_pg_a", "usr_pg_b", "usr_pg_h", "usr_pg_g", "usr_pg_c", "usr_pg_f",
+        "usr_pg_d",
+    ];
+    let page = |after: Option<MemberAfter>, limit| async move {
+        store.members_page("org_pg", after, limit).await.unwrap()
+    };
+    let after = |m: &MemberRecord| MemberAfter {
+        joined_at: m.joined_at,
+        user_id: m.user.id.clone(),
+    };
+    let all = page(None, 100).await;
+    assert_eq!(
+        all.iter().map(|m| m.user.id.as_str()).collect::<Vec<_>>(),
+        want
+    );
+    assert_eq!(all[0].role, Role::Owner);
+    assert_eq!(all[0].joined_at, now);
+    assert_eq!(all[0].user.email, "9-usr_pg_e@paging.test");
+    // The same list a page at a time, for every page size.
+    for limit in 1..=9u32 {
+        let mut seen: Vec<String> = vec![];
+        let mut cursor = None;
+        for _ in 0..20 {
+            let p = page(cursor.clone(), limit).await;
+            assert!(p.len() <= limit as usize);
+            seen.extend(p.iter().map(|m| m.user.id.clone()));
+            match p.last() {
+                Some(last) if p.len() == limit as usize => cursor = Some(after(last)),
+                _ => break,
+            }
+        }
+        assert_eq!(seen, want, "pages of {limit}");
+    }
+    // The page's last member leaves: the next page starts at their place all the same.
+    let first = page(None, 3).await;
+    let cursor = after(&first[2]);
+    assert_eq!(cursor.user_id, "usr_pg_b");
+    store
+        .member_remove(
+            "org_pg",
+            "usr_pg_b",
+            now + 10,
+            event(actions::MEMBER_REMOVED),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        page(Some(cursor.clone()), 2)
+            .await
+            .iter()
+            .map(|m| m.user.id.as_str())
+            .collect::<Vec<_>>(),
+        ["usr_pg_h", "usr_pg_g"]
+    );
+    // A position of no member at all (one made up) orders like any other.
+    let made_up = MemberAfter {
+        joined_at: now + 2,
+        user_id: "usr_pg_zzz".into(),
+    };
+    assert_eq!(
+        page(Some(made_up), 100)
+            .await
+            .iter()
+            .map(|m| m.user.id.as_str())
+            .collect::<Vec<_>>(),
+        ["usr_pg_c", "usr_pg_f", "usr_pg_d"]
+    );
+    // The other org: its one member, then the end.
+    let other = store.members_page("org_pg2", None, 100).await.unwrap();
+    assert_eq!(
+        other.iter().map(|m| m.user.id.as_str()).collect::<Vec<_>>(),
+        ["usr_pg_z"]
+    );
+    assert!(
+        store
+            .members_page("org_pg2", Some(after(&other[0])), 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
