@@ -432,3 +432,59 @@ async fn a_rotated_keys_successor_keeps_its_own_rate_limit_and_allowlist() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// The key cache loads a page of keys at a time (issue #29: never the whole key set as
+/// records beside the cache): with two full pages and a part, every key is cached once,
+/// those on each side of a page boundary included, in one whole load.
+#[tokio::test]
+async fn the_key_cache_loads_every_key_a_page_at_a_time() {
+    let fx = fixture().await;
+    owner(&fx).await;
+    let owner_id = fx
+        .store
+        .user_for_login(EMAIL)
+        .await
+        .unwrap()
+        .expect("owner")
+        .user
+        .id;
+    let cache = wtd::keycache::Caches::new(wt_core::apikey::KeyHasher::new(&[9; 32]));
+    const KEYS: usize = 2 * 5_000 + 7;
+    let secret = |i: usize| format!("wtk_live_paged{i:06}");
+    for i in 0..KEYS {
+        fx.store
+            .api_key_create(
+                wt_store::NewApiKey {
+                    id: format!("key_paged{i:06}"),
+                    org_id: "org_acme".into(),
+                    name: format!("k{i}"),
+                    environment: wt_api::Environment::Production,
+                    secret_hash: wtd::keycache::hash_hex(&cache.hash(&secret(i))),
+                    last4: "abcd".into(),
+                    owner_id: owner_id.clone(),
+                    created_by: owner_id.clone(),
+                    created_at: T0,
+                    expires_at: None,
+                    allowed_cidrs: vec![],
+                },
+                AuditEvent::new(
+                    Actor::operator(),
+                    actions::API_KEY_CREATED,
+                    &RequestMeta::default(),
+                ),
+            )
+            .await
+            .unwrap();
+    }
+    cache.load(fx.store.as_ref(), T0).await.unwrap();
+    assert_eq!(cache.len(), KEYS, "every key, once");
+    for i in [0, 4_999, 5_000, 5_001, 9_999, 10_000, KEYS - 1] {
+        assert!(
+            cache
+                .key(&cache.hash(&secret(i)))
+                .is_some_and(|k| *k.id == format!("key_paged{i:06}")),
+            "key {i} is cached"
+        );
+    }
+    assert_eq!(cache.refresh_work(), (1, 0), "one whole load");
+}

@@ -347,6 +347,16 @@ pub async fn copy_between<A: Backend, B: Backend>(
         }
         (Err(e), Ok(_)) | (Ok(()), Err(e)) => return Err(e),
     };
+    // PostgreSQL plans from statistics that a bulk load leaves stale (or absent until
+    // autovacuum comes by): gather them now, so the first queries of a daemon on the copy
+    // (a replica's key-cache refresh, `cache_seq > ?`) use their indexes.
+    to.write(|db| {
+        if db.dialect() == Dialect::Postgres {
+            db.execute("ANALYZE", &[])?;
+        }
+        Ok(())
+    })
+    .await?;
     let mut verified = 0;
     for org in to.list_orgs().await? {
         let r = to.verify_audit(&org.id).await?;

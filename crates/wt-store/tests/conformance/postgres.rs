@@ -8,7 +8,7 @@ use wt_store::postgres::connect::client;
 use wt_store::postgres::{PgConnector, PgOptions, PgStore, Pooler, Schema, migrate, redact};
 use wt_store::sql::{Backend, copy};
 use wt_store::sqlite::SqliteStore;
-use wt_store::{AuditStore, IngestStore, KeyStore, StoreError, UserStore};
+use wt_store::{AuditStore, HealthStore, IngestStore, KeyStore, StoreError, UserStore};
 
 /// A fresh, empty database on the test server (`WT_TEST_DATABASE_URL`, default the
 /// local server), dropped when the guard goes. `None` (the test says SKIPPED) when no
@@ -267,12 +267,69 @@ async fn copy_from_sqlite_into_postgres_keeps_every_row_and_the_chain() {
     let lite = SqliteStore::open(&dir.path().join("x.db")).unwrap_or_else(|e| panic!("{e}"));
     story::story(&lite).await;
     story::keys_story(&lite).await;
+    // What COPY's text format treats as syntax (tab, newline, carriage return, backslash,
+    // `\N`, `\.`) arrives as it was: the chain, which hashes the user agent, verifies.
+    let odd = wt_core::audit::RequestMeta {
+        ip: Some("192.0.2.9".into()),
+        user_agent: Some("tab\there nl\nthere cr\r bs\\ null \\N end \\.\n\\.".into()),
+    };
+    lite.append_audit(
+        "org_a",
+        wt_core::audit::AuditEvent::new(wt_core::audit::Actor::operator(), "test.escapes", &odd),
+        1_800_000_800,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     let pg = PgStore::connect(&db.url, 2)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    let version_before = pg.cache_version().await.unwrap_or_else(|e| panic!("{e}"));
     let report = copy::copy_between(&lite, &pg)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
+    // The whole copy is one transaction: one new cache version (0030), carried by every
+    // copied key; a replica that saw the version before reads them all as changed.
+    let version_after = pg.cache_version().await.unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        version_after,
+        version_before + 1,
+        "one version per transaction"
+    );
+    let changed = pg
+        .cache_changes(version_before)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(changed.version, version_after);
+    assert_eq!(
+        changed.keys.len(),
+        lite.api_keys_for_cache(0, None, 1000)
+            .await
+            .unwrap_or_default()
+            .len(),
+        "every copied key is newer than the version before the copy"
+    );
+    assert!(
+        pg.cache_changes(version_after)
+            .await
+            .is_ok_and(|c| c.keys.is_empty() && c.orgs.is_empty()),
+        "nothing newer than the copy's version"
+    );
+    let copied_agent = pg
+        .audit_query(
+            "org_a",
+            wt_store::AuditQuery {
+                action: Some("test.escapes".into()),
+                limit: 10,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(
+        copied_agent.first().and_then(|e| e.user_agent.clone()),
+        odd.user_agent,
+        "the user agent came through COPY unchanged"
+    );
     let source = lite
         .verify_audit("org_a")
         .await
