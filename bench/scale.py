@@ -389,7 +389,7 @@ def one_size(mult, a, wtd):
     wt = os.path.join(a.bin, "wt")
     n_keys, n_orgs, n_entries = int(BASE_KEYS * mult), int(BASE_ORGS * mult), int(BASE_ENTRIES * mult)
     n_members, n_events = int(BASE_MEMBERS * mult), int(BASE_EVENTS * mult)
-    if a.listings_only:
+    if a.keys_only:
         n_entries = n_events = 0
     tmp = tempfile.mkdtemp(prefix=f"wt-scale-{mult}x-", dir=a.tmp)
     data = os.path.join(tmp, "data")
@@ -442,12 +442,27 @@ def one_size(mult, a, wtd):
     probe = d.http.json("POST", "/api/v1/orgs/api-keys", {"name": "probe", "environment": "production",
                                                           "owner_email": "owner@scale.test"}, token=tok)["secret"]
 
-    if a.listings_only:
+    if a.keys_only:
         try:
             r["listings"] = listings(wt, d, tok, tmp, a.runs)
         finally:
             d.stop()
         print(f"{mult}x: listings {r['listings']}", flush=True)
+        c.close()
+        if not a.no_copy and shutil.which("psql"):
+            name = f"wt_scale_keys_{str(mult).replace('.', '_')}x_{os.getpid()}"
+            url = f"{PG.rsplit('/', 1)[0]}/{name}"
+            psql(PG, f"CREATE DATABASE {name}")
+            try:
+                subprocess.run([wtd, "migrate", "--database-url", url], capture_output=True, check=True)
+                t0 = time.perf_counter()
+                subprocess.run([wtd, "copy", "--from", f"sqlite:{dbfile}", "--to", url], capture_output=True,
+                               check=True)
+                r["copy_keys_s"] = round(time.perf_counter() - t0, 1)
+                r["replicas"] = replicas(wtd, data, url, "owner@scale.test", n_keys)
+                print(f"{mult}x: replicas {r['replicas']}", flush=True)
+            finally:
+                subprocess.run(["psql", PG, "-qc", f"DROP DATABASE IF EXISTS {name}"])
         shutil.rmtree(tmp, ignore_errors=True)
         return r
     bare = subprocess.Popen([os.path.join(a.bin, "bare-hyper"), "127.0.0.1:0"], stdout=subprocess.PIPE)
@@ -590,10 +605,14 @@ def one_size(mult, a, wtd):
 def figures(r):
     out = {"RSS B/key": r["rss_per_key_b"], "start to /readyz s": r["ready_s"],
            "start / key rows (C API)": round(r["ready_s"] / max(r["key_rows_sqlite_s"], 1e-6), 2)}
-    if "audit" not in r:  # --listings-only
+    if "audit" not in r:  # --keys-only
         for k, v in r.get("listings", {}).items():
             if "ratio" in v:
                 out[f"wt {k} list / curl"] = v["ratio"]
+        if "replicas" in r:
+            out["replica B start to /readyz s"] = r["replicas"]["b_ready_s"]
+            out["replica B next request after revoke ms"] = r["replicas"]["next_request_ms"]
+            out["replica B rows read per revocation"] = r["replicas"]["b_rows_read_for_revocation"]
         return out
     if "authorize" in r:
         out["authorize / bare hyper"] = r["authorize"]["ratio"]
@@ -657,8 +676,9 @@ def main():
     ap.add_argument("--no-copy", action="store_true")
     ap.add_argument("--rounds", type=int, default=3, help="interleaved wrk rounds per HTTP figure (0: none)")
     ap.add_argument("--wrk-seconds", type=int, default=4)
-    ap.add_argument("--listings-only", action="store_true",
-                    help="only keys, members and the listings (no audit log, events, copy): a quick run")
+    ap.add_argument("--keys-only", action="store_true",
+                    help="only keys and members: RSS, start, the listings, and two replicas on a PostgreSQL "
+                         "copy (no audit log, no events): a quick run")
     ap.add_argument("--out", default=OUT, help="where results.json and scale.svg go")
     ap.add_argument("--tmp", default=os.environ.get("WT_SCALE_TMP"), help="where the data sets go (large)")
     a = ap.parse_args()
