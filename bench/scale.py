@@ -179,11 +179,13 @@ def generate(db, n_keys, n_orgs, n_entries, n_members, org_id, owner_id):
         r[ucols.index("email")] = f"member{i:07d}@scale.test"
         r[ucols.index("name")] = f"Member {i}"
         r[ucols.index("mfa_enabled")] = 0
+        r[ucols.index("created_at")] = r[ucols.index("created_at")] - (n_members - i)
         return r
     db.executemany(f"INSERT INTO users ({', '.join(ucols)}) VALUES ({', '.join('?' * len(ucols))})",
                    (user(i) for i in range(n_members - 1)))
     db.executemany(f"INSERT INTO memberships ({', '.join(mcols)}) VALUES ({', '.join('?' * len(mcols))})",
-                   ([f"usr_member{i:07d}" if c == "user_id" else "viewer" if c == "role" else v
+                   ([f"usr_member{i:07d}" if c == "user_id" else "viewer" if c == "role"
+                     else v - (n_members - i) if c == "created_at" else v
                      for c, v in zip(mcols, mt)] for i in range(n_members - 1)))
     kcols = columns(db, "api_keys")
     kt = db.execute(f"SELECT {', '.join(kcols)} FROM api_keys LIMIT 1").fetchone()
@@ -197,6 +199,9 @@ def generate(db, n_keys, n_orgs, n_entries, n_members, org_id, owner_id):
         r[kcols.index("name")] = f"service-{i}"
         r[kcols.index("secret_hash")] = "%064x" % rnd.getrandbits(256)
         r[kcols.index("last4")] = "%04d" % (i % 10000)
+        # Made one a second over the past (a listing's order by time is then honest: the
+        # template's one timestamp for every key would make each page sort all the ties).
+        r[kcols.index("created_at")] = r[kcols.index("created_at")] - (n_keys - i)
         return r
     db.executemany(f"INSERT INTO api_keys ({', '.join(kcols)}) VALUES ({', '.join('?' * len(kcols))})",
                    (key(i) for i in range(n_keys - 1)))

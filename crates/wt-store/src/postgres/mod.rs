@@ -347,7 +347,7 @@ impl<C: GenericClient> Db for PgDb<'_, C> {
         let mut client = self.client.borrow_mut();
         let mut w = client.copy_in(&format!("COPY {table} ({}) FROM STDIN", cols.join(", ")))?;
         w.write_all(&data)
-            .map_err(|e| internal(&format!("COPY {table}: {e}")))?;
+            .map_err(|e| internal(format!("COPY {table}: {e}")))?;
         w.finish()?;
         Ok(true)
     }
