@@ -3,6 +3,11 @@
 
     cargo xtask bench --scale                      # 1x only (small)
     WT_SCALE_SIZES=1,10 cargo xtask bench --scale  # or: python3 bench/scale.py --sizes 1,10
+    python3 bench/scale.py --sizes 1,10,100 --keys-only --out bench/scale/keys   # quick: keys only
+
+Needs a release build (`cargo build --release -p wtd -p wt-cli -p bare-hyper`), wrk, curl,
+sqlite3, psql and a PostgreSQL server (WT_BENCH_PG; databases are made and dropped), and
+about 60 GB of disk at 100x (`--tmp DIR`).
 
 Sizes (1x): 10,000 keys over 100 orgs (a tenth of them in the measured org), 100 members,
 100,000 audit entries in one org, 1,000,000 stored ingest events; 10x and 100x multiply each.
@@ -643,21 +648,24 @@ def figures(r):
 
 def svg(results, path):
     """One line per figure: its value at each size over its value at 1x (log x axis)."""
-    figs = [figures(r) for r in results]
+    # Absolute times that are meant to grow with the data (the start loads every key) are
+    # in the table, not in the plot of growth, which they would flatten.
+    figs = [{k: v for k, v in figures(r).items() if k not in ("start to /readyz s",)} for r in results]
     sizes = [r["size"] for r in results]
-    w, h, m = 720, 420, 60
+    w, h, m = 760, 440, 60
     import math
     xs = lambda s: m + (math.log10(s) / max(math.log10(max(sizes)), 1)) * (w - 2 * m - 200)
     growth = {k: [f.get(k, 0) / figs[0][k] if figs[0][k] else 0 for f in figs] for k in figs[0]}
-    top = max([2.0] + [v for vs in growth.values() for v in vs])
-    ys = lambda v: h - m - (v / top) * (h - 2 * m)
+    # Up to 4x on the axis; a figure above is drawn at the top with its value written.
+    top = min(4.0, max([2.0] + [v for vs in growth.values() for v in vs]))
+    ys = lambda v: h - m - (min(v, top) / top) * (h - 2 * m)
     colours = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
                "#7f7f7f", "#bcbd22", "#17becf", "#000000", "#aa4499", "#44aa99", "#882255"]
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}" font-family="sans-serif" font-size="11">',
              f'<text x="{m}" y="20" font-size="13">WatchTower scale suite: each figure at N x over its value at 1x</text>',
              f'<line x1="{m}" y1="{h - m}" x2="{w - m - 200}" y2="{h - m}" stroke="#000"/>',
              f'<line x1="{m}" y1="{m}" x2="{m}" y2="{h - m}" stroke="#000"/>']
-    for v in (1.0, 1.5, 2.0):
+    for v in (0.5, 1.0, 1.5, 2.0, 3.0, 4.0):
         if v <= top:
             parts.append(f'<line x1="{m}" y1="{ys(v):.1f}" x2="{w - m - 200}" y2="{ys(v):.1f}" stroke="#ccc"/>'
                          f'<text x="{m - 30}" y="{ys(v) + 4:.1f}">{v}x</text>')
@@ -667,6 +675,9 @@ def svg(results, path):
         col = colours[i % len(colours)]
         pts = " ".join(f"{xs(s):.1f},{ys(v):.1f}" for s, v in zip(sizes, vs))
         parts.append(f'<polyline points="{pts}" fill="none" stroke="{col}" stroke-width="1.5"/>')
+        for sz, v in zip(sizes, vs):
+            if v > top:
+                parts.append(f'<text x="{xs(sz) - 30:.1f}" y="{ys(v) - 4:.1f}" fill="{col}">{v:.1f}x</text>')
         parts.append(f'<text x="{w - m - 190}" y="{m + 14 * i}" fill="{col}">{k}</text>')
     parts.append("</svg>")
     with open(path, "w") as f:
@@ -686,8 +697,16 @@ def main():
                          "copy (no audit log, no events): a quick run")
     ap.add_argument("--out", default=OUT, help="where results.json and scale.svg go")
     ap.add_argument("--tmp", default=os.environ.get("WT_SCALE_TMP"), help="where the data sets go (large)")
+    ap.add_argument("--plot-only", action="store_true",
+                    help="only redraw scale.svg (and the table) from --out's results.json")
     a = ap.parse_args()
     wtd = os.path.join(a.bin, "wtd")
+    if a.plot_only:
+        with open(os.path.join(a.out, "results.json")) as f:
+            results = json.load(f)["results"]
+        svg(results, os.path.join(a.out, "scale.svg"))
+        table(results)
+        return
     sizes = [float(s) if "." in s else int(s) for s in a.sizes.split(",")]
     results = []
     os.makedirs(a.out, exist_ok=True)
@@ -706,6 +725,14 @@ def main():
             print(f"RSS per further key, {lo['size']}x -> {s}x: {r['rss_marginal_b']:.0f} B")
         results.append(r)
         save()  # after each size: a long run keeps what it measured
+    table(results)
+    svg(results, os.path.join(a.out, "scale.svg"))
+    print(f"wrote {os.path.join(a.out, 'results.json')} and {os.path.join(a.out, 'scale.svg')}")
+
+
+def table(results):
+    """Each figure at every size, and the ratio of the largest size's to the smallest's."""
+    sizes = [r["size"] for r in results]
     figs = [figures(r) for r in results]
     head = f"{'figure':42}" + "".join(f"{str(s) + 'x':>12}" for s in sizes) + f"{'ratio':>10}"
     print(head)
@@ -713,8 +740,6 @@ def main():
         vals = [f.get(k, float("nan")) for f in figs]
         ratio = vals[-1] / vals[0] if vals[0] else float("nan")
         print(f"{k:42}" + "".join(f"{v:>12}" for v in vals) + f"{ratio:>10.2f}")
-    svg(results, os.path.join(a.out, "scale.svg"))
-    print(f"wrote {os.path.join(a.out, 'results.json')} and {os.path.join(a.out, 'scale.svg')}")
 
 
 if __name__ == "__main__":
