@@ -2310,4 +2310,16 @@ pub async fn members_paging_story(store: &dyn Store) {
             .unwrap()
             .is_empty()
     );
+    // A cursor made in the other org only positions a page of this one: it never yields
+    // the other org's member.
+    let crossed = store
+        .members_page("org_pg", Some(after(&other[0])), 100)
+        .await
+        .unwrap();
+    assert!(
+        crossed
+            .iter()
+            .all(|m| all.iter().any(|a| a.user.id == m.user.id) && m.user.id != "usr_pg_z"),
+        "another org's cursor reads only this org's members"
+    );
 }
